@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up sgfw on a fresh Debian machine with Node 20: system packages (when run as root),
+# then the npm dependencies and the build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libpcap-dev: headers for `cap` (live capture); tcpdump: the peer in benchmarks and tests.
+APT_PACKAGES=(libpcap-dev tcpdump)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: not root, skipping apt packages (${missing[*]}); replay and tests that need no capture still work" >&2
+  fi
+fi
+
+npm ci --no-fund --no-audit --loglevel=error

@@ -1,0 +1,85 @@
+// EC2 API shapes, as the AWS CLI prints them and as `--cli-input-json` takes them.
+// Field names are EC2's own so JSON moves between sgfw and the AWS tools unchanged.
+
+export interface IpRange { CidrIp: string; Description?: string }
+export interface Ipv6Range { CidrIpv6: string; Description?: string }
+export interface PrefixListIdRef { PrefixListId: string; Description?: string }
+export interface UserIdGroupPair {
+  GroupId?: string;
+  GroupName?: string;
+  UserId?: string;
+  VpcId?: string;
+  Description?: string;
+}
+
+export interface IpPermission {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges?: IpRange[];
+  Ipv6Ranges?: Ipv6Range[];
+  PrefixListIds?: PrefixListIdRef[];
+  UserIdGroupPairs?: UserIdGroupPair[];
+}
+
+export interface Tag { Key: string; Value: string }
+
+export interface SecurityGroup {
+  GroupId: string;
+  GroupName: string;
+  Description: string;
+  OwnerId: string;
+  VpcId: string;
+  IpPermissions: IpPermission[];
+  IpPermissionsEgress: IpPermission[];
+  Tags?: Tag[];
+}
+
+export interface ReferencedGroupInfo { GroupId: string; UserId?: string; VpcId?: string }
+
+export interface SecurityGroupRule {
+  SecurityGroupRuleId: string;
+  GroupId: string;
+  GroupOwnerId: string;
+  IsEgress: boolean;
+  IpProtocol: string;
+  FromPort: number;
+  ToPort: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupInfo?: ReferencedGroupInfo;
+  Description?: string;
+  /** sgfw extension: set when the referenced group or prefix list no longer exists. */
+  Stale?: boolean;
+}
+
+export interface ConnectionTrackingSpecification {
+  TcpEstablishedTimeout?: number;
+  UdpStreamTimeout?: number;
+  UdpTimeout?: number;
+}
+
+export interface NetworkInterface {
+  NetworkInterfaceId: string;
+  VpcId: string;
+  Description?: string;
+  PrivateIpAddress?: string;
+  PrivateIpAddresses: { PrivateIpAddress: string; Primary?: boolean }[];
+  Ipv6Addresses: { Ipv6Address: string }[];
+  Groups: { GroupId: string; GroupName: string }[];
+  ConnectionTrackingConfiguration: Required<ConnectionTrackingSpecification>;
+}
+
+export interface ManagedPrefixList {
+  PrefixListId: string;
+  PrefixListName: string;
+  AddressFamily: 'IPv4' | 'IPv6';
+  MaxEntries: number;
+  Version: number;
+  State: string;
+  OwnerId: string;
+  Tags?: Tag[];
+}
+
+export interface PrefixListEntry { Cidr: string; Description?: string }
