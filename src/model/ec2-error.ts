@@ -11,3 +11,17 @@ export class Ec2Error extends Error {
     this.httpStatus = httpStatus;
   }
 }
+
+/**
+ * An Ec2Error raised while importing a state document: `path` is the JSON path of the offending
+ * value inside the imported document (`SecurityGroups[2].IpPermissions[0].IpRanges[1].CidrIp`), so
+ * the state loader can name the file and the place.
+ */
+export class Ec2PathError extends Ec2Error {
+  readonly path: string;
+
+  constructor(error: Ec2Error, path: string) {
+    super(error.code, error.message, error.httpStatus);
+    this.path = path;
+  }
+}

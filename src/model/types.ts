@@ -10,6 +10,8 @@ export interface UserIdGroupPair {
   UserId?: string;
   VpcId?: string;
   Description?: string;
+  /** sgfw prints `deleted` here when the referenced group is not in the model (a stale rule). */
+  PeeringStatus?: string;
 }
 
 export interface IpPermission {
@@ -83,3 +85,50 @@ export interface ManagedPrefixList {
 }
 
 export interface PrefixListEntry { Cidr: string; Description?: string }
+
+/** One element of `aws ec2 describe-network-interfaces` output, as a state file carries it. */
+export interface ImportedNetworkInterface {
+  NetworkInterfaceId: string;
+  VpcId?: string;
+  Description?: string;
+  /** the primary private IPv4 address; also listed in PrivateIpAddresses */
+  PrivateIpAddress?: string;
+  PrivateIpAddresses?: { PrivateIpAddress: string; Primary?: boolean }[];
+  Ipv6Addresses?: { Ipv6Address: string }[];
+  Groups?: { GroupId: string; GroupName?: string }[];
+  ConnectionTrackingConfiguration?: ConnectionTrackingSpecification;
+}
+
+/** A security group as a state file carries it (`describe-security-groups`); absent lists are empty. */
+export interface ImportedSecurityGroup {
+  GroupId: string;
+  GroupName: string;
+  Description?: string;
+  OwnerId?: string;
+  VpcId?: string;
+  IpPermissions?: IpPermission[];
+  IpPermissionsEgress?: IpPermission[];
+  Tags?: Tag[];
+}
+
+/** A prefix list as `describe-managed-prefix-lists` prints it, with its `Entries`. */
+export interface ImportedPrefixList {
+  PrefixListId: string;
+  AddressFamily: 'IPv4' | 'IPv6';
+  PrefixListName?: string;
+  MaxEntries?: number;
+  Version?: number;
+  State?: string;
+  OwnerId?: string;
+  Tags?: Tag[];
+  Entries?: PrefixListEntry[];
+}
+
+/** What SecurityGroupService.importSnapshot takes and exportSnapshot returns. */
+export interface SnapshotDocument {
+  SecurityGroups?: ImportedSecurityGroup[];
+  NetworkInterfaces?: ImportedNetworkInterface[];
+  PrefixLists?: ImportedPrefixList[];
+}
+
+export interface Filter { Name: string; Values: string[] }

@@ -1,0 +1,118 @@
+// The filter names each describe action knows, and the values an item offers for each. Names are
+// EC2's; `ip-permission.*` filters look at every inbound rule independently (as EC2 does: cidr and
+// port may match different rules), `egress.ip-permission.*` at the outbound ones.
+import type { GroupRecord, InterfaceRecord, PrefixListRecord, RuleRecord } from './records.js';
+
+const RULE_FIELDS = new Set(['cidr', 'ipv6-cidr', 'prefix-list-id', 'group-id', 'user-id', 'protocol', 'from-port', 'to-port']);
+
+function ruleField(rules: readonly RuleRecord[], field: string): string[] | undefined {
+  if (!RULE_FIELDS.has(field)) return undefined;
+  const out: string[] = [];
+  for (const r of rules) {
+    const p = r.peer;
+    switch (field) {
+      case 'cidr':
+        if (p.kind === 'cidr4') out.push(p.cidr);
+        break;
+      case 'ipv6-cidr':
+        if (p.kind === 'cidr6') out.push(p.cidr);
+        break;
+      case 'prefix-list-id':
+        if (p.kind === 'prefix-list') out.push(p.prefixListId);
+        break;
+      case 'group-id':
+        if (p.kind === 'group') out.push(p.groupId);
+        break;
+      case 'user-id':
+        if (p.kind === 'group') out.push(p.userId);
+        break;
+      case 'protocol':
+        out.push(r.protocolText, String(r.protocol));
+        break;
+      case 'from-port':
+        out.push(String(r.fromPort));
+        break;
+      case 'to-port':
+        out.push(String(r.toPort));
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return out;
+}
+
+function tagField(tags: readonly { Key: string; Value: string }[], name: string): string[] | undefined {
+  if (name === 'tag-key') return tags.map((t) => t.Key);
+  if (name === 'tag-value') return tags.map((t) => t.Value);
+  if (name.startsWith('tag:')) return tags.filter((t) => t.Key === name.slice(4)).map((t) => t.Value);
+  return undefined;
+}
+
+export function groupFields(g: GroupRecord, name: string): readonly string[] | undefined {
+  switch (name) {
+    case 'group-id':
+      return [g.groupId];
+    case 'group-name':
+      return [g.groupName];
+    case 'vpc-id':
+      return [g.vpcId];
+    case 'description':
+      return [g.description];
+    case 'owner-id':
+      return [g.ownerId];
+  }
+  if (name.startsWith('ip-permission.')) return ruleField(g.ingress, name.slice('ip-permission.'.length));
+  if (name.startsWith('egress.ip-permission.')) return ruleField(g.egress, name.slice('egress.ip-permission.'.length));
+  return tagField(g.tags, name);
+}
+
+export function isGroupFilter(name: string): boolean {
+  const empty: GroupRecord = {
+    groupId: '', groupName: '', vpcId: '', ownerId: '', description: '', tags: [], ingress: [], egress: [],
+  };
+  return groupFields(empty, name) !== undefined;
+}
+
+export function ruleFields(r: RuleRecord, name: string): readonly string[] | undefined {
+  switch (name) {
+    case 'group-id':
+      return [r.groupId];
+    case 'security-group-rule-id':
+      return [r.ruleId];
+    case 'is-egress':
+      return [String(r.egress)];
+  }
+  return undefined;
+}
+
+export function interfaceFields(i: InterfaceRecord, name: string): readonly string[] | undefined {
+  switch (name) {
+    case 'network-interface-id':
+      return [i.interfaceId];
+    case 'vpc-id':
+      return [i.vpcId];
+    case 'group-id':
+      return i.groupIds;
+    case 'description':
+      return i.description !== undefined ? [i.description] : [];
+    case 'private-ip-address':
+    case 'addresses.private-ip-address':
+      return i.privateIpv4;
+    case 'ipv6-addresses.ipv6-address':
+      return i.ipv6;
+  }
+  return undefined;
+}
+
+export function prefixListFields(p: PrefixListRecord, name: string): readonly string[] | undefined {
+  switch (name) {
+    case 'prefix-list-id':
+      return [p.prefixListId];
+    case 'prefix-list-name':
+      return [p.name];
+    case 'owner-id':
+      return [p.ownerId];
+  }
+  return tagField(p.tags, name);
+}

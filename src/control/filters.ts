@@ -1,0 +1,51 @@
+// Describe filters as EC2 applies them: an item passes when, for every filter, at least one of its
+// values matches; values may use `*` (any run of characters) and `?` (one character), `\` escapes.
+import type { Filter } from '../model/types.js';
+import { Ec2Errors } from '../model/errors.js';
+
+export function wildcardRegExp(value: string): RegExp {
+  let src = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '\\' && i + 1 < value.length) src += escapeRe(value[++i]!);
+    else if (c === '*') src += '.*';
+    else if (c === '?') src += '.';
+    else src += escapeRe(c);
+  }
+  return new RegExp(`^${src}$`, 's');
+}
+
+function escapeRe(c: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
+}
+
+/** Field values of one item for one filter name; undefined when the name is not a known filter. */
+export type FilterFields<T> = (item: T, name: string) => readonly string[] | undefined;
+
+export interface CompiledFilter {
+  readonly name: string;
+  readonly patterns: readonly RegExp[];
+}
+
+export function compileFilters(filters: unknown): CompiledFilter[] {
+  if (filters === undefined) return [];
+  if (!Array.isArray(filters)) throw Ec2Errors.invalidParameterValue('Filters must be a list');
+  return filters.map((f: Filter) => {
+    if (f === null || typeof f !== 'object' || typeof f.Name !== 'string') throw Ec2Errors.missingParameter('Filter.Name');
+    const values = Array.isArray(f.Values) ? f.Values : [];
+    return { name: f.Name, patterns: values.map((v) => wildcardRegExp(String(v))) };
+  });
+}
+
+/** Checks every filter name against `fields` once, so an unknown filter fails even with no items. */
+export function checkFilterNames<T>(filters: readonly CompiledFilter[], known: (name: string) => boolean): void {
+  for (const f of filters) if (!known(f.name)) throw Ec2Errors.invalidFilter(f.name);
+}
+
+export function matchesFilters<T>(item: T, filters: readonly CompiledFilter[], fields: FilterFields<T>): boolean {
+  for (const f of filters) {
+    const values = fields(item, f.name) ?? [];
+    if (!values.some((v) => f.patterns.some((p) => p.test(v)))) return false;
+  }
+  return true;
+}

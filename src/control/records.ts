@@ -1,0 +1,76 @@
+// The service's own records. They satisfy the read-side views of model-view.ts directly, so the
+// dataplane reads them without copies. Records are never mutated once stored: a change builds new
+// records in a draft and swaps the draft in whole, which is what makes every call atomic.
+import type { ConntrackTimeouts, GroupView, InterfaceView, PrefixListView, RuleView } from '../model/model-view.js';
+import type { Tag } from '../model/types.js';
+
+export interface RuleRecord extends RuleView {
+  /** IpProtocol as EC2 prints it (`tcp`, `-1`, `50`) */
+  readonly protocolText: string;
+  /** for a group peer in another VPC: that VPC, as the request or snapshot named it */
+  readonly peerVpcId?: string;
+}
+
+export interface GroupRecord extends GroupView {
+  readonly ingress: readonly RuleRecord[];
+  readonly egress: readonly RuleRecord[];
+  readonly tags: readonly Tag[];
+}
+
+export interface InterfaceRecord extends InterfaceView {
+  readonly description?: string;
+  readonly conntrack: ConntrackTimeouts;
+}
+
+export interface PrefixListEntryRecord {
+  readonly cidr: string;
+  readonly description?: string;
+}
+
+export interface PrefixListRecord extends PrefixListView {
+  readonly maxEntries: number;
+  readonly ownerId: string;
+  readonly tags: readonly Tag[];
+  readonly entries: readonly PrefixListEntryRecord[];
+  /** entries of every earlier version, for GetManagedPrefixListEntries' TargetVersion */
+  readonly history: ReadonlyMap<number, readonly PrefixListEntryRecord[]>;
+}
+
+export interface VpcRecord {
+  readonly vpcId: string;
+  /** absent for a VPC known only from an imported snapshot that had no `default` group */
+  readonly defaultGroupId?: string;
+}
+
+/** Everything the service holds; a draft is a copy whose maps may be changed. */
+export class ModelState {
+  constructor(
+    readonly groups = new Map<string, GroupRecord>(),
+    readonly interfaces = new Map<string, InterfaceRecord>(),
+    readonly prefixLists = new Map<string, PrefixListRecord>(),
+    readonly vpcs = new Map<string, VpcRecord>(),
+  ) {}
+
+  draft(): ModelState {
+    return new ModelState(new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs));
+  }
+
+  groupByName(vpcId: string, name: string): GroupRecord | undefined {
+    for (const g of this.groups.values()) if (g.vpcId === vpcId && g.groupName === name) return g;
+    return undefined;
+  }
+
+  groupCount(vpcId: string): number {
+    let n = 0;
+    for (const g of this.groups.values()) if (g.vpcId === vpcId) n++;
+    return n;
+  }
+
+  findRule(ruleId: string): RuleRecord | undefined {
+    for (const g of this.groups.values()) {
+      for (const r of g.ingress) if (r.ruleId === ruleId) return r;
+      for (const r of g.egress) if (r.ruleId === ruleId) return r;
+    }
+    return undefined;
+  }
+}

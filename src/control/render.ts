@@ -1,0 +1,126 @@
+// Records → EC2 response shapes, as the AWS CLI prints them. Details idempotent tools (Terraform,
+// Ansible) compare against: protocol -1 (and protocols without ports) has no FromPort/ToPort; the
+// protocol reads as EC2 normalised it (`tcp`); empty descriptions are left out; group pairs carry
+// UserId; all four peer lists are present even when empty.
+import type { IpPermission, ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SecurityGroupRule, UserIdGroupPair } from '../model/types.js';
+import { hasPorts, isIcmp } from '../model/protocol.js';
+import type { GroupRecord, InterfaceRecord, ModelState, PrefixListEntryRecord, PrefixListRecord, RuleRecord } from './records.js';
+
+export function isStale(r: RuleRecord, state: ModelState): boolean {
+  if (r.peer.kind === 'group') return !state.groups.has(r.peer.groupId);
+  if (r.peer.kind === 'prefix-list') return !state.prefixLists.has(r.peer.prefixListId);
+  return false;
+}
+
+function showsPorts(protocol: number): boolean {
+  return hasPorts(protocol) || isIcmp(protocol);
+}
+
+export function renderPermissions(rules: readonly RuleRecord[], state: ModelState): IpPermission[] {
+  const byKey = new Map<string, Required<Pick<IpPermission, 'IpRanges' | 'Ipv6Ranges' | 'PrefixListIds' | 'UserIdGroupPairs'>> & IpPermission>();
+  for (const r of rules) {
+    const key = `${r.protocolText}|${r.fromPort}|${r.toPort}`;
+    let perm = byKey.get(key);
+    if (perm === undefined) {
+      perm = {
+        IpProtocol: r.protocolText,
+        ...(showsPorts(r.protocol) ? { FromPort: r.fromPort, ToPort: r.toPort } : {}),
+        IpRanges: [],
+        Ipv6Ranges: [],
+        PrefixListIds: [],
+        UserIdGroupPairs: [],
+      };
+      byKey.set(key, perm);
+    }
+    const d = r.description !== undefined ? { Description: r.description } : {};
+    const peer = r.peer;
+    switch (peer.kind) {
+      case 'cidr4':
+        perm.IpRanges.push({ CidrIp: peer.cidr, ...d });
+        break;
+      case 'cidr6':
+        perm.Ipv6Ranges.push({ CidrIpv6: peer.cidr, ...d });
+        break;
+      case 'prefix-list':
+        perm.PrefixListIds.push({ PrefixListId: peer.prefixListId, ...d });
+        break;
+      case 'group': {
+        const pair: UserIdGroupPair = { ...d, GroupId: peer.groupId, UserId: peer.userId };
+        if (r.peerVpcId !== undefined) pair.VpcId = r.peerVpcId;
+        if (isStale(r, state)) pair.PeeringStatus = 'deleted';
+        perm.UserIdGroupPairs.push(pair);
+        break;
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+export function renderGroup(g: GroupRecord, state: ModelState): SecurityGroup {
+  return {
+    Description: g.description,
+    GroupName: g.groupName,
+    IpPermissions: renderPermissions(g.ingress, state),
+    OwnerId: g.ownerId,
+    GroupId: g.groupId,
+    IpPermissionsEgress: renderPermissions(g.egress, state),
+    ...(g.tags.length > 0 ? { Tags: g.tags.map((t) => ({ ...t })) } : {}),
+    VpcId: g.vpcId,
+  };
+}
+
+export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState): SecurityGroupRule {
+  const peer = r.peer;
+  const out: SecurityGroupRule = {
+    SecurityGroupRuleId: r.ruleId,
+    GroupId: r.groupId,
+    GroupOwnerId: g.ownerId,
+    IsEgress: r.egress,
+    IpProtocol: r.protocolText,
+    FromPort: r.fromPort,
+    ToPort: r.toPort,
+  };
+  if (peer.kind === 'cidr4') out.CidrIpv4 = peer.cidr;
+  else if (peer.kind === 'cidr6') out.CidrIpv6 = peer.cidr;
+  else if (peer.kind === 'prefix-list') out.PrefixListId = peer.prefixListId;
+  else {
+    out.ReferencedGroupInfo = { GroupId: peer.groupId, UserId: peer.userId, ...(r.peerVpcId ? { VpcId: r.peerVpcId } : {}) };
+  }
+  if (r.description !== undefined) out.Description = r.description;
+  if (isStale(r, state)) out.Stale = true;
+  return out;
+}
+
+export function renderInterface(i: InterfaceRecord, state: ModelState): NetworkInterface {
+  return {
+    NetworkInterfaceId: i.interfaceId,
+    VpcId: i.vpcId,
+    ...(i.description !== undefined ? { Description: i.description } : {}),
+    ...(i.privateIpv4.length > 0 ? { PrivateIpAddress: i.privateIpv4[0] } : {}),
+    PrivateIpAddresses: i.privateIpv4.map((a, n) => ({ PrivateIpAddress: a, Primary: n === 0 })),
+    Ipv6Addresses: i.ipv6.map((a) => ({ Ipv6Address: a })),
+    Groups: i.groupIds.map((id) => ({ GroupId: id, GroupName: state.groups.get(id)?.groupName ?? '' })),
+    ConnectionTrackingConfiguration: {
+      TcpEstablishedTimeout: i.conntrack.tcpEstablished,
+      UdpStreamTimeout: i.conntrack.udpStream,
+      UdpTimeout: i.conntrack.udp,
+    },
+  };
+}
+
+export function renderPrefixList(p: PrefixListRecord, state = 'create-complete'): ManagedPrefixList {
+  return {
+    PrefixListId: p.prefixListId,
+    AddressFamily: p.addressFamily,
+    State: state,
+    PrefixListName: p.name,
+    MaxEntries: p.maxEntries,
+    Version: p.version,
+    ...(p.tags.length > 0 ? { Tags: p.tags.map((t) => ({ ...t })) } : {}),
+    OwnerId: p.ownerId,
+  };
+}
+
+export function renderEntries(entries: readonly PrefixListEntryRecord[]): PrefixListEntry[] {
+  return entries.map((e) => ({ Cidr: e.cidr, ...(e.description !== undefined ? { Description: e.description } : {}) }));
+}

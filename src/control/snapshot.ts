@@ -1,0 +1,165 @@
+// State documents in and out: JSON as the AWS CLI prints describe-security-groups,
+// describe-network-interfaces and describe-managed-prefix-lists (+ Entries). Import keeps the
+// document's ids and applies prefix lists, then groups, then their rules, then interfaces, so
+// references between them may come in any order; a reference to something the document and the
+// model both lack is kept and reported stale. Quotas are not applied to imports: the snapshot shows
+// what an account has, and its quotas may have been raised.
+import type { ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SnapshotDocument } from '../model/types.js';
+import { Ec2PathError } from '../model/ec2-error.js';
+import { Ec2Errors } from '../model/errors.js';
+import { isResourceId } from '../model/ids.js';
+import { checkGroupName } from '../model/names.js';
+import type { ModelState, GroupRecord, RuleRecord } from './records.js';
+import { atPath, expandPermissions } from './permissions.js';
+import { renderEntries, renderGroup, renderInterface, renderPrefixList } from './render.js';
+import type { ChangeSet, SecurityGroupService } from './service.js';
+
+function list<T>(value: T[] | undefined, path: string): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new Ec2PathError(Ec2Errors.invalidParameterValue('expected a list'), path);
+  return value;
+}
+
+export function importSnapshot(
+  svc: SecurityGroupService,
+  d: ModelState,
+  change: ChangeSet,
+  doc: SnapshotDocument,
+): { SecurityGroups: number; NetworkInterfaces: number; PrefixLists: number } {
+  const prefixLists = list(doc.PrefixLists, 'PrefixLists');
+  const groups = list(doc.SecurityGroups, 'SecurityGroups');
+  const interfaces = list(doc.NetworkInterfaces, 'NetworkInterfaces');
+
+  prefixLists.forEach((pl, i) => {
+    const path = `PrefixLists[${i}]`;
+    const id = atPath(`${path}.PrefixListId`, () => {
+      if (!isResourceId('pl', pl.PrefixListId)) throw Ec2Errors.prefixListIdMalformed(String(pl.PrefixListId));
+      if (d.prefixLists.has(pl.PrefixListId)) throw Ec2Errors.prefixListDuplicate(pl.PrefixListId);
+      return pl.PrefixListId;
+    });
+    const family = atPath(`${path}.AddressFamily`, () => {
+      if (pl.AddressFamily !== 'IPv4' && pl.AddressFamily !== 'IPv6') {
+        throw Ec2Errors.invalidParameterValue(`Invalid value '${String(pl.AddressFamily)}' for AddressFamily. Must be IPv4 or IPv6.`);
+      }
+      return pl.AddressFamily;
+    });
+    const entries = svc.parseEntries(list(pl.Entries, `${path}.Entries`), family, (j) => `${path}.Entries[${j}]`);
+    const maxEntries = atPath(`${path}.MaxEntries`, () => {
+      const max = pl.MaxEntries === undefined ? Math.max(entries.length, 1) : svc.checkMaxEntries(pl.MaxEntries);
+      if (entries.length > max) throw Ec2Errors.prefixListMaxEntries(id, max);
+      return max;
+    });
+    const version = atPath(`${path}.Version`, () => {
+      const v = pl.Version ?? 1;
+      if (!Number.isInteger(v) || v < 1) throw Ec2Errors.invalidParameterValue(`Invalid version ${String(v)}`);
+      return v;
+    });
+    d.prefixLists.set(id, {
+      prefixListId: id,
+      name: pl.PrefixListName ?? id,
+      addressFamily: family,
+      version,
+      maxEntries,
+      ownerId: pl.OwnerId ?? svc.accountId,
+      tags: pl.Tags ?? [],
+      entries,
+      history: new Map(),
+    });
+    change.prefixListIds.add(id);
+  });
+
+  const shells: GroupRecord[] = groups.map((g, i) => {
+    const path = `SecurityGroups[${i}]`;
+    const groupId = atPath(`${path}.GroupId`, () => {
+      if (!isResourceId('sg', g.GroupId)) throw Ec2Errors.groupIdMalformed(String(g.GroupId));
+      if (d.groups.has(g.GroupId)) throw Ec2Errors.groupIdDuplicate(g.GroupId);
+      return g.GroupId;
+    });
+    const vpcId = atPath(`${path}.VpcId`, () => {
+      if (g.VpcId === undefined) return svc.defaultVpcId;
+      if (!isResourceId('vpc', g.VpcId)) throw Ec2Errors.vpcIdMalformed(String(g.VpcId));
+      return g.VpcId;
+    });
+    const name = atPath(`${path}.GroupName`, () => {
+      const n = g.GroupName === 'default' ? 'default' : checkGroupName(g.GroupName);
+      if (d.groupByName(vpcId, n) !== undefined) throw Ec2Errors.groupDuplicate(n, vpcId);
+      return n;
+    });
+    const description = atPath(`${path}.Description`, () => {
+      const v = g.Description ?? '';
+      if (typeof v !== 'string' || v.length > 255) throw Ec2Errors.invalidParameterValue('Invalid group description');
+      return v;
+    });
+    const ownerId = atPath(`${path}.OwnerId`, () => {
+      const v = g.OwnerId ?? svc.accountId;
+      if (!/^\d{12}$/.test(v)) throw Ec2Errors.invalidParameterValue(`Invalid owner id: "${v}"`);
+      return v;
+    });
+    const record: GroupRecord = { groupId, groupName: name, vpcId, ownerId, description, tags: g.Tags ?? [], ingress: [], egress: [] };
+    d.groups.set(groupId, record);
+    // A `default` group in the document is its VPC's default group, with exactly its rules.
+    if (name === 'default') d.vpcs.set(vpcId, { vpcId, defaultGroupId: groupId });
+    else if (!d.vpcs.has(vpcId)) d.vpcs.set(vpcId, { vpcId });
+    change.groupIds.add(groupId);
+    return record;
+  });
+
+  groups.forEach((g, i) => {
+    const shell = shells[i]!;
+    const path = `SecurityGroups[${i}]`;
+    const rulesFor = (egress: boolean): RuleRecord[] => {
+      const key = egress ? 'IpPermissionsEgress' : 'IpPermissions';
+      const specs = expandPermissions(list(g[key], `${path}.${key}`), {
+        state: d, accountId: svc.accountId, vpcId: shell.vpcId, egress, keepMissingReferences: true,
+      }, `${path}.${key}`);
+      const out: RuleRecord[] = [];
+      for (const s of specs) out.push(...atPath(s.path, () => svc.makeRules(shell.groupId, out, [s])));
+      return out;
+    };
+    d.groups.set(shell.groupId, { ...shell, ingress: rulesFor(false), egress: rulesFor(true) });
+  });
+
+  interfaces.forEach((n, i) => {
+    const path = `NetworkInterfaces[${i}]`;
+    atPath(`${path}.NetworkInterfaceId`, () => {
+      if (!isResourceId('eni', n.NetworkInterfaceId)) throw Ec2Errors.interfaceIdMalformed(String(n.NetworkInterfaceId));
+      if (d.interfaces.has(n.NetworkInterfaceId)) throw Ec2Errors.interfaceDuplicate(n.NetworkInterfaceId);
+    });
+    list(n.Groups, `${path}.Groups`).forEach((g, j) =>
+      atPath(`${path}.Groups[${j}].GroupId`, () => {
+        if (!isResourceId('sg', g?.GroupId)) throw Ec2Errors.groupIdMalformed(String(g?.GroupId));
+        if (!d.groups.has(g.GroupId)) throw Ec2Errors.groupNotFound(g.GroupId);
+      }),
+    );
+    atPath(path, () =>
+      svc.buildInterface(d, change, {
+        NetworkInterfaceId: n.NetworkInterfaceId,
+        VpcId: n.VpcId,
+        Description: n.Description,
+        PrivateIpAddress: n.PrivateIpAddress,
+        PrivateIpAddresses: n.PrivateIpAddresses,
+        Ipv6Addresses: n.Ipv6Addresses,
+        Groups: n.Groups,
+        ConnectionTracking: n.ConnectionTrackingConfiguration,
+      }),
+    );
+  });
+
+  return { SecurityGroups: groups.length, NetworkInterfaces: interfaces.length, PrefixLists: prefixLists.length };
+}
+
+export interface ExportedPrefixList extends ManagedPrefixList {
+  Entries: PrefixListEntry[];
+}
+
+export function exportSnapshot(state: ModelState): {
+  SecurityGroups: SecurityGroup[];
+  NetworkInterfaces: NetworkInterface[];
+  PrefixLists: ExportedPrefixList[];
+} {
+  return {
+    SecurityGroups: [...state.groups.values()].map((g) => renderGroup(g, state)),
+    NetworkInterfaces: [...state.interfaces.values()].map((i) => renderInterface(i, state)),
+    PrefixLists: [...state.prefixLists.values()].map((p) => ({ ...renderPrefixList(p), Entries: renderEntries(p.entries) })),
+  };
+}

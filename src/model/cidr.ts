@@ -1,0 +1,42 @@
+// CIDR blocks as EC2 takes them: a network address and a prefix length, host bits clear. EC2 refuses
+// `10.0.0.1/24` ("CIDR block 10.0.0.1/24 is malformed") rather than truncating it, so we do too.
+import ipaddr from 'ipaddr.js';
+import { Ec2Errors } from './errors.js';
+
+export interface Cidr {
+  readonly family: 4 | 6;
+  /** canonical text: `10.0.0.0/8`, `2001:db8::/32` (IPv6 compressed, lower case) */
+  readonly text: string;
+}
+
+/** Parses an IPv4 or IPv6 CIDR; throws InvalidParameterValue naming the block when it is not one. */
+export function parseCidr(text: unknown, family?: 4 | 6): Cidr {
+  if (typeof text !== 'string') throw Ec2Errors.cidrMalformed(String(text));
+  const slash = text.indexOf('/');
+  if (slash < 0) throw Ec2Errors.cidrMalformed(text);
+  const addressText = text.slice(0, slash);
+  const lengthText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lengthText)) throw Ec2Errors.cidrMalformed(text);
+  const length = Number(lengthText);
+  let kind: 4 | 6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(addressText)) kind = 4;
+  else if (addressText.includes(':') && ipaddr.IPv6.isValid(addressText) && !addressText.includes('%')) kind = 6;
+  else throw Ec2Errors.cidrMalformed(text);
+  if (family !== undefined && kind !== family) throw Ec2Errors.cidrMalformed(text);
+  if (length > (kind === 4 ? 32 : 128)) throw Ec2Errors.cidrMalformed(text);
+  const address = ipaddr.parse(addressText);
+  const network =
+    kind === 4
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${addressText}/${length}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${addressText}/${length}`);
+  if (network.toString() !== address.toString()) throw Ec2Errors.cidrMalformed(text);
+  return { family: kind, text: `${address.toString()}/${length}` };
+}
+
+/** A single address (no prefix length), as interfaces carry them. */
+export function parseAddress(text: unknown, family: 4 | 6): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  if (family === 4) return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.parse(text).toString() : undefined;
+  if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
+  return ipaddr.parse(text).toString();
+}

@@ -1,0 +1,77 @@
+// EC2's error codes with EC2-like messages, in one place so every front end (replay timelines, the
+// CLI, the Query API) reports a failure the way EC2 would. Wording follows what EC2 answers where it
+// is known (the seed's CannotDelete text, "CIDR block … is malformed", "Invalid id: …").
+import { Ec2Error } from './ec2-error.js';
+
+export const Ec2Errors = {
+  invalidParameterValue: (message: string) => new Ec2Error('InvalidParameterValue', message),
+  invalidParameter: (message: string) => new Ec2Error('InvalidParameter', message),
+  missingParameter: (name: string) =>
+    new Ec2Error('MissingParameter', `The request must contain the parameter ${name}`),
+  invalidAction: (action: string) =>
+    new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`),
+  invalidFilter: (name: string) => new Ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`),
+
+  cidrMalformed: (cidr: string) => new Ec2Error('InvalidParameterValue', `CIDR block ${cidr} is malformed`),
+  unknownProtocol: (protocol: string) =>
+    new Ec2Error('InvalidParameterValue', `Invalid value '${protocol}' for IP protocol. Unknown protocol.`),
+  invalidPort: (field: string, value: unknown, range: string) =>
+    new Ec2Error('InvalidParameterValue', `Invalid value '${String(value)}' for ${field}. Must be ${range}.`),
+  invalidPortRange: (from: number, to: number) =>
+    new Ec2Error('InvalidParameterValue', `Invalid port range: FromPort ${from} is greater than ToPort ${to}.`),
+  invalidIcmp: (message: string) => new Ec2Error('InvalidParameterValue', message),
+
+  groupIdMalformed: (id: string) => new Ec2Error('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`),
+  groupNotFound: (id: string) => new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`),
+  groupNameNotFound: (name: string, vpcId: string) =>
+    new Ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist in VPC '${vpcId}'`),
+  groupDuplicate: (name: string, vpcId: string) =>
+    new Ec2Error('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpcId}'`),
+  groupIdDuplicate: (id: string) => new Ec2Error('InvalidGroup.Duplicate', `The security group '${id}' already exists`),
+  // seed 001: `Client.CannotDelete: the specified group: "sg-51530134" name: "default" cannot be deleted by a user`
+  cannotDeleteDefault: (id: string) =>
+    new Ec2Error('CannotDelete', `the specified group: "${id}" name: "default" cannot be deleted by a user`),
+  dependencyViolation: (id: string) => new Ec2Error('DependencyViolation', `resource ${id} has a dependent object`),
+  groupLimit: () => new Ec2Error('SecurityGroupLimitExceeded', 'The maximum number of security groups has been reached.'),
+  groupsPerInterfaceLimit: () =>
+    new Ec2Error(
+      'SecurityGroupsPerInterfaceLimitExceeded',
+      'The maximum number of security groups per interface has been reached.',
+    ),
+  rulesLimit: () =>
+    new Ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.'),
+
+  permissionDuplicate: (rule: string) =>
+    new Ec2Error('InvalidPermission.Duplicate', `the specified rule "${rule}" already exists`),
+  permissionNotFound: () =>
+    new Ec2Error('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.'),
+  permissionMalformed: (message: string) => new Ec2Error('InvalidPermission.Malformed', message),
+  ruleIdMalformed: (id: string) =>
+    new Ec2Error('InvalidSecurityGroupRuleId.Malformed', `Invalid id: "${id}" (expecting "sgr-...")`),
+  ruleIdNotFound: (id: string) =>
+    new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`),
+
+  vpcIdMalformed: (id: string) => new Ec2Error('InvalidVpcId.Malformed', `Invalid id: "${id}" (expecting "vpc-...")`),
+
+  prefixListIdMalformed: (id: string) =>
+    new Ec2Error('InvalidPrefixListId.Malformed', `Invalid id: "${id}" (expecting "pl-...")`),
+  prefixListNotFound: (id: string) =>
+    new Ec2Error('InvalidPrefixListID.NotFound', `The prefix list ID '${id}' does not exist`),
+  prefixListVersionMismatch: (id: string, current: number, given: number) =>
+    new Ec2Error(
+      'PrefixListVersionMismatch',
+      `The prefix list ${id} is at version ${current}, not the specified version ${given}.`,
+    ),
+  prefixListDuplicate: (id: string) => new Ec2Error('InvalidPrefixListId.Duplicate', `The prefix list '${id}' already exists`),
+  prefixListMaxEntries: (id: string, max: number) =>
+    new Ec2Error('PrefixListMaxEntriesExceeded', `The prefix list ${id} would exceed its maximum of ${max} entries.`),
+
+  interfaceIdMalformed: (id: string) =>
+    new Ec2Error('InvalidNetworkInterfaceId.Malformed', `Invalid id: "${id}" (expecting "eni-...")`),
+  interfaceNotFound: (id: string) =>
+    new Ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`),
+  interfaceDuplicate: (id: string) =>
+    new Ec2Error('InvalidNetworkInterfaceId.Duplicate', `The networkInterface ID '${id}' already exists`),
+  addressInUse: (address: string, vpcId: string) =>
+    new Ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use in VPC '${vpcId}'`),
+} as const;

@@ -1,0 +1,29 @@
+// Resource ids. EC2 issues `sg-`/`sgr-`/`pl-`/`eni-`/`vpc-` followed by 17 hex digits today and
+// issued 8 hex digits before 2016; both appear in real `describe-*` output, so both are accepted
+// where an id comes from the user, and new ids always get 17.
+import { randomBytes } from 'node:crypto';
+
+export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc';
+
+const ID_PATTERNS: Record<IdPrefix, RegExp> = {
+  sg: /^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+  sgr: /^sgr-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+  pl: /^pl-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+  eni: /^eni-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+  vpc: /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+};
+
+export function isResourceId(prefix: IdPrefix, id: unknown): id is string {
+  return typeof id === 'string' && ID_PATTERNS[prefix].test(id);
+}
+
+/** 17 random lowercase hex digits: the suffix of a new id. */
+export function randomIdSuffix(): string {
+  return randomBytes(9).toString('hex').slice(0, 17);
+}
+
+/** A generator that counts: `00000000000000001`, `…02`, … (deterministic ids for tests). */
+export function countingIdGenerator(start = 1): () => string {
+  let n = start;
+  return () => (n++).toString(16).padStart(17, '0');
+}
