@@ -1,4 +1,9 @@
-export async function main(argv: string[]): Promise<number> {
-  process.stdout.write(`sgfw ${argv.join(' ')}\n`);
-  return 0;
+// The `sgfw` entry point (bin/sgfw.js calls it with process.argv.slice(2)); returns the exit code.
+
+import { processIo, type CliIo } from './cli-io.js';
+import { COMMANDS } from './commands.js';
+import { runCli } from './run-cli.js';
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  return runCli(argv, io, COMMANDS);
 }

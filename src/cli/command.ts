@@ -1,0 +1,21 @@
+// What a subcommand is: its flags (for parsing and help) and what it does. Each lives in its own
+// file and is listed once in commands.ts.
+
+import type { CliIo } from './cli-io.js';
+import type { FlagSpec, ParsedArgs, PositionalSpec } from './flags.js';
+
+export interface CommandContext {
+  readonly io: CliIo;
+}
+
+export interface Command {
+  readonly name: string;
+  /** one line for `sgfw --help` */
+  readonly summary: string;
+  /** paragraphs for `sgfw <command> --help` */
+  readonly description?: string;
+  readonly flags: readonly FlagSpec[];
+  readonly positional?: PositionalSpec;
+  /** returns the exit code (ExitCode); may throw UsageError, StateError, CaptureError, Ec2Error */
+  run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
+}

@@ -1,0 +1,14 @@
+// The command table: every `sgfw` subcommand, in the order `sgfw --help` lists them. To add one,
+// write `src/cli/<name>.ts` exporting a Command and add it here (replay, serve, export, explain and
+// run belong here as they land).
+
+import type { Command } from './command.js';
+import { describeCommand } from './describe.js';
+import { replayCommand } from './replay.js';
+import { versionCommand } from './version.js';
+
+export const COMMANDS: readonly Command[] = [
+  describeCommand,
+  replayCommand,
+  versionCommand,
+];

@@ -1,0 +1,157 @@
+// The flag parser every subcommand shares: `--name value`, `--name=value`, boolean `--name`,
+// repeatable flags, positionals, and `--` to end flags. It knows each command's flags so that an
+// unknown one is refused in one line, and so help can list them all.
+
+import { UsageError } from './usage-error.js';
+
+export interface FlagSpec {
+  /** long name without dashes: 'state' for --state */
+  readonly name: string;
+  readonly short?: string;
+  readonly kind: 'string' | 'boolean';
+  /** placeholder in help, e.g. 'FILE' */
+  readonly value?: string;
+  readonly repeatable?: boolean;
+  readonly required?: boolean;
+  readonly description: string;
+}
+
+export interface PositionalSpec {
+  /** placeholder in help, e.g. 'CAPTURE' */
+  readonly name: string;
+  readonly description: string;
+  readonly min: number;
+  /** Infinity for "any number" */
+  readonly max: number;
+}
+
+export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', kind: 'boolean', description: 'show this help' };
+
+export class ParsedArgs {
+  constructor(
+    /** --help was given: the command's help is printed instead of running it */
+    readonly help: boolean,
+    private readonly values: ReadonlyMap<string, readonly string[] | true>,
+    readonly positionals: readonly string[],
+  ) {}
+
+  string(name: string): string | undefined {
+    const v = this.values.get(name);
+    return Array.isArray(v) ? v[v.length - 1] : undefined;
+  }
+
+  strings(name: string): string[] {
+    const v = this.values.get(name);
+    return Array.isArray(v) ? [...v] : [];
+  }
+
+  boolean(name: string): boolean {
+    return this.values.get(name) === true;
+  }
+
+  /** An integer flag's value; a non-integer is a usage error naming the flag. */
+  integer(name: string): number | undefined {
+    const s = this.string(name);
+    if (s === undefined) return undefined;
+    if (!/^-?[0-9]+$/.test(s)) throw new UsageError(`flag --${name} expects an integer, got '${s}'`);
+    return Number(s);
+  }
+}
+
+function flagLabel(f: FlagSpec): string {
+  return f.kind === 'string' ? `--${f.name} ${f.value ?? 'VALUE'}` : `--${f.name}`;
+}
+
+export function parseFlags(argv: readonly string[], flags: readonly FlagSpec[], positional?: PositionalSpec): ParsedArgs {
+  const all = [...flags, HELP_FLAG];
+  const values = new Map<string, string[] | true>();
+  const positionals: string[] = [];
+  let help = false;
+
+  const byLong = (name: string): FlagSpec | undefined => all.find((f) => f.name === name);
+  const byShort = (name: string): FlagSpec | undefined => all.find((f) => f.short === name);
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    let spec: FlagSpec | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      if (eq >= 0) inline = arg.slice(eq + 1);
+      spec = byLong(name);
+    } else {
+      spec = arg.length === 2 ? byShort(arg.slice(1)) : undefined;
+    }
+    if (spec === undefined) throw new UsageError(`unknown flag ${arg.split('=')[0]}`);
+    if (spec === HELP_FLAG) {
+      help = true;
+      continue;
+    }
+    if (spec.kind === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`flag --${spec.name} takes no value`);
+      values.set(spec.name, true);
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`flag ${flagLabel(spec)} needs a value`);
+      value = next;
+      i++;
+    }
+    const seen = values.get(spec.name);
+    if (Array.isArray(seen)) {
+      if (!spec.repeatable) throw new UsageError(`flag --${spec.name} may be given only once`);
+      seen.push(value);
+    } else {
+      values.set(spec.name, [value]);
+    }
+  }
+
+  if (help) return new ParsedArgs(true, values, positionals);
+
+  for (const f of flags) {
+    if (f.required && !values.has(f.name)) throw new UsageError(`missing required flag ${flagLabel(f)}`);
+  }
+  const min = positional?.min ?? 0;
+  const max = positional?.max ?? 0;
+  if (positionals.length > max) {
+    throw new UsageError(max === 0 ? `unexpected argument '${positionals[0]}'` : `unexpected argument '${positionals[max]}'`);
+  }
+  if (positionals.length < min) throw new UsageError(`missing ${positional?.name ?? 'argument'}`);
+  return new ParsedArgs(false, values, positionals);
+}
+
+/** `--state FILE [--state FILE …] [--json] CAPTURE …` */
+export function synopsis(flags: readonly FlagSpec[], positional?: PositionalSpec): string {
+  const parts: string[] = [];
+  for (const f of flags) {
+    const label = flagLabel(f);
+    if (f.required) parts.push(f.repeatable ? `${label} [${label} …]` : label);
+    else parts.push(f.repeatable ? `[${label} …]` : `[${label}]`);
+  }
+  if (positional !== undefined && positional.max > 0) {
+    const p = positional.max > 1 ? `${positional.name} …` : positional.name;
+    parts.push(positional.min > 0 ? p : `[${p}]`);
+  }
+  return parts.join(' ');
+}
+
+export function flagTable(flags: readonly FlagSpec[]): string[] {
+  const rows = [...flags, HELP_FLAG].map((f) => {
+    const names = f.short === undefined ? flagLabel(f) : `-${f.short}, ${flagLabel(f)}`;
+    const notes = [f.required ? 'required' : '', f.repeatable ? 'repeatable' : ''].filter((n) => n !== '');
+    return [names, notes.length === 0 ? f.description : `${f.description} (${notes.join(', ')})`] as const;
+  });
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return rows.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`);
+}

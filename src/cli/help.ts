@@ -1,0 +1,29 @@
+// The text of `sgfw --help` and `sgfw <command> --help`.
+
+import type { Command } from './command.js';
+import { flagTable, synopsis } from './flags.js';
+
+export function globalHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'sgfw: AWS EC2/VPC security groups, enforced in userspace on Linux hosts and replayed on captures',
+    '',
+    'Usage: sgfw <command> [flags]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'sgfw <command> --help' for the flags of a command.",
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(command: Command): string {
+  const lines = [`Usage: sgfw ${command.name} ${synopsis(command.flags, command.positional)}`.trimEnd(), '', command.summary];
+  if (command.description !== undefined) lines.push('', command.description);
+  if (command.positional !== undefined && command.positional.max > 0) {
+    lines.push('', 'Arguments:', `  ${command.positional.name}  ${command.positional.description}`);
+  }
+  lines.push('', 'Flags:', ...flagTable(command.flags), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,91 @@
+// `sgfw replay`: judges every frame of pcap/pcapng captures against the groups of the state files,
+// optionally changing them along the way (--timeline), and reports what was allowed and dropped.
+import { replay, type ReplaySummary } from '../replay/replay-run.js';
+import { readTimeline } from '../replay/timeline.js';
+import type { Command } from './command.js';
+import type { OutputStream } from './cli-io.js';
+import { ExitCode } from './exit-codes.js';
+import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'Judge every frame of pcap/pcapng captures against the security groups',
+  description: [
+    'Reads classic pcap (both byte orders, micro- and nanosecond timestamps) and pcapng.',
+    'Frames count from 1 across all captures, in the order given, as Wireshark counts them.',
+    'The connection-tracking clock is the capture timestamps.',
+    'Exit codes: 0 done; 1 a timeline call was refused (its EC2 error code is printed);',
+    '2 a bad capture, state or timeline file, or bad usage.',
+  ].join('\n'),
+  flags: [
+    STATE_FLAG,
+    {
+      name: 'timeline',
+      kind: 'string',
+      value: 'FILE',
+      description: 'JSON Lines of control-plane calls: {"beforeFrame": N, "Action": "<EC2 action>", "Parameters": {…}}',
+    },
+    { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON object per frame: frame, verdict, reason, interfaces, rules' },
+    { name: 'flow-log', kind: 'string', value: 'FILE', description: 'write VPC Flow Logs version 2 records (default format)' },
+    { name: 'write-allowed', kind: 'string', value: 'FILE', description: 'write the allowed frames to a pcap file' },
+    { name: 'json', kind: 'boolean', description: 'print the summary as JSON' },
+  ],
+  positional: { name: 'CAPTURE', description: 'pcap or pcapng files', min: 1, max: Infinity },
+  async run(args, { io }) {
+    const service = await serviceFromStateFiles(args.strings('state'));
+    const timelineFile = args.string('timeline');
+    const timeline = timelineFile ? readTimeline(timelineFile) : [];
+    const progress = new Progress(io.stderr);
+    const summary = await replay(service, {
+      captures: args.positionals,
+      timeline,
+      timelineFile,
+      verdictsFile: args.string('verdicts'),
+      flowLogFile: args.string('flow-log'),
+      writeAllowedFile: args.string('write-allowed'),
+      onProgress: (frames) => progress.update(frames),
+    });
+    progress.done();
+    if (args.boolean('json')) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else io.stdout.write(formatSummary(summary));
+    if (summary.failure) {
+      const f = summary.failure;
+      io.stderr.write(`sgfw replay: ${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}\n`);
+      return ExitCode.failed;
+    }
+    return ExitCode.ok;
+  },
+};
+
+/** A one-line progress report on a terminal, once the replay has run for more than a second. */
+class Progress {
+  private readonly started = Date.now();
+  private shown = false;
+  constructor(private readonly out: OutputStream) {}
+  update(frames: number): void {
+    if (!this.out.isTTY) return;
+    const seconds = (Date.now() - this.started) / 1000;
+    if (seconds < 1) return;
+    this.shown = true;
+    this.out.write(`\r  ${frames.toLocaleString('en-US')} frames, ${Math.round(frames / seconds).toLocaleString('en-US')}/s `);
+  }
+  done(): void {
+    if (this.shown) this.out.write('\n');
+  }
+}
+
+export function formatSummary(s: ReplaySummary): string {
+  const lines = [`frames ${s.frames}  allowed ${s.allowed}  dropped ${s.dropped}`];
+  for (const [reason, n] of Object.entries(s.byReason)) lines.push(`  ${reason.padEnd(18)} ${n}`);
+  if (s.interfaces.length) {
+    lines.push('interfaces');
+    for (const i of s.interfaces) lines.push(`  ${i.interfaceId.padEnd(24)} allowed ${i.allowed}  dropped ${i.dropped}`);
+  }
+  if (s.timelineApplied || s.timelineUnreached) {
+    lines.push(`timeline calls applied ${s.timelineApplied}${s.timelineUnreached ? `, never reached ${s.timelineUnreached}` : ''}`);
+  }
+  if (s.conntrackFull) lines.push(`flows not tracked (table full) ${s.conntrackFull}`);
+  if (s.writeAllowedSkipped) lines.push(`frames left out of --write-allowed (other link type) ${s.writeAllowedSkipped}`);
+  return `${lines.join('\n')}\n`;
+}
+

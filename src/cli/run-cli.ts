@@ -1,0 +1,75 @@
+// Dispatch over a command table: picks the subcommand, parses its flags, runs it, and turns user
+// errors into one line on stderr and an exit code (never a stack trace; SGFW_DEBUG=1 shows one for
+// internal errors). Separate from main.ts so tests can drive it with commands of their own.
+
+import { CaptureError } from '../capture/capture-error.js';
+import { Ec2Error } from '../model/ec2-error.js';
+import { StateError } from '../state/state-error.js';
+import type { CliIo } from './cli-io.js';
+import type { Command } from './command.js';
+import { ExitCode } from './exit-codes.js';
+import { parseFlags } from './flags.js';
+import { commandHelp, globalHelp } from './help.js';
+import { UsageError } from './usage-error.js';
+import { packageVersion } from './version.js';
+
+export async function runCli(argv: readonly string[], io: CliIo, commands: readonly Command[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const find = (name: string): Command | undefined => commands.find((c) => c.name === name);
+  if (first === undefined) {
+    io.stderr.write(globalHelp(commands));
+    return ExitCode.usage;
+  }
+  if (first === '--help' || first === '-h') {
+    io.stdout.write(globalHelp(commands));
+    return ExitCode.ok;
+  }
+  if (first === '--version') {
+    io.stdout.write(`sgfw ${packageVersion()}\n`);
+    return ExitCode.ok;
+  }
+  if (first === 'help') {
+    const topic = rest[0] === undefined ? undefined : find(rest[0]);
+    if (rest[0] !== undefined && topic === undefined) return unknownCommand(rest[0], io);
+    io.stdout.write(topic === undefined ? globalHelp(commands) : commandHelp(topic));
+    return ExitCode.ok;
+  }
+  const command = find(first);
+  if (command === undefined) return unknownCommand(first, io);
+  return runCommand(command, rest, io);
+}
+
+async function runCommand(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
+  const prefix = `sgfw ${command.name}`;
+  try {
+    const args = parseFlags(argv, command.flags, command.positional);
+    if (args.help) {
+      io.stdout.write(commandHelp(command));
+      return ExitCode.ok;
+    }
+    return await command.run(args, { io });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`${prefix}: ${e.message}\nRun '${prefix} --help' for usage.\n`);
+      return ExitCode.usage;
+    }
+    // These messages already name the file and the place; print them as they are.
+    if (e instanceof StateError || e instanceof CaptureError) {
+      io.stderr.write(`${prefix}: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    if (e instanceof Ec2Error) {
+      io.stderr.write(`${prefix}: ${e.code}: ${e.message}\n`);
+      return ExitCode.failed;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.stderr.write(`${prefix}: internal error: ${err.message}\n`);
+    if (process.env.SGFW_DEBUG) io.stderr.write(`${err.stack ?? ''}\n`);
+    return ExitCode.internal;
+  }
+}
+
+function unknownCommand(name: string, io: CliIo): number {
+  io.stderr.write(`sgfw: unknown command '${name}'\nRun 'sgfw --help' for the list of commands.\n`);
+  return ExitCode.usage;
+}
