@@ -55,6 +55,10 @@ export class PacketView {
   moreFragments = false;
   fragmentId = 0;
 
+  /** 802.1Q/802.1ad tags seen before the IP header (0: untagged); `vlanId` is the innermost VID */
+  vlanCount = 0;
+  vlanId = 0;
+
   /** TCP/UDP ports; 0 when the packet has none (or is a non-first fragment) */
   srcPort = 0;
   dstPort = 0;
