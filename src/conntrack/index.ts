@@ -1,0 +1,13 @@
+export {
+  ConntrackTable,
+  CT_ESTABLISHED,
+  CT_INVALID,
+  CT_MISS,
+  CT_RELATED,
+  MAX_INTERFACE_INDEX,
+  type ConntrackEntryInfo,
+  type ConntrackOptions,
+} from './conntrack-table.js';
+export { ReferenceConntrack } from './reference-conntrack.js';
+export { TcpState, TCP_STATE_NAMES } from './tcp-state.js';
+export * from './timeouts.js';

@@ -1,0 +1,126 @@
+// The table against the plain Map model of the same semantics, on random traffic: every
+// lookup must give the same answer. Few addresses, ports and identifiers so that flows meet
+// often; a single hash bucket in some runs so every key collides; time jumps across each timeout.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConntrackTable, ReferenceConntrack } from '../../src/conntrack/index.js';
+import type { ConntrackTimeouts } from '../../src/model/model-view.js';
+import type { PacketView } from '../../src/packet/packet-view.js';
+import { ACK, FIN, icmp, icmpError, packet, RST, SYN } from './packets.js';
+
+const V4 = ['10.0.0.5', '10.0.0.6', '203.0.113.1'];
+const V6 = ['2001:db8::5', '2001:db8::6', '2001:db8:1::1'];
+const TIMEOUT_SETS: ConntrackTimeouts[] = [
+  { tcpEstablished: 432000, udpStream: 180, udp: 30 },
+  { tcpEstablished: 60, udpStream: 60, udp: 60 },
+];
+
+// every timeout, exactly and a millisecond either side, and short gaps that keep flows alive
+const TIMEOUTS_MS = [10_000, 30_000, 60_000, 120_000, 180_000, 600_000];
+const steps = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(0, 1, 500, 5_000) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...TIMEOUTS_MS), fc.constantFrom(-1, 0, 1)).map(([t, d]) => t + d) },
+);
+
+// a conversation between the instance (pool[0]) and one of two peers, in either direction
+const flow = fc.record({
+  v6: fc.boolean(),
+  peer: fc.constantFrom(1, 2),
+  reply: fc.boolean(),
+  kind: fc.constantFrom('tcp', 'udp', 'icmp', 'other'),
+  clientPort: fc.constantFrom(1000, 1001),
+  flags: fc.nat(0),
+  query: fc.nat(4),
+  id: fc.nat(1),
+});
+type Flow = typeof flow extends fc.Arbitrary<infer T> ? T : never;
+
+const ICMP4 = [8, 0, 13, 14, 9];
+const ICMP6 = [128, 129, 134, 128, 129];
+
+function build(f: Flow): PacketView {
+  const pool = f.v6 ? V6 : V4;
+  const src = pool[f.reply ? f.peer : 0];
+  const dst = pool[f.reply ? 0 : f.peer];
+  const sport = f.reply ? 53 : f.clientPort;
+  const dport = f.reply ? f.clientPort : 53;
+  switch (f.kind) {
+    case 'tcp':
+      return packet({ src, dst, protocol: 6, sport, dport, flags: f.flags });
+    case 'udp':
+      return packet({ src, dst, protocol: 17, sport, dport });
+    case 'icmp':
+      return icmp(src, dst, (f.v6 ? ICMP6 : ICMP4)[f.query], f.id);
+    default:
+      return packet({ src, dst, protocol: 47 });
+  }
+}
+
+const op = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      t: fc.constant('packets' as const),
+      ifIndex: fc.nat(1),
+      flow,
+      // a burst of packets of one conversation, each way, so flows live through many steps
+      burst: fc.array(
+        fc.record({
+          reply: fc.boolean(),
+          flags: fc.subarray([SYN, ACK, FIN, RST]).map((f) => f.reduce((a, b) => a | b, 0)),
+          error: fc.nat(5).map((n) => n === 0),
+          allowed: fc.boolean(),
+          dt: steps,
+        }),
+        { minLength: 1, maxLength: 8 },
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('remove' as const), ifIndex: fc.nat(1) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('sweep' as const), budget: fc.nat(300) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('timeouts' as const), ifIndex: fc.nat(1), set: fc.nat(1) }) },
+);
+
+describe('the table answers exactly like the plain reference model', () => {
+  it('on random traffic, timelines and interfaces', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), fc.constantFrom(1, 2, 1024), (ops, buckets) => {
+        const fast = new ConntrackTable({ capacity: 256, buckets });
+        const ref = new ReferenceConntrack();
+        const timeouts = [TIMEOUT_SETS[0], TIMEOUT_SETS[1]];
+        let now = 0;
+        for (const o of ops) {
+          if (o.t === 'remove') {
+            fast.removeFlowsOf(o.ifIndex);
+            ref.removeFlowsOf(o.ifIndex);
+            continue;
+          }
+          if (o.t === 'sweep') {
+            fast.sweep(now, o.budget);
+            continue;
+          }
+          if (o.t === 'timeouts') {
+            timeouts[o.ifIndex] = TIMEOUT_SETS[o.set];
+            continue;
+          }
+          for (const step of o.burst) {
+            now += step.dt;
+            let p = build({ ...o.flow, reply: step.reply, flags: step.flags });
+            // An ICMP error quoting the packet, as a router on its way would send it back.
+            const pool = o.flow.v6 ? V6 : V4;
+            if (step.error) p = icmpError(pool[2], pool[step.reply ? o.flow.peer : 0], 3, p);
+            const outbound = o.ifIndex === 0;
+            const expected = ref.lookup(o.ifIndex, p, outbound, now);
+            expect(fast.lookup(o.ifIndex, p, outbound, now)).toBe(expected);
+            if (expected === 0 && step.allowed) {
+              expect(ref.track(o.ifIndex, p, outbound, now, timeouts[o.ifIndex])).toBe(true);
+              expect(fast.track(o.ifIndex, p, outbound, now, timeouts[o.ifIndex])).toBe(true);
+            }
+          }
+        }
+        expect(fast.insertFailures).toBe(0);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

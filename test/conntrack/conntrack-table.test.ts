@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { ConntrackTable, CT_ESTABLISHED, CT_MISS } from '../../src/conntrack/index.js';
+import { ACK, AWS_DEFAULTS, packet, S, SYN, tcp, udp } from './packets.js';
+
+const ME = '10.0.0.5';
+const OTHER_ME = '10.0.0.6';
+const PEER = '203.0.113.1';
+
+describe('flows are tracked per interface', () => {
+  it('a flow tracked on one interface does not pass on another', () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, udp(ME, 5000, PEER, 53), true, 0, AWS_DEFAULTS);
+    expect(ct.lookup(1, udp(PEER, 53, ME, 5000), false, 1)).toBe(CT_MISS);
+    expect(ct.lookup(0, udp(PEER, 53, ME, 5000), false, 1)).toBe(CT_ESTABLISHED);
+  });
+
+  it('traffic between two managed interfaces is tracked on each one separately', () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, tcp(ME, 40000, OTHER_ME, 5432, SYN), true, 0, AWS_DEFAULTS);
+    expect(ct.lookup(1, tcp(ME, 40000, OTHER_ME, 5432, SYN), false, 0)).toBe(CT_MISS);
+    ct.track(1, tcp(ME, 40000, OTHER_ME, 5432, SYN), false, 0, AWS_DEFAULTS);
+    expect(ct.size).toBe(2);
+    expect(ct.lookup(1, tcp(OTHER_ME, 5432, ME, 40000, SYN | ACK), true, 1)).toBe(CT_ESTABLISHED);
+    expect(ct.lookup(0, tcp(OTHER_ME, 5432, ME, 40000, SYN | ACK), false, 1)).toBe(CT_ESTABLISHED);
+  });
+
+  it("each interface's timeouts apply to its own flows", () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, udp(ME, 5000, PEER, 53), true, 0, AWS_DEFAULTS);
+    ct.track(1, udp(OTHER_ME, 5000, PEER, 53), true, 0, { ...AWS_DEFAULTS, udp: 60 });
+    expect(ct.lookup(0, udp(PEER, 53, ME, 5000), false, 45 * S)).toBe(CT_MISS);
+    expect(ct.lookup(1, udp(PEER, 53, OTHER_ME, 5000), false, 45 * S)).toBe(CT_ESTABLISHED);
+  });
+
+  it('removing an interface forgets its flows only', () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, udp(ME, 5000, PEER, 53), true, 0, AWS_DEFAULTS);
+    ct.track(1, udp(OTHER_ME, 5000, PEER, 53), true, 0, AWS_DEFAULTS);
+    expect(ct.removeFlowsOf(0)).toBe(1);
+    expect(ct.lookup(0, udp(PEER, 53, ME, 5000), false, 1)).toBe(CT_MISS);
+    expect(ct.lookup(1, udp(PEER, 53, OTHER_ME, 5000), false, 1)).toBe(CT_ESTABLISHED);
+    expect(ct.size).toBe(1);
+  });
+
+  it('an interface index past 65535 is refused loudly', () => {
+    const ct = new ConntrackTable({ capacity: 4 });
+    expect(() => ct.track(70000, udp(ME, 1, PEER, 2), true, 0, AWS_DEFAULTS)).toThrow(RangeError);
+  });
+});
+
+describe('IPv6 flows are keyed on all 128 bits', () => {
+  it('addresses that differ only in the low word, or only in the high word, are different flows', () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, udp('2001:db8::5', 5000, '2001:db8::53', 53), true, 0, AWS_DEFAULTS);
+    expect(ct.lookup(0, udp('2001:db8::53', 53, '2001:db8::5', 5000), false, 1)).toBe(CT_ESTABLISHED);
+    expect(ct.lookup(0, udp('2001:db8::54', 53, '2001:db8::5', 5000), false, 1)).toBe(CT_MISS);
+    expect(ct.lookup(0, udp('2001:db9::53', 53, '2001:db8::5', 5000), false, 1)).toBe(CT_MISS);
+  });
+
+  it('an IPv4 flow and an IPv4-compatible IPv6 flow with the same low words are different', () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, udp('10.0.0.5', 5000, '10.0.0.53', 53), true, 0, AWS_DEFAULTS);
+    expect(ct.lookup(0, udp('::10.0.0.53', 53, '::10.0.0.5', 5000), false, 1)).toBe(CT_MISS);
+  });
+
+  it("an IPv4 packet decoded into a view that held IPv6 words still finds its flow", () => {
+    const ct = new ConntrackTable({ capacity: 16 });
+    ct.track(0, udp(ME, 5000, PEER, 53), true, 0, AWS_DEFAULTS);
+    const view = udp('2001:db8::1', 1, '2001:db8::2', 2);
+    packet({ src: PEER, dst: ME, protocol: 17, sport: 53, dport: 5000 }, view);
+    view.src[1] = 0xdead; // what a decoder that writes word 0 only would leave behind
+    view.dst[3] = 0xbeef;
+    expect(ct.lookup(0, view, false, 1)).toBe(CT_ESTABLISHED);
+  });
+});
+
+describe('flows whose keys share a hash bucket are told apart', () => {
+  it('with a single bucket every flow still finds its own entry and expires on its own', () => {
+    const ct = new ConntrackTable({ capacity: 64, buckets: 1 });
+    for (let port = 1; port <= 50; port++) ct.track(0, udp(ME, port, PEER, 53), true, port * 0.5 * S, AWS_DEFAULTS);
+    expect(ct.size).toBe(50);
+    // at 40.5 s, flows 1..20 (last seen ≤ 10 s) have expired, 21..50 have not
+    for (let port = 1; port <= 50; port++) {
+      expect(ct.lookup(0, udp(PEER, 53, ME, port), false, 40.5 * S)).toBe(port <= 20 ? CT_MISS : CT_ESTABLISHED);
+    }
+    expect(ct.lookup(0, udp(PEER, 53, ME, 51), false, 40.5 * S)).toBe(CT_MISS);
+    expect(ct.expired).toBe(20);
+    expect(ct.size).toBe(30);
+  });
+});
+
+describe('the table is bounded: when it is full, expired entries make room, else the flow is not tracked', () => {
+  it('a full table refuses a new flow and counts it, without touching the flows it holds', () => {
+    const ct = new ConntrackTable({ capacity: 4, evictUnreplied: false });
+    for (let port = 1; port <= 4; port++) expect(ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS)).toBe(true);
+    expect(ct.track(0, udp(ME, 5, PEER, 53), true, 1, AWS_DEFAULTS)).toBe(false);
+    expect(ct.insertFailures).toBe(1);
+    expect(ct.fullDrops).toBe(1);
+    expect(ct.size).toBe(4);
+    expect(ct.lookup(0, udp(PEER, 53, ME, 5), false, 2)).toBe(CT_MISS);
+    for (let port = 1; port <= 4; port++) expect(ct.lookup(0, udp(PEER, 53, ME, port), false, 2)).toBe(CT_ESTABLISHED);
+  });
+
+  it('an expired entry is reclaimed to make room', () => {
+    const ct = new ConntrackTable({ capacity: 4, evictUnreplied: false });
+    ct.track(0, udp(ME, 1, PEER, 53), true, 0, AWS_DEFAULTS);
+    for (let port = 2; port <= 4; port++) ct.track(0, tcp(ME, port, PEER, 22, SYN), true, 0, AWS_DEFAULTS);
+    // at 31 s the UDP flow (30 s) has expired, the SYNs (120 s) have not
+    expect(ct.track(0, udp(ME, 5, PEER, 53), true, 31 * S, AWS_DEFAULTS)).toBe(true);
+    expect(ct.expired).toBe(1);
+    expect(ct.lookup(0, udp(PEER, 53, ME, 5), false, 32 * S)).toBe(CT_ESTABLISHED);
+    expect(ct.track(0, udp(ME, 6, PEER, 53), true, 32 * S, AWS_DEFAULTS)).toBe(false);
+  });
+
+  it('with eviction on, an unreplied flow makes room and a replied one never does', () => {
+    const ct = new ConntrackTable({ capacity: 2 });
+    ct.track(0, udp(ME, 1, PEER, 53), true, 0, AWS_DEFAULTS);
+    ct.lookup(0, udp(PEER, 53, ME, 1), false, 0); // replied
+    ct.track(0, udp(ME, 2, PEER, 53), true, 0, AWS_DEFAULTS); // unreplied
+    expect(ct.track(0, udp(ME, 3, PEER, 53), true, 1, AWS_DEFAULTS)).toBe(true);
+    expect(ct.evictions).toBe(1);
+    expect(ct.lookup(0, udp(PEER, 53, ME, 2), false, 2)).toBe(CT_MISS);
+    expect(ct.lookup(0, udp(PEER, 53, ME, 1), false, 2)).toBe(CT_ESTABLISHED);
+    // now both entries have replies: nothing to evict
+    ct.lookup(0, udp(PEER, 53, ME, 3), false, 2);
+    expect(ct.track(0, udp(ME, 4, PEER, 53), true, 3, AWS_DEFAULTS)).toBe(false);
+    expect(ct.insertFailures).toBe(1);
+  });
+
+  it('the sweep reclaims expired entries in bounded steps', () => {
+    const ct = new ConntrackTable({ capacity: 100 });
+    for (let port = 1; port <= 60; port++) ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS);
+    for (let port = 61; port <= 80; port++) ct.track(0, tcp(ME, port, PEER, 22, SYN), true, 0, AWS_DEFAULTS);
+    expect(ct.sweep(31 * S, 10)).toBeLessThanOrEqual(10);
+    let total = ct.expired;
+    for (let k = 0; k < 20; k++) total += ct.sweep(31 * S, 10);
+    expect(ct.expired).toBe(60);
+    expect(ct.size).toBe(20);
+    expect(total).toBeGreaterThanOrEqual(60);
+  });
+
+  it('a full table of live flows refuses a flood quickly, and takes new flows once they expire', () => {
+    const ct = new ConntrackTable({ capacity: 1000, evictUnreplied: false });
+    for (let port = 1; port <= 1000; port++) ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS);
+    ct.sweep(1, 1000); // one full pass: the table now knows nothing expires before 30 s
+    for (let port = 1001; port <= 2000; port++) expect(ct.track(0, udp(ME, port, PEER, 53), true, 10 * S, AWS_DEFAULTS)).toBe(false);
+    expect(ct.insertFailures).toBe(1000);
+    expect(ct.track(0, udp(ME, 3000, PEER, 53), true, 31 * S, AWS_DEFAULTS)).toBe(true);
+  });
+
+  it('clear forgets everything and frees every slot', () => {
+    const ct = new ConntrackTable({ capacity: 3, evictUnreplied: false });
+    for (let port = 1; port <= 3; port++) ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS);
+    ct.clear();
+    expect(ct.size).toBe(0);
+    for (let port = 4; port <= 6; port++) expect(ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS)).toBe(true);
+  });
+});
