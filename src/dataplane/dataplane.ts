@@ -1,0 +1,277 @@
+// The pipeline: decode → find the managed interface(s) → connection tracking → compiled
+// classifier → verdict. One instance judges frames one at a time; `judge` allocates nothing
+// and never throws for any frame content (the decoder's status covers bad input).
+import { compileClassifier, MATCH, MATCH_WORLD, type Classifier } from '../classify/index.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_RELATED } from '../conntrack/index.js';
+import type { ConntrackTimeouts, InterfaceView, ModelView, RuleView } from '../model/model-view.js';
+import { decodeFrame } from '../packet/decode.js';
+import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../packet/fragment-table.js';
+import { DecodeStatus, IpProto, PacketView } from '../packet/packet-view.js';
+import { AddressTable } from './address-table.js';
+import { addressToWords } from './address-words.js';
+import { compileInterfaceRules, membersByGroup, type InterfaceRules } from './interface-rules.js';
+import { isAllowed, Reason, REASON_COUNT } from './verdict.js';
+
+export interface ModelChange {
+  groupIds?: readonly string[];
+  interfaceIds?: readonly string[];
+  prefixListIds?: readonly string[];
+}
+
+/** A managed interface as the per-packet path needs it: compiled, immutable, swapped whole. */
+export interface CompiledInterface {
+  readonly index: number;
+  readonly interfaceId: string;
+  readonly groupIds: readonly string[];
+  readonly ingress: Classifier;
+  readonly egress: Classifier;
+  readonly timeouts: ConntrackTimeouts;
+  readonly rules: InterfaceRules;
+}
+
+export interface DataplaneOptions {
+  /** flows the connection-tracking table holds (all interfaces together) */
+  conntrackCapacity?: number;
+  /** datagrams whose first fragment's verdict is remembered */
+  fragmentCapacity?: number;
+}
+
+export class Dataplane {
+  /** the last decoded frame; valid until the next `judge` */
+  readonly view = new PacketView();
+  readonly conntrack: ConntrackTable;
+  private readonly fragments: FragmentTable;
+
+  private interfaces: (CompiledInterface | null)[] = [];
+  private readonly indexById = new Map<string, number>();
+  private addresses = new AddressTable();
+
+  /** frames by reason (index: Reason) */
+  readonly reasonCounts = new Float64Array(REASON_COUNT);
+  /** per interface index: [allowed, dropped] */
+  private interfaceCounts = new Float64Array(64);
+  /** frames allowed by rules that could not be tracked because the table was full */
+  conntrackFull = 0;
+  /** the interfaces the last frame touched (-1: none) */
+  lastSourceInterface = -1;
+  lastDestinationInterface = -1;
+  /** the reason of the interface that decided the last frame */
+  lastReason: number = Reason.UNMANAGED;
+  /** classifier build time of the last `applyModel`, in ms */
+  lastRebuildMs = 0;
+  modelVersion = -1;
+
+  constructor(
+    private readonly model: ModelView,
+    options: DataplaneOptions = {},
+  ) {
+    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20 });
+    this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096);
+    this.applyModel();
+  }
+
+  /**
+   * Rebuilds the compiled rules of the interfaces a change affects (all of them when `change`
+   * is omitted) and swaps them in. In force for the next frame.
+   */
+  applyModel(change?: ModelChange): void {
+    const started = performance.now();
+    const members = membersByGroup(this.model);
+    const current = new Map<string, InterfaceView>();
+    for (const eni of this.model.interfaces()) current.set(eni.interfaceId, eni);
+
+    const touchedGroups = new Set(change?.groupIds ?? []);
+    const touchedLists = new Set(change?.prefixListIds ?? []);
+    const touchedInterfaces = new Set(change?.interfaceIds ?? []);
+    // A membership change alters every rule that references the old or the new groups.
+    for (const id of touchedInterfaces) {
+      const before = this.interfaceById(id);
+      for (const g of before?.groupIds ?? []) touchedGroups.add(g);
+      for (const g of current.get(id)?.groupIds ?? []) touchedGroups.add(g);
+    }
+
+    const next = this.interfaces.slice();
+    for (const [id, index] of this.indexById) {
+      if (!current.has(id)) {
+        next[index] = null;
+        this.conntrack.removeFlowsOf(index);
+      }
+    }
+    for (const eni of current.values()) {
+      let index = this.indexById.get(eni.interfaceId);
+      const before = index === undefined ? null : next[index];
+      if (change && before && !touchedInterfaces.has(eni.interfaceId) && !dependsOn(before.rules, touchedGroups, touchedLists)) {
+        continue;
+      }
+      if (index === undefined) {
+        index = this.freeIndex(next);
+        this.indexById.set(eni.interfaceId, index);
+      }
+      const rules = compileInterfaceRules(this.model, eni, members);
+      next[index] = {
+        index,
+        interfaceId: eni.interfaceId,
+        groupIds: [...eni.groupIds],
+        ingress: compileClassifier(rules.ingress),
+        egress: compileClassifier(rules.egress),
+        timeouts: { ...eni.conntrack },
+        rules,
+      };
+    }
+    for (const [id] of this.indexById) if (!current.has(id)) this.indexById.delete(id);
+
+    const addresses = new AddressTable(current.size * 2);
+    for (const eni of current.values()) {
+      const index = this.indexById.get(eni.interfaceId)!;
+      for (const a of [...eni.privateIpv4, ...eni.ipv6]) {
+        const { family, words } = addressToWords(a);
+        addresses.set(family, words, index);
+      }
+    }
+    if (this.interfaceCounts.length < next.length * 2) {
+      const grown = new Float64Array(next.length * 4);
+      grown.set(this.interfaceCounts);
+      this.interfaceCounts = grown;
+    }
+    // The swap: two assignments between frames, so a frame sees the old or the new state, never a mix.
+    this.interfaces = next;
+    this.addresses = addresses;
+    this.modelVersion = this.model.version;
+    this.lastRebuildMs = performance.now() - started;
+  }
+
+  interfaceById(id: string): CompiledInterface | null {
+    const index = this.indexById.get(id);
+    return index === undefined ? null : this.interfaces[index];
+  }
+
+  interfaceAt(index: number): CompiledInterface | null {
+    return this.interfaces[index] ?? null;
+  }
+
+  /** [allowed, dropped] frames seen on an interface */
+  interfaceCounters(index: number): [number, number] {
+    return [this.interfaceCounts[index * 2], this.interfaceCounts[index * 2 + 1]];
+  }
+
+  /** Judges one frame; returns its Reason (`isAllowed(reason)` tells the verdict). */
+  judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number): number {
+    const v = this.view;
+    this.lastSourceInterface = -1;
+    this.lastDestinationInterface = -1;
+    const status = decodeFrame(linkType, frame, offset, length, v);
+    if (status !== DecodeStatus.OK) {
+      // Fail closed: what cannot be parsed is dropped, whatever it might have reached.
+      const reason =
+        status === DecodeStatus.NOT_IP ? Reason.NOT_IP : status === DecodeStatus.MALFORMED ? Reason.MALFORMED : Reason.UNSUPPORTED_LINK;
+      return this.finish(reason);
+    }
+    const src = this.addresses.get(v.ipVersion, v.src);
+    const dst = this.addresses.get(v.ipVersion, v.dst);
+    this.lastSourceInterface = src;
+    this.lastDestinationInterface = dst;
+    if (src < 0 && dst < 0) return this.finish(Reason.UNMANAGED);
+
+    if (v.isFragment && v.fragmentOffset > 0) {
+      // Ports live in the first fragment only: a later fragment shares its datagram's verdict.
+      const known = this.fragments.lookup(v, nowMs);
+      return this.finish(known === FRAGMENT_ALLOWED ? Reason.FRAGMENT : Reason.FRAGMENT_UNKNOWN);
+    }
+
+    // Between two managed interfaces, the sender's egress and the receiver's ingress must both allow.
+    let reason: number = Reason.UNMANAGED;
+    if (src >= 0) reason = this.judgeOn(src, true, nowMs);
+    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false, nowMs);
+    if (v.isFragment) this.fragments.rememberFirst(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN, nowMs);
+    return this.finish(reason);
+  }
+
+  private judgeOn(index: number, outbound: boolean, nowMs: number): number {
+    const v = this.view;
+    const iface = this.interfaces[index]!;
+    const tracked = this.conntrack.lookup(index, v, outbound, nowMs);
+    if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
+    if (tracked === CT_RELATED) return Reason.RELATED;
+
+    const rules = outbound ? iface.egress : iface.ingress;
+    const other = outbound ? iface.ingress : iface.egress;
+    const proto = v.protocol;
+    const family = v.ipVersion;
+    // The peer is the far end: the destination going out, the source coming in.
+    const peer = outbound ? v.dst : v.src;
+    let port = 0;
+    let code = 0;
+    if (proto === IpProto.TCP || proto === IpProto.UDP) {
+      port = v.dstPort;
+    } else if ((proto === IpProto.ICMP && family === 4) || (proto === IpProto.ICMPV6 && family === 6)) {
+      port = v.icmpType;
+      code = v.icmpCode;
+    }
+    const m = match(rules, family, proto, port, code, peer);
+    if ((m & MATCH) === 0) return outbound ? Reason.EGRESS_NO_RULE : Reason.INGRESS_NO_RULE;
+
+    if (proto === IpProto.TCP || proto === IpProto.UDP) {
+      // Seed 001: a TCP/UDP flow admitted by a rule open to the world, while the other direction
+      // allows all response traffic to the world on all ports, is not tracked. A packet of such a
+      // flow may be its request (this direction's rule is the world rule) or its response (the
+      // other direction's world rule admitted the request, this direction allows everything).
+      if ((m & MATCH_WORLD) !== 0 && other.allowsAllToWorld(family as 4 | 6, proto)) return Reason.RULE_UNTRACKED;
+      if (
+        rules.allowsAllToWorld(family as 4 | 6, proto) &&
+        (match(other, family, proto, v.srcPort, 0, peer) & MATCH_WORLD) !== 0
+      ) {
+        return Reason.RULE_UNTRACKED;
+      }
+    }
+    if (!this.conntrack.track(index, v, outbound, nowMs, iface.timeouts)) this.conntrackFull++;
+    return Reason.RULE;
+  }
+
+  private finish(reason: number): number {
+    this.reasonCounts[reason]++;
+    this.lastReason = reason;
+    const slot = isAllowed(reason) ? 0 : 1;
+    if (this.lastSourceInterface >= 0) this.interfaceCounts[this.lastSourceInterface * 2 + slot]++;
+    if (this.lastDestinationInterface >= 0) this.interfaceCounts[this.lastDestinationInterface * 2 + slot]++;
+    return reason;
+  }
+
+  private freeIndex(list: (CompiledInterface | null)[]): number {
+    for (let i = 0; i < list.length; i++) if (list[i] === null && !this.isIndexUsed(i)) return i;
+    list.push(null);
+    return list.length - 1;
+  }
+
+  private isIndexUsed(index: number): boolean {
+    for (const i of this.indexById.values()) if (i === index) return true;
+    return false;
+  }
+
+  /** Rules of an interface's direction that allow the last frame (slow path, for explain and logs). */
+  explainLast(index: number, outbound: boolean): RuleView[] {
+    const v = this.view;
+    const iface = this.interfaces[index];
+    if (!iface) return [];
+    const rules = outbound ? iface.egress : iface.ingress;
+    const peer = outbound ? v.dst : v.src;
+    const proto = v.protocol;
+    const isIcmp = (proto === IpProto.ICMP && v.ipVersion === 4) || (proto === IpProto.ICMPV6 && v.ipVersion === 6);
+    const port = proto === IpProto.TCP || proto === IpProto.UDP ? v.dstPort : isIcmp ? v.icmpType : 0;
+    const code = isIcmp ? v.icmpCode : 0;
+    const indexes =
+      v.ipVersion === 4
+        ? rules.explainV4(proto, port, code, peer[0])
+        : rules.explainV6(proto, port, code, peer[0], peer[1], peer[2], peer[3]);
+    return [...new Set(indexes)].map((i) => iface.rules.rules[i]);
+  }
+}
+
+function match(c: Classifier, family: number, proto: number, port: number, code: number, w: Uint32Array): number {
+  return family === 4 ? c.matchV4(proto, port, code, w[0]) : c.matchV6(proto, port, code, w[0], w[1], w[2], w[3]);
+}
+
+function dependsOn(rules: InterfaceRules, groups: Set<string>, lists: Set<string>): boolean {
+  for (const g of groups) if (rules.dependsOnGroups.has(g)) return true;
+  for (const l of lists) if (rules.dependsOnPrefixLists.has(l)) return true;
+  return false;
+}

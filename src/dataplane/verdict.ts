@@ -1,0 +1,44 @@
+// Verdict reasons. A reason decides the verdict, so the per-packet path returns one small
+// number and counters are indexed by it.
+
+export const Reason = {
+  // allowed
+  UNMANAGED: 0, // touches no managed interface: not ours to judge
+  NOT_IP: 1, // ARP and other non-IP frames
+  TRACKED: 2, // belongs to a tracked flow (either direction)
+  RELATED: 3, // an ICMP error quoting a tracked flow
+  RULE: 4, // allowed by rules; the flow is now tracked
+  RULE_UNTRACKED: 5, // allowed by rules; an untracked flow (seed 001), judged packet by packet
+  FRAGMENT: 6, // a non-first fragment whose first fragment was allowed
+  // dropped
+  INGRESS_NO_RULE: 7,
+  EGRESS_NO_RULE: 8,
+  MALFORMED: 9,
+  FRAGMENT_UNKNOWN: 10, // a non-first fragment with no known (allowed) first fragment
+  UNSUPPORTED_LINK: 11,
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export const REASON_NAMES: readonly string[] = [
+  'unmanaged',
+  'not-ip',
+  'tracked',
+  'related',
+  'rule',
+  'rule-untracked',
+  'fragment',
+  'ingress-no-rule',
+  'egress-no-rule',
+  'malformed',
+  'fragment-unknown',
+  'unsupported-link',
+];
+
+export const REASON_COUNT = REASON_NAMES.length;
+
+/** Reasons below this value allow the packet. */
+export const FIRST_DROP_REASON = Reason.INGRESS_NO_RULE;
+
+export function isAllowed(reason: number): boolean {
+  return reason < FIRST_DROP_REASON;
+}
