@@ -1,0 +1,228 @@
+// The replay loop: every frame of the captures, in order, through the same Dataplane the live
+// modes use, with timeline calls applied through the control plane just before their frame.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { CaptureError } from '../capture/capture-error.js';
+import { CaptureReader } from '../capture/capture-reader.js';
+import { PcapWriter } from '../capture/pcap-writer.js';
+import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
+import { wordsToAddress } from '../dataplane/address-words.js';
+import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
+import { Ec2Error } from '../model/ec2-error.js';
+import type { ModelView } from '../model/model-view.js';
+import { FlowLogAggregator } from '../observe/flow-log.js';
+import { isSupportedLinkType } from '../packet/link-types.js';
+import { IpProto } from '../packet/packet-view.js';
+import type { TimelineEntry } from './timeline.js';
+
+/** What the replay needs of the control plane. */
+export interface ReplayControlPlane extends ModelView {
+  call(action: string, params: unknown): unknown;
+  onChange(listener: (change: ModelChange) => void): () => void;
+}
+
+export interface ReplayOptions {
+  captures: readonly string[];
+  timeline?: readonly TimelineEntry[];
+  timelineFile?: string;
+  verdictsFile?: string;
+  flowLogFile?: string;
+  writeAllowedFile?: string;
+  accountId?: string;
+  conntrackCapacity?: number;
+  /** called now and then with the frames done so far (for a progress bar) */
+  onProgress?: (frames: number) => void;
+}
+
+export interface ReplayFailure {
+  frame: number;
+  action: string;
+  code: string;
+  message: string;
+  where: string;
+}
+
+export interface ReplaySummary {
+  frames: number;
+  allowed: number;
+  dropped: number;
+  byReason: Record<string, number>;
+  interfaces: { interfaceId: string; allowed: number; dropped: number }[];
+  timelineApplied: number;
+  /** timeline calls whose frame never came */
+  timelineUnreached: number;
+  conntrackEntries: number;
+  conntrackFull: number;
+  /** frames left out of --write-allowed because their link type differs from the first capture's */
+  writeAllowedSkipped: number;
+  failure?: ReplayFailure;
+}
+
+/** Buffers text lines and writes them in large chunks. */
+class LineSink {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+  constructor(file: string) {
+    this.fd = openSync(file, 'w');
+  }
+  push(line: string): void {
+    this.parts.push(line);
+    this.size += line.length;
+    if (this.size > 1 << 20) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length) writeSync(this.fd, this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+export async function replay(control: ReplayControlPlane, options: ReplayOptions): Promise<ReplaySummary> {
+  const dataplane = new Dataplane(control, { conntrackCapacity: options.conntrackCapacity });
+  const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
+  const timeline = options.timeline ?? [];
+  const verdicts = options.verdictsFile ? new LineSink(options.verdictsFile) : null;
+  const flows = options.flowLogFile ? new FlowLogAggregator(options.accountId ?? '123456789012') : null;
+  let writer: PcapWriter | null = null;
+  let next = 0;
+  let frame = 0;
+  let failure: ReplayFailure | undefined;
+
+  try {
+    outer: for (const file of options.captures) {
+      const reader = new CaptureReader(file);
+      try {
+        let checkedLink = -1;
+        while (reader.next()) {
+          frame++;
+          while (next < timeline.length && timeline[next].beforeFrame <= frame) {
+            const entry = timeline[next];
+            try {
+              await control.call(entry.action, entry.parameters);
+            } catch (e) {
+              if (!(e instanceof Ec2Error)) throw e;
+              failure = {
+                frame,
+                action: entry.action,
+                code: e.code,
+                message: e.message,
+                where: `${options.timelineFile ?? 'timeline'}:${entry.line}`,
+              };
+              break outer;
+            }
+            next++;
+          }
+          if (reader.linkType !== checkedLink) {
+            if (!isSupportedLinkType(reader.linkType)) {
+              throw new CaptureError(file, `unsupported link type ${reader.linkType} (record ${reader.recordNumber})`);
+            }
+            checkedLink = reader.linkType;
+          }
+          const reason = dataplane.judge(reader.linkType, reader.data, reader.offset, reader.caplen, reader.timestampMs);
+          const allowed = isAllowed(reason);
+          if (allowed && options.writeAllowedFile) {
+            writer ??= new PcapWriter(options.writeAllowedFile, reader.linkType, { nanosecond: true });
+            writer.write(reader);
+          }
+          if (verdicts) verdicts.push(verdictLine(dataplane, frame, reason));
+          if (flows && (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0)) {
+            recordFlows(dataplane, flows, reader.timestampMs / 1000, allowed);
+          }
+          if ((frame & 0xffff) === 0) {
+            dataplane.conntrack.sweep(reader.timestampMs, 1 << 14);
+            options.onProgress?.(frame);
+          }
+        }
+      } finally {
+        reader.close();
+      }
+    }
+  } finally {
+    unsubscribe();
+    verdicts?.close();
+    writer?.close();
+  }
+  if (flows && options.flowLogFile) {
+    const sink = new LineSink(options.flowLogFile);
+    for (const line of flows.lines()) sink.push(`${line}\n`);
+    sink.close();
+  }
+
+  const byReason: Record<string, number> = {};
+  let allowed = 0;
+  let dropped = 0;
+  dataplane.reasonCounts.forEach((n, reason) => {
+    if (n === 0) return;
+    byReason[REASON_NAMES[reason]] = n;
+    if (isAllowed(reason)) allowed += n;
+    else dropped += n;
+  });
+  const interfaces: ReplaySummary['interfaces'] = [];
+  for (const eni of control.interfaces()) {
+    const compiled = dataplane.interfaceById(eni.interfaceId);
+    if (!compiled) continue;
+    const [a, d] = dataplane.interfaceCounters(compiled.index);
+    interfaces.push({ interfaceId: eni.interfaceId, allowed: a, dropped: d });
+  }
+  return {
+    frames: frame,
+    allowed,
+    dropped,
+    byReason,
+    interfaces,
+    timelineApplied: next,
+    timelineUnreached: failure ? 0 : timeline.length - next,
+    conntrackEntries: dataplane.conntrack.size,
+    conntrackFull: dataplane.conntrackFull,
+    writeAllowedSkipped: writer?.skippedLinkType ?? 0,
+    failure,
+  };
+}
+
+function touched(dataplane: Dataplane): { index: number; outbound: boolean }[] {
+  const out: { index: number; outbound: boolean }[] = [];
+  if (dataplane.lastSourceInterface >= 0) out.push({ index: dataplane.lastSourceInterface, outbound: true });
+  if (dataplane.lastDestinationInterface >= 0) out.push({ index: dataplane.lastDestinationInterface, outbound: false });
+  return out;
+}
+
+function verdictLine(dataplane: Dataplane, frame: number, reason: number): string {
+  const sides = touched(dataplane);
+  const interfaces = sides.map((s) => dataplane.interfaceAt(s.index)?.interfaceId ?? '?');
+  // Only a rule decision has rules to name; tracked and related traffic passes by its flow.
+  const rules =
+    reason === Reason.RULE || reason === Reason.RULE_UNTRACKED
+      ? [...new Set(sides.flatMap((s) => dataplane.explainLast(s.index, s.outbound).map((r) => r.ruleId)))]
+      : [];
+  return `${JSON.stringify({
+    frame,
+    verdict: isAllowed(reason) ? 'allow' : 'drop',
+    reason: REASON_NAMES[reason],
+    interfaces,
+    rules,
+  })}\n`;
+}
+
+function recordFlows(dataplane: Dataplane, flows: FlowLogAggregator, time: number, accepted: boolean): void {
+  const v = dataplane.view;
+  const srcaddr = wordsToAddress(v.ipVersion, v.src);
+  const dstaddr = wordsToAddress(v.ipVersion, v.dst);
+  const ports = v.protocol === IpProto.TCP || v.protocol === IpProto.UDP;
+  for (const side of touched(dataplane)) {
+    flows.add({
+      interfaceId: dataplane.interfaceAt(side.index)?.interfaceId ?? '?',
+      srcaddr,
+      dstaddr,
+      srcport: ports ? v.srcPort : 0,
+      dstport: ports ? v.dstPort : 0,
+      protocol: v.protocol,
+      bytes: v.ipLength,
+      time,
+      accepted,
+    });
+  }
+}
