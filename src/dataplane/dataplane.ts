@@ -154,12 +154,15 @@ export class Dataplane {
     return [this.interfaceCounts[index * 2], this.interfaceCounts[index * 2 + 1]];
   }
 
-  /** Judges one frame; returns its Reason (`isAllowed(reason)` tells the verdict). */
-  judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number): number {
+  /**
+   * Judges one frame; returns its Reason (`isAllowed(reason)` tells the verdict). `wireLength`:
+   * the frame's length on the wire when a capture kept only `length` bytes of it.
+   */
+  judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number, wireLength = length): number {
     const v = this.view;
     this.lastSourceInterface = -1;
     this.lastDestinationInterface = -1;
-    const status = decodeFrame(linkType, frame, offset, length, v);
+    const status = decodeFrame(linkType, frame, offset, length, v, wireLength);
     if (status !== DecodeStatus.OK) {
       // Fail closed: what cannot be parsed is dropped, whatever it might have reached.
       const reason =

@@ -21,9 +21,9 @@ export class ReferenceEvaluator {
 
   constructor(private readonly model: ModelView) {}
 
-  judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number): number {
+  judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number, wireLength = length): number {
     const v = this.view;
-    const status = decodeFrame(linkType, frame, offset, length, v);
+    const status = decodeFrame(linkType, frame, offset, length, v, wireLength);
     if (status === DecodeStatus.NOT_IP) return Reason.NOT_IP;
     if (status === DecodeStatus.MALFORMED) return Reason.MALFORMED;
     if (status !== DecodeStatus.OK) return Reason.UNSUPPORTED_LINK;

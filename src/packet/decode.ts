@@ -17,9 +17,19 @@ import { parseUdp } from './udp.js';
 /**
  * Decodes `frame[offset, offset + length)` captured with `linkType` (a pcap LINKTYPE_ value) into
  * `out`, and returns `out.status`. `out` is overwritten entirely; it stays valid until the next call.
+ * `wireLength` is the frame's length on the wire when the capture cut it (pcap's orig_len): IP
+ * lengths may then reach past the captured bytes, but every header the verdict reads must be there.
  */
-export function decodeFrame(linkType: number, frame: Uint8Array, offset: number, length: number, out: PacketView): DecodeStatus {
+export function decodeFrame(
+  linkType: number,
+  frame: Uint8Array,
+  offset: number,
+  length: number,
+  out: PacketView,
+  wireLength = length,
+): DecodeStatus {
   reset(out);
+  out.captureCut = wireLength > length;
   if (!(offset >= 0 && length >= 0 && offset <= frame.length)) return malformed(out, Malformed.TRUNCATED_LINK);
   const end = offset + length > frame.length ? frame.length : offset + length;
   const b = frame;
@@ -124,7 +134,7 @@ function byVersion(version: number, b: Uint8Array, o: number, end: number, v: Pa
   v.l4Offset = upper;
   // A later fragment carries no upper-layer header: it is judged by its first fragment.
   if (v.fragmentOffset !== 0) return DecodeStatus.OK;
-  const ipEnd = v.ipOffset + v.ipLength;
+  const ipEnd = v.ipOffset + v.ipLength > end ? end : v.ipOffset + v.ipLength;
   const p = v.protocol;
   let r = 0;
   if (p === IpProto.TCP) r = parseTcp(b, upper, ipEnd, v);

@@ -32,7 +32,7 @@ export function parseIpv4(b: Uint8Array, o: number, end: number, v: PacketView):
   if (ihl < IPV4_MIN_HEADER_LENGTH || o + ihl > end) return ~Malformed.BAD_IPV4_IHL;
   const total = u16be(b, o + IPV4_TOTAL_LENGTH_OFFSET);
   if (total < ihl) return ~Malformed.BAD_IPV4_LENGTH;
-  if (o + total > end) return ~Malformed.IPV4_LENGTH_PAST_FRAME;
+  if (o + total > end && !v.captureCut) return ~Malformed.IPV4_LENGTH_PAST_FRAME;
   const fragmentOffset = ipv4FragmentOffset(b, o);
   const more = (u16be(b, o + IPV4_FLAGS_FRAGMENT_OFFSET) & IPV4_MORE_FRAGMENTS) !== 0;
   if (fragmentOffset + total - ihl > IPV4_MAX_DATAGRAM) return ~Malformed.BAD_FRAGMENT;

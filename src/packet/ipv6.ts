@@ -99,8 +99,8 @@ export function parseIpv6(b: Uint8Array, o: number, end: number, v: PacketView):
   if (end - o < IPV6_HEADER_LENGTH) return ~Malformed.TRUNCATED_IPV6;
   if (b[o] >> 4 !== 6) return ~Malformed.BAD_IP_VERSION;
   const total = IPV6_HEADER_LENGTH + u16be(b, o + IPV6_PAYLOAD_LENGTH_OFFSET);
-  if (o + total > end) return ~Malformed.IPV6_LENGTH_PAST_FRAME;
-  const walked = walkExtensions(b, o + IPV6_HEADER_LENGTH, o + total, b[o + IPV6_NEXT_HEADER_OFFSET], false);
+  if (o + total > end && !v.captureCut) return ~Malformed.IPV6_LENGTH_PAST_FRAME;
+  const walked = walkExtensions(b, o + IPV6_HEADER_LENGTH, o + total > end ? end : o + total, b[o + IPV6_NEXT_HEADER_OFFSET], false);
   if (walked < 0) return walked;
   v.ipVersion = 6;
   v.ipOffset = o;

@@ -45,6 +45,11 @@ export class PacketView {
   protocol = 0;
   /** bytes of the IP packet as its header says (total length / payload + 40) */
   ipLength = 0;
+  /**
+   * The capture kept fewer bytes than the wire carried (snap length): lengths past the captured
+   * bytes are then the capture's doing, not the packet's, and are not malformed.
+   */
+  captureCut = false;
   /** offset of the IP header and of the upper-layer header inside the frame */
   ipOffset = 0;
   l4Offset = 0;

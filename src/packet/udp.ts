@@ -14,7 +14,7 @@ export function parseUdp(b: Uint8Array, o: number, end: number, v: PacketView): 
   if (end - o < UDP_HEADER_LENGTH) return ~Malformed.TRUNCATED_UDP;
   const length = u16be(b, o + UDP_LENGTH_OFFSET);
   // A first fragment carries only part of the datagram, so its UDP length may reach past it.
-  if (length < UDP_HEADER_LENGTH || (o + length > end && !v.moreFragments)) return ~Malformed.BAD_UDP_LENGTH;
+  if (length < UDP_HEADER_LENGTH || (o + length > end && !v.moreFragments && !v.captureCut)) return ~Malformed.BAD_UDP_LENGTH;
   v.srcPort = u16be(b, o + UDP_SRC_PORT_OFFSET);
   v.dstPort = u16be(b, o + UDP_DST_PORT_OFFSET);
   return 0;

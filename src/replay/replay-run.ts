@@ -98,15 +98,15 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
       try {
         let checkedLink = -1;
         while (reader.next()) {
-          frame++;
-          while (next < timeline.length && timeline[next].beforeFrame <= frame) {
+          const upcoming = frame + 1;
+          while (next < timeline.length && timeline[next].beforeFrame <= upcoming) {
             const entry = timeline[next];
             try {
               await control.call(entry.action, entry.parameters);
             } catch (e) {
               if (!(e instanceof Ec2Error)) throw e;
               failure = {
-                frame,
+                frame: upcoming,
                 action: entry.action,
                 code: e.code,
                 message: e.message,
@@ -116,13 +116,14 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
             }
             next++;
           }
+          frame = upcoming;
           if (reader.linkType !== checkedLink) {
             if (!isSupportedLinkType(reader.linkType)) {
               throw new CaptureError(file, `unsupported link type ${reader.linkType} (record ${reader.recordNumber})`);
             }
             checkedLink = reader.linkType;
           }
-          const reason = dataplane.judge(reader.linkType, reader.data, reader.offset, reader.caplen, reader.timestampMs);
+          const reason = dataplane.judge(reader.linkType, reader.data, reader.offset, reader.caplen, reader.timestampMs, reader.origLen);
           const allowed = isAllowed(reason);
           if (allowed && options.writeAllowedFile) {
             writer ??= new PcapWriter(options.writeAllowedFile, reader.linkType, { nanosecond: true });

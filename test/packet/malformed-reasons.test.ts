@@ -45,3 +45,22 @@ describe('every documented malformed reason is reachable by a crafted frame', ()
     expect(new Set(MALFORMED_REASONS).size).toBe(MALFORMED_REASONS.length);
   });
 });
+
+describe('a frame the capture cut short (snap length)', () => {
+  it('is judged by its headers when only the payload is missing, and is malformed when a header is', async () => {
+    const { buildFrame } = await import('../../src/packet/frame-builder.js');
+    const { decodeFrame } = await import('../../src/packet/decode.js');
+    const { PacketView, DecodeStatus } = await import('../../src/packet/packet-view.js');
+    const v = new PacketView();
+    const frame = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 5000, dport: 53, payload: 'x'.repeat(200) });
+    const snap = 14 + 20 + 8 + 10;
+    // without the wire length the missing bytes are the packet's fault
+    expect(decodeFrame(1, frame, 0, snap, v)).toBe(DecodeStatus.MALFORMED);
+    expect(decodeFrame(1, frame, 0, snap, v, frame.length)).toBe(DecodeStatus.OK);
+    expect([v.srcPort, v.dstPort, v.ipLength]).toEqual([5000, 53, frame.length - 14]);
+    const tcp = buildFrame({ src: '2001:db8::1', dst: '2001:db8::2', proto: 'tcp', sport: 1, dport: 22, flags: 'S', payload: 'y'.repeat(100) });
+    expect(decodeFrame(1, tcp, 0, 14 + 40 + 20, v, tcp.length)).toBe(DecodeStatus.OK);
+    expect(v.dstPort).toBe(22);
+    expect(decodeFrame(1, tcp, 0, 14 + 40 + 10, v, tcp.length)).toBe(DecodeStatus.MALFORMED);
+  });
+});
