@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CaptureReader } from '../../src/capture/capture-reader.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from './capture-io.js';
+
+const PCAPS = join(import.meta.dirname, '..', '..', 'pcaps');
+const CONNTRACK = join(PCAPS, 'conntrack');
+const STATE = join(CONNTRACK, 'state.json');
+const CAPTURE = join(CONNTRACK, 'conntrack.pcap');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sgfw-replay-cli-'));
+});
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('sgfw replay', () => {
+  it('prints a summary with frames, allowed and dropped by reason, per interface', async () => {
+    const r = await run('replay', '--state', STATE, CAPTURE);
+    expect(r.code).toBe(0);
+    // without the timeline's revocation only the last frame, 601 s after host B's last packet, is dropped
+    expect(r.out).toMatch(/^frames 13 {2}allowed 12 {2}dropped 1$/m);
+    expect(r.out).toMatch(/^ {2}ingress-no-rule +1$/m);
+    expect(r.out).toMatch(/eni-0c1d2e3f405160001 +allowed 12 {2}dropped 1/);
+  });
+
+  it('applies the timeline and says so; --json gives the same summary for machines', async () => {
+    const r = await run('replay', '--json', '--state', STATE, '--timeline', join(CONNTRACK, 'timeline.jsonl'), CAPTURE);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({ frames: 13, allowed: 10, dropped: 3, timelineApplied: 1, timelineUnreached: 0 });
+    expect(summary.byReason['ingress-no-rule']).toBe(3);
+  });
+
+  it('writes one verdict object per frame, the flow log and a pcap of the allowed frames', async () => {
+    const verdicts = join(dir, 'v.jsonl');
+    const flowLog = join(dir, 'flows.log');
+    const allowed = join(dir, 'allowed.pcap');
+    const r = await run('replay', '--state', STATE, '--timeline', join(CONNTRACK, 'timeline.jsonl'),
+      '--verdicts', verdicts, '--flow-log', flowLog, '--write-allowed', allowed, CAPTURE);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(verdicts, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(13);
+    expect(lines[0]).toEqual({ frame: 1, verdict: 'allow', reason: 'rule', interfaces: ['eni-0c1d2e3f405160001'], rules: [expect.stringMatching(/^sgr-[0-9a-f]{17}$/)] });
+    const records = readFileSync(flowLog, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    for (const rec of records) expect(rec).toHaveLength(14);
+    const ssh = records.find((rec) => rec[3] === '203.0.113.1' && rec[6] === '22' && rec[12] === 'ACCEPT');
+    expect(ssh?.slice(0, 8)).toEqual(['2', '123456789012', 'eni-0c1d2e3f405160001', '203.0.113.1', '10.0.0.20', '50000', '22', '6']);
+    expect(records.some((rec) => rec[12] === 'REJECT' && rec[6] === '80')).toBe(true);
+    const reader = new CaptureReader(allowed);
+    let n = 0;
+    while (reader.next()) n++;
+    reader.close();
+    expect(n).toBe(lines.filter((l) => l.verdict === 'allow').length);
+  });
+
+  it('ends with exit code 1 and the EC2 error code when a timeline call fails', async () => {
+    const timeline = join(dir, 'bad.jsonl');
+    writeFileSync(timeline, '{"beforeFrame": 3, "Action": "RevokeSecurityGroupIngress", "Parameters": {"GroupId": "sg-0c1d2e3f405160001", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 25, "ToPort": 25, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}}\n');
+    const r = await run('replay', '--state', STATE, '--timeline', timeline, CAPTURE);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${timeline}:1: RevokeSecurityGroupIngress before frame 3 failed: InvalidPermission.NotFound`);
+    expect(r.out).toMatch(/^frames 2 /m);
+  });
+
+  it('refuses a bad timeline line, naming the file and line, with exit code 2', async () => {
+    const timeline = join(dir, 'bad.jsonl');
+    writeFileSync(timeline, '{"beforeFrame": 1, "Action": "CreateSecurityGroup", "Parameters": {}}\n{"beforeFrame": 0, "Action": "X"}\n');
+    const r = await run('replay', '--state', STATE, '--timeline', timeline, CAPTURE);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toContain(`${timeline}:2: beforeFrame: expected a frame number from 1, got 0`);
+  });
+
+  it('refuses a file that is not a capture and a capture of an unsupported link type, in one line, exit 2', async () => {
+    const r1 = await run('replay', '--state', STATE, STATE);
+    expect(r1.code).toBe(2);
+    expect(r1.err).toMatch(new RegExp(`^sgfw replay: ${STATE.replace(/[.]/g, '\\.')}: .*pcap`, 'm'));
+    const bad = join(dir, 'wifi.pcap');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(105, 20); // IEEE 802.11
+    const rec = Buffer.alloc(16 + 4);
+    rec.writeUInt32LE(4, 8);
+    rec.writeUInt32LE(4, 12);
+    writeFileSync(bad, Buffer.concat([header, rec]));
+    const r2 = await run('replay', '--state', STATE, bad);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toContain(`${bad}: unsupported link type 105`);
+  });
+
+  it('needs at least one capture', async () => {
+    const r = await run('replay', '--state', STATE);
+    expect(r.code).toBe(2);
+  });
+});
