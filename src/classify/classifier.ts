@@ -35,16 +35,7 @@ export class Classifier {
         n = nodes[n + ((addr >>> (24 - (level << 3))) & 255)];
         level++;
       } else if (n < CHAIN) {
-        const o = n ^ SPARSE;
-        const count = nodes[o];
-        const b = (addr >>> (24 - (level << 3))) & 255;
-        n = nodes[o + 1];
-        for (let j = o + 2, end = o + 2 + count; j < end; j++) {
-          if (nodes[j] === b) {
-            n = nodes[j + count];
-            break;
-          }
-        }
+        n = sparseNext(nodes, n ^ SPARSE, (addr >>> (24 - (level << 3))) & 255);
         level++;
       } else {
         const o = n ^ CHAIN;
@@ -78,16 +69,7 @@ export class Classifier {
         n = nodes[n + v6Byte(level, w0, w1, w2, w3)];
         level++;
       } else if (n < CHAIN) {
-        const o = n ^ SPARSE;
-        const count = nodes[o];
-        const b = v6Byte(level, w0, w1, w2, w3);
-        n = nodes[o + 1];
-        for (let j = o + 2, end = o + 2 + count; j < end; j++) {
-          if (nodes[j] === b) {
-            n = nodes[j + count];
-            break;
-          }
-        }
+        n = sparseNext(nodes, n ^ SPARSE, v6Byte(level, w0, w1, w2, w3));
         level++;
       } else {
         const o = n ^ CHAIN;
@@ -143,6 +125,13 @@ export function compileClassifier(rules: readonly ClassifierRule[], options: Com
   return new Classifier(compileFamily(rules, 4, cells), compileFamily(rules, 6, cells));
 }
 
+/** A sparse node's entry for byte `b`: [count, otherwise, b1..bcount, e1..ecount]. */
+function sparseNext(nodes: Int32Array, o: number, b: number): number {
+  const count = nodes[o];
+  for (let j = o + 2, end = o + 2 + count; j < end; j++) if (nodes[j] === b) return nodes[j + count];
+  return nodes[o + 1];
+}
+
 /** Byte `level` (0 = most significant) of an IPv6 address given as four words. */
 function v6Byte(level: number, w0: number, w1: number, w2: number, w3: number): number {
   const w = level < 8 ? (level < 4 ? w0 : w1) : level < 12 ? w2 : w3;
@@ -171,17 +160,19 @@ function packetKey(protocol: number, portOrType: number, icmpCode: number): numb
 
 function intervalEntry(t: FamilyTable, protocol: number, portOrType: number, icmpCode: number): number {
   const slot = t.protoSlot[protocol & 255];
-  const mode = t.slotMode[slot];
   const base = t.slotIvBase[slot];
-  if (mode === SlotMode.SINGLE) return t.ivEntry[base];
+  if (t.slotMode[slot] === SlotMode.SINGLE) return t.ivEntry[base];
   const key = packetKey(protocol, portOrType, icmpCode);
-  if (mode === SlotMode.DIRECT) return t.ivEntry[base + t.direct[t.slotAux[slot] + key]];
+  const c = t.slotCoarse[slot] + (key >>> 8);
+  let lo = t.coarse[c];
+  let hi = t.coarse[c + 1];
   const bounds = t.bounds;
-  const first = t.slotAux[slot];
-  const end = first + t.slotCount[slot];
-  let i = first + 1;
-  while (i < end && bounds[i] <= key) i++;
-  return t.ivEntry[base + i - 1 - first];
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bounds[base + mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return t.ivEntry[base + lo];
 }
 
 function explain(

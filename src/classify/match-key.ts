@@ -3,7 +3,6 @@
 // code -1 covers T<<8 .. T<<8|255, type -1 covers everything). Other protocols have no key.
 import type { ClassifierRule } from './classifier-rule.js';
 
-export const KEY_SPACE = 65536;
 export const KEY_MAX = 65535;
 
 export const KeyKind = { NONE: 0, PORT: 1, ICMP: 2 } as const;

@@ -265,3 +265,34 @@ describe('an expanded group reference is explained as one rule', () => {
     for (const [, c] of both([rule(-1, -1, -1, '2001:db8::7/128', 9)])) expect(c.explainV6(UDP, 53, 0, w[0], w[1], w[2], w[3])).toEqual([9]);
   });
 });
+
+describe('a group reference expanded to hundreds of member addresses', () => {
+  // members every third address of 10.0.0.0/22 plus a sparse handful in 10.0.4.0/24 and IPv6 hosts:
+  // dense, sparse and single-host trie nodes all occur
+  const members4: number[] = [];
+  for (let a = v4('10.0.0.0'); a < v4('10.0.4.0'); a += 3) members4.push(a);
+  for (const h of [7, 99, 200]) members4.push(v4('10.0.4.0') + h);
+  const members6 = [1, 2, 3, 0x1234, 0xfffe].map((h) => `2600:1f18:1234:5600::${h.toString(16)}`);
+  const toText = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+  const rules = [
+    ...members4.map((a) => rule(TCP, 5432, 5432, `${toText(a)}/32`, 1)),
+    ...members6.map((a) => rule(TCP, 5432, 5432, `${a}/128`, 1)),
+    rule(TCP, 22, 22, '10.0.1.0/24', 2),
+  ];
+  const isMember = new Set(members4);
+  for (const [name, options] of [['with the port × address table', {}], ['without it', { maxTableCells: 0 }]] as const) {
+    it(`allows exactly the members on the rule's port, ${name}`, () => {
+      const c = compileClassifier(rules, options);
+      for (let a = v4('10.0.0.0'); a < v4('10.0.6.0'); a++) {
+        expect(c.matchV4(TCP, 5432, 0, a), toText(a)).toBe(isMember.has(a) ? MATCH : 0);
+        expect(c.matchV4(TCP, 22, 0, a), toText(a)).toBe((a >>> 8) === v4('10.0.1.0') >>> 8 ? MATCH : 0);
+      }
+      for (const m of members6) {
+        const w = v6(m);
+        expect(c.matchV6(TCP, 5432, 0, w[0], w[1], w[2], w[3]), m).toBe(MATCH);
+        expect(c.matchV6(TCP, 5432, 0, w[0], w[1], w[2], w[3] + 4), m).toBe(0);
+        expect(c.matchV6(TCP, 5432, 0, w[0], w[1] + 1, w[2], w[3]), m).toBe(0);
+      }
+    });
+  }
+});
