@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libpcap-dev: headers for `cap` (live capture); tcpdump: the peer in benchmarks and tests.
-APT_PACKAGES=(libpcap-dev tcpdump)
+# libpcap-dev: headers for `cap` (live capture); tcpdump: the peer in benchmarks and tests;
+# awscli: the client that drives `sgfw serve` (and the tests that check it does).
+APT_PACKAGES=(libpcap-dev tcpdump awscli)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
