@@ -10,7 +10,9 @@ const ID_PATTERNS: Record<IdPrefix, RegExp> = {
   sgr: /^sgr-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
   pl: /^pl-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
   eni: /^eni-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
-  vpc: /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
+  // VPC ids are namespaces here (a VPC comes to be on first use), so any hex length will do:
+  // hand-written state and test suites use short ones such as `vpc-12345`.
+  vpc: /^vpc-[0-9a-f]{1,17}$/,
 };
 
 export function isResourceId(prefix: IdPrefix, id: unknown): id is string {

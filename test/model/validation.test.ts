@@ -147,3 +147,14 @@ describe('connection tracking timeouts', () => {
     expect(codeOf(() => parseConntrackSpec({ UdpTimeout: 29 }))).toBe('InvalidParameterValue');
   });
 });
+
+describe('VPC ids are namespaces of any hex length', () => {
+  it('accepts vpc-1 and vpc-12345 and refuses ids that are not hex', async () => {
+    const { isResourceId } = await import('../../src/model/ids.js');
+    expect(isResourceId('vpc', 'vpc-1')).toBe(true);
+    expect(isResourceId('vpc', 'vpc-12345')).toBe(true);
+    expect(isResourceId('vpc', 'vpc-0a1b2c3d4e5f60718')).toBe(true);
+    expect(isResourceId('vpc', 'vpc-nope')).toBe(false);
+    expect(isResourceId('vpc', 'vpc-')).toBe(false);
+  });
+});
