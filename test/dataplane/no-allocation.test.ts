@@ -1,0 +1,79 @@
+// The per-packet path (decode → interface lookup → conntrack → classify → verdict) allocates
+// nothing: a million judged frames run without one garbage collection, while the same loop with
+// one small object per frame does collect (so the check can fail).
+import { PerformanceObserver } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { Dataplane } from '../../src/dataplane/dataplane.js';
+import { isAllowed } from '../../src/dataplane/verdict.js';
+import { buildFragments, buildFrame } from '../../src/packet/frame-builder.js';
+import { LinkType } from '../../src/packet/link-types.js';
+import { StaticModel } from '../support/static-model.js';
+
+const WORLD4 = { kind: 'cidr4', cidr: '0.0.0.0/0' } as const;
+
+describe('judging a frame allocates nothing', () => {
+  const model = new StaticModel();
+  model.setGroup('sg-web', [
+    { protocol: 6, fromPort: 80, toPort: 80, peer: WORLD4 },
+    { protocol: 6, fromPort: 22, toPort: 22, peer: { kind: 'cidr4', cidr: '203.0.113.0/24' } },
+    { protocol: 1, fromPort: -1, toPort: -1, peer: WORLD4 },
+    { protocol: 17, fromPort: 53, toPort: 53, peer: { kind: 'group', groupId: 'sg-web', userId: '1' } },
+    { egress: true, protocol: -1, peer: WORLD4 },
+    { egress: true, protocol: -1, peer: { kind: 'cidr6', cidr: '::/0' } },
+  ]);
+  model.setInterface('eni-a', ['sg-web'], ['10.0.0.1'], ['2001:db8::1']);
+  model.setInterface('eni-b', ['sg-web'], ['10.0.0.2']);
+  const frames = [
+    buildFrame({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'tcp', sport: 1000, dport: 80, flags: 'S' }),
+    buildFrame({ src: '10.0.0.1', dst: '198.51.100.1', proto: 'tcp', sport: 80, dport: 1000, flags: 'SA' }),
+    buildFrame({ src: '203.0.113.9', dst: '10.0.0.1', proto: 'tcp', sport: 2000, dport: 22, flags: 'S' }),
+    buildFrame({ src: '10.0.0.1', dst: '203.0.113.9', proto: 'tcp', sport: 22, dport: 2000, flags: 'SA' }),
+    buildFrame({ src: '203.0.113.9', dst: '10.0.0.1', proto: 'tcp', sport: 2000, dport: 22, flags: 'A' }),
+    buildFrame({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'tcp', sport: 1001, dport: 23, flags: 'S' }),
+    buildFrame({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 3000, dport: 53 }),
+    buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 53, dport: 3000 }),
+    buildFrame({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'icmp', icmp: { type: 8, id: 4 } }),
+    buildFrame({ src: '10.0.0.1', dst: '198.51.100.1', proto: 'icmp', icmp: { type: 0, id: 4 } }),
+    buildFrame({ src: '2001:db8::1', dst: '2001:db8:ff::1', proto: 'tcp', sport: 4000, dport: 443, flags: 'S' }),
+    buildFrame({ src: '2001:db8:ff::1', dst: '2001:db8::1', proto: 'tcp', sport: 443, dport: 4000, flags: 'SA' }),
+    buildFrame({ src: '10.0.0.1', dst: '198.51.100.50', proto: 47, payload: 'gre' }),
+    buildFrame({ src: '198.51.100.3', dst: '198.51.100.4', proto: 'udp', sport: 1, dport: 2 }),
+    ...buildFragments({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'udp', sport: 5, dport: 53, payload: 'f'.repeat(40) }, 16),
+  ];
+  const dp = new Dataplane(model, { conntrackCapacity: 1 << 12 });
+  let sink: unknown = null;
+  const judgeAll = (n: number, allocate: boolean): number => {
+    let allowed = 0;
+    for (let i = 0; i < n; i++) {
+      const f = frames[i % frames.length];
+      allowed += isAllowed(dp.judge(LinkType.ETHERNET, f, 0, f.length, i)) ? 1 : 0;
+      if (allocate) sink = { i };
+    }
+    return allowed;
+  };
+
+  async function collectionsDuring(run: () => number): Promise<{ count: number; result: number }> {
+    const seen: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) seen.push(e.startTime);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    const from = performance.now();
+    const result = run();
+    const to = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    observer.disconnect();
+    return { count: seen.filter((t) => t >= from && t <= to).length, result };
+  }
+
+  it('1,000,000 mixed frames (tracked, untracked, dropped, IPv6, fragments) without a garbage collection', async () => {
+    judgeAll(50_000, false);
+    const control = await collectionsDuring(() => judgeAll(1_000_000, true));
+    expect(sink).not.toBeNull();
+    expect(control.count).toBeGreaterThan(0);
+    const judging = await collectionsDuring(() => judgeAll(1_000_000, false));
+    expect(judging.result).toBeGreaterThan(0);
+    expect(judging.result).toBeLessThan(1_000_000);
+    expect(judging.count).toBe(0);
+  });
+});
