@@ -1,12 +1,12 @@
 // The per-packet path (decode → interface lookup → conntrack → classify → verdict) allocates
 // nothing: a million judged frames run without one garbage collection, while the same loop with
 // one small object per frame does collect (so the check can fail).
-import { PerformanceObserver } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { isAllowed } from '../../src/dataplane/verdict.js';
 import { buildFragments, buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';
+import { collectionsDuring } from '../support/gc-count.js';
 import { StaticModel } from '../support/static-model.js';
 
 const WORLD4 = { kind: 'cidr4', cidr: '0.0.0.0/0' } as const;
@@ -51,20 +51,6 @@ describe('judging a frame allocates nothing', () => {
     }
     return allowed;
   };
-
-  async function collectionsDuring(run: () => number): Promise<{ count: number; result: number }> {
-    const seen: number[] = [];
-    const observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) seen.push(e.startTime);
-    });
-    observer.observe({ entryTypes: ['gc'] });
-    const from = performance.now();
-    const result = run();
-    const to = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    observer.disconnect();
-    return { count: seen.filter((t) => t >= from && t <= to).length, result };
-  }
 
   it('1,000,000 mixed frames (tracked, untracked, dropped, IPv6, fragments) without a garbage collection', async () => {
     judgeAll(50_000, false);
