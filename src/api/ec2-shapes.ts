@@ -1,0 +1,317 @@
+// The EC2 API shapes of the actions sgfw serves, written by hand from botocore's EC2 model
+// (data/ec2/2016-11-15/service-2.json): member names, `locationName`, `queryName`, types and
+// required members, for only the members sgfw reads or prints.
+//
+// One table drives both directions, as botocore's does (serialize.py EC2Serializer, parsers.py
+// EC2QueryParser):
+// - request parameter name = `queryName`, else `locationName` with its first letter capitalised,
+//   else the member name; lists are `Name.N` (1-based, flattened, no `member`).
+// - response element name = `locationName`, else the member name; lists are `<name><item>…</item></name>`.
+
+export type Scalar = 'string' | 'integer' | 'boolean';
+export interface ListShape { readonly kind: 'list'; readonly member: Shape }
+export interface StructShape {
+  readonly kind: 'structure';
+  readonly members: Readonly<Record<string, Member>>;
+  readonly required: readonly string[];
+}
+export type Shape = Scalar | ListShape | StructShape;
+export interface Member { readonly shape: Shape; readonly loc?: string; readonly query?: string }
+
+/** A member: its shape, then botocore's `locationName` and `queryName` when the model has them. */
+type MemberSpec = Shape | readonly [Shape, string?, string?];
+
+const S = 'string';
+const I = 'integer';
+const B = 'boolean';
+
+function list(member: Shape): ListShape {
+  return { kind: 'list', member };
+}
+
+function struct(members: Record<string, MemberSpec>, required: readonly string[] = []): StructShape {
+  const out: Record<string, Member> = {};
+  for (const [name, spec] of Object.entries(members)) {
+    if (typeof spec === 'string' || !Array.isArray(spec)) out[name] = { shape: spec as Shape };
+    else {
+      const [shape, loc, query] = spec as readonly [Shape, string?, string?];
+      out[name] = { shape, ...(loc !== undefined ? { loc } : {}), ...(query !== undefined ? { query } : {}) };
+    }
+  }
+  return { kind: 'structure', members: out, required };
+}
+
+/** The parameter name a member has in an EC2 Query request. */
+export function queryName(name: string, m: Member): string {
+  if (m.query !== undefined) return m.query;
+  if (m.loc !== undefined) return m.loc[0]!.toUpperCase() + m.loc.slice(1);
+  return name;
+}
+
+/** The element name a member has in an EC2 XML response. */
+export function xmlName(name: string, m: Member): string {
+  return m.loc ?? name;
+}
+
+// ---- shared structures ---------------------------------------------------------------------------
+
+const Tag = struct({ Key: [S, 'key'], Value: [S, 'value'] });
+const TagSpecification = struct({ ResourceType: [S, 'resourceType'], Tags: [list(Tag), 'Tag'] });
+const TagSpecifications: MemberSpec = [list(TagSpecification), undefined, 'TagSpecification'];
+const Filter = struct({ Name: S, Values: [list(S), 'Value'] });
+const Filters: MemberSpec = [list(Filter), 'Filter'];
+const DryRun: MemberSpec = [B, 'dryRun'];
+
+const UserIdGroupPair = struct({
+  Description: [S, 'description'],
+  UserId: [S, 'userId'],
+  GroupName: [S, 'groupName'],
+  GroupId: [S, 'groupId'],
+  VpcId: [S, 'vpcId'],
+  VpcPeeringConnectionId: [S, 'vpcPeeringConnectionId'],
+  PeeringStatus: [S, 'peeringStatus'],
+});
+const IpPermission = struct({
+  IpProtocol: [S, 'ipProtocol'],
+  FromPort: [I, 'fromPort'],
+  ToPort: [I, 'toPort'],
+  // the EC2 protocol calls group pairs `Groups` (locationName `groups`), not UserIdGroupPairs
+  UserIdGroupPairs: [list(UserIdGroupPair), 'groups'],
+  IpRanges: [list(struct({ Description: [S, 'description'], CidrIp: [S, 'cidrIp'] })), 'ipRanges'],
+  Ipv6Ranges: [list(struct({ Description: [S, 'description'], CidrIpv6: [S, 'cidrIpv6'] })), 'ipv6Ranges'],
+  PrefixListIds: [list(struct({ Description: [S, 'description'], PrefixListId: [S, 'prefixListId'] })), 'prefixListIds'],
+});
+
+const SecurityGroupRule = struct({
+  SecurityGroupRuleId: [S, 'securityGroupRuleId'],
+  GroupId: [S, 'groupId'],
+  GroupOwnerId: [S, 'groupOwnerId'],
+  IsEgress: [B, 'isEgress'],
+  IpProtocol: [S, 'ipProtocol'],
+  FromPort: [I, 'fromPort'],
+  ToPort: [I, 'toPort'],
+  CidrIpv4: [S, 'cidrIpv4'],
+  CidrIpv6: [S, 'cidrIpv6'],
+  PrefixListId: [S, 'prefixListId'],
+  ReferencedGroupInfo: [struct({
+    GroupId: [S, 'groupId'], PeeringStatus: [S, 'peeringStatus'], UserId: [S, 'userId'], VpcId: [S, 'vpcId'],
+    VpcPeeringConnectionId: [S, 'vpcPeeringConnectionId'],
+  }), 'referencedGroupInfo'],
+  Description: [S, 'description'],
+  Tags: [list(Tag), 'tagSet'],
+  SecurityGroupRuleArn: [S, 'securityGroupRuleArn'],
+});
+
+const SecurityGroup = struct({
+  Description: [S, 'groupDescription'],
+  GroupName: [S, 'groupName'],
+  IpPermissions: [list(IpPermission), 'ipPermissions'],
+  OwnerId: [S, 'ownerId'],
+  GroupId: [S, 'groupId'],
+  IpPermissionsEgress: [list(IpPermission), 'ipPermissionsEgress'],
+  Tags: [list(Tag), 'tagSet'],
+  VpcId: [S, 'vpcId'],
+  SecurityGroupArn: [S, 'securityGroupArn'],
+});
+
+const ManagedPrefixList = struct({
+  PrefixListId: [S, 'prefixListId'],
+  AddressFamily: [S, 'addressFamily'],
+  State: [S, 'state'],
+  StateMessage: [S, 'stateMessage'],
+  PrefixListArn: [S, 'prefixListArn'],
+  PrefixListName: [S, 'prefixListName'],
+  MaxEntries: [I, 'maxEntries'],
+  Version: [I, 'version'],
+  Tags: [list(Tag), 'tagSet'],
+  OwnerId: [S, 'ownerId'],
+});
+
+const ConnectionTracking = struct({ TcpEstablishedTimeout: I, UdpStreamTimeout: I, UdpTimeout: I });
+
+const NetworkInterface = struct({
+  AvailabilityZone: [S, 'availabilityZone'],
+  ConnectionTrackingConfiguration: [struct({
+    TcpEstablishedTimeout: [I, 'tcpEstablishedTimeout'], UdpStreamTimeout: [I, 'udpStreamTimeout'], UdpTimeout: [I, 'udpTimeout'],
+  }), 'connectionTrackingConfiguration'],
+  Description: [S, 'description'],
+  Groups: [list(struct({ GroupId: [S, 'groupId'], GroupName: [S, 'groupName'] })), 'groupSet'],
+  InterfaceType: [S, 'interfaceType'],
+  Ipv6Addresses: [list(struct({ Ipv6Address: [S, 'ipv6Address'], IsPrimaryIpv6: [B, 'isPrimaryIpv6'] })), 'ipv6AddressesSet'],
+  MacAddress: [S, 'macAddress'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  OwnerId: [S, 'ownerId'],
+  PrivateIpAddress: [S, 'privateIpAddress'],
+  PrivateIpAddresses: [list(struct({ Primary: [B, 'primary'], PrivateIpAddress: [S, 'privateIpAddress'] })), 'privateIpAddressesSet'],
+  SourceDestCheck: [B, 'sourceDestCheck'],
+  Status: [S, 'status'],
+  SubnetId: [S, 'subnetId'],
+  TagSet: [list(Tag), 'tagSet'],
+  VpcId: [S, 'vpcId'],
+});
+
+// ---- requests --------------------------------------------------------------------------------------
+
+/** The legacy single-rule members and IpPermissions of Authorize/Revoke (GroupId required on egress). */
+function permissionRequest(egress: boolean, revoke: boolean): StructShape {
+  const members: Record<string, MemberSpec> = {
+    GroupId: [S, egress ? 'groupId' : undefined],
+    IpPermissions: [list(IpPermission), egress ? 'ipPermissions' : undefined],
+    CidrIp: [S, egress ? 'cidrIp' : undefined],
+    FromPort: [I, egress ? 'fromPort' : undefined],
+    ToPort: [I, egress ? 'toPort' : undefined],
+    IpProtocol: [S, egress ? 'ipProtocol' : undefined],
+    SourceSecurityGroupName: [S, egress ? 'sourceSecurityGroupName' : undefined],
+    SourceSecurityGroupOwnerId: [S, egress ? 'sourceSecurityGroupOwnerId' : undefined],
+    DryRun,
+  };
+  if (!egress) members.GroupName = S;
+  if (revoke) members.SecurityGroupRuleIds = [list(S), undefined, 'SecurityGroupRuleId'];
+  else members.TagSpecifications = TagSpecifications;
+  return struct(members, egress ? ['GroupId'] : []);
+}
+
+function ruleDescriptionsRequest(): StructShape {
+  return struct({
+    DryRun: B,
+    GroupId: S,
+    GroupName: S,
+    IpPermissions: list(IpPermission),
+    SecurityGroupRuleDescriptions: [list(struct({ SecurityGroupRuleId: S, Description: S })), undefined, 'SecurityGroupRuleDescription'],
+  });
+}
+
+const PrefixListEntry = struct({ Cidr: S, Description: S }, ['Cidr']);
+
+/**
+ * sgfw's own RegisterNetworkInterface has no botocore model; its parameters follow EC2's
+ * CreateNetworkInterface, whose members it mirrors (minus SubnetId):
+ *   NetworkInterfaceId, VpcId, Description, PrivateIpAddress,
+ *   PrivateIpAddresses.N.PrivateIpAddress / PrivateIpAddresses.N.Primary,
+ *   Ipv6Addresses.N.Ipv6Address, SecurityGroupId.N (the Groups list),
+ *   ConnectionTrackingSpecification.TcpEstablishedTimeout / .UdpStreamTimeout / .UdpTimeout.
+ * DeregisterNetworkInterface takes NetworkInterfaceId. Responses: `networkInterface` (the item shape
+ * of DescribeNetworkInterfaces) and `return`.
+ */
+const RegisterNetworkInterfaceRequest = struct({
+  NetworkInterfaceId: S,
+  VpcId: S,
+  Description: [S, 'description'],
+  PrivateIpAddress: [S, 'privateIpAddress'],
+  PrivateIpAddresses: [list(struct({ Primary: [B, 'primary'], PrivateIpAddress: [S, 'privateIpAddress'] })), 'privateIpAddresses'],
+  Ipv6Addresses: [list(struct({ Ipv6Address: [S, 'ipv6Address'] })), 'ipv6Addresses'],
+  Groups: [list(S), 'SecurityGroupId'],
+  ConnectionTrackingSpecification: ConnectionTracking,
+  DryRun,
+});
+
+export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
+  CreateSecurityGroup: struct({
+    Description: [S, 'GroupDescription', 'GroupDescription'],
+    GroupName: S,
+    VpcId: S,
+    TagSpecifications,
+    DryRun,
+  }, ['Description', 'GroupName']),
+  DeleteSecurityGroup: struct({ GroupId: S, GroupName: S, DryRun }),
+  AuthorizeSecurityGroupIngress: permissionRequest(false, false),
+  AuthorizeSecurityGroupEgress: permissionRequest(true, false),
+  RevokeSecurityGroupIngress: permissionRequest(false, true),
+  RevokeSecurityGroupEgress: permissionRequest(true, true),
+  DescribeSecurityGroups: struct({
+    GroupIds: [list(S), undefined, 'GroupId'],
+    GroupNames: [list(S), undefined, 'GroupName'],
+    NextToken: S,
+    MaxResults: I,
+    DryRun,
+    Filters,
+  }),
+  DescribeSecurityGroupRules: struct({
+    Filters,
+    SecurityGroupRuleIds: [list(S), undefined, 'SecurityGroupRuleId'],
+    DryRun: B,
+    NextToken: S,
+    MaxResults: I,
+  }),
+  UpdateSecurityGroupRuleDescriptionsIngress: ruleDescriptionsRequest(),
+  UpdateSecurityGroupRuleDescriptionsEgress: ruleDescriptionsRequest(),
+  ModifySecurityGroupRules: struct({
+    GroupId: S,
+    SecurityGroupRules: [list(struct({
+      SecurityGroupRuleId: S,
+      SecurityGroupRule: struct({
+        IpProtocol: S, FromPort: I, ToPort: I, CidrIpv4: S, CidrIpv6: S, PrefixListId: S, ReferencedGroupId: S, Description: S,
+      }),
+    }, ['SecurityGroupRuleId'])), undefined, 'SecurityGroupRule'],
+    DryRun: B,
+  }, ['GroupId', 'SecurityGroupRules']),
+  ModifyNetworkInterfaceAttribute: struct({
+    ConnectionTrackingSpecification: ConnectionTracking,
+    DryRun,
+    NetworkInterfaceId: [S, 'networkInterfaceId'],
+    Description: [struct({ Value: [S, 'value'] }), 'description'],
+    SourceDestCheck: [struct({ Value: [B, 'value'] }), 'sourceDestCheck'],
+    Groups: [list(S), 'SecurityGroupId'],
+  }, ['NetworkInterfaceId']),
+  CreateManagedPrefixList: struct({
+    DryRun: B,
+    PrefixListName: S,
+    Entries: [list(PrefixListEntry), undefined, 'Entry'],
+    MaxEntries: I,
+    TagSpecifications,
+    AddressFamily: S,
+    ClientToken: S,
+  }, ['PrefixListName', 'MaxEntries', 'AddressFamily']),
+  ModifyManagedPrefixList: struct({
+    DryRun: B,
+    PrefixListId: S,
+    CurrentVersion: I,
+    PrefixListName: S,
+    AddEntries: [list(PrefixListEntry), undefined, 'AddEntry'],
+    RemoveEntries: [list(struct({ Cidr: S }, ['Cidr'])), undefined, 'RemoveEntry'],
+    MaxEntries: I,
+  }, ['PrefixListId']),
+  GetManagedPrefixListEntries: struct({ DryRun: B, PrefixListId: S, TargetVersion: I, MaxResults: I, NextToken: S }, ['PrefixListId']),
+  DescribeManagedPrefixLists: struct({
+    DryRun: B, Filters: [list(Filter), undefined, 'Filter'], MaxResults: I, NextToken: S,
+    PrefixListIds: [list(S), undefined, 'PrefixListId'],
+  }),
+  DeleteManagedPrefixList: struct({ DryRun: B, PrefixListId: S }, ['PrefixListId']),
+  DescribeNetworkInterfaces: struct({
+    NextToken: S, MaxResults: I, DryRun,
+    NetworkInterfaceIds: [list(S), undefined, 'NetworkInterfaceId'],
+    Filters: [list(Filter), 'filter'],
+  }),
+  RegisterNetworkInterface: RegisterNetworkInterfaceRequest,
+  DeregisterNetworkInterface: struct({ NetworkInterfaceId: S, DryRun }, ['NetworkInterfaceId']),
+};
+
+// ---- responses -------------------------------------------------------------------------------------
+
+const ReturnOnly = struct({ Return: [B, 'return'] });
+
+export const RESPONSE_SHAPES: Readonly<Record<string, StructShape>> = {
+  CreateSecurityGroup: struct({ GroupId: [S, 'groupId'], Tags: [list(Tag), 'tagSet'], SecurityGroupArn: [S, 'securityGroupArn'] }),
+  DeleteSecurityGroup: struct({ Return: [B, 'return'], GroupId: [S, 'groupId'] }),
+  AuthorizeSecurityGroupIngress: struct({ Return: [B, 'return'], SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'] }),
+  AuthorizeSecurityGroupEgress: struct({ Return: [B, 'return'], SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'] }),
+  RevokeSecurityGroupIngress: struct({ Return: [B, 'return'], UnknownIpPermissions: [list(IpPermission), 'unknownIpPermissionSet'] }),
+  RevokeSecurityGroupEgress: struct({ Return: [B, 'return'], UnknownIpPermissions: [list(IpPermission), 'unknownIpPermissionSet'] }),
+  DescribeSecurityGroups: struct({ NextToken: [S, 'nextToken'], SecurityGroups: [list(SecurityGroup), 'securityGroupInfo'] }),
+  DescribeSecurityGroupRules: struct({ SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'], NextToken: [S, 'nextToken'] }),
+  UpdateSecurityGroupRuleDescriptionsIngress: ReturnOnly,
+  UpdateSecurityGroupRuleDescriptionsEgress: ReturnOnly,
+  ModifySecurityGroupRules: ReturnOnly,
+  // EC2 answers `<return>true</return>` although botocore models no output for this action
+  ModifyNetworkInterfaceAttribute: ReturnOnly,
+  CreateManagedPrefixList: struct({ PrefixList: [ManagedPrefixList, 'prefixList'] }),
+  ModifyManagedPrefixList: struct({ PrefixList: [ManagedPrefixList, 'prefixList'] }),
+  DeleteManagedPrefixList: struct({ PrefixList: [ManagedPrefixList, 'prefixList'] }),
+  GetManagedPrefixListEntries: struct({
+    Entries: [list(struct({ Cidr: [S, 'cidr'], Description: [S, 'description'] })), 'entrySet'], NextToken: [S, 'nextToken'],
+  }),
+  DescribeManagedPrefixLists: struct({ NextToken: [S, 'nextToken'], PrefixLists: [list(ManagedPrefixList), 'prefixListSet'] }),
+  DescribeNetworkInterfaces: struct({ NetworkInterfaces: [list(NetworkInterface), 'networkInterfaceSet'], NextToken: [S, 'nextToken'] }),
+  RegisterNetworkInterface: struct({ NetworkInterface: [NetworkInterface, 'networkInterface'] }),
+  DeregisterNetworkInterface: ReturnOnly,
+};

@@ -1,0 +1,109 @@
+// EC2 Query form parameters → the `--cli-input-json` shaped params object the control-plane
+// service takes. The wire names come from ec2-shapes.ts (botocore's EC2 serializer rules):
+// `IpPermissions.1.Groups.1.GroupId` becomes `{ IpPermissions: [{ UserIdGroupPairs: [{ GroupId }] }] }`.
+// Parameters the action does not have (Action, Version, SigV4 query auth, fields sgfw ignores) are
+// dropped, as EC2 drops them.
+import { Ec2Errors } from '../model/errors.js';
+import { REQUEST_SHAPES, queryName, type Shape, type StructShape } from './ec2-shapes.js';
+
+interface ParamNode {
+  value: string | undefined;
+  children: Map<string, ParamNode> | undefined;
+}
+
+function newNode(): ParamNode {
+  return { value: undefined, children: undefined };
+}
+
+/** Splits `A.1.B` keys into a tree; the first occurrence of a repeated key wins. */
+function paramTree(form: URLSearchParams | Record<string, string>): ParamNode {
+  const root = newNode();
+  const entries = form instanceof URLSearchParams ? form.entries() : Object.entries(form);
+  for (const [key, value] of entries) {
+    let node = root;
+    for (const part of key.split('.')) {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (next === undefined) {
+        next = newNode();
+        node.children.set(part, next);
+      }
+      node = next;
+    }
+    if (node.value === undefined) node.value = String(value);
+  }
+  return root;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+function decodeScalar(shape: 'string' | 'integer' | 'boolean', value: string, path: string): unknown {
+  if (shape === 'string') return value;
+  if (shape === 'integer') {
+    const n = Number(value);
+    if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n)) {
+      throw Ec2Errors.invalidParameterValue(`Invalid value '${value}' for ${path}. It must be an integer.`);
+    }
+    return n;
+  }
+  const lower = value.trim().toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw Ec2Errors.invalidParameterValue(`Invalid value '${value}' for ${path}. It must be true or false.`);
+}
+
+/** undefined when the node carries nothing this shape can hold (a list given as a plain value). */
+function decodeNode(shape: Shape, node: ParamNode, path: string): unknown {
+  if (typeof shape === 'string') return node.value === undefined ? undefined : decodeScalar(shape, node.value, path);
+  if (shape.kind === 'list') {
+    const items: [number, ParamNode][] = [];
+    for (const [k, child] of node.children ?? []) {
+      if (!/^\d+$/.test(k)) continue;
+      const index = Number(k);
+      if (index < 1 || !Number.isSafeInteger(index)) {
+        throw Ec2Errors.invalidParameterValue(`Invalid list index ${k} in ${path}.${k}: lists start at 1.`);
+      }
+      items.push([index, child]);
+    }
+    if (items.length === 0) return node.value === '' ? [] : undefined;
+    items.sort((a, b) => a[0] - b[0]);
+    const out: unknown[] = [];
+    for (const [index, child] of items) {
+      const v = decodeNode(shape.member, child, `${path}.${index}`);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+  if (node.children === undefined) return undefined;
+  return decodeStruct(shape, node, `${path}.`);
+}
+
+function decodeStruct(shape: StructShape, node: ParamNode, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(shape.members)) {
+    const wire = queryName(name, member);
+    const child = node.children?.get(wire);
+    if (child === undefined) continue;
+    const v = decodeNode(member.shape, child, prefix + wire);
+    if (v !== undefined) out[name] = v;
+  }
+  for (const name of shape.required) {
+    if (out[name] === undefined) throw Ec2Errors.missingParameter(prefix + queryName(name, shape.members[name]!));
+  }
+  return out;
+}
+
+/** The EC2 actions (and sgfw's own) whose parameters this module decodes. */
+export const QUERY_ACTIONS: readonly string[] = Object.keys(REQUEST_SHAPES);
+
+/**
+ * Decodes an EC2 Query request's parameters for `action`. Integers and booleans become numbers and
+ * booleans; lists keep the order of their 1-based indexes. Throws Ec2Error: InvalidAction for an
+ * action sgfw does not serve, InvalidParameterValue for a malformed value, MissingParameter (with
+ * the parameter's wire name, `Entry.2.Cidr`) for a required one that is absent.
+ */
+export function decodeQueryParams(action: string, form: URLSearchParams | Record<string, string>): Record<string, unknown> {
+  const shape = Object.hasOwn(REQUEST_SHAPES, action) ? REQUEST_SHAPES[action] : undefined;
+  if (shape === undefined) throw Ec2Errors.invalidAction(action);
+  return decodeStruct(shape, paramTree(form), '');
+}
