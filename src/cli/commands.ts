@@ -4,11 +4,13 @@
 
 import type { Command } from './command.js';
 import { describeCommand } from './describe.js';
+import { exportCommand } from './export.js';
 import { replayCommand } from './replay.js';
 import { versionCommand } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
   describeCommand,
   replayCommand,
+  exportCommand,
   versionCommand,
 ];
