@@ -3,14 +3,18 @@
 // run belong here as they land).
 
 import type { Command } from './command.js';
+import { credentialsCommand } from './credentials.js';
 import { describeCommand } from './describe.js';
 import { exportCommand } from './export.js';
 import { replayCommand } from './replay.js';
+import { serveCommand } from './serve.js';
 import { versionCommand } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
   describeCommand,
   replayCommand,
   exportCommand,
+  serveCommand,
+  credentialsCommand,
   versionCommand,
 ];

@@ -1,0 +1,193 @@
+// The HTTP front of the control plane: the EC2 Query protocol (POST form or GET query,
+// `Action=…&Version=2016-11-15&…`) signed with SigV4, answered in EC2 XML; plus STS
+// GetCallerIdentity on the same endpoint. Calls run one at a time, in arrival order, so the
+// control plane (and the durable store behind `beforeAck`) sees one serial history.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ec2Error } from '../model/ec2-error.js';
+import type { CredentialSource } from './credentials.js';
+import { renderXmlError, renderXmlResponse } from './ec2-xml.js';
+import { decodeQueryParams } from './query-params.js';
+import { DEFAULT_MAX_BODY_BYTES, readBody } from './server-body.js';
+import { renderCallerIdentity, renderStsError } from './server-sts.js';
+import { AuthFailure, verifySigV4 } from './sigv4.js';
+import { queryPairs } from './sigv4-canonical.js';
+
+export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
+const DEFAULT_ACCOUNT_ID = '123456789012';
+
+export interface ApiService {
+  call(action: string, params: unknown): unknown;
+  /** when present, `beforeAck` runs only for calls that moved it (calls that changed the model) */
+  readonly version?: number;
+  readonly accountId?: string;
+}
+
+/** The Query-protocol codec: form → service params, result → EC2 XML. */
+export interface ApiCodec {
+  decodeQueryParams(action: string, form: Record<string, string>): Record<string, unknown>;
+  renderXmlResponse(action: string, result: unknown, requestId: string): string;
+  renderXmlError(code: string, message: string, requestId: string): string;
+}
+
+/** pino's Logger fits. */
+export interface ApiLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ApiServerOptions {
+  service: ApiService;
+  credentials: CredentialSource;
+  /** EC2_QUERY_CODEC (query-params.ts, ec2-xml.ts) by default */
+  codec?: ApiCodec;
+  /** 127.0.0.1:8080 by default; port 0 picks a free port */
+  listen?: { host?: string; port?: number };
+  /** runs after a call that changed the model and before its answer: a throw turns the answer into a 500 */
+  beforeAck?: (action: string, params: Record<string, unknown>, result: unknown) => Promise<void>;
+  /** runs the call without applying it (throws its error, or returns); without it DryRun is refused */
+  dryRun?: (action: string, params: Record<string, unknown>) => unknown;
+  logger?: ApiLogger;
+  maxBodyBytes?: number;
+  /** milliseconds since the epoch, for the signature's clock check */
+  now?: () => number;
+}
+
+export interface ApiServer {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** stops accepting, lets queued calls finish, closes idle connections */
+  close(): Promise<void>;
+}
+
+export const EC2_QUERY_CODEC: ApiCodec = { decodeQueryParams, renderXmlResponse, renderXmlError };
+
+const SERVICES = ['ec2', 'sts'] as const;
+const CONTENT_TYPE = 'text/xml;charset=UTF-8';
+
+interface Reply {
+  status: number;
+  body: string;
+  action?: string;
+}
+
+const silentLogger: ApiLogger = { info() {}, warn() {}, error() {} };
+
+/** The Query form: query-string pairs (minus the presigned X-Amz-* ones) then, for POST, the body. */
+function formOf(url: string, method: string, body: Buffer): Record<string, string> {
+  const form: Record<string, string> = {};
+  const q = url.indexOf('?');
+  for (const [k, v] of queryPairs(q < 0 ? '' : url.slice(q + 1))) if (!k.startsWith('X-Amz-')) form[k] = v;
+  if (method === 'POST') for (const [k, v] of new URLSearchParams(body.toString('utf8'))) form[k] = v;
+  return form;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { service } = options;
+  const codec = options.codec ?? EC2_QUERY_CODEC;
+  const logger = options.logger ?? silentLogger;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const accountId = service.accountId ?? DEFAULT_ACCOUNT_ID;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  /** Serializes calls: each starts when the one before it has answered. */
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  function ec2Error(e: Ec2Error, requestId: string, action?: string): Reply {
+    return { status: e.httpStatus, body: codec.renderXmlError(e.code, e.message, requestId), action };
+  }
+
+  async function runEc2(action: string, form: Record<string, string>, requestId: string): Promise<Reply> {
+    const params = codec.decodeQueryParams(action, form);
+    const dryRun = /^true$/i.test(form.DryRun ?? '');
+    delete params.DryRun;
+    if (dryRun) {
+      if (options.dryRun === undefined) throw new Ec2Error('UnsupportedOperation', 'DryRun is not supported by this server.');
+      options.dryRun(action, params);
+      throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+    }
+    const before = service.version;
+    const result = await service.call(action, params);
+    if (options.beforeAck !== undefined && (before === undefined || service.version !== before)) {
+      await options.beforeAck(action, params, result);
+    }
+    return { status: 200, body: codec.renderXmlResponse(action, result, requestId), action };
+  }
+
+  async function answer(req: IncomingMessage, requestId: string): Promise<Reply> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'POST') throw new Ec2Error('InvalidHttpRequest', `The HTTP method ${method} is not supported; use POST or GET.`, 405);
+    const url = req.url ?? '/';
+    const body = await readBody(req, maxBody);
+    const who = verifySigV4({ method, url, rawHeaders: req.rawHeaders, body }, { secretFor: (id) => options.credentials.secretFor(id), services: SERVICES, now: options.now?.() });
+    const form = formOf(url, method, body);
+    const action = form.Action;
+    if (action === undefined || action === '') throw new Ec2Error('MissingAction', 'The request must contain the parameter Action.');
+    if (who.service === 'sts') {
+      if (action !== 'GetCallerIdentity') {
+        return { status: 400, body: renderStsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400, requestId), action };
+      }
+      return { status: 200, body: renderCallerIdentity(accountId, requestId), action };
+    }
+    return serial(() => runEc2(action, form, requestId).catch((e: unknown) => (e instanceof Ec2Error ? ec2Error(e, requestId, action) : Promise.reject(e))));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const started = Date.now();
+    let reply: Reply;
+    try {
+      reply = await answer(req, requestId);
+    } catch (e) {
+      if (e instanceof AuthFailure) {
+        logger.warn({ requestId, reason: e.reason, remote: req.socket.remoteAddress }, 'request refused: AuthFailure');
+        reply = ec2Error(e, requestId);
+      } else if (e instanceof Ec2Error) {
+        reply = ec2Error(e, requestId);
+      } else {
+        // Never a stack trace to the client; SDKs retry a 5xx, which is right for a fault of ours.
+        logger.error({ requestId, err: e }, 'internal error');
+        reply = { status: 500, body: codec.renderXmlError('InternalError', 'An internal error has occurred.', requestId) };
+      }
+    }
+    res.writeHead(reply.status, { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(reply.body) });
+    res.end(reply.body);
+    logger.info({ requestId, action: reply.action, status: reply.status, ms: Date.now() - started }, 'request');
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      logger.error({ err: e }, 'could not answer a request');
+      res.destroy();
+    });
+  });
+  const host = options.listen?.host ?? DEFAULT_LISTEN.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen?.port ?? DEFAULT_LISTEN.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    url: `http://${urlHost}:${port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await tail;
+      await closed;
+    },
+  };
+}

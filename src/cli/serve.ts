@@ -1,0 +1,79 @@
+// `sgfw serve`: the EC2 Query API over the durable state in --state-dir, signed with the keys of
+// `sgfw credentials create`. Plain HTTP on 127.0.0.1 by default; for other hosts put a TLS proxy in
+// front (e.g. nginx `proxy_pass http://127.0.0.1:8080;` keeping the Host header: it is signed).
+
+import { credentialsFromDir, loadCredentials, CredentialsError } from '../api/credentials.js';
+import { dryRunOnCopy } from '../api/server-dry-run.js';
+import { DEFAULT_LISTEN, startApiServer } from '../api/server.js';
+import { openDurableStore } from '../state/durable-store.js';
+import type { Command } from './command.js';
+import { ExitCode } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
+
+export const DEFAULT_STATE_DIR = '/var/lib/sgfw';
+
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (127.0.0.1) */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || port > 65535) throw new UsageError(`--listen expects HOST:PORT, got '${value}'`);
+  return { host: m[1] ?? (m[2] === '' ? DEFAULT_LISTEN.host : m[2]), port };
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the EC2 Query API (aws CLI, SDKs, Ansible) over the durable state in --state-dir',
+  description: [
+    'Requests must be signed (SigV4, any region, service ec2; STS GetCallerIdentity for service sts)',
+    'by a key from `sgfw credentials create --state-dir DIR`. A change is answered once it is on disk.',
+    'Listens on 127.0.0.1:8080 by default and speaks plain HTTP: to serve other hosts, put a TLS',
+    'reverse proxy in front and keep the Host header, which clients sign. SIGINT/SIGTERM stop it.',
+  ].join('\n'),
+  flags: [
+    { name: 'state-dir', kind: 'string', value: 'DIR', description: `state directory (default ${DEFAULT_STATE_DIR})` },
+    { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)` },
+  ],
+  async run(args, { io }) {
+    const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
+    const listen = parseListen(args.string('listen') ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
+    let keys;
+    try {
+      keys = await loadCredentials(dir);
+    } catch (e) {
+      if (!(e instanceof CredentialsError)) throw e;
+      io.stderr.write(`sgfw serve: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    if (keys.length === 0) io.stderr.write(`sgfw serve: no credentials in ${dir} yet; run 'sgfw credentials create --state-dir ${dir}'\n`);
+    const store = await openDurableStore(dir);
+    const live = store.service;
+    let server;
+    try {
+      server = await startApiServer({
+        // The store runs each call and answers once it is journaled and fsynced.
+        service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
+        credentials: credentialsFromDir(dir, keys),
+        listen,
+        dryRun: dryRunOnCopy(live),
+      });
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    io.stderr.write(`sgfw serve: listening on ${server.url} (state ${dir})\n`);
+    const running = server;
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await running.close();
+    await store.close();
+    io.stderr.write('sgfw serve: stopped\n');
+    return ExitCode.ok;
+  },
+};
