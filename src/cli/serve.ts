@@ -5,7 +5,9 @@
 import { credentialsFromDir, loadCredentials, CredentialsError } from '../api/credentials.js';
 import { dryRunOnCopy } from '../api/server-dry-run.js';
 import { DEFAULT_LISTEN, startApiServer } from '../api/server.js';
-import { openDurableStore } from '../state/durable-store.js';
+import { pacedReplay } from '../replay/paced-replay.js';
+import { IMPORT_ACTION, openDurableStore, type DurableStore } from '../state/durable-store.js';
+import { loadStateFiles } from '../state/state-files.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
@@ -32,6 +34,21 @@ export const serveCommand: Command = {
   flags: [
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `state directory (default ${DEFAULT_STATE_DIR})` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)` },
+    {
+      name: 'state',
+      kind: 'string',
+      value: 'FILE',
+      repeatable: true,
+      description: 'AWS CLI JSON to start from; only into an empty state directory (repeatable, files merge)',
+    },
+    {
+      name: 'replay',
+      kind: 'string',
+      value: 'CAPTURE',
+      description: 'also judge this capture, at its own pace, against the live state: an accepted API call is in force for the next frame',
+    },
+    { name: 'replay-speed', kind: 'string', value: 'X', description: 'play --replay X times faster than captured (default 1)' },
+    { name: 'verdicts', kind: 'string', value: 'FILE', description: 'with --replay: one JSON line per frame, written as it is judged' },
   ],
   async run(args, { io }) {
     const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
@@ -45,7 +62,15 @@ export const serveCommand: Command = {
       return ExitCode.usage;
     }
     if (keys.length === 0) io.stderr.write(`sgfw serve: no credentials in ${dir} yet; run 'sgfw credentials create --state-dir ${dir}'\n`);
+    const speed = Number(args.string('replay-speed') ?? '1');
+    if (!(speed > 0)) throw new UsageError(`--replay-speed expects a positive number, got '${args.string('replay-speed')}'`);
     const store = await openDurableStore(dir);
+    try {
+      await seedFromStateFiles(store, dir, args.strings('state'));
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
     const live = store.service;
     let server;
     try {
@@ -62,6 +87,14 @@ export const serveCommand: Command = {
     }
     io.stderr.write(`sgfw serve: listening on ${server.url} (state ${dir})\n`);
     const running = server;
+    const stopReplay = new AbortController();
+    const capture = args.string('replay');
+    const replaying = capture
+      ? pacedReplay(live, { capture, verdictsFile: args.string('verdicts'), speed, signal: stopReplay.signal }).then(
+          (r) => io.stderr.write(`sgfw serve: replayed ${capture}: ${r.frames} frames, ${r.allowed} allowed, ${r.dropped} dropped\n`),
+          (e: Error) => io.stderr.write(`sgfw serve: replay stopped: ${e.message}\n`),
+        )
+      : Promise.resolve();
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -71,9 +104,20 @@ export const serveCommand: Command = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    stopReplay.abort();
+    await replaying;
     await running.close();
     await store.close();
     io.stderr.write('sgfw serve: stopped\n');
     return ExitCode.ok;
   },
 };
+
+/** `--state FILE…` seeds an empty state directory; refusing otherwise keeps two truths from mixing. */
+async function seedFromStateFiles(store: DurableStore, dir: string, files: readonly string[]): Promise<void> {
+  if (files.length === 0) return;
+  if (store.seq > 0) {
+    throw new UsageError(`--state: ${dir} already holds state; start without --state, or use a new --state-dir`);
+  }
+  await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
+}

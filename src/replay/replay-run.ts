@@ -191,7 +191,8 @@ function touched(dataplane: Dataplane): { index: number; outbound: boolean }[] {
   return out;
 }
 
-function verdictLine(dataplane: Dataplane, frame: number, reason: number): string {
+/** One `--verdicts` line (allocates: only when verdicts are asked for). */
+export function verdictLine(dataplane: Dataplane, frame: number, reason: number): string {
   const sides = touched(dataplane);
   const interfaces = sides.map((s) => dataplane.interfaceAt(s.index)?.interfaceId ?? '?');
   // Only a rule decision has rules to name; tracked and related traffic passes by its flow.

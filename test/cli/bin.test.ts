@@ -1,11 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-// The real executable, as `npx sgfw` runs it: bin/sgfw.js imports the compiled dist/.
-beforeAll(() => {
-  // tsc emits even when files elsewhere in the tree have type errors; the typecheck step reports those.
-  spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
-}, 60_000);
+// The real executable, as `npx sgfw` runs it: bin/sgfw.js imports dist/, which the vitest
+// globalSetup (test/support/build-dist.ts) compiles before any test runs.
 
 function sgfw(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/sgfw.js', ...args], { encoding: 'utf8' });
