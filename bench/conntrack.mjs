@@ -1,10 +1,13 @@
 // Connection-tracking table at 1,000,000 concurrent flows: inserts/s, lookups/s (median of 5),
 // heap bytes per flow, and what a full table does; the plain Map reference model is the peer.
-// Run: npx tsc -p tsconfig.build.json && node --expose-gc bench/conntrack.mjs [flows]
+// Run: npx tsc -p tsconfig.build.json && node --expose-gc bench/conntrack.mjs [flows] [--json]
+// (--json: one object on stdout instead of the text, for bench/run.mjs)
 import { ConntrackTable, ReferenceConntrack, CT_ESTABLISHED } from '../dist/conntrack/index.js';
 import { PacketView } from '../dist/packet/packet-view.js';
 
-const FLOWS = Number(process.argv[2] ?? 1_000_000);
+const JSON_OUT = process.argv.includes('--json');
+const FLOWS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 1_000_000);
+const say = JSON_OUT ? () => {} : (...a) => console.log(...a);
 const RUNS = 5;
 const TIMEOUTS = { tcpEstablished: 432000, udpStream: 180, udp: 30 };
 const ME = 0x0a000005; // 10.0.0.5
@@ -154,25 +157,42 @@ function benchFull() {
 }
 
 const capacity = 1 << 20;
-console.log(`conntrack: ${fmt(FLOWS)} concurrent UDP/IPv4 flows, table capacity ${fmt(capacity)}, node ${process.version}`);
+say(`conntrack: ${fmt(FLOWS)} concurrent UDP/IPv4 flows, table capacity ${fmt(capacity)}, node ${process.version}`);
 const t = benchTable(capacity);
-console.log(`  table      insert (lookup miss + track): ${fmt(rate(FLOWS, t.insertMs))}/s`);
-console.log(`  table      lookup hit  (median of ${RUNS}): ${fmt(rate(FLOWS, t.lookupMs))}/s`);
-console.log(`  table      lookup miss (median of ${RUNS}): ${fmt(rate(FLOWS, t.missMs))}/s`);
-console.log(`  table      heap: ${fmt(t.bytes)} bytes measured = ${(t.bytes / FLOWS).toFixed(1)} bytes/flow; arrays ${(t.ct.byteLength / capacity).toFixed(1)} bytes/slot`);
+say(`  table      insert (lookup miss + track): ${fmt(rate(FLOWS, t.insertMs))}/s`);
+say(`  table      lookup hit  (median of ${RUNS}): ${fmt(rate(FLOWS, t.lookupMs))}/s`);
+say(`  table      lookup miss (median of ${RUNS}): ${fmt(rate(FLOWS, t.missMs))}/s`);
+say(`  table      heap: ${fmt(t.bytes)} bytes measured = ${(t.bytes / FLOWS).toFixed(1)} bytes/flow; arrays ${(t.ct.byteLength / capacity).toFixed(1)} bytes/slot`);
+const tableBytesPerSlot = t.ct.byteLength / capacity;
 t.ct.clear();
 const tableLookupRate = rate(FLOWS, t.lookupMs);
 const tableInsertRate = rate(FLOWS, t.insertMs);
 t.ct = null;
 gc();
 const r = benchReference();
-console.log(`  reference  insert: ${fmt(rate(FLOWS, r.insertMs))}/s, lookup hit (median of ${RUNS}): ${fmt(rate(FLOWS, r.lookupMs))}/s, heap ${(r.bytes / FLOWS).toFixed(1)} bytes/flow`);
-console.log(`  ratio      table/reference: inserts ×${(tableInsertRate / rate(FLOWS, r.insertMs)).toFixed(1)}, lookups ×${(tableLookupRate / rate(FLOWS, r.lookupMs)).toFixed(1)}, memory ×${(r.bytes / t.bytes).toFixed(1)} smaller`);
+say(`  reference  insert: ${fmt(rate(FLOWS, r.insertMs))}/s, lookup hit (median of ${RUNS}): ${fmt(rate(FLOWS, r.lookupMs))}/s, heap ${(r.bytes / FLOWS).toFixed(1)} bytes/flow`);
+say(`  ratio      table/reference: inserts ×${(tableInsertRate / rate(FLOWS, r.insertMs)).toFixed(1)}, lookups ×${(tableLookupRate / rate(FLOWS, r.lookupMs)).toFixed(1)}, memory ×${(r.bytes / t.bytes).toFixed(1)} smaller`);
 gc();
 const full = benchFull();
 for (const [mode, f] of Object.entries(full)) {
-  console.log(
+  say(
     `  full (${mode.padEnd(6)}) 200,000 new flows into a full table of live flows: ${fmt(f.accepted)} tracked, ${fmt(f.refused)} refused, ${fmt(f.evictions)} evictions, ${fmt(f.floodRate)} attempts/s; ` +
       `after the unanswered flows expire: ${fmt(f.afterExpiry)} tracked (${fmt(f.expired)} expired reclaimed), ${fmt(f.reclaimRate)} inserts/s`,
+  );
+}
+
+if (JSON_OUT) {
+  console.log(
+    JSON.stringify({
+      flows: FLOWS,
+      capacity,
+      insertsPerSec: tableInsertRate,
+      lookupHitsPerSec: tableLookupRate,
+      lookupMissesPerSec: rate(FLOWS, t.missMs),
+      heapBytesPerFlow: t.bytes / FLOWS,
+      arrayBytesPerSlot: tableBytesPerSlot,
+      reference: { insertsPerSec: rate(FLOWS, r.insertMs), lookupHitsPerSec: rate(FLOWS, r.lookupMs), heapBytesPerFlow: r.bytes / FLOWS },
+      full,
+    }),
   );
 }

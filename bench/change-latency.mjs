@@ -1,0 +1,82 @@
+// Issue 6 item 5: a change to a group referenced by ~1,000 rules, made through the service while
+// the pipeline judges frames: the time until it is in force (service.call, which runs
+// Dataplane.applyModel synchronously from onChange, and the rebuild alone: lastRebuildMs), and a
+// frame-by-frame comparison with the reference evaluator, which reads the live model, across
+// every swap. Probe frames from the toggled interface flip from drop to allow as it joins.
+import { Dataplane } from '../dist/dataplane/dataplane.js';
+import { ReferenceEvaluator } from '../dist/dataplane/reference-evaluator.js';
+import { isAllowed } from '../dist/dataplane/verdict.js';
+import { SecurityGroupService } from '../dist/control/service.js';
+import { buildFrame } from '../dist/packet/frame-builder.js';
+import { groupId, ifaceV4, interfaceId, makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
+import { median } from './lib/stats.mjs';
+
+export function runChangeLatency({ quick = false } = {}) {
+  const changes = quick ? 6 : 20;
+  const between = quick ? 300 : 1_000; // frames judged between two changes
+  const model = makeModel({ rules: 1000, refsTo: 0, seed: 3 });
+  const referencing = model.rules.filter((r) => r.peer.group === 0).length;
+  const svc = new SecurityGroupService();
+  svc.importSnapshot(stateDocument(model));
+  const dp = new Dataplane(svc, { conntrackCapacity: 1 << 18 });
+  const ref = new ReferenceEvaluator(svc);
+  svc.onChange((c) => dp.applyModel(c));
+  const w = makeFrames(model, { frames: changes * between, concurrent: 5_000 });
+  // the toggled interface: not in group 0; probes go from it to a member of a group whose rule references group 0
+  const toggled = model.ifaces.find((i) => !i.groups.includes(0));
+  const rule = model.rules.find((r) => r.peer.group === 0 && r.proto === 6 && r.group !== 0 && model.members[r.group].some((i) => i !== toggled.index));
+  const target = model.members[rule.group].find((i) => i !== toggled.index);
+  const callMs = [];
+  const rebuildMs = [];
+  let misjudged = 0;
+  let judged = 0;
+  const probes = { inGroup: [0, 0], outOfGroup: [0, 0] }; // [allowed, total]
+  let member = false;
+  let sport = 20000;
+  const judgeBoth = (linkType, data, off, len, now) => {
+    const a = dp.judge(linkType, data, off, len, now);
+    const b = ref.judge(linkType, data, off, len, now);
+    judged++;
+    if (isAllowed(a) !== isAllowed(b)) misjudged++;
+    return isAllowed(a);
+  };
+  for (let c = 0; c < changes; c++) {
+    for (let i = c * between; i < (c + 1) * between; i++) {
+      judgeBoth(1, w.data, w.offsets[i], w.lengths[i], w.timesMs[i]);
+      if (i % 50 === 0) {
+        const probe = buildFrame({ src: ifaceV4(toggled.index), dst: ifaceV4(target), proto: 'tcp', sport: sport++, dport: rule.from, flags: 'S' });
+        const ok = judgeBoth(1, probe, 0, probe.length, w.timesMs[i]);
+        const p = member ? probes.inGroup : probes.outOfGroup;
+        p[0] += ok ? 1 : 0;
+        p[1]++;
+      }
+    }
+    // alternate the two kinds of change the issue names
+    member = !member;
+    const t0 = performance.now();
+    if (c % 4 < 2) {
+      svc.call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: interfaceId(toggled.index), Groups: (member ? [...toggled.groups, 0] : toggled.groups).map(groupId) });
+    } else {
+      member = !member; // membership unchanged: an ingress rule on the referenced group itself
+      svc.call(c % 4 === 2 ? 'AuthorizeSecurityGroupIngress' : 'RevokeSecurityGroupIngress', { GroupId: groupId(0), IpPermissions: [{ IpProtocol: 'tcp', FromPort: 7777, ToPort: 7777, IpRanges: [{ CidrIp: '192.0.2.0/24' }] }] });
+    }
+    callMs.push(performance.now() - t0);
+    rebuildMs.push(dp.lastRebuildMs);
+  }
+  return {
+    referencingRules: referencing,
+    changes,
+    callMsMedian: median(callMs),
+    callMsMax: Math.max(...callMs),
+    rebuildMsMedian: median(rebuildMs),
+    rebuildMsMax: Math.max(...rebuildMs),
+    framesJudged: judged,
+    misjudged,
+    probesAllowedWhileMember: `${probes.inGroup[0]}/${probes.inGroup[1]}`,
+    probesAllowedWhileNot: `${probes.outOfGroup[0]}/${probes.outOfGroup[1]}`,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(runChangeLatency({ quick: process.argv.includes('--quick') }), null, 2));
+}

@@ -1,0 +1,88 @@
+// `npm run bench`: every part of issue 6 that runs offline, one table each, and
+// bench/results.json with the machine and the command. --quick: a run under a minute (smaller
+// workloads, fewer repetitions); --smoke (with --quick): the smallest run, for the harness's test;
+// --out FILE: write the JSON elsewhere.
+// Run: npx tsc -p tsconfig.build.json && node bench/run.mjs [--quick] [--smoke] [--out FILE]
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runPipeline } from './pipeline.mjs';
+import { runReplay } from './replay-e2e.mjs';
+import { runChangeLatency } from './change-latency.mjs';
+import { fixed, machine, table } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const smoke = args.includes('--smoke');
+const outIndex = args.indexOf('--out');
+const out = outIndex >= 0 ? args[outIndex + 1] : fileURLToPath(new URL('results.json', import.meta.url));
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+const results = { machine: machine(`node bench/run.mjs ${args.join(' ')}`.trim()), quick, smoke, parts: {} };
+const tables = [];
+
+function child(script, extra) {
+  const r = spawnSync(process.execPath, ['--expose-gc', here(script), '--json', ...extra], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`${script} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+// 1. classifier (its own process: a clean heap and clean inline caches)
+if (!smoke) {
+  const rows = child('classifier.mjs', []);
+  results.parts.classifier = rows;
+  tables.push(table('Classifier lookups (median of 7 interleaved rounds; 50% IPv4 / 50% IPv6)', [
+    ['rules', 'rules'], ['ns/lookup', 'compiledNs', fixed(1)], ['IPv4 ns', 'v4Ns', fixed(1)], ['IPv6 ns', 'v6Ns', fixed(1)],
+    ['M lookups/s', 'lookupsPerSec', (x) => fixed(2)(x / 1e6)], ['reference ns', 'referenceNs', fixed(0)],
+    ['× reference', 'ratio', fixed(0)], ['× vs 10 rules', 'growthFrom10', fixed(2)], ['build ms', 'buildMs', fixed(1)],
+  ], rows));
+}
+
+// 2. pipeline
+{
+  const p = runPipeline({ quick: quick || smoke, smoke });
+  results.parts.pipeline = p;
+  const wl = p.workload;
+  tables.push(table(`Pipeline: ${wl.frames.toLocaleString('en-US')} frames (${wl.megabytes.toFixed(0)} MB), ${wl.rules} rules, ${wl.groups} groups, ${wl.interfaces} interfaces, ${wl.concurrentFlows.toLocaleString('en-US')} concurrent flows (median of ${wl.passes} passes)`, [
+    ['stage', 'stage'], ['ns/frame', 'nsPerFrame', fixed(0)], ['frames/s', 'framesPerSec', fixed(0)], ['frames', 'frames'], ['note', 'note'],
+  ], p.rows));
+}
+
+// 3. replay end to end
+if (!smoke) {
+  const r = runReplay({ quick });
+  results.parts.replay = r;
+  tables.push(table(`Replay end to end: sgfw replay vs tcpdump -F <stateless BPF> (median of ${r.runs} runs; whole process)`, [
+    ['rules', 'rules'], ['frames', 'frames'], ['sgfw ms', 'sgfwMs', fixed(0)], ['sgfw frames/s', 'sgfwFramesPerSec', fixed(0)],
+    ['tcpdump ms', 'tcpdumpMs', fixed(0)], ['BPF compile ms', 'bpfCompileMs', fixed(0)], ['BPF insns', 'bpfInstructions'],
+    ['tcpdump/sgfw', 'ratio', fixed(2)], ['note', 'tcpdumpNote'],
+  ], r.rows));
+}
+
+// 4. conntrack
+if (!smoke) {
+  const c = child('conntrack.mjs', [String(quick ? 200_000 : 1_000_000)]);
+  results.parts.conntrack = c;
+  tables.push(table(`Conntrack: ${c.flows.toLocaleString('en-US')} concurrent flows, capacity ${c.capacity.toLocaleString('en-US')} (median of 5)`, [
+    ['table', 'name'], ['inserts/s', 'insertsPerSec', fixed(0)], ['lookup hits/s', 'lookupHitsPerSec', fixed(0)], ['heap bytes/flow', 'heapBytesPerFlow', fixed(1)],
+  ], [{ name: 'ConntrackTable', ...c }, { name: 'reference (Map)', ...c.reference }]));
+  tables.push(table('Conntrack: 200,000 new flows into a full table', [
+    ['mode', 'mode'], ['tracked', 'accepted'], ['refused', 'refused'], ['evictions', 'evictions'], ['after expiry tracked', 'afterExpiry'],
+  ], Object.entries(c.full).map(([mode, f]) => ({ mode, ...f }))));
+}
+
+// 5. change latency
+{
+  const c = runChangeLatency({ quick: quick || smoke });
+  results.parts.changeLatency = c;
+  tables.push(table('Change latency: a group referenced by many rules, changed while frames are judged', [
+    ['rules referencing', 'referencingRules'], ['changes', 'changes'], ['call ms (median)', 'callMsMedian', fixed(1)], ['call ms (max)', 'callMsMax', fixed(1)],
+    ['rebuild ms (median)', 'rebuildMsMedian', fixed(1)], ['frames checked', 'framesJudged'], ['misjudged', 'misjudged'],
+    ['probes allowed as member', 'probesAllowedWhileMember'], ['probes allowed otherwise', 'probesAllowedWhileNot'],
+  ], [c]));
+}
+
+results.parts.live = { skipped: 'the live modes (inline bridge, NFQUEUE) do not exist yet' };
+console.log('Live (item 6): skipped — the live modes do not exist yet.');
+results.tables = tables;
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote ${out}`);
