@@ -3,6 +3,8 @@
 // Dataplane.applyModel synchronously from onChange, and the rebuild alone: lastRebuildMs), and a
 // frame-by-frame comparison with the reference evaluator, which reads the live model, across
 // every swap. Probe frames from the toggled interface flip from drop to allow as it joins.
+// Also reported: the call's CPU time, and how many classifiers each change compiled (the
+// Dataplane's private rule-set cache; interfaces with the same groups share one compile).
 import { Dataplane } from '../dist/dataplane/dataplane.js';
 import { ReferenceEvaluator } from '../dist/dataplane/reference-evaluator.js';
 import { isAllowed } from '../dist/dataplane/verdict.js';
@@ -27,7 +29,9 @@ export function runChangeLatency({ quick = false } = {}) {
   const rule = model.rules.find((r) => r.peer.group === 0 && r.proto === 6 && r.group !== 0 && model.members[r.group].some((i) => i !== toggled.index));
   const target = model.members[rule.group].find((i) => i !== toggled.index);
   const callMs = [];
+  const callCpuMs = [];
   const rebuildMs = [];
+  const compiledPerChange = [];
   let misjudged = 0;
   let judged = 0;
   const probes = { inGroup: [0, 0], outOfGroup: [0, 0] }; // [allowed, total]
@@ -53,6 +57,8 @@ export function runChangeLatency({ quick = false } = {}) {
     }
     // alternate the two kinds of change the issue names
     member = !member;
+    const compiledBefore = dp.ruleSets.compiled;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     if (c % 4 < 2) {
       svc.call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: interfaceId(toggled.index), Groups: (member ? [...toggled.groups, 0] : toggled.groups).map(groupId) });
@@ -61,13 +67,23 @@ export function runChangeLatency({ quick = false } = {}) {
       svc.call(c % 4 === 2 ? 'AuthorizeSecurityGroupIngress' : 'RevokeSecurityGroupIngress', { GroupId: groupId(0), IpPermissions: [{ IpProtocol: 'tcp', FromPort: 7777, ToPort: 7777, IpRanges: [{ CidrIp: '192.0.2.0/24' }] }] });
     }
     callMs.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    // CPU time of the call: on a shared, loaded machine wall time also counts waits for a core
+    callCpuMs.push((cpu.user + cpu.system) / 1000);
     rebuildMs.push(dp.lastRebuildMs);
+    compiledPerChange.push(dp.ruleSets.compiled - compiledBefore);
   }
   return {
     referencingRules: referencing,
     changes,
     callMsMedian: median(callMs),
     callMsMax: Math.max(...callMs),
+    callCpuMsMedian: median(callCpuMs),
+    callCpuMsMax: Math.max(...callCpuMs),
+    // classifiers compiled per change (shared by interfaces with the same groups; reused per direction when unchanged)
+    classifiersCompiledMedian: median(compiledPerChange),
+    classifiersCompiledMax: Math.max(...compiledPerChange),
+    interfaces: model.ifaces.length,
     rebuildMsMedian: median(rebuildMs),
     rebuildMsMax: Math.max(...rebuildMs),
     framesJudged: judged,

@@ -111,6 +111,22 @@ const DEFAULT_TIMEOUT_MS = [
   AWS_DEFAULT_TIMEOUTS.udpStream * 1000,
 ];
 
+/**
+ * Zeroed memory for the records, 64-byte aligned when possible so that a record is one cache
+ * line: a WebAssembly memory is page-aligned, while a large ArrayBuffer comes from calloc, whose
+ * big blocks start 16 bytes into a page, and then find() reads two lines per record.
+ */
+function recordMemory(bytes: number): ArrayBuffer {
+  const pages = Math.ceil(bytes / 65536);
+  try {
+    // lib is ES2022 without DOM: WebAssembly exists at run time but has no value typing here.
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+    return new wasm.Memory({ initial: pages, maximum: pages }).buffer;
+  } catch {
+    return new ArrayBuffer(bytes);
+  }
+}
+
 function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -166,7 +182,7 @@ export class ConntrackTable {
       throw new RangeError(`conntrack capacity must be an integer in 1..${1 << 26}, got ${capacity}`);
     }
     this.capacity = capacity;
-    const records = new ArrayBuffer(capacity * STRIDE * 4);
+    const records = recordMemory(capacity * STRIDE * 4);
     this.u = new Uint32Array(records);
     this.s = new Int32Array(records);
     this.f = new Float64Array(records);
@@ -399,7 +415,9 @@ export class ConntrackTable {
     }
     this.kInfo = (((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver) >>> 0;
     this.kPorts = (((portA & 0xffff) << 16) | (portB & 0xffff)) >>> 0;
-    let h = hashWord(this.seed, this.kInfo);
+    // The interface is left out of the hash (it is still part of the key): a frame between two
+    // managed interfaces looks up the same bucket twice, and the second time it is in cache.
+    let h = hashWord(this.seed, this.kInfo & 0xffff);
     h = hashWord(h, this.kPorts);
     h = hashWord(h, ka[0]);
     h = hashWord(h, kb[0]);

@@ -49,6 +49,15 @@ export class AddressTable {
   /** The interface index owning this address, or -1. IPv4 uses w[0] only (others must be 0). */
   get(family: number, w: Uint32Array): number {
     let i = hash(family, w) & this.mask;
+    if (family === 4) {
+      const w0 = w[0] | 0;
+      for (;;) {
+        const f = this.family[i];
+        if (f === 0) return EMPTY;
+        if (f === 4 && this.words[i * 4] === w0) return this.values[i];
+        i = (i + 1) & this.mask;
+      }
+    }
     for (;;) {
       const f = this.family[i];
       if (f === 0) return EMPTY;
@@ -81,11 +90,18 @@ export class AddressTable {
 }
 
 function hash(family: number, w: ArrayLike<number>): number {
+  // IPv4 (most frames) hashes its one word: the other three are 0 by contract.
+  if (family === 4) return hash4(w[0] | 0);
   // FNV-style mix of the four words; cheap and good enough for a few thousand addresses.
   let h = Math.imul(family ^ 0x811c9dc5, 0x01000193);
   h = Math.imul(h ^ (w[0] | 0), 0x9e3779b1);
   h = Math.imul(h ^ (w[1] | 0), 0x85ebca77);
   h = Math.imul(h ^ (w[2] | 0), 0xc2b2ae3d);
   h = Math.imul(h ^ (w[3] | 0), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+function hash4(w0: number): number {
+  const h = Math.imul(w0 ^ 0x811c9dc5, 0x9e3779b1);
   return (h ^ (h >>> 15)) >>> 0;
 }

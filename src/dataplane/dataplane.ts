@@ -1,7 +1,7 @@
 // The pipeline: decode → find the managed interface(s) → connection tracking → compiled
 // classifier → verdict. One instance judges frames one at a time; `judge` allocates nothing
 // and never throws for any frame content (the decoder's status covers bad input).
-import { compileClassifier, MATCH, MATCH_WORLD, type Classifier } from '../classify/index.js';
+import { MATCH, MATCH_WORLD, type Classifier } from '../classify/index.js';
 import { ConntrackTable, CT_ESTABLISHED, CT_RELATED } from '../conntrack/index.js';
 import type { ConntrackTimeouts, InterfaceView, ModelView, RuleView } from '../model/model-view.js';
 import { decodeFrame } from '../packet/decode.js';
@@ -9,7 +9,8 @@ import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../packet/fra
 import { DecodeStatus, IpProto, PacketView } from '../packet/packet-view.js';
 import { AddressTable } from './address-table.js';
 import { addressToWords } from './address-words.js';
-import { compileInterfaceRules, membersByGroup, type InterfaceRules } from './interface-rules.js';
+import { membersByGroup, type InterfaceRules } from './interface-rules.js';
+import { RuleSetCache } from './rule-set-cache.js';
 import { isAllowed, Reason, REASON_COUNT } from './verdict.js';
 
 export interface ModelChange {
@@ -70,6 +71,9 @@ export class Dataplane {
     this.applyModel();
   }
 
+  /** compiled rule sets shared by interfaces with the same groups; see rule-set-cache.ts */
+  private readonly ruleSets = new RuleSetCache();
+
   /**
    * Rebuilds the compiled rules of the interfaces a change affects (all of them when `change`
    * is omitted) and swaps them in. In force for the next frame.
@@ -90,13 +94,17 @@ export class Dataplane {
       for (const g of current.get(id)?.groupIds ?? []) touchedGroups.add(g);
     }
 
+    // Interface addresses only change with the interfaces themselves: other changes keep the table.
+    let layoutChanged = !change || touchedInterfaces.size > 0;
     const next = this.interfaces.slice();
     for (const [id, index] of this.indexById) {
       if (!current.has(id)) {
         next[index] = null;
         this.conntrack.removeFlowsOf(index);
+        layoutChanged = true;
       }
     }
+    this.ruleSets.beginRound();
     for (const eni of current.values()) {
       let index = this.indexById.get(eni.interfaceId);
       const before = index === undefined ? null : next[index];
@@ -106,26 +114,31 @@ export class Dataplane {
       if (index === undefined) {
         index = this.freeIndex(next);
         this.indexById.set(eni.interfaceId, index);
+        layoutChanged = true;
       }
-      const rules = compileInterfaceRules(this.model, eni, members);
+      const compiled = this.ruleSets.get(this.model, eni.groupIds, members);
       next[index] = {
         index,
         interfaceId: eni.interfaceId,
         groupIds: [...eni.groupIds],
-        ingress: compileClassifier(rules.ingress),
-        egress: compileClassifier(rules.egress),
+        ingress: compiled.ingress,
+        egress: compiled.egress,
         timeouts: { ...eni.conntrack },
-        rules,
+        rules: compiled.rules,
       };
     }
     for (const [id] of this.indexById) if (!current.has(id)) this.indexById.delete(id);
+    if (layoutChanged) this.ruleSets.retain(next.flatMap((c) => (c === null ? [] : [c.groupIds])));
 
-    const addresses = new AddressTable(current.size * 2);
-    for (const eni of current.values()) {
-      const index = this.indexById.get(eni.interfaceId)!;
-      for (const a of [...eni.privateIpv4, ...eni.ipv6]) {
-        const { family, words } = addressToWords(a);
-        addresses.set(family, words, index);
+    let addresses = this.addresses;
+    if (layoutChanged) {
+      addresses = new AddressTable(current.size * 2);
+      for (const eni of current.values()) {
+        const index = this.indexById.get(eni.interfaceId)!;
+        for (const a of [...eni.privateIpv4, ...eni.ipv6]) {
+          const { family, words } = addressToWords(a);
+          addresses.set(family, words, index);
+        }
       }
     }
     if (this.interfaceCounts.length < next.length * 2) {
@@ -210,7 +223,11 @@ export class Dataplane {
       port = v.icmpType;
       code = v.icmpCode;
     }
-    const m = match(rules, family, proto, port, code, peer);
+    // Each call site calls matchV4 or matchV6 directly: one shared helper would see both.
+    const m =
+      family === 4
+        ? rules.matchV4(proto, port, code, peer[0])
+        : rules.matchV6(proto, port, code, peer[0], peer[1], peer[2], peer[3]);
     if ((m & MATCH) === 0) return outbound ? Reason.EGRESS_NO_RULE : Reason.INGRESS_NO_RULE;
 
     if (proto === IpProto.TCP || proto === IpProto.UDP) {
@@ -221,7 +238,11 @@ export class Dataplane {
       if ((m & MATCH_WORLD) !== 0 && other.allowsAllToWorld(family as 4 | 6, proto)) return Reason.RULE_UNTRACKED;
       if (
         rules.allowsAllToWorld(family as 4 | 6, proto) &&
-        (match(other, family, proto, v.srcPort, 0, peer) & MATCH_WORLD) !== 0
+        ((family === 4
+          ? other.matchV4(proto, v.srcPort, 0, peer[0])
+          : other.matchV6(proto, v.srcPort, 0, peer[0], peer[1], peer[2], peer[3])) &
+          MATCH_WORLD) !==
+          0
       ) {
         return Reason.RULE_UNTRACKED;
       }
@@ -265,13 +286,11 @@ export class Dataplane {
       v.ipVersion === 4
         ? rules.explainV4(proto, port, code, peer[0])
         : rules.explainV6(proto, port, code, peer[0], peer[1], peer[2], peer[3]);
-    return [...new Set(indexes)].map((i) => iface.rules.rules[i]);
+    const table = outbound ? iface.rules.egressRules : iface.rules.ingressRules;
+    return [...new Set(indexes)].map((i) => table[i]);
   }
 }
 
-function match(c: Classifier, family: number, proto: number, port: number, code: number, w: Uint32Array): number {
-  return family === 4 ? c.matchV4(proto, port, code, w[0]) : c.matchV6(proto, port, code, w[0], w[1], w[2], w[3]);
-}
 
 function dependsOn(rules: InterfaceRules, groups: Set<string>, lists: Set<string>): boolean {
   for (const g of groups) if (rules.dependsOnGroups.has(g)) return true;

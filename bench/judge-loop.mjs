@@ -1,0 +1,66 @@
+// The judging loop alone, for profiling and for A/B comparisons of builds in one process:
+// the workload and the Dataplanes are built outside the timed (and profiled) region.
+//   node bench/judge-loop.mjs [--frames N] [--passes N] [DIST_DIR ...]
+// With several DIST_DIRs (each a `tsc --outDir` build), passes alternate between them on the same
+// frames, so a noisy machine shifts them all alike; the table prints each build's median and its
+// ratio to the first. `node --cpu-prof bench/judge-loop.mjs --passes 1` profiles one build.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
+import { median } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  if (i < 0) return dflt;
+  const v = Number(args[i + 1]);
+  args.splice(i, 2);
+  return v;
+};
+const frames = opt('--frames', 1_000_000);
+const passes = opt('--passes', 5);
+const concurrent = opt('--flows', 100_000);
+const dists = args.length ? args.map((d) => resolve(d)) : [resolve(new URL('../dist', import.meta.url).pathname)];
+
+const builds = [];
+for (const d of dists) {
+  const url = (p) => pathToFileURL(`${d}/${p}`).href;
+  const { Dataplane } = await import(url('dataplane/dataplane.js'));
+  const { SecurityGroupService } = await import(url('control/service.js'));
+  builds.push({ dir: d, Dataplane, SecurityGroupService, ns: [] });
+}
+const model = makeModel({ rules: 1000 });
+const w = makeFrames(model, { frames, concurrent });
+
+function judgeAll(dp, count) {
+  const { data, offsets, lengths, timesMs, linkType } = w;
+  let allowed = 0;
+  // CPU time of this process, not wall time: on a shared machine a descheduled pass would
+  // otherwise count the other tenants' work.
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < count; i++) if (dp.judge(linkType, data, offsets[i], lengths[i], timesMs[i]) < 7) allowed++;
+  const c = process.cpuUsage(c0);
+  return { ns: (c.user + c.system) * 1000, allowed };
+}
+
+for (const b of builds) {
+  const svc = new b.SecurityGroupService();
+  svc.importSnapshot(stateDocument(model));
+  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: 1 << 20 });
+  judgeAll(b.fresh(), Math.min(w.count, 200_000)); // warm-up
+}
+for (let p = 0; p < passes; p++) {
+  for (const b of builds) {
+    const dp = b.fresh();
+    const r = judgeAll(dp, w.count);
+    b.ns.push(r.ns / w.count);
+    b.allowed = r.allowed;
+  }
+}
+const base = median(builds[0].ns);
+for (const b of builds) {
+  const m = median(b.ns);
+  console.log(
+    `${b.dir}: ${m.toFixed(1)} CPU ns/frame, ${(1e9 / m / 1e6).toFixed(2)} M frames/s, ×${(base / m).toFixed(2)} vs first, allowed ${b.allowed}, passes ${b.ns.map((x) => x.toFixed(0)).join(' ')}`,
+  );
+}
