@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libpcap-dev: headers for `cap` (live capture); tcpdump: the peer in benchmarks and tests;
-# awscli: the client that drives `sgfw serve` (and the tests that check it does).
-APT_PACKAGES=(libpcap-dev tcpdump awscli)
+# awscli: the client that drives `sgfw serve` (and the tests that check it does);
+# libnetfilter-queue-dev, iptables, iproute2, g++, make, python3: the NFQUEUE addon and host mode.
+APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -24,3 +25,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 npm ci --no-fund --no-audit --loglevel=error
+bash scripts/build-native.sh

@@ -7,6 +7,7 @@ import { credentialsCommand } from './credentials.js';
 import { describeCommand } from './describe.js';
 import { exportCommand } from './export.js';
 import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { versionCommand } from './version.js';
 
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   exportCommand,
   serveCommand,
+  runCommand,
   credentialsCommand,
   versionCommand,
 ];

@@ -1,0 +1,270 @@
+// N-API binding of libnetfilter_queue: one queue, read on the libuv loop when its netlink socket is
+// readable, packets copied into a JS-owned arena and handed over in batches, verdicts taken back
+// from a JS-owned array right after each batch. No policy here: the TypeScript wrapper
+// (src/capture/nfqueue.ts) owns types, errors and what a verdict means.
+#include <napi.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <string>
+
+extern "C" {
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <libnfnetlink/libnfnetlink.h>
+#include <linux/netfilter.h>
+}
+
+namespace {
+
+// Per packet, in the meta array: id, payload offset in the arena, payload length, hook, in/out ifindex.
+constexpr uint32_t kMetaStride = 6;
+// nfq_set_mode copy range: a whole IP packet.
+constexpr uint32_t kCopyRange = 0xffff;
+// Room one more packet needs in the arena before the next recv.
+constexpr size_t kMaxPayload = 0x10000;
+// Batches handled per readable event before yielding to the event loop.
+constexpr int kRoundsPerWakeup = 16;
+
+std::string Errno(const char* what) { return std::string(what) + ": " + strerror(errno); }
+
+class Queue : public Napi::ObjectWrap<Queue> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Queue",
+                       {InstanceMethod<&Queue::Start>("start"), InstanceMethod<&Queue::Close>("close"),
+                        InstanceMethod<&Queue::Stats>("stats"), InstanceMethod<&Queue::Fd>("fd")});
+  }
+
+  // new Queue(queueNum, maxLen, failOpen, arena: ArrayBuffer, meta: ArrayBuffer (uint32),
+  //           verdicts: ArrayBuffer (uint8), maxBatch, onBatch(count))
+  explicit Queue(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Queue>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 8 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsBoolean() ||
+        !info[3].IsArrayBuffer() || !info[4].IsArrayBuffer() || !info[5].IsArrayBuffer() || !info[6].IsNumber() ||
+        !info[7].IsFunction()) {
+      Napi::TypeError::New(env, "Queue(queueNum, maxLen, failOpen, arena, meta, verdicts, maxBatch, onBatch)")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    queueNum_ = info[0].As<Napi::Number>().Uint32Value();
+    uint32_t maxLen = info[1].As<Napi::Number>().Uint32Value();
+    bool failOpen = info[2].As<Napi::Boolean>().Value();
+    Napi::ArrayBuffer arena = info[3].As<Napi::ArrayBuffer>();
+    Napi::ArrayBuffer meta = info[4].As<Napi::ArrayBuffer>();
+    Napi::ArrayBuffer verdicts = info[5].As<Napi::ArrayBuffer>();
+    maxBatch_ = info[6].As<Napi::Number>().Uint32Value();
+    if (maxBatch_ == 0 || meta.ByteLength() < maxBatch_ * kMetaStride * 4 || verdicts.ByteLength() < maxBatch_ ||
+        arena.ByteLength() < kMaxPayload) {
+      Napi::RangeError::New(env, "Queue: arena, meta or verdicts too small for maxBatch").ThrowAsJavaScriptException();
+      return;
+    }
+    arena_ = static_cast<uint8_t*>(arena.Data());
+    arenaLen_ = arena.ByteLength();
+    meta_ = static_cast<uint32_t*>(meta.Data());
+    verdicts_ = static_cast<uint8_t*>(verdicts.Data());
+    arenaRef_ = Napi::Persistent(arena);
+    metaRef_ = Napi::Persistent(meta);
+    verdictsRef_ = Napi::Persistent(verdicts);
+    onBatch_ = Napi::Persistent(info[7].As<Napi::Function>());
+
+    h_ = nfq_open();
+    if (h_ == nullptr) { Fail(env, Errno("nfq_open")); return; }
+    // Kernels before 3.8 need the address families bound; later ones ignore the request.
+    if (nfq_bind_pf(h_, AF_INET) < 0) { Fail(env, Errno("nfq_bind_pf(AF_INET)")); return; }
+    if (nfq_bind_pf(h_, AF_INET6) < 0) { Fail(env, Errno("nfq_bind_pf(AF_INET6)")); return; }
+    qh_ = nfq_create_queue(h_, static_cast<uint16_t>(queueNum_), &Queue::OnPacket, this);
+    if (qh_ == nullptr) { Fail(env, Errno(("nfq_create_queue(" + std::to_string(queueNum_) + ")").c_str())); return; }
+    if (nfq_set_mode(qh_, NFQNL_COPY_PACKET, kCopyRange) < 0) { Fail(env, Errno("nfq_set_mode")); return; }
+    if (maxLen > 0 && nfq_set_queue_maxlen(qh_, maxLen) < 0) { Fail(env, Errno("nfq_set_queue_maxlen")); return; }
+    if (failOpen && nfq_set_queue_flags(qh_, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN) < 0) {
+      Fail(env, Errno("nfq_set_queue_flags(FAIL_OPEN)"));
+      return;
+    }
+    // A larger socket buffer absorbs bursts between two wakeups; overruns still show as ENOBUFS.
+    nfnl_rcvbufsiz(nfq_nfnlh(h_), 8 * 1024 * 1024);
+    fd_ = nfq_fd(h_);
+  }
+
+  ~Queue() override { Shutdown(); }
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (h_ == nullptr) {
+      Napi::Error::New(env, "Queue: closed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (poll_ != nullptr) return env.Undefined();
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    poll_ = new uv_poll_t;
+    if (uv_poll_init(loop, poll_, fd_) != 0) {
+      delete poll_;
+      poll_ = nullptr;
+      Napi::Error::New(env, "Queue: uv_poll_init failed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    poll_->data = this;
+    uv_poll_start(poll_, UV_READABLE, &Queue::OnReadable);
+    // Held while polling so GC cannot finalize a queue the loop still calls into.
+    Ref();
+    return env.Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  // [received, batches, enobufs, verdictErrors, overflows]
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array a = Napi::Array::New(env, 5);
+    a.Set(0u, Napi::Number::New(env, static_cast<double>(received_)));
+    a.Set(1u, Napi::Number::New(env, static_cast<double>(batches_)));
+    a.Set(2u, Napi::Number::New(env, static_cast<double>(enobufs_)));
+    a.Set(3u, Napi::Number::New(env, static_cast<double>(verdictErrors_)));
+    a.Set(4u, Napi::Number::New(env, static_cast<double>(overflows_)));
+    return a;
+  }
+
+  Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+  void Fail(Napi::Env env, const std::string& message) {
+    Shutdown();
+    Napi::Error::New(env, message).ThrowAsJavaScriptException();
+  }
+
+  void Shutdown() {
+    if (poll_ != nullptr) {
+      uv_poll_stop(poll_);
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      poll_ = nullptr;
+      Unref();
+    }
+    if (qh_ != nullptr) nfq_destroy_queue(qh_);
+    qh_ = nullptr;
+    if (h_ != nullptr) nfq_close(h_);
+    h_ = nullptr;
+    fd_ = -1;
+  }
+
+  static int OnPacket(struct nfq_q_handle* qh, struct nfgenmsg*, struct nfq_data* nfa, void* data) {
+    Queue* q = static_cast<Queue*>(data);
+    struct nfqnl_msg_packet_hdr* ph = nfq_get_msg_packet_hdr(nfa);
+    if (ph == nullptr) return 0;
+    uint32_t id = ntohl(ph->packet_id);
+    unsigned char* payload = nullptr;
+    int len = nfq_get_payload(nfa, &payload);
+    if (len < 0) len = 0;
+    if (q->count_ >= q->maxBatch_ || q->arenaUsed_ + static_cast<size_t>(len) > q->arenaLen_) {
+      // Cannot happen with the room Drain keeps; fail closed rather than leave the packet queued.
+      q->overflows_++;
+      nfq_set_verdict(qh, id, NF_DROP, 0, nullptr);
+      return 0;
+    }
+    memcpy(q->arena_ + q->arenaUsed_, payload, static_cast<size_t>(len));
+    uint32_t* m = q->meta_ + q->count_ * kMetaStride;
+    m[0] = id;
+    m[1] = static_cast<uint32_t>(q->arenaUsed_);
+    m[2] = static_cast<uint32_t>(len);
+    m[3] = ph->hook;
+    m[4] = nfq_get_indev(nfa);
+    m[5] = nfq_get_outdev(nfa);
+    q->arenaUsed_ += static_cast<size_t>(len);
+    q->count_++;
+    q->received_++;
+    return 0;
+  }
+
+  static void OnReadable(uv_poll_t* handle, int status, int) {
+    Queue* q = static_cast<Queue*>(handle->data);
+    if (status < 0 || q->h_ == nullptr) return;
+    q->Drain();
+  }
+
+  void Drain() {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (int round = 0; round < kRoundsPerWakeup && h_ != nullptr; round++) {
+      count_ = 0;
+      arenaUsed_ = 0;
+      bool empty = false;
+      while (count_ < maxBatch_ && arenaLen_ - arenaUsed_ >= kMaxPayload) {
+        ssize_t n = recv(fd_, buf_, sizeof buf_, MSG_DONTWAIT);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          if (errno == ENOBUFS) {
+            // The kernel could not deliver some packets to us: they got the queue's failure verdict.
+            enobufs_++;
+            continue;
+          }
+          empty = true;
+          break;
+        }
+        nfq_handle_packet(h_, buf_, static_cast<int>(n));
+      }
+      if (count_ > 0) Flush(env);
+      if (empty) return;
+    }
+  }
+
+  void Flush(Napi::Env env) {
+    uint32_t count = count_;
+    // Fail closed: a packet JS did not answer (it threw) is dropped.
+    memset(verdicts_, NF_DROP, count);
+    batches_++;
+    onBatch_.MakeCallback(Value(), {Napi::Number::New(env, count)});
+    if (env.IsExceptionPending()) {
+      Napi::Error e = env.GetAndClearPendingException();
+      napi_fatal_exception(env, e.Value());
+    }
+    if (qh_ == nullptr) return;  // closed from inside the callback: the kernel drops what was pending
+    uint32_t i = 0;
+    while (i < count) {
+      uint32_t verdict = verdicts_[i] ? NF_ACCEPT : NF_DROP;
+      uint32_t j = i;
+      // A run of consecutive ids with one verdict goes in one message; every earlier id is already answered.
+      while (j + 1 < count && meta_[(j + 1) * kMetaStride] == meta_[j * kMetaStride] + 1 &&
+             (verdicts_[j + 1] ? NF_ACCEPT : NF_DROP) == verdict) {
+        j++;
+      }
+      int rc = j > i ? nfq_set_verdict_batch(qh_, meta_[j * kMetaStride], verdict)
+                     : nfq_set_verdict(qh_, meta_[i * kMetaStride], verdict, 0, nullptr);
+      if (rc < 0) verdictErrors_++;
+      i = j + 1;
+    }
+  }
+
+  struct nfq_handle* h_ = nullptr;
+  struct nfq_q_handle* qh_ = nullptr;
+  uv_poll_t* poll_ = nullptr;
+  int fd_ = -1;
+  uint32_t queueNum_ = 0;
+  uint32_t maxBatch_ = 0;
+  uint8_t* arena_ = nullptr;
+  size_t arenaLen_ = 0;
+  size_t arenaUsed_ = 0;
+  uint32_t* meta_ = nullptr;
+  uint8_t* verdicts_ = nullptr;
+  uint32_t count_ = 0;
+  uint64_t received_ = 0, batches_ = 0, enobufs_ = 0, verdictErrors_ = 0, overflows_ = 0;
+  Napi::Reference<Napi::ArrayBuffer> arenaRef_, metaRef_, verdictsRef_;
+  Napi::FunctionReference onBatch_;
+  // One netlink message: a packet of up to 64 KiB plus its attributes.
+  char buf_[kMaxPayload + 4096] __attribute__((aligned(8)));
+};
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("Queue", Queue::Init(env));
+  exports.Set("META_STRIDE", Napi::Number::New(env, kMetaStride));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nfqueue, InitModule)

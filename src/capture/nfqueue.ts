@@ -1,0 +1,152 @@
+// The typed face of native-bindings/nfqueue: one NFQUEUE queue read on the event loop. Packets
+// arrive in batches in buffers allocated once here; the handler writes one verdict per packet into
+// `batch.verdicts` before it returns, and the binding sends them (runs of consecutive ids with one
+// verdict as a single batch verdict). A packet the handler leaves unanswered is dropped.
+import { createRequire } from 'node:module';
+
+/** Fields of one packet in `batch.meta`, at `i * META_STRIDE + field`. */
+export const NfqMeta = {
+  ID: 0,
+  /** payload (the IP packet, link type RAW) offset in `batch.data` */
+  OFFSET: 1,
+  LENGTH: 2,
+  /** netfilter hook: NfqHook */
+  HOOK: 3,
+  /** input / output interface index, 0 when none */
+  INDEV: 4,
+  OUTDEV: 5,
+} as const;
+export const META_STRIDE = 6;
+
+/** Netfilter hooks (linux/netfilter.h, enum nf_inet_hooks). */
+export const NfqHook = { PRE_ROUTING: 0, LOCAL_IN: 1, FORWARD: 2, LOCAL_OUT: 3, POST_ROUTING: 4 } as const;
+
+export const NfqVerdict = { DROP: 0, ACCEPT: 1 } as const;
+
+export interface NfqueueOptions {
+  /** the queue number of `-j NFQUEUE --queue-num N` (0–65535) */
+  queueNum: number;
+  /** packets the kernel holds for us before it drops (or, fail-open, accepts) new ones; 0: kernel default */
+  maxLen?: number;
+  /** NFQA_CFG_F_FAIL_OPEN: when the queue is full, the kernel accepts instead of dropping */
+  failOpen?: boolean;
+  /** packets per batch (default 64) */
+  maxBatch?: number;
+}
+
+/** Reused for every batch: valid only inside the handler call. */
+export interface NfqueueBatch {
+  count: number;
+  readonly meta: Uint32Array;
+  readonly data: Uint8Array;
+  readonly verdicts: Uint8Array;
+}
+
+export interface NfqueueStats {
+  received: number;
+  batches: number;
+  /** socket overruns: packets the kernel could not hand to us (they got the queue's failure verdict) */
+  enobufs: number;
+  verdictErrors: number;
+  overflows: number;
+}
+
+export class NfqueueError extends Error {
+  override readonly name = 'NfqueueError';
+}
+
+interface NativeQueue {
+  start(): void;
+  close(): void;
+  stats(): number[];
+  fd(): number;
+}
+interface NativeModule {
+  Queue: new (
+    queueNum: number,
+    maxLen: number,
+    failOpen: boolean,
+    arena: ArrayBuffer,
+    meta: ArrayBuffer,
+    verdicts: ArrayBuffer,
+    maxBatch: number,
+    onBatch: (count: number) => void,
+  ) => NativeQueue;
+  META_STRIDE: number;
+}
+
+/** Where node-gyp puts the addon, from src/capture/ and dist/capture/ alike. */
+export const NFQUEUE_ADDON = new URL('../../native-bindings/nfqueue/build/Release/nfqueue.node', import.meta.url);
+
+let native: NativeModule | null = null;
+
+function loadNative(): NativeModule {
+  if (native) return native;
+  try {
+    native = createRequire(import.meta.url)(NFQUEUE_ADDON.pathname) as NativeModule;
+  } catch (e) {
+    throw new NfqueueError(
+      `the NFQUEUE binding is not built (${NFQUEUE_ADDON.pathname}): run 'npx node-gyp rebuild' in native-bindings/nfqueue ` +
+        `(needs libnetfilter-queue-dev): ${(e as Error).message}`,
+    );
+  }
+  if (native.META_STRIDE !== META_STRIDE) throw new NfqueueError(`NFQUEUE binding stride ${native.META_STRIDE}, expected ${META_STRIDE}`);
+  return native;
+}
+
+/** Whether the addon is built and loads (it does not open a queue). */
+export function nfqueueAvailable(): boolean {
+  try {
+    loadNative();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Room for a full batch of maximum-size packets, so the binding never has to stop mid-batch.
+const MAX_PACKET = 0x10000;
+
+export class NfqueueReader {
+  private readonly queue: NativeQueue;
+  private readonly batch: NfqueueBatch;
+  private closed = false;
+
+  /** Binds the queue (needs CAP_NET_ADMIN); packets flow to `handler` after `start()`. */
+  constructor(options: NfqueueOptions, handler: (batch: NfqueueBatch) => void) {
+    const { queueNum, maxLen = 0, failOpen = false, maxBatch = 64 } = options;
+    if (!Number.isInteger(queueNum) || queueNum < 0 || queueNum > 65535) throw new NfqueueError(`queue number ${queueNum} is not 0–65535`);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 1024) throw new NfqueueError(`batch size ${maxBatch} is not 1–1024`);
+    const mod = loadNative();
+    const arena = new ArrayBuffer(maxBatch * MAX_PACKET);
+    const meta = new ArrayBuffer(maxBatch * META_STRIDE * 4);
+    const verdicts = new ArrayBuffer(maxBatch);
+    const batch: NfqueueBatch = { count: 0, meta: new Uint32Array(meta), data: new Uint8Array(arena), verdicts: new Uint8Array(verdicts) };
+    this.batch = batch;
+    try {
+      this.queue = new mod.Queue(queueNum, maxLen, failOpen, arena, meta, verdicts, maxBatch, (count) => {
+        batch.count = count;
+        handler(batch);
+      });
+    } catch (e) {
+      throw new NfqueueError(`cannot open NFQUEUE ${queueNum}: ${(e as Error).message}`);
+    }
+  }
+
+  start(): void {
+    if (this.closed) throw new NfqueueError('the queue is closed');
+    this.queue.start();
+  }
+
+  /** Unbinds the queue; packets still queued in the kernel are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.close();
+  }
+
+  stats(): NfqueueStats {
+    const [received, batches, enobufs, verdictErrors, overflows] = this.queue.stats();
+    return { received, batches, enobufs, verdictErrors, overflows };
+  }
+}

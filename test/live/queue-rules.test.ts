@@ -1,0 +1,28 @@
+// The iptables rules host mode installs, as argument lists (the netns end-to-end test runs them).
+import { describe, expect, it } from 'vitest';
+import { installCommands, removeCommands, QUEUE_CHAIN } from '../../src/live/queue-rules.js';
+
+describe('the host-mode queue rules', () => {
+  it('queue everything but loopback, from INPUT and OUTPUT, to the chosen queue', () => {
+    const lines = installCommands({ queueNum: 5, failOpen: false }).map((a) => a.join(' '));
+    expect(lines).toEqual([
+      `-w -N ${QUEUE_CHAIN}`,
+      `-w -A ${QUEUE_CHAIN} -i lo -j RETURN`,
+      `-w -A ${QUEUE_CHAIN} -o lo -j RETURN`,
+      `-w -A ${QUEUE_CHAIN} -j NFQUEUE --queue-num 5`,
+      `-w -I INPUT 1 -j ${QUEUE_CHAIN}`,
+      `-w -I OUTPUT 1 -j ${QUEUE_CHAIN}`,
+    ]);
+  });
+
+  it('bypass the queue only when asked to fail open', () => {
+    const closed = installCommands({ queueNum: 0, failOpen: false }).flat();
+    const open = installCommands({ queueNum: 0, failOpen: true }).flat();
+    expect(closed).not.toContain('--queue-bypass');
+    expect(open.filter((a) => a === '--queue-bypass')).toHaveLength(1);
+  });
+
+  it('are removed jumps first, then the chain', () => {
+    expect(removeCommands('X').map((a) => a.slice(1, 3).join(' '))).toEqual(['-D INPUT', '-D OUTPUT', '-F X', '-X X']);
+  });
+});
