@@ -5,13 +5,12 @@ import { CaptureError } from '../capture/capture-error.js';
 import { CaptureReader } from '../capture/capture-reader.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
-import { wordsToAddress } from '../dataplane/address-words.js';
 import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
+import { recordFlows, summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import type { ModelView } from '../model/model-view.js';
 import { FlowLogAggregator } from '../observe/flow-log.js';
 import { isSupportedLinkType } from '../packet/link-types.js';
-import { IpProto } from '../packet/packet-view.js';
 import type { TimelineEntry } from './timeline.js';
 
 /** What the replay needs of the control plane. */
@@ -153,22 +152,7 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
     sink.close();
   }
 
-  const byReason: Record<string, number> = {};
-  let allowed = 0;
-  let dropped = 0;
-  dataplane.reasonCounts.forEach((n, reason) => {
-    if (n === 0) return;
-    byReason[REASON_NAMES[reason]] = n;
-    if (isAllowed(reason)) allowed += n;
-    else dropped += n;
-  });
-  const interfaces: ReplaySummary['interfaces'] = [];
-  for (const eni of control.interfaces()) {
-    const compiled = dataplane.interfaceById(eni.interfaceId);
-    if (!compiled) continue;
-    const [a, d] = dataplane.interfaceCounters(compiled.index);
-    interfaces.push({ interfaceId: eni.interfaceId, allowed: a, dropped: d });
-  }
+  const { allowed, dropped, byReason, interfaces } = summarizeVerdicts(dataplane, control);
   return {
     frames: frame,
     allowed,
@@ -209,22 +193,3 @@ export function verdictLine(dataplane: Dataplane, frame: number, reason: number)
   })}\n`;
 }
 
-function recordFlows(dataplane: Dataplane, flows: FlowLogAggregator, time: number, accepted: boolean): void {
-  const v = dataplane.view;
-  const srcaddr = wordsToAddress(v.ipVersion, v.src);
-  const dstaddr = wordsToAddress(v.ipVersion, v.dst);
-  const ports = v.protocol === IpProto.TCP || v.protocol === IpProto.UDP;
-  for (const side of touched(dataplane)) {
-    flows.add({
-      interfaceId: dataplane.interfaceAt(side.index)?.interfaceId ?? '?',
-      srcaddr,
-      dstaddr,
-      srcport: ports ? v.srcPort : 0,
-      dstport: ports ? v.dstPort : 0,
-      protocol: v.protocol,
-      bytes: v.ipLength,
-      time,
-      accepted,
-    });
-  }
-}

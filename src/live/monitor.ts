@@ -1,0 +1,208 @@
+// Monitor mode: passive capture on one interface; every frame is judged by the same Dataplane the
+// enforcing modes use, and nothing is dropped — the verdicts are what sgfw *would* do, written to
+// --verdicts and --flow-log, for trying rules before enforcing them (issue 5, mode 3).
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { LiveCapture } from '../capture/live-capture.js';
+import { SecurityGroupService } from '../control/service.js';
+import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
+import { isAllowed } from '../dataplane/verdict.js';
+import { recordFlows, summarizeVerdicts } from '../dataplane/verdict-summary.js';
+import type { ModelView } from '../model/model-view.js';
+import { FlowLogAggregator } from '../observe/flow-log.js';
+import { verdictLine } from '../replay/replay-run.js';
+import { loadStateFiles } from '../state/index.js';
+
+export interface MonitorIo {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+}
+
+/** A model the monitor can follow: the control-plane service (changes apply to the next frame). */
+export interface MonitorModel extends ModelView {
+  onChange(listener: (change: ModelChange) => void): () => void;
+}
+
+export interface MonitorOptions {
+  /** the interface to capture on, as libpcap names it */
+  interface: string;
+  /** AWS CLI JSON state files; ignored when `model` is given */
+  stateFiles?: readonly string[];
+  /** a live model instead of state files (e.g. `sgfw serve`'s service) */
+  model?: MonitorModel;
+  /** one JSON object per frame: frame, verdict, reason, interfaces, rules */
+  verdictsFile?: string;
+  /** VPC Flow Logs v2 records, appended every `flushIntervalMs` and on stop */
+  flowLogFile?: string;
+  /** default 60 s, the shortest aggregation interval AWS offers */
+  flushIntervalMs?: number;
+  accountId?: string;
+  /** a BPF filter to narrow the capture */
+  filter?: string;
+  io: MonitorIo;
+}
+
+export interface MonitorSummary {
+  interface: string;
+  frames: number;
+  /** what would have been allowed and dropped had sgfw enforced */
+  allowed: number;
+  dropped: number;
+  byReason: Record<string, number>;
+  interfaces: { interfaceId: string; allowed: number; dropped: number }[];
+  /** frames longer than the capture buffer (judged on what was kept) */
+  truncated: number;
+  conntrackEntries: number;
+}
+
+export interface Monitor {
+  readonly linkType: number;
+  summary(): MonitorSummary;
+  /** Stops capturing, writes what is buffered and the flow log; idempotent. */
+  stop(): MonitorSummary;
+}
+
+/** Text lines buffered in memory, written in one call per flush (sync: stop must not lose them). */
+class LineFile {
+  private readonly fd: number;
+  private parts: string[] = [];
+  constructor(file: string, flags: 'w' | 'a') {
+    this.fd = openSync(file, flags);
+  }
+  push(line: string): void {
+    this.parts.push(line);
+    if (this.parts.length >= 4096) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length) writeSync(this.fd, this.parts.join(''));
+    this.parts = [];
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+/** Opens the capture and starts judging; returns once frames flow to the Dataplane. */
+export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
+  let model = options.model;
+  if (!model) {
+    const service = new SecurityGroupService();
+    await loadStateFiles(options.stateFiles ?? [], service);
+    model = service;
+  }
+  const dataplane = new Dataplane(model);
+  const unsubscribe = model.onChange((change) => dataplane.applyModel(change));
+  const verdicts = options.verdictsFile ? new LineFile(options.verdictsFile, 'w') : null;
+  const flowLog = options.flowLogFile ? new LineFile(options.flowLogFile, 'w') : null;
+  const accountId = options.accountId ?? '123456789012';
+  let flows = new FlowLogAggregator(accountId);
+  let frames = 0;
+  let truncated = 0;
+  let linkType = -1;
+
+  // Judged inside the callback: `cap` reuses the buffer for the next frame. The clock is
+  // monotonic (performance.now) so a wall-clock step cannot expire or revive flows.
+  const onFrame = (frame: Buffer, length: number, cut: boolean): void => {
+    frames++;
+    if (cut) truncated++;
+    const reason = dataplane.judge(linkType, frame, 0, length, performance.now(), length);
+    if (verdicts) verdicts.push(verdictLine(dataplane, frames, reason));
+    if (flowLog && (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0)) {
+      recordFlows(dataplane, flows, Date.now() / 1000, isAllowed(reason));
+    }
+  };
+
+  let capture: LiveCapture;
+  try {
+    capture = new LiveCapture(options.interface, onFrame, { filter: options.filter });
+  } catch (e) {
+    unsubscribe();
+    verdicts?.close();
+    flowLog?.close();
+    throw e;
+  }
+  linkType = capture.linkType;
+
+  const flushFlows = (): void => {
+    if (!flowLog || flows.size === 0) return;
+    for (const line of flows.lines()) flowLog.push(`${line}\n`);
+    flowLog.flush();
+    flows = new FlowLogAggregator(accountId);
+  };
+  const flushTimer = setInterval(() => {
+    verdicts?.flush();
+    flushFlows();
+  }, options.flushIntervalMs ?? 60_000);
+  // Expired flows are reclaimed a slice at a time between frames, not on the per-packet path.
+  const sweepTimer = setInterval(() => dataplane.conntrack.sweep(performance.now(), 1 << 14), 1000);
+  flushTimer.unref();
+  sweepTimer.unref();
+
+  const summary = (): MonitorSummary => {
+    const { allowed, dropped, byReason, interfaces } = summarizeVerdicts(dataplane, model);
+    return { interface: options.interface, frames, allowed, dropped, byReason, interfaces, truncated, conntrackEntries: dataplane.conntrack.size };
+  };
+
+  let stopped: MonitorSummary | null = null;
+  return {
+    linkType,
+    summary,
+    stop() {
+      if (stopped) return stopped;
+      capture.close();
+      clearInterval(flushTimer);
+      clearInterval(sweepTimer);
+      unsubscribe();
+      verdicts?.close();
+      flushFlows();
+      flowLog?.close();
+      stopped = summary();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * `sgfw run --mode monitor --interface IF`: monitors until SIGINT or SIGTERM (or `signal` aborts),
+ * then prints a summary. Returns the exit code: 0, or 2 when the capture cannot be opened.
+ */
+export async function runMonitor(options: MonitorOptions & { signal?: AbortSignal }): Promise<number> {
+  const { io } = options;
+  let monitor: Monitor;
+  try {
+    monitor = await startMonitor(options);
+  } catch (e) {
+    if ((e as Error).name !== 'CaptureError') throw e;
+    io.stderr.write(`sgfw monitor: ${(e as Error).message}\n`);
+    return 2;
+  }
+  io.stderr.write(
+    `sgfw monitor: capturing on ${options.interface} (link type ${monitor.linkType}); nothing is dropped; SIGINT/SIGTERM to stop\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      options.signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    if (options.signal?.aborted) done();
+    else options.signal?.addEventListener('abort', done);
+  });
+  io.stdout.write(formatMonitorSummary(monitor.stop()));
+  return 0;
+}
+
+export function formatMonitorSummary(s: MonitorSummary): string {
+  const lines = [`monitor ${s.interface}: frames ${s.frames}  would allow ${s.allowed}  would drop ${s.dropped}`];
+  for (const [reason, n] of Object.entries(s.byReason)) lines.push(`  ${reason.padEnd(18)} ${n}`);
+  if (s.interfaces.length) {
+    lines.push('interfaces');
+    for (const i of s.interfaces) lines.push(`  ${i.interfaceId.padEnd(24)} would allow ${i.allowed}  would drop ${i.dropped}`);
+  }
+  if (s.truncated) lines.push(`frames truncated by the capture ${s.truncated}`);
+  return `${lines.join('\n')}\n`;
+}
+

@@ -1,0 +1,110 @@
+// Monitor mode on a real kernel: sgfw captures passively on a host namespace's veth while a peer
+// namespace connects to an allowed and a disallowed port. The verdicts say allow and (would-be)
+// drop; the disallowed connection still reaches the host, which refuses it with a RST. Needs
+// root; skipped only outside CI when not root.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPair, destroyPair, spawnInNs, tcpConnect, tcpListen, waitFor, type Pair } from '../host-mode/netns.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const SGFW = join(import.meta.dirname, '..', '..', '..', 'bin', 'sgfw.js');
+const monitorArgs = (device: string, state: string, verdicts: string, flowLog: string) =>
+  [SGFW, 'run', '--mode', 'monitor', '--interface', device, '--state', state, '--verdicts', verdicts, '--flow-log', flowLog];
+const HOST = '10.0.0.10';
+const TRUSTED = '192.0.2.1';
+const ALLOWED_PORT = 22;
+const DISALLOWED_PORT = 3306;
+
+const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
+const dir = mkdtempSync(join(tmpdir(), 'sgfw-monitor-'));
+const tag = `m${process.pid % 10000}`;
+let pair: Pair | null = null;
+const children: ChildProcess[] = [];
+
+/** The seed 001 example host with the namespace's address; SSH from the trusted peer only. */
+function writeState(): string {
+  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'conntrack', 'state.json'), 'utf8'));
+  const eni = state.NetworkInterfaces[0];
+  eni.PrivateIpAddress = HOST;
+  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const ssh = state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === ALLOWED_PORT);
+  ssh.IpRanges = [{ CidrIp: `${TRUSTED}/32` }];
+  const file = join(dir, 'state.json');
+  writeFileSync(file, JSON.stringify(state));
+  return file;
+}
+
+function stop(c: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
+    const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
+    c.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    c.kill('SIGINT');
+  });
+}
+
+describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', () => {
+  beforeAll(() => {
+    pair = createPair(tag, HOST, '10.0.0.0/24', [TRUSTED], '192.0.2.0/24');
+  });
+
+  afterAll(async () => {
+    for (const c of children) await stop(c);
+    if (pair) destroyPair(pair);
+  });
+
+  it('writes allow and would-be drop verdicts while the disallowed connection still gets through', async () => {
+    const verdicts = join(dir, 'verdicts.jsonl');
+    const flowLog = join(dir, 'flow.log');
+    const device = `sgh${tag}`;
+    const monitor = spawnInNs(pair!.host, process.execPath, monitorArgs(device, writeState(), verdicts, flowLog));
+    children.push(monitor);
+    let out = '';
+    monitor.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(monitor, 'stderr', 'SIGINT/SIGTERM to stop', 10_000);
+    children.push(await tcpListen(pair!.host, HOST, ALLOWED_PORT));
+
+    expect(await tcpConnect(pair!.peer, HOST, ALLOWED_PORT)).toBe('connected');
+    // Enforced, this SYN would be dropped and the connect would time out; monitored, the host's
+    // closed port answers with a RST at once.
+    expect(await tcpConnect(pair!.peer, HOST, DISALLOWED_PORT)).toBe('ECONNREFUSED');
+    await new Promise((r) => setTimeout(r, 300));
+
+    expect(await stop(monitor)).toBe(0);
+    const lines = readFileSync(verdicts, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const allowedByRule = lines.filter((l) => l.verdict === 'allow' && l.reason === 'rule');
+    const dropped = lines.filter((l) => l.verdict === 'drop');
+    expect(allowedByRule.length).toBeGreaterThanOrEqual(1);
+    expect(allowedByRule[0].interfaces).toEqual(['eni-0c1d2e3f405160001']);
+    expect(allowedByRule[0].rules).toHaveLength(1);
+    expect(dropped.length).toBeGreaterThanOrEqual(1);
+    expect(dropped.every((l) => l.reason === 'ingress-no-rule')).toBe(true);
+    // frames count from 1, one line each, in capture order
+    expect(lines.map((l) => l.frame)).toEqual(lines.map((_, i) => i + 1));
+
+    const records = readFileSync(flowLog, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const inbound = (port: number) => records.filter((r) => r[3] === TRUSTED && r[4] === HOST && r[6] === String(port));
+    expect(inbound(ALLOWED_PORT).map((r) => r[12])).toEqual(['ACCEPT']);
+    expect(inbound(DISALLOWED_PORT).map((r) => r[12])).toEqual(['REJECT']);
+    expect(inbound(DISALLOWED_PORT)[0]).toEqual(expect.arrayContaining(['2', '123456789012', 'eni-0c1d2e3f405160001', '6', 'OK']));
+
+    expect(out).toMatch(/^monitor sgh\S+: frames \d+ {2}would allow \d+ {2}would drop [1-9]\d*$/m);
+    expect(out).toMatch(/^ {2}ingress-no-rule +[1-9]/m);
+  });
+
+  it('an interface that does not exist is a clear error', async () => {
+    const c = spawnInNs(pair!.host, process.execPath, monitorArgs('no-such-if0', writeState(), join(dir, 'v2.jsonl'), join(dir, 'f2.log')));
+    children.push(c);
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => c.once('exit', r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/sgfw monitor: no-such-if0: cannot capture/);
+  });
+});
