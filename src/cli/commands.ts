@@ -5,6 +5,7 @@
 import type { Command } from './command.js';
 import { credentialsCommand } from './credentials.js';
 import { describeCommand } from './describe.js';
+import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -14,6 +15,7 @@ import { versionCommand } from './version.js';
 export const COMMANDS: readonly Command[] = [
   describeCommand,
   replayCommand,
+  explainCommand,
   exportCommand,
   serveCommand,
   runCommand,

@@ -1,7 +1,7 @@
 // `sgfw run --mode host` on a real kernel: Albert (seed 000) in his own network namespace behind
 // sgfw's NFQUEUE, reached over a veth pair from a peer namespace holding his machine's address and
 // a stranger's. Needs root; skipped only outside CI when not root.
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

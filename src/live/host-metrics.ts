@@ -1,0 +1,109 @@
+// Host mode's Prometheus families, computed at scrape time from counters the enforcer, the
+// Dataplane, conntrack and the NFQUEUE binding keep anyway: a scrape costs no per-packet work.
+import type { NfqueueStats } from '../capture/nfqueue.js';
+import type { Dataplane } from '../dataplane/dataplane.js';
+import { isAllowed, REASON_COUNT, REASON_NAMES } from '../dataplane/verdict.js';
+import type { MetricFamily, MetricSample } from '../observe/metrics.js';
+import type { HostEnforcer } from './host-enforcer.js';
+
+export interface HostMetricSources {
+  readonly dataplane: Dataplane;
+  readonly enforcer: Pick<HostEnforcer, 'packetCounts' | 'byteCounts'>;
+  readonly queue: () => NfqueueStats;
+  readonly reloads?: { readonly reloads: number; readonly failures: number };
+  readonly dropLogsSuppressed?: () => number;
+}
+
+/** The interface label of an enforcer counter slot (see HostEnforcer.packetCounts). */
+function interfaceLabel(dataplane: Dataplane, slot: number): string {
+  if (slot === 0) return 'none';
+  return dataplane.interfaceAt(slot - 1)?.interfaceId ?? `removed-${slot - 1}`;
+}
+
+function byInterfaceAndReason(dataplane: Dataplane, counts: Float64Array): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (let at = 0; at < counts.length; at++) {
+    if (counts[at] === 0) continue;
+    const reason = at % REASON_COUNT;
+    samples.push({
+      labels: {
+        interface: interfaceLabel(dataplane, Math.floor(at / REASON_COUNT)),
+        verdict: isAllowed(reason) ? 'allow' : 'drop',
+        reason: REASON_NAMES[reason],
+      },
+      value: counts[at],
+    });
+  }
+  return samples;
+}
+
+const one = (value: number): MetricSample[] => [{ value }];
+
+export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
+  const { dataplane } = s;
+  const ct = dataplane.conntrack;
+  const q = s.queue();
+  const families: MetricFamily[] = [
+    { name: 'sgfw_up', help: 'Whether sgfw is enforcing (1).', type: 'gauge', samples: one(1) },
+    {
+      name: 'sgfw_packets_total',
+      help: 'Packets judged, by managed interface (none: touched no managed interface), verdict and reason.',
+      type: 'counter',
+      samples: byInterfaceAndReason(dataplane, s.enforcer.packetCounts),
+    },
+    {
+      name: 'sgfw_bytes_total',
+      help: 'Bytes of the IP packets judged (as queued), by managed interface, verdict and reason.',
+      type: 'counter',
+      samples: byInterfaceAndReason(dataplane, s.enforcer.byteCounts),
+    },
+    { name: 'sgfw_conntrack_entries', help: 'Flows in the connection-tracking table.', type: 'gauge', samples: one(ct.size) },
+    { name: 'sgfw_conntrack_capacity', help: 'Flows the connection-tracking table can hold.', type: 'gauge', samples: one(ct.capacity) },
+    { name: 'sgfw_conntrack_inserts_total', help: 'Flows added to the table.', type: 'counter', samples: one(ct.inserts) },
+    { name: 'sgfw_conntrack_expired_total', help: 'Flows removed after their timeout.', type: 'counter', samples: one(ct.expired) },
+    { name: 'sgfw_conntrack_evictions_total', help: 'Flows evicted to make room.', type: 'counter', samples: one(ct.evictions) },
+    {
+      name: 'sgfw_conntrack_insert_failures_total',
+      help: 'Flows allowed by rules but not tracked because the table was full.',
+      type: 'counter',
+      samples: one(ct.insertFailures),
+    },
+    {
+      name: 'sgfw_classifier_rebuild_seconds',
+      help: 'Duration of the last classifier rebuild.',
+      type: 'gauge',
+      samples: one(dataplane.lastRebuildMs / 1000),
+    },
+    { name: 'sgfw_model_version', help: 'Version of the model in force; increases with every change and reload.', type: 'gauge', samples: one(dataplane.modelVersion) },
+    { name: 'sgfw_nfqueue_packets_total', help: 'Packets received from NFQUEUE.', type: 'counter', samples: one(q.received) },
+    { name: 'sgfw_nfqueue_batches_total', help: 'Batches received from NFQUEUE.', type: 'counter', samples: one(q.batches) },
+    {
+      name: 'sgfw_nfqueue_enobufs_total',
+      help: 'Times the kernel reported ENOBUFS: packets lost because sgfw read too slowly.',
+      type: 'counter',
+      samples: one(q.enobufs),
+    },
+    { name: 'sgfw_nfqueue_overflows_total', help: 'Packets the binding could not fit in a batch.', type: 'counter', samples: one(q.overflows) },
+    { name: 'sgfw_nfqueue_verdict_errors_total', help: 'Verdicts the kernel refused.', type: 'counter', samples: one(q.verdictErrors) },
+  ];
+  if (s.reloads) {
+    families.push({
+      name: 'sgfw_reloads_total',
+      help: 'SIGHUP state reloads, by result.',
+      type: 'counter',
+      samples: [
+        { labels: { result: 'ok' }, value: s.reloads.reloads },
+        { labels: { result: 'error' }, value: s.reloads.failures },
+      ],
+    });
+  }
+  if (s.dropLogsSuppressed) {
+    families.push({
+      name: 'sgfw_drop_logs_suppressed_total',
+      help: 'Dropped packets not logged because of the drop-log rate limit.',
+      type: 'counter',
+      samples: one(s.dropLogsSuppressed()),
+    });
+  }
+  return families;
+}
