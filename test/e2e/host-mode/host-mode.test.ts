@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
-import { createPair, destroyPair, inNs, spawnInNs, tcpConnect, tcpListen, waitFor, type Pair } from './netns.js';
+import { createPair, destroyPair, inNs, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from './netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -45,17 +45,6 @@ async function startSgfw(verdicts: string, ...extra: string[]): Promise<ChildPro
   return c;
 }
 
-function stop(c: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
-    const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
-    c.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    c.kill(signal);
-  });
-}
 
 function rules(binary: 'iptables' | 'ip6tables'): string {
   return inNs(pair!.host, binary, ['-w', '-S']);
@@ -75,7 +64,7 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
   }, 150_000);
 
   afterEach(async () => {
-    for (const c of running.splice(0)) await stop(c, 'SIGTERM');
+    for (const c of running.splice(0)) await stopProcess(c, 'SIGTERM');
   });
 
   afterAll(() => {
@@ -89,7 +78,7 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
     expect(await tcpConnect(pair!.peer, HOST, 22, ALBERT_MACHINE)).toBe('connected');
     expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER, 1000)).toBe('timeout');
     expect(await tcpConnect(pair!.host, STRANGER, 8080)).toBe('connected');
-    expect(await stop(sgfw, 'SIGTERM')).toBe(0);
+    expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
     const lines = verdictLines(verdicts);
     expect(lines.some((l) => l.verdict === 'drop' && l.reason === 'ingress-no-rule')).toBe(true);
     expect(lines.some((l) => l.verdict === 'allow' && l.reason === 'rule')).toBe(true);
@@ -100,7 +89,7 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
       const sgfw = await startSgfw(join(dir, `verdicts-${signal}.jsonl`));
       expect(rules('iptables')).toContain('-j NFQUEUE --queue-num 7');
       expect(rules('ip6tables')).toContain('-j NFQUEUE --queue-num 7');
-      expect(await stop(sgfw, signal)).toBe(0);
+      expect(await stopProcess(sgfw, signal)).toBe(0);
       expect(rules('iptables')).not.toContain('SGFW');
       expect(rules('ip6tables')).not.toContain('SGFW');
     }
@@ -109,24 +98,24 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
 
   it('fails closed when it dies, and its next start clears the leftovers', async () => {
     const first = await startSgfw(join(dir, 'verdicts-crash.jsonl'));
-    await stop(first, 'SIGKILL');
+    await stopProcess(first, 'SIGKILL');
     expect(rules('iptables')).toContain('-A INPUT -j SGFW');
     expect(await tcpConnect(pair!.peer, HOST, 22, ALBERT_MACHINE, 1000)).toBe('timeout');
 
     const second = await startSgfw(join(dir, 'verdicts-restart.jsonl'));
     expect(rules('iptables').match(/-A INPUT -j SGFW/g)).toHaveLength(1);
     expect(await tcpConnect(pair!.peer, HOST, 22, ALBERT_MACHINE)).toBe('connected');
-    expect(await stop(second, 'SIGTERM')).toBe(0);
+    expect(await stopProcess(second, 'SIGTERM')).toBe(0);
   }, 30_000);
 
   it('with --fail-open, lets traffic pass while no sgfw reads the queue', async () => {
     const sgfw = await startSgfw(join(dir, 'verdicts-open.jsonl'), '--fail-open');
     expect(rules('iptables')).toContain('-j NFQUEUE --queue-num 7 --queue-bypass');
     expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER, 1000)).toBe('timeout');
-    await stop(sgfw, 'SIGKILL');
+    await stopProcess(sgfw, 'SIGKILL');
     expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER)).toBe('connected');
     // the leftovers go with the next start
-    await stop(await startSgfw(join(dir, 'verdicts-open-2.jsonl')), 'SIGTERM');
+    await stopProcess(await startSgfw(join(dir, 'verdicts-open-2.jsonl')), 'SIGTERM');
     expect(rules('iptables')).not.toContain('SGFW');
   }, 30_000);
 
@@ -134,6 +123,6 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
     const sgfw = await startSgfw(join(dir, 'verdicts-lo.jsonl'));
     const lo = rules('iptables');
     expect(lo).toMatch(/-A SGFW -i lo -j RETURN\n-A SGFW -o lo -j RETURN\n-A SGFW -j NFQUEUE/);
-    await stop(sgfw, 'SIGTERM');
+    await stopProcess(sgfw, 'SIGTERM');
   }, 30_000);
 });

@@ -105,3 +105,16 @@ export function waitFor(c: ChildProcess, stream: 'stdout' | 'stderr', text: stri
     c.on('exit', onExit);
   });
 }
+
+/** Sends `signal` and resolves with the exit code; SIGKILL after 15 s if the process hangs (iptables waits for the xtables lock, which every namespace shares). */
+export function stopProcess(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
+    const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
+    c.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    c.kill(signal);
+  });
+}

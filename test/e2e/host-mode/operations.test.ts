@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { parseExposition } from '../../observe/exposition.js';
-import { createPair, destroyPair, inNs, spawnInNs, tcpConnect, tcpListen, waitFor, type Pair } from './netns.js';
+import { createPair, destroyPair, inNs, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from './netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -63,17 +63,6 @@ async function startSgfw(): Promise<Sgfw> {
   return { child, logs };
 }
 
-function stop(c: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
-    const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
-    c.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    c.kill(signal);
-  });
-}
 
 const SCRAPE = `
 require('http').get({ host: '127.0.0.1', port: Number(process.argv[1]), path: '/metrics' }, (res) => {
@@ -109,7 +98,7 @@ describe.runIf(enabled)('operating sgfw in host mode: metrics, logs and reloads'
   }, 150_000);
 
   afterEach(async () => {
-    for (const c of running.splice(0)) await stop(c, 'SIGTERM');
+    for (const c of running.splice(0)) await stopProcess(c, 'SIGTERM');
   });
 
   afterAll(() => {
@@ -139,7 +128,7 @@ describe.runIf(enabled)('operating sgfw in host mode: metrics, logs and reloads'
     expect(sample(after, 'sgfw_conntrack_entries')).toBeGreaterThanOrEqual(1);
     expect(after.has('sgfw_nfqueue_enobufs_total')).toBe(true);
 
-    expect(await stop(sgfw.child, 'SIGTERM')).toBe(0);
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
     const logs = sgfw.logs();
     expect(logs.find((l) => l.event === 'start')).toMatchObject({ queue: QUEUE, interfaces: [ENI] });
     expect(logs.find((l) => l.event === 'drop')).toMatchObject({ reason: 'ingress-no-rule', src: STRANGER, dst: HOST, dstPort: 22 });
@@ -171,6 +160,6 @@ describe.runIf(enabled)('operating sgfw in host mode: metrics, logs and reloads'
     const failed = sgfw.logs().find((l) => l.event === 'reload-failed');
     expect(failed).toMatchObject({ file: stateFile });
     expect(sgfw.child.exitCode).toBeNull();
-    expect(await stop(sgfw.child, 'SIGTERM')).toBe(0);
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
   }, 30_000);
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPair, destroyPair, spawnInNs, tcpConnect, tcpListen, waitFor, type Pair } from '../host-mode/netns.js';
+import { createPair, destroyPair, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from '../host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SGFW = join(import.meta.dirname, '..', '..', '..', 'bin', 'sgfw.js');
@@ -37,17 +37,6 @@ function writeState(): string {
   return file;
 }
 
-function stop(c: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve(c.exitCode);
-    const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
-    c.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    c.kill('SIGINT');
-  });
-}
 
 describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', () => {
   beforeAll(() => {
@@ -55,7 +44,7 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
   });
 
   afterAll(async () => {
-    for (const c of children) await stop(c);
+    for (const c of children) await stopProcess(c, 'SIGINT');
     if (pair) destroyPair(pair);
   });
 
@@ -76,7 +65,7 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
     expect(await tcpConnect(pair!.peer, HOST, DISALLOWED_PORT)).toBe('ECONNREFUSED');
     await new Promise((r) => setTimeout(r, 300));
 
-    expect(await stop(monitor)).toBe(0);
+    expect(await stopProcess(monitor, 'SIGINT')).toBe(0);
     const lines = readFileSync(verdicts, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const allowedByRule = lines.filter((l) => l.verdict === 'allow' && l.reason === 'rule');
     const dropped = lines.filter((l) => l.verdict === 'drop');
