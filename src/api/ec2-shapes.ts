@@ -150,6 +150,17 @@ const NetworkInterface = struct({
   VpcId: [S, 'vpcId'],
 });
 
+const Vpc = struct({
+  CidrBlock: [S, 'cidrBlock'],
+  DhcpOptionsId: [S, 'dhcpOptionsId'],
+  State: [S, 'state'],
+  VpcId: [S, 'vpcId'],
+  OwnerId: [S, 'ownerId'],
+  InstanceTenancy: [S, 'instanceTenancy'],
+  IsDefault: [B, 'isDefault'],
+  Tags: [list(Tag), 'tagSet'],
+});
+
 // ---- requests --------------------------------------------------------------------------------------
 
 /** The legacy single-rule members and IpPermissions of Authorize/Revoke (GroupId required on egress). */
@@ -284,6 +295,19 @@ export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
   }),
   RegisterNetworkInterface: RegisterNetworkInterfaceRequest,
   DeregisterNetworkInterface: struct({ NetworkInterfaceId: S, DryRun }, ['NetworkInterfaceId']),
+  CreateTags: struct({ DryRun, Resources: [list(S), 'ResourceId'], Tags: [list(Tag), 'Tag'] }, ['Resources', 'Tags']),
+  DeleteTags: struct({ DryRun, Resources: [list(S), 'resourceId'], Tags: [list(Tag), 'tag'] }, ['Resources']),
+  DescribeTags: struct({ DryRun, Filters, MaxResults: [I, 'maxResults'], NextToken: [S, 'nextToken'] }),
+  CreateVpc: struct({
+    CidrBlock: S,
+    AmazonProvidedIpv6CidrBlock: [B, 'amazonProvidedIpv6CidrBlock'],
+    DryRun,
+    InstanceTenancy: [S, 'instanceTenancy'],
+    TagSpecifications,
+  }),
+  DeleteVpc: struct({ VpcId: S, DryRun }, ['VpcId']),
+  DescribeVpcs: struct({ Filters, VpcIds: [list(S), 'VpcId'], DryRun, NextToken: S, MaxResults: I }),
+  DescribePrefixLists: struct({ DryRun: B, Filters, MaxResults: I, NextToken: S, PrefixListIds: [list(S), 'PrefixListId'] }),
 };
 
 // ---- responses -------------------------------------------------------------------------------------
@@ -314,4 +338,18 @@ export const RESPONSE_SHAPES: Readonly<Record<string, StructShape>> = {
   DescribeNetworkInterfaces: struct({ NetworkInterfaces: [list(NetworkInterface), 'networkInterfaceSet'], NextToken: [S, 'nextToken'] }),
   RegisterNetworkInterface: struct({ NetworkInterface: [NetworkInterface, 'networkInterface'] }),
   DeregisterNetworkInterface: ReturnOnly,
+  // botocore models no output for CreateTags / DeleteTags / DeleteVpc; EC2 answers `<return>true</return>`
+  CreateTags: ReturnOnly,
+  DeleteTags: ReturnOnly,
+  DeleteVpc: ReturnOnly,
+  DescribeTags: struct({
+    NextToken: [S, 'nextToken'],
+    Tags: [list(struct({ Key: [S, 'key'], ResourceId: [S, 'resourceId'], ResourceType: [S, 'resourceType'], Value: [S, 'value'] })), 'tagSet'],
+  }),
+  CreateVpc: struct({ Vpc: [Vpc, 'vpc'] }),
+  DescribeVpcs: struct({ Vpcs: [list(Vpc), 'vpcSet'], NextToken: [S, 'nextToken'] }),
+  DescribePrefixLists: struct({
+    NextToken: [S, 'nextToken'],
+    PrefixLists: [list(struct({ Cidrs: [list(S), 'cidrSet'], PrefixListId: [S, 'prefixListId'], PrefixListName: [S, 'prefixListName'] })), 'prefixListSet'],
+  }),
 };

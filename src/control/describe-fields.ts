@@ -1,11 +1,11 @@
 // The filter names each describe action knows, and the values an item offers for each. Names are
 // EC2's; `ip-permission.*` filters look at every inbound rule independently (as EC2 does: cidr and
 // port may match different rules), `egress.ip-permission.*` at the outbound ones.
-import type { GroupRecord, InterfaceRecord, PrefixListRecord, RuleRecord } from './records.js';
+import type { GroupRecord, InterfaceRecord, ModelState, PrefixListRecord, RuleRecord } from './records.js';
 
-const RULE_FIELDS = new Set(['cidr', 'ipv6-cidr', 'prefix-list-id', 'group-id', 'user-id', 'protocol', 'from-port', 'to-port']);
+const RULE_FIELDS = new Set(['cidr', 'ipv6-cidr', 'prefix-list-id', 'group-id', 'group-name', 'user-id', 'protocol', 'from-port', 'to-port']);
 
-function ruleField(rules: readonly RuleRecord[], field: string): string[] | undefined {
+function ruleField(rules: readonly RuleRecord[], field: string, state: ModelState | undefined): string[] | undefined {
   if (!RULE_FIELDS.has(field)) return undefined;
   const out: string[] = [];
   for (const r of rules) {
@@ -26,6 +26,12 @@ function ruleField(rules: readonly RuleRecord[], field: string): string[] | unde
       case 'user-id':
         if (p.kind === 'group') out.push(p.userId);
         break;
+      case 'group-name': {
+        // the referenced group's name, when the model holds that group
+        const name = p.kind === 'group' ? state?.groups.get(p.groupId)?.groupName : undefined;
+        if (name !== undefined) out.push(name);
+        break;
+      }
       case 'protocol':
         out.push(r.protocolText, String(r.protocol));
         break;
@@ -42,14 +48,15 @@ function ruleField(rules: readonly RuleRecord[], field: string): string[] | unde
   return out;
 }
 
-function tagField(tags: readonly { Key: string; Value: string }[], name: string): string[] | undefined {
+export function tagField(tags: readonly { Key: string; Value: string }[], name: string): string[] | undefined {
   if (name === 'tag-key') return tags.map((t) => t.Key);
   if (name === 'tag-value') return tags.map((t) => t.Value);
   if (name.startsWith('tag:')) return tags.filter((t) => t.Key === name.slice(4)).map((t) => t.Value);
   return undefined;
 }
 
-export function groupFields(g: GroupRecord, name: string): readonly string[] | undefined {
+/** `state` resolves the names of referenced groups (`ip-permission.group-name`). */
+export function groupFields(g: GroupRecord, name: string, state?: ModelState): readonly string[] | undefined {
   switch (name) {
     case 'group-id':
       return [g.groupId];
@@ -62,8 +69,8 @@ export function groupFields(g: GroupRecord, name: string): readonly string[] | u
     case 'owner-id':
       return [g.ownerId];
   }
-  if (name.startsWith('ip-permission.')) return ruleField(g.ingress, name.slice('ip-permission.'.length));
-  if (name.startsWith('egress.ip-permission.')) return ruleField(g.egress, name.slice('egress.ip-permission.'.length));
+  if (name.startsWith('ip-permission.')) return ruleField(g.ingress, name.slice('ip-permission.'.length), state);
+  if (name.startsWith('egress.ip-permission.')) return ruleField(g.egress, name.slice('egress.ip-permission.'.length), state);
   return tagField(g.tags, name);
 }
 
@@ -83,7 +90,7 @@ export function ruleFields(r: RuleRecord, name: string): readonly string[] | und
     case 'is-egress':
       return [String(r.egress)];
   }
-  return undefined;
+  return tagField(r.tags ?? [], name);
 }
 
 export function interfaceFields(i: InterfaceRecord, name: string): readonly string[] | undefined {

@@ -94,7 +94,7 @@ export function expandPermissions(perms: unknown, ctx: ExpandContext, basePath: 
       const id = atPath(`${p}.PrefixListId`, () => {
         const plId = r?.PrefixListId;
         if (!isResourceId('pl', plId)) throw Ec2Errors.prefixListIdMalformed(String(plId));
-        if (!ctx.keepMissingReferences && !ctx.forRevoke && !ctx.state.prefixLists.has(plId)) {
+        if (!ctx.keepMissingReferences && !ctx.forRevoke && ctx.state.referenceablePrefixList(plId) === undefined) {
           throw Ec2Errors.prefixListNotFound(plId);
         }
         return plId;

@@ -9,6 +9,7 @@ export interface RuleRecord extends RuleView {
   readonly protocolText: string;
   /** for a group peer in another VPC: that VPC, as the request or snapshot named it */
   readonly peerVpcId?: string;
+  readonly tags?: readonly Tag[];
 }
 
 export interface GroupRecord extends GroupView {
@@ -40,6 +41,9 @@ export interface VpcRecord {
   readonly vpcId: string;
   /** absent for a VPC known only from an imported snapshot that had no `default` group */
   readonly defaultGroupId?: string;
+  /** the IPv4 CIDR CreateVpc was given; VPCs that came to be on first use have none */
+  readonly cidrBlock?: string;
+  readonly tags?: readonly Tag[];
 }
 
 /** Everything the service holds; a draft is a copy whose maps may be changed. */
@@ -49,10 +53,17 @@ export class ModelState {
     readonly interfaces = new Map<string, InterfaceRecord>(),
     readonly prefixLists = new Map<string, PrefixListRecord>(),
     readonly vpcs = new Map<string, VpcRecord>(),
+    /** the region's AWS-managed lists (fixed stand-ins, aws-prefix-lists.ts): referenceable, never changed */
+    readonly awsPrefixLists: ReadonlyMap<string, PrefixListRecord> = new Map(),
   ) {}
 
   draft(): ModelState {
-    return new ModelState(new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs));
+    return new ModelState(new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists);
+  }
+
+  /** A list a rule may reference: the account's own, or one of the region's AWS-managed lists. */
+  referenceablePrefixList(id: string): PrefixListRecord | undefined {
+    return this.prefixLists.get(id) ?? this.awsPrefixLists.get(id);
   }
 
   groupByName(vpcId: string, name: string): GroupRecord | undefined {

@@ -8,7 +8,7 @@ import type { GroupRecord, InterfaceRecord, ModelState, PrefixListEntryRecord, P
 
 export function isStale(r: RuleRecord, state: ModelState): boolean {
   if (r.peer.kind === 'group') return !state.groups.has(r.peer.groupId);
-  if (r.peer.kind === 'prefix-list') return !state.prefixLists.has(r.peer.prefixListId);
+  if (r.peer.kind === 'prefix-list') return state.referenceablePrefixList(r.peer.prefixListId) === undefined;
   return false;
 }
 
@@ -88,6 +88,7 @@ export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState): Se
   }
   if (r.description !== undefined) out.Description = r.description;
   if (isStale(r, state)) out.Stale = true;
+  if (r.tags !== undefined && r.tags.length > 0) out.Tags = r.tags.map((t) => ({ ...t }));
   return out;
 }
 

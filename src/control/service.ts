@@ -16,7 +16,7 @@
 // - A prefix list referenced by a rule cannot be deleted (DependencyViolation); a referenced prefix
 //   list counts as its MaxEntries rules against the rules-per-group quota, as in EC2.
 import type { ConntrackTimeouts, GroupView, InterfaceView, ModelView, PrefixListView } from '../model/model-view.js';
-import type { IpPermission, SnapshotDocument, Tag } from '../model/types.js';
+import type { IpPermission, ModelDocument, SnapshotDocument, Tag } from '../model/types.js';
 import { Ec2Error, Ec2PathError } from '../model/ec2-error.js';
 import { Ec2Errors } from '../model/errors.js';
 import { isResourceId, randomIdSuffix } from '../model/ids.js';
@@ -29,6 +29,12 @@ import { renderEntries, renderGroup, renderInterface, renderPrefixList, renderRu
 import { checkFilterNames, compileFilters, matchesFilters } from './filters.js';
 import { groupFields, interfaceFields, isGroupFilter, prefixListFields, ruleFields } from './describe-fields.js';
 import { exportSnapshot, importSnapshot } from './snapshot.js';
+import { modifyRules } from './modify-rules.js';
+import {
+  checkTag, mergeTags, removeTags, setTags, tagDescriptionFields, taggedResource, tagsFromSpecifications, type TagDescription,
+} from './tags.js';
+import { renderVpc, vpcFields, type Vpc, type VpcItem } from './vpcs.js';
+import { awsPrefixListFields, awsPrefixListRecords, awsPrefixLists, DEFAULT_REGION, type AwsPrefixList } from './aws-prefix-lists.js';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 /** The VPC a call without VpcId works in. 17 zero digits: well-formed, and plainly not a real VPC. */
@@ -56,8 +62,10 @@ export interface ServiceOptions {
   accountId?: string;
   defaultVpcId?: string;
   limits?: Partial<Limits>;
-  /** returns the 17 hex digits after `sg-`, `sgr-`, `pl-`, `eni-` (deterministic ids in tests) */
+  /** returns the 17 hex digits after `sg-`, `sgr-`, `pl-`, `eni-`, `vpc-` (deterministic ids in tests) */
   idGenerator?: () => string;
+  /** the region whose AWS-managed prefix lists DescribePrefixLists shows; us-east-1 by default */
+  region?: string;
 }
 
 export interface ModelChange {
@@ -89,22 +97,13 @@ function stringList(v: unknown, name: string): string[] {
   return v as string[];
 }
 
-function tagsFrom(spec: unknown, resourceType: string): Tag[] {
-  if (!Array.isArray(spec)) return [];
-  const out: Tag[] = [];
-  for (const s of spec as { ResourceType?: string; Tags?: Tag[] }[]) {
-    if (s?.ResourceType !== undefined && s.ResourceType !== resourceType) continue;
-    for (const t of s?.Tags ?? []) out.push({ Key: String(t.Key), Value: String(t.Value ?? '') });
-  }
-  return out;
-}
-
 export class SecurityGroupService implements ModelView {
   readonly accountId: string;
   readonly defaultVpcId: string;
   readonly limits: Readonly<Limits>;
+  readonly region: string;
   private readonly nextIdSuffix: () => string;
-  private state = new ModelState();
+  private state: ModelState;
   private versionCounter = 0;
   private readonly listeners = new Set<(change: ModelChange) => void>();
 
@@ -113,6 +112,8 @@ export class SecurityGroupService implements ModelView {
     this.defaultVpcId = options.defaultVpcId ?? DEFAULT_VPC_ID;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.nextIdSuffix = options.idGenerator ?? randomIdSuffix;
+    this.region = options.region ?? DEFAULT_REGION;
+    this.state = new ModelState(undefined, undefined, undefined, undefined, awsPrefixListRecords(this.region));
   }
 
   // ---- ModelView -------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ export class SecurityGroupService implements ModelView {
     return this.state.interfaces.values();
   }
   prefixList(prefixListId: string): PrefixListView | undefined {
-    return this.state.prefixLists.get(prefixListId);
+    return this.state.referenceablePrefixList(prefixListId);
   }
 
   /**
@@ -154,7 +155,7 @@ export class SecurityGroupService implements ModelView {
   // ---- plumbing ----------------------------------------------------------------------------------
 
   /** @internal */
-  newId(prefix: 'sg' | 'sgr' | 'pl' | 'eni'): string {
+  newId(prefix: 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc'): string {
     return `${prefix}-${this.nextIdSuffix()}`;
   }
 
@@ -198,7 +199,8 @@ export class SecurityGroupService implements ModelView {
       egress: [{ ...all, ruleId: this.newId('sgr'), groupId, egress: true, peer: { kind: 'cidr4', cidr: '0.0.0.0/0' } }],
     };
     d.groups.set(groupId, group);
-    d.vpcs.set(vpcId, { vpcId, defaultGroupId: groupId });
+    // keeps what the record had (tags given to the default VPC before its first use)
+    d.vpcs.set(vpcId, { ...d.vpcs.get(vpcId), vpcId, defaultGroupId: groupId });
     change.groupIds.add(groupId);
   }
 
@@ -208,7 +210,8 @@ export class SecurityGroupService implements ModelView {
     return v;
   }
 
-  private groupById(d: ModelState, id: unknown): GroupRecord {
+  /** @internal */
+  groupById(d: ModelState, id: unknown): GroupRecord {
     if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(String(id));
     const g = d.groups.get(id);
     if (g === undefined) throw Ec2Errors.groupNotFound(id);
@@ -229,10 +232,11 @@ export class SecurityGroupService implements ModelView {
   /** Rules count against the quota one each, but a referenced prefix list counts as its MaxEntries. */
   private ruleWeight(d: ModelState, r: { peer: RuleRecord['peer'] }): number {
     if (r.peer.kind !== 'prefix-list') return 1;
-    return d.prefixLists.get(r.peer.prefixListId)?.maxEntries ?? 1;
+    return d.referenceablePrefixList(r.peer.prefixListId)?.maxEntries ?? 1;
   }
 
-  private checkRuleQuota(d: ModelState, rules: readonly RuleRecord[], egress: boolean): void {
+  /** @internal */
+  checkRuleQuota(d: ModelState, rules: readonly RuleRecord[], egress: boolean): void {
     let n = 0;
     for (const r of rules) n += this.ruleWeight(d, r);
     if (n > (egress ? this.limits.outboundRulesPerGroup : this.limits.inboundRulesPerGroup)) throw Ec2Errors.rulesLimit();
@@ -283,7 +287,7 @@ export class SecurityGroupService implements ModelView {
       if (d.groupByName(vpcId, name) !== undefined) throw Ec2Errors.groupDuplicate(name, vpcId);
       if (d.groupCount(vpcId) >= this.limits.groupsPerVpc) throw Ec2Errors.groupLimit();
       const groupId = this.newId('sg');
-      const tags = tagsFrom(p.TagSpecifications, 'security-group');
+      const tags = tagsFromSpecifications(p.TagSpecifications, 'security-group', groupId);
       // seed 001: a new group "allows no inbound traffic, allows all outbound traffic"
       const egress: RuleRecord = {
         ruleId: this.newId('sgr'), groupId, egress: true, protocol: -1, protocolText: '-1', fromPort: -1, toPort: -1,
@@ -330,7 +334,10 @@ export class SecurityGroupService implements ModelView {
         state: d, accountId: this.accountId, vpcId: g.vpcId, egress, keepMissingReferences: false,
       }, 'IpPermissions');
       const existing = egress ? g.egress : g.ingress;
-      const added = this.makeRules(g.groupId, existing, specs);
+      const made = this.makeRules(g.groupId, existing, specs);
+      // EC2 gives each rule the call creates the tags of its `security-group-rule` TagSpecifications
+      const tags = tagsFromSpecifications(p.TagSpecifications, 'security-group-rule', made[0]?.ruleId ?? g.groupId);
+      const added = tags.length > 0 ? made.map((r) => ({ ...r, tags })) : made;
       const all = [...existing, ...added];
       this.checkRuleQuota(d, all, egress);
       const updated = this.withRules(g, egress, all);
@@ -401,7 +408,7 @@ export class SecurityGroupService implements ModelView {
       candidates = [...d.groups.values()];
     }
     return {
-      SecurityGroups: candidates.filter((g) => matchesFilters(g, filters, groupFields)).map((g) => renderGroup(g, d)),
+      SecurityGroups: candidates.filter((g) => matchesFilters(g, filters, (x, n) => groupFields(x, n, d))).map((g) => renderGroup(g, d)),
     };
   }
 
@@ -470,6 +477,166 @@ export class SecurityGroupService implements ModelView {
       change.groupIds.add(g.groupId);
       return { Return: true as const };
     });
+  }
+
+  /** Rewrites rules of one group in place by SecurityGroupRuleId (ids kept), all or nothing. */
+  modifySecurityGroupRules(params: unknown): { Return: true } {
+    const p = asParams(params);
+    return this.mutate('ModifySecurityGroupRules', (d, change) => {
+      if (p.GroupId === undefined) throw Ec2Errors.missingParameter('GroupId');
+      const g = this.groupById(d, p.GroupId);
+      const next = modifyRules(d, g, this.accountId, p.SecurityGroupRules);
+      this.checkRuleQuota(d, next.ingress, false);
+      this.checkRuleQuota(d, next.egress, true);
+      d.groups.set(g.groupId, next);
+      change.groupIds.add(g.groupId);
+      return { Return: true as const };
+    });
+  }
+
+  // ---- tags --------------------------------------------------------------------------------------
+
+  private vpcKnown(d: ModelState, id: string): boolean {
+    return d.vpcs.has(id) || id === this.defaultVpcId;
+  }
+
+  private resourcesOf(d: ModelState, v: unknown) {
+    const ids = stringList(v, 'Resources');
+    if (ids.length === 0) throw Ec2Errors.missingParameter('ResourceId');
+    return ids.map((id) => taggedResource(d, id, (x) => this.vpcKnown(d, x), (x) => d.vpcs.get(x)?.tags ?? []));
+  }
+
+  /** Tags change no rule, so the change lists nothing for the dataplane to recompile. */
+  createTags(params: unknown): { Return: true } {
+    const p = asParams(params);
+    return this.mutate('CreateTags', (d) => {
+      if (!Array.isArray(p.Tags) || p.Tags.length === 0) throw Ec2Errors.missingParameter('Tag');
+      const add = (p.Tags as unknown[]).map(checkTag);
+      for (const r of this.resourcesOf(d, p.Resources)) setTags(d, r, mergeTags(r.tags, add, r.id));
+      return { Return: true as const };
+    });
+  }
+
+  deleteTags(params: unknown): { Return: true } {
+    const p = asParams(params);
+    return this.mutate('DeleteTags', (d) => {
+      for (const r of this.resourcesOf(d, p.Resources)) setTags(d, r, removeTags(r.tags, p.Tags));
+      return { Return: true as const };
+    });
+  }
+
+  describeTags(params?: unknown): { Tags: TagDescription[] } {
+    const p = asParams(params);
+    const d = this.state;
+    const filters = compileFilters(p.Filters);
+    const item: TagDescription = { Key: '', ResourceId: '', ResourceType: 'vpc', Value: '' };
+    checkFilterNames(filters, (n) => tagDescriptionFields(item, n) !== undefined || n.startsWith('tag:'));
+    const all: TagDescription[] = [];
+    const add = (ResourceType: TagDescription['ResourceType'], ResourceId: string, tags: readonly Tag[]) => {
+      for (const t of tags) all.push({ Key: t.Key, ResourceId, ResourceType, Value: t.Value });
+    };
+    for (const g of d.groups.values()) {
+      add('security-group', g.groupId, g.tags);
+      for (const r of [...g.ingress, ...g.egress]) add('security-group-rule', r.ruleId, r.tags ?? []);
+    }
+    for (const pl of d.prefixLists.values()) add('prefix-list', pl.prefixListId, pl.tags);
+    for (const v of d.vpcs.values()) add('vpc', v.vpcId, v.tags ?? []);
+    // `tag:K=V` on DescribeTags keeps the tags whose key is K and value matches V
+    const fields = (t: TagDescription, n: string) => (n.startsWith('tag:') ? (t.Key === n.slice(4) ? [t.Value] : []) : tagDescriptionFields(t, n));
+    return { Tags: all.filter((t) => matchesFilters(t, filters, fields)) };
+  }
+
+  // ---- VPCs --------------------------------------------------------------------------------------
+
+  private vpcItems(d: ModelState): VpcItem[] {
+    const items: VpcItem[] = [];
+    if (!d.vpcs.has(this.defaultVpcId)) items.push({ record: { vpcId: this.defaultVpcId }, isDefault: true, ownerId: this.accountId });
+    for (const v of d.vpcs.values()) items.push({ record: v, isDefault: v.vpcId === this.defaultVpcId, ownerId: this.accountId });
+    return items;
+  }
+
+  /** A VPC with its IPv4 CIDR (/16 to /28, as EC2 allows) and its `default` group. */
+  createVpc(params: unknown): { Vpc: Vpc } {
+    const p = asParams(params);
+    return this.mutate('CreateVpc', (d, change) => {
+      if (p.CidrBlock === undefined) throw Ec2Errors.missingParameter('CidrBlock');
+      const cidr = parseCidr(p.CidrBlock, 4);
+      const bits = Number(cidr.text.split('/')[1]);
+      if (bits < 16 || bits > 28) throw Ec2Errors.vpcRange(cidr.text);
+      let vpcId = this.newId('vpc');
+      while (d.vpcs.has(vpcId)) vpcId = this.newId('vpc');
+      const tags = tagsFromSpecifications(p.TagSpecifications, 'vpc', vpcId);
+      this.ensureVpc(d, vpcId, change);
+      const record = { ...d.vpcs.get(vpcId)!, cidrBlock: cidr.text, tags };
+      d.vpcs.set(vpcId, record);
+      return { Vpc: renderVpc({ record, isDefault: false, ownerId: this.accountId }) };
+    });
+  }
+
+  /**
+   * Refused (DependencyViolation) while the VPC has groups other than its default one, interfaces,
+   * or a group elsewhere referencing its default group; deleting it removes its default group. The
+   * default VPC cannot be deleted: any call without VpcId would bring it back.
+   */
+  deleteVpc(params: unknown): { Return: true } {
+    const p = asParams(params);
+    return this.mutate('DeleteVpc', (d, change) => {
+      if (p.VpcId === undefined) throw Ec2Errors.missingParameter('VpcId');
+      if (!isResourceId('vpc', p.VpcId)) throw Ec2Errors.vpcIdMalformed(String(p.VpcId));
+      const vpcId = p.VpcId;
+      if (vpcId === this.defaultVpcId) throw Ec2Errors.operationNotPermitted(`The default VPC '${vpcId}' cannot be deleted in sgfw.`);
+      const v = d.vpcs.get(vpcId);
+      if (v === undefined) throw Ec2Errors.vpcNotFound(vpcId);
+      const defaultId = v.defaultGroupId ?? d.groupByName(vpcId, 'default')?.groupId;
+      for (const g of d.groups.values()) {
+        if (g.vpcId === vpcId && g.groupId !== defaultId) throw Ec2Errors.vpcDependency(vpcId);
+        if (g.vpcId !== vpcId && defaultId !== undefined) {
+          for (const r of [...g.ingress, ...g.egress]) if (r.peer.kind === 'group' && r.peer.groupId === defaultId) throw Ec2Errors.vpcDependency(vpcId);
+        }
+      }
+      for (const i of d.interfaces.values()) if (i.vpcId === vpcId) throw Ec2Errors.vpcDependency(vpcId);
+      if (defaultId !== undefined) {
+        d.groups.delete(defaultId);
+        change.groupIds.add(defaultId);
+      }
+      d.vpcs.delete(vpcId);
+      return { Return: true as const };
+    });
+  }
+
+  describeVpcs(params?: unknown): { Vpcs: Vpc[] } {
+    const p = asParams(params);
+    const d = this.state;
+    const filters = compileFilters(p.Filters);
+    const probe: VpcItem = { record: { vpcId: '' }, isDefault: false, ownerId: '' };
+    checkFilterNames(filters, (n) => vpcFields(probe, n) !== undefined);
+    const ids = stringList(p.VpcIds, 'VpcIds');
+    const items = this.vpcItems(d);
+    for (const id of ids) {
+      if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(id);
+      if (!items.some((v) => v.record.vpcId === id)) throw Ec2Errors.vpcNotFound(id);
+    }
+    return {
+      Vpcs: items.filter((v) => (ids.length === 0 || ids.includes(v.record.vpcId)) && matchesFilters(v, filters, vpcFields)).map(renderVpc),
+    };
+  }
+
+  // ---- AWS-managed prefix lists ------------------------------------------------------------------
+
+  /** The AWS-managed prefix lists of the service's region (stand-ins: see aws-prefix-lists.ts). */
+  describePrefixLists(params?: unknown): { PrefixLists: AwsPrefixList[] } {
+    const p = asParams(params);
+    const filters = compileFilters(p.Filters);
+    checkFilterNames(filters, (n) => n === 'prefix-list-id' || n === 'prefix-list-name');
+    const lists = awsPrefixLists(this.region);
+    const ids = stringList(p.PrefixListIds, 'PrefixListIds');
+    for (const id of ids) {
+      if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(id);
+      if (!lists.some((l) => l.PrefixListId === id)) throw Ec2Errors.prefixListNotFound(id);
+    }
+    return {
+      PrefixLists: lists.filter((l) => (ids.length === 0 || ids.includes(l.PrefixListId)) && matchesFilters(l, filters, awsPrefixListFields)),
+    };
   }
 
   // ---- network interfaces ------------------------------------------------------------------------
@@ -708,7 +875,7 @@ export class SecurityGroupService implements ModelView {
       if (entries.length > maxEntries) throw Ec2Errors.prefixListMaxEntries(prefixListId, maxEntries);
       const record: PrefixListRecord = {
         prefixListId, name, addressFamily: family, version: 1, maxEntries, ownerId: this.accountId,
-        tags: tagsFrom(p.TagSpecifications, 'prefix-list'), entries, history: new Map(),
+        tags: tagsFromSpecifications(p.TagSpecifications, 'prefix-list', prefixListId), entries, history: new Map(),
       };
       d.prefixLists.set(prefixListId, record);
       change.prefixListIds.add(prefixListId);
@@ -815,13 +982,13 @@ export class SecurityGroupService implements ModelView {
    * Loads a state document (already structurally checked) all or nothing, keeping its ids. On a
    * semantic failure throws Ec2PathError, whose `path` points into `doc`.
    */
-  importSnapshot(doc: SnapshotDocument): { SecurityGroups: number; NetworkInterfaces: number; PrefixLists: number } {
+  importSnapshot(doc: ModelDocument): { SecurityGroups: number; NetworkInterfaces: number; PrefixLists: number } {
     return this.mutate('ImportSnapshot', (d, change) => importSnapshot(this, d, change, doc));
   }
 
   /** Everything held, in AWS CLI shape; importSnapshot(exportSnapshot()) rebuilds the same model. */
-  exportSnapshot(): Required<SnapshotDocument> {
-    return exportSnapshot(this.state);
+  exportSnapshot(): Required<SnapshotDocument> & ModelDocument {
+    return exportSnapshot(this.state, this.accountId);
   }
 }
 
@@ -847,6 +1014,14 @@ const ACTIONS: Readonly<Record<string, Handler>> = {
   RegisterNetworkInterface: (s, p) => s.registerNetworkInterface(p),
   DeregisterNetworkInterface: (s, p) => s.deregisterNetworkInterface(p),
   DescribeNetworkInterfaces: (s, p) => s.describeNetworkInterfaces(p),
+  ModifySecurityGroupRules: (s, p) => s.modifySecurityGroupRules(p),
+  CreateTags: (s, p) => s.createTags(p),
+  DeleteTags: (s, p) => s.deleteTags(p),
+  DescribeTags: (s, p) => s.describeTags(p),
+  CreateVpc: (s, p) => s.createVpc(p),
+  DeleteVpc: (s, p) => s.deleteVpc(p),
+  DescribeVpcs: (s, p) => s.describeVpcs(p),
+  DescribePrefixLists: (s, p) => s.describePrefixLists(p),
 };
 
 /** The EC2 action names `call` accepts. */

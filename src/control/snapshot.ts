@@ -4,14 +4,18 @@
 // references between them may come in any order; a reference to something the document and the
 // model both lack is kept and reported stale. Quotas are not applied to imports: the snapshot shows
 // what an account has, and its quotas may have been raised.
-import type { ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SnapshotDocument } from '../model/types.js';
+import type { ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SecurityGroupRule, ModelDocument } from '../model/types.js';
 import { Ec2PathError } from '../model/ec2-error.js';
 import { Ec2Errors } from '../model/errors.js';
 import { isResourceId } from '../model/ids.js';
 import { checkGroupName } from '../model/names.js';
+import { parseCidr } from '../model/cidr.js';
+import { checkTag, mergeTags } from './tags.js';
+import { renderVpc, type Vpc } from './vpcs.js';
 import type { ModelState, GroupRecord, RuleRecord } from './records.js';
-import { atPath, expandPermissions } from './permissions.js';
-import { renderEntries, renderGroup, renderInterface, renderPrefixList } from './render.js';
+import { atPath, expandPermissions, ruleKey } from './permissions.js';
+import { permissionOf } from './modify-rules.js';
+import { renderEntries, renderGroup, renderInterface, renderPrefixList, renderRule } from './render.js';
 import type { ChangeSet, SecurityGroupService } from './service.js';
 
 function list<T>(value: T[] | undefined, path: string): T[] {
@@ -24,7 +28,7 @@ export function importSnapshot(
   svc: SecurityGroupService,
   d: ModelState,
   change: ChangeSet,
-  doc: SnapshotDocument,
+  doc: ModelDocument,
 ): { SecurityGroups: number; NetworkInterfaces: number; PrefixLists: number } {
   const prefixLists = list(doc.PrefixLists, 'PrefixLists');
   const groups = list(doc.SecurityGroups, 'SecurityGroups');
@@ -145,6 +149,37 @@ export function importSnapshot(
     );
   });
 
+  // VPCs last: their groups (and the default group that makes them a VPC) are in by now.
+  list(doc.Vpcs, 'Vpcs').forEach((v, i) => {
+    const path = `Vpcs[${i}]`;
+    const vpcId = atPath(`${path}.VpcId`, () => {
+      if (!isResourceId('vpc', v?.VpcId)) throw Ec2Errors.vpcIdMalformed(String(v?.VpcId));
+      return v.VpcId;
+    });
+    const cidrBlock = v.CidrBlock === undefined ? undefined : atPath(`${path}.CidrBlock`, () => parseCidr(v.CidrBlock, 4).text);
+    const tags = atPath(`${path}.Tags`, () => mergeTags([], list(v.Tags, `${path}.Tags`).map(checkTag), vpcId));
+    d.vpcs.set(vpcId, { ...d.vpcs.get(vpcId), vpcId, ...(cidrBlock !== undefined ? { cidrBlock } : {}), tags });
+  });
+
+  // Rule tags: each rule named by its group and content (ids are not kept by a plain import).
+  list(doc.SecurityGroupRules, 'SecurityGroupRules').forEach((r, i) => {
+    const path = `SecurityGroupRules[${i}]`;
+    atPath(path, () => {
+      const g = d.groups.get(String(r?.GroupId));
+      if (g === undefined) throw Ec2Errors.groupNotFound(String(r?.GroupId));
+      const perm = permissionOf({ ...r, ReferencedGroupId: r.ReferencedGroupInfo?.GroupId });
+      const [spec] = expandPermissions([perm], {
+        state: d, accountId: svc.accountId, vpcId: g.vpcId, egress: r.IsEgress === true, keepMissingReferences: true,
+      }, path);
+      const key = ruleKey(spec!);
+      const tags = mergeTags([], list(r.Tags, `${path}.Tags`).map(checkTag), String(r.SecurityGroupRuleId));
+      const swap = (rules: readonly RuleRecord[]) => rules.map((x) => (ruleKey(x) === key ? { ...x, tags } : x));
+      const rules = r.IsEgress === true ? g.egress : g.ingress;
+      if (!rules.some((x) => ruleKey(x) === key)) throw Ec2Errors.permissionNotFound();
+      d.groups.set(g.groupId, { ...g, ingress: swap(g.ingress), egress: swap(g.egress) });
+    });
+  });
+
   return { SecurityGroups: groups.length, NetworkInterfaces: interfaces.length, PrefixLists: prefixLists.length };
 }
 
@@ -152,14 +187,27 @@ export interface ExportedPrefixList extends ManagedPrefixList {
   Entries: PrefixListEntry[];
 }
 
-export function exportSnapshot(state: ModelState): {
+export function exportSnapshot(state: ModelState, ownerId: string): {
   SecurityGroups: SecurityGroup[];
   NetworkInterfaces: NetworkInterface[];
   PrefixLists: ExportedPrefixList[];
+  Vpcs?: Vpc[];
+  SecurityGroupRules?: SecurityGroupRule[];
 } {
+  // Only VPCs carrying something their groups do not (a CIDR, tags); the key is left out when none
+  // do, so documents of a model without CreateVpc or VPC tags are as they always were.
+  const vpcs = [...state.vpcs.values()]
+    .filter((v) => v.cidrBlock !== undefined || (v.tags?.length ?? 0) > 0)
+    .map((record) => renderVpc({ record, isDefault: false, ownerId }));
+  const taggedRules: SecurityGroupRule[] = [];
+  for (const g of state.groups.values()) {
+    for (const r of [...g.ingress, ...g.egress]) if ((r.tags?.length ?? 0) > 0) taggedRules.push(renderRule(r, g, state));
+  }
   return {
     SecurityGroups: [...state.groups.values()].map((g) => renderGroup(g, state)),
     NetworkInterfaces: [...state.interfaces.values()].map((i) => renderInterface(i, state)),
     PrefixLists: [...state.prefixLists.values()].map((p) => ({ ...renderPrefixList(p), Entries: renderEntries(p.entries) })),
+    ...(vpcs.length > 0 ? { Vpcs: vpcs } : {}),
+    ...(taggedRules.length > 0 ? { SecurityGroupRules: taggedRules } : {}),
   };
 }

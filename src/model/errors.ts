@@ -52,6 +52,15 @@ export const Ec2Errors = {
     new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`),
 
   vpcIdMalformed: (id: string) => new Ec2Error('InvalidVpcId.Malformed', `Invalid id: "${id}" (expecting "vpc-...")`),
+  vpcNotFound: (id: string) => new Ec2Error('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`),
+  vpcDependency: (id: string) =>
+    new Ec2Error('DependencyViolation', `The vpc '${id}' has dependencies and cannot be deleted.`),
+  vpcRange: (cidr: string) => new Ec2Error('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`),
+  operationNotPermitted: (message: string) => new Ec2Error('OperationNotPermitted', message),
+
+  invalidId: (id: string) => new Ec2Error('InvalidID', `The ID '${id}' is not valid`),
+  tagLimit: (id: string) =>
+    new Ec2Error('TagLimitExceeded', `The maximum number of tags (50) for resource ${id} has been reached.`),
 
   prefixListIdMalformed: (id: string) =>
     new Ec2Error('InvalidPrefixListId.Malformed', `Invalid id: "${id}" (expecting "pl-...")`),

@@ -54,6 +54,7 @@ export interface SecurityGroupRule {
   Description?: string;
   /** sgfw extension: set when the referenced group or prefix list no longer exists. */
   Stale?: boolean;
+  Tags?: Tag[];
 }
 
 export interface ConnectionTrackingSpecification {
@@ -124,11 +125,29 @@ export interface ImportedPrefixList {
   Entries?: PrefixListEntry[];
 }
 
+/** A VPC as `describe-vpcs` prints it; the state keeps only its id, CIDR and tags. */
+export interface ImportedVpc {
+  VpcId: string;
+  CidrBlock?: string;
+  Tags?: Tag[];
+}
+
 /** What SecurityGroupService.importSnapshot takes and exportSnapshot returns. */
 export interface SnapshotDocument {
   SecurityGroups?: ImportedSecurityGroup[];
   NetworkInterfaces?: ImportedNetworkInterface[];
   PrefixLists?: ImportedPrefixList[];
+}
+
+/**
+ * A state document with `Vpcs` (describe-vpcs output): the VPCs with a CIDR (CreateVpc) or tags; the
+ * others exist through their groups and interfaces. Apart so that `Required<SnapshotDocument>` does
+ * not require it.
+ */
+export interface ModelDocument extends SnapshotDocument {
+  Vpcs?: ImportedVpc[];
+  /** the rules that have tags, as describe-security-group-rules prints them (matched by content) */
+  SecurityGroupRules?: SecurityGroupRule[];
 }
 
 export interface Filter { Name: string; Values: string[] }
