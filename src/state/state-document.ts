@@ -11,11 +11,13 @@ import type {
   ImportedPrefixList,
   ImportedSecurityGroup,
   IpPermission,
+  ImportedVpc,
   IpRange,
   Ipv6Range,
+  ModelDocument,
   PrefixListEntry,
   PrefixListIdRef,
-  SnapshotDocument,
+  SecurityGroupRule,
   Tag,
   UserIdGroupPair,
 } from '../model/types.js';
@@ -37,8 +39,11 @@ import {
 export type StateSecurityGroup = ImportedSecurityGroup;
 export type StateNetworkInterface = ImportedNetworkInterface;
 export type StatePrefixList = ImportedPrefixList;
-/** What importSnapshot takes: every key optional, arrays in file order. */
-export type StateDocument = SnapshotDocument;
+/**
+ * What importSnapshot takes: every key optional, arrays in file order. `Vpcs` and
+ * `SecurityGroupRules` (the tagged rules) are what sgfw's own snapshots add to the AWS CLI keys.
+ */
+export type StateDocument = ModelDocument;
 
 export const STATE_KEYS = ['SecurityGroups', 'NetworkInterfaces', 'PrefixLists'] as const;
 export type StateKey = (typeof STATE_KEYS)[number];
@@ -115,10 +120,34 @@ const readPrefixList = readRecord<StatePrefixList>({
   Entries: opt(readList(readRecord<PrefixListEntry>({ Cidr: req(readString), Description: opt(readString) }))),
 });
 
+const readVpc = readRecord<ImportedVpc>({
+  VpcId: req(readString),
+  CidrBlock: opt(readString),
+  Tags: opt(readList(readTag)),
+});
+
+const readRule = readRecord<SecurityGroupRule>({
+  SecurityGroupRuleId: req(readString),
+  GroupId: req(readString),
+  GroupOwnerId: req(readString),
+  IsEgress: req(readBoolean),
+  IpProtocol: req(readString),
+  FromPort: req(readInteger),
+  ToPort: req(readInteger),
+  CidrIpv4: opt(readString),
+  CidrIpv6: opt(readString),
+  PrefixListId: opt(readString),
+  ReferencedGroupInfo: opt(readRecord({ GroupId: req(readString), UserId: opt(readString), VpcId: opt(readString) })),
+  Description: opt(readString),
+  Tags: opt(readList(readTag)),
+});
+
 const readTopLevel = readRecord<StateDocument>({
   SecurityGroups: opt(readList(readSecurityGroup)),
   NetworkInterfaces: opt(readList(readNetworkInterface)),
   PrefixLists: opt(readList(readPrefixList)),
+  Vpcs: opt(readList(readVpc)),
+  SecurityGroupRules: opt(readList(readRule)),
 });
 
 /** Checks the structure of one parsed state file; throws ShapeError naming the JSON path. */
