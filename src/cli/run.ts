@@ -4,6 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { NfqueueError, NfqueueReader } from '../capture/nfqueue.js';
 import type { SecurityGroupService } from '../control/service.js';
 import { Dataplane } from '../dataplane/dataplane.js';
+import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
 import { HostEnforcer } from '../live/host-enforcer.js';
 import { hostMetricFamilies } from '../live/host-metrics.js';
 import { ReplaceableModel } from '../live/host-model.js';
@@ -33,6 +34,8 @@ export const runCommand: Command = {
     'removes the leftovers of the earlier run. With --fail-open the rule carries --queue-bypass (no',
     'reader: packets pass) and a full queue accepts instead of dropping. SIGINT/SIGTERM remove the',
     'rules and stop: after a clean stop the host is unfiltered.',
+    'Once the queue is open and the rules are in, sgfw keeps only CAP_NET_ADMIN and CAP_NET_RAW (also',
+    'for the iptables it runs to remove them); the state files must stay readable by root without DAC_OVERRIDE.',
     'SIGHUP re-reads the --state files: if they all load, their rules are in force for the next packet',
     'and tracked connections keep their state (as on AWS); if one is bad, the rules in force stay and',
     'the error is logged naming the file.',
@@ -130,6 +133,15 @@ export const runCommand: Command = {
       return ExitCode.failed;
     }
     const queue = reader;
+    // Sockets open and rules in: from here on only iptables (to remove the rules) needs privilege.
+    try {
+      const caps = dropCapabilities();
+      log.info({ event: 'capabilities-dropped', ...caps }, caps.dropped ? 'kept only CAP_NET_ADMIN and CAP_NET_RAW' : 'not root: no capabilities to drop');
+    } catch (e) {
+      if (!(e instanceof CapabilityError)) throw e;
+      // Enforcement goes on: the drop hardens the process, the rules are what protect the host.
+      log.error({ event: 'capabilities-drop-failed' }, e.message);
+    }
     const interfaces = [...service.interfaces()].map((i) => i.interfaceId);
     log.info(
       { event: 'start', mode, queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion, metrics: metrics?.address ?? null },

@@ -259,8 +259,16 @@ class Queue : public Napi::ObjectWrap<Queue> {
   char buf_[kMaxPayload + 4096] __attribute__((aligned(8)));
 };
 
+}  // namespace
+
+// caps.cc: the capability drop of `sgfw run --mode host`, in the same addon to keep one build.
+void InitCapabilities(Napi::Env env, Napi::Object exports);
+
+namespace {
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("Queue", Queue::Init(env));
+  InitCapabilities(env, exports);
   exports.Set("META_STRIDE", Napi::Number::New(env, kMetaStride));
   return exports;
 }

@@ -1,0 +1,83 @@
+// "After opening its sockets sgfw drops every capability but CAP_NET_ADMIN and CAP_NET_RAW" (issue 5,
+// Operations). The NFQUEUE socket, the metrics listener and the verdict file are open by then; what
+// host mode still does afterwards is answer packets, re-read state files it owns (root, so no
+// CAP_DAC_OVERRIDE needed) and run iptables/ip6tables to remove its rules, which need exactly these two.
+// The bounding set is reduced too: a root process exec'ing iptables gets permitted = bounding set
+// (no file capabilities, no SECBIT_NOROOT), so the children keep NET_ADMIN and NET_RAW and nothing more.
+import { createRequire } from 'node:module';
+import { NFQUEUE_ADDON } from '../capture/nfqueue.js';
+
+/** linux/capability.h */
+export const Capability = { NET_ADMIN: 12, NET_RAW: 13 } as const;
+export const HOST_MODE_CAPABILITIES: readonly number[] = [Capability.NET_ADMIN, Capability.NET_RAW];
+
+export class CapabilityError extends Error {
+  override readonly name = 'CapabilityError';
+}
+
+export interface CapabilityDrop {
+  /** false: not root, nothing was changed */
+  dropped: boolean;
+  /** capability numbers left in the effective, permitted, inheritable and bounding sets */
+  kept: number[];
+  /** highest capability the kernel knows (/proc/sys/kernel/cap_last_cap) */
+  lastCap: number;
+  /** the process's threads, and those that dropped too (the caller always does) */
+  threads: number;
+  threadsDropped: number;
+  /** thread ids left with their capabilities: they block every signal (Node's SIGUSR1 watchdog) */
+  threadsSkipped: number[];
+}
+
+interface NativeCaps {
+  dropCapabilities(keep: bigint): {
+    kept: bigint;
+    lastCap: number;
+    threads: number;
+    asked: number;
+    acknowledged: number;
+    failed: number;
+    skipped: number[];
+  };
+}
+
+function maskOf(caps: readonly number[]): bigint {
+  let mask = 0n;
+  for (const c of caps) {
+    if (!Number.isInteger(c) || c < 0 || c > 63) throw new CapabilityError(`not a capability number: ${c}`);
+    mask |= 1n << BigInt(c);
+  }
+  return mask;
+}
+
+function capsOf(mask: bigint): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < 64; c++) if ((mask >> BigInt(c)) & 1n) out.push(c);
+  return out;
+}
+
+/** Drops every capability but `keep` from every set of every thread that can be reached; a no-op when not root. */
+export function dropCapabilities(keep: readonly number[] = HOST_MODE_CAPABILITIES): CapabilityDrop {
+  const mask = maskOf(keep);
+  if (process.getuid?.() !== 0) return { dropped: false, kept: [], lastCap: -1, threads: 0, threadsDropped: 0, threadsSkipped: [] };
+  let native: NativeCaps;
+  try {
+    native = createRequire(import.meta.url)(NFQUEUE_ADDON.pathname) as NativeCaps;
+  } catch (e) {
+    throw new CapabilityError(`the NFQUEUE binding is not built (${NFQUEUE_ADDON.pathname}): ${(e as Error).message}`);
+  }
+  if (typeof native.dropCapabilities !== 'function') {
+    throw new CapabilityError(`the NFQUEUE binding at ${NFQUEUE_ADDON.pathname} predates dropCapabilities: run scripts/build-native.sh`);
+  }
+  let r: ReturnType<NativeCaps['dropCapabilities']>;
+  try {
+    r = native.dropCapabilities(mask);
+  } catch (e) {
+    throw new CapabilityError((e as Error).message);
+  }
+  const threadsDropped = 1 + r.acknowledged - r.failed;
+  if (r.failed > 0 || r.acknowledged < r.asked) {
+    throw new CapabilityError(`${r.asked - threadsDropped + 1} of ${r.threads} threads kept their capabilities`);
+  }
+  return { dropped: true, kept: capsOf(r.kept), lastCap: r.lastCap, threads: r.threads, threadsDropped, threadsSkipped: r.skipped };
+}
