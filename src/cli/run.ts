@@ -147,11 +147,6 @@ export const runCommand: Command = {
       { event: 'start', mode, queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion, metrics: metrics?.address ?? null },
       'host mode enforcing',
     );
-    io.stderr.write(
-      `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
-        `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}; ` +
-        'SIGINT/SIGTERM to stop, SIGHUP to reload\n',
-    );
     // Once a second: a new drop-log budget, and one line for what the last second did not log.
     const ticker = setInterval(() => {
       const suppressed = sampler.tick();
@@ -159,27 +154,30 @@ export const runCommand: Command = {
     }, 1000);
     ticker.unref();
 
-    const signal = await new Promise<string>((resolve) => {
-      const stop = (name: string): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        process.off('SIGHUP', hup);
-        resolve(name);
-      };
-      const hup = (): void => {
-        log.info({ event: 'sighup', files: stateFiles }, 'SIGHUP: reloading state');
-        void reloader.reload().then((next) => {
-          if (!next) return;
-          // Later changes to the new service (none come in host mode yet) reach the Dataplane too.
-          unsubscribe();
-          service = next;
-          unsubscribe = service.onChange((change) => dataplane.applyModel(change));
-        });
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      process.on('SIGHUP', hup);
-    });
+    // Handlers go in before the ready line: a signal sent on seeing it must find them. They stay
+    // until the rules are gone, so a second signal during the clean-up cannot cut it short.
+    let requestStop: (name: string) => void = () => {};
+    const stopped = new Promise<string>((resolve) => (requestStop = resolve));
+    const stop = (name: string): void => requestStop(name);
+    const hup = (): void => {
+      log.info({ event: 'sighup', files: stateFiles }, 'SIGHUP: reloading state');
+      void reloader.reload().then((next) => {
+        if (!next) return;
+        // Later changes to the new service (none come in host mode yet) reach the Dataplane too.
+        unsubscribe();
+        service = next;
+        unsubscribe = service.onChange((change) => dataplane.applyModel(change));
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGHUP', hup);
+    io.stderr.write(
+      `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
+        `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}; ` +
+        'SIGINT/SIGTERM to stop, SIGHUP to reload\n',
+    );
+    const signal = await stopped;
     clearInterval(ticker);
     // Rules first: packets stop being queued before the reader goes away.
     await removeQueueRules();
@@ -209,6 +207,9 @@ export const runCommand: Command = {
         (enforcer.failedBatches ? ` failed batches ${enforcer.failedBatches} (${enforcer.lastError?.message})` : '') +
         '\n',
     );
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', hup);
     return ExitCode.ok;
   },
 };

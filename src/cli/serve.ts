@@ -85,6 +85,13 @@ export const serveCommand: Command = {
       await store.close();
       throw e;
     }
+    // Handlers go in before the ready line: a signal sent on seeing it must find them. They stay
+    // until the store is closed, so a second signal cannot cut the clean-up short.
+    let requestStop: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (requestStop = resolve));
+    const stop = (): void => requestStop();
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     io.stderr.write(`sgfw serve: listening on ${server.url} (state ${dir})\n`);
     const running = server;
     const stopReplay = new AbortController();
@@ -95,20 +102,14 @@ export const serveCommand: Command = {
           (e: Error) => io.stderr.write(`sgfw serve: replay stopped: ${e.message}\n`),
         )
       : Promise.resolve();
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopped;
     stopReplay.abort();
     await replaying;
     await running.close();
     await store.close();
     io.stderr.write('sgfw serve: stopped\n');
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     return ExitCode.ok;
   },
 };

@@ -176,22 +176,22 @@ export async function runMonitor(options: MonitorOptions & { signal?: AbortSigna
     io.stderr.write(`sgfw monitor: ${(e as Error).message}\n`);
     return 2;
   }
+  // Handlers go in before the ready line: a signal sent on seeing it must find them.
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const done = (): void => finish();
+  process.on('SIGINT', done);
+  process.on('SIGTERM', done);
+  if (options.signal?.aborted) done();
+  else options.signal?.addEventListener('abort', done);
   io.stderr.write(
     `sgfw monitor: capturing on ${options.interface} (link type ${monitor.linkType}); nothing is dropped; SIGINT/SIGTERM to stop\n`,
   );
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      options.signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-    if (options.signal?.aborted) done();
-    else options.signal?.addEventListener('abort', done);
-  });
+  await finished;
   io.stdout.write(formatMonitorSummary(monitor.stop()));
+  process.off('SIGINT', done);
+  process.off('SIGTERM', done);
+  options.signal?.removeEventListener('abort', done);
   return 0;
 }
 
