@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # libpcap-dev: headers for `cap` (live capture); tcpdump: the peer in benchmarks and tests;
 # awscli: the client that drives `sgfw serve` (and the tests that check it does);
-# libnetfilter-queue-dev, iptables, iproute2, g++, make, python3: the NFQUEUE addon and host mode.
-APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3)
+# libnetfilter-queue-dev, iptables, iproute2, g++, make, python3: the NFQUEUE addon and host mode;
+# ansible (with amazon.aws) and python3-boto3: the clients the EC2 API tests drive.
+APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3 ansible python3-boto3)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
