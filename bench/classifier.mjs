@@ -6,6 +6,8 @@
 // Run: npx tsc -p tsconfig.build.json && node bench/classifier.mjs [--json]
 import { compileClassifier } from '../dist/classify/index.js';
 import { ReferenceClassifier } from '../dist/classify/reference-classifier.js';
+import { median } from './lib/stats.mjs';
+import { rng } from './lib/workload.mjs';
 
 const SIZES = [10, 100, 1_000, 10_000];
 const RUNS = 7;
@@ -13,16 +15,6 @@ const PACKETS = 1 << 16;
 const COMPILED_LOOKUPS = 1_000_000;
 const REFERENCE_BUDGET = 20_000_000; // rule checks per reference run
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PORT_SPECS = [
   [6, 22, 22], [6, 80, 80], [6, 443, 443], [6, 3306, 3306], [6, 5432, 5432], [6, 6379, 6379],
@@ -133,10 +125,6 @@ const RUN_SOURCE = `
 `;
 const newRunner = () => new Function('process', 'c', 'p', 'count', 'only', RUN_SOURCE).bind(null, process);
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 /** The loop alone, calling a classifier that judges nothing: the harness's own cost per lookup. */
 class NullClassifier {

@@ -4,6 +4,7 @@
 // (--json: one object on stdout instead of the text, for bench/run.mjs)
 import { ConntrackTable, ReferenceConntrack, CT_ESTABLISHED } from '../dist/conntrack/index.js';
 import { PacketView } from '../dist/packet/packet-view.js';
+import { median } from './lib/stats.mjs';
 
 const JSON_OUT = process.argv.includes('--json');
 const FLOWS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 1_000_000);
@@ -32,10 +33,6 @@ function fill(i, reply) {
   }
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 function gc() {
   if (globalThis.gc) globalThis.gc();
