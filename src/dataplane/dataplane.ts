@@ -51,8 +51,6 @@ export class Dataplane {
   readonly reasonCounts = new Float64Array(REASON_COUNT);
   /** per interface index: [allowed, dropped] */
   private interfaceCounts = new Float64Array(64);
-  /** frames allowed by rules that could not be tracked because the table was full */
-  conntrackFull = 0;
   /** the interfaces the last frame touched (-1: none) */
   lastSourceInterface = -1;
   lastDestinationInterface = -1;
@@ -247,7 +245,8 @@ export class Dataplane {
         return Reason.RULE_UNTRACKED;
       }
     }
-    if (!this.conntrack.track(index, v, outbound, nowMs, iface.timeouts)) this.conntrackFull++;
+    // A full table refuses and counts it (conntrack.insertFailures); the rules allowed the packet.
+    this.conntrack.track(index, v, outbound, nowMs, iface.timeouts);
     return Reason.RULE;
   }
 

@@ -162,7 +162,7 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
     timelineApplied: next,
     timelineUnreached: failure ? 0 : timeline.length - next,
     conntrackEntries: dataplane.conntrack.size,
-    conntrackFull: dataplane.conntrackFull,
+    conntrackFull: dataplane.conntrack.insertFailures,
     writeAllowedSkipped: writer?.skippedLinkType ?? 0,
     failure,
   };
