@@ -30,15 +30,3 @@ export async function fewestCollectionsOver<T>(attempts: number, run: () => T): 
   }
   return best;
 }
-
-/**
- * Runs `run` until the JIT has settled: code that is still interpreted, or waiting for the
- * optimising compiler (a background thread, slow on a loaded machine), boxes numbers the
- * optimised code keeps unboxed, so measuring before then counts the JIT's allocations, not ours.
- */
-export async function warmUp(run: () => unknown, rounds = 4): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    run();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
