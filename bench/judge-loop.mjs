@@ -38,7 +38,10 @@ function judgeAll(dp, count) {
   // CPU time of this process, not wall time: on a shared machine a descheduled pass would
   // otherwise count the other tenants' work.
   const c0 = process.cpuUsage();
-  for (let i = 0; i < count; i++) if (dp.judge(linkType, data, offsets[i], lengths[i], timesMs[i]) < 7) allowed++;
+  for (let i = 0; i < count; i++) {
+    dp.clock[0] = timesMs[i];
+    if (dp.judgeNow(linkType, data, offsets[i], lengths[i], lengths[i]) < 7) allowed++;
+  }
   const c = process.cpuUsage(c0);
   return { ns: (c.user + c.system) * 1000, allowed };
 }

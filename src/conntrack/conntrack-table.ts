@@ -56,6 +56,8 @@ export interface ConntrackOptions {
   seed?: number;
   /** evict an unreplied entry when full instead of refusing (default true) */
   evictUnreplied?: boolean;
+  /** the clock to read (`clock[0]`, ms) in lookupNow/trackNow; the dataplane shares one */
+  clock?: Float64Array;
 }
 
 /** One entry as `entriesOf` reports it, for explain, logs and tests. */
@@ -151,6 +153,11 @@ export class ConntrackTable {
   private readonly s: Int32Array;
   /** the same memory as doubles: expiry times */
   private readonly f: Float64Array;
+  /**
+   * The time, in ms, of the packet at hand: `clock[0]`. Kept in a typed array, not passed along:
+   * a double argument to a call the JIT does not inline is boxed (an allocation per packet).
+   */
+  readonly clock: Float64Array;
   private readonly heads: Int32Array;
   private readonly bucketMask: number;
   private readonly seed: number;
@@ -191,6 +198,7 @@ export class ConntrackTable {
     this.bucketMask = buckets - 1;
     this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.evictUnreplied = options.evictUnreplied ?? true;
+    this.clock = options.clock ?? new Float64Array(1);
     for (let i = 0; i < capacity - 1; i++) this.s[i * STRIDE + W_NEXT] = i + 1;
     this.s[(capacity - 1) * STRIDE + W_NEXT] = -1;
     this.freeHead = 0;
@@ -207,18 +215,24 @@ export class ConntrackTable {
    */
   lookup(ifIndex: number, pkt: PacketView, outbound: boolean, nowMs: number): number {
     void outbound;
+    this.clock[0] = nowMs;
+    return this.lookupNow(ifIndex, pkt);
+  }
+
+  /** As lookup, at the time in `clock[0]`: the per-packet path. */
+  lookupNow(ifIndex: number, pkt: PacketView): number {
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return CT_MISS;
     const proto = pkt.protocol;
     if (isIcmpProtocol(ver, proto)) {
-      if (isIcmpError(ver, pkt.icmpType)) return this.lookupRelated(ifIndex, pkt.quoted, nowMs);
+      if (isIcmpError(ver, pkt.icmpType)) return this.lookupRelated(ifIndex, pkt.quoted);
       if (!this.keyIcmpQuery(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return CT_MISS;
     } else {
       this.keyFlow(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
     }
-    const i = this.find(nowMs);
+    const i = this.find();
     if (i < 0) return CT_MISS;
-    this.update(i, pkt.tcpFlags, nowMs);
+    this.update(i, pkt.tcpFlags);
     return CT_ESTABLISHED;
   }
 
@@ -230,6 +244,12 @@ export class ConntrackTable {
    */
   track(ifIndex: number, pkt: PacketView, outbound: boolean, nowMs: number, timeouts: ConntrackTimeouts): boolean {
     void outbound;
+    this.clock[0] = nowMs;
+    return this.trackNow(ifIndex, pkt, timeouts);
+  }
+
+  /** As track, at the time in `clock[0]`: the per-packet path. */
+  trackNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
     this.setTimeouts(ifIndex, timeouts);
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return true;
@@ -251,12 +271,12 @@ export class ConntrackTable {
         if (!tcpInitialSenderIsOriginator(pkt.tcpFlags)) originatorIsA = !originatorIsA;
       }
     }
-    const found = this.find(nowMs);
+    const found = this.find();
     if (found >= 0) {
-      this.update(found, pkt.tcpFlags, nowMs);
+      this.update(found, pkt.tcpFlags);
       return true;
     }
-    const i = this.allocate(nowMs);
+    const i = this.allocate();
     if (i < 0) {
       this.insertFailures++;
       return false;
@@ -285,13 +305,14 @@ export class ConntrackTable {
     this.heads[bucket] = i;
     this.size++;
     this.inserts++;
-    this.setExpiry(i, nowMs + this.timeoutOf(i));
+    this.expireAfter(i, this.timeoutOf(i));
     return true;
   }
 
   /** Removes expired entries among the next `budget` slots; returns how many. */
   sweep(nowMs: number, budget = 4096): number {
-    return this.scan(nowMs, budget, false);
+    this.clock[0] = nowMs;
+    return this.scan(budget, false);
   }
 
   /** Forgets every flow of an interface (it was deleted or lost its index). Returns how many. */
@@ -413,27 +434,28 @@ export class ConntrackTable {
       ka[1] = ka[2] = ka[3] = 0;
       kb[1] = kb[2] = kb[3] = 0;
     }
-    this.kInfo = (((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver) >>> 0;
-    this.kPorts = (((portA & 0xffff) << 16) | (portB & 0xffff)) >>> 0;
+    this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
+    this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
     // The interface is left out of the hash (it is still part of the key): a frame between two
     // managed interfaces looks up the same bucket twice, and the second time it is in cache.
+    // Words go in as int32 (`| 0`): a uint32 argument above 2^31 is boxed if the call is not inlined.
     let h = hashWord(this.seed, this.kInfo & 0xffff);
     h = hashWord(h, this.kPorts);
-    h = hashWord(h, ka[0]);
-    h = hashWord(h, kb[0]);
+    h = hashWord(h, ka[0] | 0);
+    h = hashWord(h, kb[0] | 0);
     if (ver === 6) {
-      h = hashWord(h, ka[1]);
-      h = hashWord(h, ka[2]);
-      h = hashWord(h, ka[3]);
-      h = hashWord(h, kb[1]);
-      h = hashWord(h, kb[2]);
-      h = hashWord(h, kb[3]);
+      h = hashWord(h, ka[1] | 0);
+      h = hashWord(h, ka[2] | 0);
+      h = hashWord(h, ka[3] | 0);
+      h = hashWord(h, kb[1] | 0);
+      h = hashWord(h, kb[2] | 0);
+      h = hashWord(h, kb[3] | 0);
     }
     this.kHash = hashFinish(h, ver === 6 ? 10 : 4);
   }
 
   /** RFC 792 / RFC 4443: the error quotes the original packet; find the flow it belongs to. */
-  private lookupRelated(ifIndex: number, q: QuotedHeader, nowMs: number): number {
+  private lookupRelated(ifIndex: number, q: QuotedHeader): number {
     if (!q.valid) return CT_MISS;
     const ver = q.ipVersion;
     if (ver !== 4 && ver !== 6) return CT_MISS;
@@ -444,13 +466,14 @@ export class ConntrackTable {
       this.keyFlow(ifIndex, ver, proto, q.src, q.dst, q.srcPort, q.dstPort);
     }
     // An error does not refresh the flow's timer: it is not traffic of the flow.
-    return this.find(nowMs) >= 0 ? CT_RELATED : CT_MISS;
+    return this.find() >= 0 ? CT_RELATED : CT_MISS;
   }
 
   // ---- entries ----------------------------------------------------------------------------
 
   /** The entry with the scratch key, or -1; expired entries met on the chain are reclaimed. */
-  private find(nowMs: number): number {
+  private find(): number {
+    const nowMs = this.clock[0];
     const bucket = this.kHash & this.bucketMask;
     const ka = this.kA;
     const kb = this.kB;
@@ -468,10 +491,13 @@ export class ConntrackTable {
       }
       const w = i * STRIDE;
       const u = this.u;
+      const sw = this.s;
+      // The key's scalar words are int32 (a uint32 above 2^31 would be a heap number): compare
+      // them through the signed view of the same memory.
       if (
-        u[w + W_HASH] === this.kHash &&
-        u[w + W_INFO] === this.kInfo &&
-        u[w + W_PORTS] === this.kPorts &&
+        sw[w + W_HASH] === this.kHash &&
+        sw[w + W_INFO] === this.kInfo &&
+        sw[w + W_PORTS] === this.kPorts &&
         u[w + W_A] === ka[0] &&
         u[w + W_B] === kb[0] &&
         u[w + W_A + 1] === ka[1] &&
@@ -490,7 +516,7 @@ export class ConntrackTable {
   }
 
   /** A packet of entry `i` went by (its key is in scratch): advance state, restart the timer. */
-  private update(i: number, tcpFlags: number, nowMs: number): void {
+  private update(i: number, tcpFlags: number): void {
     let f = this.u[i * STRIDE + W_FLAGS];
     const fromOriginator = this.kSenderIsA === ((f & ORIGINATOR_IS_A) !== 0);
     if (!fromOriginator) f |= SEEN_REPLY;
@@ -512,7 +538,7 @@ export class ConntrackTable {
       }
     }
     this.u[i * STRIDE + W_FLAGS] = f;
-    this.setExpiry(i, nowMs + this.timeoutOf(i));
+    this.expireAfter(i, this.timeoutOf(i));
   }
 
   private timeoutOf(i: number): number {
@@ -524,7 +550,9 @@ export class ConntrackTable {
     return isIcmpProtocol(info & 0xff, proto) ? ICMP_QUERY_MS : OTHER_PROTOCOL_MS;
   }
 
-  private setExpiry(i: number, expiresMs: number): void {
+  /** The entry expires `timeoutMs` after `clock[0]`. */
+  private expireAfter(i: number, timeoutMs: number): void {
+    const expiresMs = this.clock[0] + timeoutMs;
     this.f[i * F_STRIDE + F_EXPIRES] = expiresMs;
     if (expiresMs < this.earliest) this.earliest = expiresMs;
     if (expiresMs < this.passMin) this.passMin = expiresMs;
@@ -553,8 +581,8 @@ export class ConntrackTable {
   }
 
   /** A free slot, reclaiming or evicting when the table is full; -1 when there is none. */
-  private allocate(nowMs: number): number {
-    if (this.freeHead < 0 && nowMs > this.earliest) this.scan(nowMs, RECLAIM_BUDGET, true);
+  private allocate(): number {
+    if (this.freeHead < 0 && this.clock[0] > this.earliest) this.scan(RECLAIM_BUDGET, true);
     if (this.freeHead < 0 && this.evictUnreplied) this.evictOne();
     const i = this.freeHead;
     if (i >= 0) this.freeHead = this.s[i * STRIDE + W_NEXT];
@@ -564,9 +592,10 @@ export class ConntrackTable {
   /**
    * Walks `budget` slots from the cursor removing expired entries (stopping at the first when
    * `stopAtFirst`). A full pass leaves in `earliest` the smallest expiry it saw, which with the
-   * updates made meanwhile (see setExpiry) bounds every live entry's expiry from below.
+   * updates made meanwhile (see expireAfter) bounds every live entry's expiry from below.
    */
-  private scan(nowMs: number, budget: number, stopAtFirst: boolean): number {
+  private scan(budget: number, stopAtFirst: boolean): number {
+    const nowMs = this.clock[0];
     let removed = 0;
     const n = this.capacity;
     for (let k = 0; k < budget; k++) {

@@ -89,6 +89,8 @@ export class AddressTable {
   }
 }
 
+// Both hashes return int32 (masked by the caller): a uint32 above 2^30 returned from a call the
+// JIT did not inline is boxed in a heap number, one allocation per packet.
 function hash(family: number, w: ArrayLike<number>): number {
   // IPv4 (most frames) hashes its one word: the other three are 0 by contract.
   if (family === 4) return hash4(w[0] | 0);
@@ -98,10 +100,10 @@ function hash(family: number, w: ArrayLike<number>): number {
   h = Math.imul(h ^ (w[1] | 0), 0x85ebca77);
   h = Math.imul(h ^ (w[2] | 0), 0xc2b2ae3d);
   h = Math.imul(h ^ (w[3] | 0), 0x27d4eb2f);
-  return (h ^ (h >>> 15)) >>> 0;
+  return (h ^ (h >>> 15)) | 0;
 }
 
 function hash4(w0: number): number {
   const h = Math.imul(w0 ^ 0x811c9dc5, 0x9e3779b1);
-  return (h ^ (h >>> 15)) >>> 0;
+  return (h ^ (h >>> 15)) | 0;
 }

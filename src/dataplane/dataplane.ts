@@ -49,6 +49,12 @@ export class Dataplane {
 
   /** frames by reason (index: Reason) */
   readonly reasonCounts = new Float64Array(REASON_COUNT);
+  /**
+   * The time of the frame being judged, in ms, shared with the conntrack and fragment tables. A
+   * loop that judges many frames writes it and calls judgeNow: the time then never travels as a
+   * double argument, which the JIT boxes (an allocation per frame) whenever a call is not inlined.
+   */
+  readonly clock = new Float64Array(1);
   /** per interface index: [allowed, dropped] */
   private interfaceCounts = new Float64Array(64);
   /** the interfaces the last frame touched (-1: none) */
@@ -64,8 +70,8 @@ export class Dataplane {
     private readonly model: ModelView,
     options: DataplaneOptions = {},
   ) {
-    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20 });
-    this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096);
+    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20, clock: this.clock });
+    this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096, undefined, this.clock);
     this.applyModel();
   }
 
@@ -170,6 +176,15 @@ export class Dataplane {
    * the frame's length on the wire when a capture kept only `length` bytes of it.
    */
   judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number, wireLength = length): number {
+    // Small on purpose, so the caller's JIT inlines it: the time, a double, reaches the pipeline
+    // through a typed array. Passed as an argument to a call that is not inlined it would be boxed
+    // in a heap number: one allocation per frame.
+    this.clock[0] = nowMs;
+    return this.judgeNow(linkType, frame, offset, length, wireLength);
+  }
+
+  /** As judge, at the time the caller wrote in `clock[0]` (ms): the per-packet loops call this. */
+  judgeNow(linkType: number, frame: Uint8Array, offset: number, length: number, wireLength: number): number {
     const v = this.view;
     this.lastSourceInterface = -1;
     this.lastDestinationInterface = -1;
@@ -188,22 +203,22 @@ export class Dataplane {
 
     if (v.isFragment && v.fragmentOffset > 0) {
       // Ports live in the first fragment only: a later fragment shares its datagram's verdict.
-      const known = this.fragments.lookup(v, nowMs);
+      const known = this.fragments.lookupNow(v);
       return this.finish(known === FRAGMENT_ALLOWED ? Reason.FRAGMENT : Reason.FRAGMENT_UNKNOWN);
     }
 
     // Between two managed interfaces, the sender's egress and the receiver's ingress must both allow.
     let reason: number = Reason.UNMANAGED;
-    if (src >= 0) reason = this.judgeOn(src, true, nowMs);
-    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false, nowMs);
-    if (v.isFragment) this.fragments.rememberFirst(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN, nowMs);
+    if (src >= 0) reason = this.judgeOn(src, true);
+    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false);
+    if (v.isFragment) this.fragments.rememberFirstNow(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN);
     return this.finish(reason);
   }
 
-  private judgeOn(index: number, outbound: boolean, nowMs: number): number {
+  private judgeOn(index: number, outbound: boolean): number {
     const v = this.view;
     const iface = this.interfaces[index]!;
-    const tracked = this.conntrack.lookup(index, v, outbound, nowMs);
+    const tracked = this.conntrack.lookupNow(index, v);
     if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
     if (tracked === CT_RELATED) return Reason.RELATED;
 
@@ -221,11 +236,13 @@ export class Dataplane {
       port = v.icmpType;
       code = v.icmpCode;
     }
-    // Each call site calls matchV4 or matchV6 directly: one shared helper would see both.
+    // Each call site calls matchV4 or matchV6 directly: one shared helper would see both. Address
+    // words go in as int32 (`| 0`): a uint32 argument above 2^31 is a heap number, one allocation
+    // per packet whenever the JIT does not inline the call.
     const m =
       family === 4
-        ? rules.matchV4(proto, port, code, peer[0])
-        : rules.matchV6(proto, port, code, peer[0], peer[1], peer[2], peer[3]);
+        ? rules.matchV4(proto, port, code, peer[0] | 0)
+        : rules.matchV6(proto, port, code, peer[0] | 0, peer[1] | 0, peer[2] | 0, peer[3] | 0);
     if ((m & MATCH) === 0) return outbound ? Reason.EGRESS_NO_RULE : Reason.INGRESS_NO_RULE;
 
     if (proto === IpProto.TCP || proto === IpProto.UDP) {
@@ -237,8 +254,8 @@ export class Dataplane {
       if (
         rules.allowsAllToWorld(family as 4 | 6, proto) &&
         ((family === 4
-          ? other.matchV4(proto, v.srcPort, 0, peer[0])
-          : other.matchV6(proto, v.srcPort, 0, peer[0], peer[1], peer[2], peer[3])) &
+          ? other.matchV4(proto, v.srcPort, 0, peer[0] | 0)
+          : other.matchV6(proto, v.srcPort, 0, peer[0] | 0, peer[1] | 0, peer[2] | 0, peer[3] | 0)) &
           MATCH_WORLD) !==
           0
       ) {
@@ -246,7 +263,7 @@ export class Dataplane {
       }
     }
     // A full table refuses and counts it (conntrack.insertFailures); the rules allowed the packet.
-    this.conntrack.track(index, v, outbound, nowMs, iface.timeouts);
+    this.conntrack.trackNow(index, v, iface.timeouts);
     return Reason.RULE;
   }
 

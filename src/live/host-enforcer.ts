@@ -63,11 +63,12 @@ export class HostEnforcer {
   private judgeAll(batch: NfqueueBatch): void {
     const { meta, data, verdicts, count } = batch;
     const dataplane = this.dataplane;
-    const now = this.clock();
+    // One time for the batch, written where the pipeline reads it (see Dataplane.clock).
+    dataplane.clock[0] = this.clock();
     for (let i = 0; i < count; i++) {
       const m = i * META_STRIDE;
       const length = meta[m + NfqMeta.LENGTH];
-      const reason = dataplane.judge(LinkType.RAW, data, meta[m + NfqMeta.OFFSET], length, now);
+      const reason = dataplane.judgeNow(LinkType.RAW, data, meta[m + NfqMeta.OFFSET], length, length);
       const allow = isAllowed(reason);
       verdicts[i] = allow ? NfqVerdict.ACCEPT : NfqVerdict.DROP;
       if (allow) this.allowed++;

@@ -30,7 +30,15 @@ export class FragmentTable {
   /** first fragments that overwrote a live entry because their set was full */
   evictions = 0;
 
-  constructor(capacity = 4096, readonly timeoutMs = FRAGMENT_TIMEOUT_MS) {
+  /**
+   * @param clock where rememberFirstNow/lookupNow read the time (`clock[0]`, ms): a typed array,
+   *   because a double argument to a call the JIT does not inline is boxed, one allocation a packet.
+   */
+  constructor(
+    capacity = 4096,
+    readonly timeoutMs = FRAGMENT_TIMEOUT_MS,
+    readonly clock: Float64Array = new Float64Array(1),
+  ) {
     let sets = 1;
     while (sets * WAYS < capacity) sets <<= 1;
     this.sets = sets;
@@ -43,6 +51,13 @@ export class FragmentTable {
 
   /** Records the verdict given to a first fragment (offset 0, more fragments to come). */
   rememberFirst(v: PacketView, verdict: number, nowMs: number): void {
+    this.clock[0] = nowMs;
+    this.rememberFirstNow(v, verdict);
+  }
+
+  /** As rememberFirst, at the time in `clock[0]`: the per-packet path. */
+  rememberFirstNow(v: PacketView, verdict: number): void {
+    const nowMs = this.clock[0];
     const base = this.setOf(v) * WAYS;
     let slot = -1;
     let oldest = base;
@@ -69,6 +84,13 @@ export class FragmentTable {
 
   /** The verdict of this fragment's first fragment, or FRAGMENT_NONE if unknown or timed out. */
   lookup(v: PacketView, nowMs: number): number {
+    this.clock[0] = nowMs;
+    return this.lookupNow(v);
+  }
+
+  /** As lookup, at the time in `clock[0]`: the per-packet path. */
+  lookupNow(v: PacketView): number {
+    const nowMs = this.clock[0];
     const base = this.setOf(v) * WAYS;
     for (let i = base; i < base + WAYS; i++) {
       if (this.used[i] !== 0 && nowMs - this.times[i] <= this.timeoutMs && this.matches(i, v)) return this.verdicts[i];

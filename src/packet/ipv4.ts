@@ -1,5 +1,5 @@
 // IPv4 header (RFC 791): validated once, then read field by field into the view.
-import { u16be, u32be } from './byte-order.js';
+import { i32be, u16be } from './byte-order.js';
 import { Malformed } from './malformed.js';
 import type { PacketView, QuotedHeader } from './packet-view.js';
 
@@ -41,8 +41,8 @@ export function parseIpv4(b: Uint8Array, o: number, end: number, v: PacketView):
   v.ipOffset = o;
   v.ipLength = total;
   v.protocol = b[o + IPV4_PROTOCOL_OFFSET];
-  v.src[0] = u32be(b, o + IPV4_SRC_OFFSET);
-  v.dst[0] = u32be(b, o + IPV4_DST_OFFSET);
+  v.src[0] = i32be(b, o + IPV4_SRC_OFFSET);
+  v.dst[0] = i32be(b, o + IPV4_DST_OFFSET);
   v.isFragment = more || fragmentOffset !== 0;
   v.fragmentOffset = fragmentOffset;
   v.moreFragments = more;
@@ -61,8 +61,8 @@ export function parseQuotedIpv4(b: Uint8Array, o: number, end: number, q: Quoted
   if (ihl < IPV4_MIN_HEADER_LENGTH || o + ihl > end) return -1;
   q.ipVersion = 4;
   q.protocol = b[o + IPV4_PROTOCOL_OFFSET];
-  q.src[0] = u32be(b, o + IPV4_SRC_OFFSET);
-  q.dst[0] = u32be(b, o + IPV4_DST_OFFSET);
+  q.src[0] = i32be(b, o + IPV4_SRC_OFFSET);
+  q.dst[0] = i32be(b, o + IPV4_DST_OFFSET);
   q.src[1] = q.src[2] = q.src[3] = 0;
   q.dst[1] = q.dst[2] = q.dst[3] = 0;
   return o + ihl;

@@ -1,5 +1,5 @@
 // IPv6 header and extension-header chain (RFC 8200 §4; AH: RFC 4302).
-import { u16be, u32be } from './byte-order.js';
+import { i32be, u16be, u32be } from './byte-order.js';
 import { Malformed } from './malformed.js';
 import type { PacketView, QuotedHeader } from './packet-view.js';
 
@@ -88,10 +88,10 @@ export function walkExtensions(b: Uint8Array, o: number, end: number, next: numb
 }
 
 function readAddress(b: Uint8Array, o: number, into: Uint32Array): void {
-  into[0] = u32be(b, o);
-  into[1] = u32be(b, o + 4);
-  into[2] = u32be(b, o + 8);
-  into[3] = u32be(b, o + 12);
+  into[0] = i32be(b, o);
+  into[1] = i32be(b, o + 4);
+  into[2] = i32be(b, o + 8);
+  into[3] = i32be(b, o + 12);
 }
 
 /** Fills the IPv6 part of `v`. Returns the upper-layer offset, or `~reason`. */

@@ -48,7 +48,8 @@ export async function pacedReplay(control: ReplayControlPlane, options: PacedRep
         await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
         if (options.signal?.aborted) break;
       }
-      const reason = dataplane.judge(reader.linkType, reader.data, reader.offset, reader.caplen, tsMs, reader.origLen);
+      dataplane.clock[0] = tsMs;
+      const reason = dataplane.judgeNow(reader.linkType, reader.data, reader.offset, reader.caplen, reader.origLen);
       result.frames++;
       if (isAllowed(reason)) result.allowed++;
       else result.dropped++;

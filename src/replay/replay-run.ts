@@ -122,7 +122,8 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
             }
             checkedLink = reader.linkType;
           }
-          const reason = dataplane.judge(reader.linkType, reader.data, reader.offset, reader.caplen, reader.timestampMs, reader.origLen);
+          dataplane.clock[0] = reader.timestampMs;
+          const reason = dataplane.judgeNow(reader.linkType, reader.data, reader.offset, reader.caplen, reader.origLen);
           const allowed = isAllowed(reason);
           if (allowed && options.writeAllowedFile) {
             writer ??= new PcapWriter(options.writeAllowedFile, reader.linkType, { nanosecond: true });
