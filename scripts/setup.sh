@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 # libpcap-dev: headers for `cap` (live capture); tcpdump: the peer in benchmarks and tests;
 # awscli: the client that drives `sgfw serve` (and the tests that check it does);
 # libnetfilter-queue-dev, iptables, iproute2, g++, make, python3: the NFQUEUE addon and host mode;
-# ansible (with amazon.aws) and python3-boto3: the clients the EC2 API tests drive.
-APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3 ansible python3-boto3)
+# ansible (with amazon.aws) and python3-boto3: the clients the EC2 API tests drive;
+# nmap, iputils-ping, netcat-openbsd, ethtool, iperf3: the tools the live end-to-end tests and
+# benchmarks run between namespaces; nftables: the kernel peer in the live benchmark;
+# etcd-server, etcd-client: the fleet store (issue 9) and its tests.
+APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3 ansible python3-boto3
+  nmap iputils-ping netcat-openbsd ethtool iperf3 nftables etcd-server etcd-client)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
