@@ -7,6 +7,11 @@
 // - request parameter name = `queryName`, else `locationName` with its first letter capitalised,
 //   else the member name; lists are `Name.N` (1-based, flattened, no `member`).
 // - response element name = `locationName`, else the member name; lists are `<name><item>…</item></name>`.
+//
+// Members are listed in the order EC2 prints their elements where EC2's API reference shows it
+// (the DescribeSecurityGroups examples: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html),
+// botocore's order elsewhere: the XML renderer prints them in this order, and the request decoder
+// does not care.
 
 export type Scalar = 'string' | 'integer' | 'boolean';
 export interface ListShape { readonly kind: 'list'; readonly member: Shape }
@@ -62,14 +67,17 @@ const Filter = struct({ Name: S, Values: [list(S), 'Value'] });
 const Filters: MemberSpec = [list(Filter), 'Filter'];
 const DryRun: MemberSpec = [B, 'dryRun'];
 
+// EC2 prints userId, groupId, vpcId, vpcPeeringConnectionId, peeringStatus (API reference
+// DescribeSecurityGroups examples 1 and 4); where groupName and description go it does not show:
+// after the ids, as description follows cidrIp in an ip range.
 const UserIdGroupPair = struct({
-  Description: [S, 'description'],
   UserId: [S, 'userId'],
-  GroupName: [S, 'groupName'],
   GroupId: [S, 'groupId'],
+  GroupName: [S, 'groupName'],
   VpcId: [S, 'vpcId'],
   VpcPeeringConnectionId: [S, 'vpcPeeringConnectionId'],
   PeeringStatus: [S, 'peeringStatus'],
+  Description: [S, 'description'],
 });
 const IpPermission = struct({
   IpProtocol: [S, 'ipProtocol'],
@@ -77,9 +85,10 @@ const IpPermission = struct({
   ToPort: [I, 'toPort'],
   // the EC2 protocol calls group pairs `Groups` (locationName `groups`), not UserIdGroupPairs
   UserIdGroupPairs: [list(UserIdGroupPair), 'groups'],
-  IpRanges: [list(struct({ Description: [S, 'description'], CidrIp: [S, 'cidrIp'] })), 'ipRanges'],
-  Ipv6Ranges: [list(struct({ Description: [S, 'description'], CidrIpv6: [S, 'cidrIpv6'] })), 'ipv6Ranges'],
-  PrefixListIds: [list(struct({ Description: [S, 'description'], PrefixListId: [S, 'prefixListId'] })), 'prefixListIds'],
+  // <cidrIp> then <description> (API reference DescribeSecurityGroups example 4)
+  IpRanges: [list(struct({ CidrIp: [S, 'cidrIp'], Description: [S, 'description'] })), 'ipRanges'],
+  Ipv6Ranges: [list(struct({ CidrIpv6: [S, 'cidrIpv6'], Description: [S, 'description'] })), 'ipv6Ranges'],
+  PrefixListIds: [list(struct({ PrefixListId: [S, 'prefixListId'], Description: [S, 'description'] })), 'prefixListIds'],
 });
 
 const SecurityGroupRule = struct({
@@ -102,16 +111,36 @@ const SecurityGroupRule = struct({
   SecurityGroupRuleArn: [S, 'securityGroupRuleArn'],
 });
 
+// ownerId, groupId, groupName, groupDescription, vpcId, ipPermissions, ipPermissionsEgress as in every
+// example of the API reference; tagSet (absent there: untagged groups) after them
 const SecurityGroup = struct({
-  Description: [S, 'groupDescription'],
-  GroupName: [S, 'groupName'],
-  IpPermissions: [list(IpPermission), 'ipPermissions'],
   OwnerId: [S, 'ownerId'],
   GroupId: [S, 'groupId'],
+  GroupName: [S, 'groupName'],
+  Description: [S, 'groupDescription'],
+  VpcId: [S, 'vpcId'],
+  IpPermissions: [list(IpPermission), 'ipPermissions'],
   IpPermissionsEgress: [list(IpPermission), 'ipPermissionsEgress'],
   Tags: [list(Tag), 'tagSet'],
-  VpcId: [S, 'vpcId'],
   SecurityGroupArn: [S, 'securityGroupArn'],
+});
+
+const StaleIpPermission = struct({
+  FromPort: [I, 'fromPort'],
+  IpProtocol: [S, 'ipProtocol'],
+  IpRanges: [list(S), 'ipRanges'],
+  PrefixListIds: [list(S), 'prefixListIds'],
+  ToPort: [I, 'toPort'],
+  UserIdGroupPairs: [list(UserIdGroupPair), 'groups'],
+});
+
+const StaleSecurityGroup = struct({
+  Description: [S, 'description'],
+  GroupId: [S, 'groupId'],
+  GroupName: [S, 'groupName'],
+  StaleIpPermissions: [list(StaleIpPermission), 'staleIpPermissions'],
+  StaleIpPermissionsEgress: [list(StaleIpPermission), 'staleIpPermissionsEgress'],
+  VpcId: [S, 'vpcId'],
 });
 
 const ManagedPrefixList = struct({
@@ -157,6 +186,9 @@ const Vpc = struct({
   VpcId: [S, 'vpcId'],
   OwnerId: [S, 'ownerId'],
   InstanceTenancy: [S, 'instanceTenancy'],
+  CidrBlockAssociationSet: [list(struct({
+    AssociationId: [S, 'associationId'], CidrBlock: [S, 'cidrBlock'], CidrBlockState: [struct({ State: [S, 'state'] }), 'cidrBlockState'],
+  })), 'cidrBlockAssociationSet'],
   IsDefault: [B, 'isDefault'],
   Tags: [list(Tag), 'tagSet'],
 });
@@ -308,6 +340,7 @@ export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
   DeleteVpc: struct({ VpcId: S, DryRun }, ['VpcId']),
   DescribeVpcs: struct({ Filters, VpcIds: [list(S), 'VpcId'], DryRun, NextToken: S, MaxResults: I }),
   DescribePrefixLists: struct({ DryRun: B, Filters, MaxResults: I, NextToken: S, PrefixListIds: [list(S), 'PrefixListId'] }),
+  DescribeStaleSecurityGroups: struct({ DryRun: B, MaxResults: I, NextToken: S, VpcId: S }, ['VpcId']),
 };
 
 // ---- responses -------------------------------------------------------------------------------------
@@ -352,4 +385,5 @@ export const RESPONSE_SHAPES: Readonly<Record<string, StructShape>> = {
     NextToken: [S, 'nextToken'],
     PrefixLists: [list(struct({ Cidrs: [list(S), 'cidrSet'], PrefixListId: [S, 'prefixListId'], PrefixListName: [S, 'prefixListName'] })), 'prefixListSet'],
   }),
+  DescribeStaleSecurityGroups: struct({ NextToken: [S, 'nextToken'], StaleSecurityGroupSet: [list(StaleSecurityGroup), 'staleSecurityGroupSet'] }),
 };

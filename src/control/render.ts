@@ -69,7 +69,15 @@ export function renderGroup(g: GroupRecord, state: ModelState): SecurityGroup {
   };
 }
 
-export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState): SecurityGroupRule {
+export interface RenderRuleOptions {
+  /**
+   * `always`: print `Tags` even when empty, as DescribeSecurityGroupRules does (`"Tags": []` in EC2's
+   * describe-security-group-rules example); Authorize's answer prints it only for tagged rules.
+   */
+  readonly tags?: 'always' | 'when-set';
+}
+
+export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState, options: RenderRuleOptions = {}): SecurityGroupRule {
   const peer = r.peer;
   const out: SecurityGroupRule = {
     SecurityGroupRuleId: r.ruleId,
@@ -88,7 +96,8 @@ export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState): Se
   }
   if (r.description !== undefined) out.Description = r.description;
   if (isStale(r, state)) out.Stale = true;
-  if (r.tags !== undefined && r.tags.length > 0) out.Tags = r.tags.map((t) => ({ ...t }));
+  const tags = r.tags ?? [];
+  if (tags.length > 0 || options.tags === 'always') out.Tags = tags.map((t) => ({ ...t }));
   return out;
 }
 

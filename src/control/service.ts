@@ -35,6 +35,8 @@ import {
 } from './tags.js';
 import { renderVpc, vpcFields, type Vpc, type VpcItem } from './vpcs.js';
 import { awsPrefixListFields, awsPrefixListRecords, awsPrefixLists, DEFAULT_REGION, type AwsPrefixList } from './aws-prefix-lists.js';
+import { pageLimits, paginate, withNextToken } from './pagination.js';
+import { describeStaleSecurityGroups, type StaleSecurityGroup } from './stale-groups.js';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 /** The VPC a call without VpcId works in. 17 zero digits: well-formed, and plainly not a real VPC. */
@@ -384,7 +386,7 @@ export class SecurityGroupService implements ModelView {
     });
   }
 
-  describeSecurityGroups(params?: unknown): { SecurityGroups: ReturnType<typeof renderGroup>[] } {
+  describeSecurityGroups(params?: unknown): { SecurityGroups: ReturnType<typeof renderGroup>[]; NextToken?: string } {
     const p = asParams(params);
     const d = this.state;
     const filters = compileFilters(p.Filters);
@@ -407,12 +409,13 @@ export class SecurityGroupService implements ModelView {
     } else {
       candidates = [...d.groups.values()];
     }
-    return {
-      SecurityGroups: candidates.filter((g) => matchesFilters(g, filters, (x, n) => groupFields(x, n, d))).map((g) => renderGroup(g, d)),
-    };
+    // EC2's reference sets no rule against MaxResults with GroupId here (it does for DescribeNetworkInterfaces)
+    const matched = candidates.filter((g) => matchesFilters(g, filters, (x, n) => groupFields(x, n, d)));
+    const page = paginate(matched, (g) => g.groupId, p, pageLimits('DescribeSecurityGroups'));
+    return withNextToken('SecurityGroups', { ...page, items: page.items.map((g) => renderGroup(g, d)) });
   }
 
-  describeSecurityGroupRules(params?: unknown): { SecurityGroupRules: ReturnType<typeof renderRule>[] } {
+  describeSecurityGroupRules(params?: unknown): { SecurityGroupRules: ReturnType<typeof renderRule>[]; NextToken?: string } {
     const p = asParams(params);
     const d = this.state;
     const filters = compileFilters(p.Filters);
@@ -423,15 +426,17 @@ export class SecurityGroupService implements ModelView {
       if (d.findRule(id) === undefined) throw Ec2Errors.ruleIdNotFound(id);
     }
     const wanted = new Set(ids);
-    const out: ReturnType<typeof renderRule>[] = [];
+    const matched: { r: RuleRecord; g: GroupRecord }[] = [];
     for (const g of d.groups.values()) {
       for (const r of [...g.ingress, ...g.egress]) {
         if (wanted.size > 0 && !wanted.has(r.ruleId)) continue;
         if (!matchesFilters(r, filters, ruleFields)) continue;
-        out.push(renderRule(r, g, d));
+        matched.push({ r, g });
       }
     }
-    return { SecurityGroupRules: out };
+    const page = paginate(matched, (x) => x.r.ruleId, p, pageLimits('DescribeSecurityGroupRules'));
+    // DescribeSecurityGroupRules always prints `Tags` (`[]` when none), unlike Authorize's answer
+    return withNextToken('SecurityGroupRules', { ...page, items: page.items.map((x) => renderRule(x.r, x.g, d, { tags: 'always' })) });
   }
 
   updateSecurityGroupRuleDescriptionsIngress(params: unknown): { Return: true } {
@@ -525,7 +530,7 @@ export class SecurityGroupService implements ModelView {
     });
   }
 
-  describeTags(params?: unknown): { Tags: TagDescription[] } {
+  describeTags(params?: unknown): { Tags: TagDescription[]; NextToken?: string } {
     const p = asParams(params);
     const d = this.state;
     const filters = compileFilters(p.Filters);
@@ -543,7 +548,8 @@ export class SecurityGroupService implements ModelView {
     for (const v of d.vpcs.values()) add('vpc', v.vpcId, v.tags ?? []);
     // `tag:K=V` on DescribeTags keeps the tags whose key is K and value matches V
     const fields = (t: TagDescription, n: string) => (n.startsWith('tag:') ? (t.Key === n.slice(4) ? [t.Value] : []) : tagDescriptionFields(t, n));
-    return { Tags: all.filter((t) => matchesFilters(t, filters, fields)) };
+    const matched = all.filter((t) => matchesFilters(t, filters, fields));
+    return withNextToken('Tags', paginate(matched, (t) => `${t.ResourceId}\u0000${t.Key}`, p, pageLimits('DescribeTags')));
   }
 
   // ---- VPCs --------------------------------------------------------------------------------------
@@ -604,7 +610,7 @@ export class SecurityGroupService implements ModelView {
     });
   }
 
-  describeVpcs(params?: unknown): { Vpcs: Vpc[] } {
+  describeVpcs(params?: unknown): { Vpcs: Vpc[]; NextToken?: string } {
     const p = asParams(params);
     const d = this.state;
     const filters = compileFilters(p.Filters);
@@ -616,15 +622,15 @@ export class SecurityGroupService implements ModelView {
       if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(id);
       if (!items.some((v) => v.record.vpcId === id)) throw Ec2Errors.vpcNotFound(id);
     }
-    return {
-      Vpcs: items.filter((v) => (ids.length === 0 || ids.includes(v.record.vpcId)) && matchesFilters(v, filters, vpcFields)).map(renderVpc),
-    };
+    const matched = items.filter((v) => (ids.length === 0 || ids.includes(v.record.vpcId)) && matchesFilters(v, filters, vpcFields));
+    const page = paginate(matched, (v) => v.record.vpcId, p, pageLimits('DescribeVpcs'));
+    return withNextToken('Vpcs', { ...page, items: page.items.map(renderVpc) });
   }
 
   // ---- AWS-managed prefix lists ------------------------------------------------------------------
 
   /** The AWS-managed prefix lists of the service's region (stand-ins: see aws-prefix-lists.ts). */
-  describePrefixLists(params?: unknown): { PrefixLists: AwsPrefixList[] } {
+  describePrefixLists(params?: unknown): { PrefixLists: AwsPrefixList[]; NextToken?: string } {
     const p = asParams(params);
     const filters = compileFilters(p.Filters);
     checkFilterNames(filters, (n) => n === 'prefix-list-id' || n === 'prefix-list-name');
@@ -634,9 +640,18 @@ export class SecurityGroupService implements ModelView {
       if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(id);
       if (!lists.some((l) => l.PrefixListId === id)) throw Ec2Errors.prefixListNotFound(id);
     }
-    return {
-      PrefixLists: lists.filter((l) => (ids.length === 0 || ids.includes(l.PrefixListId)) && matchesFilters(l, filters, awsPrefixListFields)),
-    };
+    const matched = lists.filter((l) => (ids.length === 0 || ids.includes(l.PrefixListId)) && matchesFilters(l, filters, awsPrefixListFields));
+    return withNextToken('PrefixLists', paginate(matched, (l) => l.PrefixListId, p, pageLimits('DescribePrefixLists')));
+  }
+
+  /** The groups of a VPC with rules that reference a group the model no longer holds. */
+  describeStaleSecurityGroups(params: unknown): { StaleSecurityGroupSet: StaleSecurityGroup[]; NextToken?: string } {
+    const p = asParams(params);
+    if (p.VpcId === undefined) throw Ec2Errors.missingParameter('VpcId');
+    if (!isResourceId('vpc', p.VpcId)) throw Ec2Errors.vpcIdMalformed(String(p.VpcId));
+    if (!this.vpcKnown(this.state, p.VpcId)) throw Ec2Errors.vpcNotFound(p.VpcId);
+    const all = describeStaleSecurityGroups(this.state, p.VpcId);
+    return withNextToken('StaleSecurityGroupSet', paginate(all, (g) => g.GroupId, p, pageLimits('DescribeStaleSecurityGroups')));
   }
 
   // ---- network interfaces ------------------------------------------------------------------------
@@ -777,16 +792,18 @@ export class SecurityGroupService implements ModelView {
     return i;
   }
 
-  describeNetworkInterfaces(params?: unknown): { NetworkInterfaces: ReturnType<typeof renderInterface>[] } {
+  describeNetworkInterfaces(params?: unknown): { NetworkInterfaces: ReturnType<typeof renderInterface>[]; NextToken?: string } {
     const p = asParams(params);
     const d = this.state;
     const filters = compileFilters(p.Filters);
     checkFilterNames(filters, (n) => interfaceFields({ privateIpv4: [], ipv6: [], groupIds: [] } as unknown as InterfaceRecord, n) !== undefined);
     const ids = stringList(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
     const candidates = ids.length > 0 ? ids.map((id) => this.interfaceById(d, id)) : [...d.interfaces.values()];
-    return {
-      NetworkInterfaces: candidates.filter((i) => matchesFilters(i, filters, interfaceFields)).map((i) => renderInterface(i, d)),
-    };
+    const matched = candidates.filter((i) => matchesFilters(i, filters, interfaceFields));
+    // EC2: "You cannot specify this parameter and the network interface IDs parameter in the same request."
+    const limits = pageLimits('DescribeNetworkInterfaces', { wireName: 'networkInterfaceIdSet', given: ids.length > 0 });
+    const page = paginate(matched, (i) => i.interfaceId, p, limits);
+    return withNextToken('NetworkInterfaces', { ...page, items: page.items.map((i) => renderInterface(i, d)) });
   }
 
   /** Groups (and, as EC2 allows, ConnectionTrackingSpecification and Description) of an interface. */
@@ -936,27 +953,30 @@ export class SecurityGroupService implements ModelView {
     });
   }
 
-  getManagedPrefixListEntries(params: unknown): { Entries: ReturnType<typeof renderEntries> } {
+  getManagedPrefixListEntries(params: unknown): { Entries: ReturnType<typeof renderEntries>; NextToken?: string } {
     const p = asParams(params);
     const pl = this.prefixListById(this.state, p.PrefixListId);
-    if (p.TargetVersion === undefined || p.TargetVersion === pl.version) return { Entries: renderEntries(pl.entries) };
-    const old = typeof p.TargetVersion === 'number' ? pl.history.get(p.TargetVersion) : undefined;
-    if (old === undefined) {
-      throw Ec2Errors.invalidParameterValue(`Invalid value '${String(p.TargetVersion)}' for TargetVersion of ${pl.prefixListId}.`);
+    let entries = pl.entries;
+    if (p.TargetVersion !== undefined && p.TargetVersion !== pl.version) {
+      const old = typeof p.TargetVersion === 'number' ? pl.history.get(p.TargetVersion) : undefined;
+      if (old === undefined) {
+        throw Ec2Errors.invalidParameterValue(`Invalid value '${String(p.TargetVersion)}' for TargetVersion of ${pl.prefixListId}.`);
+      }
+      entries = old;
     }
-    return { Entries: renderEntries(old) };
+    return withNextToken('Entries', paginate(renderEntries(entries), (e) => e.Cidr, p, pageLimits('GetManagedPrefixListEntries')));
   }
 
-  describeManagedPrefixLists(params?: unknown): { PrefixLists: ReturnType<typeof renderPrefixList>[] } {
+  describeManagedPrefixLists(params?: unknown): { PrefixLists: ReturnType<typeof renderPrefixList>[]; NextToken?: string } {
     const p = asParams(params);
     const d = this.state;
     const filters = compileFilters(p.Filters);
     checkFilterNames(filters, (n) => prefixListFields({ tags: [] } as unknown as PrefixListRecord, n) !== undefined);
     const ids = stringList(p.PrefixListIds, 'PrefixListIds');
     const candidates = ids.length > 0 ? ids.map((id) => this.prefixListById(d, id)) : [...d.prefixLists.values()];
-    return {
-      PrefixLists: candidates.filter((pl) => matchesFilters(pl, filters, prefixListFields)).map((pl) => renderPrefixList(pl)),
-    };
+    const matched = candidates.filter((pl) => matchesFilters(pl, filters, prefixListFields));
+    const page = paginate(matched, (pl) => pl.prefixListId, p, pageLimits('DescribeManagedPrefixLists'));
+    return withNextToken('PrefixLists', { ...page, items: page.items.map((pl) => renderPrefixList(pl)) });
   }
 
   deleteManagedPrefixList(params: unknown): { PrefixList: ReturnType<typeof renderPrefixList> } {
@@ -1022,6 +1042,7 @@ const ACTIONS: Readonly<Record<string, Handler>> = {
   DeleteVpc: (s, p) => s.deleteVpc(p),
   DescribeVpcs: (s, p) => s.describeVpcs(p),
   DescribePrefixLists: (s, p) => s.describePrefixLists(p),
+  DescribeStaleSecurityGroups: (s, p) => s.describeStaleSecurityGroups(p),
 };
 
 /** The EC2 action names `call` accepts. */

@@ -8,10 +8,19 @@ import type { VpcRecord } from './records.js';
 
 export const DEFAULT_VPC_CIDR = '172.31.0.0/16';
 
+export interface VpcCidrBlockAssociation {
+  AssociationId: string;
+  CidrBlock: string;
+  CidrBlockState: { State: 'associated' };
+}
+
 export interface Vpc {
   VpcId: string;
   State: 'available';
   CidrBlock?: string;
+  /** sgfw models no DHCP options sets: `default`, EC2's name for "no options set" */
+  DhcpOptionsId: 'default';
+  CidrBlockAssociationSet?: VpcCidrBlockAssociation[];
   OwnerId: string;
   InstanceTenancy: 'default';
   IsDefault: boolean;
@@ -24,6 +33,14 @@ export interface VpcItem {
   readonly ownerId: string;
 }
 
+/**
+ * The id of a VPC's primary CIDR association: `vpc-cidr-assoc-` and the VPC id's own hex digits, so
+ * it is stable across restarts without being stored.
+ */
+export function cidrAssociationId(vpcId: string): string {
+  return `vpc-cidr-assoc-${vpcId.slice('vpc-'.length)}`;
+}
+
 export function renderVpc(v: VpcItem): Vpc {
   const cidr = v.record.cidrBlock ?? (v.isDefault ? DEFAULT_VPC_CIDR : undefined);
   const tags = v.record.tags ?? [];
@@ -31,6 +48,10 @@ export function renderVpc(v: VpcItem): Vpc {
     VpcId: v.record.vpcId,
     State: 'available',
     ...(cidr !== undefined ? { CidrBlock: cidr } : {}),
+    DhcpOptionsId: 'default',
+    ...(cidr !== undefined
+      ? { CidrBlockAssociationSet: [{ AssociationId: cidrAssociationId(v.record.vpcId), CidrBlock: cidr, CidrBlockState: { State: 'associated' as const } }] }
+      : {}),
     OwnerId: v.ownerId,
     InstanceTenancy: 'default',
     IsDefault: v.isDefault,
@@ -55,11 +76,10 @@ export function vpcFields(v: VpcItem, name: string): readonly string[] | undefin
     }
     case 'cidr-block-association.state':
       return v.record.cidrBlock !== undefined || v.isDefault ? ['associated'] : [];
-    // documented filters over what sgfw does not model (DHCP options, association ids): known
-    // names, so a client using them is answered, matching no VPC
     case 'dhcp-options-id':
+      return ['default'];
     case 'cidr-block-association.association-id':
-      return [];
+      return v.record.cidrBlock !== undefined || v.isDefault ? [cidrAssociationId(v.record.vpcId)] : [];
   }
   return tagField(v.record.tags ?? [], name);
 }

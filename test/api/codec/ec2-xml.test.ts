@@ -21,7 +21,11 @@ describe('responses are EC2 XML documents', () => {
 
   it('prints lists as item elements, empty ones as empty elements, under EC2\'s element names', () => {
     const xml = renderXmlResponse('DescribeSecurityGroups', { SecurityGroups: [group] }, 'r');
-    expect(xml).toContain('<securityGroupInfo><item><groupDescription>a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;</groupDescription>');
+    expect(xml).toContain(
+      '<securityGroupInfo><item><ownerId>123456789012</ownerId><groupId>sg-1</groupId><groupName>g</groupName>' +
+        '<groupDescription>a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;</groupDescription><vpcId>vpc-1</vpcId><ipPermissions>',
+    );
+    expect(xml).toContain('<ipRanges><item><cidrIp>10.0.0.0/8</cidrIp><description>a&lt;b&gt;');
     expect(xml).toContain('<groups><item><userId>123456789012</userId><groupId>sg-2</groupId></item></groups>');
     expect(xml).toContain('<ipv6Ranges/>');
     expect(xml).toContain('<tagSet><item><key>k</key><value/></item></tagSet>');

@@ -124,7 +124,11 @@ describe('create-vpc, delete-vpc and describe-vpcs', () => {
   it('a new VPC has its default group and shows in describe-vpcs beside the default VPC', () => {
     const s = newService();
     const { Vpc } = s.createVpc({ CidrBlock: '10.1.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'lab' }] }] });
-    expect(Vpc).toEqual({ VpcId: Vpc.VpcId, State: 'available', CidrBlock: '10.1.0.0/16', OwnerId: s.accountId, InstanceTenancy: 'default', IsDefault: false, Tags: [{ Key: 'Name', Value: 'lab' }] });
+    expect(Vpc).toEqual({
+      VpcId: Vpc.VpcId, State: 'available', CidrBlock: '10.1.0.0/16', DhcpOptionsId: 'default',
+      CidrBlockAssociationSet: [{ AssociationId: `vpc-cidr-assoc-${Vpc.VpcId.slice(4)}`, CidrBlock: '10.1.0.0/16', CidrBlockState: { State: 'associated' } }],
+      OwnerId: s.accountId, InstanceTenancy: 'default', IsDefault: false, Tags: [{ Key: 'Name', Value: 'lab' }],
+    });
     expect(Vpc.VpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
     const groups = s.describeSecurityGroups({ Filters: [{ Name: 'vpc-id', Values: [Vpc.VpcId] }] }).SecurityGroups;
     expect(groups.map((g) => g.GroupName)).toEqual(['default']);
@@ -133,7 +137,10 @@ describe('create-vpc, delete-vpc and describe-vpcs', () => {
     expect(s.describeVpcs({ VpcIds: [Vpc.VpcId] }).Vpcs).toEqual([Vpc]);
     expect(s.describeVpcs({ Filters: [{ Name: 'tag:Name', Values: ['lab'] }] }).Vpcs.map((v) => v.VpcId)).toEqual([Vpc.VpcId]);
     expect(s.describeVpcs({ Filters: [{ Name: 'cidr', Values: ['10.1.*'] }, { Name: 'state', Values: ['available'] }] }).Vpcs.map((v) => v.VpcId)).toEqual([Vpc.VpcId]);
-    expect(s.describeVpcs({ Filters: [{ Name: 'dhcp-options-id', Values: ['*'] }] }).Vpcs).toEqual([]);
+    // no DHCP options sets in sgfw: every VPC shows EC2's `default`
+    expect(s.describeVpcs({ Filters: [{ Name: 'dhcp-options-id', Values: ['dopt-*'] }] }).Vpcs).toEqual([]);
+    expect(s.describeVpcs({ Filters: [{ Name: 'dhcp-options-id', Values: ['default'] }] }).Vpcs).toHaveLength(2);
+    expect(s.describeVpcs({ Filters: [{ Name: 'cidr-block-association.association-id', Values: [`vpc-cidr-assoc-${Vpc.VpcId.slice(4)}`] }] }).Vpcs.map((v) => v.VpcId)).toEqual([Vpc.VpcId]);
     expect(ec2Error(() => s.describeVpcs({ Filters: [{ Name: 'colour', Values: ['x'] }] })).code).toBe('InvalidParameterValue');
   });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredentials, startServe, type ServeProcess } from '../aws-cli/serve-process.js';
+import { awsPrefixLists } from '../../../src/control/aws-prefix-lists.js';
 import { ansiblePlaybook, hasAnsible, type PlaybookRun, type SgfwConnection } from './ansible-playbook.js';
 
 // CI installs ansible and python3-boto3 (scripts/setup.sh): there a missing tool must fail, not skip.
@@ -74,5 +75,16 @@ describe.skipIf(skip)('managing security groups with an Ansible playbook against
     expect(run.tasks.get('Delete the groups')).toEqual(['changed', 'changed']);
     expect(run.tasks.get('Deleting again changes nothing')).toEqual(['ok', 'ok']);
     expect(run.tasks.get('Both were deleted, once')).toEqual(['ok']);
+  });
+
+  it('a rule may create the group it names (group_desc) and reach an AWS-managed prefix list; twice, the second run changing nothing', { timeout: 140_000 }, async () => {
+    const s3 = awsPrefixLists('us-east-1').find((p) => p.PrefixListName === 'com.amazonaws.us-east-1.s3')!.PrefixListId;
+    const first = await ansiblePlaybook('groups-autocreate.yml', sgfw, { expect_changed: 'true', s3_prefix_list: s3 });
+    green(first);
+    expect(first.tasks.get('Edge group, from a group its rule creates, egress to S3\'s prefix list')).toEqual(['changed']);
+    const second = await ansiblePlaybook('groups-autocreate.yml', sgfw, { expect_changed: 'false', s3_prefix_list: s3 });
+    green(second);
+    expect(second.tasks.get('Edge group, from a group its rule creates, egress to S3\'s prefix list')).toEqual(['ok']);
+    expect(second.recap!.changed).toBe(0);
   });
 });

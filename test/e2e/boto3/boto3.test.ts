@@ -29,6 +29,7 @@ const CHECKS = [
   'an_unimplemented_action_is_invalid_action_400',
   'any_region_and_short_vpc_ids_are_accepted',
   'delete_vpc_in_use_is_refused_then_succeeds',
+  'paginators_walk_every_describe_action',
 ];
 
 interface CheckLine {

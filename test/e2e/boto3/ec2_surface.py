@@ -291,6 +291,51 @@ def delete_vpc_in_use_is_refused_then_succeeds():
     eq(code, "InvalidGroup.NotFound", "the VPC's default group went with it")
 
 
+def walk(name, key, **kwargs):
+    """Every item a boto3 paginator yields with 5 per page, and the number of pages it fetched."""
+    items, pages = [], 0
+    for page in ec2.get_paginator(name).paginate(PaginationConfig={"PageSize": 5}, **kwargs):
+        items.extend(page[key])
+        pages += 1
+    return items, pages
+
+
+@check
+def paginators_walk_every_describe_action():
+    vpc = ec2.create_vpc(CidrBlock="10.21.0.0/16")["Vpc"]["VpcId"]
+    made = []
+    for i in range(11):
+        made.append(ec2.create_security_group(
+            GroupName=f"boto3-paged-{i}", Description="paged", VpcId=vpc,
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "paged", "Value": str(i)}]}],
+        )["GroupId"])
+    everything = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+    groups, pages = walk("describe_security_groups", "SecurityGroups")
+    eq(sorted(g["GroupId"] for g in groups), sorted(everything), "paged groups are all the groups, each once")
+    assert pages >= 3, f"{len(everything)} groups in pages of 5 took {pages} pages"
+    in_vpc, _ = walk("describe_security_groups", "SecurityGroups", Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    eq(len(in_vpc), 12, "filtered pages: the 11 groups and the VPC's default group")
+    rules, _ = walk("describe_security_group_rules", "SecurityGroupRules", Filters=[{"Name": "group-id", "Values": made}])
+    eq(len(rules), 11, "one egress rule per new group")
+    assert all(r["Tags"] == [] for r in rules), "DescribeSecurityGroupRules prints Tags: [] on untagged rules"
+    tags, _ = walk("describe_tags", "Tags", Filters=[{"Name": "key", "Values": ["paged"]}])
+    eq(sorted(t["ResourceId"] for t in tags), sorted(made), "paged tags")
+    vpcs, _ = walk("describe_vpcs", "Vpcs")
+    eq(len(vpcs), len(ec2.describe_vpcs()["Vpcs"]), "paged VPCs")
+    lists, _ = walk("describe_prefix_lists", "PrefixLists")
+    assert any(p["PrefixListName"] == "com.amazonaws.us-east-1.s3" for p in lists), lists
+    first = ec2.describe_security_groups(MaxResults=5)
+    eq(len(first["SecurityGroups"]), 5, "MaxResults=5")
+    nxt = ec2.describe_security_groups(MaxResults=5, NextToken=first["NextToken"])
+    assert not {g["GroupId"] for g in first["SecurityGroups"]} & {g["GroupId"] for g in nxt["SecurityGroups"]}, "pages overlap"
+    code, msg, status = client_error(ec2.describe_security_groups, NextToken="bogus")
+    eq((code, status), ("InvalidParameterValue", 400), "a token sgfw never issued")
+    eq(msg, "Value ( bogus ) for parameter NextToken is invalid. The token is invalid.", "bad token message")
+    for g in made:
+        ec2.delete_security_group(GroupId=g)
+    ec2.delete_vpc(VpcId=vpc)
+
+
 for line in results:
     print(json.dumps(line))
 sys.exit(0 if all(r["ok"] for r in results) else 1)
