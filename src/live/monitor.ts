@@ -8,7 +8,7 @@ import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { isAllowed } from '../dataplane/verdict.js';
 import { recordFlows, summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import type { ModelView } from '../model/model-view.js';
-import { FlowLogAggregator } from '../observe/flow-log.js';
+import { FlowLogFile } from '../observe/flow-log-file.js';
 import { verdictLine } from '../replay/replay-run.js';
 import { loadStateFiles } from '../state/index.js';
 
@@ -31,9 +31,20 @@ export interface MonitorOptions {
   model?: MonitorModel;
   /** one JSON object per frame: frame, verdict, reason, interfaces, rules */
   verdictsFile?: string;
-  /** VPC Flow Logs v2 records, appended every `flushIntervalMs` and on stop */
+  /**
+   * VPC Flow Logs v2 records, appended when each capture window closes and on stop; rotated to
+   * FILE.1 … FILE.N; SIGHUP reopens it (see FlowLogFile)
+   */
   flowLogFile?: string;
-  /** default 60 s, the shortest aggregation interval AWS offers */
+  /** rotate before FILE passes this size; 0: never (default 64 MiB) */
+  flowLogMaxBytes?: number;
+  /** rotate once FILE is this old, in seconds; 0: never (default 3600) */
+  flowLogMaxAgeSec?: number;
+  /** rotated flow-log files kept (default 5) */
+  flowLogKeep?: number;
+  /** aggregation interval in seconds (default 60, the shortest AWS offers; or 600) */
+  flowLogWindowSec?: number;
+  /** how often buffered verdict lines are written (default 60 s) */
   flushIntervalMs?: number;
   accountId?: string;
   /** a BPF filter to narrow the capture */
@@ -57,6 +68,8 @@ export interface MonitorSummary {
 export interface Monitor {
   readonly linkType: number;
   summary(): MonitorSummary;
+  /** Reopens the flow log by name (SIGHUP, after an external logrotate). */
+  reopenLogs(): void;
   /** Stops capturing, writes what is buffered and the flow log; idempotent. */
   stop(): MonitorSummary;
 }
@@ -93,9 +106,8 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   const dataplane = new Dataplane(model);
   const unsubscribe = model.onChange((change) => dataplane.applyModel(change));
   const verdicts = options.verdictsFile ? new LineFile(options.verdictsFile, 'w') : null;
-  const flowLog = options.flowLogFile ? new LineFile(options.flowLogFile, 'w') : null;
-  const accountId = options.accountId ?? '123456789012';
-  let flows = new FlowLogAggregator(accountId);
+  // Opened once the capture is: a monitor that never captured writes no (NODATA) records.
+  let flowLog: FlowLogFile | null = null;
   let frames = 0;
   let truncated = 0;
   let linkType = -1;
@@ -105,10 +117,12 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   const onFrame = (frame: Buffer, length: number, cut: boolean): void => {
     frames++;
     if (cut) truncated++;
-    const reason = dataplane.judge(linkType, frame, 0, length, performance.now(), length);
+    dataplane.clock[0] = performance.now();
+    const reason = dataplane.judgeNow(linkType, frame, 0, length, length);
     if (verdicts) verdicts.push(verdictLine(dataplane, frames, reason));
     if (flowLog && (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0)) {
-      recordFlows(dataplane, flows, Date.now() / 1000, isAllowed(reason));
+      const now = Date.now() / 1000;
+      recordFlows(dataplane, flowLog.window(now), now, isAllowed(reason));
     }
   };
 
@@ -118,23 +132,38 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   } catch (e) {
     unsubscribe();
     verdicts?.close();
-    flowLog?.close();
     throw e;
   }
   linkType = capture.linkType;
+  if (options.flowLogFile) {
+    const monitored = model;
+    // An unwritable flow log is reported (once) and judging goes on: it must not stop the monitor.
+    try {
+      flowLog = new FlowLogFile(options.flowLogFile, {
+        accountId: options.accountId,
+        windowSec: options.flowLogWindowSec,
+        maxBytes: options.flowLogMaxBytes,
+        maxAgeSec: options.flowLogMaxAgeSec,
+        keep: options.flowLogKeep,
+        interfaces: () => [...monitored.interfaces()].map((i) => i.interfaceId),
+        report: (message) => options.io.stderr.write(`sgfw monitor: ${message}\n`),
+      });
+    } catch (e) {
+      // only out-of-range options get here (RangeError); file errors are reported, not thrown
+      capture.close();
+      unsubscribe();
+      verdicts?.close();
+      throw e;
+    }
+  }
 
-  const flushFlows = (): void => {
-    if (!flowLog || flows.size === 0) return;
-    for (const line of flows.lines()) flowLog.push(`${line}\n`);
-    flowLog.flush();
-    flows = new FlowLogAggregator(accountId);
-  };
-  const flushTimer = setInterval(() => {
-    verdicts?.flush();
-    flushFlows();
-  }, options.flushIntervalMs ?? 60_000);
-  // Expired flows are reclaimed a slice at a time between frames, not on the per-packet path.
-  const sweepTimer = setInterval(() => dataplane.conntrack.sweep(performance.now(), 1 << 14), 1000);
+  const flushTimer = setInterval(() => verdicts?.flush(), options.flushIntervalMs ?? 60_000);
+  // Expired flows are reclaimed a slice at a time between frames, not on the per-packet path;
+  // a quiet capture window is closed (and written) within a second of its end.
+  const sweepTimer = setInterval(() => {
+    dataplane.conntrack.sweep(performance.now(), 1 << 14);
+    flowLog?.flush();
+  }, 1000);
   flushTimer.unref();
   sweepTimer.unref();
 
@@ -147,6 +176,9 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   return {
     linkType,
     summary,
+    reopenLogs() {
+      flowLog?.reopen();
+    },
     stop() {
       if (stopped) return stopped;
       capture.close();
@@ -154,7 +186,6 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
       clearInterval(sweepTimer);
       unsubscribe();
       verdicts?.close();
-      flushFlows();
       flowLog?.close();
       stopped = summary();
       return stopped;
@@ -180,8 +211,11 @@ export async function runMonitor(options: MonitorOptions & { signal?: AbortSigna
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const done = (): void => finish();
+  // SIGHUP would otherwise end the process: logrotate's postrotate sends it to have logs reopened.
+  const reopen = (): void => monitor.reopenLogs();
   process.on('SIGINT', done);
   process.on('SIGTERM', done);
+  process.on('SIGHUP', reopen);
   if (options.signal?.aborted) done();
   else options.signal?.addEventListener('abort', done);
   io.stderr.write(
@@ -191,6 +225,7 @@ export async function runMonitor(options: MonitorOptions & { signal?: AbortSigna
   io.stdout.write(formatMonitorSummary(monitor.stop()));
   process.off('SIGINT', done);
   process.off('SIGTERM', done);
+  process.off('SIGHUP', reopen);
   options.signal?.removeEventListener('abort', done);
   return 0;
 }

@@ -3,6 +3,10 @@
 // One record per interface, flow (5-tuple as seen on the wire) and action, as AWS aggregates
 // them within a capture window. Times are Unix seconds.
 
+/** The first line of every flow-log file, as in AWS's delivery to S3 (Athena skips one header line). */
+export const FLOW_LOG_HEADER =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+
 export interface FlowObservation {
   interfaceId: string;
   srcaddr: string;
@@ -14,6 +18,11 @@ export interface FlowObservation {
   /** Unix seconds (fractional allowed) */
   time: number;
   accepted: boolean;
+}
+
+/** Whatever takes observations: an aggregator, or a FlowLogFile that windows them. */
+export interface FlowSink {
+  add(o: FlowObservation): void;
 }
 
 interface FlowRecord {
@@ -30,10 +39,22 @@ interface FlowRecord {
   action: 'ACCEPT' | 'REJECT';
 }
 
-export class FlowLogAggregator {
-  private readonly records = new Map<string, FlowRecord>();
+/** A NODATA or SKIPDATA record: only the interface and the times are known (AWS writes '-' for the rest). */
+export function statusRecord(accountId: string, interfaceId: string, start: number, end: number, status: 'NODATA' | 'SKIPDATA'): string {
+  return `2 ${accountId} ${interfaceId} - - - - - - - ${start} ${end} - ${status}`;
+}
 
-  constructor(private readonly accountId: string) {}
+export class FlowLogAggregator implements FlowSink {
+  private readonly records = new Map<string, FlowRecord>();
+  /** interfaces whose flows did not fit under maxRecords: one SKIPDATA record each, over their times */
+  private readonly skipped = new Map<string, { start: number; end: number }>();
+  private readonly seen = new Set<string>();
+
+  /** @param maxRecords bounds the memory one window takes (a scan makes a record per port) */
+  constructor(
+    private readonly accountId: string,
+    private readonly maxRecords = Infinity,
+  ) {}
 
   add(o: FlowObservation): void {
     const action = o.accepted ? 'ACCEPT' : 'REJECT';
@@ -45,6 +66,16 @@ export class FlowLogAggregator {
       r.bytes += o.bytes;
       if (t < r.start) r.start = t;
       if (t > r.end) r.end = t;
+      return;
+    }
+    this.seen.add(o.interfaceId);
+    if (this.records.size >= this.maxRecords) {
+      const s = this.skipped.get(o.interfaceId);
+      if (!s) this.skipped.set(o.interfaceId, { start: t, end: t });
+      else {
+        if (t < s.start) s.start = t;
+        if (t > s.end) s.end = t;
+      }
       return;
     }
     this.records.set(key, {
@@ -62,11 +93,17 @@ export class FlowLogAggregator {
     });
   }
 
+  /** records held, not counting SKIPDATA */
   get size(): number {
     return this.records.size;
   }
 
-  /** The records in first-seen order, one text line each. */
+  /** whether any traffic of the interface was seen (recorded or skipped) */
+  sawInterface(interfaceId: string): boolean {
+    return this.seen.has(interfaceId);
+  }
+
+  /** The records in first-seen order, one text line each, then one SKIPDATA line per interface that overflowed. */
   *lines(): Generator<string> {
     for (const r of this.records.values()) {
       yield [
@@ -86,5 +123,6 @@ export class FlowLogAggregator {
         'OK',
       ].join(' ');
     }
+    for (const [interfaceId, s] of this.skipped) yield statusRecord(this.accountId, interfaceId, s.start, s.end, 'SKIPDATA');
   }
 }

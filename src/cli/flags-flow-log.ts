@@ -1,0 +1,71 @@
+// The flow-log flags of `sgfw run` (any mode): the file, its rotation and the aggregation
+// interval, parsed into the options runMonitor (and later the enforcing modes) take.
+import type { FlagSpec, ParsedArgs } from './flags.js';
+import { UsageError } from './usage-error.js';
+
+export const FLOW_LOG_FLAGS: readonly FlagSpec[] = [
+  { name: 'flow-log', kind: 'string', value: 'FILE', description: 'append VPC Flow Logs v2 records (default format, a header line first in each file)' },
+  { name: 'flow-log-max-size', kind: 'string', value: 'SIZE', description: 'rotate FILE before it passes SIZE bytes (K, M, G: ×1024; 0: never; default 64M)' },
+  { name: 'flow-log-max-age', kind: 'string', value: 'AGE', description: 'rotate FILE once it is this old: seconds or 30m, 1h, 1d (0: never; default 1h)' },
+  { name: 'flow-log-keep', kind: 'string', value: 'N', description: 'rotated files kept, FILE.1 the newest … FILE.N (default 5; 0: none)' },
+  { name: 'flow-log-interval', kind: 'string', value: 'SECONDS', description: 'aggregation interval: 60 or 600, as AWS offers (default 60)' },
+];
+
+export interface FlowLogFlagValues {
+  flowLogFile?: string;
+  flowLogMaxBytes?: number;
+  flowLogMaxAgeSec?: number;
+  flowLogKeep?: number;
+  flowLogWindowSec?: number;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+const AGE_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** '64M' → 67108864; '1024', '512K', '1G', '1.5M' (whole bytes); null when not a size. */
+export function parseByteSize(text: string): number | null {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([KMG]?)(?:i?B)?$/i.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()];
+  return Number.isSafeInteger(Math.floor(n)) ? Math.floor(n) : null;
+}
+
+/** '3600', '90s', '30m', '1h', '1d' → seconds; null when not a duration. */
+export function parseDurationSec(text: string): number | null {
+  const m = /^([0-9]+)([smhd]?)$/.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]) * AGE_UNITS[m[2]];
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** The flow-log flags' values; a bad one is a usage error naming the flag and the value. */
+export function flowLogFlagValues(args: ParsedArgs): FlowLogFlagValues {
+  const out: FlowLogFlagValues = { flowLogFile: args.string('flow-log') };
+  const size = args.string('flow-log-max-size');
+  if (size !== undefined) {
+    const n = parseByteSize(size);
+    if (n === null) throw new UsageError(`--flow-log-max-size expects bytes or a size like 64M, got '${size}'`);
+    out.flowLogMaxBytes = n;
+  }
+  const age = args.string('flow-log-max-age');
+  if (age !== undefined) {
+    const n = parseDurationSec(age);
+    if (n === null) throw new UsageError(`--flow-log-max-age expects seconds or a duration like 1h, got '${age}'`);
+    out.flowLogMaxAgeSec = n;
+  }
+  const keep = args.string('flow-log-keep');
+  if (keep !== undefined) {
+    if (!/^[0-9]+$/.test(keep) || Number(keep) > 1000) throw new UsageError(`--flow-log-keep expects a number of files 0–1000, got '${keep}'`);
+    out.flowLogKeep = Number(keep);
+  }
+  const interval = args.string('flow-log-interval');
+  if (interval !== undefined) {
+    if (interval !== '60' && interval !== '600') throw new UsageError(`--flow-log-interval expects 60 or 600, got '${interval}'`);
+    out.flowLogWindowSec = Number(interval);
+  }
+  const tuned = size ?? age ?? keep ?? interval;
+  if (tuned !== undefined && out.flowLogFile === undefined) {
+    throw new UsageError('--flow-log-max-size, --flow-log-max-age, --flow-log-keep and --flow-log-interval need --flow-log FILE');
+  }
+  return out;
+}
