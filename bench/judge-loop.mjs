@@ -27,12 +27,13 @@ for (const d of dists) {
   const url = (p) => pathToFileURL(`${d}/${p}`).href;
   const { Dataplane } = await import(url('dataplane/dataplane.js'));
   const { SecurityGroupService } = await import(url('control/service.js'));
-  builds.push({ dir: d, Dataplane, SecurityGroupService, ns: [] });
+  const { FIRST_DROP_REASON } = await import(url('dataplane/verdict.js'));
+  builds.push({ dir: d, Dataplane, SecurityGroupService, firstDrop: FIRST_DROP_REASON, ns: [] });
 }
 const model = makeModel({ rules: 1000 });
 const w = makeFrames(model, { frames, concurrent });
 
-function judgeAll(dp, count) {
+function judgeAll(dp, count, firstDrop) {
   const { data, offsets, lengths, timesMs, linkType } = w;
   let allowed = 0;
   // CPU time of this process, not wall time: on a shared machine a descheduled pass would
@@ -40,7 +41,7 @@ function judgeAll(dp, count) {
   const c0 = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     dp.clock[0] = timesMs[i];
-    if (dp.judgeNow(linkType, data, offsets[i], lengths[i], lengths[i]) < 7) allowed++;
+    if (dp.judgeNow(linkType, data, offsets[i], lengths[i], lengths[i]) < firstDrop) allowed++;
   }
   const c = process.cpuUsage(c0);
   return { ns: (c.user + c.system) * 1000, allowed };
@@ -50,12 +51,12 @@ for (const b of builds) {
   const svc = new b.SecurityGroupService();
   svc.importSnapshot(stateDocument(model));
   b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: 1 << 20 });
-  judgeAll(b.fresh(), Math.min(w.count, 200_000)); // warm-up
+  judgeAll(b.fresh(), Math.min(w.count, 200_000), b.firstDrop); // warm-up
 }
 for (let p = 0; p < passes; p++) {
   for (const b of builds) {
     const dp = b.fresh();
-    const r = judgeAll(dp, w.count);
+    const r = judgeAll(dp, w.count, b.firstDrop);
     b.ns.push(r.ns / w.count);
     b.allowed = r.allowed;
   }

@@ -5,7 +5,7 @@
 // that same prefix in the same round for the ratio (and their verdicts compared).
 import { Dataplane } from '../dist/dataplane/dataplane.js';
 import { ReferenceEvaluator } from '../dist/dataplane/reference-evaluator.js';
-import { isAllowed } from '../dist/dataplane/verdict.js';
+import { FIRST_DROP_REASON, isAllowed, REASON_NAMES } from '../dist/dataplane/verdict.js';
 import { SecurityGroupService } from '../dist/control/service.js';
 import { decodeFrame } from '../dist/packet/decode.js';
 import { PacketView } from '../dist/packet/packet-view.js';
@@ -19,7 +19,7 @@ function judgeAll(dp, w, count) {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
     dp.clock[0] = timesMs[i];
-    if (dp.judgeNow(linkType, data, offsets[i], lengths[i], lengths[i]) < 7) allowed++;
+    if (dp.judgeNow(linkType, data, offsets[i], lengths[i], lengths[i]) < FIRST_DROP_REASON) allowed++;
   }
   const ns = Number(process.hrtime.bigint() - t0);
   const c = process.cpuUsage(c0);
@@ -91,8 +91,7 @@ export function runPipeline({ quick = false, smoke = false, rules = 1000 } = {})
   }
   const ns = median(judgeNs);
   const reasons = {};
-  const names = ['unmanaged', 'not-ip', 'tracked', 'related', 'rule', 'rule-untracked', 'fragment', 'ingress-no-rule', 'egress-no-rule', 'malformed', 'fragment-unknown', 'unsupported-link'];
-  lastDp.reasonCounts.forEach((n, i) => n && (reasons[names[i]] = n));
+  lastDp.reasonCounts.forEach((n, i) => n && (reasons[REASON_NAMES[i]] = n));
   return {
     workload: { rules, interfaces: model.ifaces.length, groups: model.G, frames: w.count, megabytes: w.bytes / 1e6, flows: w.flows, concurrentFlows: concurrent, kinds: w.kinds, generateMs, passes, allowedFraction: allowed / w.count, reasons, trackedFlowsAtEnd: lastDp.conntrack.size },
     rows: [

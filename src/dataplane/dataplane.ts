@@ -195,6 +195,7 @@ export class Dataplane {
         status === DecodeStatus.NOT_IP ? Reason.NOT_IP : status === DecodeStatus.MALFORMED ? Reason.MALFORMED : Reason.UNSUPPORTED_LINK;
       return this.finish(reason);
     }
+    if (v.ipVersion === 6 && v.protocol === IpProto.ICMPV6 && isNeighbourDiscovery(v, frame)) return this.finish(Reason.NEIGHBOUR_DISCOVERY);
     const src = this.addresses.get(v.ipVersion, v.src);
     const dst = this.addresses.get(v.ipVersion, v.dst);
     this.lastSourceInterface = src;
@@ -312,4 +313,17 @@ function dependsOn(rules: InterfaceRules, groups: Set<string>, lists: Set<string
   for (const g of groups) if (rules.dependsOnGroups.has(g)) return true;
   for (const l of lists) if (rules.dependsOnPrefixLists.has(l)) return true;
   return false;
+}
+
+const ICMPV6_ROUTER_SOLICITATION = 133;
+const ICMPV6_REDIRECT = 137;
+const IPV6_HOP_LIMIT_OFFSET = 7;
+
+/**
+ * IPv6 router and neighbour discovery (RFC 4861: ICMPv6 133–137) that never crossed a router (hop
+ * limit 255, which the RFC requires receivers to check). It is IPv6's ARP: in a VPC it is answered
+ * below the security groups, so sgfw passes it as it passes ARP. Anything else of ICMPv6 is judged.
+ */
+function isNeighbourDiscovery(v: PacketView, frame: Uint8Array): boolean {
+  return v.icmpType >= ICMPV6_ROUTER_SOLICITATION && v.icmpType <= ICMPV6_REDIRECT && frame[v.ipOffset + IPV6_HOP_LIMIT_OFFSET] === 255;
 }

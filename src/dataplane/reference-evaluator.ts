@@ -27,6 +27,11 @@ export class ReferenceEvaluator {
     if (status === DecodeStatus.NOT_IP) return Reason.NOT_IP;
     if (status === DecodeStatus.MALFORMED) return Reason.MALFORMED;
     if (status !== DecodeStatus.OK) return Reason.UNSUPPORTED_LINK;
+    // RFC 4861 router/neighbour discovery on the link (hop limit 255): IPv6's ARP, not judged.
+    const NEIGHBOUR_DISCOVERY_TYPES = [133, 134, 135, 136, 137];
+    if (v.ipVersion === 6 && v.protocol === 58 && NEIGHBOUR_DISCOVERY_TYPES.includes(v.icmpType) && frame[v.ipOffset + 7] === 255) {
+      return Reason.NEIGHBOUR_DISCOVERY;
+    }
     const family = v.ipVersion as 4 | 6;
     const srcAddr = wordsToAddress(family, v.src);
     const dstAddr = wordsToAddress(family, v.dst);

@@ -10,12 +10,13 @@ export const Reason = {
   RULE: 4, // allowed by rules; the flow is now tracked
   RULE_UNTRACKED: 5, // allowed by rules; an untracked flow (seed 001), judged packet by packet
   FRAGMENT: 6, // a non-first fragment whose first fragment was allowed
+  NEIGHBOUR_DISCOVERY: 7, // IPv6 router/neighbour discovery on the link: below the groups, like ARP
   // dropped
-  INGRESS_NO_RULE: 7,
-  EGRESS_NO_RULE: 8,
-  MALFORMED: 9,
-  FRAGMENT_UNKNOWN: 10, // a non-first fragment with no known (allowed) first fragment
-  UNSUPPORTED_LINK: 11,
+  INGRESS_NO_RULE: 8,
+  EGRESS_NO_RULE: 9,
+  MALFORMED: 10,
+  FRAGMENT_UNKNOWN: 11, // a non-first fragment with no known (allowed) first fragment
+  UNSUPPORTED_LINK: 12,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -27,6 +28,7 @@ export const REASON_NAMES: readonly string[] = [
   'rule',
   'rule-untracked',
   'fragment',
+  'neighbour-discovery',
   'ingress-no-rule',
   'egress-no-rule',
   'malformed',

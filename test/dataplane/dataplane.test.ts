@@ -133,3 +133,31 @@ describe('verdicts between interfaces', () => {
     expect(rules.map((r) => r.groupId)).toEqual(['sg-app']);
   });
 });
+
+describe('IPv6 neighbour discovery is link control, passed like ARP', () => {
+  const model = new StaticModel();
+  // No ICMPv6 rule either way: only what the rules do not judge can pass.
+  model.setGroup('sg-closed', [{ egress: true, protocol: 6, fromPort: 443, toPort: 443, peer: { kind: 'cidr6', cidr: '::/0' } }]);
+  model.setInterface('eni-v6', ['sg-closed'], ['10.0.0.1'], ['2001:db8::10']);
+  const dp = new Dataplane(model);
+  const reasonOf = (spec: FrameSpec): string => {
+    const f = buildFrame(spec);
+    return REASON_NAMES[dp.judge(LinkType.ETHERNET, f, 0, f.length, 1000)];
+  };
+  const nd = (type: number, src: string, dst: string, ttl = 255): FrameSpec => ({ src, dst, proto: 'icmpv6', icmp: { type }, ttl, payload: new Uint8Array(20) });
+
+  it('router and neighbour solicitations, advertisements and redirects (133–137) with hop limit 255 pass both ways', () => {
+    for (const type of [133, 134, 135, 136, 137]) {
+      expect(reasonOf(nd(type, '2001:db8::20', '2001:db8::10'))).toBe('neighbour-discovery');
+      expect(reasonOf(nd(type, '2001:db8::10', 'ff02::1:ff00:20'))).toBe('neighbour-discovery');
+    }
+  });
+
+  it('one that crossed a router (hop limit below 255), other ICMPv6 types and ICMPv4 are judged by the rules', () => {
+    expect(reasonOf(nd(135, '2001:db8::20', '2001:db8::10', 254))).toBe('ingress-no-rule');
+    expect(reasonOf(nd(128, '2001:db8::20', '2001:db8::10'))).toBe('ingress-no-rule');
+    expect(reasonOf(nd(138, '2001:db8::20', '2001:db8::10'))).toBe('ingress-no-rule');
+    expect(reasonOf(nd(136, '2001:db8::10', '2001:db8::20', 64))).toBe('egress-no-rule');
+    expect(reasonOf({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'icmp', icmp: { type: 135 }, ttl: 255 })).toBe('ingress-no-rule');
+  });
+});
