@@ -8,6 +8,7 @@ import { CaptureError } from './capture-error.js';
 interface CapHandle {
   open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
   close(): void;
+  send(buffer: Buffer, length: number): void;
   on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): unknown;
 }
 interface CapModule {
@@ -67,6 +68,16 @@ export class LiveCapture {
     this.linkType = linkType;
     const buffer = this.buffer;
     this.handle.on('packet', (nbytes, truncated) => onFrame(buffer, nbytes, truncated));
+  }
+
+  /**
+   * Injects `length` bytes of `frame` out of the interface (pcap_sendpacket): synchronous, the
+   * buffer may be reused at once. Throws Error with libpcap's message when the kernel refuses.
+   */
+  send(frame: Buffer, length: number): void {
+    // The binding would hand libpcap a null handle once closed.
+    if (this.closed) throw new CaptureError(this.device, 'cannot send: the capture is closed');
+    this.handle.send(frame, length);
   }
 
   close(): void {

@@ -9,7 +9,8 @@ import type { HostEnforcer } from './host-enforcer.js';
 export interface HostMetricSources {
   readonly dataplane: Dataplane;
   readonly enforcer: Pick<HostEnforcer, 'packetCounts' | 'byteCounts'>;
-  readonly queue: () => NfqueueStats;
+  /** host mode's NFQUEUE; absent in inline mode, which has no queue */
+  readonly queue?: () => NfqueueStats;
   readonly reloads?: { readonly reloads: number; readonly failures: number };
   readonly dropLogsSuppressed?: () => number;
 }
@@ -42,7 +43,6 @@ const one = (value: number): MetricSample[] => [{ value }];
 export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
   const { dataplane } = s;
   const ct = dataplane.conntrack;
-  const q = s.queue();
   const families: MetricFamily[] = [
     { name: 'sgfw_up', help: 'Whether sgfw is enforcing (1).', type: 'gauge', samples: one(1) },
     {
@@ -75,17 +75,22 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
       samples: one(dataplane.lastRebuildMs / 1000),
     },
     { name: 'sgfw_model_version', help: 'Version of the model in force; increases with every change and reload.', type: 'gauge', samples: one(dataplane.modelVersion) },
-    { name: 'sgfw_nfqueue_packets_total', help: 'Packets received from NFQUEUE.', type: 'counter', samples: one(q.received) },
-    { name: 'sgfw_nfqueue_batches_total', help: 'Batches received from NFQUEUE.', type: 'counter', samples: one(q.batches) },
-    {
-      name: 'sgfw_nfqueue_enobufs_total',
-      help: 'Times the kernel reported ENOBUFS: packets lost because sgfw read too slowly.',
-      type: 'counter',
-      samples: one(q.enobufs),
-    },
-    { name: 'sgfw_nfqueue_overflows_total', help: 'Packets the binding could not fit in a batch.', type: 'counter', samples: one(q.overflows) },
-    { name: 'sgfw_nfqueue_verdict_errors_total', help: 'Verdicts the kernel refused.', type: 'counter', samples: one(q.verdictErrors) },
   ];
+  if (s.queue) {
+    const q = s.queue();
+    families.push(
+      { name: 'sgfw_nfqueue_packets_total', help: 'Packets received from NFQUEUE.', type: 'counter', samples: one(q.received) },
+      { name: 'sgfw_nfqueue_batches_total', help: 'Batches received from NFQUEUE.', type: 'counter', samples: one(q.batches) },
+      {
+        name: 'sgfw_nfqueue_enobufs_total',
+        help: 'Times the kernel reported ENOBUFS: packets lost because sgfw read too slowly.',
+        type: 'counter',
+        samples: one(q.enobufs),
+      },
+      { name: 'sgfw_nfqueue_overflows_total', help: 'Packets the binding could not fit in a batch.', type: 'counter', samples: one(q.overflows) },
+      { name: 'sgfw_nfqueue_verdict_errors_total', help: 'Verdicts the kernel refused.', type: 'counter', samples: one(q.verdictErrors) },
+    );
+  }
   if (s.reloads) {
     families.push({
       name: 'sgfw_reloads_total',

@@ -1,0 +1,115 @@
+// `sgfw run --mode host`: the host's own traffic, through an NFQUEUE, judged by the same Dataplane
+// as `sgfw replay`.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { NfqueueReader } from '../capture/nfqueue.js';
+import { HostEnforcer } from '../live/host-enforcer.js';
+import { hostMetricFamilies } from '../live/host-metrics.js';
+import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
+import { DropSampler } from '../observe/drop-sampler.js';
+import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
+import { renderExposition } from '../observe/metrics.js';
+import { ExitCode } from './exit-codes.js';
+import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
+import { openLiveModel, type LiveModel } from './run-model.js';
+import { apiNote, type RunOptions } from './run-options.js';
+
+export interface HostFlags {
+  queueNum: number;
+  maxLen: number;
+  failOpen: boolean;
+}
+
+export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
+  const { log, io } = o;
+  const { queueNum, maxLen, failOpen } = h;
+  let live: LiveModel;
+  try {
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log });
+  } catch (e) {
+    return startFailed(e, o);
+  }
+  const { dataplane } = live;
+  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
+  const sampler = new DropSampler(o.dropRate);
+  const enforcer = new HostEnforcer(dataplane, verdicts, undefined, { sampler, logger: log });
+
+  let reader: NfqueueReader | null = null;
+  let metrics: MetricsServer | null = null;
+  try {
+    // The queue is bound before the rules exist, so no packet meets a queue with no reader.
+    reader = new NfqueueReader({ queueNum, maxLen, failOpen }, enforcer.onBatch);
+    const queue = reader;
+    if (o.metricsAt) {
+      const render = (): string =>
+        renderExposition(
+          hostMetricFamilies({
+            dataplane,
+            enforcer,
+            queue: () => queue.stats(),
+            reloads: live.reloads ?? undefined,
+            dropLogsSuppressed: () => sampler.suppressedTotal,
+          }),
+        );
+      metrics = await startMetricsServer(o.metricsAt, render);
+    }
+    reader.start();
+    await installQueueRules({ queueNum, failOpen });
+  } catch (e) {
+    reader?.close();
+    await metrics?.close();
+    verdicts?.end();
+    await live.close();
+    return startFailed(e, o);
+  }
+  const queue = reader;
+  // Sockets open and rules in: from here on only iptables (to remove the rules) needs privilege.
+  dropPrivileges(o);
+  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  log.info(
+    {
+      event: 'start', mode: 'host', queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion,
+      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
+    },
+    'host mode enforcing',
+  );
+  const ticker = dropLogTicker(sampler, o);
+
+  const signals = stopSignals(() => live.hangup());
+  io.stderr.write(
+    `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
+      `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
+      `${apiNote(live.api?.address)}; SIGINT/SIGTERM to stop${live.api ? '' : ', SIGHUP to reload'}\n`,
+  );
+  const signal = await signals.stopped;
+  clearInterval(ticker);
+  // Rules first: packets stop being queued before the reader goes away.
+  await removeQueueRules();
+  queue.close();
+  await live.close();
+  await metrics?.close();
+  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
+  const s = queue.stats();
+  log.info(
+    {
+      event: 'stop',
+      signal,
+      packets: enforcer.packets,
+      allowed: enforcer.allowed,
+      dropped: enforcer.dropped,
+      queue: s,
+      failedBatches: enforcer.failedBatches,
+      lastError: enforcer.lastError?.message ?? null,
+      reloads: live.reloads?.reloads ?? 0,
+      reloadFailures: live.reloads?.failures ?? 0,
+    },
+    'stopped; queue rules removed',
+  );
+  io.stderr.write(
+    `sgfw run: ${signal}: rules removed; packets ${enforcer.packets} allowed ${enforcer.allowed} dropped ${enforcer.dropped}` +
+      (s.enobufs ? ` overruns ${s.enobufs}` : '') +
+      (enforcer.failedBatches ? ` failed batches ${enforcer.failedBatches} (${enforcer.lastError?.message})` : '') +
+      '\n',
+  );
+  signals.release();
+  return ExitCode.ok;
+}

@@ -1,0 +1,84 @@
+// The start and stop of every `sgfw run` mode: what a start-up failure prints and returns, the
+// capability drop once the sockets are open, the drop-log budget, and waiting for a signal.
+import { CredentialsError } from '../api/credentials.js';
+import { CaptureError } from '../capture/capture-error.js';
+import { NfqueueError } from '../capture/nfqueue.js';
+import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
+import { QueueRuleError } from '../live/queue-rules.js';
+import type { DropSampler } from '../observe/drop-sampler.js';
+import { MetricsServerError } from '../observe/metrics-server.js';
+import { ExitCode } from './exit-codes.js';
+import type { RunOptions } from './run-options.js';
+
+/**
+ * A start-up failure the operator fixes outside sgfw, as its exit code: 2 for a bad credentials
+ * file or capture device (usage), 1 for a queue, rule, port or socket that could not be set up.
+ * undefined: not one of those (a bug: let it through).
+ */
+export function startFailureCode(e: unknown): number | undefined {
+  if (e instanceof CredentialsError || e instanceof CaptureError) return ExitCode.usage;
+  if (e instanceof NfqueueError || e instanceof QueueRuleError || e instanceof MetricsServerError) return ExitCode.failed;
+  // The API's listen socket: address in use, not local, not permitted.
+  if (e instanceof Error && (e as NodeJS.ErrnoException).syscall === 'listen') return ExitCode.failed;
+  return undefined;
+}
+
+/** A start-up failure as one log record, one stderr line and its exit code; anything else rethrown. */
+export function startFailed(e: unknown, o: Pick<RunOptions, 'log' | 'io'>): number {
+  const code = startFailureCode(e);
+  if (code === undefined) throw e;
+  const message = (e as Error).message;
+  o.log.fatal({ event: 'start-failed' }, message);
+  o.io.stderr.write(`sgfw run: ${message}\n`);
+  return code;
+}
+
+/** After the sockets are open: keep only CAP_NET_ADMIN and CAP_NET_RAW. */
+export function dropPrivileges(o: Pick<RunOptions, 'log'>): void {
+  try {
+    const caps = dropCapabilities();
+    o.log.info({ event: 'capabilities-dropped', ...caps }, caps.dropped ? 'kept only CAP_NET_ADMIN and CAP_NET_RAW' : 'not root: no capabilities to drop');
+  } catch (e) {
+    if (!(e instanceof CapabilityError)) throw e;
+    // Enforcement goes on: the drop hardens the process, the rules (or captures) are what protect.
+    o.log.error({ event: 'capabilities-drop-failed' }, e.message);
+  }
+}
+
+/** Once a second: a new drop-log budget, and one line for what the last second did not log. */
+export function dropLogTicker(sampler: DropSampler, o: Pick<RunOptions, 'log'>): NodeJS.Timeout {
+  const ticker = setInterval(() => {
+    const suppressed = sampler.tick();
+    if (suppressed > 0) o.log.info({ event: 'drops-suppressed', count: suppressed }, `${suppressed} more dropped packets not logged`);
+  }, 1000);
+  ticker.unref();
+  return ticker;
+}
+
+export interface StopSignals {
+  /** resolves with the name of the first SIGINT or SIGTERM */
+  readonly stopped: Promise<string>;
+  /** removes the handlers; call once the clean-up is done */
+  release(): void;
+}
+
+/**
+ * SIGINT/SIGTERM request a stop, SIGHUP runs `hangup`. Install before the ready line (a signal sent
+ * on seeing it must find them) and release after the clean-up, so a second signal cannot cut it short.
+ */
+export function stopSignals(hangup: () => void): StopSignals {
+  let requestStop: (name: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (requestStop = resolve));
+  const stop = (name: string): void => requestStop(name);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', hangup);
+  return {
+    stopped,
+    release() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', hangup);
+    },
+  };
+}

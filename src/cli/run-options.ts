@@ -1,0 +1,22 @@
+// What every `sgfw run` mode takes from the command line, parsed once by run.ts.
+import type { Logger } from '../observe/logger.js';
+import type { ListenAddress } from '../observe/metrics-server.js';
+import type { CliIo } from './cli-io.js';
+import type { ApiFlags } from './run-model.js';
+
+export interface RunOptions {
+  readonly stateFiles: readonly string[];
+  /** `--listen` (and `--state-dir`): the EC2 API in this process; null without --listen */
+  readonly api: ApiFlags | null;
+  readonly log: Logger;
+  /** dropped packets logged per second at most */
+  readonly dropRate: number;
+  readonly metricsAt: ListenAddress | null;
+  readonly verdictsFile: string | undefined;
+  readonly io: CliIo;
+}
+
+/** `, API on HOST:PORT` for a ready line, or nothing. */
+export function apiNote(address: string | undefined): string {
+  return address === undefined ? '' : `, API on ${address}`;
+}

@@ -1,0 +1,168 @@
+// Inline mode's engine: a bump in the wire between an inside and an outside interface. Every frame
+// captured on one side is judged by the Dataplane and, when allowed, injected out of the other side.
+// The Dataplane finds the managed interfaces by address (the state's ENI addresses are the hosts
+// behind the bridge), so which side a frame came from does not change its verdict.
+//
+// What passes without a rule: frames the model does not judge — ARP and every other non-IP
+// EtherType (Reason.NOT_IP) — and IPv6 neighbour discovery (Reason.NEIGHBOUR_DISCOVERY, decided by the Dataplane: router/neighbour solicitation and
+// advertisement, redirect: ICMPv6 133–137 with hop limit 255, RFC 4861 §6.1/§7.1), which on AWS the
+// VPC answers below the security groups; without it no IPv6 host behind the bridge could resolve a
+// neighbour. Malformed IP is dropped (fail closed), and so is a frame longer than the capture buffer,
+// which could only be forwarded cut.
+import type { Dataplane } from '../dataplane/dataplane.js';
+import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
+import type { DropSampler } from '../observe/drop-sampler.js';
+import type { Logger } from '../observe/logger.js';
+import { verdictLine } from '../replay/replay-run.js';
+import { wordsToAddress } from '../dataplane/address-words.js';
+import { VerdictCounters } from './inline-counters.js';
+
+/** Where a frame came in; the index into the per-side counters. */
+export const Side = { INSIDE: 0, OUTSIDE: 1 } as const;
+export type Side = (typeof Side)[keyof typeof Side];
+export const SIDE_NAMES: readonly string[] = ['inside', 'outside'];
+
+/** One side of the wire: what the bridge needs of a LiveCapture to inject. */
+export interface FramePort {
+  send(frame: Buffer, length: number): void;
+}
+
+export interface VerdictSink {
+  write(line: string): unknown;
+}
+
+export interface InlineBridgeOptions {
+  /** one JSON line per frame (as `sgfw replay --verdicts`) */
+  verdicts?: VerdictSink | null;
+  /** milliseconds, monotonic: a wall-clock step must not age or revive tracked flows */
+  clock?: () => number;
+  /** sampled drop lines: the sampler decides (a counter check), the logger writes the few it lets by */
+  drops?: DropLog | null;
+}
+
+export interface DropLog {
+  readonly sampler: DropSampler;
+  readonly logger: Logger;
+}
+
+
+export class InlineBridge {
+  frames = 0;
+  /** per side (index: Side), counted on the side the frame came in */
+  readonly received = new Float64Array(2);
+  readonly forwarded = new Float64Array(2);
+  readonly dropped = new Float64Array(2);
+  /** frames longer than the capture buffer: dropped, they would go out cut */
+  readonly truncated = new Float64Array(2);
+  /** IPv6 neighbour discovery the rules would have dropped, passed as link control */
+  readonly neighbourDiscovery = new Float64Array(2);
+  /** per side (index: Side) the frame was to go out of: injections the kernel refused */
+  readonly injectErrors = new Float64Array(2);
+  /** frames whose handling threw (dropped) */
+  failures = 0;
+  lastError: Error | null = null;
+  /** by managed interface and reason, for host-metrics.ts's families */
+  readonly counters = new VerdictCounters();
+
+  /** Bound once, so each capture calls the same function for every frame. */
+  readonly onInside = (frame: Buffer, length: number, truncated: boolean): void => this.onFrame(Side.INSIDE, frame, length, truncated);
+  readonly onOutside = (frame: Buffer, length: number, truncated: boolean): void => this.onFrame(Side.OUTSIDE, frame, length, truncated);
+
+  private readonly ports: (FramePort | null)[] = [null, null];
+  private readonly clock: () => number;
+  private readonly verdicts: VerdictSink | null;
+  private readonly drops: DropLog | null;
+
+  constructor(
+    private readonly dataplane: Dataplane,
+    /** the pcap link type both sides capture (Ethernet for a bridge) */
+    private readonly linkType: number,
+    options: InlineBridgeOptions = {},
+  ) {
+    this.clock = options.clock ?? performance.now.bind(performance);
+    this.verdicts = options.verdicts ?? null;
+    this.drops = options.drops ?? null;
+  }
+
+  /** The two sides to inject into; frames that come before are dropped (nowhere to go). */
+  attach(inside: FramePort, outside: FramePort): void {
+    this.ports[Side.INSIDE] = inside;
+    this.ports[Side.OUTSIDE] = outside;
+  }
+
+  /** Forget the sides: frames still delivered after a capture closed are dropped, not sent to it. */
+  detach(): void {
+    this.ports[Side.INSIDE] = null;
+    this.ports[Side.OUTSIDE] = null;
+  }
+
+  /** Judges one captured frame and forwards it if allowed. Never throws: a failure drops the frame. */
+  onFrame(side: Side, frame: Buffer, length: number, truncated: boolean): void {
+    this.frames++;
+    this.received[side]++;
+    try {
+      this.handle(side, frame, length, truncated);
+    } catch (e) {
+      this.failures++;
+      this.dropped[side]++;
+      this.lastError = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  private handle(side: Side, frame: Buffer, length: number, truncated: boolean): void {
+    const dp = this.dataplane;
+    if (truncated) {
+      this.truncated[side]++;
+      this.dropped[side]++;
+      return;
+    }
+    // The time goes through the Dataplane's clock, not as a double argument (see Dataplane.clock).
+    dp.clock[0] = this.clock();
+    const reason = dp.judgeNow(this.linkType, frame, 0, length, length);
+    const allow = isAllowed(reason);
+    if (reason === Reason.NEIGHBOUR_DISCOVERY) this.neighbourDiscovery[side]++;
+    this.counters.countLast(dp, reason, length);
+    if (this.verdicts !== null) this.verdicts.write(verdictLine(this.dataplane, this.frames, reason));
+    if (!allow) {
+      this.dropped[side]++;
+      if (this.drops !== null && this.drops.sampler.take()) this.logDrop(side, reason);
+      return;
+    }
+    const out = side === Side.INSIDE ? Side.OUTSIDE : Side.INSIDE;
+    const port = this.ports[out];
+    if (port === null) {
+      this.dropped[side]++;
+      return;
+    }
+    try {
+      port.send(frame, length);
+    } catch (e) {
+      // The kernel refused (queue full, link down, too long for the MTU): the frame is lost, as on a wire.
+      this.injectErrors[out]++;
+      this.dropped[side]++;
+      this.lastError = e instanceof Error ? e : new Error(String(e));
+      return;
+    }
+    this.forwarded[side]++;
+  }
+
+  /** Slow path, at most the sampler's rate per second: the decoded frame as one log line. */
+  private logDrop(side: Side, reason: number): void {
+    const dp = this.dataplane;
+    const v = dp.view;
+    const iface = (index: number): string | null => (index < 0 ? null : (dp.interfaceAt(index)?.interfaceId ?? null));
+    this.drops!.logger.info(
+      {
+        event: 'drop',
+        from: SIDE_NAMES[side],
+        reason: REASON_NAMES[reason],
+        ...(reason !== Reason.MALFORMED && reason !== Reason.UNSUPPORTED_LINK && (v.ipVersion === 4 || v.ipVersion === 6)
+          ? { src: wordsToAddress(v.ipVersion, v.src), dst: wordsToAddress(v.ipVersion, v.dst), protocol: v.protocol, srcPort: v.srcPort, dstPort: v.dstPort }
+          : {}),
+        sourceInterface: iface(dp.lastSourceInterface),
+        destinationInterface: iface(dp.lastDestinationInterface),
+      },
+      'frame dropped',
+    );
+  }
+}

@@ -1,0 +1,47 @@
+// Inline mode's Prometheus families: host mode's (packets and bytes by managed interface and reason,
+// conntrack, classifier, reloads) without the NFQUEUE ones, plus the bridge's per-side counters.
+// `cap` does not expose pcap_stats, so frames the kernel dropped before libpcap read them are not
+// counted here; `sgfw_inline_*` counts what reached sgfw.
+import type { Dataplane } from '../dataplane/dataplane.js';
+import type { MetricFamily, MetricSample } from '../observe/metrics.js';
+import type { InlineBridge } from './inline-bridge.js';
+import { SIDE_NAMES } from './inline-bridge.js';
+import { hostMetricFamilies } from './host-metrics.js';
+
+export interface InlineMetricSources {
+  readonly dataplane: Dataplane;
+  readonly bridge: InlineBridge;
+  /** the interface names, by Side */
+  readonly devices: readonly [string, string];
+  readonly reloads?: { readonly reloads: number; readonly failures: number };
+  readonly dropLogsSuppressed?: () => number;
+}
+
+function bySide(counts: Float64Array, devices: readonly [string, string]): MetricSample[] {
+  return [0, 1].map((side) => ({ labels: { side: SIDE_NAMES[side]!, device: devices[side]! }, value: counts[side]! }));
+}
+
+export function inlineMetricFamilies(s: InlineMetricSources): MetricFamily[] {
+  const { bridge, devices } = s;
+  const families = hostMetricFamilies({
+    dataplane: s.dataplane,
+    enforcer: bridge.counters,
+    reloads: s.reloads,
+    dropLogsSuppressed: s.dropLogsSuppressed,
+  });
+  families.push(
+    { name: 'sgfw_inline_frames_received_total', help: 'Frames captured, by the side they came in on.', type: 'counter', samples: bySide(bridge.received, devices) },
+    { name: 'sgfw_inline_frames_forwarded_total', help: 'Frames injected out of the other side, by the side they came in on.', type: 'counter', samples: bySide(bridge.forwarded, devices) },
+    { name: 'sgfw_inline_frames_dropped_total', help: 'Frames not forwarded, by the side they came in on.', type: 'counter', samples: bySide(bridge.dropped, devices) },
+    {
+      name: 'sgfw_inline_neighbour_discovery_total',
+      help: 'IPv6 neighbour discovery frames passed as link control although no rule allowed them.',
+      type: 'counter',
+      samples: bySide(bridge.neighbourDiscovery, devices),
+    },
+    { name: 'sgfw_inline_truncated_total', help: 'Frames longer than the capture buffer (dropped).', type: 'counter', samples: bySide(bridge.truncated, devices) },
+    { name: 'sgfw_inline_inject_errors_total', help: 'Frames the kernel refused to send, by the side they were to go out of.', type: 'counter', samples: bySide(bridge.injectErrors, devices) },
+    { name: 'sgfw_inline_failures_total', help: 'Frames whose handling failed (dropped).', type: 'counter', samples: [{ value: bridge.failures }] },
+  );
+  return families;
+}

@@ -1,0 +1,57 @@
+// Three namespaces for inline mode: outside host ⇄ veth ⇄ [middle: sgfw, two interfaces, no IP
+// addresses] ⇄ veth ⇄ inside host. Both hosts share one subnet, so everything between them (ARP
+// included) has to cross the bridge. Documentation and private addresses only, no default route.
+import { inNs, sh } from '../host-mode/netns.js';
+
+export interface BridgeNet {
+  outside: string;
+  middle: string;
+  inside: string;
+  /** the middle namespace's interfaces, as --outside and --inside */
+  middleOutside: string;
+  middleInside: string;
+}
+
+/** `sgin` + tag; the outside host gets every `outsideAddrs`, the inside host `insideAddr`, all /24. */
+export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: readonly string[]): BridgeNet {
+  const net: BridgeNet = {
+    outside: `sgin-o-${tag}`,
+    middle: `sgin-m-${tag}`,
+    inside: `sgin-i-${tag}`,
+    middleOutside: `sginmo${tag}`.slice(0, 15),
+    middleInside: `sginmi${tag}`.slice(0, 15),
+  };
+  const hostOutside = `sginho${tag}`.slice(0, 15);
+  const hostInside = `sginhi${tag}`.slice(0, 15);
+  destroyBridgeNet(net);
+  for (const ns of [net.outside, net.middle, net.inside]) sh('ip', ['netns', 'add', ns]);
+  sh('ip', ['link', 'add', hostOutside, 'netns', net.outside, 'type', 'veth', 'peer', 'name', net.middleOutside, 'netns', net.middle]);
+  sh('ip', ['link', 'add', hostInside, 'netns', net.inside, 'type', 'veth', 'peer', 'name', net.middleInside, 'netns', net.middle]);
+  for (const a of outsideAddrs) inNs(net.outside, 'ip', ['addr', 'add', `${a}/24`, 'dev', hostOutside]);
+  inNs(net.inside, 'ip', ['addr', 'add', `${insideAddr}/24`, 'dev', hostInside]);
+  for (const [ns, dev] of [[net.outside, hostOutside], [net.inside, hostInside]] as const) {
+    // sgfw injects what it captured: checksums must be complete on the wire, not left to offload.
+    inNs(ns, 'ethtool', ['-K', dev, 'tx', 'off']);
+    inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    inNs(ns, 'ip', ['link', 'set', dev, 'up']);
+  }
+  for (const dev of [net.middleOutside, net.middleInside]) {
+    // The middle stays silent: no addresses, no IPv6 of its own (link-local, DAD, router solicitations).
+    inNs(net.middle, 'sysctl', ['-qw', `net.ipv6.conf.${dev}.disable_ipv6=1`]);
+    inNs(net.middle, 'ip', ['link', 'set', dev, 'promisc', 'on']);
+    inNs(net.middle, 'ip', ['link', 'set', dev, 'up']);
+  }
+  inNs(net.middle, 'ip', ['link', 'set', 'lo', 'up']);
+  return net;
+}
+
+/** Deleting a namespace deletes its veth ends with it. */
+export function destroyBridgeNet(net: BridgeNet): void {
+  for (const ns of [net.outside, net.middle, net.inside]) {
+    try {
+      sh('ip', ['netns', 'del', ns]);
+    } catch {
+      // not there: nothing to clean
+    }
+  }
+}

@@ -1,0 +1,178 @@
+// `sgfw run --mode inline` on a real kernel: Albert (seed 000) in an inside namespace, reached only
+// through a middle namespace where sgfw bridges two veths (no IP addresses there), from an outside
+// namespace holding his own machine's address and a stranger's, all in one subnet. Needs root;
+// skipped only outside CI when not root.
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition } from '../../observe/exposition.js';
+import { createCredentials } from '../aws-cli/serve-process.js';
+import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
+import { apiEndpoint, awsEc2InNs } from '../run-api/aws-in-ns.js';
+import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const ENTRY = join(ROOT, 'bin', 'sgfw.js');
+const ALBERT_HOST = '10.0.5.10';
+const ALBERT_MACHINE = '10.0.5.20';
+const STRANGER = '10.0.5.21';
+const BROADCAST = '10.0.5.255';
+const GROUP = 'sg-0a1b2c3d4e5f60001';
+const ENI = 'eni-0a1b2c3d4e5f60001';
+const METRICS_PORT = 9471;
+
+const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
+const dir = mkdtempSync(join(tmpdir(), 'sgfw-inline-'));
+const stateFile = join(dir, 'albert.json');
+const tag = String(process.pid % 100000);
+let net: BridgeNet | null = null;
+const children: ChildProcess[] = [];
+/** the sgfw of the current test: stopped after it, pass or fail (two bridges would duplicate frames) */
+const running: ChildProcess[] = [];
+
+/** Albert's seed state at the namespace's addresses: SSH from his machine only, and `extra` rules in. */
+function writeState(extra: object[] = []): void {
+  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
+  const eni = state.NetworkInterfaces[0];
+  eni.PrivateIpAddress = ALBERT_HOST;
+  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: ALBERT_HOST }];
+  const group = state.SecurityGroups[0];
+  group.IpPermissions.find((p: { FromPort?: number }) => p.FromPort === 22).IpRanges = [{ CidrIp: `${ALBERT_MACHINE}/32` }];
+  group.IpPermissions.push(...extra);
+  writeFileSync(stateFile, JSON.stringify(state));
+}
+
+interface Sgfw {
+  child: ChildProcess;
+  stderr(): string;
+}
+
+async function startSgfw(...extra: string[]): Promise<Sgfw> {
+  const child = spawnInNs(net!.middle, process.execPath, [
+    ENTRY, 'run', '--mode', 'inline', '--inside', net!.middleInside, '--outside', net!.middleOutside, ...extra,
+  ]);
+  children.push(child);
+  running.push(child);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await waitFor(child, 'stderr', 'SIGINT/SIGTERM to stop', 15_000);
+  primeCaptures();
+  return { child, stderr: () => err };
+}
+
+/**
+ * One broadcast frame into each side of the bridge, before the frames a test counts on: libpcap
+ * loses the first frame an `inbound`-filtered capture receives (see INBOUND_ONLY in run-inline.ts).
+ */
+function primeCaptures(): void {
+  for (const ns of [net!.outside, net!.inside]) {
+    spawnSync('ip', ['netns', 'exec', ns, 'ping', '-b', '-n', '-c', '1', '-W', '1', BROADCAST], { timeout: 5000, stdio: 'ignore' });
+  }
+}
+
+/** One echo request from `ns` (from `from`), answered within a second or not. */
+function ping(ns: string, to: string, from?: string): boolean {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'ping', '-n', '-c', '1', '-W', '1', ...(from ? ['-I', from] : []), to], { timeout: 5000 });
+  return r.status === 0;
+}
+
+const SCRAPE = `
+require('http').get({ host: '127.0.0.1', port: Number(process.argv[1]), path: '/metrics' }, (res) => {
+  let body = '';
+  res.on('data', (d) => (body += d));
+  res.on('end', () => process.stdout.write(body));
+}).on('error', (e) => { console.error(e.message); process.exit(1); });
+`;
+
+function sample(m: ReturnType<typeof parseExposition>, name: string, labels: Record<string, string> = {}): number {
+  return m.get(name)?.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value ?? 0;
+}
+
+describe.runIf(enabled)('sgfw run --mode inline enforces Albert\'s default group between two interfaces', () => {
+  beforeAll(async () => {
+    net = createBridgeNet(tag, ALBERT_HOST, [ALBERT_MACHINE, STRANGER]);
+    children.push(await tcpListen(net.inside, ALBERT_HOST, 22));
+    children.push(await tcpListen(net.inside, ALBERT_HOST, 8080));
+    children.push(await tcpListen(net.outside, STRANGER, 8080));
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const c of running.splice(0)) await stopProcess(c, 'SIGTERM');
+  });
+
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (net) destroyBridgeNet(net);
+  });
+
+  it('passes ARP, lets SSH in from Albert\'s machine only and Albert\'s own connections out', async () => {
+    writeState();
+    const verdicts = join(dir, 'verdicts-tcp.jsonl');
+    const sgfw = await startSgfw('--state', stateFile, '--verdicts', verdicts);
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
+    // ARP crossed the bridge both ways: the outside host learnt Albert's MAC
+    expect(inNs(net!.outside, 'ip', ['neigh', 'show', ALBERT_HOST])).toMatch(/lladdr [0-9a-f:]{17}/);
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, STRANGER, 1000)).toBe('timeout');
+    expect(await tcpConnect(net!.inside, STRANGER, 8080)).toBe('connected');
+    expect(await stopProcess(sgfw.child, 'SIGINT')).toBe(0);
+
+    const byReason = new Map<string, number>();
+    for (const l of readFileSync(verdicts, 'utf8').split('\n').filter(Boolean)) {
+      const { verdict, reason } = JSON.parse(l) as { verdict: string; reason: string };
+      byReason.set(`${verdict} ${reason}`, (byReason.get(`${verdict} ${reason}`) ?? 0) + 1);
+    }
+    expect(byReason.get('allow not-ip')).toBeGreaterThanOrEqual(2); // ARP request and reply
+    expect(byReason.get('allow rule')).toBeGreaterThanOrEqual(2); // SSH SYN in, Albert's SYN out
+    expect(byReason.get('allow tracked')).toBeGreaterThanOrEqual(2); // their replies
+    expect(byReason.get('drop ingress-no-rule')).toBeGreaterThanOrEqual(1); // the stranger's SYN
+    expect(sgfw.stderr()).toMatch(/SIGINT: stopped; frames \d+ forwarded \d+ dropped [1-9]/);
+  }, 60_000);
+
+  it('ping follows the ICMP rules, and SIGHUP brings a new one in', async () => {
+    writeState();
+    const sgfw = await startSgfw('--state', stateFile);
+    expect(ping(net!.inside, STRANGER)).toBe(true); // out by the egress rule, the reply tracked
+    expect(ping(net!.outside, ALBERT_HOST, ALBERT_MACHINE)).toBe(false);
+
+    writeState([{ IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: `${ALBERT_MACHINE}/32` }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }]);
+    const reloaded = waitFor(sgfw.child, 'stderr', '"event":"reload"', 10_000);
+    sgfw.child.kill('SIGHUP');
+    await reloaded;
+    expect(ping(net!.outside, ALBERT_HOST, ALBERT_MACHINE)).toBe(true);
+    expect(ping(net!.outside, ALBERT_HOST, STRANGER)).toBe(false);
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
+  }, 60_000);
+
+  it('serves metrics counting frames per side and by interface and reason', async () => {
+    writeState();
+    const sgfw = await startSgfw('--state', stateFile, '--metrics', `127.0.0.1:${METRICS_PORT}`);
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, STRANGER, 1000)).toBe('timeout');
+    const m = parseExposition(inNs(net!.middle, process.execPath, ['-e', SCRAPE, String(METRICS_PORT)]));
+    expect(sample(m, 'sgfw_packets_total', { interface: ENI, verdict: 'drop', reason: 'ingress-no-rule' })).toBeGreaterThanOrEqual(1);
+    expect(sample(m, 'sgfw_inline_frames_dropped_total', { side: 'outside' })).toBeGreaterThanOrEqual(1);
+    expect(sample(m, 'sgfw_inline_frames_received_total', { side: 'outside', device: net!.middleOutside })).toBeGreaterThanOrEqual(1);
+    expect(m.has('sgfw_nfqueue_packets_total')).toBe(false);
+    await stopProcess(sgfw.child, 'SIGTERM');
+    const logs = sgfw.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.find((l) => l.event === 'start')).toMatchObject({ mode: 'inline', interfaces: [ENI] });
+    expect(logs.find((l) => l.event === 'drop')).toMatchObject({ from: 'outside', reason: 'ingress-no-rule', src: STRANGER, dstPort: 22 });
+    expect(logs.find((l) => l.event === 'capabilities-dropped')).toMatchObject({ dropped: true, kept: [12, 13] });
+  }, 60_000);
+
+  it('with --listen, an aws CLI call opens a port for the next connection', async () => {
+    writeState();
+    const stateDir = join(dir, 'state');
+    const credentials = createCredentials(stateDir);
+    const sgfw = await startSgfw('--state', stateFile, '--state-dir', stateDir, '--listen', '127.0.0.1:0');
+    // The API listens on the middle namespace's loopback: the CLI runs there too.
+    const aws = awsEc2InNs(net!.middle, apiEndpoint(sgfw.stderr()), credentials);
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 8080, STRANGER, 1000)).toBe('timeout');
+    const r = await aws('authorize-security-group-ingress', '--group-id', GROUP, '--protocol', 'tcp', '--port', '8080', '--cidr', `${STRANGER}/32`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 8080, STRANGER)).toBe('connected');
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
+  }, 90_000);
+});
