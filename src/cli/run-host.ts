@@ -10,6 +10,7 @@ import { startMetricsServer, type MetricsServer } from '../observe/metrics-serve
 import { renderExposition } from '../observe/metrics.js';
 import { ExitCode } from './exit-codes.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
+import { RunFlowLog } from './run-flow-log.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import { apiNote, type RunOptions } from './run-options.js';
 
@@ -31,7 +32,8 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const { dataplane } = live;
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);
-  const enforcer = new HostEnforcer(dataplane, verdicts, undefined, { sampler, logger: log });
+  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
+  const enforcer = new HostEnforcer(dataplane, verdicts, undefined, { sampler, logger: log }, flowLog);
 
   let reader: NfqueueReader | null = null;
   let metrics: MetricsServer | null = null;
@@ -58,6 +60,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
     reader?.close();
     await metrics?.close();
     verdicts?.end();
+    flowLog?.close();
     await live.close();
     return startFailed(e, o);
   }
@@ -74,7 +77,10 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   );
   const ticker = dropLogTicker(sampler, o);
 
-  const signals = stopSignals(() => live.hangup());
+  const signals = stopSignals(() => {
+    flowLog?.reopen();
+    live.hangup();
+  });
   io.stderr.write(
     `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
       `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
@@ -88,6 +94,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   await live.close();
   await metrics?.close();
   if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
+  flowLog?.close();
   const s = queue.stats();
   log.info(
     {

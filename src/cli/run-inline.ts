@@ -10,6 +10,7 @@ import { startMetricsServer, type MetricsServer } from '../observe/metrics-serve
 import { renderExposition } from '../observe/metrics.js';
 import { LinkType } from '../packet/link-types.js';
 import { ExitCode } from './exit-codes.js';
+import { RunFlowLog } from './run-flow-log.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import { apiNote, type RunOptions } from './run-options.js';
@@ -46,7 +47,8 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const { dataplane } = live;
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);
-  const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log } });
+  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
+  const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog });
 
   let inside: LiveCapture | null = null;
   let outside: LiveCapture | null = null;
@@ -79,6 +81,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     outside?.close();
     await metrics?.close();
     verdicts?.end();
+    flowLog?.close();
     await live.close();
     return startFailed(e, o);
   }
@@ -96,7 +99,10 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const sweeper = setInterval(() => dataplane.conntrack.sweep(performance.now(), SWEEP_SLICE), SWEEP_EVERY_MS);
   sweeper.unref();
 
-  const signals = stopSignals(() => live.hangup());
+  const signals = stopSignals(() => {
+    flowLog?.reopen();
+    live.hangup();
+  });
   io.stderr.write(
     `sgfw run: inline mode between ${f.inside} (inside) and ${f.outside} (outside), ${interfaces.length} managed interfaces` +
       `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${apiNote(live.api?.address)}; ` +
@@ -111,6 +117,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   await live.close();
   await metrics?.close();
   if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
+  flowLog?.close();
   const sum = (a: Float64Array): number => a[0]! + a[1]!;
   log.info(
     {

@@ -9,13 +9,12 @@ import { apiNote, type RunOptions } from './run-options.js';
 
 export interface MonitorFlags {
   device: string;
-  flowLogFile: string | undefined;
 }
 
 export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<number> {
   const { io } = o;
   if (!o.api) {
-    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, flowLogFile: m.flowLogFile, io });
+    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io });
   }
   let api: AttachedApi;
   try {
@@ -30,7 +29,7 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
       model: api.service,
       accountId: api.service.accountId,
       verdictsFile: o.verdictsFile,
-      flowLogFile: m.flowLogFile,
+      ...o.flowLog,
       io,
     });
   } catch (e) {
@@ -44,7 +43,8 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const done = (): void => finish();
   const hup = (): void => {
-    io.stderr.write('sgfw monitor: SIGHUP: nothing to reload; with --listen the state directory is the source of truth\n');
+    monitor.reopenLogs();
+    io.stderr.write('sgfw monitor: SIGHUP: flow log reopened; no state to reload: with --listen the state directory is the source of truth\n');
   };
   process.on('SIGINT', done);
   process.on('SIGTERM', done);

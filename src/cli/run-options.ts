@@ -2,6 +2,7 @@
 import type { Logger } from '../observe/logger.js';
 import type { ListenAddress } from '../observe/metrics-server.js';
 import type { CliIo } from './cli-io.js';
+import type { FlowLogFlagValues } from './flags-flow-log.js';
 import type { ApiFlags } from './run-model.js';
 
 export interface RunOptions {
@@ -13,6 +14,8 @@ export interface RunOptions {
   readonly dropRate: number;
   readonly metricsAt: ListenAddress | null;
   readonly verdictsFile: string | undefined;
+  /** --flow-log FILE and its rotation flags */
+  readonly flowLog: FlowLogFlagValues;
   readonly io: CliIo;
 }
 

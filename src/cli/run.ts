@@ -4,6 +4,7 @@ import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../observe/logger.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR, parseListen } from './api-attach.js';
+import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
 import type { Command } from './command.js';
 import { runHost } from './run-host.js';
 import { runInline } from './run-inline.js';
@@ -35,8 +36,11 @@ export const runCommand: Command = {
     'Logs: JSON lines (pino) on stderr: start, stop, reloads with what changed, and dropped packets with',
     'their reason, at most --drop-log-rate a second (the rest are counted).',
     '--metrics HOST:PORT serves Prometheus metrics at /metrics (a bare PORT listens on 127.0.0.1).',
+    '--flow-log FILE (every mode): VPC Flow Logs v2 records, a header line first, aggregated per interface, flow and',
+    'action over 60 s windows aligned to the minute and appended as each ends (and on stop); rotated to FILE.1…FILE.N',
+    'by size or age; SIGHUP reopens it (logrotate), and a moved file is noticed at the next write.',
     '--mode monitor --interface IF: passive capture with libpcap; nothing is dropped, would-be verdicts go',
-    'to --verdicts and --flow-log (VPC Flow Logs v2, written every minute and on stop): try rules before enforcing them.',
+    'to --verdicts and --flow-log: try rules before enforcing them.',
     '--mode inline --inside IF --outside IF: a bump in the wire. Both interfaces are captured with libpcap',
     '(promiscuous; give them no IP addresses) and each allowed frame is sent out of the other one. The managed',
     'interfaces are found by address, as in the state: the hosts behind --inside carry the ENI addresses.',
@@ -50,7 +54,7 @@ export const runCommand: Command = {
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor' },
     { name: 'interface', kind: 'string', value: 'IF', description: 'with --mode monitor: the interface to capture on' },
-    { name: 'flow-log', kind: 'string', value: 'FILE', description: 'with --mode monitor: VPC Flow Logs v2 records of the would-be verdicts' },
+    ...FLOW_LOG_FLAGS,
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
     { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen)` },
@@ -83,13 +87,14 @@ export const runCommand: Command = {
       metricsAt = parseListenAddress(metricsText);
       if (!metricsAt) throw new UsageError(`--metrics expects HOST:PORT or PORT, got '${metricsText}'`);
     }
+    const flowLog = flowLogFlagValues(args);
     const options = (): RunOptions => ({
-      stateFiles, api, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), io,
+      stateFiles, api, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
     if (mode === 'monitor') {
       const device = args.string('interface');
       if (!device) throw new UsageError('--mode monitor needs --interface IF');
-      return runMonitorMode(options(), { device, flowLogFile: args.string('flow-log') });
+      return runMonitorMode(options(), { device });
     }
     if (mode === 'inline') {
       const inside = args.string('inside');

@@ -1,7 +1,7 @@
 // What a dataplane has judged so far, for summaries (replay, monitor) and flow logs. Off the
 // per-packet path: these allocate.
 import type { ModelView } from '../model/model-view.js';
-import type { FlowLogAggregator } from '../observe/flow-log.js';
+import type { FlowSink } from '../observe/flow-log.js';
 import { IpProto } from '../packet/packet-view.js';
 import { wordsToAddress } from './address-words.js';
 import type { Dataplane } from './dataplane.js';
@@ -35,7 +35,7 @@ export function summarizeVerdicts(dataplane: Dataplane, model: ModelView): Verdi
 }
 
 /** Flow-log observations of the last judged frame, one per managed interface it touched. */
-export function recordFlows(dataplane: Dataplane, flows: FlowLogAggregator, timeSeconds: number, accepted: boolean): void {
+export function recordFlows(dataplane: Dataplane, flows: FlowSink, timeSeconds: number, accepted: boolean): void {
   const v = dataplane.view;
   const srcaddr = wordsToAddress(v.ipVersion, v.src);
   const dstaddr = wordsToAddress(v.ipVersion, v.dst);

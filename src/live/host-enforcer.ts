@@ -21,6 +21,11 @@ export interface DropLog {
   readonly logger: Logger;
 }
 
+/** Where flow-log records of the last judged packet go (off by default: it allocates). */
+export interface FlowRecorder {
+  record(accepted: boolean): void;
+}
+
 /** Counter slot of a packet that touched no managed interface; interface index i uses slot i + 1. */
 export const NO_INTERFACE_SLOT = 0;
 
@@ -47,6 +52,7 @@ export class HostEnforcer {
     private readonly verdicts: VerdictSink | null = null,
     private readonly clock: () => number = performance.now.bind(performance),
     private readonly drops: DropLog | null = null,
+    private readonly flows: FlowRecorder | null = null,
   ) {}
 
   judgeBatch(batch: NfqueueBatch): void {
@@ -83,6 +89,7 @@ export class HostEnforcer {
       if (src >= 0) this.count(src + 1, reason, length);
       if (dst >= 0) this.count(dst + 1, reason, length);
       if (this.verdicts !== null) this.verdicts.write(verdictLine(dataplane, this.packets, reason));
+      if (this.flows !== null) this.flows.record(allow);
     }
   }
 

@@ -15,6 +15,7 @@ import type { DropSampler } from '../observe/drop-sampler.js';
 import type { Logger } from '../observe/logger.js';
 import { verdictLine } from '../replay/replay-run.js';
 import { wordsToAddress } from '../dataplane/address-words.js';
+import type { FlowRecorder } from './host-enforcer.js';
 import { VerdictCounters } from './inline-counters.js';
 
 /** Where a frame came in; the index into the per-side counters. */
@@ -38,6 +39,8 @@ export interface InlineBridgeOptions {
   clock?: () => number;
   /** sampled drop lines: the sampler decides (a counter check), the logger writes the few it lets by */
   drops?: DropLog | null;
+  /** flow-log records of each judged frame (off by default: it allocates) */
+  flows?: FlowRecorder | null;
 }
 
 export interface DropLog {
@@ -72,6 +75,7 @@ export class InlineBridge {
   private readonly clock: () => number;
   private readonly verdicts: VerdictSink | null;
   private readonly drops: DropLog | null;
+  private readonly flows: FlowRecorder | null;
 
   constructor(
     private readonly dataplane: Dataplane,
@@ -82,6 +86,7 @@ export class InlineBridge {
     this.clock = options.clock ?? performance.now.bind(performance);
     this.verdicts = options.verdicts ?? null;
     this.drops = options.drops ?? null;
+    this.flows = options.flows ?? null;
   }
 
   /** The two sides to inject into; frames that come before are dropped (nowhere to go). */
@@ -123,6 +128,7 @@ export class InlineBridge {
     if (reason === Reason.NEIGHBOUR_DISCOVERY) this.neighbourDiscovery[side]++;
     this.counters.countLast(dp, reason, length);
     if (this.verdicts !== null) this.verdicts.write(verdictLine(this.dataplane, this.frames, reason));
+    if (this.flows !== null) this.flows.record(allow);
     if (!allow) {
       this.dropped[side]++;
       if (this.drops !== null && this.drops.sampler.take()) this.logDrop(side, reason);

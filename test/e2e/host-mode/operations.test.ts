@@ -3,7 +3,7 @@
 // in his own namespace behind sgfw's NFQUEUE, reached over a veth pair from a peer namespace.
 // Needs root; skipped only outside CI when not root.
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,10 +48,10 @@ interface Sgfw {
   logs(): Record<string, unknown>[];
 }
 
-async function startSgfw(): Promise<Sgfw> {
+async function startSgfw(...extra: string[]): Promise<Sgfw> {
   const child = spawnInNs(pair!.host, process.execPath, [
     ENTRY, 'run', '--mode', 'host', '--state', stateFile, '--queue', String(QUEUE),
-    '--metrics', `127.0.0.1:${METRICS_PORT}`, '--drop-log-rate', '5',
+    '--metrics', `127.0.0.1:${METRICS_PORT}`, '--drop-log-rate', '5', ...extra,
   ]);
   children.push(child);
   running.push(child);
@@ -134,6 +134,33 @@ describe.runIf(enabled)('operating sgfw in host mode: metrics, logs and reloads'
     expect(logs.find((l) => l.event === 'drop')).toMatchObject({ reason: 'ingress-no-rule', src: STRANGER, dst: HOST, dstPort: 22 });
     expect(logs.find((l) => l.event === 'stop')).toMatchObject({ signal: 'SIGTERM' });
   }, 30_000);
+
+  it('writes VPC Flow Logs v2 records of what it accepted and rejected, and SIGHUP reopens a rotated file', async () => {
+    writeState();
+    const flowLog = join(dir, 'flows.log');
+    const sgfw = await startSgfw('--flow-log', flowLog);
+    expect(await tcpConnect(pair!.peer, HOST, 22, ALBERT_MACHINE)).toBe('connected');
+    // logrotate's move, then its postrotate SIGHUP: the next records go to a new file at the path
+    renameSync(flowLog, `${flowLog}.1`);
+    await hup(sgfw, 'reload');
+    expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER, 1000)).toBe('timeout');
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
+    // the stop writes the partial window: no record waits for the minute to end
+    const records = (file: string): string[][] =>
+      readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
+    const all = [...records(`${flowLog}.1`), ...records(flowLog)];
+    expect(records(flowLog)[0].join(' ')).toBe('version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status');
+    for (const r of all.filter((r) => r[0] === '2' && r[13] === 'OK')) expect(r).toHaveLength(14);
+    const flows = all.filter((r) => r[0] === '2' && r[13] === 'OK');
+    const accepted = flows.find((r) => r[2] === ENI && r[3] === ALBERT_MACHINE && r[4] === HOST && r[6] === '22' && r[7] === '6');
+    expect(accepted?.[12]).toBe('ACCEPT');
+    expect(Number(accepted?.[8])).toBeGreaterThanOrEqual(2);
+    const answer = flows.find((r) => r[2] === ENI && r[3] === HOST && r[4] === ALBERT_MACHINE && r[5] === '22');
+    expect(answer?.[12]).toBe('ACCEPT');
+    const rejected = flows.find((r) => r[3] === STRANGER && r[6] === '22');
+    expect(rejected?.[12]).toBe('REJECT');
+    expect(records(flowLog).some((r) => r[3] === STRANGER)).toBe(true);
+  });
 
   it('SIGHUP with a port opened in the state file lets the next connection in', async () => {
     writeState();

@@ -1,0 +1,59 @@
+// Flow logs of an enforcing mode (host, inline): a FlowLogFile fed with every judged packet that
+// touched a managed interface, flushed once a second (a window is written when it ends), reopened
+// on SIGHUP for logrotate, and closed with the partial window on stop.
+import type { Dataplane } from '../dataplane/dataplane.js';
+import { recordFlows } from '../dataplane/verdict-summary.js';
+import type { ModelView } from '../model/model-view.js';
+import { FlowLogFile } from '../observe/flow-log-file.js';
+import type { Logger } from '../observe/logger.js';
+import type { FlowLogFlagValues } from './flags-flow-log.js';
+
+/** The account the flow-log records name: the groups' owner, as on AWS. */
+function accountOf(view: ModelView): string | undefined {
+  for (const g of view.groups()) return g.ownerId;
+  return undefined;
+}
+
+export class RunFlowLog {
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly file: FlowLogFile,
+    private readonly dataplane: Dataplane,
+  ) {
+    this.timer = setInterval(() => this.file.flush(), 1000);
+    this.timer.unref();
+  }
+
+  /** null without --flow-log */
+  static open(flags: FlowLogFlagValues, dataplane: Dataplane, view: ModelView, log: Logger): RunFlowLog | null {
+    if (flags.flowLogFile === undefined) return null;
+    const file = new FlowLogFile(flags.flowLogFile, {
+      accountId: accountOf(view),
+      windowSec: flags.flowLogWindowSec,
+      maxBytes: flags.flowLogMaxBytes,
+      maxAgeSec: flags.flowLogMaxAgeSec,
+      keep: flags.flowLogKeep,
+      interfaces: () => [...view.interfaces()].map((i) => i.interfaceId),
+      report: (message) => log.warn({ event: 'flow-log', file: flags.flowLogFile }, message),
+    });
+    return new RunFlowLog(file, dataplane);
+  }
+
+  /** The last judged packet, if it touched a managed interface. Allocates: flow logs are opt-in. */
+  record(accepted: boolean): void {
+    const dp = this.dataplane;
+    if (dp.lastSourceInterface < 0 && dp.lastDestinationInterface < 0) return;
+    const now = Date.now() / 1000;
+    recordFlows(dp, this.file.window(now), now, accepted);
+  }
+
+  reopen(): void {
+    this.file.reopen();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.file.close();
+  }
+}
