@@ -2,25 +2,16 @@
 // `sgfw credentials create`. Plain HTTP on 127.0.0.1 by default; for other hosts put a TLS proxy in
 // front (e.g. nginx `proxy_pass http://127.0.0.1:8080;` keeping the Host header: it is signed).
 
-import { credentialsFromDir, loadCredentials, CredentialsError } from '../api/credentials.js';
-import { dryRunOnCopy } from '../api/server-dry-run.js';
-import { DEFAULT_LISTEN, startApiServer } from '../api/server.js';
+import { CredentialsError } from '../api/credentials.js';
+import { DEFAULT_LISTEN } from '../api/server.js';
+import { attachEtcdApi, StoreNotEmpty, type EtcdAttachedApi } from '../fleet/etcd-api-attach.js';
+import { EtcdStoreError } from '../fleet/etcd-store.js';
+import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { pacedReplay } from '../replay/paced-replay.js';
-import { IMPORT_ACTION, openDurableStore, type DurableStore } from '../state/durable-store.js';
-import { loadStateFiles } from '../state/state-files.js';
+import { attachApi, DEFAULT_STATE_DIR, parseListen, type AttachedApi } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
-
-export const DEFAULT_STATE_DIR = '/var/lib/sgfw';
-
-/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (127.0.0.1) */
-export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || port > 65535) throw new UsageError(`--listen expects HOST:PORT, got '${value}'`);
-  return { host: m[1] ?? (m[2] === '' ? DEFAULT_LISTEN.host : m[2]), port };
-}
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -33,6 +24,12 @@ export const serveCommand: Command = {
   ].join('\n'),
   flags: [
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `state directory (default ${DEFAULT_STATE_DIR})` },
+    {
+      name: 'store',
+      kind: 'string',
+      value: 'etcd://HOST:PORT[,HOST:PORT…]',
+      description: 'keep the state in etcd, shared by every server on it, instead of --state-dir (which then holds only the credentials)',
+    },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)` },
     {
       name: 'state',
@@ -53,38 +50,28 @@ export const serveCommand: Command = {
   async run(args, { io }) {
     const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
     const listen = parseListen(args.string('listen') ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
-    let keys;
-    try {
-      keys = await loadCredentials(dir);
-    } catch (e) {
-      if (!(e instanceof CredentialsError)) throw e;
-      io.stderr.write(`sgfw serve: ${e.message}\n`);
-      return ExitCode.usage;
-    }
-    if (keys.length === 0) io.stderr.write(`sgfw serve: no credentials in ${dir} yet; run 'sgfw credentials create --state-dir ${dir}'\n`);
     const speed = Number(args.string('replay-speed') ?? '1');
     if (!(speed > 0)) throw new UsageError(`--replay-speed expects a positive number, got '${args.string('replay-speed')}'`);
-    const store = await openDurableStore(dir);
+    const storeFlag = args.string('store');
+    let store;
     try {
-      await seedFromStateFiles(store, dir, args.strings('state'));
+      store = storeFlag === undefined ? undefined : parseStoreUrl(storeFlag);
     } catch (e) {
-      await store.close();
-      throw e;
+      throw e instanceof StoreUrlError ? new UsageError(e.message) : e;
     }
-    const live = store.service;
-    let server;
+    let api: AttachedApi | EtcdAttachedApi;
     try {
-      server = await startApiServer({
-        // The store runs each call and answers once it is journaled and fsynced.
-        service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
-        credentials: credentialsFromDir(dir, keys),
-        listen,
-        dryRun: dryRunOnCopy(live),
-      });
+      api = store === undefined
+        ? await attachApi({ stateDir: dir, listen, stateFiles: args.strings('state') })
+        : await attachEtcdApi({ store, stateDir: dir, listen, stateFiles: args.strings('state') });
     } catch (e) {
-      await store.close();
-      throw e;
+      if (!(e instanceof CredentialsError || e instanceof EtcdStoreError || e instanceof StoreNotEmpty)) throw e;
+      io.stderr.write(`sgfw serve: ${e.message}\n`);
+      return e instanceof EtcdStoreError ? ExitCode.failed : ExitCode.usage;
     }
+    if (api.keyCount === 0) io.stderr.write(`sgfw serve: no credentials in ${dir} yet; run 'sgfw credentials create --state-dir ${dir}'\n`);
+    const live = api.service;
+    const server = api.server;
     // Handlers go in before the ready line: a signal sent on seeing it must find them. They stay
     // until the store is closed, so a second signal cannot cut the clean-up short.
     let requestStop: () => void = () => {};
@@ -92,8 +79,7 @@ export const serveCommand: Command = {
     const stop = (): void => requestStop();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    io.stderr.write(`sgfw serve: listening on ${server.url} (state ${dir})\n`);
-    const running = server;
+    io.stderr.write(`sgfw serve: listening on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})\n`);
     const stopReplay = new AbortController();
     const capture = args.string('replay');
     const replaying = capture
@@ -105,20 +91,10 @@ export const serveCommand: Command = {
     await stopped;
     stopReplay.abort();
     await replaying;
-    await running.close();
-    await store.close();
+    await api.close();
     io.stderr.write('sgfw serve: stopped\n');
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     return ExitCode.ok;
   },
 };
-
-/** `--state FILE…` seeds an empty state directory; refusing otherwise keeps two truths from mixing. */
-async function seedFromStateFiles(store: DurableStore, dir: string, files: readonly string[]): Promise<void> {
-  if (files.length === 0) return;
-  if (store.seq > 0) {
-    throw new UsageError(`--state: ${dir} already holds state; start without --state, or use a new --state-dir`);
-  }
-  await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
-}

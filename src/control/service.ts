@@ -70,6 +70,53 @@ export interface ServiceOptions {
   region?: string;
 }
 
+/**
+ * An interface registered to a host (issue 9): the fleet agent started with `--host-id NAME`
+ * enforces the interfaces whose HostId is NAME. sgfw's own field, set by RegisterNetworkInterface
+ * and ModifyNetworkInterfaceAttribute (`HostId`); kept in the record, hence in the etcd store's
+ * interface key and its `host/<host-id>/<eni-id>` index key.
+ */
+export interface HostedInterfaceRecord extends InterfaceRecord {
+  readonly hostId?: string;
+}
+
+/** What a host id may be: it becomes an etcd key segment, so no '/'. */
+export const HOST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function hostIdOf(record: InterfaceRecord): string | undefined {
+  return (record as HostedInterfaceRecord).hostId;
+}
+
+function checkHostId(value: unknown): string {
+  if (typeof value !== 'string' || !HOST_ID_PATTERN.test(value)) {
+    throw Ec2Errors.invalidParameterValue(
+      `Invalid HostId '${String(value)}': 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.`,
+    );
+  }
+  return value;
+}
+
+/** Structural equality of two records (JSON values): a reload tells apart what really changed. */
+function sameRecord(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Map || b instanceof Map) {
+    if (!(a instanceof Map) || !(b instanceof Map) || a.size !== b.size) return false;
+    for (const [k, v] of a) if (!b.has(k) || !sameRecord(v, b.get(k))) return false;
+    return true;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => sameRecord((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function differingIds<T>(before: ReadonlyMap<string, T>, after: ReadonlyMap<string, T>, into: Set<string>): void {
+  for (const [id, record] of after) if (!sameRecord(before.get(id), record)) into.add(id);
+  for (const id of before.keys()) if (!after.has(id)) into.add(id);
+}
+
 export interface ModelChange {
   version: number;
   action: string;
@@ -176,6 +223,37 @@ export class SecurityGroupService implements ModelView {
     };
     for (const l of this.listeners) l(event);
     return result;
+  }
+
+  /**
+   * Swaps in `next` whole (a store that reloaded its state: etcd-store.ts's resync) and tells the
+   * listeners what differs: groups, interfaces and prefix lists whose records are not equal, plus
+   * the groups whose rules reference a changed prefix list. No change, no event.
+   */
+  replaceState(next: ModelState, action = 'ReplaceState'): ModelChange | undefined {
+    const before = this.state;
+    const change = new ChangeSet();
+    differingIds(before.groups, next.groups, change.groupIds);
+    differingIds(before.interfaces, next.interfaces, change.interfaceIds);
+    differingIds(before.prefixLists, next.prefixLists, change.prefixListIds);
+    const vpcsDiffer = new Set<string>();
+    differingIds(before.vpcs, next.vpcs, vpcsDiffer);
+    if (change.groupIds.size + change.interfaceIds.size + change.prefixListIds.size + vpcsDiffer.size === 0) return undefined;
+    for (const state of [before, next]) {
+      for (const g of state.groups.values()) {
+        for (const r of [...g.ingress, ...g.egress]) {
+          if (r.peer.kind === 'prefix-list' && change.prefixListIds.has(r.peer.prefixListId)) change.groupIds.add(g.groupId);
+        }
+      }
+    }
+    const fresh = new ModelState(next.groups, next.interfaces, next.prefixLists, next.vpcs, before.awsPrefixLists);
+    return this.mutate(action, (d, c) => {
+      fillFrom(d, fresh);
+      for (const id of change.groupIds) c.groupIds.add(id);
+      for (const id of change.interfaceIds) c.interfaceIds.add(id);
+      for (const id of change.prefixListIds) c.prefixListIds.add(id);
+      return { version: this.versionCounter + 1, action, groupIds: [...c.groupIds], interfaceIds: [...c.interfaceIds], prefixListIds: [...c.prefixListIds] };
+    });
   }
 
   /** @internal the current state, for snapshot export */
@@ -696,6 +774,7 @@ export class SecurityGroupService implements ModelView {
       Ipv6Addresses?: unknown;
       Groups?: unknown;
       ConnectionTracking?: unknown;
+      HostId?: unknown;
     },
   ): InterfaceRecord {
     let interfaceId: string;
@@ -756,9 +835,11 @@ export class SecurityGroupService implements ModelView {
     if (p.Description !== undefined && typeof p.Description !== 'string') throw Ec2Errors.invalidParameterValue('Description must be a string');
     const conntrack: ConntrackTimeouts = parseConntrackSpec(p.ConnectionTracking, CONNTRACK_DEFAULTS);
     if (!d.vpcs.has(vpcId)) d.vpcs.set(vpcId, { vpcId });
-    const record: InterfaceRecord = {
+    const hostId = p.HostId === undefined ? undefined : checkHostId(p.HostId);
+    const record: HostedInterfaceRecord = {
       interfaceId, vpcId, privateIpv4: ipv4, ipv6, groupIds, conntrack,
       ...(typeof p.Description === 'string' && p.Description !== '' ? { description: p.Description } : {}),
+      ...(hostId !== undefined ? { hostId } : {}),
     };
     d.interfaces.set(interfaceId, record);
     change.interfaceIds.add(interfaceId);
@@ -825,6 +906,13 @@ export class SecurityGroupService implements ModelView {
         if (typeof v !== 'string') throw Ec2Errors.invalidParameterValue('Description must be a string');
         const { description: _old, ...rest } = next;
         next = v === '' ? rest : { ...rest, description: v };
+      }
+      if (p.HostId !== undefined) {
+        // `{ Value: NAME }` as EC2's attribute values, or NAME; '' unregisters it from any host.
+        const v = typeof p.HostId === 'object' && p.HostId !== null ? (p.HostId as { Value?: unknown }).Value : p.HostId;
+        const { hostId: _old, ...rest } = next as HostedInterfaceRecord;
+        const hosted: HostedInterfaceRecord = v === '' ? rest : { ...rest, hostId: checkHostId(v) };
+        next = hosted;
       }
       if (next === i) throw Ec2Errors.missingParameter('Groups');
       d.interfaces.set(i.interfaceId, next);
@@ -1010,6 +1098,17 @@ export class SecurityGroupService implements ModelView {
   exportSnapshot(): Required<SnapshotDocument> & ModelDocument {
     return exportSnapshot(this.state, this.accountId);
   }
+}
+
+function fillFrom(d: ModelState, from: ModelState): void {
+  const swap = <T>(target: Map<string, T>, source: ReadonlyMap<string, T>): void => {
+    target.clear();
+    for (const [k, v] of source) target.set(k, v);
+  };
+  swap(d.groups, from.groups);
+  swap(d.interfaces, from.interfaces);
+  swap(d.prefixLists, from.prefixLists);
+  swap(d.vpcs, from.vpcs);
 }
 
 type Handler = (s: SecurityGroupService, params: unknown) => unknown;

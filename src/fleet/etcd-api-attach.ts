@@ -1,0 +1,74 @@
+// `sgfw serve --store etcd://…`: the EC2 Query API over the etcd store, as cli/api-attach.ts does
+// over a state directory. Credentials still come from --state-dir: they are the API host's secrets,
+// and every agent of the fleet reads the etcd prefix, so keys stored there would be readable by all.
+import { credentialsFromDir, loadCredentials } from '../api/credentials.js';
+import { dryRunOnCopy } from '../api/server-dry-run.js';
+import { startApiServer, type ApiLogger, type ApiServer } from '../api/server.js';
+import type { SecurityGroupService } from '../control/service.js';
+import { IMPORT_ACTION } from '../state/durable-store.js';
+import { loadStateFiles } from '../state/state-files.js';
+import { openEtcdStore, type EtcdStore } from './etcd-store.js';
+import type { StoreUrl } from './store-url.js';
+
+export interface EtcdApiOptions {
+  store: StoreUrl;
+  /** where the API keys are (`sgfw credentials create --state-dir DIR`) */
+  stateDir: string;
+  listen: { host: string; port: number };
+  /** AWS CLI JSON to seed an empty store with; refused when the store already holds state */
+  stateFiles?: readonly string[];
+  logger?: ApiLogger;
+}
+
+export interface EtcdAttachedApi {
+  readonly store: EtcdStore;
+  readonly service: SecurityGroupService;
+  readonly server: ApiServer;
+  readonly keyCount: number;
+  close(): Promise<void>;
+}
+
+/** Seeding a store that holds state: two truths would mix. */
+export class StoreNotEmpty extends Error {
+  constructor(where: string) {
+    super(`--state: the store ${where} already holds state; start without --state, or use another prefix`);
+    this.name = 'StoreNotEmpty';
+  }
+}
+
+/** Loads the keys, opens (and seeds) the store, starts the server; closes what it opened if it throws. */
+export async function attachEtcdApi(options: EtcdApiOptions): Promise<EtcdAttachedApi> {
+  const keys = await loadCredentials(options.stateDir);
+  const store = await openEtcdStore({ endpoints: options.store.endpoints, prefix: options.store.prefix });
+  let server: ApiServer;
+  try {
+    const files = options.stateFiles ?? [];
+    if (files.length > 0) {
+      if (store.seq > 0) throw new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`);
+      await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
+    }
+    server = await startApiServer({
+      // The store answers once the change is committed to etcd and in force on this server.
+      service: { call: (action, params) => store.apply(action, params), accountId: store.service.accountId },
+      credentials: credentialsFromDir(options.stateDir, keys),
+      listen: options.listen,
+      dryRun: dryRunOnCopy(store.service),
+      logger: options.logger,
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  let closing: Promise<void> | null = null;
+  const running = server;
+  return {
+    store,
+    service: store.service,
+    server,
+    keyCount: keys.length,
+    close() {
+      closing ??= running.close().then(() => store.close());
+      return closing;
+    },
+  };
+}
