@@ -1,0 +1,77 @@
+// The fleet agent's last applied state on local disk, so that a restart while etcd is unreachable
+// boots into what it last enforced (issue 9). One JSON file: the held keys and their revision, the
+// host and prefix they belong to, and when the agent last knew them current (staleness survives a
+// restart). Written atomically: a temporary file, fsync, rename, fsync of the directory, so a crash
+// leaves the old file or the new one, never half of one.
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export const AGENT_STATE_FORMAT = 'sgfw-agent-state/1';
+
+export interface AgentStateDocument {
+  readonly format: string;
+  readonly prefix: string;
+  readonly hostId: string;
+  /** the etcd revision the keys are the state of */
+  readonly revision: number;
+  /** ms since the epoch: the last time the agent knew this state was current */
+  readonly currentAt: number;
+  readonly keys: readonly (readonly [key: string, value: string, modRevision: number])[];
+}
+
+export class AgentStateFileError extends Error {
+  constructor(path: string, problem: string) {
+    super(`agent state file ${path}: ${problem}`);
+    this.name = 'AgentStateFileError';
+  }
+}
+
+export async function writeAgentState(path: string, doc: AgentStateDocument): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(doc));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The document, or undefined when there is no file; AgentStateFileError when it is not one of ours. */
+export async function readAgentState(path: string, expect: { prefix: string; hostId: string }): Promise<AgentStateDocument | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AgentStateFileError(path, (e as Error).message);
+  }
+  let doc: AgentStateDocument;
+  try {
+    doc = JSON.parse(text) as AgentStateDocument;
+  } catch (e) {
+    throw new AgentStateFileError(path, `not JSON (${(e as Error).message})`);
+  }
+  if (doc === null || typeof doc !== 'object' || doc.format !== AGENT_STATE_FORMAT) {
+    throw new AgentStateFileError(path, `not an ${AGENT_STATE_FORMAT} document`);
+  }
+  if (doc.prefix !== expect.prefix || doc.hostId !== expect.hostId) {
+    throw new AgentStateFileError(path, `holds host ${doc.hostId} under ${doc.prefix}, not host ${expect.hostId} under ${expect.prefix}`);
+  }
+  if (!Number.isSafeInteger(doc.revision) || !Array.isArray(doc.keys) || !doc.keys.every((k) => Array.isArray(k) && typeof k[0] === 'string' && typeof k[1] === 'string')) {
+    throw new AgentStateFileError(path, 'revision or keys missing');
+  }
+  return doc;
+}

@@ -1,0 +1,89 @@
+// The agent's report in etcd: `status/<host-id>` holds the revision it has applied, on a lease the
+// agent keeps alive, so the key disappears by itself when the agent dies or loses etcd for longer
+// than the TTL (issue 9). Written at most once per interval and only when the revision moved: with
+// a thousand agents, a write per agent per change would multiply every change by the fleet's size.
+import type { EtcdGateway } from './etcd-gateway.js';
+
+export interface AgentStatusValue {
+  readonly hostId: string;
+  readonly revision: number;
+  readonly interfaces: number;
+  /** ms since the epoch */
+  readonly at: number;
+}
+
+export class AgentStatusReporter {
+  private lease: string | undefined;
+  private lastKeepAlive = 0;
+  private written = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  /** the last write or keepalive failure, cleared on success */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly gateway: EtcdGateway,
+    private readonly key: string,
+    private readonly current: () => AgentStatusValue,
+    private readonly ttlSeconds = 10,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (!this.busy) this.running = this.running.then(() => this.tick());
+    }, this.intervalMs);
+    this.timer.unref();
+    this.running = this.running.then(() => this.tick());
+  }
+
+  /** Writes now if the revision moved (for tests and shutdown paths). */
+  flush(): Promise<void> {
+    this.running = this.running.then(() => this.tick());
+    return this.running;
+  }
+
+  private busy = false;
+
+  private async tick(): Promise<void> {
+    this.busy = true;
+    try {
+      await this.report();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async report(): Promise<void> {
+    try {
+      const now = Date.now();
+      if (this.lease === undefined) {
+        this.lease = await this.gateway.leaseGrant(this.ttlSeconds);
+        this.lastKeepAlive = now;
+        this.written = -1;
+      } else if (now - this.lastKeepAlive >= (this.ttlSeconds * 1000) / 3) {
+        if (!(await this.gateway.leaseKeepAlive(this.lease))) {
+          this.lease = undefined; // expired while etcd was away: a new lease and a new write
+          return this.report();
+        }
+        this.lastKeepAlive = now;
+      }
+      const value = this.current();
+      if (value.revision === this.written) return;
+      await this.gateway.txn([], [{ put: { key: this.key, value: JSON.stringify(value), lease: this.lease } }]);
+      this.written = value.revision;
+      this.lastError = undefined;
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    }
+  }
+
+  /** Stops reporting and revokes the lease (the status key goes with it). */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    if (this.lease !== undefined) await this.gateway.leaseRevoke(this.lease).catch(() => undefined);
+    this.lease = undefined;
+  }
+}
