@@ -1,10 +1,14 @@
 // `sgfw run --mode inline --inside IF --outside IF`: a bump in the wire. Both interfaces are
-// captured with libpcap (`cap`), each frame judged, allowed frames injected out of the other one.
+// captured, each frame judged, allowed frames injected out of the other one. Two capture methods:
+// `afpacket` (native-bindings/afpacket: a TPACKET_V3 ring per interface, frames judged a ring block
+// at a time and the allowed ones sent in one sendmmsg, the kernel's drop counters exported) and
+// `pcap` (libpcap through `cap`: one callback and one pcap_sendpacket per frame, no drop counters).
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { AfPacketSocket, afpacketAvailable } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { LiveCapture } from '../capture/live-capture.js';
-import { InlineBridge } from '../live/inline-bridge.js';
-import { inlineMetricFamilies } from '../live/inline-metrics.js';
+import { InlineBridge, Side, type FramePort } from '../live/inline-bridge.js';
+import { inlineMetricFamilies, type CaptureCounts } from '../live/inline-metrics.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
 import { renderExposition } from '../observe/metrics.js';
@@ -15,13 +19,44 @@ import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-l
 import { openLiveModel, type LiveModel } from './run-model.js';
 import { apiNote, type RunOptions } from './run-options.js';
 
+export const CAPTURE_METHODS = ['afpacket', 'pcap'] as const;
+export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
+
 export interface InlineFlags {
   inside: string;
   outside: string;
+  /** undefined: afpacket when its addon is built, else pcap */
+  capture?: CaptureMethod;
+}
+
+/** afpacket when native-bindings/afpacket is built (scripts/build-native.sh), else pcap. */
+export function defaultCaptureMethod(): CaptureMethod {
+  return afpacketAvailable() ? 'afpacket' : 'pcap';
+}
+
+/** One side of the bridge, whichever the capture method. */
+interface InlineSide {
+  readonly device: string;
+  readonly linkType: number;
+  readonly port: FramePort;
+  /** the kernel's counters for the capture socket; null when the method has none (pcap) */
+  stats(): CaptureCounts | null;
+  close(): void;
+}
+
+function openSide(method: CaptureMethod, device: string, bridge: InlineBridge, side: Side): InlineSide {
+  if (method === 'pcap') {
+    const c = new LiveCapture(device, side === Side.INSIDE ? bridge.onInside : bridge.onOutside, { filter: INBOUND_ONLY });
+    return { device, linkType: c.linkType, port: c, stats: () => null, close: () => c.close() };
+  }
+  const onBatch = side === Side.INSIDE ? bridge.onInsideBatch : bridge.onOutsideBatch;
+  // Incoming frames only, by the socket itself (PACKET_IGNORE_OUTGOING): no first frame is lost.
+  const s = new AfPacketSocket(device, (b) => onBatch(b.data, b.meta, b.count));
+  return { device, linkType: s.linkType, port: s, stats: () => s.stats(), close: () => s.close() };
 }
 
 /**
- * Only frames that came in on an interface: a frame another socket sends out of it (the middle
+ * With `--capture pcap`, only frames that came in on an interface: a frame another socket sends out of it (the middle
  * host's own stack, another capture tool) is seen by packet sockets on the way out, and taking it
  * could send it round in a loop. (The kernel never hands a socket the frames it sent itself, so the
  * bridge's own injections are not seen either way.) libpcap compiles `inbound` on Linux to a kernel
@@ -50,18 +85,20 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
   const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog });
 
-  let inside: LiveCapture | null = null;
-  let outside: LiveCapture | null = null;
+  const method = f.capture ?? defaultCaptureMethod();
+  let inside: InlineSide | null = null;
+  let outside: InlineSide | null = null;
   let metrics: MetricsServer | null = null;
   try {
     // Both captures open and attach in one turn of the event loop: no frame is delivered before the
     // bridge knows where to send it.
-    inside = new LiveCapture(f.inside, bridge.onInside, { filter: INBOUND_ONLY });
-    outside = new LiveCapture(f.outside, bridge.onOutside, { filter: INBOUND_ONLY });
+    inside = openSide(method, f.inside, bridge, Side.INSIDE);
+    outside = openSide(method, f.outside, bridge, Side.OUTSIDE);
     for (const c of [inside, outside]) {
       if (c.linkType !== LinkType.ETHERNET) throw new CaptureError(c.device, `inline mode bridges Ethernet; this interface has link type ${c.linkType}`);
     }
-    bridge.attach(inside, outside);
+    bridge.attach(inside.port, outside.port);
+    const sides = [inside, outside] as const;
     if (o.metricsAt) {
       const render = (): string =>
         renderExposition(
@@ -71,6 +108,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
             devices: [f.inside, f.outside],
             reloads: live.reloads ?? undefined,
             dropLogsSuppressed: () => sampler.suppressedTotal,
+            captureStats: (side) => sides[side]!.stats(),
           }),
         );
       metrics = await startMetricsServer(o.metricsAt, render);
@@ -90,7 +128,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
   log.info(
     {
-      event: 'start', mode: 'inline', inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
+      event: 'start', mode: 'inline', capture: method, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
     },
     'inline mode enforcing',
@@ -104,21 +142,24 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     live.hangup();
   });
   io.stderr.write(
-    `sgfw run: inline mode between ${f.inside} (inside) and ${f.outside} (outside), ${interfaces.length} managed interfaces` +
+    `sgfw run: inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
       `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${apiNote(live.api?.address)}; ` +
       `SIGINT/SIGTERM to stop${live.api ? '' : ', SIGHUP to reload'}\n`,
   );
   const signal = await signals.stopped;
   clearInterval(ticker);
   clearInterval(sweeper);
-  // Closed in one turn, after the bridge forgets them: a frame still delivered goes nowhere.
+  // Closed in one turn, after the bridge forgets them: a frame still delivered goes nowhere. The
+  // kernel's counters are read first, up to the close.
   bridge.detach();
+  const captured = captures.map((c) => c.stats());
   for (const c of captures) c.close();
   await live.close();
   await metrics?.close();
   if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
   flowLog?.close();
   const sum = (a: Float64Array): number => a[0]! + a[1]!;
+  const captureDrops = captured.every((c) => c === null) ? null : captured.reduce((n, c) => n + (c?.drops ?? 0), 0);
   log.info(
     {
       event: 'stop',
@@ -130,6 +171,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
       truncated: sum(bridge.truncated),
       injectErrors: sum(bridge.injectErrors),
       failures: bridge.failures,
+      captureDrops,
       lastError: bridge.lastError?.message ?? null,
       reloads: live.reloads?.reloads ?? 0,
       reloadFailures: live.reloads?.failures ?? 0,
@@ -138,6 +180,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   );
   io.stderr.write(
     `sgfw run: ${signal}: stopped; frames ${bridge.frames} forwarded ${sum(bridge.forwarded)} dropped ${sum(bridge.dropped)}` +
+      (captureDrops ? ` capture drops ${captureDrops}` : '') +
       (sum(bridge.injectErrors) ? ` inject errors ${sum(bridge.injectErrors)} (${bridge.lastError?.message})` : '') +
       '\n',
   );

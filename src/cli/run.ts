@@ -7,7 +7,7 @@ import { DEFAULT_STATE_DIR, parseListen } from './api-attach.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
 import type { Command } from './command.js';
 import { runHost } from './run-host.js';
-import { runInline } from './run-inline.js';
+import { CAPTURE_METHODS, runInline, type CaptureMethod } from './run-inline.js';
 import { runMonitorMode } from './run-monitor.js';
 import type { ApiFlags } from './run-model.js';
 import type { RunOptions } from './run-options.js';
@@ -41,8 +41,11 @@ export const runCommand: Command = {
     'by size or age; SIGHUP reopens it (logrotate), and a moved file is noticed at the next write.',
     '--mode monitor --interface IF: passive capture with libpcap; nothing is dropped, would-be verdicts go',
     'to --verdicts and --flow-log: try rules before enforcing them.',
-    '--mode inline --inside IF --outside IF: a bump in the wire. Both interfaces are captured with libpcap',
-    '(promiscuous; give them no IP addresses) and each allowed frame is sent out of the other one. The managed',
+    '--mode inline --inside IF --outside IF: a bump in the wire. Both interfaces are captured',
+    '(promiscuous; give them no IP addresses) and each allowed frame is sent out of the other one. --capture',
+    'afpacket (the default when native-bindings/afpacket is built) reads an AF_PACKET ring a block at a time and',
+    'sends each block\'s allowed frames in one syscall, and exports the kernel\'s capture drops as metrics;',
+    '--capture pcap uses libpcap (one callback and one send per frame, no drop counts). The managed',
     'interfaces are found by address, as in the state: the hosts behind --inside carry the ENI addresses.',
     'ARP, other non-IP frames and IPv6 neighbour discovery pass; malformed IP is dropped. Needs CAP_NET_RAW.',
     '--listen HOST:PORT serves the EC2 Query API (as `sgfw serve`) over the durable state in --state-dir',
@@ -57,6 +60,7 @@ export const runCommand: Command = {
     ...FLOW_LOG_FLAGS,
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
+    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline: afpacket or pcap (default afpacket when its addon is built, else pcap)' },
     { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen)` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)' },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
@@ -88,6 +92,9 @@ export const runCommand: Command = {
       if (!metricsAt) throw new UsageError(`--metrics expects HOST:PORT or PORT, got '${metricsText}'`);
     }
     const flowLog = flowLogFlagValues(args);
+    const capture = args.string('capture') as CaptureMethod | undefined;
+    if (capture !== undefined && mode !== 'inline') throw new UsageError('--capture goes with --mode inline');
+    if (capture !== undefined && !CAPTURE_METHODS.includes(capture)) throw new UsageError(`--capture expects ${CAPTURE_METHODS.join(' or ')}, got '${capture}'`);
     const options = (): RunOptions => ({
       stateFiles, api, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
@@ -101,7 +108,7 @@ export const runCommand: Command = {
       const outside = args.string('outside');
       if (!inside || !outside) throw new UsageError('--mode inline needs --inside IF and --outside IF');
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
-      return runInline(options(), { inside, outside });
+      return runInline(options(), { inside, outside, capture });
     }
     const queueNum = args.integer('queue') ?? 0;
     if (queueNum < 0 || queueNum > 65535) throw new UsageError(`--queue expects 0–65535, got ${queueNum}`);

@@ -9,6 +9,12 @@
 // VPC answers below the security groups; without it no IPv6 host behind the bridge could resolve a
 // neighbour. Malformed IP is dropped (fail closed), and so is a frame longer than the capture buffer,
 // which could only be forwarded cut.
+//
+// Two ways in, with one verdict per frame either way: `onFrame` (libpcap through `cap`: one call
+// per frame, one send per allowed frame) and `onBatch` (the AF_PACKET ring: one call per ring
+// block, the allowed frames of it sent out of the other side in one `sendBatch`, straight from the
+// ring).
+import { AFPACKET_META_STRIDE, AfPacketFlag, AfPacketMeta } from '../capture/afpacket.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
@@ -23,9 +29,15 @@ export const Side = { INSIDE: 0, OUTSIDE: 1 } as const;
 export type Side = (typeof Side)[keyof typeof Side];
 export const SIDE_NAMES: readonly string[] = ['inside', 'outside'];
 
-/** One side of the wire: what the bridge needs of a LiveCapture to inject. */
+/** One side of the wire: what the bridge needs of a capture to inject. */
 export interface FramePort {
-  send(frame: Buffer, length: number): void;
+  /** Sends `length` bytes of `frame`; refused by the kernel: throws, or returns false. */
+  send(frame: Buffer, length: number): boolean | void;
+  /**
+   * Sends `count` frames of `data` given as `[offset, length]` pairs in `frames` (stride 2) and
+   * returns how many the kernel took. Without it, a batch is sent frame by frame.
+   */
+  sendBatch?(data: Uint8Array, frames: Int32Array, count: number): number;
 }
 
 export interface VerdictSink {
@@ -42,6 +54,9 @@ export interface InlineBridgeOptions {
   /** flow-log records of each judged frame (off by default: it allocates) */
   flows?: FlowRecorder | null;
 }
+
+/** One object for every refused batch send: overload must not allocate an Error per batch. */
+const BATCH_REFUSED = new Error('sendBatch: the kernel refused frames (the capture stats count them, with the last errno)');
 
 export interface DropLog {
   readonly sampler: DropSampler;
@@ -70,12 +85,17 @@ export class InlineBridge {
   /** Bound once, so each capture calls the same function for every frame. */
   readonly onInside = (frame: Buffer, length: number, truncated: boolean): void => this.onFrame(Side.INSIDE, frame, length, truncated);
   readonly onOutside = (frame: Buffer, length: number, truncated: boolean): void => this.onFrame(Side.OUTSIDE, frame, length, truncated);
+  /** Bound once, for the batch sources: `meta` in the AF_PACKET layout (AfPacketMeta), frames in `data`. */
+  readonly onInsideBatch = (data: Buffer, meta: Int32Array, count: number): void => this.onBatch(Side.INSIDE, data, meta, count);
+  readonly onOutsideBatch = (data: Buffer, meta: Int32Array, count: number): void => this.onBatch(Side.OUTSIDE, data, meta, count);
 
   private readonly ports: (FramePort | null)[] = [null, null];
   private readonly clock: () => number;
   private readonly verdicts: VerdictSink | null;
   private readonly drops: DropLog | null;
   private readonly flows: FlowRecorder | null;
+  /** per side a batch came in on: the `[offset, length]` pairs of its allowed frames; grown rarely */
+  private readonly outFrames: Int32Array[] = [new Int32Array(512), new Int32Array(512)];
 
   constructor(
     private readonly dataplane: Dataplane,
@@ -106,24 +126,68 @@ export class InlineBridge {
     this.frames++;
     this.received[side]++;
     try {
-      this.handle(side, frame, length, truncated);
+      // The time goes through the Dataplane's clock, not as a double argument (see Dataplane.clock).
+      this.dataplane.clock[0] = this.clock();
+      if (this.judgeFrame(side, frame, 0, length, truncated)) this.sendOne(side, frame, length);
     } catch (e) {
-      this.failures++;
-      this.dropped[side]++;
-      this.lastError = e instanceof Error ? e : new Error(String(e));
+      this.fail(side, e);
     }
   }
 
-  private handle(side: Side, frame: Buffer, length: number, truncated: boolean): void {
+  /**
+   * Judges a batch of frames that came in on `side` (one clock reading for all: they left the
+   * kernel together) and sends the allowed ones out of the other side in one `sendBatch`, in
+   * order. `data` and `meta` are valid only during the call. Never throws.
+   */
+  onBatch(side: Side, data: Buffer, meta: Int32Array, count: number): void {
+    let out = this.outFrames[side]!;
+    if (out.length < count * 2) out = this.outFrames[side] = new Int32Array(count * 2);
+    let n = 0;
+    try {
+      this.dataplane.clock[0] = this.clock();
+    } catch (e) {
+      // No time, no verdict: the whole batch is dropped.
+      for (let i = 0; i < count; i++) {
+        this.frames++;
+        this.received[side]++;
+        this.fail(side, e);
+      }
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const m = i * AFPACKET_META_STRIDE;
+      const offset = meta[m + AfPacketMeta.OFFSET]!;
+      const length = meta[m + AfPacketMeta.LENGTH]!;
+      this.frames++;
+      this.received[side]++;
+      try {
+        if (this.judgeFrame(side, data, offset, length, (meta[m + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0)) {
+          out[n * 2] = offset;
+          out[n * 2 + 1] = length;
+          n++;
+        }
+      } catch (e) {
+        this.fail(side, e);
+      }
+    }
+    if (n > 0) this.sendMany(side, data, out, n);
+  }
+
+  private fail(side: Side, e: unknown): void {
+    this.failures++;
+    this.dropped[side]++;
+    this.lastError = e instanceof Error ? e : new Error(String(e));
+  }
+
+  /** The verdict on one frame, with its counters, verdict line, flow record and drop log: true to forward. */
+  private judgeFrame(side: Side, frame: Uint8Array, offset: number, length: number, truncated: boolean): boolean {
     const dp = this.dataplane;
     if (truncated) {
       this.truncated[side]++;
       this.dropped[side]++;
-      return;
+      return false;
     }
-    // The time goes through the Dataplane's clock, not as a double argument (see Dataplane.clock).
-    dp.clock[0] = this.clock();
-    const reason = dp.judgeNow(this.linkType, frame, 0, length, length);
+    const reason = dp.judgeNow(this.linkType, frame, offset, length, length);
     const allow = isAllowed(reason);
     if (reason === Reason.NEIGHBOUR_DISCOVERY) this.neighbourDiscovery[side]++;
     this.counters.countLast(dp, reason, length);
@@ -132,24 +196,63 @@ export class InlineBridge {
     if (!allow) {
       this.dropped[side]++;
       if (this.drops !== null && this.drops.sampler.take()) this.logDrop(side, reason);
-      return;
+      return false;
     }
-    const out = side === Side.INSIDE ? Side.OUTSIDE : Side.INSIDE;
-    const port = this.ports[out];
-    if (port === null) {
+    if (this.ports[side === Side.INSIDE ? Side.OUTSIDE : Side.INSIDE] === null) {
       this.dropped[side]++;
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private sendOne(side: Side, frame: Buffer, length: number): void {
+    const out = side === Side.INSIDE ? Side.OUTSIDE : Side.INSIDE;
+    let refused = false;
     try {
-      port.send(frame, length);
+      refused = this.ports[out]!.send(frame, length) === false;
     } catch (e) {
       // The kernel refused (queue full, link down, too long for the MTU): the frame is lost, as on a wire.
+      this.lastError = e instanceof Error ? e : new Error(String(e));
+      refused = true;
+    }
+    if (refused) {
       this.injectErrors[out]++;
       this.dropped[side]++;
-      this.lastError = e instanceof Error ? e : new Error(String(e));
       return;
     }
     this.forwarded[side]++;
+  }
+
+  private sendMany(side: Side, data: Buffer, frames: Int32Array, count: number): void {
+    const out = side === Side.INSIDE ? Side.OUTSIDE : Side.INSIDE;
+    const port = this.ports[out];
+    if (port === null) {
+      // Detached during the batch (a capture closing): nowhere to go.
+      this.dropped[side] += count;
+      return;
+    }
+    if (port.sendBatch === undefined) {
+      // A port without batches (libpcap's): frame by frame, each a copy of its bytes.
+      for (let i = 0; i < count; i++) {
+        const offset = frames[i * 2]!;
+        this.sendOne(side, data.subarray(offset, offset + frames[i * 2 + 1]!), frames[i * 2 + 1]!);
+      }
+      return;
+    }
+    let sent = 0;
+    let thrown: Error | null = null;
+    try {
+      sent = port.sendBatch(data, frames, count);
+    } catch (e) {
+      thrown = e instanceof Error ? e : new Error(String(e));
+    }
+    this.forwarded[side] += sent;
+    if (sent < count) {
+      // The port counts which ones and why; here: how many were lost on the way out.
+      this.injectErrors[out] += count - sent;
+      this.dropped[side] += count - sent;
+      this.lastError = thrown ?? BATCH_REFUSED;
+    }
   }
 
   /** Slow path, at most the sampler's rate per second: the decoded frame as one log line. */

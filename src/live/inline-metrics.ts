@@ -1,7 +1,8 @@
 // Inline mode's Prometheus families: host mode's (packets and bytes by managed interface and reason,
 // conntrack, classifier, reloads) without the NFQUEUE ones, plus the bridge's per-side counters.
-// `cap` does not expose pcap_stats, so frames the kernel dropped before libpcap read them are not
-// counted here; `sgfw_inline_*` counts what reached sgfw.
+// `sgfw_inline_*` counts what reached sgfw; `sgfw_capture_*` what the kernel offered each capture
+// socket and dropped before sgfw read it (PACKET_STATISTICS of the AF_PACKET ring). With
+// `--capture pcap` those two are absent: `cap` does not expose pcap_stats.
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { MetricFamily, MetricSample } from '../observe/metrics.js';
 import type { InlineBridge } from './inline-bridge.js';
@@ -15,6 +16,15 @@ export interface InlineMetricSources {
   readonly devices: readonly [string, string];
   readonly reloads?: { readonly reloads: number; readonly failures: number };
   readonly dropLogsSuppressed?: () => number;
+  /** per Side, the capture socket's kernel counters (read at each scrape); absent or null: none */
+  readonly captureStats?: (side: number) => CaptureCounts | null;
+}
+
+export interface CaptureCounts {
+  /** frames the kernel offered the socket, those it dropped included */
+  readonly packets: number;
+  /** frames dropped because sgfw fell behind (ring full) */
+  readonly drops: number;
 }
 
 function bySide(counts: Float64Array, devices: readonly [string, string]): MetricSample[] {
@@ -43,5 +53,14 @@ export function inlineMetricFamilies(s: InlineMetricSources): MetricFamily[] {
     { name: 'sgfw_inline_inject_errors_total', help: 'Frames the kernel refused to send, by the side they were to go out of.', type: 'counter', samples: bySide(bridge.injectErrors, devices) },
     { name: 'sgfw_inline_failures_total', help: 'Frames whose handling failed (dropped).', type: 'counter', samples: [{ value: bridge.failures }] },
   );
+  const stats = s.captureStats ? [s.captureStats(0), s.captureStats(1)] : [null, null];
+  const captured = (pick: (c: CaptureCounts) => number): MetricSample[] =>
+    stats.flatMap((c, side) => (c ? [{ labels: { side: SIDE_NAMES[side]!, device: devices[side]! }, value: pick(c) }] : []));
+  if (stats.some((c) => c !== null)) {
+    families.push(
+      { name: 'sgfw_capture_packets_total', help: 'Frames the kernel offered the capture socket, dropped ones included (PACKET_STATISTICS).', type: 'counter', samples: captured((c) => c.packets) },
+      { name: 'sgfw_capture_drops_total', help: 'Frames the kernel dropped before sgfw read them: the capture ring was full (PACKET_STATISTICS).', type: 'counter', samples: captured((c) => c.drops) },
+    );
+  }
   return families;
 }

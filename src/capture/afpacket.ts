@@ -1,0 +1,218 @@
+// The typed face of native-bindings/afpacket: one AF_PACKET socket bound to one interface, its
+// frames read from a TPACKET_V3 ring on the event loop, one handler call per ring block (a batch).
+// Zero copy: `batch.data` views the ring itself and `batch.meta` says where each frame is; both are
+// valid only inside the handler call (the block goes back to the kernel when it returns), so a
+// frame is judged, and forwarded with `sendBatch`, inside the call. Only frames that came in on the
+// interface are captured (PACKET_IGNORE_OUTGOING and the packet type): never what we inject.
+import { createRequire } from 'node:module';
+import { LinkType } from '../packet/link-types.js';
+import { CaptureError } from './capture-error.js';
+
+/** Fields of one frame in `batch.meta`, at `i * AFPACKET_META_STRIDE + field`. */
+export const AfPacketMeta = {
+  /** the frame's first byte (its Ethernet header) in `batch.data` */
+  OFFSET: 0,
+  /** bytes captured */
+  LENGTH: 1,
+  /** bytes on the wire (more than LENGTH when the ring could not hold the whole frame) */
+  WIRE_LENGTH: 2,
+  /** AfPacketFlag bits */
+  FLAGS: 3,
+} as const;
+export const AFPACKET_META_STRIDE = 4;
+/** The frames `sendBatch` sends: `[offset, length]` pairs in an Int32Array. */
+export const AFPACKET_SEND_STRIDE = 2;
+
+export const AfPacketFlag = {
+  /** not captured whole (or its VLAN tag could not be restored): forwarding it would send it cut */
+  TRUNCATED: 1,
+} as const;
+
+export interface AfPacketOptions {
+  /** bytes per ring block, a power of two from 4 KiB to 64 MiB (default 1 MiB) */
+  blockSize?: number;
+  /** ring blocks (default 4: a 4 MiB ring) */
+  blockCount?: number;
+  /** ms after which the kernel hands over a block that is not full (default 2), 1–1000 */
+  blockTimeoutMs?: number;
+  /** promiscuous mode, as a socket membership dropped on close (default true) */
+  promiscuous?: boolean;
+}
+
+/** Reused for every batch: valid only inside the handler call. */
+export interface AfPacketBatch {
+  count: number;
+  readonly meta: Int32Array;
+  /** the whole ring; frames are at the offsets in `meta` */
+  readonly data: Buffer;
+}
+
+export type AfPacketBatchHandler = (batch: AfPacketBatch) => void;
+
+export interface AfPacketStats {
+  /** frames the kernel offered the socket (PACKET_STATISTICS tp_packets, drops included) */
+  packets: number;
+  /** frames the kernel dropped because the ring was full (tp_drops) */
+  drops: number;
+  /** times the ring froze full (tp_freeze_q_cnt) */
+  freezes: number;
+  /** handler calls */
+  batches: number;
+  /** frames handed to the handler */
+  frames: number;
+  /** frames in the ring that were not incoming (outgoing, looped back) and were not handed over */
+  skipped: number;
+  sent: number;
+  /** frames `send`/`sendBatch` could not send (refused by the kernel, or out of bounds) */
+  sendErrors: number;
+  /** the errno name of the last refused send, null when none was */
+  lastSendError: string | null;
+}
+
+interface NativeSocket {
+  start(): void;
+  close(): void;
+  stats(): [number, number, number, number, number, number, number, number, string];
+  ring(): ArrayBuffer | null;
+  info(): { ifindex: number; hwType: number; ignoresOutgoing: boolean };
+  send(data: Uint8Array, offset: number, length: number): boolean;
+  sendBatch(data: Uint8Array, frames: Int32Array, count: number): number;
+}
+interface NativeModule {
+  Socket: new (
+    device: string,
+    blockSize: number,
+    blockCount: number,
+    blockTimeoutMs: number,
+    promiscuous: boolean,
+    meta: ArrayBuffer,
+    onBatch: (count: number) => void,
+  ) => NativeSocket;
+  META_STRIDE: number;
+  SEND_STRIDE: number;
+}
+
+/** Where node-gyp puts the addon, from src/capture/ and dist/capture/ alike. */
+export const AFPACKET_ADDON = new URL('../../native-bindings/afpacket/build/Release/afpacket.node', import.meta.url);
+
+let native: NativeModule | null = null;
+
+function loadNative(device: string): NativeModule {
+  if (native) return native;
+  try {
+    native = createRequire(import.meta.url)(AFPACKET_ADDON.pathname) as NativeModule;
+  } catch (e) {
+    throw new CaptureError(
+      device,
+      `the AF_PACKET binding is not built (${AFPACKET_ADDON.pathname}): run 'bash scripts/build-native.sh', or use --capture pcap: ${(e as Error).message}`,
+    );
+  }
+  if (native.META_STRIDE !== AFPACKET_META_STRIDE || native.SEND_STRIDE !== AFPACKET_SEND_STRIDE) {
+    const found = native;
+    native = null;
+    throw new CaptureError(device, `AF_PACKET binding strides ${found.META_STRIDE}/${found.SEND_STRIDE}, expected ${AFPACKET_META_STRIDE}/${AFPACKET_SEND_STRIDE}: rebuild it`);
+  }
+  return native;
+}
+
+/** Whether the addon is built and loads (it opens no socket). */
+export function afpacketAvailable(): boolean {
+  try {
+    loadNative('');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** ARPHRD_* (linux/if_arp.h) to the pcap link type the frames carry. */
+const LINK_TYPES: Record<number, number> = {
+  1: LinkType.ETHERNET, // ARPHRD_ETHER
+  772: LinkType.ETHERNET, // ARPHRD_LOOPBACK: Ethernet headers with zero addresses
+  0xfffe: LinkType.RAW, // ARPHRD_NONE (tun): raw IP
+};
+
+const isPowerOfTwo = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+
+export class AfPacketSocket {
+  /** the pcap link type (LinkType) of the interface's frames */
+  readonly linkType: number;
+  readonly ifindex: number;
+  /** whether the kernel filters outgoing frames (PACKET_IGNORE_OUTGOING, Linux ≥ 4.20); else they are skipped here */
+  readonly ignoresOutgoing: boolean;
+  private readonly socket: NativeSocket;
+  private closed = false;
+
+  /**
+   * Binds `device` (needs CAP_NET_RAW) and starts reading: `onBatch` is called from the next turn
+   * of the event loop on. Throws CaptureError naming the device (code EPERM without the
+   * capability, ENODEV for a missing interface).
+   */
+  constructor(
+    readonly device: string,
+    onBatch: AfPacketBatchHandler,
+    options: AfPacketOptions = {},
+  ) {
+    const { blockSize = 1 << 20, blockCount = 4, blockTimeoutMs = 2, promiscuous = true } = options;
+    if (!isPowerOfTwo(blockSize) || blockSize < 4096 || blockSize > 64 << 20) {
+      throw new CaptureError(device, `ring block size ${blockSize} is not a power of two from 4096 to 64 MiB`);
+    }
+    if (!Number.isInteger(blockCount) || blockCount < 1 || blockCount * blockSize > 1 << 30) {
+      throw new CaptureError(device, `ring block count ${blockCount} is not 1 or more, up to a 1 GiB ring`);
+    }
+    if (!Number.isInteger(blockTimeoutMs) || blockTimeoutMs < 1 || blockTimeoutMs > 1000) {
+      throw new CaptureError(device, `ring block timeout ${blockTimeoutMs} ms is not 1–1000`);
+    }
+    const mod = loadNative(device);
+    // A frame takes at least 80 bytes of a block (its header and sockaddr_ll): room for a full block.
+    const meta = new ArrayBuffer(Math.ceil(blockSize / 64) * AFPACKET_META_STRIDE * 4);
+    const batch = { count: 0, meta: new Int32Array(meta), data: Buffer.alloc(0) };
+    try {
+      this.socket = new mod.Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta, (count) => {
+        batch.count = count;
+        onBatch(batch);
+      });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      const hint = err.code === 'EPERM' ? ' (needs root or CAP_NET_RAW)' : err.code === 'ENODEV' ? ' (no such interface)' : '';
+      throw Object.assign(new CaptureError(device, `cannot capture: ${err.message}${hint}`), { code: err.code });
+    }
+    const info = this.socket.info();
+    const linkType = LINK_TYPES[info.hwType];
+    if (linkType === undefined) {
+      this.socket.close();
+      throw new CaptureError(device, `unsupported link type: ARPHRD ${info.hwType}`);
+    }
+    this.linkType = linkType;
+    this.ifindex = info.ifindex;
+    this.ignoresOutgoing = info.ignoresOutgoing;
+    batch.data = Buffer.from(this.socket.ring()!);
+    this.socket.start();
+  }
+
+  /** Sends `length` bytes of `frame` from `offset` out of the interface. False (and counted) when the kernel refuses. */
+  send(frame: Uint8Array, length: number, offset = 0): boolean {
+    return this.socket.send(frame, offset, length);
+  }
+
+  /**
+   * Sends `count` frames of `data`, given as `[offset, length]` pairs in `frames`, in one sendmmsg
+   * call per 256: returns how many the kernel took. The others are counted in stats(), not thrown.
+   */
+  sendBatch(data: Uint8Array, frames: Int32Array, count: number): number {
+    return this.socket.sendBatch(data, frames, count);
+  }
+
+  /** Kernel and binding counters; the kernel's keep counting after close() only up to the close. */
+  stats(): AfPacketStats {
+    const [packets, drops, freezes, batches, frames, skipped, sent, sendErrors, lastSendError] = this.socket.stats();
+    return { packets, drops, freezes, batches, frames, skipped, sent, sendErrors, lastSendError: lastSendError || null };
+  }
+
+  /** Unbinds, unmaps the ring and closes the socket; again is a no-op. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}
