@@ -1,13 +1,20 @@
 // Connection-tracking table at 1,000,000 concurrent flows: inserts/s, lookups/s (median of 5),
 // heap bytes per flow, and what a full table does; the plain Map reference model is the peer.
-// Run: npx tsc -p tsconfig.build.json && node --expose-gc bench/conntrack.mjs [flows] [--json]
-// (--json: one object on stdout instead of the text, for bench/run.mjs)
-import { ConntrackTable, ReferenceConntrack, CT_ESTABLISHED } from '../dist/conntrack/index.js';
-import { PacketView } from '../dist/packet/packet-view.js';
+// Run: npx tsc -p tsconfig.build.json && node --expose-gc bench/conntrack.mjs [flows] [--json] [--dist DIR]
+// (--json: one object on stdout instead of the text, for bench/run.mjs; --dist: a `tsc --outDir`
+// build to measure instead of dist/, to compare builds)
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { median } from './lib/stats.mjs';
 
-const JSON_OUT = process.argv.includes('--json');
-const FLOWS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 1_000_000);
+const argv = process.argv.slice(2);
+const distAt = argv.indexOf('--dist');
+const DIST = distAt < 0 ? new URL('../dist/', import.meta.url).href : pathToFileURL(`${resolve(argv.splice(distAt, 2)[1])}/`).href;
+const { ConntrackTable, ReferenceConntrack, CT_ESTABLISHED } = await import(new URL('conntrack/index.js', DIST).href);
+const { PacketView } = await import(new URL('packet/packet-view.js', DIST).href);
+
+const JSON_OUT = argv.includes('--json');
+const FLOWS = Number(argv.find((a) => !a.startsWith('--')) ?? 1_000_000);
 const say = JSON_OUT ? () => {} : (...a) => console.log(...a);
 const RUNS = 5;
 const TIMEOUTS = { tcpEstablished: 432000, udpStream: 180, udp: 30 };
@@ -34,6 +41,22 @@ function fill(i, reply) {
 }
 
 
+// Lookups go through the flows in a shuffled order: packets of many flows interleave in no
+// relation to the order the flows began, and a table whose records happen to sit in insertion
+// order would otherwise be measured on sequential memory.
+const order = new Int32Array(FLOWS);
+{
+  for (let i = 0; i < FLOWS; i++) order[i] = i;
+  let x = 0x9e3779b9;
+  for (let i = FLOWS - 1; i > 0; i--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+}
+
 function gc() {
   if (globalThis.gc) globalThis.gc();
 }
@@ -55,10 +78,13 @@ function fmt(n) {
 function benchTable(capacity) {
   const before = memory();
   const ct = new ConntrackTable({ capacity });
+  // The dataplane's calls: the time in the shared clock, and the insert after a missed lookup.
+  const trackMiss = (ct.trackMissNow ?? ct.trackNow).bind(ct);
+  ct.clock[0] = 1000;
   let t0 = performance.now();
   for (let i = 0; i < FLOWS; i++) {
     fill(i, false);
-    if (ct.lookup(0, view, true, 1000) === 0) ct.track(0, view, true, 1000, TIMEOUTS);
+    if (ct.lookupNow(0, view) === 0) trackMiss(0, view, TIMEOUTS);
   }
   const insertMs = performance.now() - t0;
   // The records live in WebAssembly memory (page-aligned), which process.memoryUsage() does not
@@ -70,9 +96,10 @@ function benchTable(capacity) {
   for (let r = 0; r < RUNS; r++) {
     t0 = performance.now();
     let hits = 0;
+    ct.clock[0] = 2000 + r;
     for (let i = 0; i < FLOWS; i++) {
-      fill(i, true);
-      if (ct.lookup(0, view, false, 2000 + r) === CT_ESTABLISHED) hits++;
+      fill(order[i], true);
+      if (ct.lookupNow(0, view) === CT_ESTABLISHED) hits++;
     }
     lookupMs.push(performance.now() - t0);
     if (hits !== FLOWS) throw new Error(`lookup found ${hits} of ${FLOWS}`);
@@ -80,9 +107,10 @@ function benchTable(capacity) {
   const missMs = [];
   for (let r = 0; r < RUNS; r++) {
     t0 = performance.now();
+    ct.clock[0] = 3000;
     for (let i = 0; i < FLOWS; i++) {
-      fill(i + 10_000_000, true);
-      ct.lookup(0, view, false, 3000);
+      fill(order[i] + 10_000_000, true);
+      ct.lookupNow(0, view);
     }
     missMs.push(performance.now() - t0);
   }
@@ -103,7 +131,7 @@ function benchReference() {
   for (let r = 0; r < RUNS; r++) {
     t0 = performance.now();
     for (let i = 0; i < FLOWS; i++) {
-      fill(i, true);
+      fill(order[i], true);
       ref.lookup(0, view, false, 2000 + r);
     }
     lookupMs.push(performance.now() - t0);

@@ -1,9 +1,13 @@
 // The judging loop alone, for profiling and for A/B comparisons of builds in one process:
 // the workload and the Dataplanes are built outside the timed (and profiled) region.
-//   node bench/judge-loop.mjs [--frames N] [--passes N] [DIST_DIR ...]
+//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--profile FILE] [DIST_DIR ...]
 // With several DIST_DIRs (each a `tsc --outDir` build), passes alternate between them on the same
 // frames, so a noisy machine shifts them all alike; the table prints each build's median and its
-// ratio to the first. `node --cpu-prof bench/judge-loop.mjs --passes 1` profiles one build.
+// ratio to the first. `--profile FILE` writes a CPU profile (.cpuprofile, for Chrome DevTools or
+// node --cpu-prof) of the passes only, without the workload's construction, and prints the
+// functions and lines with the most self time.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
@@ -17,9 +21,12 @@ const opt = (name, dflt) => {
   args.splice(i, 2);
   return v;
 };
+const profileAt = args.indexOf('--profile');
+const profileFile = profileAt < 0 ? null : args.splice(profileAt, 2)[1];
 const frames = opt('--frames', 1_000_000);
 const passes = opt('--passes', 5);
 const concurrent = opt('--flows', 100_000);
+const capacity = opt('--capacity', 1 << 20);
 const dists = args.length ? args.map((d) => resolve(d)) : [resolve(new URL('../dist', import.meta.url).pathname)];
 
 const builds = [];
@@ -50,8 +57,16 @@ function judgeAll(dp, count, firstDrop) {
 for (const b of builds) {
   const svc = new b.SecurityGroupService();
   svc.importSnapshot(stateDocument(model));
-  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: 1 << 20 });
+  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: capacity });
   judgeAll(b.fresh(), Math.min(w.count, 200_000), b.firstDrop); // warm-up
+}
+let session = null;
+if (profileFile) {
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
 }
 for (let p = 0; p < passes; p++) {
   for (const b of builds) {
@@ -59,12 +74,39 @@ for (let p = 0; p < passes; p++) {
     const r = judgeAll(dp, w.count, b.firstDrop);
     b.ns.push(r.ns / w.count);
     b.allowed = r.allowed;
+    b.tracked = dp.conntrack.size;
   }
+}
+if (session) {
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(profileFile, JSON.stringify(profile));
+  session.disconnect();
+  summarize(profile, 20);
 }
 const base = median(builds[0].ns);
 for (const b of builds) {
   const m = median(b.ns);
   console.log(
-    `${b.dir}: ${m.toFixed(1)} CPU ns/frame, ${(1e9 / m / 1e6).toFixed(2)} M frames/s, ×${(base / m).toFixed(2)} vs first, allowed ${b.allowed}, passes ${b.ns.map((x) => x.toFixed(0)).join(' ')}`,
+    `${b.dir}: ${m.toFixed(1)} CPU ns/frame, ${(1e9 / m / 1e6).toFixed(2)} M frames/s, ×${(base / m).toFixed(2)} vs first, allowed ${b.allowed}, flows tracked ${b.tracked}, passes ${b.ns.map((x) => x.toFixed(0)).join(' ')}`,
   );
+}
+
+/** Self time by function and by line, as shares of all samples. */
+function summarize(profile, top) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const hits = new Map();
+  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  const byFunction = new Map();
+  const byLine = new Map();
+  for (const [id, count] of hits) {
+    const { callFrame, positionTicks = [] } = nodes.get(id);
+    const name = `${callFrame.functionName || '(anonymous)'} ${callFrame.url.split('/').slice(-2).join('/')}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + count);
+    for (const t of positionTicks) byLine.set(`${name}:${t.line}`, (byLine.get(`${name}:${t.line}`) ?? 0) + t.ticks);
+  }
+  const total = profile.samples.length;
+  for (const [title, m] of [['self time by function', byFunction], ['self time by line', byLine]]) {
+    console.log(`${title} (${total} samples):`);
+    for (const [k, c] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${((100 * c) / total).toFixed(1).padStart(5)}%  ${k}`);
+  }
 }

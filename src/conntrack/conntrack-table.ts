@@ -1,11 +1,25 @@
 // The connection-tracking table of seed 001's "Connection tracking": one bounded table for all
 // managed interfaces, the interface index part of every key, so flows never leak between them.
 //
-// Layout: a slab of `capacity` 64-byte records in one ArrayBuffer (viewed as words, signed words
-// and doubles), a power-of-two array of bucket heads (4 bytes each), chains through each
-// record's `next` word; free records are chained the same way. 68 bytes per flow in all. One
-// record per entry rather than one array per field: a lookup then costs one cache miss per
-// chain step instead of one per field (bench/conntrack.mjs: 2.8M → 4.0M lookups/s at 1M flows).
+// Layout: open addressing with linear probing over `slots` 64-byte records held in one
+// page-aligned buffer (viewed as words, signed words and doubles), one record per cache line.
+// A key's home slot is its hash masked to the table; a lookup reads the record there and, on a
+// collision, the next ones — adjacent lines, which the hardware prefetches — until it finds the
+// key or an empty slot. So a lookup costs one cache miss: the chained layout this replaces read
+// a bucket head, then the record it pointed to, two dependent misses (a CPU profile showed them
+// as the largest cost of the whole pipeline).
+// Deletion shifts the rest of the cluster back (Knuth's algorithm R) instead of leaving a
+// tombstone: a flow table churns all the time, and tombstones would lengthen every probe until a
+// rebuild. Moves only ever go back towards an entry's home slot, so the sweep cursor and the
+// loops over all slots re-examine the slot they removed from (see scan and removeFlowsOf).
+// Sizing: `slots` is the power of two at or above 4/3 of `capacity`, so the load factor stays at
+// or below 0.75 even when full (expected probes: hit ≤ 2.5, miss ≤ 8.5 records, contiguous) and
+// one empty slot always ends a probe. Memory: 64 × slots bytes — 128 bytes per flow at the
+// default capacity of 2^20 (load 0.5 when full), at most 171 for any capacity. Cuckoo and
+// hopscotch tables were the alternatives: cuckoo reads two random lines on every miss (and
+// every new flow starts with a miss) and needs kick-out chains on insert; hopscotch keeps a
+// neighbourhood bitmap per slot to reach the same one-line hit that linear probing gets at
+// this load factor for free.
 // Nothing is allocated per packet: the key of the packet at hand is built in preallocated
 // scratch fields, then compared word by word.
 //
@@ -50,7 +64,10 @@ export const MAX_INTERFACE_INDEX = 0xffff;
 export interface ConntrackOptions {
   /** entries the table holds, all interfaces together (default 1 << 20) */
   capacity?: number;
-  /** hash buckets, rounded up to a power of two (default: capacity rounded up); tests use 1 */
+  /**
+   * distinct home slots, rounded up to a power of two and at most `slots` (default: all of them);
+   * tests use 1 so that every key collides into one cluster starting at slot 0
+   */
   buckets?: number;
   /** hash seed (default: random per table) */
   seed?: number;
@@ -79,6 +96,7 @@ export interface ConntrackEntryInfo {
 }
 
 // Record layout, in 32-bit words (expiry: the double at F_EXPIRES of the record's 8 doubles).
+// An empty slot has FLAGS 0 and EXPIRES 0; every live one has the LIVE flag.
 const STRIDE = 16;
 const F_STRIDE = 8;
 const W_HASH = 0;
@@ -86,7 +104,6 @@ const W_HASH = 0;
 const W_INFO = 1;
 /** port A << 16 | port B; ICMP queries: identifier << 16 | request type */
 const W_PORTS = 2;
-const W_NEXT = 3;
 const W_A = 4;
 const W_B = 8;
 /** TCP state; UDP: direction changes seen (saturating) */
@@ -104,8 +121,16 @@ const LAST_FROM_ORIGINATOR = 8;
 const UDP_STREAM_TURNS = 3;
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
-/** slots examined for an unreplied entry to evict when nothing has expired */
-const EVICT_WINDOW = 16;
+/**
+ * slots examined for an unreplied entry to evict when nothing has expired: at the load of a
+ * full table (0.375 to 0.75) 24 to 48 entries, more than the 16 the chained table looked at, so
+ * that a full table of half-answered flows finds a candidate as surely as it did
+ */
+const EVICT_WINDOW = 64;
+/** the largest capacity: 2^25 flows in 2^26 slots, 4 GiB, the most a WebAssembly memory holds */
+const MAX_CAPACITY = 1 << 25;
+/** words per 4 KiB page, to touch each page of the records once */
+const PAGE_WORDS = 1024;
 
 const DEFAULT_TIMEOUT_MS = [
   AWS_DEFAULT_TIMEOUTS.tcpEstablished * 1000,
@@ -137,6 +162,8 @@ function nextPowerOfTwo(n: number): number {
 
 export class ConntrackTable {
   readonly capacity: number;
+  /** record slots: a power of two, at least 4/3 of `capacity` */
+  readonly slots: number;
   /** entries held, including expired ones not yet reclaimed */
   size = 0;
   inserts = 0;
@@ -149,7 +176,7 @@ export class ConntrackTable {
 
   /** the records as words: hash, info, ports, addresses, state, flags */
   private readonly u: Uint32Array;
-  /** the same memory, signed: chain links (-1 ends a chain) */
+  /** the same memory, signed: the scalar key words compare and move as int32 */
   private readonly s: Int32Array;
   /** the same memory as doubles: expiry times */
   private readonly f: Float64Array;
@@ -158,11 +185,12 @@ export class ConntrackTable {
    * a double argument to a call the JIT does not inline is boxed (an allocation per packet).
    */
   readonly clock: Float64Array;
-  private readonly heads: Int32Array;
-  private readonly bucketMask: number;
+  /** slots - 1: probe sequences wrap with it */
+  private readonly slotMask: number;
+  /** home slot = hash & homeMask (slotMask unless `buckets` narrows it) */
+  private readonly homeMask: number;
   private readonly seed: number;
   private readonly evictUnreplied: boolean;
-  private freeHead: number;
 
   /** per interface index: TCP established, UDP, UDP stream timeouts in ms */
   private ifTimeouts = new Float64Array(0);
@@ -182,26 +210,35 @@ export class ConntrackTable {
   private kHash = 0;
   /** the packet's sender is endpoint A */
   private kSenderIsA = false;
+  /** after a find() that missed: the empty slot that ended the probe, where the key would go */
+  private kEmpty = 0;
+  /**
+   * lookupNow(missIf, missPkt) missed, and since then no key was built and no entry moved: the
+   * scratch key and `kEmpty` still describe that packet (see trackMissNow).
+   */
+  private missKeyed = false;
+  private missIf = -1;
+  private missPkt: PacketView | null = null;
 
   constructor(options: ConntrackOptions = {}) {
     const capacity = options.capacity ?? 1 << 20;
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 26) {
-      throw new RangeError(`conntrack capacity must be an integer in 1..${1 << 26}, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
     }
     this.capacity = capacity;
-    const records = recordMemory(capacity * STRIDE * 4);
+    this.slots = nextPowerOfTwo(Math.ceil((capacity * 4) / 3));
+    this.slotMask = this.slots - 1;
+    this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
+    const records = recordMemory(this.slots * STRIDE * 4);
     this.u = new Uint32Array(records);
     this.s = new Int32Array(records);
     this.f = new Float64Array(records);
-    const buckets = nextPowerOfTwo(Math.max(1, options.buckets ?? capacity));
-    this.heads = new Int32Array(buckets).fill(-1);
-    this.bucketMask = buckets - 1;
+    // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
+    // (a microsecond or more) that would otherwise land on the packet that inserts there.
+    for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
     this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.evictUnreplied = options.evictUnreplied ?? true;
     this.clock = options.clock ?? new Float64Array(1);
-    for (let i = 0; i < capacity - 1; i++) this.s[i * STRIDE + W_NEXT] = i + 1;
-    this.s[(capacity - 1) * STRIDE + W_NEXT] = -1;
-    this.freeHead = 0;
   }
 
   /** alias of `insertFailures`, the name the dataplane counters use */
@@ -221,6 +258,7 @@ export class ConntrackTable {
 
   /** As lookup, at the time in `clock[0]`: the per-packet path. */
   lookupNow(ifIndex: number, pkt: PacketView): number {
+    this.missKeyed = false;
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return CT_MISS;
     const proto = pkt.protocol;
@@ -231,7 +269,12 @@ export class ConntrackTable {
       this.keyFlow(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
     }
     const i = this.find();
-    if (i < 0) return CT_MISS;
+    if (i < 0) {
+      this.missKeyed = true;
+      this.missIf = ifIndex;
+      this.missPkt = pkt;
+      return CT_MISS;
+    }
     this.update(i, pkt.tcpFlags);
     return CT_ESTABLISHED;
   }
@@ -250,6 +293,24 @@ export class ConntrackTable {
 
   /** As track, at the time in `clock[0]`: the per-packet path. */
   trackNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
+    this.missKeyed = false;
+    return this.trackKeyed(ifIndex, pkt, timeouts);
+  }
+
+  /**
+   * As trackNow, for the packet whose `lookupNow(ifIndex, pkt)` was the table's last call and
+   * said CT_MISS (the view unchanged since): that lookup's key and probe are reused instead of
+   * built again. Any other sequence falls back to trackNow's full work.
+   */
+  trackMissNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
+    this.missKeyed = this.missKeyed && ifIndex === this.missIf && pkt === this.missPkt;
+    return this.trackKeyed(ifIndex, pkt, timeouts);
+  }
+
+  /** trackNow's work; the key and the probe are taken as they are when `missKeyed`. */
+  private trackKeyed(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
+    const keyed = this.missKeyed;
+    this.missKeyed = false;
     this.setTimeouts(ifIndex, timeouts);
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return true;
@@ -258,12 +319,12 @@ export class ConntrackTable {
     let initial = 0;
     if (isIcmpProtocol(ver, proto)) {
       if (isIcmpError(ver, pkt.icmpType)) return true;
-      if (!this.keyIcmpQuery(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return true;
+      if (!keyed && !this.keyIcmpQuery(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return true;
       // An unsolicited reply opens nothing: only a request makes its reply expected.
       if (!this.kSenderIsA) return true;
       originatorIsA = true;
     } else {
-      this.keyFlow(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+      if (!keyed) this.keyFlow(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
       originatorIsA = this.kSenderIsA;
       if (proto === IpProto.TCP) {
         initial = tcpInitialState(pkt.tcpFlags);
@@ -271,15 +332,21 @@ export class ConntrackTable {
         if (!tcpInitialSenderIsOriginator(pkt.tcpFlags)) originatorIsA = !originatorIsA;
       }
     }
-    const found = this.find();
-    if (found >= 0) {
-      this.update(found, pkt.tcpFlags);
-      return true;
+    if (!keyed) {
+      const found = this.find();
+      if (found >= 0) {
+        this.update(found, pkt.tcpFlags);
+        return true;
+      }
     }
-    const i = this.allocate();
-    if (i < 0) {
-      this.insertFailures++;
-      return false;
+    let i = this.kEmpty;
+    if (this.size >= this.capacity) {
+      if (!this.makeRoom()) {
+        this.insertFailures++;
+        return false;
+      }
+      // Making room moved entries: the key's place is the first empty slot from its home now.
+      i = this.emptySlotFrom(this.kHash & this.homeMask);
     }
     const w = i * STRIDE;
     const u = this.u;
@@ -293,16 +360,15 @@ export class ConntrackTable {
     u[w + W_B + 1] = b[1];
     u[w + W_B + 2] = b[2];
     u[w + W_B + 3] = b[3];
-    this.u[i * STRIDE + W_PORTS] = this.kPorts;
-    this.u[i * STRIDE + W_INFO] = this.kInfo;
-    this.u[i * STRIDE + W_HASH] = this.kHash;
-    this.u[i * STRIDE + W_FLAGS] = LIVE | (originatorIsA ? ORIGINATOR_IS_A : 0) | LAST_FROM_ORIGINATOR;
+    const sw = this.s;
+    sw[w + W_PORTS] = this.kPorts;
+    sw[w + W_INFO] = this.kInfo;
+    sw[w + W_HASH] = this.kHash;
+    let flags = LIVE | (originatorIsA ? ORIGINATOR_IS_A : 0) | LAST_FROM_ORIGINATOR;
     // SYN-ACK pickup: the sender is the responder, so a reply has been seen.
-    if (originatorIsA !== this.kSenderIsA) this.u[i * STRIDE + W_FLAGS] |= SEEN_REPLY;
-    this.u[i * STRIDE + W_STATE] = initial;
-    const bucket = this.kHash & this.bucketMask;
-    this.s[i * STRIDE + W_NEXT] = this.heads[bucket];
-    this.heads[bucket] = i;
+    if (originatorIsA !== this.kSenderIsA) flags |= SEEN_REPLY;
+    sw[w + W_FLAGS] = flags;
+    sw[w + W_STATE] = initial;
     this.size++;
     this.inserts++;
     this.expireAfter(i, this.timeoutOf(i));
@@ -318,10 +384,14 @@ export class ConntrackTable {
   /** Forgets every flow of an interface (it was deleted or lost its index). Returns how many. */
   removeFlowsOf(ifIndex: number): number {
     let removed = 0;
-    for (let i = 0; i < this.capacity; i++) {
-      if ((this.u[i * STRIDE + W_FLAGS] & LIVE) !== 0 && this.u[i * STRIDE + W_INFO] >>> 16 === ifIndex) {
-        this.remove(i);
+    for (let i = 0; i < this.slots; ) {
+      const w = i * STRIDE;
+      if ((this.s[w + W_FLAGS] & LIVE) !== 0 && this.u[w + W_INFO] >>> 16 === ifIndex) {
+        // Not i++: the shift may have moved a later entry of the cluster into slot i.
+        this.removeAt(i);
         removed++;
+      } else {
+        i++;
       }
     }
     return removed;
@@ -329,28 +399,32 @@ export class ConntrackTable {
 
   /** Forgets everything (counters stay). */
   clear(): void {
-    for (let i = 0; i < this.capacity; i++) if ((this.u[i * STRIDE + W_FLAGS] & LIVE) !== 0) this.remove(i);
+    this.missKeyed = false;
+    this.s.fill(0);
+    this.size = 0;
+    this.passMin = Infinity;
+    this.earliest = Infinity;
   }
 
   /** The live entries of an interface, for explain and tests (allocates; not for the hot path). */
   entriesOf(ifIndex: number, nowMs = -Infinity): ConntrackEntryInfo[] {
     const out: ConntrackEntryInfo[] = [];
-    for (let i = 0; i < this.capacity; i++) {
-      const f = this.u[i * STRIDE + W_FLAGS];
-      if ((f & LIVE) === 0 || this.u[i * STRIDE + W_INFO] >>> 16 !== ifIndex || nowMs > this.f[i * F_STRIDE + F_EXPIRES]) continue;
-      const info = this.u[i * STRIDE + W_INFO];
+    for (let i = 0; i < this.slots; i++) {
+      const w = i * STRIDE;
+      const f = this.u[w + W_FLAGS];
+      if ((f & LIVE) === 0 || this.u[w + W_INFO] >>> 16 !== ifIndex || nowMs > this.f[i * F_STRIDE + F_EXPIRES]) continue;
+      const info = this.u[w + W_INFO];
       const proto = (info >>> 8) & 0xff;
       const ver = info & 0xff;
-      const w = i * STRIDE;
       const a = Array.from(this.u.subarray(w + W_A, w + W_A + (ver === 4 ? 1 : 4)));
       const b = Array.from(this.u.subarray(w + W_B, w + W_B + (ver === 4 ? 1 : 4)));
-      const pa = this.u[i * STRIDE + W_PORTS] >>> 16;
-      const pb = this.u[i * STRIDE + W_PORTS] & 0xffff;
+      const pa = this.u[w + W_PORTS] >>> 16;
+      const pb = this.u[w + W_PORTS] & 0xffff;
       const icmp = isIcmpProtocol(ver, proto);
       const aOpened = (f & ORIGINATOR_IS_A) !== 0;
       let state = 'OTHER';
-      if (proto === IpProto.TCP) state = TCP_STATE_NAMES[this.u[i * STRIDE + W_STATE]];
-      else if (proto === IpProto.UDP) state = this.u[i * STRIDE + W_STATE] >= UDP_STREAM_TURNS ? 'UDP_STREAM' : 'UDP';
+      if (proto === IpProto.TCP) state = TCP_STATE_NAMES[this.u[w + W_STATE]];
+      else if (proto === IpProto.UDP) state = this.u[w + W_STATE] >= UDP_STREAM_TURNS ? 'UDP_STREAM' : 'UDP';
       else if (icmp) state = 'ICMP';
       out.push({
         ifIndex,
@@ -371,7 +445,27 @@ export class ConntrackTable {
 
   /** Heap bytes the table's arrays hold. */
   get byteLength(): number {
-    return this.u.byteLength + this.heads.byteLength;
+    return this.u.byteLength;
+  }
+
+  /**
+   * Where the flow of `pkt` lives: its home slot and the slot holding its entry (-1 when none,
+   * expired or not), or null when the packet has no key (an ICMP error or non-query message).
+   * For tests and diagnostics: it changes nothing.
+   */
+  placeOf(ifIndex: number, pkt: PacketView): { home: number; slot: number } | null {
+    const ver = pkt.ipVersion;
+    if (ver !== 4 && ver !== 6) return null;
+    if (isIcmpProtocol(ver, pkt.protocol)) {
+      if (!this.keyIcmpQuery(ifIndex, ver, pkt.protocol, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return null;
+    } else {
+      this.keyFlow(ifIndex, ver, pkt.protocol, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+    }
+    const home = this.kHash & this.homeMask;
+    for (let i = home; ; i = (i + 1) & this.slotMask) {
+      if ((this.s[i * STRIDE + W_FLAGS] & LIVE) === 0) return { home, slot: -1 };
+      if (this.matches(i)) return { home, slot: i };
+    }
   }
 
   // ---- keys -------------------------------------------------------------------------------
@@ -434,6 +528,7 @@ export class ConntrackTable {
       ka[1] = ka[2] = ka[3] = 0;
       kb[1] = kb[2] = kb[3] = 0;
     }
+    this.missKeyed = false;
     this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
     this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
     // The interface is left out of the hash (it is still part of the key): a frame between two
@@ -471,82 +566,98 @@ export class ConntrackTable {
 
   // ---- entries ----------------------------------------------------------------------------
 
-  /** The entry with the scratch key, or -1; expired entries met on the chain are reclaimed. */
+  /**
+   * The entry with the scratch key, or -1 (and then `kEmpty` is the empty slot that ended the
+   * probe). Expired entries met on the way are reclaimed.
+   */
   private find(): number {
     const nowMs = this.clock[0];
-    const bucket = this.kHash & this.bucketMask;
-    const ka = this.kA;
-    const kb = this.kB;
-    let prev = -1;
-    let i = this.heads[bucket];
-    while (i >= 0) {
-      const after = this.s[i * STRIDE + W_NEXT];
+    const sw = this.s;
+    const mask = this.slotMask;
+    const hash = this.kHash;
+    let i = hash & this.homeMask;
+    for (;;) {
+      const w = i * STRIDE;
+      if ((sw[w + W_FLAGS] & LIVE) === 0) {
+        this.kEmpty = i;
+        return -1;
+      }
       if (nowMs > this.f[i * F_STRIDE + F_EXPIRES]) {
-        if (prev < 0) this.heads[bucket] = after;
-        else this.s[prev * STRIDE + W_NEXT] = after;
-        this.release(i);
+        // Not the next slot: the shift may have moved a later entry of the cluster into this one.
+        this.removeAt(i);
         this.expired++;
-        i = after;
         continue;
       }
-      const w = i * STRIDE;
-      const u = this.u;
-      const sw = this.s;
-      // The key's scalar words are int32 (a uint32 above 2^31 would be a heap number): compare
-      // them through the signed view of the same memory.
-      if (
-        sw[w + W_HASH] === this.kHash &&
-        sw[w + W_INFO] === this.kInfo &&
-        sw[w + W_PORTS] === this.kPorts &&
-        u[w + W_A] === ka[0] &&
-        u[w + W_B] === kb[0] &&
-        u[w + W_A + 1] === ka[1] &&
-        u[w + W_A + 2] === ka[2] &&
-        u[w + W_A + 3] === ka[3] &&
-        u[w + W_B + 1] === kb[1] &&
-        u[w + W_B + 2] === kb[2] &&
-        u[w + W_B + 3] === kb[3]
-      ) {
-        return i;
-      }
-      prev = i;
-      i = after;
+      if (sw[w + W_HASH] === hash && this.matches(i)) return i;
+      i = (i + 1) & mask;
     }
-    return -1;
+  }
+
+  /** Does slot `i` hold the scratch key? */
+  private matches(i: number): boolean {
+    const w = i * STRIDE;
+    const u = this.u;
+    const sw = this.s;
+    const ka = this.kA;
+    const kb = this.kB;
+    // The key's scalar words are int32 (a uint32 above 2^31 would be a heap number): compare
+    // them through the signed view of the same memory.
+    return (
+      sw[w + W_HASH] === this.kHash &&
+      sw[w + W_INFO] === this.kInfo &&
+      sw[w + W_PORTS] === this.kPorts &&
+      u[w + W_A] === ka[0] &&
+      u[w + W_B] === kb[0] &&
+      u[w + W_A + 1] === ka[1] &&
+      u[w + W_A + 2] === ka[2] &&
+      u[w + W_A + 3] === ka[3] &&
+      u[w + W_B + 1] === kb[1] &&
+      u[w + W_B + 2] === kb[2] &&
+      u[w + W_B + 3] === kb[3]
+    );
+  }
+
+  /** The first empty slot at or after `i`; there always is one (slots > capacity). */
+  private emptySlotFrom(i: number): number {
+    while ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) i = (i + 1) & this.slotMask;
+    return i;
   }
 
   /** A packet of entry `i` went by (its key is in scratch): advance state, restart the timer. */
   private update(i: number, tcpFlags: number): void {
-    let f = this.u[i * STRIDE + W_FLAGS];
+    const w = i * STRIDE;
+    const sw = this.s;
+    let f = sw[w + W_FLAGS];
     const fromOriginator = this.kSenderIsA === ((f & ORIGINATOR_IS_A) !== 0);
     if (!fromOriginator) f |= SEEN_REPLY;
-    const proto = (this.u[i * STRIDE + W_INFO] >>> 8) & 0xff;
+    const proto = (sw[w + W_INFO] >>> 8) & 0xff;
     if (proto === IpProto.TCP) {
-      const before = this.u[i * STRIDE + W_STATE];
+      const before = sw[w + W_STATE];
       const after = tcpNextState(before, tcpFlags, fromOriginator);
       if (after === TcpState.SYN_SENT && before !== TcpState.SYN_SENT) {
         // A fresh SYN after the close: a new connection on the same ports, opened by its sender.
         f = this.kSenderIsA ? f | ORIGINATOR_IS_A : f & ~ORIGINATOR_IS_A;
         f &= ~SEEN_REPLY;
       }
-      this.u[i * STRIDE + W_STATE] = after;
+      sw[w + W_STATE] = after;
     } else if (proto === IpProto.UDP) {
       const lastFromOriginator = (f & LAST_FROM_ORIGINATOR) !== 0;
       if (fromOriginator !== lastFromOriginator) {
-        if (this.u[i * STRIDE + W_STATE] < UDP_STREAM_TURNS) this.u[i * STRIDE + W_STATE]++;
+        if (sw[w + W_STATE] < UDP_STREAM_TURNS) sw[w + W_STATE]++;
         f ^= LAST_FROM_ORIGINATOR;
       }
     }
-    this.u[i * STRIDE + W_FLAGS] = f;
+    sw[w + W_FLAGS] = f;
     this.expireAfter(i, this.timeoutOf(i));
   }
 
   private timeoutOf(i: number): number {
-    const info = this.u[i * STRIDE + W_INFO];
+    const w = i * STRIDE;
+    const info = this.s[w + W_INFO];
     const proto = (info >>> 8) & 0xff;
     const t = (info >>> 16) * 3;
-    if (proto === IpProto.TCP) return tcpTimeoutMs(this.u[i * STRIDE + W_STATE], this.ifTimeouts[t]);
-    if (proto === IpProto.UDP) return this.u[i * STRIDE + W_STATE] >= UDP_STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
+    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + W_STATE], this.ifTimeouts[t]);
+    if (proto === IpProto.UDP) return this.s[w + W_STATE] >= UDP_STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
     return isIcmpProtocol(info & 0xff, proto) ? ICMP_QUERY_MS : OTHER_PROTOCOL_MS;
   }
 
@@ -580,42 +691,42 @@ export class ConntrackTable {
     this.ifTimeouts = grown;
   }
 
-  /** A free slot, reclaiming or evicting when the table is full; -1 when there is none. */
-  private allocate(): number {
-    if (this.freeHead < 0 && this.clock[0] > this.earliest) this.scan(RECLAIM_BUDGET, true);
-    if (this.freeHead < 0 && this.evictUnreplied) this.evictOne();
-    const i = this.freeHead;
-    if (i >= 0) this.freeHead = this.s[i * STRIDE + W_NEXT];
-    return i;
+  /** The table is full: reclaim an expired entry or evict an unreplied one. False when neither. */
+  private makeRoom(): boolean {
+    if (this.clock[0] > this.earliest) this.scan(RECLAIM_BUDGET, true);
+    if (this.size >= this.capacity && this.evictUnreplied) this.evictOne();
+    return this.size < this.capacity;
   }
 
   /**
    * Walks `budget` slots from the cursor removing expired entries (stopping at the first when
    * `stopAtFirst`). A full pass leaves in `earliest` the smallest expiry it saw, which with the
-   * updates made meanwhile (see expireAfter) bounds every live entry's expiry from below.
+   * updates made meanwhile (see expireAfter) and the entries moved behind the cursor (see
+   * removeAt) bounds every live entry's expiry from below.
    */
   private scan(budget: number, stopAtFirst: boolean): number {
     const nowMs = this.clock[0];
     let removed = 0;
-    const n = this.capacity;
+    const n = this.slots;
     for (let k = 0; k < budget; k++) {
       const i = this.cursor;
-      if ((this.u[i * STRIDE + W_FLAGS] & LIVE) !== 0) {
+      if ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) {
         const e = this.f[i * F_STRIDE + F_EXPIRES];
         if (nowMs > e) {
-          this.remove(i);
+          this.removeAt(i);
           this.expired++;
           removed++;
-        } else if (e < this.passMin) {
-          this.passMin = e;
+          if (stopAtFirst) break;
+          // The cursor stays: the shift may have moved a later entry into this slot.
+          continue;
         }
+        if (e < this.passMin) this.passMin = e;
       }
       if (++this.cursor === n) {
         this.cursor = 0;
         this.earliest = this.passMin;
         this.passMin = Infinity;
       }
-      if (stopAtFirst && removed > 0) break;
     }
     return removed;
   }
@@ -623,39 +734,50 @@ export class ConntrackTable {
   /** Evicts the unreplied entry nearest to expiry among the next EVICT_WINDOW slots. */
   private evictOne(): void {
     let best = -1;
-    const n = this.capacity;
+    const n = this.slots;
     const window = Math.min(EVICT_WINDOW, n);
     for (let k = 0; k < window; k++) {
       const i = this.evictCursor;
       if (++this.evictCursor === n) this.evictCursor = 0;
-      if ((this.u[i * STRIDE + W_FLAGS] & (LIVE | SEEN_REPLY)) !== LIVE) continue;
+      if ((this.s[i * STRIDE + W_FLAGS] & (LIVE | SEEN_REPLY)) !== LIVE) continue;
       if (best < 0 || this.f[i * F_STRIDE + F_EXPIRES] < this.f[best * F_STRIDE + F_EXPIRES]) best = i;
     }
     if (best < 0) return;
-    this.remove(best);
+    this.removeAt(best);
     this.evictions++;
   }
 
-  /** Unlinks entry `i` from its chain and frees it. */
-  private remove(i: number): void {
-    const bucket = this.u[i * STRIDE + W_HASH] & this.bucketMask;
-    let prev = -1;
-    let j = this.heads[bucket];
-    while (j >= 0 && j !== i) {
-      prev = j;
-      j = this.s[j * STRIDE + W_NEXT];
+  /**
+   * Empties slot `i` and closes the gap: each later entry of the cluster whose home is not
+   * between the gap and itself moves back into the gap, which moves on to where it was. A moved
+   * entry may jump from ahead of the sweep cursor to behind it and so miss this pass: its
+   * expiry goes into `passMin`, so the pass's `earliest` still bounds it.
+   */
+  private removeAt(i: number): void {
+    this.missKeyed = false;
+    const sw = this.s;
+    const mask = this.slotMask;
+    const homeMask = this.homeMask;
+    let gap = i;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const wj = j * STRIDE;
+      if ((sw[wj + W_FLAGS] & LIVE) === 0) break;
+      const home = sw[wj + W_HASH] & homeMask;
+      // Probe distances, modulo the table: home → j, and gap → j. The entry may fill the gap
+      // when its home is at or before the gap, i.e. when the gap is no farther from j than home.
+      if (((j - home) & mask) >= ((j - gap) & mask)) {
+        const wg = gap * STRIDE;
+        for (let k = 0; k < STRIDE; k++) sw[wg + k] = sw[wj + k];
+        const e = this.f[j * F_STRIDE + F_EXPIRES];
+        if (e < this.passMin) this.passMin = e;
+        gap = j;
+      }
     }
-    if (j < 0) return;
-    if (prev < 0) this.heads[bucket] = this.s[i * STRIDE + W_NEXT];
-    else this.s[prev * STRIDE + W_NEXT] = this.s[i * STRIDE + W_NEXT];
-    this.release(i);
-  }
-
-  private release(i: number): void {
-    this.u[i * STRIDE + W_FLAGS] = 0;
-    this.f[i * F_STRIDE + F_EXPIRES] = 0;
-    this.s[i * STRIDE + W_NEXT] = this.freeHead;
-    this.freeHead = i;
+    const wg = gap * STRIDE;
+    sw[wg + W_FLAGS] = 0;
+    this.f[gap * F_STRIDE + F_EXPIRES] = 0;
     this.size--;
   }
 }

@@ -264,7 +264,7 @@ export class Dataplane {
       }
     }
     // A full table refuses and counts it (conntrack.insertFailures); the rules allowed the packet.
-    this.conntrack.trackNow(index, v, iface.timeouts);
+    this.conntrack.trackMissNow(index, v, iface.timeouts);
     return Reason.RULE;
   }
 

@@ -25,11 +25,15 @@ describe('judging a frame allocates nothing', () => {
     { protocol: 6, fromPort: 22, toPort: 22, peer: { kind: 'cidr4', cidr: '203.0.113.0/24' } },
     { protocol: 1, fromPort: -1, toPort: -1, peer: WORLD4 },
     { protocol: 17, fromPort: 53, toPort: 53, peer: { kind: 'group', groupId: 'sg-web', userId: '1' } },
+    // group and prefix-list peers, expanded into the trie
+    { protocol: 6, fromPort: 5432, toPort: 5432, peer: { kind: 'group', groupId: 'sg-db', userId: '1' } },
+    { protocol: 6, fromPort: 5432, toPort: 5432, peer: { kind: 'prefix-list', prefixListId: 'pl-1' } },
     { egress: true, protocol: -1, peer: WORLD4 },
     { egress: true, protocol: -1, peer: { kind: 'cidr6', cidr: '::/0' } },
   ]);
   model.setInterface('eni-a', ['sg-web'], ['10.0.0.1'], ['2001:db8::1']);
   model.setInterface('eni-b', ['sg-web'], ['10.0.0.2']);
+  model.setPrefixList('pl-1', ['192.0.2.0/24', '2001:db8:aa::/48']);
   const frames = [
     buildFrame({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'tcp', sport: 1000, dport: 80, flags: 'S' }),
     buildFrame({ src: '10.0.0.1', dst: '198.51.100.1', proto: 'tcp', sport: 80, dport: 1000, flags: 'SA' }),
@@ -45,6 +49,12 @@ describe('judging a frame allocates nothing', () => {
     buildFrame({ src: '2001:db8:ff::1', dst: '2001:db8::1', proto: 'tcp', sport: 443, dport: 4000, flags: 'SA' }),
     buildFrame({ src: '10.0.0.1', dst: '198.51.100.50', proto: 47, payload: 'gre' }),
     buildFrame({ src: '198.51.100.3', dst: '198.51.100.4', proto: 'udp', sport: 1, dport: 2 }),
+    // dropped: a member of another group, an unmanaged
+    // address outside the list (IPv4 and IPv6); admitted by the list
+    buildFrame({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', sport: 5000, dport: 5432, flags: 'S' }),
+    buildFrame({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'tcp', sport: 5001, dport: 5432, flags: 'S' }),
+    buildFrame({ src: '2001:db8:ff::1', dst: '2001:db8::1', proto: 'tcp', sport: 5002, dport: 5432, flags: 'S' }),
+    buildFrame({ src: '192.0.2.7', dst: '10.0.0.1', proto: 'tcp', sport: 5003, dport: 5432, flags: 'S' }),
     ...buildFragments({ src: '198.51.100.1', dst: '10.0.0.1', proto: 'udp', sport: 5, dport: 53, payload: 'f'.repeat(40) }, 16),
   ];
   const dp = new Dataplane(model, { conntrackCapacity: 1 << 12 });
