@@ -108,10 +108,13 @@ describe.runIf(enabled)('sgfw run --mode inline enforces Albert\'s default group
     if (net) destroyBridgeNet(net);
   });
 
-  it('passes ARP, lets SSH in from Albert\'s machine only and Albert\'s own connections out', async () => {
+  it.each(['afpacket', 'pcap'])('with --capture %s: passes ARP, lets SSH in from Albert\'s machine only and Albert\'s own connections out', async (capture) => {
     writeState();
-    const verdicts = join(dir, 'verdicts-tcp.jsonl');
-    const sgfw = await startSgfw('--state', stateFile, '--verdicts', verdicts);
+    // each run must see ARP cross the bridge: forget what an earlier run resolved
+    for (const ns of [net!.outside, net!.inside]) inNs(ns, 'ip', ['neigh', 'flush', 'all']);
+    const verdicts = join(dir, `verdicts-tcp-${capture}.jsonl`);
+    const sgfw = await startSgfw('--state', stateFile, '--verdicts', verdicts, '--capture', capture);
+    expect(sgfw.stderr()).toContain(`(capture: ${capture})`);
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
     // ARP crossed the bridge both ways: the outside host learnt Albert's MAC
     expect(inNs(net!.outside, 'ip', ['neigh', 'show', ALBERT_HOST])).toMatch(/lladdr [0-9a-f:]{17}/);
@@ -155,9 +158,12 @@ describe.runIf(enabled)('sgfw run --mode inline enforces Albert\'s default group
     expect(sample(m, 'sgfw_inline_frames_dropped_total', { side: 'outside' })).toBeGreaterThanOrEqual(1);
     expect(sample(m, 'sgfw_inline_frames_received_total', { side: 'outside', device: net!.middleOutside })).toBeGreaterThanOrEqual(1);
     expect(m.has('sgfw_nfqueue_packets_total')).toBe(false);
+    // the default capture (afpacket) exports the kernel's own counters of each socket
+    expect(sample(m, 'sgfw_capture_packets_total', { side: 'outside', device: net!.middleOutside })).toBeGreaterThanOrEqual(1);
+    expect(m.get('sgfw_capture_drops_total')?.samples.length).toBe(2);
     await stopProcess(sgfw.child, 'SIGTERM');
     const logs = sgfw.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logs.find((l) => l.event === 'start')).toMatchObject({ mode: 'inline', interfaces: [ENI] });
+    expect(logs.find((l) => l.event === 'start')).toMatchObject({ mode: 'inline', capture: 'afpacket', interfaces: [ENI] });
     expect(logs.find((l) => l.event === 'drop')).toMatchObject({ from: 'outside', reason: 'ingress-no-rule', src: STRANGER, dstPort: 22 });
     expect(logs.find((l) => l.event === 'capabilities-dropped')).toMatchObject({ dropped: true, kept: [12, 13] });
   }, 60_000);
