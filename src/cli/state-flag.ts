@@ -14,9 +14,12 @@ export const STATE_FLAG: FlagSpec = {
   description: 'AWS CLI JSON: describe-security-groups, -network-interfaces, -managed-prefix-lists; files merge',
 };
 
-/** A fresh service holding the content of `files`; throws StateError (exit 2) on bad content. */
+/**
+ * A fresh service holding the content of `files`; throws StateError (exit 2) on bad content. Rule
+ * ids follow from the rules themselves (ServiceOptions.ruleIdsFromContent): the same across runs.
+ */
 export async function serviceFromStateFiles(files: readonly string[]): Promise<SecurityGroupService> {
-  const service = new SecurityGroupService();
+  const service = new SecurityGroupService({ ruleIdsFromContent: true });
   await loadStateFiles(files, service);
   return service;
 }

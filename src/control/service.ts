@@ -15,6 +15,7 @@
 //   or one gone from an imported snapshot) is kept and reported stale; it matches nothing.
 // - A prefix list referenced by a rule cannot be deleted (DependencyViolation); a referenced prefix
 //   list counts as its MaxEntries rules against the rules-per-group quota, as in EC2.
+import { createHash } from 'node:crypto';
 import type { ConntrackTimeouts, GroupView, InterfaceView, ModelView, PrefixListView } from '../model/model-view.js';
 import type { IpPermission, ModelDocument, SnapshotDocument, Tag } from '../model/types.js';
 import { Ec2Error, Ec2PathError } from '../model/ec2-error.js';
@@ -68,6 +69,13 @@ export interface ServiceOptions {
   idGenerator?: () => string;
   /** the region whose AWS-managed prefix lists DescribePrefixLists shows; us-east-1 by default */
   region?: string;
+  /**
+   * Rule ids derived from what the rule is (its group, direction, protocol, ports and peer)
+   * instead of drawn: for state files read from disk (replay, run, monitor, SIGHUP reloads), whose
+   * describe-security-groups JSON carries no rule ids, so the same rule is named by the same
+   * `sgr-` id in verdicts, logs and flow records from one run or reload to the next.
+   */
+  ruleIdsFromContent?: boolean;
 }
 
 /**
@@ -154,6 +162,7 @@ export class SecurityGroupService implements ModelView {
   private readonly nextIdSuffix: () => string;
   private state: ModelState;
   private versionCounter = 0;
+  private readonly ruleIdsFromContent: boolean;
   private readonly listeners = new Set<(change: ModelChange) => void>();
 
   constructor(options: ServiceOptions = {}) {
@@ -161,6 +170,7 @@ export class SecurityGroupService implements ModelView {
     this.defaultVpcId = options.defaultVpcId ?? DEFAULT_VPC_ID;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.nextIdSuffix = options.idGenerator ?? randomIdSuffix;
+    this.ruleIdsFromContent = options.ruleIdsFromContent ?? false;
     this.region = options.region ?? DEFAULT_REGION;
     this.state = new ModelState(undefined, undefined, undefined, undefined, awsPrefixListRecords(this.region));
   }
@@ -331,7 +341,7 @@ export class SecurityGroupService implements ModelView {
       if (keys.has(key)) throw Ec2Errors.permissionDuplicate(describeRuleForError(s));
       keys.add(key);
       const { path: _path, ...rest } = s;
-      out.push({ ...rest, ruleId: this.newId('sgr'), groupId });
+      out.push({ ...rest, ruleId: this.ruleIdsFromContent ? contentRuleId(groupId, key) : this.newId('sgr'), groupId });
     }
     return out;
   }
@@ -1098,6 +1108,11 @@ export class SecurityGroupService implements ModelView {
   exportSnapshot(): Required<SnapshotDocument> & ModelDocument {
     return exportSnapshot(this.state, this.accountId);
   }
+}
+
+/** `sgr-` + 17 hex digits of sha256(group, rule key): the key holds direction, protocol, ports, peer. */
+function contentRuleId(groupId: string, key: string): string {
+  return `sgr-${createHash('sha256').update(`${groupId}\n${key}`).digest('hex').slice(0, 17)}`;
 }
 
 function fillFrom(d: ModelState, from: ModelState): void {

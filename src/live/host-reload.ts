@@ -28,7 +28,7 @@ export class StateReloader {
 
   private async reloadNow(): Promise<SecurityGroupService | null> {
     const started = performance.now();
-    const next = new SecurityGroupService();
+    const next = new SecurityGroupService({ ruleIdsFromContent: true });
     try {
       await loadStateFiles(this.files, next);
     } catch (e) {

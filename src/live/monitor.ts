@@ -99,7 +99,7 @@ class LineFile {
 export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   let model = options.model;
   if (!model) {
-    const service = new SecurityGroupService();
+    const service = new SecurityGroupService({ ruleIdsFromContent: true });
     await loadStateFiles(options.stateFiles ?? [], service);
     model = service;
   }
