@@ -1,6 +1,7 @@
-// The classifier's input: one allow rule with its peer already resolved to a single prefix. The
-// dataplane expands group references (members' private addresses as /32 or /128) and prefix lists
-// (their entries) before compiling, so the classifier knows nothing of groups.
+// The classifier's input: one allow rule whose peer is a single prefix or a numbered address set.
+// The dataplane turns a group reference (and a prefix list without a /0 entry) into the set's
+// number, resolved at lookup time through the AddressSets given to compileClassifier; the
+// classifier knows nothing of groups.
 
 export interface ClassifierRule {
   /** index into the caller's rule table, for explain; several entries may share one (an expanded group) */
@@ -17,6 +18,12 @@ export interface ClassifierRule {
   family: 4 | 6;
   /** e.g. '10.0.0.0/8', '2001:db8::/32' */
   prefix: string;
+  /**
+   * When set (≥ 0), the peer is this set of the classifier's AddressSets (a group's members,
+   * either family) instead of `prefix`, and `family`/`prefix` are ignored: membership is read at
+   * lookup time, so it can change without a recompile.
+   */
+  addressSet?: number;
 }
 
 /** Bits returned by `matchV4` / `matchV6`. */

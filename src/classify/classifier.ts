@@ -1,19 +1,31 @@
 // The compiled classifier of one interface and direction: immutable, built once per rule change
 // and swapped in whole by the dataplane. matchV4/matchV6 are the per-packet path: a few typed-array
 // loads, no allocation. explain is the slow path for logs.
+//
+// A rule whose peer is an address set (ClassifierRule.addressSet: a security group's members, a
+// prefix list's entries) is not in the trie: its class marks the rows it belongs to in the
+// table's rowSets bit sets, and when the trie and table find no match for such a row, the
+// shared AddressSets is consulted: the peer's exact-address record (the groups of the interface
+// owning it) and the prefix-list tries, each set number tested against the row's bits. The sets
+// are read at lookup time, so their contents change without a recompile. They are never open to
+// the world, so MATCH_WORLD comes from the table alone, as before.
 import type { ClassifierRule } from './classifier-rule.js';
 import { MATCH } from './classifier-rule.js';
+import { AddressSets, type PrefixSetTrie } from './address-sets.js';
 import { compileFamily, ENTRY_ROW, SlotMode, TABLE_LIMIT, type FamilyTable } from './family-table.js';
-import { CHAIN, CHAIN_END, CHAIN_NEXT, CHAIN_OTHERWISE, SPARSE } from './prefix-trie.js';
+import { CHAIN, CHAIN_END, CHAIN_NEXT, CHAIN_OTHERWISE, SPARSE, trieLeafV4, trieLeafV6 } from './prefix-trie.js';
 import { KEY_KIND, KeyKind } from './match-key.js';
 
 export class Classifier {
   private readonly v4: FamilyTable;
   private readonly v6: FamilyTable;
+  /** the address sets that rules with `addressSet` ≥ 0 name (shared, changed in place by its owner) */
+  private readonly sets: AddressSets;
 
-  constructor(v4: FamilyTable, v6: FamilyTable) {
+  constructor(v4: FamilyTable, v6: FamilyTable, sets: AddressSets) {
     this.v4 = v4;
     this.v6 = v6;
+    this.sets = sets;
   }
 
   /**
@@ -25,8 +37,9 @@ export class Classifier {
     const t = this.v4;
     const e = intervalEntry(t, protocol, portOrType, icmpCode);
     if (e < ENTRY_ROW) return e;
+    const row = e - ENTRY_ROW;
     const check = t.rootCheck;
-    if (((addr ^ check[0]) & check[1]) !== 0) return 0;
+    if (((addr ^ check[0]) & check[1]) !== 0) return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV4(this.sets, t, row, addr);
     const nodes = t.nodes;
     let n = t.root;
     let level = t.rootLevel;
@@ -47,7 +60,8 @@ export class Classifier {
         }
       }
     }
-    return rowMeetsColumn(t, e - ENTRY_ROW, -1 - n);
+    if (rowMeetsColumn(t, row, -1 - n) !== 0) return MATCH;
+    return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV4(this.sets, t, row, addr);
   }
 
   /** As matchV4, the peer address as four big-endian 32-bit words. */
@@ -55,12 +69,13 @@ export class Classifier {
     const t = this.v6;
     const e = intervalEntry(t, protocol, portOrType, icmpCode);
     if (e < ENTRY_ROW) return e;
+    const row = e - ENTRY_ROW;
     const check = t.rootCheck;
     if (
       (((w0 ^ check[0]) & check[1]) | ((w1 ^ check[2]) & check[3]) | ((w2 ^ check[4]) & check[5]) | ((w3 ^ check[6]) & check[7])) !==
       0
     )
-      return 0;
+      return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV6(this.sets, t, row, w0, w1, w2, w3);
     const nodes = t.nodes;
     let n = t.root;
     let level = t.rootLevel;
@@ -87,7 +102,8 @@ export class Classifier {
         }
       }
     }
-    return rowMeetsColumn(t, e - ENTRY_ROW, -1 - n);
+    if (rowMeetsColumn(t, row, -1 - n) !== 0) return MATCH;
+    return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV6(this.sets, t, row, w0, w1, w2, w3);
   }
 
   /**
@@ -104,11 +120,11 @@ export class Classifier {
 
   /** Every ruleIndex whose rule allows this IPv4 packet, ascending, each once (slow path). */
   explainV4(protocol: number, portOrType: number, icmpCode: number, addr: number): number[] {
-    return explain(this.v4, protocol, portOrType, icmpCode, addr, 0, 0, 0);
+    return explain(this.v4, this.sets, 4, protocol, portOrType, icmpCode, addr, 0, 0, 0);
   }
 
   explainV6(protocol: number, portOrType: number, icmpCode: number, w0: number, w1: number, w2: number, w3: number): number[] {
-    return explain(this.v6, protocol, portOrType, icmpCode, w0, w1, w2, w3);
+    return explain(this.v6, this.sets, 6, protocol, portOrType, icmpCode, w0, w1, w2, w3);
   }
 }
 
@@ -118,11 +134,88 @@ export interface CompileOptions {
    * past it lookups intersect the two class sets instead. Tests set 0 to exercise that path.
    */
   maxTableCells?: number;
+  /**
+   * The sets that rules with `addressSet` ≥ 0 name, read at every lookup: the classifier keeps
+   * this object, so replacing its contents changes what those rules match without a recompile.
+   * Required when a rule names a set.
+   */
+  addressSets?: AddressSets;
 }
+
+/** Stands in when no rule names a set: never consulted (no row has set bits). */
+const NO_SETS = new AddressSets();
 
 export function compileClassifier(rules: readonly ClassifierRule[], options: CompileOptions = {}): Classifier {
   const cells = options.maxTableCells ?? TABLE_LIMIT;
-  return new Classifier(compileFamily(rules, 4, cells), compileFamily(rules, 6, cells));
+  const sets = options.addressSets ?? NO_SETS;
+  if (options.addressSets === undefined) {
+    const named = rules.findIndex((r) => (r.addressSet ?? -1) >= 0);
+    if (named >= 0) {
+      throw new Error(
+        `compileClassifier: rule ${named} (ruleIndex ${rules[named].ruleIndex}) names address set ${rules[named].addressSet}, but no addressSets were given`,
+      );
+    }
+  }
+  return new Classifier(compileFamily(rules, 4, cells), compileFamily(rules, 6, cells), sets);
+}
+
+/**
+ * MATCH when one of the sets holding the IPv4 peer is among the row's (t.rowSets): its exact
+ * address record first (one hash probe), then the prefix-list trie when there is one.
+ */
+function setsMeetRowV4(s: AddressSets, t: FamilyTable, row: number, addr: number): number {
+  const o = s.slotV4(addr);
+  if (o >= 0 && slotMeetsRow(s, o, t, row) !== 0) return MATCH;
+  const p = s.v4;
+  if (p.empty) return 0;
+  return leafMeetsRow(p, trieLeafV4(p.nodes, p.root, p.level, p.check, addr), t, row);
+}
+
+/** As setsMeetRowV4, for an IPv6 peer as four words. */
+function setsMeetRowV6(s: AddressSets, t: FamilyTable, row: number, w0: number, w1: number, w2: number, w3: number): number {
+  const o = s.slotV6(w0, w1, w2, w3);
+  if (o >= 0 && slotMeetsRow(s, o, t, row) !== 0) return MATCH;
+  const p = s.v6;
+  if (p.empty) return 0;
+  return leafMeetsRow(p, trieLeafV6(p.nodes, p.root, p.level, p.check, w0, w1, w2, w3), t, row);
+}
+
+/**
+ * The address's sets (a few: the groups of the interface owning it) against the row's bit set,
+ * so the cost follows the peer's group count, not the number of rules or groups. `o`: the
+ * address's record in the table (see AddressSets.table).
+ */
+function slotMeetsRow(s: AddressSets, o: number, t: FamilyTable, row: number): number {
+  const words = t.setWords;
+  const bits = t.rowSets;
+  const base = row * words;
+  const table = s.table;
+  const count = table[o + 5];
+  if (count <= 2) {
+    const a = table[o + 6];
+    const b = table[o + 7]; // equal to a when count is 1
+    if (a >> 5 < words && (bits[base + (a >> 5)] & (1 << (a & 31))) !== 0) return MATCH;
+    return b >> 5 < words && (bits[base + (b >> 5)] & (1 << (b & 31))) !== 0 ? MATCH : 0;
+  }
+  const sets = s.sets;
+  for (let i = table[o + 6], end = i + count; i < end; i++) {
+    const n = sets[i];
+    if (n >> 5 < words && (bits[base + (n >> 5)] & (1 << (n & 31))) !== 0) return MATCH;
+  }
+  return 0;
+}
+
+/** The sets of a prefix-list trie leaf (the lists covering the peer) against the row's bit set. */
+function leafMeetsRow(p: PrefixSetTrie, leaf: number, t: FamilyTable, row: number): number {
+  const words = t.setWords;
+  const bits = t.rowSets;
+  const base = row * words;
+  const sets = p.sets;
+  for (let i = p.start[leaf], end = p.start[leaf + 1]; i < end; i++) {
+    const n = sets[i];
+    if (n >> 5 < words && (bits[base + (n >> 5)] & (1 << (n & 31))) !== 0) return MATCH;
+  }
+  return 0;
 }
 
 /** A sparse node's entry for byte `b`: [count, otherwise, b1..bcount, e1..ecount]. */
@@ -177,6 +270,8 @@ function intervalEntry(t: FamilyTable, protocol: number, portOrType: number, icm
 
 function explain(
   t: FamilyTable,
+  s: AddressSets,
+  family: 4 | 6,
   protocol: number,
   portOrType: number,
   icmpCode: number,
@@ -188,10 +283,17 @@ function explain(
   const key = packetKey(protocol, portOrType, icmpCode);
   const found = new Set<number>();
   const p = t.rulePrefix;
+  let peerSets: number[] | null = null; // the sets holding the peer, looked up once when needed
   for (let i = 0; i < t.ruleIndex.length; i++) {
     const rp = t.ruleProto[i];
     if (rp !== -1 && rp !== protocol) continue;
     if (key < t.ruleLo[i] || key > t.ruleHi[i]) continue;
+    const set = t.ruleSet[i];
+    if (set >= 0) {
+      peerSets ??= s.setsOf(family, w0, w1, w2, w3);
+      if (peerSets.includes(set)) found.add(t.ruleIndex[i]);
+      continue;
+    }
     const b = i * 8;
     if (((w0 ^ p[b]) & p[b + 1]) !== 0 || ((w1 ^ p[b + 2]) & p[b + 3]) !== 0) continue;
     if (((w2 ^ p[b + 4]) & p[b + 5]) !== 0 || ((w3 ^ p[b + 6]) & p[b + 7]) !== 0) continue;

@@ -7,6 +7,9 @@
 // rows × columns table says whether they meet. Protocol -1 rules are merged into every protocol's
 // slot (seed 001: rules are allow-only and "the most permissive rule" applies, so a packet is
 // allowed when any rule matches). A row with a class open to /0 needs no address: MATCH_WORLD.
+// Rules whose peer is an address set put no prefix in the trie: their set numbers go into the
+// rows' rowSets bit sets, which the classifier tests against the peer's sets (address-sets.ts)
+// when the table says no.
 import { MATCH, type ClassifierRule } from './classifier-rule.js';
 import { KEY_KIND, KEY_MAX, KeyKind, ruleKeyRange } from './match-key.js';
 import { maskWord, parsePrefix, type ParsedPrefix } from './prefix.js';
@@ -49,6 +52,12 @@ export interface FamilyTable {
   rowBits: Int32Array; // rows × rowWords: the classes of each row
   leafStart: Int32Array; // columns + 1
   leafClasses: Int32Array;
+  /** words per row in rowSets: 0 when no rule's peer is an address set (then never consulted) */
+  setWords: number;
+  /** rows × setWords: the address-set numbers (group references) of each row's classes */
+  rowSets: Int32Array;
+  /** rows: 1 when the row's rowSets has a bit set (only then are the address sets probed) */
+  rowHasSets: Uint8Array;
   allWorld: Uint8Array; // 256: every key of the protocol allowed from /0
   // explain (slow path): the normalized rules
   ruleProto: Int32Array;
@@ -56,6 +65,7 @@ export interface FamilyTable {
   ruleHi: Int32Array;
   ruleIndex: Int32Array;
   rulePrefix: Int32Array; // 8 per rule: value, mask for words 0..3
+  ruleSet: Int32Array; // per rule: its address set, or -1 (then rulePrefix applies)
 }
 
 interface NormalRule {
@@ -63,8 +73,13 @@ interface NormalRule {
   lo: number;
   hi: number;
   prefix: ParsedPrefix;
+  /** address set number, or -1: the peer is `prefix` */
+  set: number;
   ruleIndex: number;
 }
+
+/** The prefix slot of a rule whose peer is an address set: never put in the trie. */
+const NO_PREFIX: ParsedPrefix = { family: 4, words: [0, 0, 0, 0], length: 0 };
 
 /** Rules of one slot sharing one key range; `world` when one of them is open to /0. */
 interface KeyClass {
@@ -72,17 +87,29 @@ interface KeyClass {
   lo: number;
   hi: number;
   world: boolean;
+  /** address sets of the class's rules whose peer is one */
+  sets: number[] | null;
 }
 
 export function compileFamily(rules: readonly ClassifierRule[], family: 4 | 6, maxTableCells = TABLE_LIMIT): FamilyTable {
   const normal: NormalRule[] = [];
+  let maxSet = -1;
   for (const rule of rules) {
+    const set = rule.addressSet ?? -1;
+    if (set >= 0) {
+      // an address set holds addresses of both families: its rule belongs to both tables
+      const range = ruleKeyRange(rule);
+      if (range === null) continue;
+      if (set > maxSet) maxSet = set;
+      normal.push({ protocol: rule.protocol, lo: range[0], hi: range[1], prefix: NO_PREFIX, set, ruleIndex: rule.ruleIndex });
+      continue;
+    }
     if (rule.family !== family) continue;
     const range = ruleKeyRange(rule);
     if (range === null) continue;
     const prefix = parsePrefix(rule.prefix);
     if (prefix.family !== family) continue;
-    normal.push({ protocol: rule.protocol, lo: range[0], hi: range[1], prefix, ruleIndex: rule.ruleIndex });
+    normal.push({ protocol: rule.protocol, lo: range[0], hi: range[1], prefix, set: -1, ruleIndex: rule.ruleIndex });
   }
 
   const protoSlot = new Uint16Array(256);
@@ -115,8 +142,9 @@ export function compileFamily(rules: readonly ClassifierRule[], family: 4 | 6, m
       const hi = keyed ? r.hi : KEY_MAX;
       const name = lo * 65536 + hi;
       let c = classes.get(name);
-      if (!c) classes.set(name, (c = { id: classCount++, lo, hi, world: false }));
-      if (r.prefix.length === 0) c.world = true;
+      if (!c) classes.set(name, (c = { id: classCount++, lo, hi, world: false, sets: null }));
+      if (r.set >= 0) (c.sets ??= []).push(r.set);
+      else if (r.prefix.length === 0) c.world = true;
       else items.push({ prefix: r.prefix, classId: c.id });
     }
     slotClasses.push([...classes.values()]);
@@ -189,6 +217,23 @@ export function compileFamily(rules: readonly ClassifierRule[], family: 4 | 6, m
     }
   }
 
+  // each row's address sets: the union of its classes' (a row is a set of classes, see RowSet)
+  const setWords = maxSet < 0 ? 0 : (maxSet >> 5) + 1;
+  const rowSets = new Int32Array(rows * setWords);
+  const rowHasSets = new Uint8Array(rows);
+  if (setWords > 0) {
+    for (const classes of slotClasses) {
+      for (const c of classes) {
+        if (c.sets === null) continue;
+        for (let r = 0; r < rows; r++) {
+          if ((rowBits[r * rowWords + (c.id >> 5)] & (1 << (c.id & 31))) === 0) continue;
+          rowHasSets[r] = 1;
+          for (const n of c.sets) rowSets[r * setWords + (n >> 5)] |= 1 << (n & 31);
+        }
+      }
+    }
+  }
+
   const allWorld = new Uint8Array(256);
   for (let p = 0; p < 256; p++) {
     const slot = protoSlot[p];
@@ -225,12 +270,16 @@ export function compileFamily(rules: readonly ClassifierRule[], family: 4 | 6, m
     rowBits,
     leafStart,
     leafClasses,
+    setWords,
+    rowSets,
+    rowHasSets,
     allWorld,
     ruleProto: Int32Array.from(normal, (r) => r.protocol),
     ruleLo: Int32Array.from(normal, (r) => r.lo),
     ruleHi: Int32Array.from(normal, (r) => r.hi),
     ruleIndex: Int32Array.from(normal, (r) => r.ruleIndex),
     rulePrefix,
+    ruleSet: Int32Array.from(normal, (r) => r.set),
   };
 }
 

@@ -263,3 +263,63 @@ function sharedLeadingBytes(items: readonly TrieItem[]): number {
   }
   return level;
 }
+
+/**
+ * The leaf (class-set id) an IPv4 address reaches in a built trie. The classifier's own lookup
+ * inlines this walk; this copy serves the shared prefix-list tries (address-sets.ts).
+ */
+export function trieLeafV4(nodes: Int32Array, root: number, rootLevel: number, check: Int32Array, addr: number): number {
+  if (((addr ^ check[0]) & check[1]) !== 0) return 0;
+  let n = root;
+  let level = rootLevel;
+  while (n >= 0) {
+    if (n < SPARSE) {
+      n = nodes[n + ((addr >>> (24 - (level << 3))) & 255)];
+      level++;
+    } else if (n < CHAIN) {
+      n = sparseEntry(nodes, n ^ SPARSE, (addr >>> (24 - (level << 3))) & 255);
+      level++;
+    } else {
+      const o = n ^ CHAIN;
+      if (((addr ^ nodes[o]) & nodes[o + 1]) !== 0) {
+        n = nodes[o + CHAIN_OTHERWISE];
+      } else {
+        level = nodes[o + CHAIN_END];
+        n = nodes[o + CHAIN_NEXT];
+      }
+    }
+  }
+  return -1 - n;
+}
+
+/** As trieLeafV4, for an IPv6 address as four words. */
+export function trieLeafV6(nodes: Int32Array, root: number, rootLevel: number, check: Int32Array, w0: number, w1: number, w2: number, w3: number): number {
+  if ((((w0 ^ check[0]) & check[1]) | ((w1 ^ check[2]) & check[3]) | ((w2 ^ check[4]) & check[5]) | ((w3 ^ check[6]) & check[7])) !== 0) {
+    return 0;
+  }
+  let n = root;
+  let level = rootLevel;
+  while (n >= 0) {
+    if (n < CHAIN) {
+      const w = level < 8 ? (level < 4 ? w0 : w1) : level < 12 ? w2 : w3;
+      const b = (w >>> (24 - ((level & 3) << 3))) & 255;
+      n = n < SPARSE ? nodes[n + b] : sparseEntry(nodes, n ^ SPARSE, b);
+      level++;
+    } else {
+      const o = n ^ CHAIN;
+      if ((((w0 ^ nodes[o]) & nodes[o + 1]) | ((w1 ^ nodes[o + 2]) & nodes[o + 3]) | ((w2 ^ nodes[o + 4]) & nodes[o + 5]) | ((w3 ^ nodes[o + 6]) & nodes[o + 7])) !== 0) {
+        n = nodes[o + CHAIN_OTHERWISE];
+      } else {
+        level = nodes[o + CHAIN_END];
+        n = nodes[o + CHAIN_NEXT];
+      }
+    }
+  }
+  return -1 - n;
+}
+
+function sparseEntry(nodes: Int32Array, o: number, b: number): number {
+  const count = nodes[o];
+  for (let j = o + 2, end = o + 2 + count; j < end; j++) if (nodes[j] === b) return nodes[j + count];
+  return nodes[o + 1];
+}

@@ -7,9 +7,10 @@ import type { ConntrackTimeouts, InterfaceView, ModelView, RuleView } from '../m
 import { decodeFrame } from '../packet/decode.js';
 import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../packet/fragment-table.js';
 import { DecodeStatus, IpProto, PacketView } from '../packet/packet-view.js';
+import { GroupAddresses, type GroupMemberAddress } from './address-groups.js';
 import { AddressTable } from './address-table.js';
-import { addressToWords } from './address-words.js';
-import { membersByGroup, type InterfaceRules } from './interface-rules.js';
+import { addressToWordsCached } from './address-words.js';
+import type { InterfaceRules } from './interface-rules.js';
 import { RuleSetCache } from './rule-set-cache.js';
 import { isAllowed, Reason, REASON_COUNT } from './verdict.js';
 
@@ -75,8 +76,10 @@ export class Dataplane {
     this.applyModel();
   }
 
+  /** which groups each managed address is in: group references resolve through it */
+  private readonly groupAddresses = new GroupAddresses();
   /** compiled rule sets shared by interfaces with the same groups; see rule-set-cache.ts */
-  private readonly ruleSets = new RuleSetCache();
+  private readonly ruleSets = new RuleSetCache(this.groupAddresses);
 
   /**
    * Rebuilds the compiled rules of the interfaces a change affects (all of them when `change`
@@ -84,19 +87,25 @@ export class Dataplane {
    */
   applyModel(change?: ModelChange): void {
     const started = performance.now();
-    const members = membersByGroup(this.model);
     const current = new Map<string, InterfaceView>();
     for (const eni of this.model.interfaces()) current.set(eni.interfaceId, eni);
+    if (this.groupAddresses.assigned > 1024) {
+      // numbers of deleted groups and lists are never reused: renumber densely now and then
+      let groups = 0;
+      for (const _ of this.model.groups()) groups++;
+      if (this.groupAddresses.assigned > 4 * groups) {
+        this.groupAddresses.reset();
+        change = undefined;
+      }
+    }
 
     const touchedGroups = new Set(change?.groupIds ?? []);
     const touchedLists = new Set(change?.prefixListIds ?? []);
+    // A membership change alters the interface's own rules and the group address table, not
+    // the rules that reference its groups: those hold set numbers (see address-groups.ts). A
+    // prefix-list change rebuilds the list tries, and re-expands its dependents only to see
+    // whether the list gained or lost a /0 entry (see interface-rules.ts).
     const touchedInterfaces = new Set(change?.interfaceIds ?? []);
-    // A membership change alters every rule that references the old or the new groups.
-    for (const id of touchedInterfaces) {
-      const before = this.interfaceById(id);
-      for (const g of before?.groupIds ?? []) touchedGroups.add(g);
-      for (const g of current.get(id)?.groupIds ?? []) touchedGroups.add(g);
-    }
 
     // Interface addresses only change with the interfaces themselves: other changes keep the table.
     let layoutChanged = !change || touchedInterfaces.size > 0;
@@ -120,7 +129,7 @@ export class Dataplane {
         this.indexById.set(eni.interfaceId, index);
         layoutChanged = true;
       }
-      const compiled = this.ruleSets.get(this.model, eni.groupIds, members);
+      const compiled = this.ruleSets.get(this.model, eni.groupIds);
       next[index] = {
         index,
         interfaceId: eni.interfaceId,
@@ -135,13 +144,18 @@ export class Dataplane {
     if (layoutChanged) this.ruleSets.retain(next.flatMap((c) => (c === null ? [] : [c.groupIds])));
 
     let addresses = this.addresses;
+    let members: GroupMemberAddress[] | null = null;
     if (layoutChanged) {
       addresses = new AddressTable(current.size * 2);
+      members = [];
       for (const eni of current.values()) {
         const index = this.indexById.get(eni.interfaceId)!;
-        for (const a of [...eni.privateIpv4, ...eni.ipv6]) {
-          const { family, words } = addressToWords(a);
-          addresses.set(family, words, index);
+        for (const list of [eni.privateIpv4, eni.ipv6]) {
+          for (const a of list) {
+            const { family, words } = addressToWordsCached(a);
+            addresses.set(family, words, index);
+            members.push({ family, words, groupIds: eni.groupIds });
+          }
         }
       }
     }
@@ -150,7 +164,10 @@ export class Dataplane {
       grown.set(this.interfaceCounts);
       this.interfaceCounts = grown;
     }
-    // The swap: two assignments between frames, so a frame sees the old or the new state, never a mix.
+    // The swap, between two frames, so a frame sees the old or the new state, never a mix.
+    // (the lists first: parsing their entries is all that could throw, before anything changed)
+    if (!change || touchedLists.size > 0 || this.groupAddresses.listsPending) this.groupAddresses.replaceLists(this.model);
+    if (members !== null) this.groupAddresses.replace(members);
     this.interfaces = next;
     this.addresses = addresses;
     this.modelVersion = this.model.version;

@@ -1,14 +1,22 @@
 // Turns the rules of an interface's groups into the flat, peer-expanded rule lists the
-// classifier compiles. Group references become the members' private addresses (seed 001:
-// "Incoming traffic is allowed based on the private IP addresses of the instances that are
-// associated with the source security group (and not the public IP or Elastic IP addresses)");
-// prefix lists become their entries. A reference to a group or prefix list that no longer exists
-// expands to nothing: a stale rule allows no traffic.
+// classifier compiles. A group reference becomes the group's address set (its number in the
+// dataplane's GroupAddresses), whose members are the private addresses of the interfaces in the
+// group (seed 001: "Incoming traffic is allowed based on the private IP addresses of the
+// instances that are associated with the source security group (and not the public IP or Elastic
+// IP addresses)"), looked up when a packet is judged: so these lists do not depend on membership
+// and a membership change recompiles nothing but the interface that moved. A prefix-list
+// reference likewise becomes the list's set, resolved through shared prefix tries, unless the
+// list holds a /0 entry: that one is open to the world (MATCH_WORLD, untracked flows), a property
+// the classifier compiles in, so such a list expands to its entries; a list gaining or losing
+// its /0 then changes the expansion and recompiles its dependents. A reference to a prefix list
+// that no longer exists expands to nothing, and one to a group without members matches nothing:
+// a stale rule allows no traffic.
 //
 // Each direction keeps its own rule table (ClassifierRule.ruleIndex indexes it), so a change to
 // one direction leaves the other's expansion equal and its compiled classifier reusable.
 import type { ClassifierRule } from '../classify/classifier-rule.js';
 import type { ModelView, RuleView } from '../model/model-view.js';
+import type { SetNumbers } from './address-groups.js';
 
 export interface InterfaceRules {
   ingress: ClassifierRule[];
@@ -17,36 +25,16 @@ export interface InterfaceRules {
   ingressRules: RuleView[];
   /** the ruleIndex of an egress ClassifierRule indexes this table */
   egressRules: RuleView[];
-  /** groups and prefix lists whose change alters these lists */
+  /** groups (the interface's own) and prefix lists whose change alters these lists */
   dependsOnGroups: Set<string>;
   dependsOnPrefixLists: Set<string>;
-}
-
-/** A group's members' private addresses as host prefixes, by family. */
-export interface GroupMembers {
-  v4: string[];
-  v6: string[];
-}
-
-/** Private addresses of every interface in each group, as host prefixes. */
-export function membersByGroup(model: ModelView): Map<string, GroupMembers> {
-  const members = new Map<string, GroupMembers>();
-  for (const eni of model.interfaces()) {
-    for (const groupId of eni.groupIds) {
-      let list = members.get(groupId);
-      if (!list) members.set(groupId, (list = { v4: [], v6: [] }));
-      for (const a of eni.privateIpv4) list.v4.push(`${a}/32`);
-      for (const a of eni.ipv6) list.v6.push(`${a}/128`);
-    }
-  }
-  return members;
 }
 
 /** The expanded rules of the groups `groupIds`, in their order (an interface's groups). */
 export function compileInterfaceRules(
   model: ModelView,
   groupIds: readonly string[],
-  members: Map<string, GroupMembers>,
+  numbers: SetNumbers,
 ): InterfaceRules {
   const out: InterfaceRules = {
     ingress: [],
@@ -59,8 +47,8 @@ export function compileInterfaceRules(
   for (const groupId of groupIds) {
     const group = model.group(groupId);
     if (!group) continue;
-    for (const rule of group.ingress) addRule(model, rule, members, out, out.ingressRules, out.ingress);
-    for (const rule of group.egress) addRule(model, rule, members, out, out.egressRules, out.egress);
+    for (const rule of group.ingress) addRule(model, rule, numbers, out, out.ingressRules, out.ingress);
+    for (const rule of group.egress) addRule(model, rule, numbers, out, out.egressRules, out.egress);
   }
   return out;
 }
@@ -77,7 +65,8 @@ export function sameClassifierRules(a: readonly ClassifierRule[], b: readonly Cl
       x.fromPort !== y.fromPort ||
       x.toPort !== y.toPort ||
       x.family !== y.family ||
-      x.prefix !== y.prefix
+      x.prefix !== y.prefix ||
+      x.addressSet !== y.addressSet
     ) {
       return false;
     }
@@ -88,7 +77,7 @@ export function sameClassifierRules(a: readonly ClassifierRule[], b: readonly Cl
 function addRule(
   model: ModelView,
   rule: RuleView,
-  members: Map<string, GroupMembers>,
+  numbers: SetNumbers,
   out: InterfaceRules,
   table: RuleView[],
   into: ClassifierRule[],
@@ -107,20 +96,24 @@ function addRule(
       out.dependsOnPrefixLists.add(peer.prefixListId);
       const list = model.prefixList(peer.prefixListId);
       if (!list) break;
-      for (const e of list.entries) into.push(entry(ruleIndex, rule, e.cidr.includes(':') ? 6 : 4, e.cidr));
+      if (list.entries.some((e) => e.cidr.endsWith('/0'))) {
+        for (const e of list.entries) into.push(entry(ruleIndex, rule, e.cidr.includes(':') ? 6 : 4, e.cidr));
+        break;
+      }
+      const e = entry(ruleIndex, rule, 4, '');
+      e.addressSet = numbers.prefixList(peer.prefixListId);
+      into.push(e);
       break;
     }
     case 'group': {
-      out.dependsOnGroups.add(peer.groupId);
-      const m = members.get(peer.groupId);
-      if (!m) break;
-      for (const prefix of m.v4) into.push(entry(ruleIndex, rule, 4, prefix));
-      for (const prefix of m.v6) into.push(entry(ruleIndex, rule, 6, prefix));
+      const e = entry(ruleIndex, rule, 4, '');
+      e.addressSet = numbers.group(peer.groupId);
+      into.push(e);
       break;
     }
   }
 }
 
 function entry(ruleIndex: number, rule: RuleView, family: 4 | 6, prefix: string): ClassifierRule {
-  return { ruleIndex, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, family, prefix };
+  return { ruleIndex, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, family, prefix, addressSet: -1 };
 }

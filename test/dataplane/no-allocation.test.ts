@@ -25,7 +25,7 @@ describe('judging a frame allocates nothing', () => {
     { protocol: 6, fromPort: 22, toPort: 22, peer: { kind: 'cidr4', cidr: '203.0.113.0/24' } },
     { protocol: 1, fromPort: -1, toPort: -1, peer: WORLD4 },
     { protocol: 17, fromPort: 53, toPort: 53, peer: { kind: 'group', groupId: 'sg-web', userId: '1' } },
-    // group and prefix-list peers, expanded into the trie
+    // group and prefix-list peers, resolved through the shared address sets after the trie
     { protocol: 6, fromPort: 5432, toPort: 5432, peer: { kind: 'group', groupId: 'sg-db', userId: '1' } },
     { protocol: 6, fromPort: 5432, toPort: 5432, peer: { kind: 'prefix-list', prefixListId: 'pl-1' } },
     { egress: true, protocol: -1, peer: WORLD4 },
