@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runPipeline } from './pipeline.mjs';
 import { runReplay } from './replay-e2e.mjs';
 import { runChangeLatency } from './change-latency.mjs';
+import { liveSkipReason, liveTables } from './live.mjs';
 import { fixed, machine, table } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -81,8 +82,34 @@ if (!smoke) {
   ], [c]));
 }
 
-results.parts.live = { skipped: 'the live modes (inline bridge, NFQUEUE) do not exist yet' };
-console.log('Live (item 6): skipped — the live modes do not exist yet.');
+// 6. live: iperf3 through the live modes and their peers in network namespaces (about 3 minutes;
+// root only; its own process, which deletes its namespaces however it ends). Full run only.
+{
+  const skip = quick || smoke ? 'the live modes run only in the full run (not --quick): about 3 minutes of iperf3 in network namespaces' : liveSkipReason() && `the live benchmark ${liveSkipReason()}`;
+  if (skip) {
+    results.parts.live = { skipped: skip };
+    console.log(`Live (item 6): skipped: ${skip}.\n`);
+  } else {
+    const r = spawnSync(process.execPath, [here('live.mjs'), '--json'], { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+    let live = null;
+    try {
+      live = r.status === 0 ? JSON.parse(r.stdout) : null;
+    } catch {
+      live = null;
+    }
+    if (live) {
+      results.parts.live = live;
+      tables.push(...liveTables(live));
+      for (const note of live.notes ?? []) if (note.includes('FAILED') || note.includes('left out')) console.log(`Live: ${note}`);
+    } else {
+      // Recorded and reported; the other parts' results are still written.
+      const why = `live.mjs exited ${r.status ?? r.signal}${r.error ? ` (${r.error.message})` : ''}`;
+      results.parts.live = { failed: why };
+      console.log(`Live (item 6): FAILED: ${why}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
 results.tables = tables;
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`wrote ${out}`);

@@ -29,9 +29,13 @@ export const AfPacketFlag = {
 } as const;
 
 export interface AfPacketOptions {
-  /** bytes per ring block, a power of two from 4 KiB to 64 MiB (default 1 MiB) */
+  /** bytes per ring block, a power of two from 4 KiB to 64 MiB (default 256 KiB) */
   blockSize?: number;
-  /** ring blocks (default 4: a 4 MiB ring) */
+  /**
+   * ring blocks (default 64: a 16 MiB ring, libpcap's default buffer). A 4 × 1 MiB ring lost TCP
+   * frames whenever sgfw was off the CPU for ~8 ms (thousands of retransmits per iperf3 run on a
+   * loaded machine); with 64 × 256 KiB, 0–3.
+   */
   blockCount?: number;
   /** ms after which the kernel hands over a block that is not full (default 2), 1–1000 */
   blockTimeoutMs?: number;
@@ -153,7 +157,7 @@ export class AfPacketSocket {
     onBatch: AfPacketBatchHandler,
     options: AfPacketOptions = {},
   ) {
-    const { blockSize = 1 << 20, blockCount = 4, blockTimeoutMs = 2, promiscuous = true } = options;
+    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true } = options;
     if (!isPowerOfTwo(blockSize) || blockSize < 4096 || blockSize > 64 << 20) {
       throw new CaptureError(device, `ring block size ${blockSize} is not a power of two from 4096 to 64 MiB`);
     }

@@ -1,0 +1,699 @@
+// Issue 6 item 6: the live modes in network namespaces, with iperf3, against what a user would run
+// instead, all in one run so the ratios are fair on a shared machine.
+//
+// Inline: outside host ⇄ veth ⇄ [middle namespace: the bridge under test, no IP addresses on its two
+// interfaces] ⇄ veth ⇄ inside host. The bridges, one at a time on the same namespaces:
+//   - sgfw: `sgfw run --mode inline` with ~1,000 rules (5 groups × 200 on the inside host's ENI),
+//     the iperf3 flows allowed by the last rules and tracked; with `--capture afpacket` (a TPACKET_V3
+//     ring, batches, sendmmsg) and `--capture pcap` (libpcap through `cap`, frame by frame);
+//   - the ceilings of the two capture methods, judging nothing: bench/lib/afpacket-bridge.mjs (the
+//     same AfPacketSocket, every batch sent on whole) and bench/lib/cap-bridge.mjs (the same `cap`
+//     capture and pcap_sendpacket per frame);
+//   - kernel bridge: a Linux bridge with br_netfilter, so bridged IPv4 goes through an nftables
+//     `inet` forward chain with conntrack (`ct state established,related accept`, then the same
+//     rules, policy drop). The bridge family has no conntrack on this kernel (CONFIG_NF_CONNTRACK_BRIDGE
+//     is not set: `ct` in a bridge table is refused) but br_netfilter is built in and works inside a
+//     namespace, so the kernel does the very same job as sgfw: a bump in the wire between the same
+//     two hosts, same addresses, nothing routed.
+// Host: client ⇄ veth ⇄ host (the iperf3 server) with `sgfw run --mode host` (NFQUEUE), the same
+// rules in iptables (conntrack ESTABLISHED,RELATED first), and no filter.
+//
+// TCP: `iperf3 -t T` (1500-byte frames: offloads off on every veth, so no path moves 64 KB
+// super-packets). UDP: `iperf3 -u -l 18 -b 0` (64-byte frames on the wire, as fast as the client
+// can send): frames per second received by the server, and the loss. Each figure is the median of
+// `sessions` rounds (3 × 3 s by default, about 3 minutes in all); every round starts each filter
+// afresh, in a rotated order. Namespaces are `sgbl-*-PID`, deleted at the end, on errors and on
+// SIGINT/SIGTERM. Root only.
+//
+// Run: npx tsc -p tsconfig.build.json && node bench/live.mjs [--quick | --smoke] [--json]
+//        [--seconds S] [--sessions N] [--only LABEL-PART,…] [--offloads] [--rings 64x262144,16x1048576/10]
+//        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline mode, side by side)
+//      node bench/live.mjs --profile DIR [--capture afpacket|pcap]  (sgfw inline under iperf3 load with node --cpu-prof)
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixed, median, table } from './lib/stats.mjs';
+import {
+  addNs, cleanupOnSignal, delNs, inNs, noOffload, ourNamespaces, Processes, processCpuSeconds, sh, systemCpuSeconds, veth, waitForText,
+} from './lib/netns.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// `--sgfw PATH` (or SGFW_BIN): the bin/sgfw.js to measure (default: this tree's).
+let SGFW = process.env.SGFW_BIN || join(ROOT, 'bin', 'sgfw.js');
+const CAP_BRIDGE = join(ROOT, 'bench', 'lib', 'cap-bridge.mjs');
+const AFPACKET_BRIDGE = join(ROOT, 'bench', 'lib', 'afpacket-bridge.mjs');
+const OUTSIDE_HOST = '10.77.1.2';
+const INSIDE_HOST = '10.77.2.2';
+const PORT = 5201;
+const QUEUE = 4711;
+const RULES = 1000;
+const GROUPS = 5;
+
+// ---- the rules ----------------------------------------------------------------------------------
+
+const PORTS = [[22, 22], [80, 80], [3306, 3306], [5432, 5432], [6379, 6379], [8080, 8080], [9000, 9100], [27017, 27019], [53, 53], [123, 123], [5000, 6000]];
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The inside host's ~1,000 rules: all egress, ICMP from the outside subnet (the warm-up pings),
+ * random TCP/UDP rules from 10.100.0.0–10.199.255.255 (never the outside host), and, last, TCP
+ * and UDP to iperf3's port from the outside host: a new flow meets every other rule first.
+ */
+export function makeRules(count = RULES, seed = 5) {
+  const rand = rng(seed);
+  const pick = (n) => Math.floor(rand() * n);
+  const rules = [{ egress: true, proto: 'all', cidr: '0.0.0.0/0' }, { egress: false, proto: 'icmp', cidr: '10.77.1.0/24' }];
+  const seen = new Set();
+  while (rules.length < count - 2) {
+    const [from, to] = PORTS[pick(PORTS.length)];
+    const len = [32, 32, 24, 16][pick(4)];
+    const a = [10, 100 + pick(100), pick(256), pick(256)];
+    if (len <= 24) a[3] = 0;
+    if (len <= 16) a[2] = 0;
+    const r = { egress: false, proto: rand() < 0.8 ? 'tcp' : 'udp', from, to, cidr: `${a.join('.')}/${len}` };
+    const key = `${r.proto}/${from}/${r.cidr}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rules.push(r);
+  }
+  rules.push({ egress: false, proto: 'tcp', from: PORT, to: PORT, cidr: `${OUTSIDE_HOST}/32` });
+  rules.push({ egress: false, proto: 'udp', from: PORT, to: PORT, cidr: `${OUTSIDE_HOST}/32` });
+  return rules;
+}
+
+const VPC = 'vpc-0b1b2b3b4b5b6b7b8';
+const groupIdOf = (g) => `sg-0b1e0000000000${String(g).padStart(3, '0')}`;
+
+/** The rules as an sgfw state document: one ENI (the inside host) in GROUPS groups sharing them out. */
+export function stateDocument(rules) {
+  const perm = (r) => ({
+    IpProtocol: r.proto === 'all' ? '-1' : r.proto,
+    ...(r.proto === 'tcp' || r.proto === 'udp' ? { FromPort: r.from, ToPort: r.to } : r.proto === 'icmp' ? { FromPort: -1, ToPort: -1 } : {}),
+    IpRanges: [{ CidrIp: r.cidr }],
+    Ipv6Ranges: [],
+    PrefixListIds: [],
+    UserIdGroupPairs: [],
+  });
+  const per = Math.ceil(rules.length / GROUPS);
+  const SecurityGroups = Array.from({ length: GROUPS }, (_, g) => {
+    const mine = rules.slice(g * per, (g + 1) * per);
+    return {
+      GroupId: groupIdOf(g),
+      GroupName: `bench-live-${g}`,
+      Description: 'live benchmark group',
+      VpcId: VPC,
+      IpPermissions: mine.filter((r) => !r.egress).map(perm),
+      IpPermissionsEgress: mine.filter((r) => r.egress).map(perm),
+    };
+  });
+  const NetworkInterfaces = [{
+    NetworkInterfaceId: 'eni-0b1e00000000000a1',
+    VpcId: VPC,
+    PrivateIpAddress: INSIDE_HOST,
+    PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: INSIDE_HOST }],
+    Ipv6Addresses: [],
+    Groups: SecurityGroups.map((g) => ({ GroupId: g.GroupId, GroupName: g.GroupName })),
+  }];
+  return { SecurityGroups, NetworkInterfaces };
+}
+
+/** The same rules for the kernel bridge: an nftables inet forward chain, conntrack first. */
+export function nftRuleset(rules) {
+  const lines = ['table inet sgbl {', '  chain forward {', '    type filter hook forward priority filter; policy drop;', '    ct state established,related accept'];
+  for (const r of rules) {
+    if (r.egress) lines.push(`    ip saddr ${INSIDE_HOST} accept`);
+    else if (r.proto === 'icmp') lines.push(`    ip saddr ${r.cidr} ip daddr ${INSIDE_HOST} ip protocol icmp accept`);
+    else lines.push(`    ip saddr ${r.cidr} ip daddr ${INSIDE_HOST} ${r.proto} dport ${r.from === r.to ? r.from : `${r.from}-${r.to}`} accept`);
+  }
+  lines.push('  }', '}', '');
+  return lines.join('\n');
+}
+
+/** The same rules for host mode's peer: iptables INPUT, conntrack first, then DROP. */
+export function iptablesRuleset(rules) {
+  const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]',
+    '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A INPUT -i lo -j ACCEPT'];
+  for (const r of rules) {
+    if (r.egress) continue; // OUTPUT accepts everything, as the all-egress rule
+    if (r.proto === 'icmp') lines.push(`-A INPUT -s ${r.cidr} -d ${INSIDE_HOST}/32 -p icmp -j ACCEPT`);
+    else lines.push(`-A INPUT -s ${r.cidr} -d ${INSIDE_HOST}/32 -p ${r.proto} -m ${r.proto} --dport ${r.from === r.to ? r.from : `${r.from}:${r.to}`} -j ACCEPT`);
+  }
+  lines.push('-A INPUT -j DROP', 'COMMIT', '');
+  return lines.join('\n');
+}
+
+// ---- the namespaces -----------------------------------------------------------------------------
+
+/** Inline's three namespaces and host mode's two; the hosts keep the same addresses in both. */
+function createNet(tag) {
+  const n = {
+    outside: `sgbl-o-${tag}`, middle: `sgbl-m-${tag}`, inside: `sgbl-i-${tag}`, client: `sgbl-c-${tag}`, host: `sgbl-h-${tag}`,
+    devOutside: `sgblo${tag}`, devInside: `sgbli${tag}`, middleOutside: `sgblmo${tag}`, middleInside: `sgblmi${tag}`,
+    devClient: `sgblc${tag}`, devHost: `sgblh${tag}`,
+  };
+  destroyNet(n);
+  for (const ns of [n.outside, n.middle, n.inside, n.client, n.host]) addNs(ns);
+  veth(n.outside, n.devOutside, n.middle, n.middleOutside);
+  veth(n.inside, n.devInside, n.middle, n.middleInside);
+  veth(n.client, n.devClient, n.host, n.devHost);
+  // Two /24s joined on one link (on-link routes), so the same rules serve inline and host mode.
+  for (const [ns, dev, addr, peerNet] of [
+    [n.outside, n.devOutside, OUTSIDE_HOST, '10.77.2.0/24'], [n.inside, n.devInside, INSIDE_HOST, '10.77.1.0/24'],
+    [n.client, n.devClient, OUTSIDE_HOST, '10.77.2.0/24'], [n.host, n.devHost, INSIDE_HOST, '10.77.1.0/24'],
+  ]) {
+    inNs(ns, 'ip', ['addr', 'add', `${addr}/24`, 'dev', dev]);
+    inNs(ns, 'ip', ['route', 'add', peerNet, 'dev', dev]);
+    noOffload(ns, dev);
+  }
+  for (const dev of [n.middleOutside, n.middleInside]) {
+    // The middle stays silent: no addresses, no IPv6 of its own.
+    inNs(n.middle, 'sysctl', ['-qw', `net.ipv6.conf.${dev}.disable_ipv6=1`]);
+    inNs(n.middle, 'ip', ['link', 'set', dev, 'promisc', 'on']);
+  }
+  middleOffloads(n, false);
+  return n;
+}
+
+/**
+ * Offloads on the bridge's own interfaces. They change how libpcap sizes its ring: with TSO, GSO or
+ * GRO on (veth's defaults) it expects 64 KB packets and makes 256 slots of 64 KB out of the 16 MB
+ * ring; with them off, ~10,000 slots of 1,600 bytes (libpcap 1.10, TPACKET_V2 in immediate mode).
+ */
+function middleOffloads(n, on) {
+  for (const dev of [n.middleOutside, n.middleInside]) inNs(n.middle, 'ethtool', ['-K', dev, 'tso', on ? 'on' : 'off', 'gso', on ? 'on' : 'off', 'gro', 'off']);
+}
+
+function destroyNet(n) {
+  for (const ns of [n.outside, n.middle, n.inside, n.client, n.host]) delNs(ns);
+}
+
+// ---- the filters --------------------------------------------------------------------------------
+
+/** What a stopped filter said about its frames (its last plain or JSON "stop" line). */
+function stopSummary(r) {
+  const lines = r.stderr.split('\n');
+  const plain = lines.filter((l) => /^(sgfw run|cap-bridge|afpacket-bridge): SIG\w+: /.test(l)).pop();
+  if (plain) return plain.replace(/^(sgfw run|cap-bridge|afpacket-bridge): SIG\w+: (stopped; )?/, '');
+  const stop = lines.filter((l) => l.includes('"event":"stop"')).pop();
+  if (stop) {
+    const j = JSON.parse(stop);
+    return `packets ${j.packets} allowed ${j.allowed} dropped ${j.dropped} queue ${JSON.stringify(j.queue)}`;
+  }
+  return `exit ${r.code ?? r.signal}: ${r.stderr.slice(-200)}`;
+}
+
+/**
+ * The capture methods `sgfw run --mode inline` offers in this build: `--capture pcap|afpacket` where
+ * the flag exists (afpacket only when its addon is built); before the flag, libpcap only.
+ */
+export async function inlineCaptureMethods() {
+  try {
+    const cli = await import('../dist/cli/run-inline.js');
+    if (!Array.isArray(cli.CAPTURE_METHODS)) return { flag: false, methods: ['pcap'] };
+    const afpacket = cli.CAPTURE_METHODS.includes('afpacket') && cli.defaultCaptureMethod?.() === 'afpacket';
+    return { flag: true, methods: cli.CAPTURE_METHODS.filter((m) => m !== 'afpacket' || afpacket) };
+  } catch {
+    return { flag: false, methods: ['pcap'] };
+  }
+}
+
+export const SGFW_PCAP = 'sgfw inline (pcap)';
+export const SGFW_AFPACKET = 'sgfw inline (afpacket)';
+export const CAP_CEILING = 'cap bridge (ceiling)';
+export const AFPACKET_CEILING = 'afpacket bridge (ceiling)';
+export const KERNEL_BRIDGE = 'kernel bridge + nftables';
+
+/**
+ * Each filter: start() (resolves when it is enforcing) and stop() (a summary of what it did); `pid`
+ * when it is one process; `optional`: a failure to start is noted and the filter left out.
+ */
+function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, ringVariants = [], builds = [], extraNodeArgs = [] }) {
+  const proc = (label, args, { offloads = false, optional = false } = {}) => {
+    let child = null;
+    return {
+      label,
+      optional,
+      get pid() {
+        return child?.pid ?? 0;
+      },
+      async start() {
+        if (offloads) middleOffloads(n, true);
+        child = procs.spawn(n.middle, process.execPath, args, { timeoutMs: 600_000 });
+        await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
+      },
+      async stop() {
+        const r = await procs.stop(child, 'SIGTERM', 10_000);
+        child = null;
+        if (offloads) middleOffloads(n, false);
+        return stopSummary(r);
+      },
+    };
+  };
+  const sgfw = (method, bin = SGFW) => [...extraNodeArgs, bin, 'run', '--mode', 'inline', '--inside', n.middleInside, '--outside', n.middleOutside, '--state', stateFile,
+    ...(capture.flag ? ['--capture', method] : [])];
+  const kernel = {
+    label: KERNEL_BRIDGE,
+    pid: 0,
+    async start() {
+      const m = n.middle;
+      inNs(m, 'ip', ['link', 'add', 'sgblbr', 'type', 'bridge']);
+      inNs(m, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
+      inNs(m, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-ip6tables=1']);
+      inNs(m, 'sysctl', ['-qw', 'net.ipv6.conf.sgblbr.disable_ipv6=1']);
+      for (const dev of [n.middleOutside, n.middleInside]) inNs(m, 'ip', ['link', 'set', dev, 'master', 'sgblbr']);
+      inNs(m, 'ip', ['link', 'set', 'sgblbr', 'up']);
+      inNs(m, 'nft', ['-f', '-'], { input: nftRuleset(makeRules()) });
+    },
+    async stop() {
+      const m = n.middle;
+      inNs(m, 'nft', ['delete', 'table', 'inet', 'sgbl']);
+      inNs(m, 'ip', ['link', 'del', 'sgblbr']);
+      return '';
+    },
+  };
+  const filters = [proc(SGFW_PCAP, sgfw('pcap'))];
+  if (capture.methods.includes('afpacket')) filters.push(proc(SGFW_AFPACKET, sgfw('afpacket'), { optional: true }));
+  // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`, e.g. a patched copy): same flags.
+  for (const b of builds) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}`, sgfw('afpacket', b.bin), { optional: true }));
+  // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
+  if (offloadVariant) filters.push(proc(`${SGFW_PCAP}, bridge offloads on`, sgfw('pcap'), { offloads: true }));
+  filters.push(proc(CAP_CEILING, [CAP_BRIDGE, n.middleInside, n.middleOutside]));
+  if (capture.methods.includes('afpacket')) {
+    filters.push(proc(AFPACKET_CEILING, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside], { optional: true }));
+    // The same ceiling with other rings (`--rings COUNTxBYTES[/MS],…`): what the ring's size buys.
+    for (const v of ringVariants) {
+      const ring = ['--block-count', String(v.count), '--block-size', String(v.size), ...(v.timeoutMs ? ['--timeout-ms', String(v.timeoutMs)] : [])];
+      filters.push(proc(`${AFPACKET_CEILING}, ring ${v.label}`, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside, ...ring], { optional: true }));
+    }
+  }
+  filters.push(kernel);
+  return filters;
+}
+
+function hostFilters(n, procs, stateFile) {
+  let child = null;
+  const sgfw = {
+    label: 'sgfw host (NFQUEUE)',
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    async start() {
+      child = procs.spawn(n.host, process.execPath, [SGFW, 'run', '--mode', 'host', '--state', stateFile, '--queue', String(QUEUE)], { timeoutMs: 600_000 });
+      await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
+    },
+    async stop() {
+      const r = await procs.stop(child, 'SIGTERM', 20_000);
+      child = null;
+      return stopSummary(r);
+    },
+  };
+  const iptables = {
+    label: 'iptables + conntrack',
+    pid: 0,
+    async start() {
+      inNs(n.host, 'iptables-restore', ['-w', '5'], { input: iptablesRuleset(makeRules()), timeout: 30_000 });
+    },
+    async stop() {
+      inNs(n.host, 'iptables-restore', ['-w', '5'], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n', timeout: 30_000 });
+      return '';
+    },
+  };
+  const none = { label: 'no filter', pid: 0, async start() {}, async stop() { return ''; } };
+  return [sgfw, iptables, none];
+}
+
+// ---- traffic ------------------------------------------------------------------------------------
+
+/** Pings until one answer (the first frame each capture receives is lost: see INBOUND_ONLY). */
+async function warmUp(procs, from, to, broadcasts) {
+  // Nobody answers a broadcast ping (icmp_echo_ignore_broadcasts): a frame through the bridge each way, no wait.
+  for (const [ns, bcast] of broadcasts) await procs.run(ns, 'ping', ['-b', '-n', '-c', '1', '-W', '0.1', bcast], { timeoutMs: 5000 });
+  for (let i = 0; i < 8; i++) {
+    const r = await procs.run(from, 'ping', ['-n', '-c', '1', '-W', '1', to], { timeoutMs: 5000 });
+    if (r.code === 0) return;
+  }
+  throw new Error(`warm-up: no ping answer from ${to} (from namespace ${from})`);
+}
+
+/** Packets the devices of `ns` sent (tx) and received (rx), summed. */
+function linkPackets(ns, devs) {
+  const links = JSON.parse(inNs(ns, 'ip', ['-s', '-j', 'link', 'show']));
+  let tx = 0;
+  let rx = 0;
+  for (const l of links) {
+    if (!devs.includes(l.ifname)) continue;
+    tx += l.stats64.tx.packets;
+    rx += l.stats64.rx.packets;
+  }
+  return { tx, rx };
+}
+
+/**
+ * One iperf3 test from `clientNs` to the server in `serverNs`: its figures, the frames the filter
+ * passed (`counted`: a namespace and the devices whose packet counters count them), and CPU use.
+ */
+async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, counted }) {
+  const server = procs.spawn(serverNs, 'iperf3', ['-s', '-1', '-B', INSIDE_HOST, '-p', String(PORT), '--forceflush'], { timeoutMs: (seconds + 20) * 1000 });
+  await waitForText(server, 'stdout', 'Server listening', 5000);
+  const args = ['-c', INSIDE_HOST, '-p', String(PORT), '-t', String(seconds), '-J', '--connect-timeout', '3000'];
+  if (kind === 'udp') args.push('-u', '-l', '18', '-b', '0');
+  const links0 = linkPackets(counted.ns, counted.devs);
+  const sys0 = systemCpuSeconds();
+  const filter0 = filterPid ? processCpuSeconds(filterPid) : 0;
+  const t0 = performance.now();
+  const r = await procs.run(clientNs, 'iperf3', args, { timeoutMs: (seconds + 15) * 1000 });
+  const wall = (performance.now() - t0) / 1000;
+  const sys1 = systemCpuSeconds();
+  const filter1 = filterPid ? processCpuSeconds(filterPid) : 0;
+  const links1 = linkPackets(counted.ns, counted.devs);
+  await procs.stop(server, 'SIGKILL', 1000);
+  let j;
+  try {
+    j = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`iperf3 ${kind}: no JSON (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.slice(0, 300)}`);
+  }
+  if (j.error) throw new Error(`iperf3 ${kind}: ${j.error}`);
+  const total = (s) => s.user + s.system + s.softirq + s.idle + s.steal;
+  const busy = 1 - (sys1.idle - sys0.idle) / (total(sys1) - total(sys0));
+  // Inline: frames the bridge sent out of its two interfaces; host: frames in and out of the host.
+  const frames = counted.both ? links1.tx - links0.tx + links1.rx - links0.rx : links1.tx - links0.tx;
+  const filterCpu = filter1 - filter0;
+  const cpu = {
+    filterFrames: frames,
+    filterCpuPct: filterPid ? (100 * filterCpu) / wall : null,
+    filterCpuUsPerFrame: filterPid ? (1e6 * filterCpu) / Math.max(1, frames) : null,
+    machineBusyPct: 100 * busy,
+    softirqPct: (100 * (sys1.softirq - sys0.softirq)) / (total(sys1) - total(sys0)),
+  };
+  if (kind === 'tcp') {
+    const rx = j.end.sum_received;
+    return { gbps: rx.bits_per_second / 1e9, retransmits: j.end.sum_sent.retransmits ?? 0, ...cpu };
+  }
+  const rx = j.end.sum_received;
+  const sent = j.end.sum_sent.packets;
+  const received = rx.packets - rx.lost_packets;
+  return { framesPerSec: received / rx.seconds, sentPerSec: sent / j.end.sum_sent.seconds, lossPct: (100 * rx.lost_packets) / Math.max(1, rx.packets), ...cpu };
+}
+
+// ---- the part -----------------------------------------------------------------------------------
+
+function checkTools() {
+  const missing = [];
+  for (const tool of ['iperf3', 'nft', 'iptables-restore', 'ethtool', 'ping']) {
+    try {
+      sh('sh', ['-c', `command -v ${tool}`]);
+    } catch {
+      missing.push(tool);
+    }
+  }
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) missing.push('dist/ (npx tsc -p tsconfig.build.json)');
+  if (missing.length) throw new Error(`live benchmark: missing ${missing.join(', ')}`);
+}
+
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+/** `--rings 64x262144,16x1048576/10`: ring variants of the AF_PACKET ceiling (blocks × bytes[/timeout ms]). */
+export function parseRings(text) {
+  if (!text) return [];
+  return text.split(',').map((v) => {
+    const m = /^(\d+)x(\d+)(?:\/(\d+))?$/.exec(v.trim());
+    if (!m) throw new Error(`--rings: '${v}' is not BLOCKSxBYTES[/MS] (e.g. 64x262144/2)`);
+    const [count, size, timeoutMs] = [Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : undefined];
+    const kib = size >= 1 << 20 ? `${size / (1 << 20)} MiB` : `${size / 1024} KiB`;
+    return { count, size, timeoutMs, label: `${count} × ${kib}${timeoutMs ? `, ${timeoutMs} ms` : ''}` };
+  });
+}
+
+/** Why the live part cannot run here (null when it can): it needs root for namespaces and raw sockets. */
+export function liveSkipReason() {
+  return process.getuid?.() === 0 ? null : `needs root (network namespaces, AF_PACKET, NFQUEUE); running as uid ${process.getuid?.()}`;
+}
+
+/**
+ * The live part. Full: 3 rounds of 3-second tests, each filter started afresh every round (rotated
+ * order), about 3 minutes. quick: one session per filter with 3 runs of 1 s back to back; smoke:
+ * one 1-second run each. `seconds`/`sessions` override; `only`: filters whose label contains it;
+ * `offloads`: add sgfw (pcap) on veths with their default offloads; `rings`: parseRings' variants.
+ * Returns { skipped } when not root; otherwise { rows, ratios, settings, notes }.
+ */
+export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, rings = [], builds = [], log = (s) => console.log(s) } = {}) {
+  const skip = liveSkipReason();
+  if (skip) {
+    log(`Live (item 6): skipped: ${skip}`);
+    return { skipped: skip, rows: [] };
+  }
+  checkTools();
+  const seconds = secondsOpt ?? (smoke || quick ? 1 : 3);
+  const sessions = sessionsOpt ?? (smoke || quick ? 1 : 3);
+  const runsPerSession = quick && !smoke ? 3 : 1;
+  const loadBefore = loadavg();
+  const tag = String(process.pid % 100000);
+  const dir = mkdtempSync(join(tmpdir(), 'sgbl-live-'));
+  const stateFile = join(dir, 'state.json');
+  const rules = makeRules();
+  writeFileSync(stateFile, JSON.stringify(stateDocument(rules)));
+  const procs = new Processes();
+  let net = null;
+  const cleanup = () => {
+    procs.killAll();
+    if (net) destroyNet(net);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const release = cleanupOnSignal(cleanup);
+  const capture = await inlineCaptureMethods();
+  const samples = new Map(); // `${part}/${label}/${kind}` → results
+  const notes = [];
+  const started = performance.now();
+  try {
+    net = createNet(tag);
+    const n = net;
+    const parts = [
+      { part: 'inline', filters: inlineFilters(n, procs, stateFile, { capture, offloadVariant: offloads, ringVariants: rings, builds }), clientNs: n.outside, serverNs: n.inside,
+        broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
+        counted: { ns: n.middle, devs: [n.middleOutside, n.middleInside], both: false } },
+      { part: 'host', filters: hostFilters(n, procs, stateFile), clientNs: n.client, serverNs: n.host, broadcasts: [],
+        counted: { ns: n.host, devs: [n.devHost], both: true } },
+    ];
+    // `--only a,b`: the filters whose label contains any of the parts.
+    if (only) for (const p of parts) p.filters = p.filters.filter((f) => only.split(',').some((o) => f.label.includes(o)));
+    for (let round = 0; round < sessions; round++) {
+      for (const p of parts) {
+        for (const f of rotate(p.filters, round)) {
+          if (f.failed) continue;
+          log(`live: round ${round + 1}/${sessions}: ${p.part}: ${f.label} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+          try {
+            await f.start();
+          } catch (e) {
+            if (!f.optional) throw e;
+            f.failed = true;
+            await f.stop().catch(() => '');
+            notes.push(`${p.part}, ${f.label}: left out, it did not start: ${e.message.slice(0, 300)}`);
+            continue;
+          }
+          try {
+            await warmUp(procs, p.clientNs, INSIDE_HOST, p.broadcasts);
+            for (let k = 0; k < runsPerSession; k++) {
+              for (const kind of ['tcp', 'udp']) {
+                const r = await iperf(procs, { clientNs: p.clientNs, serverNs: p.serverNs, kind, seconds, filterPid: f.pid, counted: p.counted });
+                const key = `${p.part}/${f.label}/${kind}`;
+                if (!samples.has(key)) samples.set(key, []);
+                samples.get(key).push(r);
+              }
+            }
+          } catch (e) {
+            // One filter failing a test (no answer, iperf3 refused) is noted; the others still run.
+            notes.push(`${p.part}, ${f.label}, session ${round + 1}: FAILED: ${e.message.slice(0, 300)}`);
+            log(`live: ${p.part}, ${f.label}: FAILED: ${e.message.slice(0, 300)}`);
+          } finally {
+            const summary = await f.stop();
+            if (summary) notes.push(`${p.part}, ${f.label}, session ${round + 1}: ${summary}`);
+          }
+        }
+      }
+    }
+  } finally {
+    cleanup();
+    release();
+  }
+  const repeats = sessions * runsPerSession;
+  const rows = [];
+  for (const [key, rs] of samples) {
+    const [part, label, kind] = key.split('/');
+    const m = (k) => (rs[0][k] === null || rs[0][k] === undefined ? null : median(rs.map((r) => r[k])));
+    rows.push({
+      part, filter: label, test: kind === 'tcp' ? 'TCP 1500-byte frames' : 'UDP 64-byte frames', kind, runs: rs.length,
+      gbps: m('gbps'), retransmits: m('retransmits'), framesPerSec: m('framesPerSec'), sentPerSec: m('sentPerSec'), lossPct: m('lossPct'),
+      filterFramesPerSec: m('filterFrames') / seconds, filterCpuPct: m('filterCpuPct'), filterCpuUsPerFrame: m('filterCpuUsPerFrame'),
+      machineBusyPct: m('machineBusyPct'), softirqPct: m('softirqPct'),
+    });
+  }
+  const fig = (part, label, kind) => {
+    const r = rows.find((x) => x.part === part && x.filter === label && x.kind === kind);
+    return r ? (kind === 'tcp' ? r.gbps : r.framesPerSec) : NaN;
+  };
+  const ratio = (part, a, b, kind) => fig(part, a, kind) / fig(part, b, kind);
+  const ratios = [];
+  const add = (part, a, b, target = null) => {
+    for (const kind of ['tcp', 'udp']) {
+      const v = ratio(part, a, b, kind);
+      if (Number.isFinite(v)) ratios.push({ kind, comparison: `${a} / ${b}`, ratio: v, target });
+    }
+  };
+  add('inline', SGFW_AFPACKET, AFPACKET_CEILING, 0.9);
+  add('inline', SGFW_AFPACKET, KERNEL_BRIDGE, 0.5);
+  add('inline', SGFW_PCAP, CAP_CEILING, 0.9);
+  add('inline', SGFW_PCAP, KERNEL_BRIDGE, 0.5);
+  add('inline', SGFW_AFPACKET, SGFW_PCAP);
+  add('inline', AFPACKET_CEILING, CAP_CEILING);
+  add('inline', AFPACKET_CEILING, KERNEL_BRIDGE);
+  add('inline', CAP_CEILING, KERNEL_BRIDGE);
+  for (const v of rings) add('inline', `${AFPACKET_CEILING}, ring ${v.label}`, AFPACKET_CEILING);
+  for (const b of builds) {
+    add('inline', `${SGFW_AFPACKET}, ${b.label}`, SGFW_AFPACKET);
+    add('inline', `${SGFW_AFPACKET}, ${b.label}`, AFPACKET_CEILING);
+    add('inline', `${SGFW_AFPACKET}, ${b.label}`, KERNEL_BRIDGE);
+  }
+  add('host', 'sgfw host (NFQUEUE)', 'iptables + conntrack');
+  add('host', 'sgfw host (NFQUEUE)', 'no filter');
+  add('host', 'iptables + conntrack', 'no filter');
+  for (const r of ratios) r.met = r.target === null ? null : r.ratio >= r.target;
+  return {
+    settings: {
+      captureMethods: capture.methods, seconds, repeats, sessions, runsPerSession, rules: rules.length, groups: GROUPS, udpPayload: 18,
+      elapsedSec: (performance.now() - started) / 1000, loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
+      date: new Date().toISOString(),
+    },
+    rows,
+    ratios,
+    notes,
+  };
+}
+
+/** The part's tables (printed), as bench/run.mjs keeps them. */
+export function liveTables(r) {
+  if (r.skipped) return [];
+  const s = r.settings;
+  const opt = (d) => (x) => (x === null || x === undefined ? '' : fixed(d)(x));
+  const rows = table(`Live: iperf3 through each filter, ${s.rules} rules (median of ${s.repeats} runs of ${s.seconds} s; TCP: 1500-byte frames; UDP: -l 18, 64-byte frames, -b 0)`, [
+    ['mode', 'part'], ['filter', 'filter'], ['test', 'kind'], ['runs', 'runs'], ['TCP Gbit/s', 'gbps', opt(2)], ['TCP retrans', 'retransmits', opt(0)],
+    ['UDP rx frames/s', 'framesPerSec', opt(0)], ['UDP tx frames/s', 'sentPerSec', opt(0)], ['UDP loss %', 'lossPct', opt(1)],
+    ['frames/s at filter', 'filterFramesPerSec', opt(0)], ['filter CPU %', 'filterCpuPct', opt(0)], ['filter CPU µs/frame', 'filterCpuUsPerFrame', opt(2)],
+  ], r.rows);
+  const byComparison = new Map();
+  for (const x of r.ratios) {
+    const row = byComparison.get(x.comparison) ?? { comparison: x.comparison, target: x.target };
+    row[x.kind] = x.ratio;
+    byComparison.set(x.comparison, row);
+  }
+  const met = (row) => (row.target === null ? '' : [row.tcp, row.udp].map((v) => (v >= row.target ? 'met' : 'missed')).join(' / '));
+  const ratios = table('Live: ratios (TCP Gbit/s; UDP frames/s received)', [
+    ['comparison', 'comparison'], ['TCP', 'tcp', fixed(2)], ['UDP', 'udp', fixed(2)], ['target', 'target', opt(2)], ['TCP / UDP', 'met', (_, row) => met(row)],
+  ], [...byComparison.values()]);
+  return [rows, ratios];
+}
+
+// ---- profile ------------------------------------------------------------------------------------
+
+/** Self time by function (top `top`) of a .cpuprofile, as [percent, name, where]. */
+export function profileSummary(file, top = 20) {
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const self = new Map();
+  const dt = p.timeDeltas;
+  let totalMs = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const node = byId.get(p.samples[i]);
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+    const ms = (dt[i] ?? 0) / 1000;
+    self.set(key, (self.get(key) ?? 0) + ms);
+    totalMs += ms;
+  }
+  return { totalMs, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => [(100 * ms) / totalMs, k]) };
+}
+
+/** sgfw inline under one TCP and one UDP iperf3 test, with node --cpu-prof; prints the summary. */
+async function profileInline(outDir, method) {
+  if (process.getuid?.() !== 0) throw new Error('--profile needs root');
+  checkTools();
+  const tag = String(process.pid % 100000);
+  const dir = mkdtempSync(join(tmpdir(), 'sgbl-prof-'));
+  const stateFile = join(dir, 'state.json');
+  writeFileSync(stateFile, JSON.stringify(stateDocument(makeRules())));
+  const procs = new Processes();
+  let net = null;
+  const cleanup = () => {
+    procs.killAll();
+    if (net) destroyNet(net);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const release = cleanupOnSignal(cleanup);
+  try {
+    net = createNet(tag);
+    for (const kind of ['tcp', 'udp']) {
+      const sub = join(outDir, kind);
+      const capture = await inlineCaptureMethods();
+      const sgfw = inlineFilters(net, procs, stateFile, { capture, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] })
+        .find((f) => f.label === (method === 'afpacket' ? SGFW_AFPACKET : SGFW_PCAP));
+      if (!sgfw) throw new Error(`--capture ${method}: not in this build (${capture.methods.join(', ')})`);
+      await sgfw.start();
+      await warmUp(procs, net.outside, INSIDE_HOST, [[net.outside, '10.77.1.255'], [net.inside, '10.77.2.255']]);
+      const r = await iperf(procs, { clientNs: net.outside, serverNs: net.inside, kind, seconds: 5, filterPid: sgfw.pid, counted: { ns: net.middle, devs: [net.middleOutside, net.middleInside], both: false } });
+      console.log(`${kind}: ${JSON.stringify(r)}`);
+      console.log(await sgfw.stop());
+      const file = readdirSync(sub).find((f) => f.endsWith('.cpuprofile'));
+      const s = profileSummary(join(sub, file));
+      console.log(`${kind}: ${join(sub, file)}, ${s.totalMs.toFixed(0)} ms sampled; self time:`);
+      for (const [pct, name] of s.top) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
+    }
+  } finally {
+    cleanup();
+    release();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--profile');
+  if (at >= 0) {
+    const c = args.indexOf('--capture');
+    await profileInline(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), c >= 0 ? args[c + 1] : 'pcap');
+  } else {
+    const json = args.includes('--json');
+    if (args.includes('--sgfw')) SGFW = args[args.indexOf('--sgfw') + 1];
+    const value = (name) => {
+      const i = args.indexOf(name);
+      return i >= 0 ? args[i + 1] : undefined;
+    };
+    const int = (name) => (value(name) === undefined ? undefined : Number.parseInt(value(name), 10));
+    const r = await runLive({
+      quick: args.includes('--quick'), smoke: args.includes('--smoke'), seconds: int('--seconds'), sessions: int('--sessions'),
+      only: value('--only') ?? null, offloads: args.includes('--offloads'), rings: parseRings(value('--rings')),
+      builds: args.flatMap((a, i) => (a === '--build' ? [args[i + 1]] : [])).map((v) => {
+        const at = v.indexOf('=');
+        if (at <= 0) throw new Error(`--build ${v}: not LABEL=PATH/bin/sgfw.js`);
+        return { label: v.slice(0, at), bin: v.slice(at + 1) };
+      }),
+      log: (s) => console.error(s),
+    });
+    if (json) console.log(JSON.stringify(r));
+    else {
+      liveTables(r);
+      for (const note of r.notes ?? []) console.log(note);
+      if (r.settings) console.log(`${r.settings.elapsedSec.toFixed(0)} s; load average ${r.settings.loadAverageBefore.join(' ')} before, ${r.settings.loadAverageAfter.join(' ')} after`);
+    }
+    const left = ourNamespaces().filter((ns) => ns.endsWith(`-${process.pid % 100000}`));
+    if (left.length) console.error(`left behind: ${left.join(' ')}`);
+  }
+}

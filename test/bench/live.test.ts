@@ -1,0 +1,139 @@
+// bench/live.mjs: the rules every filter enforces are the same rules (sgfw's state document, the
+// nftables ruleset, the iptables ruleset), the kernel takes both rulesets, and a smallest run
+// (root: namespaces, AF_PACKET) measures through sgfw and its ceiling and leaves no namespace
+// behind. No timing assertions: these machines are shared and noisy.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const LIVE = join(ROOT, 'bench', 'live.mjs');
+const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
+
+interface Rule {
+  egress: boolean;
+  proto: string;
+  from?: number;
+  to?: number;
+  cidr: string;
+}
+interface Permission {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges: { CidrIp: string }[];
+}
+interface LiveModule {
+  makeRules(count?: number, seed?: number): Rule[];
+  stateDocument(rules: Rule[]): {
+    SecurityGroups: { GroupId: string; IpPermissions: Permission[]; IpPermissionsEgress: Permission[] }[];
+    NetworkInterfaces: { PrivateIpAddress: string; Groups: { GroupId: string }[] }[];
+  };
+  nftRuleset(rules: Rule[]): string;
+  iptablesRuleset(rules: Rule[]): string;
+  parseRings(text: string | undefined): { count: number; size: number; timeoutMs?: number; label: string }[];
+}
+
+let live: LiveModule;
+beforeAll(async () => {
+  const path: string = LIVE;
+  live = (await import(path)) as LiveModule;
+});
+
+describe('the live benchmark rules', () => {
+  it('are 1,000 rules with the iperf3 flows allowed only by the last two', () => {
+    const rules = live.makeRules();
+    expect(rules).toHaveLength(1000);
+    expect(rules.slice(-2)).toEqual([
+      { egress: false, proto: 'tcp', from: 5201, to: 5201, cidr: '10.77.1.2/32' },
+      { egress: false, proto: 'udp', from: 5201, to: 5201, cidr: '10.77.1.2/32' },
+    ]);
+    // Every other ingress TCP/UDP rule is from 10.100–10.199: none of them covers the outside host.
+    for (const r of rules.slice(2, -2)) expect(r.cidr).toMatch(/^10\.1\d\d\./);
+    expect(live.makeRules()).toEqual(rules); // seeded: the same every run
+  });
+
+  it('become one state document: the inside host in 5 groups sharing the rules out', () => {
+    const rules = live.makeRules();
+    const doc = live.stateDocument(rules);
+    expect(doc.SecurityGroups).toHaveLength(5);
+    expect(doc.NetworkInterfaces[0]!.PrivateIpAddress).toBe('10.77.2.2');
+    expect(doc.NetworkInterfaces[0]!.Groups.map((g) => g.GroupId)).toEqual(doc.SecurityGroups.map((g) => g.GroupId));
+    const perms = doc.SecurityGroups.flatMap((g) => [...g.IpPermissions, ...g.IpPermissionsEgress]);
+    expect(perms).toHaveLength(rules.length);
+    expect(perms.filter((p) => p.IpProtocol === 'tcp' && p.FromPort === 5201 && p.IpRanges[0]!.CidrIp === '10.77.1.2/32')).toHaveLength(1);
+  });
+
+  it('become an nftables forward chain and an iptables INPUT chain: conntrack first, one rule each, then drop', () => {
+    const rules = live.makeRules();
+    const nft = live.nftRuleset(rules);
+    expect(nft).toContain('policy drop;');
+    const chain = nft.split('\n').map((l) => l.trim());
+    expect(chain.slice(2, 4)).toEqual(['type filter hook forward priority filter; policy drop;', 'ct state established,related accept']);
+    expect(nft.match(/^ {4}ip saddr .* accept$/gm)).toHaveLength(rules.length);
+    expect(nft).toContain('ip saddr 10.77.1.2/32 ip daddr 10.77.2.2 udp dport 5201 accept');
+    const ipt = live.iptablesRuleset(rules);
+    const appended = ipt.split('\n').filter((l) => l.startsWith('-A INPUT'));
+    expect(appended[0]).toBe('-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT');
+    expect(appended.at(-1)).toBe('-A INPUT -j DROP');
+    expect(appended).toHaveLength(2 + rules.length - 1 + 1); // conntrack, lo, every ingress rule, DROP
+  });
+
+  it('parses --rings and refuses what is not BLOCKSxBYTES[/MS]', () => {
+    expect(live.parseRings('64x262144,16x1048576/10')).toEqual([
+      { count: 64, size: 262144, timeoutMs: undefined, label: '64 × 256 KiB' },
+      { count: 16, size: 1048576, timeoutMs: 10, label: '16 × 1 MiB, 10 ms' },
+    ]);
+    expect(live.parseRings(undefined)).toEqual([]);
+    expect(() => live.parseRings('64*4096')).toThrow(/--rings: '64\*4096'/);
+  });
+});
+
+describe.runIf(enabled)('the live benchmark in namespaces', () => {
+  const NS = `sgbl-t-${process.pid % 100000}`;
+  const delNs = (): void => {
+    try {
+      execFileSync('ip', ['netns', 'del', NS], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // not there
+    }
+  };
+  afterAll(delNs);
+
+  it('loads both rulesets into a kernel', () => {
+    delNs();
+    execFileSync('ip', ['netns', 'add', NS], { timeout: 10_000 });
+    const rules = live.makeRules();
+    execFileSync('ip', ['netns', 'exec', NS, 'nft', '-f', '-'], { input: live.nftRuleset(rules), timeout: 30_000 });
+    const listed = execFileSync('ip', ['netns', 'exec', NS, 'nft', 'list', 'chain', 'inet', 'sgbl', 'forward'], { encoding: 'utf8', timeout: 30_000 });
+    expect(listed.match(/ accept$/gm)).toHaveLength(rules.length + 1);
+    execFileSync('ip', ['netns', 'exec', NS, 'iptables-restore', '-w', '5'], { input: live.iptablesRuleset(rules), timeout: 30_000 });
+    const saved = execFileSync('ip', ['netns', 'exec', NS, 'iptables-save', '-t', 'filter'], { encoding: 'utf8', timeout: 30_000 });
+    expect(saved.split('\n').filter((l) => l.startsWith('-A INPUT'))).toHaveLength(rules.length + 2);
+  }, 60_000);
+
+  it('measures sgfw inline (afpacket) and its ceiling in a smallest run, then deletes its namespaces', () => {
+    const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--only', 'afpacket'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      rows: { part: string; filter: string; kind: string; gbps: number | null; framesPerSec: number | null; runs: number }[];
+      notes: string[];
+      settings: { seconds: number; rules: number };
+    };
+    expect(out.settings.rules).toBe(1000);
+    expect(out.notes.filter((n) => n.includes('FAILED') || n.includes('left out'))).toEqual([]);
+    const labels = [...new Set(out.rows.map((x) => x.filter))].sort();
+    expect(labels).toEqual(['afpacket bridge (ceiling)', 'sgfw inline (afpacket)']);
+    for (const row of out.rows) {
+      expect(row.part).toBe('inline');
+      expect(row.runs).toBe(1);
+      if (row.kind === 'tcp') expect(row.gbps).toBeGreaterThan(0);
+      else expect(row.framesPerSec).toBeGreaterThan(0);
+    }
+    // sgfw forwarded everything it saw (the iperf3 flows are allowed) and said so when stopped.
+    const sgfwNote = out.notes.find((n) => n.startsWith('inline, sgfw inline (afpacket), session 1: '));
+    expect(sgfwNote).toMatch(/forwarded (\d+) dropped 0/);
+    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    expect(namespaces).not.toMatch(new RegExp(`^sgbl-[a-z]-${r.pid! % 100000}\\b`, 'm'));
+  }, 150_000);
+});
