@@ -12,7 +12,7 @@ import { ExitCode } from './exit-codes.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
-import { apiNote, type RunOptions } from './run-options.js';
+import type { RunOptions } from './run-options.js';
 
 export interface HostFlags {
   queueNum: number;
@@ -25,7 +25,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const { queueNum, maxLen, failOpen } = h;
   let live: LiveModel;
   try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log });
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, log });
   } catch (e) {
     return startFailed(e, o);
   }
@@ -50,7 +50,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
             queue: () => queue.stats(),
             reloads: live.reloads ?? undefined,
             dropLogsSuppressed: () => sampler.suppressedTotal,
-          }),
+          }).concat(live.metricFamilies()),
         );
       metrics = await startMetricsServer(o.metricsAt, render);
     }
@@ -72,6 +72,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
     {
       event: 'start', mode: 'host', queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
+      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
     },
     'host mode enforcing',
   );
@@ -84,7 +85,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   io.stderr.write(
     `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
       `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
-      `${apiNote(live.api?.address)}; SIGINT/SIGTERM to stop${live.api ? '' : ', SIGHUP to reload'}\n`,
+      `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}\n`,
   );
   const signal = await signals.stopped;
   clearInterval(ticker);

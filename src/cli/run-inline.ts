@@ -17,7 +17,7 @@ import { ExitCode } from './exit-codes.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
-import { apiNote, type RunOptions } from './run-options.js';
+import type { RunOptions } from './run-options.js';
 
 export const CAPTURE_METHODS = ['afpacket', 'pcap'] as const;
 export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
@@ -75,7 +75,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const { log, io } = o;
   let live: LiveModel;
   try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log });
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, log });
   } catch (e) {
     return startFailed(e, o);
   }
@@ -109,7 +109,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
             reloads: live.reloads ?? undefined,
             dropLogsSuppressed: () => sampler.suppressedTotal,
             captureStats: (side) => sides[side]!.stats(),
-          }),
+          }).concat(live.metricFamilies()),
         );
       metrics = await startMetricsServer(o.metricsAt, render);
     }
@@ -130,6 +130,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     {
       event: 'start', mode: 'inline', capture: method, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
+      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
     },
     'inline mode enforcing',
   );
@@ -143,8 +144,8 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   });
   io.stderr.write(
     `sgfw run: inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
-      `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${apiNote(live.api?.address)}; ` +
-      `SIGINT/SIGTERM to stop${live.api ? '' : ', SIGHUP to reload'}\n`,
+      `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; ` +
+      `SIGINT/SIGTERM to stop${live.hangupHint}\n`,
   );
   const signal = await signals.stopped;
   clearInterval(ticker);

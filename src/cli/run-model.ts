@@ -1,8 +1,10 @@
-// The model `sgfw run` enforces, from one of two sources:
+// The model `sgfw run` enforces, from one of three sources:
 // - `--state FILE…`: a service loaded from the files, replaced whole on SIGHUP (StateReloader);
 // - `--listen HOST:PORT [--state-dir DIR]`: the durable store's service behind the EC2 API in the
 //   same process; an accepted call is in force for the next packet, and SIGHUP has nothing to
-//   reload (the state directory is the source of truth).
+//   reload (the state directory is the source of truth);
+// - `--store etcd://… --host-id NAME`: a fleet agent following the etcd state of the interfaces
+//   registered to NAME (run-fleet.ts); SIGHUP reconciles with etcd.
 // Either way one Dataplane (and its conntrack table) lives as long as the process.
 import type { SecurityGroupService } from '../control/service.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
@@ -10,7 +12,10 @@ import { ReplaceableModel } from '../live/host-model.js';
 import { StateReloader } from '../live/host-reload.js';
 import type { ModelView } from '../model/model-view.js';
 import type { Logger } from '../observe/logger.js';
+import type { MetricFamily } from '../observe/metrics.js';
 import { attachApi, type AttachedApi, type ListenAt } from './api-attach.js';
+import { fleetModel, type FleetFlags } from './run-fleet.js';
+import { apiNote } from './run-options.js';
 import { serviceFromStateFiles } from './state-flag.js';
 
 export interface ApiFlags {
@@ -22,6 +27,8 @@ export interface LiveModelOptions {
   stateFiles: readonly string[];
   /** null: no API; the state files are the model */
   api: ApiFlags | null;
+  /** `--store … --host-id`: a fleet agent is the model (excludes stateFiles and api) */
+  fleet?: FleetFlags | null;
   log: Logger;
 }
 
@@ -32,6 +39,14 @@ export interface LiveModel {
   readonly api: AttachedApi | null;
   /** SIGHUP reload counters; null with --listen */
   readonly reloads: { readonly reloads: number; readonly failures: number } | null;
+  /** with --store: the host and the revision in force */
+  readonly fleet?: { readonly hostId: string; revision(): number; readonly source: 'etcd' | 'file' };
+  /** appended to the mode's ready line: `, API on …`, `, fleet host … at revision …`, or '' */
+  readonly readyNote: string;
+  /** what SIGHUP does, for the ready line: `, SIGHUP to reload` or '' */
+  readonly hangupHint: string;
+  /** families the source adds to the mode's /metrics (the fleet agent's) */
+  metricFamilies(): MetricFamily[];
   /** what SIGHUP does: reload the state files, or log that there is nothing to reload */
   hangup(): void;
   /** unsubscribes the Dataplane; with the API, stops the server and closes the store */
@@ -40,6 +55,7 @@ export interface LiveModel {
 
 export async function openLiveModel(options: LiveModelOptions): Promise<LiveModel> {
   const { log } = options;
+  if (options.fleet) return fleetModel(options.fleet, log);
   if (options.api) return apiModel(options.api, options.stateFiles, log);
   return fileModel(options.stateFiles, log);
 }
@@ -59,6 +75,9 @@ async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Log
     view: api.service,
     api,
     reloads: null,
+    readyNote: apiNote(api.address),
+    hangupHint: '',
+    metricFamilies: () => [],
     hangup() {
       log.warn(
         { event: 'sighup', reload: 'not-applicable', stateDir: flags.stateDir },
@@ -83,6 +102,9 @@ async function fileModel(stateFiles: readonly string[], log: Logger): Promise<Li
     view: model,
     api: null,
     reloads: reloader,
+    readyNote: '',
+    hangupHint: ', SIGHUP to reload',
+    metricFamilies: () => [],
     hangup() {
       log.info({ event: 'sighup', files: stateFiles }, 'SIGHUP: reloading state');
       void reloader.reload().then((next) => {

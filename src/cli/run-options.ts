@@ -3,12 +3,15 @@ import type { Logger } from '../observe/logger.js';
 import type { ListenAddress } from '../observe/metrics-server.js';
 import type { CliIo } from './cli-io.js';
 import type { FlowLogFlagValues } from './flags-flow-log.js';
+import type { FleetFlags } from './run-fleet.js';
 import type { ApiFlags } from './run-model.js';
 
 export interface RunOptions {
   readonly stateFiles: readonly string[];
   /** `--listen` (and `--state-dir`): the EC2 API in this process; null without --listen */
   readonly api: ApiFlags | null;
+  /** `--store` and `--host-id`: a fleet agent feeds the Dataplane; null without --store */
+  readonly fleet: FleetFlags | null;
   readonly log: Logger;
   /** dropped packets logged per second at most */
   readonly dropRate: number;

@@ -1,11 +1,15 @@
 // `sgfw run`: live enforcement. This file parses the flags; each mode's wiring is in run-<mode>.ts,
-// the model (state files, or the EC2 API with --listen) in run-model.ts.
+// the model (state files, the EC2 API with --listen, or a fleet agent on etcd with --store) in
+// run-model.ts and run-fleet.ts.
+import { HOST_ID_PATTERN } from '../control/service.js';
+import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../observe/logger.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR, parseListen } from './api-attach.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
 import type { Command } from './command.js';
+import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
 import { CAPTURE_METHODS, runInline, type CaptureMethod } from './run-inline.js';
 import { runMonitorMode } from './run-monitor.js';
@@ -50,9 +54,17 @@ export const runCommand: Command = {
     'ARP, other non-IP frames and IPv6 neighbour discovery pass; malformed IP is dropped. Needs CAP_NET_RAW.',
     '--listen HOST:PORT serves the EC2 Query API (as `sgfw serve`) over the durable state in --state-dir',
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
-    'next packet, and SIGHUP has nothing to reload. Without --listen, --state is required.',
-    'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up; 2 bad usage, state,',
-    'credentials or capture interface.',
+    'next packet, and SIGHUP has nothing to reload. Without --listen or --store, --state is required.',
+    '--store etcd://HOST:PORT[,HOST:PORT…][/PREFIX/] --host-id NAME (host and inline modes): a fleet agent enforces the',
+    'interfaces registered with HostId NAME in the etcd state that `sgfw serve --store` keeps, following changes through a',
+    'watch; each etcd transaction is in force whole, in revision order, for the next packet. A lease-bound key',
+    'status/NAME reports the revision applied, and /metrics adds sgfw_fleet_applied_revision, sgfw_fleet_stale_seconds,',
+    'sgfw_fleet_connected and repair, reconnect and re-list counters. When etcd is unreachable the last applied state',
+    `stays in force; it is kept in --agent-state (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json), which boots a`,
+    'restart while etcd is away. SIGHUP compares the state in force with etcd now (a reconcile; also every 30 s).',
+    'SIGINT/SIGTERM stop the agent: the state file is written a last time and the status key goes.',
+    'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd is',
+    'unreachable with no agent state file; 2 bad usage, state, credentials, agent state file or capture interface.',
   ].join('\n'),
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor' },
@@ -61,9 +73,12 @@ export const runCommand: Command = {
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
     { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline: afpacket or pcap (default afpacket when its addon is built, else pcap)' },
-    { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen)` },
+    { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen or --store)` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)' },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
+    { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`' },
+    { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces' },
+    { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)' },
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)' },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
@@ -77,10 +92,18 @@ export const runCommand: Command = {
     if (!MODES.includes(mode)) throw new UsageError(`--mode expects ${MODES.join(', ')}, got '${mode}'`);
     const listenText = args.string('listen');
     const stateDir = args.string('state-dir');
+    const stateFiles = args.strings('state');
+    const fleet = fleetFlags(args.string('store'), args.string('host-id'), args.string('agent-state'));
+    if (fleet) {
+      if (mode === 'monitor') throw new UsageError('--store goes with --mode host or inline');
+      const clash = [listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state'].filter(Boolean);
+      if (clash.length > 0) throw new UsageError(`--store takes the state from etcd: drop ${clash.join(' and ')} (change rules through \`sgfw serve --store\`)`);
+    }
     if (listenText === undefined && stateDir !== undefined) throw new UsageError('--state-dir goes with --listen (the API serves it)');
     const api: ApiFlags | null = listenText === undefined ? null : { listen: parseListen(listenText), stateDir: stateDir ?? DEFAULT_STATE_DIR };
-    const stateFiles = args.strings('state');
-    if (!api && stateFiles.length === 0) throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir)');
+    if (!api && !fleet && stateFiles.length === 0) {
+      throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME)');
+    }
     const level = args.string('log-level') ?? 'info';
     if (!isLogLevel(level)) throw new UsageError(`--log-level expects ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const dropRate = args.integer('drop-log-rate') ?? 10;
@@ -96,7 +119,7 @@ export const runCommand: Command = {
     if (capture !== undefined && mode !== 'inline') throw new UsageError('--capture goes with --mode inline');
     if (capture !== undefined && !CAPTURE_METHODS.includes(capture)) throw new UsageError(`--capture expects ${CAPTURE_METHODS.join(' or ')}, got '${capture}'`);
     const options = (): RunOptions => ({
-      stateFiles, api, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
+      stateFiles, api, fleet, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
     if (mode === 'monitor') {
       const device = args.string('interface');
@@ -117,3 +140,25 @@ export const runCommand: Command = {
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };
+
+/** `--store`, `--host-id` and `--agent-state`, checked together; null without --store. */
+export function fleetFlags(storeText: string | undefined, hostId: string | undefined, agentState: string | undefined): FleetFlags | null {
+  if (storeText === undefined) {
+    if (hostId !== undefined) throw new UsageError('--host-id goes with --store etcd://… (the fleet agent)');
+    if (agentState !== undefined) throw new UsageError('--agent-state goes with --store etcd://… (the fleet agent)');
+    return null;
+  }
+  let store;
+  try {
+    store = parseStoreUrl(storeText);
+  } catch (e) {
+    if (e instanceof StoreUrlError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (hostId === undefined) throw new UsageError('--store needs --host-id NAME: the HostId whose interfaces this host enforces');
+  if (!HOST_ID_PATTERN.test(hostId)) {
+    throw new UsageError(`--host-id expects 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got '${hostId}'`);
+  }
+  if (agentState === '') throw new UsageError('--agent-state expects a file path, got an empty one');
+  return { store, storeText, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId) };
+}

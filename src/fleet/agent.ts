@@ -63,7 +63,15 @@ export interface FleetAgentOptions {
   saveDebounceMs?: number;
   /** reconnect backoff cap (default 1000 ms) */
   backoffCapMs?: number;
-  onLog?: (message: string) => void;
+  /**
+   * A watch stream quiet this long is reopened from the applied revision + 1 (default 240 s): Node's
+   * fetch (undici) ends a response body that sent nothing for 300 s, and etcd 3.4 sends a quiet
+   * watcher nothing (progress notifications come every 10 min at best), so without this a quiet
+   * fleet would see a spurious "lost etcd" every five minutes.
+   */
+  idleReopenMs?: number;
+  /** each log line, with its event for structured logs (default: the message on stderr) */
+  onLog?: (message: string, fields?: AgentLogFields) => void;
   /** test hook: true drops a watch event as if etcd had lost it */
   dropEvent?: (event: WatchEvent) => boolean;
 }
@@ -82,6 +90,20 @@ export interface FleetAgentStats {
   reconciles: number;
   /** times the concerned ranges changed and the stream was reopened */
   rewatches: number;
+}
+
+/** What a log line is about, for `sgfw run`'s JSON logs: `event` names it, `level` is how loud. */
+export interface AgentLogFields {
+  readonly event:
+    | 'fleet-boot-from-file'
+    | 'fleet-compacted'
+    | 'fleet-relisted'
+    | 'fleet-repaired'
+    | 'fleet-reconnected'
+    | 'fleet-disconnected'
+    | 'fleet-state-write-failed';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly [field: string]: unknown;
 }
 
 /** What applyModel takes: undefined rebuilds everything. */
@@ -131,7 +153,7 @@ export class FleetAgent {
   private status: AgentStatusReporter | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
-  private readonly log: (message: string) => void;
+  private readonly log: (message: string, fields?: AgentLogFields) => void;
   private readonly settleMs: number;
 
   constructor(private readonly options: FleetAgentOptions) {
@@ -139,7 +161,7 @@ export class FleetAgent {
     this.layout = new KeyLayout(options.prefix ?? DEFAULT_PREFIX);
     this.gateway = new EtcdGateway(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs });
     this.view = new FleetView(this.layout, options.hostId, options.region);
-    this.log = options.onLog ?? ((m: string) => process.stderr.write(`sgfw: ${m}\n`));
+    this.log = options.onLog ?? ((m: string) => void process.stderr.write(`sgfw: ${m}\n`));
     this.settleMs = options.settleMs ?? 10;
   }
 
@@ -201,7 +223,9 @@ export class FleetAgent {
       this.lastCurrentAt = doc.currentAt;
       this.wasLost = true;
       source = 'file';
-      this.log(`fleet agent ${this.hostId}: etcd unreachable (${e.message}); enforcing revision ${doc.revision} from ${this.options.stateFile}, current as of ${new Date(doc.currentAt).toISOString()}`);
+      this.log(`fleet agent ${this.hostId}: etcd unreachable (${e.message}); enforcing revision ${doc.revision} from ${this.options.stateFile}, current as of ${new Date(doc.currentAt).toISOString()}`, {
+        event: 'fleet-boot-from-file', level: 'warn', revision: doc.revision, file: this.options.stateFile, currentAt: new Date(doc.currentAt).toISOString(), error: e.message,
+      });
     }
     this.loop = this.run();
     const ttl = this.options.statusTtlSeconds ?? 10;
@@ -281,13 +305,14 @@ export class FleetAgent {
           await this.serial(async () => this.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
+          this.log(`fleet agent ${this.hostId}: listed every concerned key again at revision ${listing.revision}`, { event: 'fleet-relisted', level: 'info', revision: listing.revision });
         }
         await this.follow();
         backoff = 50;
       } catch (e) {
         if (this.stopped) return;
         if (e instanceof EtcdCompacted) {
-          this.log(`fleet agent ${this.hostId}: revision ${this.applied + 1} was compacted; listing again`);
+          this.log(`fleet agent ${this.hostId}: revision ${this.applied + 1} was compacted; listing again`, { event: 'fleet-compacted', level: 'warn', revision: this.applied });
           this.relistNeeded = true;
           continue;
         }
@@ -310,9 +335,22 @@ export class FleetAgent {
     this.streamError = undefined;
     this.pending = [];
     const signal = AbortSignal.any([ac.signal, this.stopSignal.signal]);
+    const idleMs = this.options.idleReopenMs ?? 240_000;
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = (): void => {
+      if (idle !== undefined) clearTimeout(idle);
+      idle = setTimeout(() => {
+        // Not a loss: the same watch again from applied + 1 (pending events are delivered again).
+        this.restartWanted = true;
+        ac.abort();
+      }, idleMs);
+      idle.unref();
+    };
     try {
       const watched = ranges.map((r) => ({ key: r.key, rangeEnd: rangeEnd(r) }));
+      armIdle();
       for await (const msg of this.gateway.watchRanges(watched, this.applied + 1, signal)) {
+        armIdle();
         this.markContact();
         if (msg.compactRevision > 0) throw new EtcdCompacted(`watch from revision ${this.applied + 1}: compacted at ${msg.compactRevision}`);
         if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
@@ -324,6 +362,7 @@ export class FleetAgent {
         if (this.restartWanted || this.streamError !== undefined) break;
       }
     } finally {
+      if (idle !== undefined) clearTimeout(idle);
       ac.abort();
       if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
       this.settleTimer = undefined;
@@ -454,7 +493,9 @@ export class FleetAgent {
         const watched = [...this.covered].sort().join('\n');
         this.install(listing);
         this.stats.repairs += lost.length;
-        this.log(`fleet agent ${this.hostId}: reconcile at revision ${listing.revision} repaired ${lost.length} key(s) the watch did not deliver: ${lost.slice(0, 5).join(', ')}`);
+        this.log(`fleet agent ${this.hostId}: reconcile at revision ${listing.revision} repaired ${lost.length} key(s) the watch did not deliver: ${lost.slice(0, 5).join(', ')}`, {
+          event: 'fleet-repaired', level: 'warn', revision: listing.revision, repaired: lost.length, keys: lost.slice(0, 5), repairsTotal: this.stats.repairs,
+        });
         if ([...this.covered].sort().join('\n') !== watched && this.stream !== undefined) {
           // The repair changed what concerns this host: a stream over the new ranges.
           this.restartWanted = true;
@@ -486,7 +527,10 @@ export class FleetAgent {
   private markContact(): void {
     if (!this.connectedNow && this.wasLost) {
       this.wasLost = false;
-      this.log(`fleet agent ${this.hostId}: etcd reachable again after ${this.staleSeconds().toFixed(1)} s; resuming from revision ${this.applied + 1}`);
+      const stale = this.staleSeconds();
+      this.log(`fleet agent ${this.hostId}: etcd reachable again after ${stale.toFixed(1)} s; resuming from revision ${this.applied + 1}`, {
+        event: 'fleet-reconnected', level: 'info', staleSeconds: stale, revision: this.applied,
+      });
       if (this.reconcileSoon === undefined && !this.stopped) {
         this.reconcileSoon = setTimeout(() => {
           this.reconcileSoon = undefined;
@@ -502,7 +546,9 @@ export class FleetAgent {
   private markLost(e: Error): void {
     if (this.connectedNow) {
       this.lastCurrentAt = Date.now();
-      this.log(`fleet agent ${this.hostId}: lost etcd (${e.message}); enforcing revision ${this.applied} until it is back`);
+      this.log(`fleet agent ${this.hostId}: lost etcd (${e.message}); enforcing revision ${this.applied} until it is back`, {
+        event: 'fleet-disconnected', level: 'warn', revision: this.applied, error: e.message,
+      });
     }
     this.connectedNow = false;
     this.wasLost = true;
@@ -529,7 +575,7 @@ export class FleetAgent {
           currentAt: this.connectedNow ? Date.now() : this.lastCurrentAt, keys,
         });
       } catch (e) {
-        this.log(`fleet agent ${this.hostId}: cannot write ${path}: ${(e as Error).message}`);
+        this.log(`fleet agent ${this.hostId}: cannot write ${path}: ${(e as Error).message}`, { event: 'fleet-state-write-failed', level: 'error', file: path, error: (e as Error).message });
       }
     });
     return this.saving;

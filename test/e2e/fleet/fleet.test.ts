@@ -1,0 +1,356 @@
+// A fleet on one machine (issue 9): three hosts as network namespaces, each running
+// `sgfw run --mode host --store etcd://… --host-id hN` inside its namespace, one set of groups kept
+// by two `sgfw serve --store` in a 3-member etcd, managed with the real `aws` CLI.
+//
+// Where things live: a "control" namespace holds the etcd members (scripts/etcd-cluster.sh, base
+// port 25300, run inside it; a wrapper given as ETCD adds the control address to each member's
+// client URLs beside the namespace's loopback) and both API servers, which listen on its loopback,
+// where the `aws` CLI runs too. Every namespace is a port of one Linux bridge in a namespace of its
+// own (support/lan.ts). Each host has two addresses on its link: a data address, the one its
+// interface is registered with, and a management address in the control subnet, which no interface
+// holds: the agent's etcd traffic goes out from there, so the host's own sgfw judges it
+// "unmanaged" and lets it pass whatever the groups say. The root namespace sends nothing.
+//
+// Scenario: A's interface is in group db, whose rule admits TCP 5432 from members of group
+// clients; C's interface is in clients from the start, B's is not. A membership change through the
+// aws CLI (modify-network-interface-attribute --groups on B's interface, on the second API server)
+// opens 5432 on A for B: a real connect fails before and succeeds after. With every etcd member
+// stopped, traffic is still judged by the last state (B still gets in on 5432, not on 22) and
+// /metrics shows the staleness growing; started again, the agents reconnect, and a change made then
+// reaches A, which reports the newest revision. SIGTERM stops each agent: its queue rules and its
+// status key go. Needs root; skipped only outside CI when not root.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
+import { QUEUE_CHAIN } from '../../../src/live/queue-rules.js';
+import { createCredentials } from '../aws-cli/serve-process.js';
+import { inNs, spawnInNs, stopProcess, tcpConnect, waitFor } from '../host-mode/netns.js';
+import { awsEc2InNs, type AwsCall } from '../run-api/aws-in-ns.js';
+import { createLan, destroyLan, type Lan } from '../support/lan.js';
+import { SGFW_ENTRY } from '../support/sgfw-host.js';
+import { tcpEchoServers } from '../support/traffic.js';
+
+const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const CLUSTER_SCRIPT = join(ROOT, 'scripts', 'etcd-cluster.sh');
+const tag = `f${process.pid % 100000}`;
+const BASE_PORT = 25300;
+/** the control namespace's address on the LAN: etcd's client URLs */
+const CTL = '10.93.0.1';
+const STORE = `etcd://${[0, 1, 2].map((i) => `${CTL}:${BASE_PORT + i}`).join(',')}`;
+const PREFIX = '/sgfw/';
+const QUEUE = 13;
+const METRICS = '127.0.0.1:9464';
+
+interface FleetHost {
+  readonly name: 'a' | 'b' | 'c';
+  readonly hostId: string;
+  /** the address its interface is registered with */
+  readonly data: string;
+  /** its management address in the control subnet (no interface holds it) */
+  readonly mgmt: string;
+}
+const HOSTS: readonly FleetHost[] = [
+  { name: 'a', hostId: 'hA', data: '10.93.1.10', mgmt: '10.93.0.10' },
+  { name: 'b', hostId: 'hB', data: '10.93.1.20', mgmt: '10.93.0.20' },
+  { name: 'c', hostId: 'hC', data: '10.93.1.30', mgmt: '10.93.0.30' },
+];
+const [A, B, C] = HOSTS as [FleetHost, FleetHost, FleetHost];
+
+let dir = '';
+let lan: Lan | null = null;
+let clusterDir = '';
+let clusterStarted = false;
+const children: ChildProcess[] = [];
+const servers: { child: ChildProcess; url: string; err: () => string }[] = [];
+const agents = new Map<string, { child: ChildProcess; err: () => string }>();
+const groups: Record<string, string> = {};
+const enis: Record<string, string> = {};
+let aws1: ((...args: string[]) => Promise<AwsCall>) | null = null;
+let aws2: ((...args: string[]) => Promise<AwsCall>) | null = null;
+
+const ns = (name: string): string => lan!.ns[name]!;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 90_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env, encoding: 'utf8', timeout }, (e, stdout, stderr) => {
+      if (e) reject(new Error(`${cmd} ${args.join(' ')}: ${e.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** scripts/etcd-cluster.sh inside the control namespace, with the wrapper that adds the control address. */
+function cluster(command: 'start' | 'stop', ...extra: string[]): Promise<string> {
+  const env = { ...process.env, ETCD: join(dir, 'etcd-on-control-address.sh') };
+  return run('ip', ['netns', 'exec', ns('ctl'), 'bash', CLUSTER_SCRIPT, command, clusterDir, ...extra], env);
+}
+
+/**
+ * An etcd that listens on the control address too: the cluster script gives each member
+ * 127.0.0.1:PORT; this adds CTL:PORT to its client URLs (the namespace's loopback is not
+ * reachable from the hosts).
+ */
+function writeEtcdWrapper(): void {
+  const file = join(dir, 'etcd-on-control-address.sh');
+  writeFileSync(
+    file,
+    `#!/usr/bin/env bash
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --listen-client-urls|--advertise-client-urls) args+=("$1" "$2,http://${CTL}:\${2##*:}"); shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+exec /usr/bin/etcd "\${args[@]}"
+`,
+  );
+  chmodSync(file, 0o755);
+}
+
+/** etcdctl in the control namespace, JSON out. */
+async function etcdctl(...args: string[]): Promise<any> {
+  const out = await run('ip', ['netns', 'exec', ns('ctl'), 'etcdctl', `--endpoints=http://127.0.0.1:${BASE_PORT}`, '--command-timeout=3s', ...args, '-w', 'json'], {
+    ...process.env,
+    ETCDCTL_API: '3',
+  });
+  return JSON.parse(out);
+}
+
+/** The revision of the last API call's transaction (every call rewrites the head key). */
+async function headRevision(): Promise<number> {
+  const r = await etcdctl('get', `${PREFIX}head`);
+  return Number(r.kvs[0].mod_revision);
+}
+
+/** status/<host-id> keys: each agent's reported revision. */
+async function statusKeys(): Promise<Record<string, number>> {
+  const r = await etcdctl('get', '--prefix', `${PREFIX}status/`);
+  const out: Record<string, number> = {};
+  for (const kv of r.kvs ?? []) {
+    const value = JSON.parse(Buffer.from(kv.value, 'base64').toString()) as { hostId: string; revision: number };
+    out[value.hostId] = value.revision;
+  }
+  return out;
+}
+
+async function startServe(stateDir: string): Promise<{ child: ChildProcess; url: string; err: () => string }> {
+  const child = spawnInNs(ns('ctl'), process.execPath, [SGFW_ENTRY, 'serve', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--store', STORE]);
+  children.push(child);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  await waitFor(child, 'stderr', ' (store ', 20_000).catch((e: Error) => {
+    throw new Error(`sgfw serve did not start: ${e.message}`);
+  });
+  const url = /listening on (http:\/\/\S+)/.exec(err)?.[1];
+  if (url === undefined) throw new Error(`sgfw serve: no URL in ${err}`);
+  return { child, url, err: () => err };
+}
+
+/** sgfw's own RegisterNetworkInterface with HostId, through the store in the control namespace (see the note in beforeAll). */
+const REGISTER = `
+const [root, endpoints, prefix, json] = process.argv.slice(1);
+const { openEtcdStore } = await import(root + '/dist/fleet/etcd-store.js');
+const store = await openEtcdStore({ endpoints: endpoints.split(','), prefix, requestTimeoutMs: 2000, onWarning: () => {} });
+const ids = [];
+for (const p of JSON.parse(json)) ids.push((await store.apply('RegisterNetworkInterface', p)).NetworkInterface.NetworkInterfaceId);
+await store.close();
+console.log(JSON.stringify(ids));
+`;
+
+async function startAgent(h: FleetHost): Promise<void> {
+  const args = [
+    SGFW_ENTRY, 'run', '--mode', 'host', '--queue', String(QUEUE), '--store', STORE, '--host-id', h.hostId,
+    '--agent-state', join(dir, `agent-${h.hostId}.json`), '--metrics', METRICS, '--log-level', 'info',
+  ];
+  const child = spawnInNs(ns(h.name), process.execPath, args);
+  children.push(child);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  agents.set(h.hostId, { child, err: () => err });
+  try {
+    await waitFor(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
+  } catch (e) {
+    throw new Error(`sgfw run in ${ns(h.name)} did not start: ${(e as Error).message}\nstderr: ${err}`);
+  }
+}
+
+/** The agent's JSON log records (the ready line and other plain lines skipped). */
+function logRecords(hostId: string): Record<string, any>[] {
+  return agents
+    .get(hostId)!
+    .err()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
+}
+
+/** One sample of the host's /metrics, scraped inside its namespace (loopback: never queued). */
+function metric(h: FleetHost, name: string): number {
+  const text = inNs(ns(h.name), 'curl', ['-s', '--max-time', '3', `http://${METRICS}/metrics`]);
+  const m = new RegExp(`^${name}\\{host_id="${h.hostId}"\\} (\\S+)$`, 'm').exec(text);
+  if (m === null) throw new Error(`no ${name} for ${h.hostId} in:\n${text}`);
+  return Number(m[1]);
+}
+
+async function eventually<T>(check: () => Promise<T | false> | T | false, ms: number, what: string): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** An aws call, retried while the API answers 503 (no etcd quorum yet). */
+async function awsOk(aws: (...args: string[]) => Promise<AwsCall>, ...args: string[]): Promise<any> {
+  const r = await eventually(async () => {
+    const c = await aws(...args);
+    if (c.code !== 0 && /ServiceUnavailable|503/.test(c.stderr)) return false;
+    return c;
+  }, 30_000, `aws ec2 ${args[0]}`);
+  if (r.code !== 0) throw new Error(`aws ec2 ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return r.json;
+}
+
+const connect = (from: FleetHost, to: FleetHost, port: number, ms = 1500): Promise<string> => tcpConnect(ns(from.name), to.data, port, from.data, ms);
+
+describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd', () => {
+  beforeAll(async () => {
+    expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
+    expect(existsSync('/usr/bin/etcd'), 'Debian etcd-server is not installed').toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'sgfw-fleet-e2e-'));
+    clusterDir = join(dir, 'etcd');
+    writeEtcdWrapper();
+    lan = createLan('sgfl', tag, [
+      { name: 'ctl', addresses: [`${CTL}/24`] },
+      ...HOSTS.map((h) => ({ name: h.name, addresses: [`${h.data}/24`, `${h.mgmt}/24`] })),
+    ], ['10.93.0.0/24']);
+    clusterStarted = true; // from here on afterAll stops whatever members did start
+    await cluster('start', String(BASE_PORT));
+
+    // Two API servers side by side on the store, each with its own key.
+    const keys = [0, 1].map((i) => createCredentials(join(dir, `api-${i}`)));
+    for (const i of [0, 1]) servers.push(await startServe(join(dir, `api-${i}`)));
+    aws1 = awsEc2InNs(ns('ctl'), servers[0]!.url, keys[0]!);
+    aws2 = awsEc2InNs(ns('ctl'), servers[1]!.url, keys[1]!);
+    for (const name of ['db', 'web', 'clients']) {
+      groups[name] = (await awsOk(aws1, 'create-security-group', '--group-name', name, '--description', `fleet ${name}`)).GroupId;
+    }
+    await awsOk(aws1, 'authorize-security-group-ingress', '--group-id', groups.db!, '--ip-permissions',
+      JSON.stringify([{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: groups.clients }] }]));
+
+    // The aws CLI cannot call sgfw's RegisterNetworkInterface (no botocore model), and the Query
+    // API does not take HostId yet (src/api/ec2-shapes.ts): the interfaces are registered with
+    // their hosts through the store itself, in the control namespace.
+    const register = [
+      { PrivateIpAddress: A.data, Groups: [groups.db], HostId: A.hostId },
+      { PrivateIpAddress: B.data, Groups: [groups.web], HostId: B.hostId },
+      { PrivateIpAddress: C.data, Groups: [groups.clients], HostId: C.hostId },
+    ];
+    const out = await run('ip', ['netns', 'exec', ns('ctl'), process.execPath, '--input-type=module', '-e', REGISTER, ROOT,
+      [0, 1, 2].map((i) => `http://${CTL}:${BASE_PORT + i}`).join(','), PREFIX, JSON.stringify(register)]);
+    const ids = JSON.parse(out) as string[];
+    HOSTS.forEach((h, i) => (enis[h.hostId] = ids[i]!));
+
+    children.push(await tcpEchoServers(ns('a'), [22, 5432, 6000]));
+    await Promise.all(HOSTS.map((h) => startAgent(h)));
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([...agents.values()].map((a) => stopProcess(a.child, 'SIGTERM')));
+    await Promise.allSettled(children.map((c) => stopProcess(c, 'SIGKILL')));
+    if (clusterStarted) await run('bash', [CLUSTER_SCRIPT, 'stop', clusterDir]).catch(() => undefined);
+    if (lan) destroyLan(lan);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('each host enforces the interface registered with its HostId, following etcd', async () => {
+    for (const h of HOSTS) {
+      expect(agents.get(h.hostId)!.err(), h.hostId).toContain(`1 managed interfaces`);
+      expect(agents.get(h.hostId)!.err(), h.hostId).toContain(`fleet host ${h.hostId} on ${STORE} at revision`);
+      expect(metric(h, 'sgfw_fleet_connected'), h.hostId).toBe(1);
+      expect(metric(h, 'sgfw_fleet_applied_revision'), h.hostId).toBeGreaterThan(0);
+      const connected = logRecords(h.hostId).find((l) => l.event === 'fleet-connected');
+      expect(connected, h.hostId).toMatchObject({ hostId: h.hostId, interfaces: [enis[h.hostId]] });
+    }
+    const status = await eventually(async () => {
+      const s = await statusKeys();
+      return HOSTS.every((h) => s[h.hostId] !== undefined) && s;
+    }, 15_000, 'every agent reports its revision');
+    for (const h of HOSTS) expect(status[h.hostId], h.hostId).toBeGreaterThan(0);
+    // C is a member of clients, B is not: only C reaches A's 5432.
+    expect(await connect(C, A, 5432)).toBe('connected');
+    expect(await connect(B, A, 5432)).toBe('timeout');
+    expect(await connect(C, A, 22)).toBe('timeout');
+  }, 60_000);
+
+  it('a membership change through the aws CLI opens the port on the host whose rule references the group', async () => {
+    await awsOk(aws2!, 'modify-network-interface-attribute', '--network-interface-id', enis[B.hostId]!, '--groups', groups.web!, groups.clients!);
+    const committed = await headRevision();
+    await eventually(() => metric(A, 'sgfw_fleet_applied_revision') >= committed, 15_000, 'A applies the membership change');
+    expect(await eventually(async () => (await connect(B, A, 5432)) === 'connected' && 'connected', 10_000, 'B reaches A:5432')).toBe('connected');
+    expect(logRecords(A.hostId).some((l) => l.event === 'model-change' && l.revision >= committed)).toBe(true);
+    // The rule names 5432 only.
+    expect(await connect(B, A, 6000)).toBe('timeout');
+  }, 60_000);
+
+  it('with every etcd member stopped the hosts judge by the last state and grow stale; back, they follow again', async () => {
+    await cluster('stop');
+    try {
+      await eventually(() => HOSTS.every((h) => metric(h, 'sgfw_fleet_connected') === 0), 20_000, 'every agent notices');
+      expect(await connect(B, A, 5432)).toBe('connected');
+      expect(await connect(C, A, 5432)).toBe('connected');
+      expect(await connect(B, A, 22)).toBe('timeout');
+      const stale = metric(A, 'sgfw_fleet_stale_seconds');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(metric(A, 'sgfw_fleet_stale_seconds')).toBeGreaterThan(stale + 1);
+      expect(metric(A, 'sgfw_fleet_reconnects_total')).toBeGreaterThan(0);
+      expect(logRecords(A.hostId).some((l) => l.event === 'fleet-disconnected' && l.level === 40)).toBe(true);
+    } finally {
+      await cluster('start');
+    }
+    await eventually(() => HOSTS.every((h) => metric(h, 'sgfw_fleet_connected') === 1 && metric(h, 'sgfw_fleet_stale_seconds') === 0), 30_000, 'every agent reconnects');
+    const before = await headRevision();
+    // Each agent reconciles after reconnecting: it reports at least the newest state revision.
+    await eventually(async () => {
+      const s = await statusKeys();
+      return HOSTS.every((h) => (s[h.hostId] ?? 0) >= before && metric(h, 'sgfw_fleet_applied_revision') >= before);
+    }, 20_000, 'every agent current');
+    for (const h of HOSTS) expect(logRecords(h.hostId).some((l) => l.event === 'fleet-reconnected'), h.hostId).toBe(true);
+
+    // A change made now reaches A: the newest revision, in force for the next connection.
+    await awsOk(aws1!, 'authorize-security-group-ingress', '--group-id', groups.db!, '--ip-permissions',
+      JSON.stringify([{ IpProtocol: 'tcp', FromPort: 6000, ToPort: 6000, UserIdGroupPairs: [{ GroupId: groups.clients }] }]));
+    const newest = await headRevision();
+    expect(newest).toBeGreaterThan(before);
+    await eventually(async () => metric(A, 'sgfw_fleet_applied_revision') >= newest && ((await statusKeys())[A.hostId] ?? 0) >= newest, 15_000, 'A reports the newest revision');
+    expect(await connect(B, A, 6000)).toBe('connected');
+    expect(await connect(B, A, 22)).toBe('timeout');
+  }, 120_000);
+
+  it('SIGTERM stops each agent: queue rules removed, status key gone, state file kept', async () => {
+    for (const h of HOSTS) {
+      const a = agents.get(h.hostId)!;
+      expect(await stopProcess(a.child, 'SIGTERM'), h.hostId).toBe(0);
+      expect(inNs(ns(h.name), 'iptables', ['-w', '-S']), h.hostId).not.toContain(QUEUE_CHAIN);
+      expect(logRecords(h.hostId).some((l) => l.event === 'fleet-stopped'), h.hostId).toBe(true);
+      const saved = JSON.parse(readFileSync(join(dir, `agent-${h.hostId}.json`), 'utf8')) as { hostId: string; revision: number };
+      expect(saved.hostId).toBe(h.hostId);
+      expect(saved.revision).toBeGreaterThan(0);
+    }
+    expect(await statusKeys()).toEqual({});
+  }, 90_000);
+});
