@@ -232,7 +232,9 @@ const PrefixListEntry = struct({ Cidr: S, Description: S }, ['Cidr']);
  *   NetworkInterfaceId, VpcId, Description, PrivateIpAddress,
  *   PrivateIpAddresses.N.PrivateIpAddress / PrivateIpAddresses.N.Primary,
  *   Ipv6Addresses.N.Ipv6Address, SecurityGroupId.N (the Groups list),
- *   ConnectionTrackingSpecification.TcpEstablishedTimeout / .UdpStreamTimeout / .UdpTimeout.
+ *   ConnectionTrackingSpecification.TcpEstablishedTimeout / .UdpStreamTimeout / .UdpTimeout,
+ * and sgfw's HostId (the fleet agent that enforces the interface; also a
+ * ModifyNetworkInterfaceAttribute attribute, `HostId.Value`, '' to unregister).
  * DeregisterNetworkInterface takes NetworkInterfaceId. Responses: `networkInterface` (the item shape
  * of DescribeNetworkInterfaces) and `return`.
  */
@@ -245,6 +247,7 @@ const RegisterNetworkInterfaceRequest = struct({
   Ipv6Addresses: [list(struct({ Ipv6Address: [S, 'ipv6Address'] })), 'ipv6Addresses'],
   Groups: [list(S), 'SecurityGroupId'],
   ConnectionTrackingSpecification: ConnectionTracking,
+  HostId: S,
   DryRun,
 });
 
@@ -295,6 +298,7 @@ export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
     Description: [struct({ Value: [S, 'value'] }), 'description'],
     SourceDestCheck: [struct({ Value: [B, 'value'] }), 'sourceDestCheck'],
     Groups: [list(S), 'SecurityGroupId'],
+    HostId: [struct({ Value: [S, 'value'] }), 'hostId'],
   }, ['NetworkInterfaceId']),
   CreateManagedPrefixList: struct({
     DryRun: B,

@@ -145,6 +145,15 @@ describe('sgfw\'s own interface registration follows CreateNetworkInterface\'s e
     });
     expect(decodeQueryParams('DeregisterNetworkInterface', { NetworkInterfaceId: 'eni-1' })).toEqual({ NetworkInterfaceId: 'eni-1' });
   });
+
+  it('passes the fleet HostId through registration and ModifyNetworkInterfaceAttribute', () => {
+    expect(decodeQueryParams('RegisterNetworkInterface', { PrivateIpAddress: '10.0.0.5', 'SecurityGroupId.1': 'sg-1', HostId: 'h1' })).toEqual({
+      PrivateIpAddress: '10.0.0.5', Groups: ['sg-1'], HostId: 'h1',
+    });
+    expect(decodeQueryParams('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: 'eni-1', 'HostId.Value': 'h2' })).toEqual({
+      NetworkInterfaceId: 'eni-1', HostId: { Value: 'h2' },
+    });
+  });
 });
 
 describe('malformed and missing parameters are refused as EC2 refuses them', () => {

@@ -152,16 +152,19 @@ async function startServe(stateDir: string): Promise<{ child: ChildProcess; url:
   return { child, url, err: () => err };
 }
 
-/** sgfw's own RegisterNetworkInterface with HostId, through the store in the control namespace (see the note in beforeAll). */
-const REGISTER = `
-const [root, endpoints, prefix, json] = process.argv.slice(1);
-const { openEtcdStore } = await import(root + '/dist/fleet/etcd-store.js');
-const store = await openEtcdStore({ endpoints: endpoints.split(','), prefix, requestTimeoutMs: 2000, onWarning: () => {} });
-const ids = [];
-for (const p of JSON.parse(json)) ids.push((await store.apply('RegisterNetworkInterface', p)).NetworkInterface.NetworkInterfaceId);
-await store.close();
-console.log(JSON.stringify(ids));
-`;
+/**
+ * sgfw's own RegisterNetworkInterface with HostId, through the Query API (signed by curl's
+ * --aws-sigv4: the aws CLI has no model for sgfw's own actions), in the control namespace.
+ */
+async function registerInterface(url: string, key: { accessKeyId: string; secretAccessKey: string }, address: string, groupId: string, hostId: string): Promise<string> {
+  const xml = await run('ip', ['netns', 'exec', ns('ctl'), 'curl', '-sS', '--fail-with-body', '--aws-sigv4', 'aws:amz:us-east-1:ec2',
+    '--user', `${key.accessKeyId}:${key.secretAccessKey}`, `${url}/`,
+    '-d', 'Action=RegisterNetworkInterface', '-d', 'Version=2016-11-15', '-d', `PrivateIpAddress=${address}`,
+    '-d', `SecurityGroupId.1=${groupId}`, '-d', `HostId=${hostId}`]);
+  const id = /<networkInterfaceId>(eni-[0-9a-f]+)<\/networkInterfaceId>/.exec(xml)?.[1];
+  if (id === undefined) throw new Error(`RegisterNetworkInterface: no interface id in ${xml}`);
+  return id;
+}
 
 async function startAgent(h: FleetHost): Promise<void> {
   const args = [
@@ -252,18 +255,9 @@ describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd', () => {
     await awsOk(aws1, 'authorize-security-group-ingress', '--group-id', groups.db!, '--ip-permissions',
       JSON.stringify([{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: groups.clients }] }]));
 
-    // The aws CLI cannot call sgfw's RegisterNetworkInterface (no botocore model), and the Query
-    // API does not take HostId yet (src/api/ec2-shapes.ts): the interfaces are registered with
-    // their hosts through the store itself, in the control namespace.
-    const register = [
-      { PrivateIpAddress: A.data, Groups: [groups.db], HostId: A.hostId },
-      { PrivateIpAddress: B.data, Groups: [groups.web], HostId: B.hostId },
-      { PrivateIpAddress: C.data, Groups: [groups.clients], HostId: C.hostId },
-    ];
-    const out = await run('ip', ['netns', 'exec', ns('ctl'), process.execPath, '--input-type=module', '-e', REGISTER, ROOT,
-      [0, 1, 2].map((i) => `http://${CTL}:${BASE_PORT + i}`).join(','), PREFIX, JSON.stringify(register)]);
-    const ids = JSON.parse(out) as string[];
-    HOSTS.forEach((h, i) => (enis[h.hostId] = ids[i]!));
+    // Each host's interface registered with its HostId through the second API server.
+    const hostGroups = [groups.db!, groups.web!, groups.clients!];
+    for (const [i, h] of HOSTS.entries()) enis[h.hostId] = await registerInterface(servers[1]!.url, keys[1]!, h.data, hostGroups[i]!, h.hostId);
 
     children.push(await tcpEchoServers(ns('a'), [22, 5432, 6000]));
     await Promise.all(HOSTS.map((h) => startAgent(h)));
