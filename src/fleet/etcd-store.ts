@@ -47,6 +47,11 @@ export interface EtcdStoreOptions {
   requestTimeoutMs?: number;
   /** how long a call waits for this server's watch to deliver a revision before listing (default 3000 ms) */
   catchUpMs?: number;
+  /**
+   * a watch quiet this long is reopened from the applied revision + 1 (default 240 s): Node's fetch
+   * (undici) ends a response body silent for 300 s, and etcd 3.4 sends a quiet watcher nothing
+   */
+  watchIdleReopenMs?: number;
   onWarning?: (message: string) => void;
   /** test hook: runs after the call ran on its copy and before its txn (to inject a conflict) */
   beforeCommit?: (action: string, attempt: number) => Promise<void>;
@@ -78,6 +83,8 @@ export interface EtcdStoreStats {
   replayed: number;
   /** whole reloads from a list of the prefix */
   resyncs: number;
+  /** quiet watches reopened (not losses) */
+  idleReopens: number;
 }
 
 /** The store cannot be opened: unreachable, another account's, or written by something else. */
@@ -129,7 +136,7 @@ function sameChanges(expected: KeyChanges, events: readonly WatchEvent[]): boole
 }
 
 export class EtcdStore {
-  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0 };
+  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0 };
   private headRevision = 0;
   private appliedRevision = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -296,8 +303,19 @@ export class EtcdStore {
   private async watchLoop(): Promise<void> {
     let backoff = 50;
     while (!this.closed) {
+      // A quiet watch is reopened from the applied revision + 1 (options.watchIdleReopenMs).
+      const idle = new AbortController();
+      let idleTimer: NodeJS.Timeout | undefined;
+      const armIdle = (): void => {
+        if (idleTimer !== undefined) clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => idle.abort(), this.options.watchIdleReopenMs ?? 240_000);
+        idleTimer.unref();
+      };
       try {
-        for await (const msg of this.gateway.watch(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1, this.stopWatch.signal)) {
+        armIdle();
+        const signal = AbortSignal.any([this.stopWatch.signal, idle.signal]);
+        for await (const msg of this.gateway.watch(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1, signal)) {
+          armIdle();
           backoff = 50;
           if (msg.compactRevision > 0) {
             await this.resync(`revision ${this.appliedRevision + 1} was compacted (compact revision ${msg.compactRevision})`);
@@ -312,9 +330,15 @@ export class EtcdStore {
         }
       } catch (e) {
         if (this.closed) return;
-        this.warnOnce(`etcd store: watch interrupted (${(e as Error).message}); reconnecting`);
+        if (!idle.signal.aborted) this.warnOnce(`etcd store: watch interrupted (${(e as Error).message}); reconnecting`);
+      } finally {
+        clearTimeout(idleTimer);
       }
       if (this.closed) return;
+      if (idle.signal.aborted) {
+        this.stats.idleReopens++;
+        continue; // not a loss: the same watch again, at once
+      }
       // Jittered backoff capped near one second, as the issue asks of agents.
       await sleep(backoff / 2 + Math.random() * (backoff / 2), undefined, { signal: this.stopWatch.signal }).catch(() => undefined);
       backoff = Math.min(backoff * 2, 1000);

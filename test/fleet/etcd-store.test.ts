@@ -156,6 +156,18 @@ describe.runIf(etcdEnabled)('sgfw serve on a 3-member etcd', () => {
     expect(versions).toHaveLength(1); // the live service's listeners (a --replay dataplane) heard it
   }, 60_000);
 
+  it('a quiet watch is reopened before fetch would time it out, without a warning, and changes still arrive', async () => {
+    const prefix = freshPrefix();
+    const warnings: string[] = [];
+    const a = await store(prefix, { watchIdleReopenMs: 300, onWarning: (m) => warnings.push(m) });
+    const b = await store(prefix);
+    await eventually(() => a.stats.idleReopens >= 2, 5000);
+    const { GroupId } = (await b.apply('CreateSecurityGroup', { GroupName: 'after-quiet', Description: 'x' })) as { GroupId: string };
+    await eventually(() => a.service.group(GroupId) !== undefined, 5000);
+    expect(a.stats.resyncs).toBe(0);
+    expect(warnings.filter((w) => w.includes('watch interrupted'))).toEqual([]);
+  }, 60_000);
+
   it('an interface joining a group is one small write: its key and one member key', async () => {
     const prefix = freshPrefix();
     const a = await store(prefix);
