@@ -435,6 +435,12 @@ export class FleetAgent {
     this.emit(change);
   }
 
+  /** The revision of the last API call as of `revision` (0 in an empty store). */
+  private async lastCallRevision(revision: number): Promise<number> {
+    const head = await this.gateway.range(this.layout.head, undefined, revision);
+    return head.kvs[0]?.modRevision ?? 0;
+  }
+
   /** Lists the ranges the view newly depends on at `revision`, until no new one appears. */
   private async coverRanges(revision: number): Promise<ViewChange> {
     let change: ViewChange = { groupIds: [], interfaceIds: [], prefixListIds: [] };
@@ -475,7 +481,11 @@ export class FleetAgent {
         const listing = await this.listConcerned();
         const differing = differences(listing.kvs, this.view.liveKeys());
         if (differing.size === 0) {
-          this.applied = Math.max(this.applied, listing.revision);
+          // Current as of the last API call (`head`, rewritten by every call) at the listing's
+          // revision, not as of the listing's revision itself: that one moves with every write to
+          // the store, other agents' status keys included, and reporting it would make each
+          // reconcile write this agent's status, N agents' writes moving each other's revisions.
+          this.applied = Math.max(this.applied, await this.lastCallRevision(listing.revision));
           this.markContact();
           this.emit({ groupIds: [], interfaceIds: [], prefixListIds: [] });
         }

@@ -274,6 +274,23 @@ describe.runIf(etcdEnabled)('fleet agents on a 3-member etcd', () => {
     expect(h.agent.staleSeconds()).toBe(0);
   }, 60_000);
 
+  it('idle agents reconciling do not rewrite their status: it moves with API calls, not with other agents\' status writes', async () => {
+    const layout = new KeyLayout(PREFIX);
+    const gw = new EtcdGateway(cluster.endpoints);
+    const statusRevisions = async (): Promise<number[]> =>
+      Promise.all(['h1', 'h2', 'h3'].map(async (id) => (await gw.range(layout.status(id))).kvs[0]?.modRevision ?? -1));
+    // settle: every agent reconciled at least once since the last API call and reported it
+    const head = (await gw.range(layout.head)).kvs[0]!.modRevision;
+    await eventually(async () => ['h1', 'h2', 'h3'].every((id) => host(id).agent.appliedRevision >= head), 10_000, 'agents current');
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await statusRevisions();
+    const reconciles = host('h1').agent.stats.reconciles;
+    // several reconcile rounds (every 1 s) and status ticks (every 300 ms) with no API call
+    await eventually(() => host('h1').agent.stats.reconciles >= reconciles + 3, 10_000, 'three reconciles');
+    expect(await statusRevisions()).toEqual(before);
+    for (const id of ['h1', 'h2', 'h3']) expect(host(id).agent.appliedRevision).toBe(head);
+  }, 30_000);
+
   it('stopping an agent removes its lease-bound status key', async () => {
     const layout = new KeyLayout(PREFIX);
     const gw = new EtcdGateway(cluster.endpoints);
