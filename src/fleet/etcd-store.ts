@@ -300,6 +300,9 @@ export class EtcdStore {
     this.watching = this.watchLoop();
   }
 
+  /** the watch failed and has not delivered anything since (see watchLoop) */
+  private watchLost = false;
+
   private async watchLoop(): Promise<void> {
     let backoff = 50;
     while (!this.closed) {
@@ -317,6 +320,10 @@ export class EtcdStore {
         for await (const msg of this.gateway.watch(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1, signal)) {
           armIdle();
           backoff = 50;
+          if (this.watchLost) {
+            this.watchLost = false;
+            this.warn(`etcd store: watch resumed from revision ${this.appliedRevision + 1}`);
+          }
           if (msg.compactRevision > 0) {
             await this.resync(`revision ${this.appliedRevision + 1} was compacted (compact revision ${msg.compactRevision})`);
             break;
@@ -330,7 +337,11 @@ export class EtcdStore {
         }
       } catch (e) {
         if (this.closed) return;
-        if (!idle.signal.aborted) this.warnOnce(`etcd store: watch interrupted (${(e as Error).message}); reconnecting`);
+        if (!idle.signal.aborted && !this.watchLost) {
+          // Once per outage (each endpoint refusing in turn is the same outage), and once back.
+          this.watchLost = true;
+          this.warn(`etcd store: watch interrupted (${(e as Error).message}); reconnecting`);
+        }
       } finally {
         clearTimeout(idleTimer);
       }

@@ -188,7 +188,8 @@ describe.runIf(etcdEnabled)('sgfw serve on a 3-member etcd', () => {
 
   it('keeps serving with one member down, answers 503 ServiceUnavailable with none, and recovers', async () => {
     const prefix = freshPrefix();
-    const [a, b] = [await store(prefix), await store(prefix)];
+    const warnings: string[] = [];
+    const [a, b] = [await store(prefix), await store(prefix, { onWarning: (m) => warnings.push(m) })];
     const [ca] = [await serve(a)];
     await cluster.stopMember(0);
     const one = await ca.send(new CreateSecurityGroupCommand({ GroupName: 'one-down', Description: 'x' }));
@@ -212,6 +213,11 @@ describe.runIf(etcdEnabled)('sgfw serve on a 3-member etcd', () => {
     }, 30_000);
     await eventually(() => b.service.group(created!) !== undefined, 15_000);
     expect(b.service.exportSnapshot()).toEqual(a.service.exportSnapshot());
+    // each outage is said once however many times each endpoint refused, and so is the way back:
+    // interrupted, resumed, (interrupted, resumed) — one pair per outage the watch saw (1 or 2)
+    const said = warnings.filter((w) => /watch (interrupted|resumed)/.test(w)).map((w) => (w.includes('interrupted') ? 'down' : 'up'));
+    expect(said.length === 2 || said.length === 4, said.join(' ')).toBe(true);
+    expect(said).toEqual(said.map((_, i) => (i % 2 === 0 ? 'down' : 'up')));
     expect(await cluster.status()).toMatch(/m0 \S+ healthy/);
   }, 120_000);
 });
