@@ -31,7 +31,7 @@ import { IMPORT_ACTION, isReadOnlyAction } from '../state/durable-store.js';
 import { IdSource } from '../state/journal-ids.js';
 import { ShapeError } from '../state/json-shape.js';
 import { readStateDocument } from '../state/state-document.js';
-import { EtcdGateway, EtcdRequestError, EtcdUnavailable, type KeyValue, type TxnOp, type WatchEvent } from './etcd-gateway.js';
+import { EtcdGateway, EtcdRequestError, EtcdUnavailable, EtcdWatchIncomplete, type KeyValue, type TxnOp, type WatchEvent } from './etcd-gateway.js';
 import { KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
 import { canonicalJson, decodeState, diffStates, fillState, StoreDamage, type KeyChanges } from './state-codec.js';
 
@@ -85,6 +85,8 @@ export interface EtcdStoreStats {
   resyncs: number;
   /** quiet watches reopened (not losses) */
   idleReopens: number;
+  /** watches opened again because etcd did not confirm the watcher (see EtcdWatchIncomplete) */
+  rewatches: number;
 }
 
 /** The store cannot be opened: unreachable, another account's, or written by something else. */
@@ -136,7 +138,7 @@ function sameChanges(expected: KeyChanges, events: readonly WatchEvent[]): boole
 }
 
 export class EtcdStore {
-  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0 };
+  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0, rewatches: 0 };
   private headRevision = 0;
   private appliedRevision = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -208,7 +210,20 @@ export class EtcdStore {
       const copy = new SecurityGroupService({ ...this.options.service, idGenerator: ids.next });
       copyState(base, copy.currentState);
       ids.beginLive();
-      const result = runAction(copy, action, input);
+      let result: unknown;
+      try {
+        result = runAction(copy, action, input);
+      } catch (e) {
+        ids.endLive();
+        // Refused on this server's copy: refused for good only if the copy is current. A call that
+        // names what another server has just made (an interface registered there a moment ago)
+        // must not fail because this server's watch has not brought it yet.
+        if (!(e instanceof Ec2Error) || attempt >= this.maxAttempts) throw e;
+        const newest = await this.currentHeadRevision();
+        if (newest <= after) throw e;
+        await this.catchUp(newest);
+        continue;
+      }
       const drawn = ids.endLive();
       if (copy.version === 0) return result;
       const changes = diffStates(this.layout, base, copy.currentState);
@@ -246,6 +261,16 @@ export class EtcdStore {
       // Servers that lost the same race would meet again at once: a random pause, growing with
       // the attempts, lets one of them through first.
       await sleep(Math.random() * Math.min(2 ** attempt, 200));
+    }
+  }
+
+  /** The head key's revision in etcd now: the last committed call (0 in an empty store). */
+  private async currentHeadRevision(): Promise<number> {
+    try {
+      return (await this.gateway.range(this.layout.head)).kvs[0]?.modRevision ?? 0;
+    } catch (e) {
+      if (e instanceof EtcdUnavailable) throw unavailable(e);
+      throw e;
     }
   }
 
@@ -337,6 +362,10 @@ export class EtcdStore {
         }
       } catch (e) {
         if (this.closed) return;
+        if (e instanceof EtcdWatchIncomplete) {
+          this.stats.rewatches++; // not an outage either: the same watch again at once
+          continue;
+        }
         if (!idle.signal.aborted && !this.watchLost) {
           // Once per outage (each endpoint refusing in turn is the same outage), and once back.
           this.watchLost = true;

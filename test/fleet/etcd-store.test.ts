@@ -168,6 +168,20 @@ describe.runIf(etcdEnabled)('sgfw serve on a 3-member etcd', () => {
     expect(warnings.filter((w) => w.includes('watch interrupted'))).toEqual([]);
   }, 60_000);
 
+  it('a call naming what another server made a moment ago succeeds: a refusal is checked against the newest state', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = [await store(prefix), await store(prefix)];
+    for (let k = 0; k < 5; k++) {
+      const { GroupId } = (await b.apply('CreateSecurityGroup', { GroupName: `made-on-b-${k}`, Description: 'x' })) as { GroupId: string };
+      // at once on the other server, before its watch may have brought the group
+      await a.apply('AuthorizeSecurityGroupIngress', { GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] });
+      expect(ingressCount(a, GroupId)).toBe(1);
+    }
+    // a call refused on the newest state is still refused, with EC2's error
+    await expect(a.apply('AuthorizeSecurityGroupIngress', { GroupId: 'sg-0123456789abcdef0', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] }))
+      .rejects.toMatchObject({ code: 'InvalidGroup.NotFound' });
+  }, 60_000);
+
   it('an interface joining a group is one small write: its key and one member key', async () => {
     const prefix = freshPrefix();
     const a = await store(prefix);
