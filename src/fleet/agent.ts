@@ -29,7 +29,7 @@
 // the periodic reconcile: list every concerned range at the applied revision, compare, repair, count.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelView } from '../model/model-view.js';
-import { EtcdCompacted, EtcdGateway, EtcdUnavailable, type WatchEvent } from './etcd-gateway.js';
+import { EtcdCompacted, EtcdGateway, EtcdUnavailable, EtcdWatchIncomplete, type WatchEvent } from './etcd-gateway.js';
 import { FleetView, isEmptyChange, mergeChanges, rangeEnd, type ConcernedRange, type KeyEvent, type ViewChange } from './agent-view.js';
 import { readAgentState, writeAgentState, AGENT_STATE_FORMAT } from './agent-state-file.js';
 import { AgentStatusReporter } from './agent-status.js';
@@ -54,7 +54,11 @@ export interface FleetAgentOptions {
   reconcileIntervalMs?: number;
   /** how long a reconcile waits for differences to arrive by the watch before repairing them (default 1000 ms) */
   reconcileGraceMs?: number;
-  /** reconcile this long after a reconnect (default 1000 ms) */
+  /**
+   * reconcile after a reconnect once the stream has been quiet this long (default 1000 ms): not in
+   * the middle of the catch-up, which a fleet reconnecting together would otherwise double with its
+   * listings; at the latest 10 times this after the reconnect
+   */
   reconcileAfterReconnectMs?: number;
   /** status key lease TTL (default 10 s) and write interval (default 1000 ms); ttl 0: no status key */
   statusTtlSeconds?: number;
@@ -149,6 +153,8 @@ export class FleetAgent {
   private settleTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private reconcileSoon: NodeJS.Timeout | undefined;
+  /** when (Date.now()) the reconcile after a reconnect may be postponed no further */
+  private reconcileSoonBy = 0;
   private loop: Promise<void> = Promise.resolve();
   private status: AgentStatusReporter | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -297,6 +303,7 @@ export class FleetAgent {
 
   private async run(): Promise<void> {
     let backoff = 50;
+    let lastIncomplete = 0;
     const cap = this.options.backoffCapMs ?? 1000;
     while (!this.stopped) {
       try {
@@ -305,12 +312,23 @@ export class FleetAgent {
           await this.serial(async () => this.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
+          // That listing covered every range at a newer revision than the reconcile a reconnect
+          // scheduled would compare: it would list them all again, while the rest of the fleet lists too.
+          if (this.reconcileSoon !== undefined) clearTimeout(this.reconcileSoon);
+          this.reconcileSoon = undefined;
           this.log(`fleet agent ${this.hostId}: listed every concerned key again at revision ${listing.revision}`, { event: 'fleet-relisted', level: 'info', revision: listing.revision });
         }
         await this.follow();
         backoff = 50;
       } catch (e) {
         if (this.stopped) return;
+        if (e instanceof EtcdWatchIncomplete && Date.now() - lastIncomplete > 10_000) {
+          // Not an outage: the same watch again at once, from the applied revision + 1 (a second
+          // one within 10 s goes the way of an outage, with backoff).
+          lastIncomplete = Date.now();
+          this.stats.rewatches++;
+          continue;
+        }
         if (e instanceof EtcdCompacted) {
           this.log(`fleet agent ${this.hostId}: revision ${this.applied + 1} was compacted; listing again`, { event: 'fleet-compacted', level: 'warn', revision: this.applied });
           this.relistNeeded = true;
@@ -352,6 +370,7 @@ export class FleetAgent {
       for await (const msg of this.gateway.watchRanges(watched, this.applied + 1, signal)) {
         armIdle();
         this.markContact();
+        this.postponeReconcileSoon();
         if (msg.compactRevision > 0) throw new EtcdCompacted(`watch from revision ${this.applied + 1}: compacted at ${msg.compactRevision}`);
         if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
         for (const e of msg.events) if (this.options.dropEvent?.(e) !== true) this.pending.push(e);
@@ -430,6 +449,7 @@ export class FleetAgent {
       this.pending = [];
       throw e;
     }
+    if (i === 0) return; // only the newest revision is pending: it may not be whole yet
     this.pending = this.pending.slice(i);
     this.applied = reached;
     this.emit(change);
@@ -542,6 +562,7 @@ export class FleetAgent {
         event: 'fleet-reconnected', level: 'info', staleSeconds: stale, revision: this.applied,
       });
       if (this.reconcileSoon === undefined && !this.stopped) {
+        this.reconcileSoonBy = Date.now() + 10 * (this.options.reconcileAfterReconnectMs ?? 1000);
         this.reconcileSoon = setTimeout(() => {
           this.reconcileSoon = undefined;
           void this.reconcile().catch(() => undefined);
@@ -551,6 +572,12 @@ export class FleetAgent {
     }
     this.connectedNow = true;
     this.lastCurrentAt = Date.now();
+  }
+
+  /** A message arrived: the reconcile after a reconnect waits for a quiet stream (up to its deadline). */
+  private postponeReconcileSoon(): void {
+    if (this.reconcileSoon === undefined) return;
+    if (Date.now() + (this.options.reconcileAfterReconnectMs ?? 1000) <= this.reconcileSoonBy) this.reconcileSoon.refresh();
   }
 
   private markLost(e: Error): void {
