@@ -36,6 +36,12 @@ import { AgentStatusReporter } from './agent-status.js';
 import { DEFAULT_PREFIX, KeyLayout } from './key-layout.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 
+/**
+ * How long a new stream's catch-up must stay quiet before it is applied: longer than the 100 ms
+ * period at which etcd brings watchers that start behind up to date.
+ */
+const CATCH_UP_QUIET_MS = 150;
+
 export interface FleetAgentOptions {
   /** client URLs, e.g. http://127.0.0.1:23790 */
   endpoints: readonly string[];
@@ -54,11 +60,7 @@ export interface FleetAgentOptions {
   reconcileIntervalMs?: number;
   /** how long a reconcile waits for differences to arrive by the watch before repairing them (default 1000 ms) */
   reconcileGraceMs?: number;
-  /**
-   * reconcile after a reconnect once the stream has been quiet this long (default 1000 ms): not in
-   * the middle of the catch-up, which a fleet reconnecting together would otherwise double with its
-   * listings; at the latest 10 times this after the reconnect
-   */
+  /** reconcile this long after a reconnect (default 1000 ms) */
   reconcileAfterReconnectMs?: number;
   /** status key lease TTL (default 10 s) and write interval (default 1000 ms); ttl 0: no status key */
   statusTtlSeconds?: number;
@@ -94,6 +96,8 @@ export interface FleetAgentStats {
   reconciles: number;
   /** times the concerned ranges changed and the stream was reopened */
   rewatches: number;
+  /** events that came after a later revision was applied (a watcher's late backlog): each relists */
+  late: number;
 }
 
 /** What a log line is about, for `sgfw run`'s JSON logs: `event` names it, `level` is how loud. */
@@ -102,6 +106,7 @@ export interface AgentLogFields {
     | 'fleet-boot-from-file'
     | 'fleet-compacted'
     | 'fleet-relisted'
+    | 'fleet-late-event'
     | 'fleet-repaired'
     | 'fleet-reconnected'
     | 'fleet-disconnected'
@@ -128,7 +133,7 @@ interface Listing {
 const rangeId = (r: ConcernedRange): string => (r.prefix ? `${r.key}*` : r.key);
 
 export class FleetAgent {
-  readonly stats: FleetAgentStats = { applies: 0, revisions: 0, repairs: 0, reconnects: 0, relists: 0, reconciles: 0, rewatches: 0 };
+  readonly stats: FleetAgentStats = { applies: 0, revisions: 0, repairs: 0, reconnects: 0, relists: 0, reconciles: 0, rewatches: 0, late: 0 };
   readonly view: FleetView;
   readonly layout: KeyLayout;
   readonly gateway: EtcdGateway;
@@ -153,8 +158,6 @@ export class FleetAgent {
   private settleTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private reconcileSoon: NodeJS.Timeout | undefined;
-  /** when (Date.now()) the reconcile after a reconnect may be postponed no further */
-  private reconcileSoonBy = 0;
   private loop: Promise<void> = Promise.resolve();
   private status: AgentStatusReporter | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -303,7 +306,6 @@ export class FleetAgent {
 
   private async run(): Promise<void> {
     let backoff = 50;
-    let lastIncomplete = 0;
     const cap = this.options.backoffCapMs ?? 1000;
     while (!this.stopped) {
       try {
@@ -312,20 +314,15 @@ export class FleetAgent {
           await this.serial(async () => this.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
-          // That listing covered every range at a newer revision than the reconcile a reconnect
-          // scheduled would compare: it would list them all again, while the rest of the fleet lists too.
-          if (this.reconcileSoon !== undefined) clearTimeout(this.reconcileSoon);
-          this.reconcileSoon = undefined;
           this.log(`fleet agent ${this.hostId}: listed every concerned key again at revision ${listing.revision}`, { event: 'fleet-relisted', level: 'info', revision: listing.revision });
         }
         await this.follow();
         backoff = 50;
       } catch (e) {
         if (this.stopped) return;
-        if (e instanceof EtcdWatchIncomplete && Date.now() - lastIncomplete > 10_000) {
-          // Not an outage: the same watch again at once, from the applied revision + 1 (a second
-          // one within 10 s goes the way of an outage, with backoff).
-          lastIncomplete = Date.now();
+        if (e instanceof EtcdWatchIncomplete) {
+          // Not an outage: the same watch again at once, from the applied revision + 1 (nothing
+          // of the incomplete stream was applied; the gateway waits longer the next time).
           this.stats.rewatches++;
           continue;
         }
@@ -364,19 +361,45 @@ export class FleetAgent {
       }, idleMs);
       idle.unref();
     };
+    // Nothing from a stream is applied before every watcher on it is confirmed (etcd 3.4's gateway
+    // may drop a create request: see EtcdWatchIncomplete; reopening from applied + 1 then loses
+    // nothing) and the catch-up it starts with has gone quiet: etcd sends each watcher that starts
+    // behind its whole backlog on its own (not revision by revision across watchers), so the
+    // backlog is applied in one change once it stopped coming. After that, a revision is applied
+    // when a later one arrives or the stream stays quiet for settleMs. An event older than what
+    // is applied can only be a watcher's backlog that came late: the view may have shown part of
+    // a transaction, so everything is listed again at once (counted in `late` and `relists`).
+    let confirmed = 0;
+    let ready = false;
     try {
       const watched = ranges.map((r) => ({ key: r.key, rangeEnd: rangeEnd(r) }));
       armIdle();
       for await (const msg of this.gateway.watchRanges(watched, this.applied + 1, signal)) {
         armIdle();
         this.markContact();
-        this.postponeReconcileSoon();
         if (msg.compactRevision > 0) throw new EtcdCompacted(`watch from revision ${this.applied + 1}: compacted at ${msg.compactRevision}`);
         if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
-        for (const e of msg.events) if (this.options.dropEvent?.(e) !== true) this.pending.push(e);
-        if (this.pending.length > 0) {
+        if (msg.created) confirmed++;
+        for (const e of msg.events) {
+          if (this.options.dropEvent?.(e) === true) continue;
+          if (e.modRevision <= this.applied) {
+            this.stats.late++;
+            this.relistNeeded = true;
+            this.restartWanted = true;
+            this.log(`fleet agent ${this.hostId}: an event of revision ${e.modRevision} came after revision ${this.applied} was applied; listing again`, {
+              event: 'fleet-late-event', level: 'warn', revision: e.modRevision, applied: this.applied, key: e.key,
+            });
+            break;
+          }
+          this.pending.push(e);
+        }
+        if (this.restartWanted || this.streamError !== undefined) break;
+        if (confirmed < ranges.length) continue;
+        if (!ready) {
+          this.armSettle(ac, CATCH_UP_QUIET_MS, () => (ready = true));
+        } else if (this.pending.length > 0) {
           await this.serial(() => this.flush(false));
-          this.armSettle(ac);
+          this.armSettle(ac, this.settleMs);
         }
         if (this.restartWanted || this.streamError !== undefined) break;
       }
@@ -395,12 +418,13 @@ export class FleetAgent {
     throw new EtcdUnavailable('the watch stream ended');
   }
 
-  private armSettle(ac: AbortController): void {
+  private armSettle(ac: AbortController, quietMs: number, onFlushed?: () => void): void {
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       void this.serial(() => this.flush(true)).then(
         () => {
+          onFlushed?.();
           if (this.restartWanted) ac.abort();
         },
         (e: unknown) => {
@@ -408,7 +432,7 @@ export class FleetAgent {
           ac.abort();
         },
       );
-    }, this.settleMs);
+    }, quietMs);
   }
 
   /**
@@ -562,7 +586,6 @@ export class FleetAgent {
         event: 'fleet-reconnected', level: 'info', staleSeconds: stale, revision: this.applied,
       });
       if (this.reconcileSoon === undefined && !this.stopped) {
-        this.reconcileSoonBy = Date.now() + 10 * (this.options.reconcileAfterReconnectMs ?? 1000);
         this.reconcileSoon = setTimeout(() => {
           this.reconcileSoon = undefined;
           void this.reconcile().catch(() => undefined);
@@ -572,12 +595,6 @@ export class FleetAgent {
     }
     this.connectedNow = true;
     this.lastCurrentAt = Date.now();
-  }
-
-  /** A message arrived: the reconcile after a reconnect waits for a quiet stream (up to its deadline). */
-  private postponeReconcileSoon(): void {
-    if (this.reconcileSoon === undefined) return;
-    if (Date.now() + (this.options.reconcileAfterReconnectMs ?? 1000) <= this.reconcileSoonBy) this.reconcileSoon.refresh();
   }
 
   private markLost(e: Error): void {

@@ -29,6 +29,9 @@ export class EtcdWatchIncomplete extends EtcdUnavailable {
   }
 }
 
+/** The first wait for a watch stream's confirmations (see EtcdGateway.watchBody). */
+const WATCH_CONFIRM_MS = 500;
+
 /** etcd refused the request itself (bad argument, too many ops): retrying elsewhere will not help. */
 export class EtcdRequestError extends Error {
   constructor(message: string, readonly grpcCode: number) {
@@ -123,6 +126,8 @@ function reasonOf(e: unknown): string {
 export class EtcdGateway {
   private preferred = 0;
   private readonly timeoutMs: number;
+  /** how long the next watch waits for its watchers' confirmations (see watchBody) */
+  private confirmMs = WATCH_CONFIRM_MS;
 
   constructor(readonly endpoints: readonly string[], options: EtcdGatewayOptions = {}) {
     if (endpoints.length === 0) throw new RangeError('at least one etcd endpoint is needed');
@@ -272,8 +277,13 @@ export class EtcdGateway {
       let buffered = '';
       // Every watcher must be confirmed in time (see EtcdWatchIncomplete)
       let created = 0;
-      // (three request timeouts: a member just back from an outage, electing a leader, is slow to confirm)
-      const unconfirmed = setTimeout(() => ac.abort(new EtcdWatchIncomplete(`${endpoint}/v3/watch: ${created} of ${watchers} watchers created`)), 3 * this.timeoutMs);
+      // Confirmations come within milliseconds when they come at all: wait WATCH_CONFIRM_MS, twice
+      // as long after each incomplete stream (a loaded member, or one just back from an outage and
+      // electing a leader, is slower), up to three request timeouts; a complete stream resets it.
+      const unconfirmed = setTimeout(() => {
+        this.confirmMs = Math.min(this.confirmMs * 2, 3 * this.timeoutMs);
+        ac.abort(new EtcdWatchIncomplete(`${endpoint}/v3/watch: ${created} of ${watchers} watchers created`));
+      }, this.confirmMs);
       try {
         for await (const chunk of res.body) {
           buffered += decoder.decode(chunk as Uint8Array, { stream: true });
@@ -283,7 +293,10 @@ export class EtcdGateway {
             buffered = buffered.slice(nl + 1);
             if (line === '') continue;
             const msg = watchMessage(endpoint, line);
-            if (msg.created && ++created >= watchers) clearTimeout(unconfirmed);
+            if (msg.created && ++created >= watchers) {
+              clearTimeout(unconfirmed);
+              this.confirmMs = WATCH_CONFIRM_MS;
+            }
             yield msg;
           }
         }
