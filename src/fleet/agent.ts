@@ -60,7 +60,11 @@ export interface FleetAgentOptions {
   reconcileIntervalMs?: number;
   /** how long a reconcile waits for differences to arrive by the watch before repairing them (default 1000 ms) */
   reconcileGraceMs?: number;
-  /** reconcile this long after a reconnect (default 1000 ms) */
+  /**
+   * reconcile this long after a reconnect (default 10 s): not in the middle of the catch-up, which
+   * a fleet reconnecting together would otherwise double with its listings (a relist in between
+   * compares everything already, and takes its place)
+   */
   reconcileAfterReconnectMs?: number;
   /** status key lease TTL (default 10 s) and write interval (default 1000 ms); ttl 0: no status key */
   statusTtlSeconds?: number;
@@ -314,6 +318,9 @@ export class FleetAgent {
           await this.serial(async () => this.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
+          // A listing of every range, newer than what the reconcile after a reconnect would compare.
+          if (this.reconcileSoon !== undefined) clearTimeout(this.reconcileSoon);
+          this.reconcileSoon = undefined;
           this.log(`fleet agent ${this.hostId}: listed every concerned key again at revision ${listing.revision}`, { event: 'fleet-relisted', level: 'info', revision: listing.revision });
         }
         await this.follow();
@@ -589,7 +596,7 @@ export class FleetAgent {
         this.reconcileSoon = setTimeout(() => {
           this.reconcileSoon = undefined;
           void this.reconcile().catch(() => undefined);
-        }, this.options.reconcileAfterReconnectMs ?? 1000);
+        }, this.options.reconcileAfterReconnectMs ?? 10_000);
         this.reconcileSoon.unref();
       }
     }
