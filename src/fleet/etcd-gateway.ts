@@ -31,6 +31,7 @@ export class EtcdWatchIncomplete extends EtcdUnavailable {
 
 /** The first wait for a watch stream's confirmations (see EtcdGateway.watchBody). */
 const WATCH_CONFIRM_MS = 500;
+const WATCH_CONFIRM_MAX_MS = 30_000;
 
 /** etcd refused the request itself (bad argument, too many ops): retrying elsewhere will not help. */
 export class EtcdRequestError extends Error {
@@ -279,9 +280,10 @@ export class EtcdGateway {
       let created = 0;
       // Confirmations come within milliseconds when they come at all: wait WATCH_CONFIRM_MS, twice
       // as long after each incomplete stream (a loaded member, or one just back from an outage and
-      // electing a leader, is slower), up to three request timeouts; a complete stream resets it.
+      // electing a leader, is slower), up to 30 s, so that a slow but working member is always
+      // waited for long enough in the end; a complete stream resets it.
       const unconfirmed = setTimeout(() => {
-        this.confirmMs = Math.min(this.confirmMs * 2, 3 * this.timeoutMs);
+        this.confirmMs = Math.min(this.confirmMs * 2, WATCH_CONFIRM_MAX_MS);
         ac.abort(new EtcdWatchIncomplete(`${endpoint}/v3/watch: ${created} of ${watchers} watchers created`));
       }, this.confirmMs);
       try {
