@@ -57,6 +57,22 @@ export class ModelState {
     readonly awsPrefixLists: ReadonlyMap<string, PrefixListRecord> = new Map(),
   ) {}
 
+  /**
+   * Replaces the contents of the four maps with `source`'s, in place (for a state nobody is
+   * reading mid-call: a store that reloaded, an etcd listing); the AWS-managed lists stay.
+   */
+  fillFrom(source: {
+    readonly groups: ReadonlyMap<string, GroupRecord>;
+    readonly interfaces: ReadonlyMap<string, InterfaceRecord>;
+    readonly prefixLists: ReadonlyMap<string, PrefixListRecord>;
+    readonly vpcs: ReadonlyMap<string, VpcRecord>;
+  }): void {
+    refill(this.groups, source.groups);
+    refill(this.interfaces, source.interfaces);
+    refill(this.prefixLists, source.prefixLists);
+    refill(this.vpcs, source.vpcs);
+  }
+
   draft(): ModelState {
     return new ModelState(new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists);
   }
@@ -84,4 +100,9 @@ export class ModelState {
     }
     return undefined;
   }
+}
+
+function refill<T>(target: Map<string, T>, source: ReadonlyMap<string, T>): void {
+  target.clear();
+  for (const [k, v] of source) target.set(k, v);
 }

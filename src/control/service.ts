@@ -258,7 +258,7 @@ export class SecurityGroupService implements ModelView {
     }
     const fresh = new ModelState(next.groups, next.interfaces, next.prefixLists, next.vpcs, before.awsPrefixLists);
     return this.mutate(action, (d, c) => {
-      fillFrom(d, fresh);
+      d.fillFrom(fresh);
       for (const id of change.groupIds) c.groupIds.add(id);
       for (const id of change.interfaceIds) c.interfaceIds.add(id);
       for (const id of change.prefixListIds) c.prefixListIds.add(id);
@@ -1115,16 +1115,6 @@ function contentRuleId(groupId: string, key: string): string {
   return `sgr-${createHash('sha256').update(`${groupId}\n${key}`).digest('hex').slice(0, 17)}`;
 }
 
-function fillFrom(d: ModelState, from: ModelState): void {
-  const swap = <T>(target: Map<string, T>, source: ReadonlyMap<string, T>): void => {
-    target.clear();
-    for (const [k, v] of source) target.set(k, v);
-  };
-  swap(d.groups, from.groups);
-  swap(d.interfaces, from.interfaces);
-  swap(d.prefixLists, from.prefixLists);
-  swap(d.vpcs, from.vpcs);
-}
 
 type Handler = (s: SecurityGroupService, params: unknown) => unknown;
 

@@ -214,12 +214,5 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
 
 /** Replaces the maps of `state` with `decoded` in place (for a state nobody is reading mid-call). */
 export function fillState(state: ModelState, decoded: DecodedState): void {
-  const swap = <T>(target: Map<string, T>, source: ReadonlyMap<string, T>): void => {
-    target.clear();
-    for (const [k, v] of source) target.set(k, v);
-  };
-  swap(state.groups, decoded.groups);
-  swap(state.interfaces, decoded.interfaces);
-  swap(state.prefixLists, decoded.prefixLists);
-  swap(state.vpcs, decoded.vpcs);
+  state.fillFrom(decoded);
 }
