@@ -36,7 +36,7 @@ export interface ApiAttachOptions {
 }
 
 export interface AttachedApi {
-  readonly store: DurableStore;
+  readonly store: ServedStore;
   /** the live state: subscribe with `service.onChange`; change it only through the API (the store) */
   readonly service: SecurityGroupService;
   readonly server: ApiServer;
@@ -54,21 +54,42 @@ export interface AttachedApi {
  * directory), StateError (locked or damaged store, bad state file) or the listen error; whatever it
  * opened is closed again before it throws.
  */
-export async function attachApi(options: ApiAttachOptions): Promise<AttachedApi> {
+export async function attachApi(options: ApiAttachOptions): Promise<AttachedApi & { readonly store: DurableStore }> {
   const dir = options.stateDir;
   const keys = await loadCredentials(dir);
   const store = await openDurableStore(dir);
+  return serveStore(store, { stateDir: dir, keys, listen: options.listen, logger: options.logger }, () =>
+    seedFromStateFiles(store, dir, options.stateFiles ?? []),
+  );
+}
+
+/** What `serveStore` serves: a store that runs each call and answers once the change is durable. */
+export interface ServedStore {
+  apply(action: string, params: unknown): Promise<unknown>;
+  readonly service: SecurityGroupService;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `prepare` (seeding), then starts the API server over `store` with the keys of `stateDir`;
+ * closes the store again if either throws. The attached API closes the server (letting queued
+ * calls finish), then the store. Shared by the state directory and the etcd store.
+ */
+export async function serveStore<S extends ServedStore>(
+  store: S,
+  o: { stateDir: string; keys: Awaited<ReturnType<typeof loadCredentials>>; listen: ListenAt; logger?: ApiLogger },
+  prepare: () => Promise<void> = async () => undefined,
+): Promise<AttachedApi & { readonly store: S }> {
   let server: ApiServer;
   try {
-    await seedFromStateFiles(store, dir, options.stateFiles ?? []);
+    await prepare();
     const live = store.service;
     server = await startApiServer({
-      // The store runs each call and answers once it is journaled and fsynced.
       service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
-      credentials: credentialsFromDir(dir, keys),
-      listen: options.listen,
+      credentials: credentialsFromDir(o.stateDir, o.keys),
+      listen: o.listen,
       dryRun: dryRunOnCopy(live),
-      logger: options.logger,
+      logger: o.logger,
     });
   } catch (e) {
     await store.close();
@@ -80,7 +101,7 @@ export async function attachApi(options: ApiAttachOptions): Promise<AttachedApi>
     store,
     service: store.service,
     server,
-    keyCount: keys.length,
+    keyCount: o.keys.length,
     address: `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`,
     close() {
       closing ??= running.close().then(() => store.close());

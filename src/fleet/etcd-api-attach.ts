@@ -1,10 +1,9 @@
 // `sgfw serve --store etcd://…`: the EC2 Query API over the etcd store, as cli/api-attach.ts does
 // over a state directory. Credentials still come from --state-dir: they are the API host's secrets,
 // and every agent of the fleet reads the etcd prefix, so keys stored there would be readable by all.
-import { credentialsFromDir, loadCredentials } from '../api/credentials.js';
-import { dryRunOnCopy } from '../api/server-dry-run.js';
-import { startApiServer, type ApiLogger, type ApiServer } from '../api/server.js';
-import type { SecurityGroupService } from '../control/service.js';
+import { loadCredentials } from '../api/credentials.js';
+import type { ApiLogger } from '../api/server.js';
+import { serveStore, type AttachedApi } from '../cli/api-attach.js';
 import { IMPORT_ACTION } from '../state/durable-store.js';
 import { loadStateFiles } from '../state/state-files.js';
 import { openEtcdStore, type EtcdStore } from './etcd-store.js';
@@ -20,13 +19,7 @@ export interface EtcdApiOptions {
   logger?: ApiLogger;
 }
 
-export interface EtcdAttachedApi {
-  readonly store: EtcdStore;
-  readonly service: SecurityGroupService;
-  readonly server: ApiServer;
-  readonly keyCount: number;
-  close(): Promise<void>;
-}
+export type EtcdAttachedApi = AttachedApi & { readonly store: EtcdStore };
 
 /** Seeding a store that holds state: two truths would mix. */
 export class StoreNotEmpty extends Error {
@@ -40,35 +33,10 @@ export class StoreNotEmpty extends Error {
 export async function attachEtcdApi(options: EtcdApiOptions): Promise<EtcdAttachedApi> {
   const keys = await loadCredentials(options.stateDir);
   const store = await openEtcdStore({ endpoints: options.store.endpoints, prefix: options.store.prefix });
-  let server: ApiServer;
-  try {
+  return serveStore(store, { stateDir: options.stateDir, keys, listen: options.listen, logger: options.logger }, async () => {
     const files = options.stateFiles ?? [];
-    if (files.length > 0) {
-      if (store.seq > 0) throw new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`);
-      await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
-    }
-    server = await startApiServer({
-      // The store answers once the change is committed to etcd and in force on this server.
-      service: { call: (action, params) => store.apply(action, params), accountId: store.service.accountId },
-      credentials: credentialsFromDir(options.stateDir, keys),
-      listen: options.listen,
-      dryRun: dryRunOnCopy(store.service),
-      logger: options.logger,
-    });
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  let closing: Promise<void> | null = null;
-  const running = server;
-  return {
-    store,
-    service: store.service,
-    server,
-    keyCount: keys.length,
-    close() {
-      closing ??= running.close().then(() => store.close());
-      return closing;
-    },
-  };
+    if (files.length === 0) return;
+    if (store.seq > 0) throw new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`);
+    await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
+  });
 }
