@@ -87,8 +87,8 @@ function benchTable(capacity) {
     if (ct.lookupNow(0, view) === 0) trackMiss(0, view, TIMEOUTS);
   }
   const insertMs = performance.now() - t0;
-  // The records live in WebAssembly memory (page-aligned), which process.memoryUsage() does not
-  // count: add the table's own size to what the heap grew by.
+  // The records live in a huge-page mapping or a WebAssembly memory, neither of which
+  // process.memoryUsage().arrayBuffers counts: add the table's own size to what the heap grew by.
   const bytes = memory() - before + ct.byteLength;
   if (ct.size !== FLOWS) throw new Error(`expected ${FLOWS} flows, table holds ${ct.size}`);
 

@@ -4,6 +4,7 @@
 # and the rest work without any of them.
 #   nfqueue  — host mode (NFQUEUE) and the capability drop; needs libnetfilter-queue-dev.
 #   afpacket — inline mode's batched capture (AF_PACKET TPACKET_V3 ring); needs only Linux headers.
+#   hugepages — the conntrack table on transparent huge pages (every mode, replay included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Node's own headers: those of the running node's prefix (Debian's /usr), never a download.
@@ -35,5 +36,7 @@ if [ -e /usr/include/linux/if_packet.h ]; then
 else
   echo "build-native: no Linux headers (linux/if_packet.h); skipped the AF_PACKET addon (inline mode falls back to --capture pcap)" >&2
 fi
+
+build hugepages
 
 exit "$failed"

@@ -48,6 +48,7 @@
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import { hashFinish, hashWord } from './flow-hash.js';
+import { recordMemory, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { TCP_STATE_NAMES, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { AWS_DEFAULT_TIMEOUTS, ICMP_QUERY_MS, OTHER_PROTOCOL_MS } from './timeouts.js';
@@ -75,6 +76,8 @@ export interface ConntrackOptions {
   evictUnreplied?: boolean;
   /** the clock to read (`clock[0]`, ms) in lookupNow/trackNow; the dataplane shares one */
   clock?: Float64Array;
+  /** place the records on transparent huge pages when the addon is built (default true) */
+  hugePages?: boolean;
 }
 
 /** One entry as `entriesOf` reports it, for explain, logs and tests. */
@@ -138,22 +141,6 @@ const DEFAULT_TIMEOUT_MS = [
   AWS_DEFAULT_TIMEOUTS.udpStream * 1000,
 ];
 
-/**
- * Zeroed memory for the records, 64-byte aligned when possible so that a record is one cache
- * line: a WebAssembly memory is page-aligned, while a large ArrayBuffer comes from calloc, whose
- * big blocks start 16 bytes into a page, and then find() reads two lines per record.
- */
-function recordMemory(bytes: number): ArrayBuffer {
-  const pages = Math.ceil(bytes / 65536);
-  try {
-    // lib is ES2022 without DOM: WebAssembly exists at run time but has no value typing here.
-    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
-    return new wasm.Memory({ initial: pages, maximum: pages }).buffer;
-  } catch {
-    return new ArrayBuffer(bytes);
-  }
-}
-
 function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -173,6 +160,8 @@ export class ConntrackTable {
   insertFailures = 0;
   /** unreplied entries evicted to make room */
   evictions = 0;
+  /** where the records live (see record-memory.ts): `huge-pages` is the fast case */
+  readonly memoryKind: RecordMemoryKind;
 
   /** the records as words: hash, info, ports, addresses, state, flags */
   private readonly u: Uint32Array;
@@ -229,10 +218,11 @@ export class ConntrackTable {
     this.slots = nextPowerOfTwo(Math.ceil((capacity * 4) / 3));
     this.slotMask = this.slots - 1;
     this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
-    const records = recordMemory(this.slots * STRIDE * 4);
-    this.u = new Uint32Array(records);
-    this.s = new Int32Array(records);
-    this.f = new Float64Array(records);
+    const records = recordMemory(this.slots * STRIDE * 4, options.hugePages ?? true);
+    this.memoryKind = records.kind;
+    this.u = new Uint32Array(records.buffer, 0, this.slots * STRIDE);
+    this.s = new Int32Array(records.buffer, 0, this.slots * STRIDE);
+    this.f = new Float64Array(records.buffer, 0, this.slots * F_STRIDE);
     // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
     // (a microsecond or more) that would otherwise land on the packet that inserts there.
     for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;

@@ -59,6 +59,12 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
     },
     { name: 'sgfw_conntrack_entries', help: 'Flows in the connection-tracking table.', type: 'gauge', samples: one(ct.size) },
     { name: 'sgfw_conntrack_capacity', help: 'Flows the connection-tracking table can hold.', type: 'gauge', samples: one(ct.capacity) },
+    {
+      name: 'sgfw_conntrack_huge_pages',
+      help: 'The table is on transparent huge pages (1), or on 4 KiB pages (0: the hugepages addon is not built, or the kernel refused).',
+      type: 'gauge',
+      samples: one(ct.memoryKind === 'huge-pages' ? 1 : 0),
+    },
     { name: 'sgfw_conntrack_inserts_total', help: 'Flows added to the table.', type: 'counter', samples: one(ct.inserts) },
     { name: 'sgfw_conntrack_expired_total', help: 'Flows removed after their timeout.', type: 'counter', samples: one(ct.expired) },
     { name: 'sgfw_conntrack_evictions_total', help: 'Flows evicted to make room.', type: 'counter', samples: one(ct.evictions) },

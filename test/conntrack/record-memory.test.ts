@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConntrackTable, CT_ESTABLISHED, CT_MISS } from '../../src/conntrack/index.js';
+import { HUGEPAGES_ADDON, recordMemory } from '../../src/conntrack/record-memory.js';
+import { AWS_DEFAULTS, udp } from './packets.js';
+
+const MB = 1 << 20;
+const addonBuilt = existsSync(HUGEPAGES_ADDON.pathname);
+const thpMode = existsSync('/sys/kernel/mm/transparent_hugepage/enabled')
+  ? (/\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'never')
+  : 'never';
+
+/** kB of anonymous memory on huge pages in this process. */
+function anonHugeKb(): number {
+  const m = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+describe('conntrack record memory', () => {
+  it('CI builds the hugepages addon (scripts/build-native.sh), so the fast table is what CI tests', () => {
+    if (!process.env.CI) return;
+    expect(addonBuilt, `${HUGEPAGES_ADDON.pathname} missing`).toBe(true);
+  });
+
+  it('a table of 2 MiB or more is zeroed, 2 MiB aligned in size, and on huge pages where THP allows', () => {
+    const m = recordMemory(8 * MB);
+    expect(m.buffer.byteLength).toBeGreaterThanOrEqual(8 * MB);
+    const words = new Int32Array(m.buffer);
+    let nonZero = 0;
+    for (let i = 0; i < words.length; i += 97) nonZero |= words[i]!;
+    expect(nonZero).toBe(0);
+    if (!addonBuilt) {
+      expect(m.kind).toBe('wasm');
+      return;
+    }
+    expect(m.kind).toBe(thpMode === 'never' ? 'mapped' : 'huge-pages');
+    if (m.kind !== 'huge-pages') return;
+    // Touch every page: with the advice the kernel backs the area with 2 MiB pages.
+    const before = anonHugeKb();
+    for (let i = 0; i < words.length; i += 1024) words[i] = 1;
+    expect(anonHugeKb() - before).toBeGreaterThanOrEqual(4 * 1024);
+  });
+
+  it('small tables, and hugePages: false, use a WebAssembly memory', () => {
+    expect(recordMemory(64 * 1024).kind).toBe('wasm');
+    expect(recordMemory(8 * MB, false).kind).toBe('wasm');
+    expect(new ConntrackTable({ capacity: 16 }).memoryKind).toBe('wasm');
+  });
+
+  it('a table on huge pages tracks flows like any other', () => {
+    for (const hugePages of [true, false]) {
+      const ct = new ConntrackTable({ capacity: 1 << 16, hugePages, seed: 7 });
+      expect(ct.memoryKind === 'wasm').toBe(!hugePages || !addonBuilt);
+      for (let i = 0; i < 5000; i++) ct.track(0, udp('10.0.0.5', 1024 + i, '203.0.113.1', 53), true, 0, AWS_DEFAULTS);
+      expect(ct.size).toBe(5000);
+      expect(ct.lookup(0, udp('203.0.113.1', 53, '10.0.0.5', 1024 + 4999), false, 1)).toBe(CT_ESTABLISHED);
+      expect(ct.lookup(0, udp('203.0.113.1', 53, '10.0.0.5', 1024 + 5000), false, 1)).toBe(CT_MISS);
+    }
+  });
+});
