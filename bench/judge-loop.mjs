@@ -1,6 +1,8 @@
 // The judging loop alone, for profiling and for A/B comparisons of builds in one process:
 // the workload and the Dataplanes are built outside the timed (and profiled) region.
-//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--profile FILE] [DIST_DIR ...]
+//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--single] [--profile FILE] [DIST_DIR ...]
+// Builds whose Dataplane stages batches (`stage`/`prefetchStaged`/`judgeStaged`) judge in groups of
+// JUDGE_BATCH, as the live loops do; `--single` makes every build judge frame by frame (judgeNow).
 // With several DIST_DIRs (each a `tsc --outDir` build), passes alternate between them on the same
 // frames, so a noisy machine shifts them all alike; the table prints each build's median and its
 // ratio to the first. `--profile FILE` writes a CPU profile (.cpuprofile, for Chrome DevTools or
@@ -11,6 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
+import { judgeEach, judgeStaged } from './lib/judge-loops.mjs';
 import { median } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -21,6 +24,9 @@ const opt = (name, dflt) => {
   args.splice(i, 2);
   return v;
 };
+const singleAt = args.indexOf('--single');
+const single = singleAt >= 0;
+if (single) args.splice(singleAt, 1);
 const profileAt = args.indexOf('--profile');
 const profileFile = profileAt < 0 ? null : args.splice(profileAt, 2)[1];
 const frames = opt('--frames', 1_000_000);
@@ -35,30 +41,25 @@ for (const d of dists) {
   const { Dataplane } = await import(url('dataplane/dataplane.js'));
   const { SecurityGroupService } = await import(url('control/service.js'));
   const { FIRST_DROP_REASON } = await import(url('dataplane/verdict.js'));
-  builds.push({ dir: d, Dataplane, SecurityGroupService, firstDrop: FIRST_DROP_REASON, ns: [] });
+  const { JUDGE_BATCH } = await import(url('dataplane/dataplane.js'));
+  const batch = !single && JUDGE_BATCH ? JUDGE_BATCH : 0;
+  builds.push({ dir: d, Dataplane, SecurityGroupService, firstDrop: FIRST_DROP_REASON, batch, ns: [] });
 }
 const model = makeModel({ rules: 1000 });
 const w = makeFrames(model, { frames, concurrent });
 
-function judgeAll(dp, count, firstDrop) {
-  const { data, offsets, lengths, timesMs, linkType } = w;
-  let allowed = 0;
+function judgeAll(dp, count, firstDrop, batch) {
+  const r = batch ? judgeStaged(dp, w, count, firstDrop, batch) : judgeEach(dp, w, count, firstDrop);
   // CPU time of this process, not wall time: on a shared machine a descheduled pass would
   // otherwise count the other tenants' work.
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < count; i++) {
-    dp.clock[0] = timesMs[i];
-    if (dp.judgeNow(linkType, data, offsets[i], lengths[i], lengths[i]) < firstDrop) allowed++;
-  }
-  const c = process.cpuUsage(c0);
-  return { ns: (c.user + c.system) * 1000, allowed };
+  return { ns: r.cpuNs, allowed: r.allowed };
 }
 
 for (const b of builds) {
   const svc = new b.SecurityGroupService();
   svc.importSnapshot(stateDocument(model));
   b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: capacity });
-  judgeAll(b.fresh(), Math.min(w.count, 200_000), b.firstDrop); // warm-up
+  judgeAll(b.fresh(), Math.min(w.count, 200_000), b.firstDrop, b.batch); // warm-up
 }
 let session = null;
 if (profileFile) {
@@ -71,7 +72,7 @@ if (profileFile) {
 for (let p = 0; p < passes; p++) {
   for (const b of builds) {
     const dp = b.fresh();
-    const r = judgeAll(dp, w.count, b.firstDrop);
+    const r = judgeAll(dp, w.count, b.firstDrop, b.batch);
     b.ns.push(r.ns / w.count);
     b.allowed = r.allowed;
     b.tracked = dp.conntrack.size;
@@ -87,7 +88,7 @@ const base = median(builds[0].ns);
 for (const b of builds) {
   const m = median(b.ns);
   console.log(
-    `${b.dir}: ${m.toFixed(1)} CPU ns/frame, ${(1e9 / m / 1e6).toFixed(2)} M frames/s, ×${(base / m).toFixed(2)} vs first, allowed ${b.allowed}, flows tracked ${b.tracked}, passes ${b.ns.map((x) => x.toFixed(0)).join(' ')}`,
+    `${b.dir}${b.batch ? ` (batches of ${b.batch})` : ''}: ${m.toFixed(1)} CPU ns/frame, ${(1e9 / m / 1e6).toFixed(2)} M frames/s, ×${(base / m).toFixed(2)} vs first, allowed ${b.allowed}, flows tracked ${b.tracked}, passes ${b.ns.map((x) => x.toFixed(0)).join(' ')}`,
   );
 }
 

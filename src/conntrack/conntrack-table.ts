@@ -458,6 +458,43 @@ export class ConntrackTable {
     }
   }
 
+  /**
+   * The home slot of `pkt`'s flow, or -1 when it has no key here (not IP, an ICMP error or
+   * non-query message). The interface is not part of the hash, so one slot serves both
+   * interfaces of a frame between two managed ones. Builds the scratch key: call it before a
+   * batch's lookups, not between a lookupNow and its trackMissNow.
+   */
+  homeOf(pkt: PacketView): number {
+    this.missKeyed = false;
+    const ver = pkt.ipVersion;
+    if (ver !== 4 && ver !== 6) return -1;
+    const proto = pkt.protocol;
+    if (isIcmpProtocol(ver, proto)) {
+      if (isIcmpError(ver, pkt.icmpType)) return -1;
+      if (!this.keyIcmpQuery(0, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return -1;
+    } else {
+      this.keyFlow(0, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+    }
+    return this.kHash & this.homeMask;
+  }
+
+  /**
+   * Reads the first record of each home slot in `homes[0, count)` (-1 entries skipped), all in one
+   * tight loop. JS has no prefetch instruction, but these loads are independent, so the CPU keeps
+   * their cache misses in flight together; the lookups that follow then find the lines in cache.
+   * One dependent DRAM miss per frame was the pipeline's largest cost (BENCHMARKS.md, section 2).
+   * Returns a value derived from the words read, so the JIT cannot drop the loads.
+   */
+  touchHomes(homes: Int32Array, count: number): number {
+    const sw = this.s;
+    let acc = 0;
+    for (let j = 0; j < count; j++) {
+      const h = homes[j]!;
+      if (h >= 0) acc ^= sw[h * STRIDE + W_FLAGS]!;
+    }
+    return acc;
+  }
+
   // ---- keys -------------------------------------------------------------------------------
 
   /** TCP/UDP/other: endpoints ordered so both directions build the same key. */

@@ -4,7 +4,7 @@
 import type { NfqueueBatch } from '../capture/nfqueue.js';
 import { META_STRIDE, NfqMeta, NfqVerdict } from '../capture/nfqueue.js';
 import { wordsToAddress } from '../dataplane/address-words.js';
-import type { Dataplane } from '../dataplane/dataplane.js';
+import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
 import { isAllowed, Reason, REASON_COUNT, REASON_NAMES } from '../dataplane/verdict.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
 import type { Logger } from '../observe/logger.js';
@@ -72,9 +72,19 @@ export class HostEnforcer {
     // One time for the batch, written where the pipeline reads it (see Dataplane.clock).
     dataplane.clock[0] = this.clock();
     for (let i = 0; i < count; i++) {
-      const m = i * META_STRIDE;
-      const length = meta[m + NfqMeta.LENGTH];
-      const reason = dataplane.judgeNow(LinkType.RAW, data, meta[m + NfqMeta.OFFSET], length, length);
+      // In groups of JUDGE_BATCH: staged (decoded, conntrack records read together), then judged in order.
+      const slot = i % JUDGE_BATCH;
+      if (slot === 0) {
+        const group = count - i < JUDGE_BATCH ? count - i : JUDGE_BATCH;
+        for (let j = 0; j < group; j++) {
+          const mj = (i + j) * META_STRIDE;
+          const lj = meta[mj + NfqMeta.LENGTH];
+          dataplane.stage(j, LinkType.RAW, data, meta[mj + NfqMeta.OFFSET], lj, lj);
+        }
+        dataplane.prefetchStaged(group);
+      }
+      const length = meta[i * META_STRIDE + NfqMeta.LENGTH];
+      const reason = dataplane.judgeStaged(slot);
       const allow = isAllowed(reason);
       verdicts[i] = allow ? NfqVerdict.ACCEPT : NfqVerdict.DROP;
       if (allow) this.allowed++;

@@ -15,7 +15,7 @@
 // block, the allowed frames of it sent out of the other side in one `sendBatch`, straight from the
 // ring).
 import { AFPACKET_META_STRIDE, AfPacketFlag, AfPacketMeta } from '../capture/afpacket.js';
-import type { Dataplane } from '../dataplane/dataplane.js';
+import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
 import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
 import type { Logger } from '../observe/logger.js';
@@ -128,7 +128,8 @@ export class InlineBridge {
     try {
       // The time goes through the Dataplane's clock, not as a double argument (see Dataplane.clock).
       this.dataplane.clock[0] = this.clock();
-      if (this.judgeFrame(side, frame, 0, length, truncated)) this.sendOne(side, frame, length);
+      this.dataplane.stage(0, this.linkType, frame, 0, length, length);
+      if (this.judgeFrame(side, 0, length, truncated)) this.sendOne(side, frame, length);
     } catch (e) {
       this.fail(side, e);
     }
@@ -154,20 +155,31 @@ export class InlineBridge {
       }
       return;
     }
-    for (let i = 0; i < count; i++) {
-      const m = i * AFPACKET_META_STRIDE;
-      const offset = meta[m + AfPacketMeta.OFFSET]!;
-      const length = meta[m + AfPacketMeta.LENGTH]!;
-      this.frames++;
-      this.received[side]++;
-      try {
-        if (this.judgeFrame(side, data, offset, length, (meta[m + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0)) {
-          out[n * 2] = offset;
-          out[n * 2 + 1] = length;
-          n++;
+    const dp = this.dataplane;
+    // In groups of JUDGE_BATCH: staged (decoded, conntrack records read together), then judged in order.
+    for (let first = 0; first < count; first += JUDGE_BATCH) {
+      const group = count - first < JUDGE_BATCH ? count - first : JUDGE_BATCH;
+      for (let j = 0; j < group; j++) {
+        const m = (first + j) * AFPACKET_META_STRIDE;
+        const length = meta[m + AfPacketMeta.LENGTH]!;
+        dp.stage(j, this.linkType, data, meta[m + AfPacketMeta.OFFSET]!, length, length);
+      }
+      dp.prefetchStaged(group);
+      for (let j = 0; j < group; j++) {
+        const m = (first + j) * AFPACKET_META_STRIDE;
+        const offset = meta[m + AfPacketMeta.OFFSET]!;
+        const length = meta[m + AfPacketMeta.LENGTH]!;
+        this.frames++;
+        this.received[side]++;
+        try {
+          if (this.judgeFrame(side, j, length, (meta[m + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0)) {
+            out[n * 2] = offset;
+            out[n * 2 + 1] = length;
+            n++;
+          }
+        } catch (e) {
+          this.fail(side, e);
         }
-      } catch (e) {
-        this.fail(side, e);
       }
     }
     if (n > 0) this.sendMany(side, data, out, n);
@@ -179,15 +191,18 @@ export class InlineBridge {
     this.lastError = e instanceof Error ? e : new Error(String(e));
   }
 
-  /** The verdict on one frame, with its counters, verdict line, flow record and drop log: true to forward. */
-  private judgeFrame(side: Side, frame: Uint8Array, offset: number, length: number, truncated: boolean): boolean {
+  /**
+   * The verdict on one frame, with its counters, verdict line, flow record and drop log: true to
+   * forward. The frame is the one staged in `slot` of the Dataplane's batch.
+   */
+  private judgeFrame(side: Side, slot: number, length: number, truncated: boolean): boolean {
     const dp = this.dataplane;
     if (truncated) {
       this.truncated[side]++;
       this.dropped[side]++;
       return false;
     }
-    const reason = dp.judgeNow(this.linkType, frame, offset, length, length);
+    const reason = dp.judgeStaged(slot);
     const allow = isAllowed(reason);
     if (reason === Reason.NEIGHBOUR_DISCOVERY) this.neighbourDiscovery[side]++;
     this.counters.countLast(dp, reason, length);

@@ -3,7 +3,7 @@
 // one small object per frame does collect (so the check can fail).
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { Dataplane } from '../../src/dataplane/dataplane.js';
+import { Dataplane, JUDGE_BATCH } from '../../src/dataplane/dataplane.js';
 import { isAllowed } from '../../src/dataplane/verdict.js';
 import { buildFragments, buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';
@@ -77,6 +77,32 @@ describe('judging a frame allocates nothing', () => {
     expect(sink).not.toBeNull();
     expect(control.count).toBeGreaterThan(0);
     const judging = await fewestCollectionsOver(3, () => judgeAll(1_000_000, false));
+    expect(judging.result).toBeGreaterThan(0);
+    expect(judging.result).toBeLessThan(1_000_000);
+    expect(judging.count).toBe(0);
+  });
+
+  // Staged batches (stage → prefetchStaged → judgeStaged), as the AF_PACKET and NFQUEUE loops judge.
+  const judgeStagedAll = (n: number): number => {
+    let allowed = 0;
+    for (let i = 0; i < n; i += JUDGE_BATCH) {
+      const group = Math.min(JUDGE_BATCH, n - i);
+      for (let j = 0; j < group; j++) {
+        const f = frames[(i + j) % frames.length];
+        dp.stage(j, LinkType.ETHERNET, f, 0, f.length, f.length);
+      }
+      dp.prefetchStaged(group);
+      for (let j = 0; j < group; j++) {
+        dp.clock[0] = EPOCH_MS + (i + j) * 0.37;
+        allowed += isAllowed(dp.judgeStaged(j)) ? 1 : 0;
+      }
+    }
+    return allowed;
+  };
+
+  it('1,000,000 frames judged in staged batches without a garbage collection', async () => {
+    judgeStagedAll(50_000);
+    const judging = await fewestCollectionsOver(3, () => judgeStagedAll(1_000_000));
     expect(judging.result).toBeGreaterThan(0);
     expect(judging.result).toBeLessThan(1_000_000);
     expect(judging.count).toBe(0);
