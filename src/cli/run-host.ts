@@ -71,6 +71,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   log.info(
     {
       event: 'start', mode: 'host', queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion,
+      conntrackMemory: dataplane.conntrack.memoryKind,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
       ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
     },

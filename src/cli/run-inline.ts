@@ -129,6 +129,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   log.info(
     {
       event: 'start', mode: 'inline', capture: method, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
+      conntrackMemory: dataplane.conntrack.memoryKind,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
       ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
     },
