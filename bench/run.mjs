@@ -82,10 +82,10 @@ if (!smoke) {
   ], [c]));
 }
 
-// 6. live: iperf3 through the live modes and their peers in network namespaces (about 3 minutes;
+// 6. live: iperf3 through the live modes and their peers in network namespaces (about 5 minutes;
 // root only; its own process, which deletes its namespaces however it ends). Full run only.
 {
-  const skip = quick || smoke ? 'the live modes run only in the full run (not --quick): about 3 minutes of iperf3 in network namespaces' : liveSkipReason() && `the live benchmark ${liveSkipReason()}`;
+  const skip = quick || smoke ? 'the live modes run only in the full run (not --quick): about 5 minutes of iperf3 in network namespaces' : liveSkipReason() && `the live benchmark ${liveSkipReason()}`;
   if (skip) {
     results.parts.live = { skipped: skip };
     console.log(`Live (item 6): skipped: ${skip}.\n`);
