@@ -240,6 +240,21 @@ export class Dataplane {
     this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.homeOf(v) : -1;
   }
 
+  /**
+   * Stages and prefetches frames [first, first + count) of a batch whose `meta` holds `stride`
+   * words per frame, the frame's offset in `frame` at `offsetAt` and its length at `lengthAt`
+   * (captured whole: the length is also the wire length). Slot j holds frame first + j; count ≤
+   * JUDGE_BATCH. The AF_PACKET ring's and NFQUEUE's batches are laid out this way.
+   */
+  stageBatch(linkType: number, frame: Uint8Array, meta: Int32Array | Uint32Array, first: number, count: number, stride: number, offsetAt: number, lengthAt: number): void {
+    for (let j = 0; j < count; j++) {
+      const m = (first + j) * stride;
+      const length = meta[m + lengthAt]!;
+      this.stage(j, linkType, frame, meta[m + offsetAt]!, length, length);
+    }
+    this.prefetchStaged(count);
+  }
+
   /** Reads the conntrack records of staged slots [0, count), their cache misses overlapping. */
   prefetchStaged(count: number): void {
     this.prefetched ^= this.conntrack.touchHomes(this.stagedHomes, count);

@@ -76,12 +76,7 @@ export class HostEnforcer {
       const slot = i % JUDGE_BATCH;
       if (slot === 0) {
         const group = count - i < JUDGE_BATCH ? count - i : JUDGE_BATCH;
-        for (let j = 0; j < group; j++) {
-          const mj = (i + j) * META_STRIDE;
-          const lj = meta[mj + NfqMeta.LENGTH];
-          dataplane.stage(j, LinkType.RAW, data, meta[mj + NfqMeta.OFFSET], lj, lj);
-        }
-        dataplane.prefetchStaged(group);
+        dataplane.stageBatch(LinkType.RAW, data, meta, i, group, META_STRIDE, NfqMeta.OFFSET, NfqMeta.LENGTH);
       }
       const length = meta[i * META_STRIDE + NfqMeta.LENGTH];
       const reason = dataplane.judgeStaged(slot);

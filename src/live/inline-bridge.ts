@@ -159,12 +159,7 @@ export class InlineBridge {
     // In groups of JUDGE_BATCH: staged (decoded, conntrack records read together), then judged in order.
     for (let first = 0; first < count; first += JUDGE_BATCH) {
       const group = count - first < JUDGE_BATCH ? count - first : JUDGE_BATCH;
-      for (let j = 0; j < group; j++) {
-        const m = (first + j) * AFPACKET_META_STRIDE;
-        const length = meta[m + AfPacketMeta.LENGTH]!;
-        dp.stage(j, this.linkType, data, meta[m + AfPacketMeta.OFFSET]!, length, length);
-      }
-      dp.prefetchStaged(group);
+      dp.stageBatch(this.linkType, data, meta, first, group, AFPACKET_META_STRIDE, AfPacketMeta.OFFSET, AfPacketMeta.LENGTH);
       for (let j = 0; j < group; j++) {
         const m = (first + j) * AFPACKET_META_STRIDE;
         const offset = meta[m + AfPacketMeta.OFFSET]!;
