@@ -128,8 +128,7 @@ export class InlineBridge {
     try {
       // The time goes through the Dataplane's clock, not as a double argument (see Dataplane.clock).
       this.dataplane.clock[0] = this.clock();
-      this.dataplane.stage(0, this.linkType, frame, 0, length, length);
-      if (this.judgeFrame(side, 0, length, truncated)) this.sendOne(side, frame, length);
+      if (this.judgeFrame(side, frame, -1, length, truncated)) this.sendOne(side, frame, length);
     } catch (e) {
       this.fail(side, e);
     }
@@ -167,7 +166,7 @@ export class InlineBridge {
         this.frames++;
         this.received[side]++;
         try {
-          if (this.judgeFrame(side, j, length, (meta[m + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0)) {
+          if (this.judgeFrame(side, data, j, length, (meta[m + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0)) {
             out[n * 2] = offset;
             out[n * 2 + 1] = length;
             n++;
@@ -188,16 +187,17 @@ export class InlineBridge {
 
   /**
    * The verdict on one frame, with its counters, verdict line, flow record and drop log: true to
-   * forward. The frame is the one staged in `slot` of the Dataplane's batch.
+   * forward. The frame is the one staged in `slot` of the Dataplane's batch, or with `slot` -1
+   * (a capture that hands frames one at a time) `frame[0, length)`, judged on its own.
    */
-  private judgeFrame(side: Side, slot: number, length: number, truncated: boolean): boolean {
+  private judgeFrame(side: Side, frame: Uint8Array, slot: number, length: number, truncated: boolean): boolean {
     const dp = this.dataplane;
     if (truncated) {
       this.truncated[side]++;
       this.dropped[side]++;
       return false;
     }
-    const reason = dp.judgeStaged(slot);
+    const reason = slot < 0 ? dp.judgeNow(this.linkType, frame, 0, length, length) : dp.judgeStaged(slot);
     const allow = isAllowed(reason);
     if (reason === Reason.NEIGHBOUR_DISCOVERY) this.neighbourDiscovery[side]++;
     this.counters.countLast(dp, reason, length);
