@@ -458,26 +458,14 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   const sessions = sessionsOpt ?? (smoke || quick ? 1 : 5);
   const runsPerSession = quick && !smoke ? 3 : 1;
   const loadBefore = loadavg();
-  const tag = String(process.pid % 100000);
-  const dir = mkdtempSync(join(tmpdir(), 'sgbl-live-'));
-  const stateFile = join(dir, 'state.json');
-  const rules = makeRules();
-  writeFileSync(stateFile, JSON.stringify(stateDocument(rules)));
-  const procs = new Processes();
-  let net = null;
-  const cleanup = () => {
-    procs.killAll();
-    if (net) destroyNet(net);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const release = cleanupOnSignal(cleanup);
+  const work = scratch('sgbl-live-');
+  const { rules, stateFile, procs } = work;
   const capture = await inlineCaptureMethods();
   const samples = new Map(); // `${part}/${label}/${kind}` → results
   const notes = [];
   const started = performance.now();
   try {
-    net = createNet(tag);
-    const n = net;
+    const n = work.open();
     const parts = [
       { part: 'inline', filters: inlineFilters(n, procs, stateFile, { capture, offloadVariant: offloads, ringVariants: rings, builds }), clientNs: n.outside, serverNs: n.inside,
         broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
@@ -523,8 +511,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
       }
     }
   } finally {
-    cleanup();
-    release();
+    work.close();
   }
   const repeats = sessions * runsPerSession;
   const rows = [];
@@ -627,20 +614,10 @@ export function profileSummary(file, top = 20) {
 async function profileInline(outDir, method) {
   if (process.getuid?.() !== 0) throw new Error('--profile needs root');
   checkTools();
-  const tag = String(process.pid % 100000);
-  const dir = mkdtempSync(join(tmpdir(), 'sgbl-prof-'));
-  const stateFile = join(dir, 'state.json');
-  writeFileSync(stateFile, JSON.stringify(stateDocument(makeRules())));
-  const procs = new Processes();
-  let net = null;
-  const cleanup = () => {
-    procs.killAll();
-    if (net) destroyNet(net);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const release = cleanupOnSignal(cleanup);
+  const work = scratch('sgbl-prof-');
+  const { stateFile, procs } = work;
   try {
-    net = createNet(tag);
+    const net = work.open();
     for (const kind of ['tcp', 'udp']) {
       const sub = join(outDir, kind);
       const capture = await inlineCaptureMethods();
@@ -658,9 +635,37 @@ async function profileInline(outDir, method) {
       for (const [pct, name] of s.top) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
     }
   } finally {
-    cleanup();
-    release();
+    work.close();
   }
+}
+
+/**
+ * A run's scratch space: a state file with the benchmark's rules, the processes it starts, and
+ * its namespaces (made by `open`); `close` removes them all, as SIGINT and SIGTERM do meanwhile.
+ */
+function scratch(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const stateFile = join(dir, 'state.json');
+  const rules = makeRules();
+  writeFileSync(stateFile, JSON.stringify(stateDocument(rules)));
+  const procs = new Processes();
+  let net = null;
+  const cleanup = () => {
+    procs.killAll();
+    if (net) destroyNet(net);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const release = cleanupOnSignal(cleanup);
+  return {
+    rules,
+    stateFile,
+    procs,
+    open: () => (net = createNet(String(process.pid % 100000))),
+    close: () => {
+      cleanup();
+      release();
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
