@@ -28,6 +28,19 @@ describe('the JSON error locator agrees with JSON.parse', () => {
   });
 });
 
+describe('nesting as deep as the text goes', () => {
+  it('locates the end of 200,000 unclosed brackets instead of overflowing the stack', () => {
+    expect(findJsonSyntaxError('['.repeat(200_000))).toEqual({ line: 1, column: 200_001, problem: 'unexpected end of input, expected a value' });
+    expect(findJsonSyntaxError(`${'{"a":'.repeat(100_000)}1${'}'.repeat(99_999)}]`)).toEqual({ line: 1, column: 600_001, problem: "unexpected \"]\", expected ',' or '}'" });
+  });
+
+  it('finds nothing wrong in 200,000 levels JSON.parse accepts', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(() => JSON.parse(deep)).not.toThrow();
+    expect(findJsonSyntaxError(deep)).toBeUndefined();
+  });
+});
+
 describe('positions count lines and columns from 1', () => {
   it('counts newlines before the offset', () => {
     expect(lineColumn('ab\ncd\nef', 0)).toEqual({ line: 1, column: 1 });
