@@ -1,11 +1,13 @@
-// IpProtocol as EC2 takes it: a name (tcp, udp, icmp, icmpv6; any case), a number 0-255 as a
-// string, or -1 / "all" for every protocol. EC2 prints the four named protocols by name even when
+// IpProtocol as EC2 documents it: "The IP protocol name (tcp, udp, icmp, icmpv6) or number …
+// Use -1 to specify all protocols." Names in any case; numbers 0-255 in decimal. `all` is the AWS
+// CLI's own shorthand, which the CLI turns into -1 before it sends a request
+// (awscli/customizations/ec2/protocolarg.py), so the API refuses it, as it refuses padded values. EC2 prints the four named protocols by name even when
 // they were sent as numbers, and every other number as its decimal string.
 import { Ec2Errors } from './errors.js';
 
 export const PROTOCOL = { ALL: -1, ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
 
-const BY_NAME: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, all: -1, '-1': -1 };
+const BY_NAME: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, '-1': -1 };
 const NAME_OF: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmpv6', [-1]: '-1' };
 
 export interface Protocol {
@@ -17,10 +19,10 @@ export interface Protocol {
 export function parseProtocol(value: unknown): Protocol {
   const raw = typeof value === 'number' ? String(value) : value;
   if (typeof raw !== 'string') throw Ec2Errors.unknownProtocol(String(value));
-  const lower = raw.trim().toLowerCase();
-  let n = BY_NAME[lower];
+  const lower = raw.toLowerCase();
+  let n = Object.hasOwn(BY_NAME, lower) ? BY_NAME[lower] : undefined;
   if (n === undefined) {
-    if (!/^\d{1,3}$/.test(lower) || Number(lower) > 255) throw Ec2Errors.unknownProtocol(raw);
+    if (!/^(?:0|[1-9]\d{0,2})$/.test(lower) || Number(lower) > 255) throw Ec2Errors.unknownProtocol(raw);
     n = Number(lower);
   }
   return { number: n, text: protocolText(n) };

@@ -126,7 +126,7 @@ describe('authorizing rules', () => {
       IpPermissions: [
         { IpProtocol: '6', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
         { IpProtocol: 'ICMP', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
-        { IpProtocol: 'all', FromPort: 5, ToPort: 9, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+        { IpProtocol: '-1', FromPort: 5, ToPort: 9, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
         { IpProtocol: '50', IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
       ],
     });

@@ -49,7 +49,7 @@ describe('CIDR blocks are taken as EC2 takes them', () => {
   });
 });
 
-describe('protocols: names, numbers and all', () => {
+describe('protocols: names, numbers and -1 for all', () => {
   it('maps names in any case and numbers, printing the four named ones by name', () => {
     expect(parseProtocol('TCP')).toEqual({ number: 6, text: 'tcp' });
     expect(parseProtocol('udp')).toEqual({ number: 17, text: 'udp' });
@@ -58,7 +58,6 @@ describe('protocols: names, numbers and all', () => {
     expect(parseProtocol('6')).toEqual({ number: 6, text: 'tcp' });
     expect(parseProtocol('50')).toEqual({ number: 50, text: '50' });
     expect(parseProtocol('-1')).toEqual({ number: -1, text: '-1' });
-    expect(parseProtocol('all')).toEqual({ number: -1, text: '-1' });
     expect(parseProtocol('0').number).toBe(0);
     expect(parseProtocol('255').number).toBe(255);
   });
@@ -67,6 +66,12 @@ describe('protocols: names, numbers and all', () => {
     expect(() => parseProtocol('256')).toThrow("Invalid value '256' for IP protocol. Unknown protocol.");
     expect(codeOf(() => parseProtocol('sctpx'))).toBe('InvalidParameterValue');
     expect(codeOf(() => parseProtocol('-2'))).toBe('InvalidParameterValue');
+  });
+
+  it("refuses what EC2's documented values do not hold: the CLI's 'all', padding, leading zeros, inherited names", () => {
+    for (const bad of ['all', ' tcp', 'tcp ', '06', '+6', '6.0', 'toString', '__proto__', 'constructor', '']) {
+      expect(() => parseProtocol(bad), bad).toThrow(`Invalid value '${bad}' for IP protocol. Unknown protocol.`);
+    }
   });
 });
 
