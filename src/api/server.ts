@@ -17,6 +17,8 @@ import { queryPairs } from './sigv4-canonical.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
 const DEFAULT_ACCOUNT_ID = '123456789012';
+/** The one EC2 API version sgfw answers in (every current SDK and CLI sends it); see checkVersion. */
+export const EC2_API_VERSION = '2016-11-15';
 
 export interface ApiService {
   call(action: string, params: unknown): unknown;
@@ -86,6 +88,16 @@ function formOf(url: string, method: string, body: Buffer): Record<string, strin
   return form;
 }
 
+/**
+ * `Version` is a required common parameter of every EC2 Query call. EC2 answers an older version
+ * in that version's shapes; sgfw has only 2016-11-15's, so it refuses any other rather than answer
+ * a client in shapes it did not ask for.
+ */
+function checkVersion(version: string | undefined): void {
+  if (version === undefined || version === '') throw new Ec2Error('MissingParameter', 'The request must contain the parameter Version.');
+  if (version !== EC2_API_VERSION) throw new Ec2Error('NoSuchVersion', `The requested version (${version}) of service AmazonEC2 does not exist.`);
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { service } = options;
   const codec = options.codec ?? EC2_QUERY_CODEC;
@@ -106,6 +118,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   async function runEc2(action: string, form: Record<string, string>, requestId: string): Promise<Reply> {
+    checkVersion(form.Version);
     const params = codec.decodeQueryParams(action, form);
     const dryRun = /^true$/i.test(form.DryRun ?? '');
     delete params.DryRun;

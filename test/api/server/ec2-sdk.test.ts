@@ -149,6 +149,20 @@ describe('what sgfw does not serve is a client error, never a 5xx', () => {
     expect(res.text).toContain(`<RequestID>${res.requestId}</RequestID>`);
   });
 
+  it('a call without Version, or with one sgfw does not speak, is refused and applies nothing', async () => {
+    const missing = await signedPost('Action=CreateSecurityGroup&GroupName=no-version&GroupDescription=d');
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('<Code>MissingParameter</Code>');
+    expect(missing.text).toContain('The request must contain the parameter Version.');
+    const wrong = await signedPost('Action=CreateSecurityGroup&Version=2014-10-01&GroupName=old-version&GroupDescription=d');
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('<Code>NoSuchVersion</Code>');
+    expect(wrong.text).toContain('The requested version (2014-10-01) of service AmazonEC2 does not exist.');
+    const names = (await client().send(new DescribeSecurityGroupsCommand({}))).SecurityGroups!.map((g) => g.GroupName);
+    expect(names).not.toContain('no-version');
+    expect(names).not.toContain('old-version');
+  });
+
   it('a body over the limit gets 413', async () => {
     const res = await signedPost(`Action=DescribeSecurityGroups&Version=2016-11-15&Pad=${'x'.repeat(70 * 1024)}`);
     expect(res.status).toBe(413);
