@@ -12,7 +12,7 @@ import { asParams, stringList, type Params } from '../params.js';
 import { renderGroup } from '../render.js';
 import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { groupFields, isGroupFilter } from '../describe-fields.js';
-import { tagsFromSpecifications } from '../tags.js';
+import { tagsFromSpecifications } from '../tagging.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { describeStaleSecurityGroups as staleGroups, type StaleSecurityGroup } from '../stale-groups.js';
 import { ensureVpc, vpcKnown, vpcOf } from './vpcs.js';

@@ -14,7 +14,7 @@ import { asParams, stringList } from '../params.js';
 import { renderEntries, renderPrefixList } from '../render.js';
 import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { prefixListFields } from '../describe-fields.js';
-import { tagsFromSpecifications } from '../tags.js';
+import { tagsFromSpecifications } from '../tagging.js';
 import { awsPrefixListFields, awsPrefixLists, type AwsPrefixList } from '../aws-prefix-lists.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { checkRuleQuota } from './rules.js';

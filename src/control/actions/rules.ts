@@ -15,7 +15,7 @@ import { describeRuleForError, expandPermissions, ruleKey, type RuleSpec } from 
 import { renderRule } from '../render.js';
 import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { ruleFields } from '../describe-fields.js';
-import { tagsFromSpecifications } from '../tags.js';
+import { tagsFromSpecifications } from '../tagging.js';
 import { modifyRules } from '../modify-rules.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { groupById, targetGroup } from './groups.js';

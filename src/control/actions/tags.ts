@@ -1,13 +1,13 @@
 // Tag actions: CreateTags, DeleteTags, DescribeTags over security groups, their rules, managed
 // prefix lists and VPCs. Tags change no rule, so their changes list nothing for the dataplane to
-// recompile. (The tag rules themselves, EC2's limits and TagSpecifications, are ../tags.ts.)
+// recompile. (The tag rules themselves, EC2's limits and TagSpecifications, are ../tagging.ts.)
 import type { Tag } from '../../model/types.js';
 import { Ec2Errors } from '../../model/errors.js';
 import type { ActionContext } from '../action-context.js';
 import type { ModelState } from '../records.js';
 import { asParams, stringList } from '../params.js';
 import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
-import { checkTag, mergeTags, removeTags, setTags, tagDescriptionFields, taggedResource, type TagDescription } from '../tags.js';
+import { checkTag, mergeTags, removeTags, setTags, tagDescriptionFields, taggedResource, type TagDescription } from '../tagging.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { vpcKnown } from './vpcs.js';
 

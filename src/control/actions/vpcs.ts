@@ -1,7 +1,7 @@
 // VPC actions: CreateVpc, DeleteVpc, DescribeVpcs, and how the other actions name and bring a VPC
 // into being. VPC ids are namespaces: the first use of a VPC id by a mutating action creates it with
 // its `default` group; the default VPC appears on the first such call that omits VpcId. Reads never
-// create. (Rendering is ../vpcs.ts.)
+// create. (Rendering is ../render-vpc.ts.)
 import { Ec2Errors } from '../../model/errors.js';
 import { isResourceId } from '../../model/ids.js';
 import { parseCidr } from '../../model/cidr.js';
@@ -10,8 +10,8 @@ import type { ChangeSet } from '../change.js';
 import type { GroupRecord, ModelState } from '../records.js';
 import { asParams, stringList } from '../params.js';
 import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
-import { tagsFromSpecifications } from '../tags.js';
-import { renderVpc, vpcFields, type Vpc, type VpcItem } from '../vpcs.js';
+import { tagsFromSpecifications } from '../tagging.js';
+import { renderVpc, vpcFields, type Vpc, type VpcItem } from '../render-vpc.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 
 export const DEFAULT_GROUP_DESCRIPTION = 'default VPC security group';
