@@ -10,13 +10,17 @@ import { Ec2Errors } from '../model/errors.js';
 import { isResourceId } from '../model/ids.js';
 import { checkGroupName } from '../model/names.js';
 import { parseCidr } from '../model/cidr.js';
-import { checkTag, mergeTags } from './tags.js';
-import { renderVpc, type Vpc } from './vpcs.js';
+import { checkTag, mergeTags } from './tagging.js';
+import { renderVpc, type Vpc } from './render-vpc.js';
 import type { ModelState, GroupRecord, RuleRecord } from './records.js';
 import { atPath, expandPermissions, ruleKey } from './permissions.js';
 import { permissionOf } from './modify-rules.js';
 import { renderEntries, renderGroup, renderInterface, renderPrefixList, renderRule } from './render.js';
-import type { ChangeSet, SecurityGroupService } from './service.js';
+import type { ActionContext } from './action-context.js';
+import type { ChangeSet } from './change.js';
+import { checkMaxEntries, parseEntries } from './actions/prefix-lists.js';
+import { makeRules } from './actions/rules.js';
+import { buildInterface } from './actions/interfaces.js';
 
 function list<T>(value: T[] | undefined, path: string): T[] {
   if (value === undefined) return [];
@@ -25,7 +29,7 @@ function list<T>(value: T[] | undefined, path: string): T[] {
 }
 
 export function importSnapshot(
-  svc: SecurityGroupService,
+  ctx: ActionContext,
   d: ModelState,
   change: ChangeSet,
   doc: ModelDocument,
@@ -47,9 +51,9 @@ export function importSnapshot(
       }
       return pl.AddressFamily;
     });
-    const entries = svc.parseEntries(list(pl.Entries, `${path}.Entries`), family, (j) => `${path}.Entries[${j}]`);
+    const entries = parseEntries(list(pl.Entries, `${path}.Entries`), family, (j) => `${path}.Entries[${j}]`);
     const maxEntries = atPath(`${path}.MaxEntries`, () => {
-      const max = pl.MaxEntries === undefined ? Math.max(entries.length, 1) : svc.checkMaxEntries(pl.MaxEntries);
+      const max = pl.MaxEntries === undefined ? Math.max(entries.length, 1) : checkMaxEntries(ctx, pl.MaxEntries);
       if (entries.length > max) throw Ec2Errors.prefixListMaxEntries(id, max);
       return max;
     });
@@ -64,7 +68,7 @@ export function importSnapshot(
       addressFamily: family,
       version,
       maxEntries,
-      ownerId: pl.OwnerId ?? svc.accountId,
+      ownerId: pl.OwnerId ?? ctx.accountId,
       tags: pl.Tags ?? [],
       entries,
       history: new Map(),
@@ -80,7 +84,7 @@ export function importSnapshot(
       return g.GroupId;
     });
     const vpcId = atPath(`${path}.VpcId`, () => {
-      if (g.VpcId === undefined) return svc.defaultVpcId;
+      if (g.VpcId === undefined) return ctx.defaultVpcId;
       if (!isResourceId('vpc', g.VpcId)) throw Ec2Errors.vpcIdMalformed(String(g.VpcId));
       return g.VpcId;
     });
@@ -95,7 +99,7 @@ export function importSnapshot(
       return v;
     });
     const ownerId = atPath(`${path}.OwnerId`, () => {
-      const v = g.OwnerId ?? svc.accountId;
+      const v = g.OwnerId ?? ctx.accountId;
       if (!/^\d{12}$/.test(v)) throw Ec2Errors.invalidParameterValue(`Invalid owner id: "${v}"`);
       return v;
     });
@@ -114,10 +118,10 @@ export function importSnapshot(
     const rulesFor = (egress: boolean): RuleRecord[] => {
       const key = egress ? 'IpPermissionsEgress' : 'IpPermissions';
       const specs = expandPermissions(list(g[key], `${path}.${key}`), {
-        state: d, accountId: svc.accountId, vpcId: shell.vpcId, egress, keepMissingReferences: true,
+        state: d, accountId: ctx.accountId, vpcId: shell.vpcId, egress, keepMissingReferences: true,
       }, `${path}.${key}`);
       const out: RuleRecord[] = [];
-      for (const s of specs) out.push(...atPath(s.path, () => svc.makeRules(shell.groupId, out, [s])));
+      for (const s of specs) out.push(...atPath(s.path, () => makeRules(ctx, shell.groupId, out, [s])));
       return out;
     };
     d.groups.set(shell.groupId, { ...shell, ingress: rulesFor(false), egress: rulesFor(true) });
@@ -136,7 +140,7 @@ export function importSnapshot(
       }),
     );
     atPath(path, () =>
-      svc.buildInterface(d, change, {
+      buildInterface(ctx, d, change, {
         NetworkInterfaceId: n.NetworkInterfaceId,
         VpcId: n.VpcId,
         Description: n.Description,
@@ -169,7 +173,7 @@ export function importSnapshot(
       if (g === undefined) throw Ec2Errors.groupNotFound(String(r?.GroupId));
       const perm = permissionOf({ ...r, ReferencedGroupId: r.ReferencedGroupInfo?.GroupId });
       const [spec] = expandPermissions([perm], {
-        state: d, accountId: svc.accountId, vpcId: g.vpcId, egress: r.IsEgress === true, keepMissingReferences: true,
+        state: d, accountId: ctx.accountId, vpcId: g.vpcId, egress: r.IsEgress === true, keepMissingReferences: true,
       }, path);
       const key = ruleKey(spec!);
       const tags = mergeTags([], list(r.Tags, `${path}.Tags`).map(checkTag), String(r.SecurityGroupRuleId));

@@ -1,6 +1,7 @@
-// Tags on the resources sgfw holds (security groups, managed prefix lists, VPCs): CreateTags,
-// DeleteTags, DescribeTags and TagSpecifications. Limits are EC2's tag restrictions: keys of 1–128
-// characters not starting with `aws:`, values of up to 256, at most 50 tags per resource.
+// Tags on the resources sgfw holds (security groups, their rules, managed prefix lists, VPCs): the
+// checks and merges CreateTags, DeleteTags, DescribeTags (actions/tags.ts) and TagSpecifications
+// apply. Limits are EC2's tag restrictions: keys of 1–128 characters not starting with `aws:`,
+// values of up to 256, at most 50 tags per resource.
 import type { Tag } from '../model/types.js';
 import { Ec2Errors } from '../model/errors.js';
 import { isResourceId } from '../model/ids.js';

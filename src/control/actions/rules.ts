@@ -1,0 +1,222 @@
+// Security group rule actions: Authorize/Revoke ingress and egress, DescribeSecurityGroupRules,
+// UpdateSecurityGroupRuleDescriptions*, ModifySecurityGroupRules; and what every maker of rules
+// shares (prefix-list changes and snapshot import too): rule ids and the rules-per-group quota.
+// A rule referencing a group or prefix list that the model does not hold (another account's group,
+// or one gone from an imported snapshot) is kept and reported stale; it matches nothing.
+import { createHash } from 'node:crypto';
+import type { IpPermission } from '../../model/types.js';
+import { Ec2Errors } from '../../model/errors.js';
+import { isResourceId } from '../../model/ids.js';
+import { checkRuleDescription } from '../../model/names.js';
+import type { ActionContext } from '../action-context.js';
+import type { GroupRecord, ModelState, RuleRecord } from '../records.js';
+import { asParams, stringList, type Params } from '../params.js';
+import { describeRuleForError, expandPermissions, ruleKey, type RuleSpec } from '../permissions.js';
+import { renderRule } from '../render.js';
+import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { ruleFields } from '../describe-fields.js';
+import { tagsFromSpecifications } from '../tagging.js';
+import { modifyRules } from '../modify-rules.js';
+import { pageLimits, paginate, withNextToken } from '../pagination.js';
+import { groupById, targetGroup } from './groups.js';
+
+/** Rules count against the quota one each, but a referenced prefix list counts as its MaxEntries, as in EC2. */
+function ruleWeight(d: ModelState, r: { peer: RuleRecord['peer'] }): number {
+  if (r.peer.kind !== 'prefix-list') return 1;
+  return d.referenceablePrefixList(r.peer.prefixListId)?.maxEntries ?? 1;
+}
+
+export function checkRuleQuota(ctx: ActionContext, d: ModelState, rules: readonly RuleRecord[], egress: boolean): void {
+  let n = 0;
+  for (const r of rules) n += ruleWeight(d, r);
+  if (n > (egress ? ctx.limits.outboundRulesPerGroup : ctx.limits.inboundRulesPerGroup)) throw Ec2Errors.rulesLimit();
+}
+
+/** `sgr-` + 17 hex digits of sha256(group, rule key): the key holds direction, protocol, ports, peer. */
+function contentRuleId(groupId: string, key: string): string {
+  return `sgr-${createHash('sha256').update(`${groupId}\n${key}`).digest('hex').slice(0, 17)}`;
+}
+
+/** Gives specs ids; refuses duplicates among themselves and against `existing`. */
+export function makeRules(ctx: ActionContext, groupId: string, existing: readonly RuleRecord[], specs: readonly RuleSpec[]): RuleRecord[] {
+  const keys = new Set(existing.map(ruleKey));
+  const out: RuleRecord[] = [];
+  for (const s of specs) {
+    const key = ruleKey(s);
+    if (keys.has(key)) throw Ec2Errors.permissionDuplicate(describeRuleForError(s));
+    keys.add(key);
+    const { path: _path, ...rest } = s;
+    out.push({ ...rest, ruleId: ctx.ruleIdsFromContent ? contentRuleId(groupId, key) : ctx.newId('sgr'), groupId });
+  }
+  return out;
+}
+
+function withRules(g: GroupRecord, egress: boolean, rules: readonly RuleRecord[]): GroupRecord {
+  return egress ? { ...g, egress: rules } : { ...g, ingress: rules };
+}
+
+/** The permission in the legacy top-level form (`IpProtocol`, `CidrIp`, `SourceSecurityGroupName`). */
+function permissionsOf(p: Params): unknown {
+  if (p.IpPermissions !== undefined || p.IpProtocol === undefined) return p.IpPermissions;
+  const perm: IpPermission = { IpProtocol: String(p.IpProtocol) };
+  if (p.FromPort !== undefined) perm.FromPort = p.FromPort as number;
+  if (p.ToPort !== undefined) perm.ToPort = p.ToPort as number;
+  if (p.CidrIp !== undefined) perm.IpRanges = [{ CidrIp: p.CidrIp as string }];
+  if (p.SourceSecurityGroupName !== undefined) {
+    perm.UserIdGroupPairs = [
+      { GroupName: p.SourceSecurityGroupName as string, ...(p.SourceSecurityGroupOwnerId ? { UserId: p.SourceSecurityGroupOwnerId as string } : {}) },
+    ];
+  }
+  return [perm];
+}
+
+/** The existing rule each permission names by its content (revoke, description updates); PermissionNotFound otherwise. */
+function namedRules(
+  ctx: ActionContext, d: ModelState, g: GroupRecord, existing: readonly RuleRecord[], perms: unknown, egress: boolean,
+): { spec: RuleSpec; rule: RuleRecord }[] {
+  const specs = expandPermissions(perms, {
+    state: d, accountId: ctx.accountId, vpcId: g.vpcId, egress, keepMissingReferences: false, forRevoke: true,
+  }, 'IpPermissions');
+  return specs.map((spec) => {
+    const key = ruleKey(spec);
+    const rule = existing.find((r) => ruleKey(r) === key);
+    if (rule === undefined) throw Ec2Errors.permissionNotFound();
+    return { spec, rule };
+  });
+}
+
+type AuthorizeResult = { Return: true; SecurityGroupRules: ReturnType<typeof renderRule>[] };
+
+export function authorizeSecurityGroupIngress(ctx: ActionContext, params: unknown): AuthorizeResult {
+  return authorize(ctx, 'AuthorizeSecurityGroupIngress', params, false);
+}
+
+export function authorizeSecurityGroupEgress(ctx: ActionContext, params: unknown): AuthorizeResult {
+  return authorize(ctx, 'AuthorizeSecurityGroupEgress', params, true);
+}
+
+function authorize(ctx: ActionContext, action: string, params: unknown, egress: boolean): AuthorizeResult {
+  const p = asParams(params);
+  return ctx.mutate(action, (d, change) => {
+    const g = targetGroup(ctx, d, p);
+    const specs = expandPermissions(permissionsOf(p), {
+      state: d, accountId: ctx.accountId, vpcId: g.vpcId, egress, keepMissingReferences: false,
+    }, 'IpPermissions');
+    const existing = egress ? g.egress : g.ingress;
+    const made = makeRules(ctx, g.groupId, existing, specs);
+    // EC2 gives each rule the call creates the tags of its `security-group-rule` TagSpecifications
+    const tags = tagsFromSpecifications(p.TagSpecifications, 'security-group-rule', made[0]?.ruleId ?? g.groupId);
+    const added = tags.length > 0 ? made.map((r) => ({ ...r, tags })) : made;
+    const all = [...existing, ...added];
+    checkRuleQuota(ctx, d, all, egress);
+    const updated = withRules(g, egress, all);
+    d.groups.set(g.groupId, updated);
+    change.groupIds.add(g.groupId);
+    return { Return: true as const, SecurityGroupRules: added.map((r) => renderRule(r, updated, d)) };
+  });
+}
+
+export function revokeSecurityGroupIngress(ctx: ActionContext, params: unknown): { Return: true } {
+  return revoke(ctx, 'RevokeSecurityGroupIngress', params, false);
+}
+
+export function revokeSecurityGroupEgress(ctx: ActionContext, params: unknown): { Return: true } {
+  return revoke(ctx, 'RevokeSecurityGroupEgress', params, true);
+}
+
+function revoke(ctx: ActionContext, action: string, params: unknown, egress: boolean): { Return: true } {
+  const p = asParams(params);
+  return ctx.mutate(action, (d, change) => {
+    const g = targetGroup(ctx, d, p);
+    const existing = egress ? g.egress : g.ingress;
+    const remove = new Set<string>();
+    for (const id of stringList(p.SecurityGroupRuleIds, 'SecurityGroupRuleIds')) {
+      if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(id);
+      if (!existing.some((r) => r.ruleId === id)) throw Ec2Errors.ruleIdNotFound(id);
+      remove.add(id);
+    }
+    const perms = permissionsOf(p);
+    if (perms === undefined && remove.size === 0) throw Ec2Errors.missingParameter('IpPermissions');
+    if (perms !== undefined) for (const { rule } of namedRules(ctx, d, g, existing, perms, egress)) remove.add(rule.ruleId);
+    d.groups.set(g.groupId, withRules(g, egress, existing.filter((r) => !remove.has(r.ruleId))));
+    change.groupIds.add(g.groupId);
+    return { Return: true as const };
+  });
+}
+
+export function describeSecurityGroupRules(ctx: ActionContext, params?: unknown): { SecurityGroupRules: ReturnType<typeof renderRule>[]; NextToken?: string } {
+  const p = asParams(params);
+  const d = ctx.state;
+  const filters = compileFilters(p.Filters);
+  checkFilterNames(filters, (n) => ruleFields({} as RuleRecord, n) !== undefined || n === 'group-id');
+  const ids = stringList(p.SecurityGroupRuleIds, 'SecurityGroupRuleIds');
+  for (const id of ids) {
+    if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(id);
+    if (d.findRule(id) === undefined) throw Ec2Errors.ruleIdNotFound(id);
+  }
+  const wanted = new Set(ids);
+  const matched: { r: RuleRecord; g: GroupRecord }[] = [];
+  for (const g of d.groups.values()) {
+    for (const r of [...g.ingress, ...g.egress]) {
+      if (wanted.size > 0 && !wanted.has(r.ruleId)) continue;
+      if (!matchesFilters(r, filters, ruleFields)) continue;
+      matched.push({ r, g });
+    }
+  }
+  const page = paginate(matched, (x) => x.r.ruleId, p, pageLimits('DescribeSecurityGroupRules'));
+  // DescribeSecurityGroupRules always prints `Tags` (`[]` when none), unlike Authorize's answer
+  return withNextToken('SecurityGroupRules', { ...page, items: page.items.map((x) => renderRule(x.r, x.g, d, { tags: 'always' })) });
+}
+
+export function updateSecurityGroupRuleDescriptionsIngress(ctx: ActionContext, params: unknown): { Return: true } {
+  return updateDescriptions(ctx, 'UpdateSecurityGroupRuleDescriptionsIngress', params, false);
+}
+
+export function updateSecurityGroupRuleDescriptionsEgress(ctx: ActionContext, params: unknown): { Return: true } {
+  return updateDescriptions(ctx, 'UpdateSecurityGroupRuleDescriptionsEgress', params, true);
+}
+
+function updateDescriptions(ctx: ActionContext, action: string, params: unknown, egress: boolean): { Return: true } {
+  const p = asParams(params);
+  return ctx.mutate(action, (d, change) => {
+    const g = targetGroup(ctx, d, p);
+    const existing = egress ? g.egress : g.ingress;
+    const newDescription = new Map<string, string | undefined>();
+    if (Array.isArray(p.SecurityGroupRuleDescriptions)) {
+      for (const item of p.SecurityGroupRuleDescriptions as { SecurityGroupRuleId?: string; Description?: string }[]) {
+        const id = item?.SecurityGroupRuleId;
+        if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(String(id));
+        if (!existing.some((r) => r.ruleId === id)) throw Ec2Errors.ruleIdNotFound(id);
+        newDescription.set(id, checkRuleDescription(item.Description));
+      }
+    }
+    if (p.IpPermissions !== undefined) {
+      for (const { spec, rule } of namedRules(ctx, d, g, existing, p.IpPermissions, egress)) newDescription.set(rule.ruleId, spec.description);
+    }
+    if (newDescription.size === 0) throw Ec2Errors.missingParameter('IpPermissions');
+    const rules = existing.map((r) => {
+      if (!newDescription.has(r.ruleId)) return r;
+      const { description: _old, ...rest } = r;
+      const description = newDescription.get(r.ruleId);
+      return description === undefined ? rest : { ...rest, description };
+    });
+    d.groups.set(g.groupId, withRules(g, egress, rules));
+    change.groupIds.add(g.groupId);
+    return { Return: true as const };
+  });
+}
+
+/** Rewrites rules of one group in place by SecurityGroupRuleId (ids kept), all or nothing. */
+export function modifySecurityGroupRules(ctx: ActionContext, params: unknown): { Return: true } {
+  const p = asParams(params);
+  return ctx.mutate('ModifySecurityGroupRules', (d, change) => {
+    if (p.GroupId === undefined) throw Ec2Errors.missingParameter('GroupId');
+    const g = groupById(d, p.GroupId);
+    const next = modifyRules(d, g, ctx.accountId, p.SecurityGroupRules);
+    checkRuleQuota(ctx, d, next.ingress, false);
+    checkRuleQuota(ctx, d, next.egress, true);
+    d.groups.set(g.groupId, next);
+    change.groupIds.add(g.groupId);
+    return { Return: true as const };
+  });
+}
