@@ -105,7 +105,8 @@ export class SecurityGroupService implements ModelView {
 
   /** Runs an EC2 action by its API name (`AuthorizeSecurityGroupIngress`); InvalidAction otherwise. */
   call(action: string, params: unknown): unknown {
-    const handler = ACTIONS[action];
+    // Own names only: `toString`, `constructor` or `__proto__` must not reach Object.prototype.
+    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (handler === undefined) throw Ec2Errors.invalidAction(action);
     return handler(this.context, params);
   }

@@ -50,6 +50,9 @@ export function parseTimeline(file: string, text: string): TimelineEntry[] {
     if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
       fail('Parameters', 'expected an object');
     }
+    // A timeline exists to change the model between frames: a DryRun entry would change nothing in
+    // EC2, so applying it would be wrong and skipping it silently would hide a mistake.
+    if (Object.hasOwn(parameters as object, 'DryRun')) fail('Parameters.DryRun', 'a timeline entry is always applied; remove DryRun');
     entries.push({
       beforeFrame: beforeFrame as number,
       action: o.Action as string,

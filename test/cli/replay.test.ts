@@ -80,6 +80,18 @@ describe('sgfw replay', () => {
     expect(r.err).toContain(`${timeline}:2: beforeFrame: expected a frame number from 1, got 0`);
   });
 
+  it('refuses a timeline entry with DryRun (it would be applied for real), and an inherited name is an unknown action', async () => {
+    const timeline = join(dir, 'dry.jsonl');
+    writeFileSync(timeline, '{"beforeFrame": 1, "Action": "RevokeSecurityGroupIngress", "Parameters": {"DryRun": true, "GroupId": "sg-0c1d2e3f405160001", "IpPermissions": []}}\n');
+    const dry = await run('replay', '--state', STATE, '--timeline', timeline, CAPTURE);
+    expect(dry.code).toBe(2);
+    expect(dry.err.trim()).toContain(`${timeline}:1: Parameters.DryRun: a timeline entry is always applied; remove DryRun`);
+    writeFileSync(timeline, '{"beforeFrame": 1, "Action": "__proto__"}\n');
+    const proto = await run('replay', '--state', STATE, '--timeline', timeline, CAPTURE);
+    expect(proto.code).toBe(1);
+    expect(proto.err).toContain(`${timeline}:1: __proto__ before frame 1 failed: InvalidAction`);
+  });
+
   it('refuses a file that is not a capture and a capture of an unsupported link type, in one line, exit 2', async () => {
     const r1 = await run('replay', '--state', STATE, STATE);
     expect(r1.code).toBe(2);

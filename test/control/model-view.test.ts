@@ -50,6 +50,10 @@ describe('actions by their EC2 names', () => {
     s.call('AuthorizeSecurityGroupIngress', { GroupId, IpPermissions: [tcp(22, '0.0.0.0/0')] });
     expect(s.group(GroupId)!.ingress).toHaveLength(1);
     expect(ec2Error(() => s.call('RebootInstances', {})).code).toBe('InvalidAction');
+    // names every object inherits are not actions: refused, not "applied" or thrown as a TypeError
+    for (const inherited of ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      expect(ec2Error(() => s.call(inherited, {})).code, inherited).toBe('InvalidAction');
+    }
     for (const a of ['DescribeSecurityGroupRules', 'ModifyManagedPrefixList', 'DescribeNetworkInterfaces', 'RegisterNetworkInterface']) {
       expect(SERVICE_ACTIONS).toContain(a);
     }
