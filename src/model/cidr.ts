@@ -33,10 +33,23 @@ export function parseCidr(text: unknown, family?: 4 | 6): Cidr {
   return { family: kind, text: `${address.toString()}/${length}` };
 }
 
-/** A single address (no prefix length), as interfaces carry them. */
+/**
+ * A single address (no prefix length) that a network interface can hold: a unicast address. The
+ * unspecified address (0.0.0.0, ::), the limited broadcast 255.255.255.255 and multicast
+ * addresses name no one host, and an interface holding one would make rules about "its" traffic
+ * match every sender or none.
+ */
 export function parseAddress(text: unknown, family: 4 | 6): string | undefined {
   if (typeof text !== 'string') return undefined;
-  if (family === 4) return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.parse(text).toString() : undefined;
-  if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
-  return ipaddr.parse(text).toString();
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  if (family === 4) {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+    address = ipaddr.IPv4.parse(text);
+  } else {
+    if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
+    address = ipaddr.IPv6.parse(text);
+  }
+  const range = address.range();
+  if (range === 'unspecified' || range === 'broadcast' || range === 'multicast') return undefined;
+  return address.toString();
 }

@@ -50,6 +50,21 @@ describe('registering network interfaces', () => {
     expect(ec2Error(() => s.registerNetworkInterface({ PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.256' }] })).code).toBe('InvalidParameterValue');
   });
 
+  it('refuses addresses no one host holds: unspecified, limited broadcast, multicast', () => {
+    const s = newService();
+    for (const PrivateIpAddress of ['0.0.0.0', '255.255.255.255', '224.0.0.1', '239.1.2.3']) {
+      const e = ec2Error(() => s.registerNetworkInterface({ PrivateIpAddresses: [{ PrivateIpAddress }] }));
+      expect([e.code, e.message], PrivateIpAddress).toEqual(['InvalidParameterValue', `Invalid private IPv4 address: ${PrivateIpAddress}`]);
+    }
+    expect(ec2Error(() => s.registerNetworkInterface({ PrivateIpAddress: '0.0.0.0' })).code).toBe('InvalidParameterValue');
+    for (const Ipv6Address of ['::', 'ff02::1']) {
+      expect(ec2Error(() => s.registerNetworkInterface({ Ipv6Addresses: [{ Ipv6Address }] })).code, Ipv6Address).toBe('InvalidParameterValue');
+    }
+    expect([...s.interfaces()]).toHaveLength(0);
+    s.registerNetworkInterface({ PrivateIpAddresses: [{ PrivateIpAddress: '10.255.255.255' }], Ipv6Addresses: [{ Ipv6Address: '2001:db8::1' }] });
+    expect([...s.interfaces()]).toHaveLength(1);
+  });
+
   it('modify-network-interface-attribute replaces its groups, within the quota', () => {
     const s = newService({ groupsPerInterface: 2 });
     const a = s.createSecurityGroup({ GroupName: 'a', Description: 'a', VpcId: VPC }).GroupId;
