@@ -2,7 +2,7 @@
 // touched a managed interface, flushed once a second (a window is written when it ends), reopened
 // on SIGHUP for logrotate, and closed with the partial window on stop.
 import type { Dataplane } from '../dataplane/dataplane.js';
-import { recordFlows } from '../dataplane/verdict-summary.js';
+import { recordLastFlow } from '../live/verdict-duties.js';
 import type { ModelView } from '../model/model-view.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
 import type { Logger } from '../observe/logger.js';
@@ -42,10 +42,7 @@ export class RunFlowLog {
 
   /** The last judged packet, if it touched a managed interface. Allocates: flow logs are opt-in. */
   record(accepted: boolean): void {
-    const dp = this.dataplane;
-    if (dp.lastSourceInterface < 0 && dp.lastDestinationInterface < 0) return;
-    const now = Date.now() / 1000;
-    recordFlows(dp, this.file.window(now), now, accepted);
+    recordLastFlow(this.dataplane, this.file, accepted);
   }
 
   reopen(): void {

@@ -3,31 +3,10 @@
 // wall-clock step cannot age or revive tracked flows.
 import type { NfqueueBatch } from '../capture/nfqueue.js';
 import { META_STRIDE, NfqMeta, NfqVerdict } from '../capture/nfqueue.js';
-import { wordsToAddress } from '../dataplane/address-words.js';
 import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
-import { isAllowed, Reason, REASON_COUNT, REASON_NAMES } from '../dataplane/verdict.js';
-import type { DropSampler } from '../observe/drop-sampler.js';
-import type { Logger } from '../observe/logger.js';
+import { isAllowed } from '../dataplane/verdict.js';
 import { LinkType } from '../packet/link-types.js';
-import { verdictLine } from '../replay/replay-run.js';
-
-export interface VerdictSink {
-  write(line: string): unknown;
-}
-
-/** Sampled drop lines: the sampler decides (a counter check), the logger writes the few it lets by. */
-export interface DropLog {
-  readonly sampler: DropSampler;
-  readonly logger: Logger;
-}
-
-/** Where flow-log records of the last judged packet go (off by default: it allocates). */
-export interface FlowRecorder {
-  record(accepted: boolean): void;
-}
-
-/** Counter slot of a packet that touched no managed interface; interface index i uses slot i + 1. */
-export const NO_INTERFACE_SLOT = 0;
+import { type DropLog, type FlowRecorder, VerdictDuties, type VerdictSink } from './verdict-duties.js';
 
 export class HostEnforcer {
   packets = 0;
@@ -36,24 +15,33 @@ export class HostEnforcer {
   /** batches whose handler threw: their packets were dropped (fail closed) */
   failedBatches = 0;
   lastError: Error | null = null;
-  /**
-   * Packets and bytes by `slot * REASON_COUNT + reason` (slot: NO_INTERFACE_SLOT or interface
-   * index + 1), for metrics read at scrape time. A packet between two managed interfaces counts on
-   * both, as each ENI's own counters would. Grown (rarely) when an interface index outgrows them.
-   */
-  packetCounts = new Float64Array(16 * REASON_COUNT);
-  byteCounts = new Float64Array(16 * REASON_COUNT);
+  /** counters, verdict lines, flow records and sampled drop lines of every packet */
+  readonly duties: VerdictDuties;
 
   /** Bound once, so the binding calls the same function for every batch. */
   readonly onBatch = (batch: NfqueueBatch): void => this.judgeBatch(batch);
 
   constructor(
     private readonly dataplane: Dataplane,
-    private readonly verdicts: VerdictSink | null = null,
+    verdicts: VerdictSink | null = null,
     private readonly clock: () => number = performance.now.bind(performance),
-    private readonly drops: DropLog | null = null,
-    private readonly flows: FlowRecorder | null = null,
-  ) {}
+    drops: DropLog | null = null,
+    flows: FlowRecorder | null = null,
+  ) {
+    this.duties = new VerdictDuties(dataplane, { verdicts, drops, flows, dropMessage: 'packet dropped' });
+  }
+
+  /**
+   * Packets and bytes by managed interface and reason, for metrics read at scrape time (see
+   * VerdictDuties.packetCounts). A packet between two managed interfaces counts on both.
+   */
+  get packetCounts(): Float64Array {
+    return this.duties.packetCounts;
+  }
+
+  get byteCounts(): Float64Array {
+    return this.duties.byteCounts;
+  }
 
   judgeBatch(batch: NfqueueBatch): void {
     try {
@@ -69,6 +57,7 @@ export class HostEnforcer {
   private judgeAll(batch: NfqueueBatch): void {
     const { meta, data, verdicts, count } = batch;
     const dataplane = this.dataplane;
+    const duties = this.duties;
     // One time for the batch, written where the pipeline reads it (see Dataplane.clock).
     dataplane.clock[0] = this.clock();
     for (let i = 0; i < count; i++) {
@@ -85,53 +74,11 @@ export class HostEnforcer {
       if (allow) this.allowed++;
       else {
         this.dropped++;
-        if (this.drops !== null && this.drops.sampler.take()) this.logDrop(reason);
+        duties.logDrop(reason, null);
       }
       this.packets++;
-      const src = dataplane.lastSourceInterface;
-      const dst = dataplane.lastDestinationInterface;
-      if (src < 0 && dst < 0) this.count(NO_INTERFACE_SLOT, reason, length);
-      if (src >= 0) this.count(src + 1, reason, length);
-      if (dst >= 0) this.count(dst + 1, reason, length);
-      if (this.verdicts !== null) this.verdicts.write(verdictLine(dataplane, this.packets, reason));
-      if (this.flows !== null) this.flows.record(allow);
+      duties.countLast(reason, length);
+      duties.reportLast(this.packets, reason, allow);
     }
-  }
-
-  private count(slot: number, reason: number, bytes: number): void {
-    const at = slot * REASON_COUNT + reason;
-    if (at >= this.packetCounts.length) this.grow(slot);
-    this.packetCounts[at]++;
-    this.byteCounts[at] += bytes;
-  }
-
-  private grow(slot: number): void {
-    const size = (slot + 1) * 2 * REASON_COUNT;
-    const packets = new Float64Array(size);
-    const bytes = new Float64Array(size);
-    packets.set(this.packetCounts);
-    bytes.set(this.byteCounts);
-    this.packetCounts = packets;
-    this.byteCounts = bytes;
-  }
-
-  /** Slow path, at most the sampler's rate per second: the decoded packet as one log line. */
-  private logDrop(reason: number): void {
-    const dp = this.dataplane;
-    const v = dp.view;
-    const iface = (index: number): string | null => (index < 0 ? null : (dp.interfaceAt(index)?.interfaceId ?? null));
-    this.drops!.logger.info(
-      {
-        event: 'drop',
-        reason: REASON_NAMES[reason],
-        // The view holds addresses only when the packet decoded.
-        ...(reason !== Reason.MALFORMED && reason !== Reason.UNSUPPORTED_LINK && (v.ipVersion === 4 || v.ipVersion === 6)
-          ? { src: wordsToAddress(v.ipVersion, v.src), dst: wordsToAddress(v.ipVersion, v.dst), protocol: v.protocol, srcPort: v.srcPort, dstPort: v.dstPort }
-          : {}),
-        sourceInterface: iface(dp.lastSourceInterface),
-        destinationInterface: iface(dp.lastDestinationInterface),
-      },
-      'packet dropped',
-    );
   }
 }

@@ -4,18 +4,19 @@ import type { NfqueueStats } from '../capture/nfqueue.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed, REASON_COUNT, REASON_NAMES } from '../dataplane/verdict.js';
 import type { MetricFamily, MetricSample } from '../observe/metrics.js';
-import type { HostEnforcer } from './host-enforcer.js';
+import type { VerdictCounts } from './verdict-duties.js';
 
 export interface HostMetricSources {
   readonly dataplane: Dataplane;
-  readonly enforcer: Pick<HostEnforcer, 'packetCounts' | 'byteCounts'>;
+  /** the loop's packet and byte counters (HostEnforcer, InlineBridge.counters) */
+  readonly enforcer: VerdictCounts;
   /** host mode's NFQUEUE; absent in inline mode, which has no queue */
   readonly queue?: () => NfqueueStats;
   readonly reloads?: { readonly reloads: number; readonly failures: number };
   readonly dropLogsSuppressed?: () => number;
 }
 
-/** The interface label of an enforcer counter slot (see HostEnforcer.packetCounts). */
+/** The interface label of a counter slot (see VerdictDuties.packetCounts). */
 function interfaceLabel(dataplane: Dataplane, slot: number): string {
   if (slot === 0) return 'none';
   return dataplane.interfaceAt(slot - 1)?.interfaceId ?? `removed-${slot - 1}`;

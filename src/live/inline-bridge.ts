@@ -16,13 +16,8 @@
 // ring).
 import { AFPACKET_META_STRIDE, AfPacketFlag, AfPacketMeta } from '../capture/afpacket.js';
 import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
-import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
-import type { DropSampler } from '../observe/drop-sampler.js';
-import type { Logger } from '../observe/logger.js';
-import { verdictLine } from '../replay/replay-run.js';
-import { wordsToAddress } from '../dataplane/address-words.js';
-import type { FlowRecorder } from './host-enforcer.js';
-import { VerdictCounters } from './inline-counters.js';
+import { isAllowed, Reason } from '../dataplane/verdict.js';
+import { type VerdictCounts, VerdictDuties, type VerdictDutiesOptions } from './verdict-duties.js';
 
 /** Where a frame came in; the index into the per-side counters. */
 export const Side = { INSIDE: 0, OUTSIDE: 1 } as const;
@@ -40,29 +35,14 @@ export interface FramePort {
   sendBatch?(data: Uint8Array, frames: Int32Array, count: number): number;
 }
 
-export interface VerdictSink {
-  write(line: string): unknown;
-}
-
-export interface InlineBridgeOptions {
-  /** one JSON line per frame (as `sgfw replay --verdicts`) */
-  verdicts?: VerdictSink | null;
+/** The verdict duties' sinks (verdict lines, sampled drop lines, flow records: none by default), and the clock. */
+export interface InlineBridgeOptions extends Omit<VerdictDutiesOptions, 'dropMessage'> {
   /** milliseconds, monotonic: a wall-clock step must not age or revive tracked flows */
   clock?: () => number;
-  /** sampled drop lines: the sampler decides (a counter check), the logger writes the few it lets by */
-  drops?: DropLog | null;
-  /** flow-log records of each judged frame (off by default: it allocates) */
-  flows?: FlowRecorder | null;
 }
 
 /** One object for every refused batch send: overload must not allocate an Error per batch. */
 const BATCH_REFUSED = new Error('sendBatch: the kernel refused frames (the capture stats count them, with the last errno)');
-
-export interface DropLog {
-  readonly sampler: DropSampler;
-  readonly logger: Logger;
-}
-
 
 export class InlineBridge {
   frames = 0;
@@ -79,8 +59,8 @@ export class InlineBridge {
   /** frames whose handling threw (dropped) */
   failures = 0;
   lastError: Error | null = null;
-  /** by managed interface and reason, for host-metrics.ts's families */
-  readonly counters = new VerdictCounters();
+  /** counters, verdict lines, flow records and sampled drop lines of every judged frame */
+  readonly duties: VerdictDuties;
 
   /** Bound once, so each capture calls the same function for every frame. */
   readonly onInside = (frame: Buffer, length: number, truncated: boolean): void => this.onFrame(Side.INSIDE, frame, length, truncated);
@@ -91,9 +71,6 @@ export class InlineBridge {
 
   private readonly ports: (FramePort | null)[] = [null, null];
   private readonly clock: () => number;
-  private readonly verdicts: VerdictSink | null;
-  private readonly drops: DropLog | null;
-  private readonly flows: FlowRecorder | null;
   /** per side a batch came in on: the `[offset, length]` pairs of its allowed frames; grown rarely */
   private readonly outFrames: Int32Array[] = [new Int32Array(512), new Int32Array(512)];
 
@@ -104,9 +81,12 @@ export class InlineBridge {
     options: InlineBridgeOptions = {},
   ) {
     this.clock = options.clock ?? performance.now.bind(performance);
-    this.verdicts = options.verdicts ?? null;
-    this.drops = options.drops ?? null;
-    this.flows = options.flows ?? null;
+    this.duties = new VerdictDuties(dataplane, { verdicts: options.verdicts, drops: options.drops, flows: options.flows, dropMessage: 'frame dropped' });
+  }
+
+  /** by managed interface and reason, for host-metrics.ts's families */
+  get counters(): VerdictCounts {
+    return this.duties;
   }
 
   /** The two sides to inject into; frames that come before are dropped (nowhere to go). */
@@ -200,12 +180,11 @@ export class InlineBridge {
     const reason = slot < 0 ? dp.judgeNow(this.linkType, frame, 0, length, length) : dp.judgeStaged(slot);
     const allow = isAllowed(reason);
     if (reason === Reason.NEIGHBOUR_DISCOVERY) this.neighbourDiscovery[side]++;
-    this.counters.countLast(dp, reason, length);
-    if (this.verdicts !== null) this.verdicts.write(verdictLine(this.dataplane, this.frames, reason));
-    if (this.flows !== null) this.flows.record(allow);
+    this.duties.countLast(reason, length);
+    this.duties.reportLast(this.frames, reason, allow);
     if (!allow) {
       this.dropped[side]++;
-      if (this.drops !== null && this.drops.sampler.take()) this.logDrop(side, reason);
+      this.duties.logDrop(reason, SIDE_NAMES[side]);
       return false;
     }
     if (this.ports[side === Side.INSIDE ? Side.OUTSIDE : Side.INSIDE] === null) {
@@ -263,25 +242,5 @@ export class InlineBridge {
       this.dropped[side] += count - sent;
       this.lastError = thrown ?? BATCH_REFUSED;
     }
-  }
-
-  /** Slow path, at most the sampler's rate per second: the decoded frame as one log line. */
-  private logDrop(side: Side, reason: number): void {
-    const dp = this.dataplane;
-    const v = dp.view;
-    const iface = (index: number): string | null => (index < 0 ? null : (dp.interfaceAt(index)?.interfaceId ?? null));
-    this.drops!.logger.info(
-      {
-        event: 'drop',
-        from: SIDE_NAMES[side],
-        reason: REASON_NAMES[reason],
-        ...(reason !== Reason.MALFORMED && reason !== Reason.UNSUPPORTED_LINK && (v.ipVersion === 4 || v.ipVersion === 6)
-          ? { src: wordsToAddress(v.ipVersion, v.src), dst: wordsToAddress(v.ipVersion, v.dst), protocol: v.protocol, srcPort: v.srcPort, dstPort: v.dstPort }
-          : {}),
-        sourceInterface: iface(dp.lastSourceInterface),
-        destinationInterface: iface(dp.lastDestinationInterface),
-      },
-      'frame dropped',
-    );
   }
 }

@@ -6,11 +6,11 @@ import { LiveCapture } from '../capture/live-capture.js';
 import { SecurityGroupService } from '../control/service.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { isAllowed } from '../dataplane/verdict.js';
-import { recordFlows, summarizeVerdicts } from '../dataplane/verdict-summary.js';
+import { summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import type { ModelView } from '../model/model-view.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
-import { verdictLine } from '../replay/replay-run.js';
 import { loadStateFiles } from '../state/index.js';
+import { type FlowRecorder, recordLastFlow, VerdictDuties } from './verdict-duties.js';
 
 export interface MonitorIo {
   readonly stdout: { write(chunk: string): unknown };
@@ -81,7 +81,7 @@ class LineFile {
   constructor(file: string, flags: 'w' | 'a') {
     this.fd = openSync(file, flags);
   }
-  push(line: string): void {
+  write(line: string): void {
     this.parts.push(line);
     if (this.parts.length >= 4096) this.flush();
   }
@@ -108,6 +108,15 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   const verdicts = options.verdictsFile ? new LineFile(options.verdictsFile, 'w') : null;
   // Opened once the capture is: a monitor that never captured writes no (NODATA) records.
   let flowLog: FlowLogFile | null = null;
+  const flows: FlowRecorder | null = options.flowLogFile
+    ? {
+        record(accepted) {
+          if (flowLog !== null) recordLastFlow(dataplane, flowLog, accepted);
+        },
+      }
+    : null;
+  // Of the verdict duties, the lines and flow records: nothing is dropped, and the summary reads the Dataplane's own counters.
+  const duties = new VerdictDuties(dataplane, { verdicts, flows });
   let frames = 0;
   let truncated = 0;
   let linkType = -1;
@@ -119,11 +128,7 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     if (cut) truncated++;
     dataplane.clock[0] = performance.now();
     const reason = dataplane.judgeNow(linkType, frame, 0, length, length);
-    if (verdicts) verdicts.push(verdictLine(dataplane, frames, reason));
-    if (flowLog && (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0)) {
-      const now = Date.now() / 1000;
-      recordFlows(dataplane, flowLog.window(now), now, isAllowed(reason));
-    }
+    duties.reportLast(frames, reason, isAllowed(reason));
   };
 
   let capture: LiveCapture;

@@ -7,8 +7,9 @@ import { CaptureError } from '../capture/capture-error.js';
 import { CaptureReader } from '../capture/capture-reader.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed } from '../dataplane/verdict.js';
+import { verdictLine } from '../observe/verdict-line.js';
 import { isSupportedLinkType } from '../packet/link-types.js';
-import { verdictLine, type ReplayControlPlane } from './replay-run.js';
+import { REASON_WORDS, type ReplayControlPlane } from './replay-run.js';
 
 export interface PacedReplayOptions {
   capture: string;
@@ -53,7 +54,7 @@ export async function pacedReplay(control: ReplayControlPlane, options: PacedRep
       result.frames++;
       if (isAllowed(reason)) result.allowed++;
       else result.dropped++;
-      if (fd >= 0) writeSync(fd, verdictLine(dataplane, result.frames, reason));
+      if (fd >= 0) writeSync(fd, verdictLine(dataplane, result.frames, REASON_WORDS[reason]));
     }
   } finally {
     unsubscribe();

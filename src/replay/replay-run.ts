@@ -10,6 +10,7 @@ import { recordFlows, summarizeVerdicts } from '../dataplane/verdict-summary.js'
 import { Ec2Error } from '../model/ec2-error.js';
 import type { ModelView } from '../model/model-view.js';
 import { FlowLogAggregator } from '../observe/flow-log.js';
+import { reasonWords, verdictLine } from '../observe/verdict-line.js';
 import { isSupportedLinkType } from '../packet/link-types.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -18,6 +19,9 @@ export interface ReplayControlPlane extends ModelView {
   call(action: string, params: unknown): unknown;
   onChange(listener: (change: ModelChange) => void): () => void;
 }
+
+/** The dataplane's reasons as `--verdicts` lines spell them. */
+export const REASON_WORDS = reasonWords(REASON_NAMES, isAllowed, [Reason.RULE, Reason.RULE_UNTRACKED]);
 
 export interface ReplayOptions {
   captures: readonly string[];
@@ -129,7 +133,7 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
             writer ??= new PcapWriter(options.writeAllowedFile, reader.linkType, { nanosecond: true });
             writer.write(reader);
           }
-          if (verdicts) verdicts.push(verdictLine(dataplane, frame, reason));
+          if (verdicts) verdicts.push(verdictLine(dataplane, frame, REASON_WORDS[reason]));
           if (flows && (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0)) {
             recordFlows(dataplane, flows, reader.timestampMs / 1000, allowed);
           }
@@ -168,29 +172,3 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
     failure,
   };
 }
-
-function touched(dataplane: Dataplane): { index: number; outbound: boolean }[] {
-  const out: { index: number; outbound: boolean }[] = [];
-  if (dataplane.lastSourceInterface >= 0) out.push({ index: dataplane.lastSourceInterface, outbound: true });
-  if (dataplane.lastDestinationInterface >= 0) out.push({ index: dataplane.lastDestinationInterface, outbound: false });
-  return out;
-}
-
-/** One `--verdicts` line (allocates: only when verdicts are asked for). */
-export function verdictLine(dataplane: Dataplane, frame: number, reason: number): string {
-  const sides = touched(dataplane);
-  const interfaces = sides.map((s) => dataplane.interfaceAt(s.index)?.interfaceId ?? '?');
-  // Only a rule decision has rules to name; tracked and related traffic passes by its flow.
-  const rules =
-    reason === Reason.RULE || reason === Reason.RULE_UNTRACKED
-      ? [...new Set(sides.flatMap((s) => dataplane.explainLast(s.index, s.outbound).map((r) => r.ruleId)))]
-      : [];
-  return `${JSON.stringify({
-    frame,
-    verdict: isAllowed(reason) ? 'allow' : 'drop',
-    reason: REASON_NAMES[reason],
-    interfaces,
-    rules,
-  })}\n`;
-}
-

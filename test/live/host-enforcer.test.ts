@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { META_STRIDE, NfqMeta, NfqVerdict, type NfqueueBatch } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
-import { HostEnforcer, type VerdictSink } from '../../src/live/host-enforcer.js';
+import { HostEnforcer } from '../../src/live/host-enforcer.js';
+import type { VerdictSink } from '../../src/live/verdict-duties.js';
 import { buildFrame, type FrameSpec } from '../../src/packet/frame-builder.js';
 
 const ALBERT = join(import.meta.dirname, '..', '..', 'pcaps', 'albert', 'state.json');
