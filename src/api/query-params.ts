@@ -3,7 +3,7 @@
 // `IpPermissions.1.Groups.1.GroupId` becomes `{ IpPermissions: [{ UserIdGroupPairs: [{ GroupId }] }] }`.
 // Parameters the action does not have (Action, Version, SigV4 query auth, fields sgfw ignores) are
 // dropped, as EC2 drops them.
-import { Ec2Errors } from '../model/errors.js';
+import { Ec2Errors } from '../control/ec2-errors.js';
 import { REQUEST_SHAPES, queryName, type Shape, type StructShape } from './ec2-shapes.js';
 
 interface ParamNode {

@@ -1,7 +1,7 @@
 // Reads a request body up to a limit, so one oversized request cannot exhaust the server's memory.
 
 import type { IncomingMessage } from 'node:http';
-import { Ec2Error } from '../model/ec2-error.js';
+import { Ec2Error } from '../control/ec2-errors.js';
 
 /** EC2's own requests are small; 1 MiB leaves room for the largest rule sets a client sends at once. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

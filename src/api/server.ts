@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ec2Error } from '../model/ec2-error.js';
+import { Ec2Error } from '../control/ec2-errors.js';
 import type { CredentialSource } from './credentials.js';
 import { renderXmlError, renderXmlResponse } from './ec2-xml.js';
 import { decodeQueryParams } from './query-params.js';

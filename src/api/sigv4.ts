@@ -4,7 +4,7 @@
 // wrong; the precise reason rides along in `reason` for our logs.
 
 import { timingSafeEqual } from 'node:crypto';
-import { Ec2Error } from '../model/ec2-error.js';
+import { Ec2Error } from '../control/ec2-errors.js';
 import {
   ALGORITHM,
   EMPTY_SHA256,

@@ -73,6 +73,18 @@ interface NativeModule {
     onBatch: (count: number) => void,
   ) => NativeQueue;
   META_STRIDE: number;
+  dropCapabilities?: (keep: bigint) => NativeCapabilityDrop;
+}
+
+/** What the addon's dropCapabilities did, across the process's threads (see live/capabilities.ts). */
+export interface NativeCapabilityDrop {
+  kept: bigint;
+  lastCap: number;
+  threads: number;
+  asked: number;
+  acknowledged: number;
+  failed: number;
+  skipped: number[];
 }
 
 /** Where node-gyp puts the addon, from src/capture/ and dist/capture/ alike. */
@@ -86,22 +98,24 @@ function loadNative(): NativeModule {
     native = createRequire(import.meta.url)(NFQUEUE_ADDON.pathname) as NativeModule;
   } catch (e) {
     throw new NfqueueError(
-      `the NFQUEUE binding is not built (${NFQUEUE_ADDON.pathname}): run 'npx node-gyp rebuild' in native-bindings/nfqueue ` +
-        `(needs libnetfilter-queue-dev): ${(e as Error).message}`,
+      `the NFQUEUE binding is not built (${NFQUEUE_ADDON.pathname}): run 'bash scripts/build-native.sh' in sgfw's folder ` +
+        `(needs g++, make and libnetfilter-queue-dev): ${(e as Error).message}`,
     );
   }
   if (native.META_STRIDE !== META_STRIDE) throw new NfqueueError(`NFQUEUE binding stride ${native.META_STRIDE}, expected ${META_STRIDE}`);
   return native;
 }
 
-/** Whether the addon is built and loads (it does not open a queue). */
-export function nfqueueAvailable(): boolean {
-  try {
-    loadNative();
-    return true;
-  } catch {
-    return false;
+/**
+ * Drops every capability outside `keep` on every thread, through the NFQUEUE addon (capabilities
+ * are per thread on Linux and Node has no call for it). The addon is loaded here, with the queue's.
+ */
+export function dropThreadCapabilities(keep: bigint): NativeCapabilityDrop {
+  const addon = loadNative();
+  if (typeof addon.dropCapabilities !== 'function') {
+    throw new NfqueueError(`the NFQUEUE binding at ${NFQUEUE_ADDON.pathname} predates dropCapabilities: run 'bash scripts/build-native.sh'`);
   }
+  return addon.dropCapabilities(keep);
 }
 
 // Room for a full batch of maximum-size packets, so the binding never has to stop mid-batch.

@@ -18,7 +18,7 @@ import { fleetMetricFamilies } from '../fleet/agent-metrics.js';
 import { AgentStateFileError } from '../fleet/agent-state-file.js';
 import type { StoreUrl } from '../fleet/store-url.js';
 import type { Logger } from '../observe/logger.js';
-import type { LiveModel } from './run-model.js';
+import type { LiveModel } from './live-model.js';
 
 /** Where the agent keeps its last applied state unless --agent-state says otherwise. */
 export const DEFAULT_AGENT_STATE_DIR = '/var/lib/sgfw';

@@ -10,13 +10,14 @@ import type { SecurityGroupService } from '../control/service.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { ReplaceableModel } from '../live/host-model.js';
 import { StateReloader } from '../live/host-reload.js';
-import type { ModelView } from '../model/model-view.js';
 import type { Logger } from '../observe/logger.js';
-import type { MetricFamily } from '../observe/metrics.js';
-import { attachApi, type AttachedApi, type ListenAt } from './api-attach.js';
+import { attachApi, type ListenAt } from './api-attach.js';
 import { fleetModel, type FleetFlags } from './run-fleet.js';
+import type { LiveModel } from './live-model.js';
 import { apiNote } from './run-options.js';
 import { serviceFromStateFiles } from './state-flag.js';
+
+export type { LiveModel } from './live-model.js';
 
 export interface ApiFlags {
   listen: ListenAt;
@@ -30,27 +31,6 @@ export interface LiveModelOptions {
   /** `--store … --host-id`: a fleet agent is the model (excludes stateFiles and api) */
   fleet?: FleetFlags | null;
   log: Logger;
-}
-
-export interface LiveModel {
-  readonly dataplane: Dataplane;
-  /** the model in force (for the interfaces it manages) */
-  readonly view: ModelView;
-  readonly api: AttachedApi | null;
-  /** SIGHUP reload counters; null with --listen */
-  readonly reloads: { readonly reloads: number; readonly failures: number } | null;
-  /** with --store: the host and the revision in force */
-  readonly fleet?: { readonly hostId: string; revision(): number; readonly source: 'etcd' | 'file' };
-  /** appended to the mode's ready line: `, API on …`, `, fleet host … at revision …`, or '' */
-  readonly readyNote: string;
-  /** what SIGHUP does, for the ready line: `, SIGHUP to reload` or '' */
-  readonly hangupHint: string;
-  /** families the source adds to the mode's /metrics (the fleet agent's) */
-  metricFamilies(): MetricFamily[];
-  /** what SIGHUP does: reload the state files, or log that there is nothing to reload */
-  hangup(): void;
-  /** unsubscribes the Dataplane; with the API, stops the server and closes the store */
-  close(): Promise<void>;
 }
 
 export async function openLiveModel(options: LiveModelOptions): Promise<LiveModel> {

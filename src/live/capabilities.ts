@@ -4,8 +4,7 @@
 // CAP_DAC_OVERRIDE needed) and run iptables/ip6tables to remove its rules, which need exactly these two.
 // The bounding set is reduced too: a root process exec'ing iptables gets permitted = bounding set
 // (no file capabilities, no SECBIT_NOROOT), so the children keep NET_ADMIN and NET_RAW and nothing more.
-import { createRequire } from 'node:module';
-import { NFQUEUE_ADDON } from '../capture/nfqueue.js';
+import { dropThreadCapabilities, type NativeCapabilityDrop } from '../capture/nfqueue.js';
 
 /** linux/capability.h */
 export const Capability = { NET_ADMIN: 12, NET_RAW: 13 } as const;
@@ -29,17 +28,6 @@ export interface CapabilityDrop {
   threadsSkipped: number[];
 }
 
-interface NativeCaps {
-  dropCapabilities(keep: bigint): {
-    kept: bigint;
-    lastCap: number;
-    threads: number;
-    asked: number;
-    acknowledged: number;
-    failed: number;
-    skipped: number[];
-  };
-}
 
 function maskOf(caps: readonly number[]): bigint {
   let mask = 0n;
@@ -60,18 +48,9 @@ function capsOf(mask: bigint): number[] {
 export function dropCapabilities(keep: readonly number[] = HOST_MODE_CAPABILITIES): CapabilityDrop {
   const mask = maskOf(keep);
   if (process.getuid?.() !== 0) return { dropped: false, kept: [], lastCap: -1, threads: 0, threadsDropped: 0, threadsSkipped: [] };
-  let native: NativeCaps;
+  let r: NativeCapabilityDrop;
   try {
-    native = createRequire(import.meta.url)(NFQUEUE_ADDON.pathname) as NativeCaps;
-  } catch (e) {
-    throw new CapabilityError(`the NFQUEUE binding is not built (${NFQUEUE_ADDON.pathname}): ${(e as Error).message}`);
-  }
-  if (typeof native.dropCapabilities !== 'function') {
-    throw new CapabilityError(`the NFQUEUE binding at ${NFQUEUE_ADDON.pathname} predates dropCapabilities: run scripts/build-native.sh`);
-  }
-  let r: ReturnType<NativeCaps['dropCapabilities']>;
-  try {
-    r = native.dropCapabilities(mask);
+    r = dropThreadCapabilities(mask);
   } catch (e) {
     throw new CapabilityError((e as Error).message);
   }

@@ -1,0 +1,28 @@
+// What every live mode runs on, whatever the model's source (state files, the API, a fleet
+// agent): the Dataplane, the model in force and the hooks a mode calls. Its own file so the
+// sources (run-model.ts, run-fleet.ts) can both name it without importing each other.
+import type { Dataplane } from '../dataplane/dataplane.js';
+import type { ModelView } from '../model/model-view.js';
+import type { MetricFamily } from '../observe/metrics.js';
+import type { AttachedApi } from './api-attach.js';
+
+export interface LiveModel {
+  readonly dataplane: Dataplane;
+  /** the model in force (for the interfaces it manages) */
+  readonly view: ModelView;
+  readonly api: AttachedApi | null;
+  /** SIGHUP reload counters; null with --listen */
+  readonly reloads: { readonly reloads: number; readonly failures: number } | null;
+  /** with --store: the host and the revision in force */
+  readonly fleet?: { readonly hostId: string; revision(): number; readonly source: 'etcd' | 'file' };
+  /** appended to the mode's ready line: `, API on …`, `, fleet host … at revision …`, or '' */
+  readonly readyNote: string;
+  /** what SIGHUP does, for the ready line: `, SIGHUP to reload` or '' */
+  readonly hangupHint: string;
+  /** families the source adds to the mode's /metrics (the fleet agent's) */
+  metricFamilies(): MetricFamily[];
+  /** what SIGHUP does: reload the state files, or log that there is nothing to reload */
+  hangup(): void;
+  /** unsubscribes the Dataplane; with the API, stops the server and closes the store */
+  close(): Promise<void>;
+}
