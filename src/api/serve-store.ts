@@ -3,7 +3,7 @@
 // (`sgfw serve --store etcd://…`, through fleet/etcd-api-attach.ts). Here, below both, so the two
 // mean the same by --listen, --state-dir and --state.
 import type { SecurityGroupService } from '../control/service.js';
-import { IMPORT_ACTION } from '../state/durable-store.js';
+import { IMPORT_ACTION } from '../state/store-front.js';
 import { loadStateFiles } from '../state/state-files.js';
 import { credentialsFromDir, type Credential } from './credentials.js';
 import { dryRunOnCopy } from './server-dry-run.js';

@@ -25,12 +25,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SecurityGroupService, type ServiceOptions } from '../control/service.js';
 import { ModelState } from '../control/records.js';
 import { Ec2Error } from '../model/ec2-error.js';
-import { Ec2Errors } from '../model/errors.js';
 import { randomIdSuffix } from '../model/ids.js';
-import { IMPORT_ACTION, isReadOnlyAction } from '../state/durable-store.js';
 import { IdSource } from '../state/journal-ids.js';
-import { ShapeError } from '../state/json-shape.js';
-import { readStateDocument } from '../state/state-document.js';
+import { IMPORT_ACTION, runStoreAction, storedParams, StoreFront } from '../state/store-front.js';
 import { EtcdGateway, EtcdRequestError, EtcdUnavailable, EtcdWatchIncomplete, type KeyValue, type TxnOp, type WatchEvent } from './etcd-gateway.js';
 import { KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
 import { canonicalJson, decodeState, diffStates, fillState, StoreDamage, type KeyChanges } from './state-codec.js';
@@ -102,16 +99,6 @@ function unavailable(e: EtcdUnavailable): Ec2Error {
   return new Ec2Error('ServiceUnavailable', `The control-plane store (etcd) is unavailable: ${e.message}`, 503);
 }
 
-function runAction(service: SecurityGroupService, action: string, params: unknown): unknown {
-  if (action !== IMPORT_ACTION) return service.call(action, params);
-  try {
-    return service.importSnapshot(readStateDocument(params));
-  } catch (e) {
-    if (e instanceof ShapeError) throw Ec2Errors.invalidParameterValue(e.message);
-    throw e;
-  }
-}
-
 function parseHead(value: string | undefined): HeadValue | undefined {
   if (value === undefined) return undefined;
   try {
@@ -141,8 +128,7 @@ export class EtcdStore {
   readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0, rewatches: 0 };
   private headRevision = 0;
   private appliedRevision = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly front: StoreFront;
   private readonly stopWatch = new AbortController();
   private watching: Promise<void> = Promise.resolve();
   private waiters: { revision: number; resolve: () => void }[] = [];
@@ -165,6 +151,7 @@ export class EtcdStore {
     this.maxAttempts = options.maxAttempts ?? 20;
     this.catchUpMs = options.catchUpMs ?? 3000;
     this.warn = options.onWarning ?? ((m: string) => process.stderr.write(`sgfw: ${m}\n`));
+    this.front = new StoreFront('etcd', service, (action, params) => this.applyNow(action, params));
   }
 
   /** the mod_revision of `head` the live service reflects: 0 while the store has never been written */
@@ -183,26 +170,11 @@ export class EtcdStore {
    * its Ec2Error and writes nothing; an unreachable store rejects with ServiceUnavailable (503).
    */
   apply(action: string, params?: unknown): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('the etcd store is closed'));
-    if (isReadOnlyAction(action)) {
-      try {
-        return Promise.resolve(this.service.call(action, params));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    const run = this.queue.then(() => this.applyNow(action, params));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.front.apply(action, params);
   }
 
   private async applyNow(action: string, params: unknown): Promise<unknown> {
-    let input: unknown;
-    try {
-      input = params === undefined ? {} : JSON.parse(JSON.stringify(params));
-    } catch (e) {
-      throw Ec2Errors.invalidParameterValue(`the request parameters are not JSON: ${(e as Error).message}`);
-    }
+    const input = storedParams(params);
     for (let attempt = 1; ; attempt++) {
       const base = this.service.currentState;
       const after = this.headRevision;
@@ -212,7 +184,7 @@ export class EtcdStore {
       ids.beginLive();
       let result: unknown;
       try {
-        result = runAction(copy, action, input);
+        result = runStoreAction(copy, action, input);
       } catch (e) {
         ids.endLive();
         // Refused on this server's copy: refused for good only if the copy is current. A call that
@@ -330,7 +302,7 @@ export class EtcdStore {
 
   private async watchLoop(): Promise<void> {
     let backoff = 50;
-    while (!this.closed) {
+    while (!this.front.closed) {
       // A quiet watch is reopened from the applied revision + 1 (options.watchIdleReopenMs).
       const idle = new AbortController();
       let idleTimer: NodeJS.Timeout | undefined;
@@ -361,7 +333,7 @@ export class EtcdStore {
           }
         }
       } catch (e) {
-        if (this.closed) return;
+        if (this.front.closed) return;
         if (e instanceof EtcdWatchIncomplete) {
           this.stats.rewatches++; // not an outage either: the same watch again at once
           continue;
@@ -374,7 +346,7 @@ export class EtcdStore {
       } finally {
         clearTimeout(idleTimer);
       }
-      if (this.closed) return;
+      if (this.front.closed) return;
       if (idle.signal.aborted) {
         this.stats.idleReopens++;
         continue; // not a loss: the same watch again, at once
@@ -415,7 +387,7 @@ export class EtcdStore {
     const before = this.service.currentState;
     this.ids.beginReplay(head.ids);
     try {
-      runAction(this.service, head.action, head.params);
+      runStoreAction(this.service, head.action, head.params);
     } catch (e) {
       this.ids.endReplay();
       return `replaying ${head.action} of revision ${revision} failed: ${(e as Error).message}`;
@@ -437,9 +409,8 @@ export class EtcdStore {
 
   /** Waits for pending calls, then stops the watch. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
+    if (this.front.closed) return;
+    await this.front.close();
     this.stopWatch.abort();
     await this.watching;
     for (const w of this.waiters) w.resolve();
