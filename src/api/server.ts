@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ec2Error } from '../control/ec2-errors.js';
+import { SerialQueue } from '../control/serial-queue.js';
 import type { CredentialSource } from './credentials.js';
 import { renderXmlError, renderXmlResponse } from './ec2-xml.js';
 import { decodeQueryParams } from './query-params.js';
@@ -104,14 +105,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const logger = options.logger ?? silentLogger;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const accountId = service.accountId ?? DEFAULT_ACCOUNT_ID;
-  let tail: Promise<unknown> = Promise.resolve();
-
   /** Serializes calls: each starts when the one before it has answered. */
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = tail.then(fn);
-    tail = run.catch(() => undefined);
-    return run;
-  }
+  const calls = new SerialQueue();
 
   function ec2Error(e: Ec2Error, requestId: string, action?: string): Reply {
     return { status: e.httpStatus, body: codec.renderXmlError(e.code, e.message, requestId), action };
@@ -150,7 +145,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       return { status: 200, body: renderCallerIdentity(accountId, requestId), action };
     }
-    return serial(() => runEc2(action, form, requestId).catch((e: unknown) => (e instanceof Ec2Error ? ec2Error(e, requestId, action) : Promise.reject(e))));
+    return calls.run(() => runEc2(action, form, requestId).catch((e: unknown) => (e instanceof Ec2Error ? ec2Error(e, requestId, action) : Promise.reject(e))));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -199,7 +194,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await tail;
+      await calls.idle();
       await closed;
     },
   };

@@ -4,7 +4,7 @@
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { ModelView } from '../model/model-view.js';
 import type { MetricFamily } from '../observe/metrics.js';
-import type { AttachedApi } from './api-attach.js';
+import type { AttachedApi } from '../api/serve-store.js';
 
 export interface LiveModel {
   readonly dataplane: Dataplane;

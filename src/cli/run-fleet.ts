@@ -13,7 +13,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Dataplane } from '../dataplane/dataplane.js';
-import { FleetAgent, type AgentLogFields } from '../fleet/agent.js';
+import type { AgentLogFields } from '../fleet/agent-options.js';
+import { FleetAgent } from '../fleet/agent.js';
 import { fleetMetricFamilies } from '../fleet/agent-metrics.js';
 import { AgentStateFileError } from '../fleet/agent-state-file.js';
 import type { StoreUrl } from '../fleet/store-url.js';

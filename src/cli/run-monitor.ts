@@ -2,7 +2,8 @@
 // same monitor judging against the durable store's service, the EC2 API beside it in this process.
 import { CaptureError } from '../capture/capture-error.js';
 import { formatMonitorSummary, runMonitor, startMonitor, type Monitor } from '../live/monitor.js';
-import { attachApi, type AttachedApi } from './api-attach.js';
+import type { AttachedApi } from '../api/serve-store.js';
+import { attachApi } from './api-attach.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed } from './run-lifecycle.js';
 import { apiNote, type RunOptions } from './run-options.js';

@@ -8,7 +8,8 @@ import { attachEtcdApi, StoreNotEmpty, type EtcdAttachedApi } from '../fleet/etc
 import { EtcdStoreError } from '../fleet/etcd-store.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { pacedReplay } from '../replay/paced-replay.js';
-import { attachApi, DEFAULT_STATE_DIR, parseListen, type AttachedApi } from './api-attach.js';
+import type { AttachedApi } from '../api/serve-store.js';
+import { attachApi, DEFAULT_STATE_DIR, parseListen } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';

@@ -1,10 +1,11 @@
 // The fleet agent's last applied state on local disk, so that a restart while etcd is unreachable
 // boots into what it last enforced (issue 9). One JSON file: the held keys and their revision, the
 // host and prefix they belong to, and when the agent last knew them current (staleness survives a
-// restart). Written atomically: a temporary file, fsync, rename, fsync of the directory, so a crash
+// restart). Written atomically (state/durable-fs.ts, as the durable store's snapshot), so a crash
 // leaves the old file or the new one, never half of one.
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '../state/durable-fs.js';
 
 export const AGENT_STATE_FORMAT = 'sgfw-agent-state/1';
 
@@ -27,26 +28,7 @@ export class AgentStateFileError extends Error {
 }
 
 export async function writeAgentState(path: string, doc: AgentStateDocument): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(JSON.stringify(doc));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomic(path, JSON.stringify(doc), dirname(path));
 }
 
 /** The document, or undefined when there is no file; AgentStateFileError when it is not one of ours. */

@@ -2,6 +2,7 @@
 // agent keeps alive, so the key disappears by itself when the agent dies or loses etcd for longer
 // than the TTL (issue 9). Written at most once per interval and only when the revision moved: with
 // a thousand agents, a write per agent per change would multiply every change by the fleet's size.
+import { SerialQueue } from '../control/serial-queue.js';
 import type { EtcdGateway } from './etcd-gateway.js';
 
 export interface AgentStatusValue {
@@ -17,7 +18,8 @@ export class AgentStatusReporter {
   private lastKeepAlive = 0;
   private written = -1;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  /** ticks, one at a time (a tick never rejects: report() keeps its failure in lastError) */
+  private readonly ticks = new SerialQueue();
   /** the last write or keepalive failure, cleared on success */
   lastError: string | undefined;
 
@@ -31,16 +33,15 @@ export class AgentStatusReporter {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (!this.busy) this.running = this.running.then(() => this.tick());
+      if (!this.busy) void this.ticks.run(() => this.tick());
     }, this.intervalMs);
     this.timer.unref();
-    this.running = this.running.then(() => this.tick());
+    void this.ticks.run(() => this.tick());
   }
 
   /** Writes now if the revision moved (for tests and shutdown paths). */
   flush(): Promise<void> {
-    this.running = this.running.then(() => this.tick());
-    return this.running;
+    return this.ticks.run(() => this.tick());
   }
 
   private busy = false;
@@ -82,7 +83,7 @@ export class AgentStatusReporter {
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.ticks.idle();
     if (this.lease !== undefined) await this.gateway.leaseRevoke(this.lease).catch(() => undefined);
     this.lease = undefined;
   }

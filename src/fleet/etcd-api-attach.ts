@@ -1,11 +1,10 @@
 // `sgfw serve --store etcd://…`: the EC2 Query API over the etcd store, as cli/api-attach.ts does
-// over a state directory. Credentials still come from --state-dir: they are the API host's secrets,
-// and every agent of the fleet reads the etcd prefix, so keys stored there would be readable by all.
+// over a state directory (both through api/serve-store.ts). Credentials still come from
+// --state-dir: they are the API host's secrets, and every agent of the fleet reads the etcd prefix,
+// so keys stored there would be readable by all.
 import { loadCredentials } from '../api/credentials.js';
 import type { ApiLogger } from '../api/server.js';
-import { serveStore, type AttachedApi } from '../cli/api-attach.js';
-import { IMPORT_ACTION } from '../state/durable-store.js';
-import { loadStateFiles } from '../state/state-files.js';
+import { seedEmptyStore, serveStore, type AttachedApi } from '../api/serve-store.js';
 import { openEtcdStore, type EtcdStore } from './etcd-store.js';
 import type { StoreUrl } from './store-url.js';
 
@@ -33,10 +32,7 @@ export class StoreNotEmpty extends Error {
 export async function attachEtcdApi(options: EtcdApiOptions): Promise<EtcdAttachedApi> {
   const keys = await loadCredentials(options.stateDir);
   const store = await openEtcdStore({ endpoints: options.store.endpoints, prefix: options.store.prefix });
-  return serveStore(store, { stateDir: options.stateDir, keys, listen: options.listen, logger: options.logger }, async () => {
-    const files = options.stateFiles ?? [];
-    if (files.length === 0) return;
-    if (store.seq > 0) throw new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`);
-    await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
-  });
+  return serveStore(store, { stateDir: options.stateDir, keys, listen: options.listen, logger: options.logger }, () =>
+    seedEmptyStore(store, options.stateFiles ?? [], () => new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`)),
+  );
 }

@@ -14,26 +14,19 @@
 // referenced prefix lists): its read set is the whole model, and `head` changes with every change to
 // it, deletes included (a range compare on mod_revision cannot see a deleted key).
 //
-// The live service follows the store through a watch on the prefix, one revision at a time: the
-// call recorded in `head` is replayed with the ids it drew (as the durable store replays its journal,
-// so the service's change listeners, e.g. a `--replay` dataplane, hear exactly what changed) and the
-// keys it would write are compared with the revision's keys. A gap (head.after is not the head we
-// hold), a mismatch, an import, a compacted revision or a state write without head: the store lists
-// the prefix and loads it whole (a resync, counted).
+// The live service follows the store through a watch on the prefix (etcd-store-follow.ts).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SecurityGroupService, type ServiceOptions } from '../control/service.js';
 import { ModelState } from '../control/records.js';
 import { Ec2Error } from '../model/ec2-error.js';
-import { Ec2Errors } from '../model/errors.js';
 import { randomIdSuffix } from '../model/ids.js';
-import { IMPORT_ACTION, isReadOnlyAction } from '../state/durable-store.js';
 import { IdSource } from '../state/journal-ids.js';
-import { ShapeError } from '../state/json-shape.js';
-import { readStateDocument } from '../state/state-document.js';
-import { EtcdGateway, EtcdRequestError, EtcdUnavailable, EtcdWatchIncomplete, type KeyValue, type TxnOp, type WatchEvent } from './etcd-gateway.js';
+import { IMPORT_ACTION, runStoreAction, storedParams, StoreFront } from '../state/store-front.js';
+import { EtcdGateway, EtcdRequestError, EtcdUnavailable, type KeyValue, type TxnOp } from './etcd-gateway.js';
+import { EtcdStoreFollower, parseHead, type HeadValue } from './etcd-store-follow.js';
 import { KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
-import { canonicalJson, decodeState, diffStates, fillState, StoreDamage, type KeyChanges } from './state-codec.js';
+import { canonicalJson, diffStates, StoreDamage } from './state-codec.js';
 
 export interface EtcdStoreOptions {
   /** client URLs, e.g. http://127.0.0.1:23790 */
@@ -55,17 +48,6 @@ export interface EtcdStoreOptions {
   onWarning?: (message: string) => void;
   /** test hook: runs after the call ran on its copy and before its txn (to inject a conflict) */
   beforeCommit?: (action: string, attempt: number) => Promise<void>;
-}
-
-/** The value of `head`: the last change and how to replay it. */
-interface HeadValue {
-  /** the head revision this change was made on */
-  readonly after: number;
-  readonly action: string;
-  /** absent for an import: too large to repeat, and a resync loads the same */
-  readonly params?: unknown;
-  readonly ids?: readonly string[];
-  readonly nonce: string;
 }
 
 interface MetaValue {
@@ -102,26 +84,6 @@ function unavailable(e: EtcdUnavailable): Ec2Error {
   return new Ec2Error('ServiceUnavailable', `The control-plane store (etcd) is unavailable: ${e.message}`, 503);
 }
 
-function runAction(service: SecurityGroupService, action: string, params: unknown): unknown {
-  if (action !== IMPORT_ACTION) return service.call(action, params);
-  try {
-    return service.importSnapshot(readStateDocument(params));
-  } catch (e) {
-    if (e instanceof ShapeError) throw Ec2Errors.invalidParameterValue(e.message);
-    throw e;
-  }
-}
-
-function parseHead(value: string | undefined): HeadValue | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const v = JSON.parse(value) as HeadValue;
-    return typeof v === 'object' && v !== null && typeof v.after === 'number' && typeof v.action === 'string' ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function copyState(from: ModelState, to: ModelState): void {
   for (const [k, v] of from.groups) to.groups.set(k, v);
   for (const [k, v] of from.interfaces) to.interfaces.set(k, v);
@@ -129,28 +91,12 @@ function copyState(from: ModelState, to: ModelState): void {
   for (const [k, v] of from.vpcs) to.vpcs.set(k, v);
 }
 
-function sameChanges(expected: KeyChanges, events: readonly WatchEvent[]): boolean {
-  if (expected.size !== events.length) return false;
-  return events.every((e) => {
-    const want = expected.get(e.key);
-    return want !== undefined && (e.type === 'delete' ? want === null : want === e.value);
-  });
-}
-
 export class EtcdStore {
   readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0, rewatches: 0 };
-  private headRevision = 0;
-  private appliedRevision = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
-  private readonly stopWatch = new AbortController();
-  private watching: Promise<void> = Promise.resolve();
-  private waiters: { revision: number; resolve: () => void }[] = [];
-  private readonly rangeEnd: Buffer;
+  private readonly front: StoreFront;
+  private readonly follower: EtcdStoreFollower;
   private readonly maxAttempts: number;
   private readonly catchUpMs: number;
-  private readonly warn: (message: string) => void;
-  private lastWarning = '';
 
   /** @internal use openEtcdStore */
   constructor(
@@ -158,23 +104,24 @@ export class EtcdStore {
     readonly layout: KeyLayout,
     /** the live state as of `revision`; read it freely, change it only through apply() */
     readonly service: SecurityGroupService,
-    private readonly ids: IdSource,
+    ids: IdSource,
     private readonly options: EtcdStoreOptions,
   ) {
-    this.rangeEnd = prefixRangeEnd(layout.prefix);
     this.maxAttempts = options.maxAttempts ?? 20;
     this.catchUpMs = options.catchUpMs ?? 3000;
-    this.warn = options.onWarning ?? ((m: string) => process.stderr.write(`sgfw: ${m}\n`));
+    const warn = options.onWarning ?? ((m: string) => process.stderr.write(`sgfw: ${m}\n`));
+    this.follower = new EtcdStoreFollower(gateway, layout, service, ids, this.stats, options.watchIdleReopenMs ?? 240_000, warn, () => this.front.closed);
+    this.front = new StoreFront('etcd', service, (action, params) => this.applyNow(action, params));
   }
 
   /** the mod_revision of `head` the live service reflects: 0 while the store has never been written */
   get seq(): number {
-    return this.headRevision;
+    return this.follower.head;
   }
 
   /** the etcd revision the live service is current with */
   get revision(): number {
-    return this.appliedRevision;
+    return this.follower.revision;
   }
 
   /**
@@ -183,36 +130,21 @@ export class EtcdStore {
    * its Ec2Error and writes nothing; an unreachable store rejects with ServiceUnavailable (503).
    */
   apply(action: string, params?: unknown): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('the etcd store is closed'));
-    if (isReadOnlyAction(action)) {
-      try {
-        return Promise.resolve(this.service.call(action, params));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    const run = this.queue.then(() => this.applyNow(action, params));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.front.apply(action, params);
   }
 
   private async applyNow(action: string, params: unknown): Promise<unknown> {
-    let input: unknown;
-    try {
-      input = params === undefined ? {} : JSON.parse(JSON.stringify(params));
-    } catch (e) {
-      throw Ec2Errors.invalidParameterValue(`the request parameters are not JSON: ${(e as Error).message}`);
-    }
+    const input = storedParams(params);
     for (let attempt = 1; ; attempt++) {
       const base = this.service.currentState;
-      const after = this.headRevision;
+      const after = this.follower.head;
       const ids = new IdSource(this.options.service?.idGenerator ?? randomIdSuffix);
       const copy = new SecurityGroupService({ ...this.options.service, idGenerator: ids.next });
       copyState(base, copy.currentState);
       ids.beginLive();
       let result: unknown;
       try {
-        result = runAction(copy, action, input);
+        result = runStoreAction(copy, action, input);
       } catch (e) {
         ids.endLive();
         // Refused on this server's copy: refused for good only if the copy is current. A call that
@@ -276,174 +208,33 @@ export class EtcdStore {
 
   /** Waits until the live service is at `revision` (or past it); lists the prefix when the watch is late. */
   private async catchUp(revision: number): Promise<void> {
-    if (this.appliedRevision >= revision) return;
-    const arrived = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), this.catchUpMs);
-      this.waiters.push({ revision, resolve: () => (clearTimeout(timer), resolve(true)) });
-    });
-    if (arrived || this.appliedRevision >= revision) return;
+    if (this.follower.revision >= revision) return;
+    const arrived = await this.follower.waitFor(revision, this.catchUpMs);
+    if (arrived || this.follower.revision >= revision) return;
     try {
-      await this.resync(`the watch had not delivered revision ${revision} after ${this.catchUpMs} ms`);
+      await this.follower.resync(`the watch had not delivered revision ${revision} after ${this.catchUpMs} ms`);
     } catch (e) {
       if (e instanceof EtcdUnavailable) throw unavailable(e);
       throw e;
     }
   }
 
-  private advance(revision: number): void {
-    if (revision <= this.appliedRevision) return;
-    this.appliedRevision = revision;
-    const due = this.waiters.filter((w) => w.revision <= revision);
-    this.waiters = this.waiters.filter((w) => w.revision > revision);
-    for (const w of due) w.resolve();
-  }
-
   /** Lists the prefix and loads it whole into the live service. */
-  async resync(reason: string): Promise<void> {
-    const { revision, kvs } = await this.gateway.range(this.layout.prefix, this.rangeEnd);
-    // The watch may have applied newer revisions while the list was in flight: keep those.
-    if (revision < this.appliedRevision) return;
-    const decoded = decodeState(this.layout, kvs.map((kv) => [kv.key, kv.value] as const));
-    // Listeners (a `--replay` dataplane) hear exactly what differs, as after a call.
-    this.service.replaceState(new ModelState(decoded.groups, decoded.interfaces, decoded.prefixLists, decoded.vpcs), 'Resync');
-    this.headRevision = kvs.find((kv) => kv.key === this.layout.head)?.modRevision ?? 0;
-    this.stats.resyncs++;
-    this.warnOnce(`etcd store: reloaded the state at revision ${revision} (${reason})`);
-    this.advance(revision);
+  resync(reason: string): Promise<void> {
+    return this.follower.resync(reason);
   }
 
-  /** @internal */
-  load(kvs: readonly KeyValue[]): void {
-    const decoded = decodeState(this.layout, kvs.map((kv) => [kv.key, kv.value] as const));
-    fillState(this.service.currentState, decoded);
-    this.headRevision = kvs.find((kv) => kv.key === this.layout.head)?.modRevision ?? 0;
-  }
-
-  /** @internal */
-  startWatch(revision: number): void {
-    this.appliedRevision = revision;
-    this.watching = this.watchLoop();
-  }
-
-  /** the watch failed and has not delivered anything since (see watchLoop) */
-  private watchLost = false;
-
-  private async watchLoop(): Promise<void> {
-    let backoff = 50;
-    while (!this.closed) {
-      // A quiet watch is reopened from the applied revision + 1 (options.watchIdleReopenMs).
-      const idle = new AbortController();
-      let idleTimer: NodeJS.Timeout | undefined;
-      const armIdle = (): void => {
-        if (idleTimer !== undefined) clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => idle.abort(), this.options.watchIdleReopenMs ?? 240_000);
-        idleTimer.unref();
-      };
-      try {
-        armIdle();
-        const signal = AbortSignal.any([this.stopWatch.signal, idle.signal]);
-        for await (const msg of this.gateway.watch(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1, signal)) {
-          armIdle();
-          backoff = 50;
-          if (this.watchLost) {
-            this.watchLost = false;
-            this.warn(`etcd store: watch resumed from revision ${this.appliedRevision + 1}`);
-          }
-          if (msg.compactRevision > 0) {
-            await this.resync(`revision ${this.appliedRevision + 1} was compacted (compact revision ${msg.compactRevision})`);
-            break;
-          }
-          if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
-          const reason = this.applyEvents(msg.events);
-          if (reason !== undefined) {
-            await this.resync(reason);
-            break;
-          }
-        }
-      } catch (e) {
-        if (this.closed) return;
-        if (e instanceof EtcdWatchIncomplete) {
-          this.stats.rewatches++; // not an outage either: the same watch again at once
-          continue;
-        }
-        if (!idle.signal.aborted && !this.watchLost) {
-          // Once per outage (each endpoint refusing in turn is the same outage), and once back.
-          this.watchLost = true;
-          this.warn(`etcd store: watch interrupted (${(e as Error).message}); reconnecting`);
-        }
-      } finally {
-        clearTimeout(idleTimer);
-      }
-      if (this.closed) return;
-      if (idle.signal.aborted) {
-        this.stats.idleReopens++;
-        continue; // not a loss: the same watch again, at once
-      }
-      // Jittered backoff capped near one second, as the issue asks of agents.
-      await sleep(backoff / 2 + Math.random() * (backoff / 2), undefined, { signal: this.stopWatch.signal }).catch(() => undefined);
-      backoff = Math.min(backoff * 2, 1000);
-    }
-  }
-
-  /** Applies whole revisions in order; returns why a resync is needed, if it is. */
-  private applyEvents(events: readonly WatchEvent[]): string | undefined {
-    let i = 0;
-    while (i < events.length) {
-      const revision = events[i]!.modRevision;
-      let j = i;
-      while (j < events.length && events[j]!.modRevision === revision) j++;
-      const group = events.slice(i, j);
-      i = j;
-      if (revision <= this.appliedRevision) continue; // delivered again after a reconnect
-      const reason = this.applyRevision(revision, group);
-      if (reason !== undefined) return reason;
-      this.advance(revision);
-    }
-    return undefined;
-  }
-
-  private applyRevision(revision: number, events: readonly WatchEvent[]): string | undefined {
-    const headEvent = events.find((e) => e.key === this.layout.head && e.type === 'put');
-    const stateEvents = events.filter((e) => this.layout.parse(e.key) !== undefined);
-    if (headEvent === undefined) {
-      return stateEvents.length > 0 ? `revision ${revision} changed state keys without ${this.layout.head}` : undefined;
-    }
-    const head = parseHead(headEvent.value);
-    if (head === undefined) return `revision ${revision}: ${this.layout.head} does not hold a change`;
-    if (head.after !== this.headRevision) return `revision ${revision} follows head ${head.after}, this server holds ${this.headRevision}`;
-    if (head.params === undefined || head.ids === undefined) return `revision ${revision} is an ${head.action}`;
-    const before = this.service.currentState;
-    this.ids.beginReplay(head.ids);
-    try {
-      runAction(this.service, head.action, head.params);
-    } catch (e) {
-      this.ids.endReplay();
-      return `replaying ${head.action} of revision ${revision} failed: ${(e as Error).message}`;
-    }
-    if (!this.ids.endReplay()) return `replaying ${head.action} of revision ${revision} drew other ids`;
-    if (!sameChanges(diffStates(this.layout, before, this.service.currentState), stateEvents)) {
-      return `replaying ${head.action} of revision ${revision} does not give its keys`;
-    }
-    this.headRevision = revision;
-    this.stats.replayed++;
-    return undefined;
-  }
-
-  private warnOnce(message: string): void {
-    if (message === this.lastWarning) return;
-    this.lastWarning = message;
-    this.warn(message);
+  /** @internal: the live service as listed at `revision`, followed from there */
+  follow(kvs: readonly KeyValue[], revision: number): void {
+    this.follower.load(kvs);
+    this.follower.start(revision);
   }
 
   /** Waits for pending calls, then stops the watch. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
-    this.stopWatch.abort();
-    await this.watching;
-    for (const w of this.waiters) w.resolve();
-    this.waiters = [];
+    if (this.front.closed) return;
+    await this.front.close();
+    await this.follower.stop();
   }
 }
 
@@ -474,8 +265,7 @@ export async function openEtcdStore(options: EtcdStoreOptions): Promise<EtcdStor
     }
     const store = new EtcdStore(gateway, layout, service, ids, options);
     const { revision, kvs } = await gateway.range(layout.prefix, prefixRangeEnd(layout.prefix));
-    store.load(kvs);
-    store.startWatch(revision);
+    store.follow(kvs, revision);
     return store;
   } catch (e) {
     if (e instanceof EtcdUnavailable || e instanceof EtcdRequestError) throw new EtcdStoreError(`${where}: ${e.message}`);

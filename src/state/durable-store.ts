@@ -27,7 +27,6 @@ import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import { SecurityGroupService, type ServiceOptions } from '../control/service.js';
 import { Ec2Error } from '../model/ec2-error.js';
-import { Ec2Errors } from '../model/errors.js';
 import { randomIdSuffix } from '../model/ids.js';
 import type { SnapshotDocument } from '../model/types.js';
 import { fsErrorText, fsyncDir } from './durable-fs.js';
@@ -37,13 +36,12 @@ import { encodeEntry, JournalDamage, scanJournal, type JournalEntry } from './jo
 import { ShapeError } from './json-shape.js';
 import { buildSnapshot, readSnapshot, writeSnapshot, type SnapshotBody } from './snapshot-file.js';
 import { readStateDocument } from './state-document.js';
+import { runStoreAction, storedParams, StoreFront } from './store-front.js';
 import { StateError } from './state-error.js';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
 export const JOURNAL_FILE = 'journal.log';
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
-/** Not an EC2 action: loads a state document (as `--state` files hold) through the journal. */
-export const IMPORT_ACTION = 'ImportSnapshot';
 
 export interface DurableStoreOptions {
   /** write a snapshot and truncate the journal after this many entries (default 1000) */
@@ -63,23 +61,6 @@ export interface RecoveryReport {
   readonly replayed: number;
   /** bytes of a torn last entry dropped from the journal */
   readonly tornBytes: number;
-}
-
-/** Reads (DescribeSecurityGroups, GetManagedPrefixListEntries) change nothing and are not journaled. */
-export function isReadOnlyAction(action: string): boolean {
-  return action.startsWith('Describe') || action.startsWith('Get');
-}
-
-function runAction(service: SecurityGroupService, action: string, params: unknown): unknown {
-  if (action !== IMPORT_ACTION) return service.call(action, params);
-  let doc: SnapshotDocument;
-  try {
-    doc = readStateDocument(params);
-  } catch (e) {
-    if (e instanceof ShapeError) throw Ec2Errors.invalidParameterValue(e.message);
-    throw e;
-  }
-  return service.importSnapshot(doc);
 }
 
 function problemOf(e: unknown): string {
@@ -152,7 +133,7 @@ async function loadState(dir: string, options: DurableStoreOptions): Promise<Loa
     }
     ids.beginReplay(entry.ids);
     try {
-      runAction(service, entry.action, entry.params);
+      runStoreAction(service, entry.action, entry.params);
     } catch (e) {
       ids.endReplay();
       throw new StateError(journalFile, where, `replaying ${entry.action} failed (${problemOf(e)}); the journal does not fit the snapshot`);
@@ -180,9 +161,8 @@ function restoreHistory(service: SecurityGroupService, snapshot: SnapshotBody): 
 }
 
 export class DurableStore {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly front: StoreFront;
   private failure: Error | undefined;
-  private closed = false;
   private sinceSnapshot: number;
 
   /** @internal use openDurableStore */
@@ -199,6 +179,7 @@ export class DurableStore {
     readonly recovery: RecoveryReport,
   ) {
     this.sinceSnapshot = recovery.replayed;
+    this.front = new StoreFront('durable', service, (action, params) => this.applyNow(action, params));
   }
 
   /** the seq of the last durable journal entry */
@@ -212,30 +193,15 @@ export class DurableStore {
    * nothing; a failed write rejects with StateError and the store takes no more changes.
    */
   apply(action: string, params?: unknown): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('the durable store is closed'));
-    if (isReadOnlyAction(action)) {
-      try {
-        return Promise.resolve(this.service.call(action, params));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    const run = this.queue.then(() => this.applyNow(action, params));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.front.apply(action, params);
   }
 
   private async applyNow(action: string, params: unknown): Promise<unknown> {
     if (this.failure !== undefined) throw this.failure;
-    let input: unknown;
-    try {
-      input = params === undefined ? {} : JSON.parse(JSON.stringify(params));
-    } catch (e) {
-      throw Ec2Errors.invalidParameterValue(`the request parameters are not JSON: ${(e as Error).message}`);
-    }
+    const input = storedParams(params);
     const before = this.service.version;
     this.ids.beginLive();
-    const result = runAction(this.service, action, input);
+    const result = runStoreAction(this.service, action, input);
     const drawn = this.ids.endLive();
     if (this.service.version === before) return result;
     const entry: JournalEntry = { seq: this.lastSeq + 1, action, params: input, ids: drawn };
@@ -266,19 +232,16 @@ export class DurableStore {
 
   /** Writes a snapshot now (after pending changes) and empties the journal. */
   snapshot(): Promise<void> {
-    const run = this.queue.then(() => {
+    return this.front.run(() => {
       if (this.failure !== undefined) throw this.failure;
       return this.writeSnapshotNow();
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Waits for pending changes, closes the journal and releases the directory. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
+    if (this.front.closed) return;
+    await this.front.close();
     await this.journal.close();
     await this.lock.release();
   }

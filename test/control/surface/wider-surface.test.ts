@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newService, ec2Error, tcp, VPC } from '../helpers.js';
 import { DEFAULT_VPC_ID, SecurityGroupService } from '../../../src/control/service.js';
-import { isReadOnlyAction } from '../../../src/state/durable-store.js';
+import { isReadOnlyAction } from '../../../src/state/store-front.js';
 
 function groupWithRule() {
   const s = newService();

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { SecurityGroupService } from '../../../src/control/service.js';
 import { Ec2Error } from '../../../src/model/ec2-error.js';
 import {
-  IMPORT_ACTION,
   JOURNAL_FILE,
   SNAPSHOT_FILE,
   openDurableStore,
@@ -15,6 +14,7 @@ import {
   type DurableStoreOptions,
 } from '../../../src/state/durable-store.js';
 import { StateError } from '../../../src/state/state-error.js';
+import { IMPORT_ACTION } from '../../../src/state/store-front.js';
 import { SeqIds, observable, referenceService, workloadCall } from './workload.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sgfw-durable-'));

@@ -1,0 +1,85 @@
+// The EC2 Query API over a store that runs each call and answers once the change is durable: the
+// state directory (`sgfw serve`, `sgfw run --listen`, through cli/api-attach.ts) and the etcd store
+// (`sgfw serve --store etcd://…`, through fleet/etcd-api-attach.ts). Here, below both, so the two
+// mean the same by --listen, --state-dir and --state.
+import type { SecurityGroupService } from '../control/service.js';
+import { IMPORT_ACTION } from '../state/store-front.js';
+import { loadStateFiles } from '../state/state-files.js';
+import { credentialsFromDir, type Credential } from './credentials.js';
+import { dryRunOnCopy } from './server-dry-run.js';
+import { startApiServer, type ApiLogger, type ApiServer } from './server.js';
+
+export interface ListenAt {
+  host: string;
+  port: number;
+}
+
+/** What `serveStore` serves: a store that runs each call and answers once the change is durable. */
+export interface ServedStore {
+  apply(action: string, params: unknown): Promise<unknown>;
+  readonly service: SecurityGroupService;
+  close(): Promise<void>;
+}
+
+export interface AttachedApi {
+  readonly store: ServedStore;
+  /** the live state: subscribe with `service.onChange`; change it only through the API (the store) */
+  readonly service: SecurityGroupService;
+  readonly server: ApiServer;
+  /** keys in the state directory when it started (0: the API refuses every call until one is made) */
+  readonly keyCount: number;
+  /** `HOST:PORT` as a ready line prints it (`[v6]:PORT` for IPv6) */
+  readonly address: string;
+  /** stops the server (letting queued calls finish), then closes the store; idempotent */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `prepare` (seeding), then starts the API server over `store` with the keys of `stateDir`;
+ * closes the store again if either throws. The attached API closes the server (letting queued
+ * calls finish), then the store. Shared by the state directory and the etcd store.
+ */
+export async function serveStore<S extends ServedStore>(
+  store: S,
+  o: { stateDir: string; keys: readonly Credential[]; listen: ListenAt; logger?: ApiLogger },
+  prepare: () => Promise<void> = async () => undefined,
+): Promise<AttachedApi & { readonly store: S }> {
+  let server: ApiServer;
+  try {
+    await prepare();
+    const live = store.service;
+    server = await startApiServer({
+      service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
+      credentials: credentialsFromDir(o.stateDir, o.keys),
+      listen: o.listen,
+      dryRun: dryRunOnCopy(live),
+      logger: o.logger,
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  let closing: Promise<void> | null = null;
+  const running = server;
+  return {
+    store,
+    service: store.service,
+    server,
+    keyCount: o.keys.length,
+    address: `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`,
+    close() {
+      closing ??= running.close().then(() => store.close());
+      return closing;
+    },
+  };
+}
+
+/**
+ * `--state FILE…` seeds an empty store; refusing one that holds state (`seq` > 0) with `notEmpty()`
+ * keeps two truths from mixing.
+ */
+export async function seedEmptyStore(store: ServedStore & { readonly seq: number }, files: readonly string[], notEmpty: () => Error): Promise<void> {
+  if (files.length === 0) return;
+  if (store.seq > 0) throw notEmpty();
+  await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
+}
