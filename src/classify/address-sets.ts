@@ -10,6 +10,7 @@
 // typed arrays, so the per-packet probe reads numbers only. `replace`/`replacePrefixes` swap in
 // whole arrays; the dataplane calls them between two frames, inside the same synchronous
 // applyModel that swaps the interfaces, so a frame sees the old sets or the new, never a mix.
+import { addressHashV4, addressHashV6 } from './address-hash.js';
 import type { ParsedPrefix } from './prefix.js';
 import { buildClassTrie, trieLeafV4, trieLeafV6, type ClassTrie } from './prefix-trie.js';
 
@@ -72,7 +73,7 @@ export class AddressSets {
       const w1 = e.words[1] | 0;
       const w2 = e.words[2] | 0;
       const w3 = e.words[3] | 0;
-      let i = (e.family === 4 ? hashV4(w0) : hashV6(w0, w1, w2, w3)) & mask;
+      let i = (e.family === 4 ? addressHashV4(w0) : addressHashV6(w0, w1, w2, w3)) & mask;
       for (;;) {
         const o = i * SLOT;
         const f = table[o];
@@ -130,7 +131,7 @@ export class AddressSets {
   slotV4(addr: number): number {
     const table = this.table;
     const w0 = addr | 0;
-    let i = hashV4(w0) & this.mask;
+    let i = addressHashV4(w0) & this.mask;
     for (;;) {
       const o = i * SLOT;
       const f = table[o];
@@ -147,7 +148,7 @@ export class AddressSets {
     const w1 = a1 | 0;
     const w2 = a2 | 0;
     const w3 = a3 | 0;
-    let i = hashV6(w0, w1, w2, w3) & this.mask;
+    let i = addressHashV6(w0, w1, w2, w3) & this.mask;
     for (;;) {
       const o = i * SLOT;
       const f = table[o];
@@ -188,19 +189,4 @@ function flatten(trie: ClassTrie): PrefixSetTrie {
     sets: Int32Array.from(trie.leafSets.flat()),
     empty: trie.leafSets.length <= 1,
   };
-}
-
-// int32 results (masked by the caller): see AddressTable's hashes for why not uint32.
-function hashV4(w0: number): number {
-  const h = Math.imul(w0 ^ 0x811c9dc5, 0x9e3779b1);
-  return (h ^ (h >>> 15)) | 0;
-}
-
-function hashV6(w0: number, w1: number, w2: number, w3: number): number {
-  let h = Math.imul(6 ^ 0x811c9dc5, 0x01000193);
-  h = Math.imul(h ^ w0, 0x9e3779b1);
-  h = Math.imul(h ^ w1, 0x85ebca77);
-  h = Math.imul(h ^ w2, 0xc2b2ae3d);
-  h = Math.imul(h ^ w3, 0x27d4eb2f);
-  return (h ^ (h >>> 15)) | 0;
 }

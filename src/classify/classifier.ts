@@ -13,7 +13,7 @@ import type { ClassifierRule } from './classifier-rule.js';
 import { MATCH } from './classifier-rule.js';
 import { AddressSets, type PrefixSetTrie } from './address-sets.js';
 import { compileFamily, ENTRY_ROW, SlotMode, TABLE_LIMIT, type FamilyTable } from './family-table.js';
-import { CHAIN, CHAIN_END, CHAIN_NEXT, CHAIN_OTHERWISE, SPARSE, trieLeafV4, trieLeafV6 } from './prefix-trie.js';
+import { trieLeafV4, trieLeafV6 } from './prefix-trie.js';
 import { KEY_KIND, KeyKind } from './match-key.js';
 
 export class Classifier {
@@ -38,29 +38,8 @@ export class Classifier {
     const e = intervalEntry(t, protocol, portOrType, icmpCode);
     if (e < ENTRY_ROW) return e;
     const row = e - ENTRY_ROW;
-    const check = t.rootCheck;
-    if (((addr ^ check[0]) & check[1]) !== 0) return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV4(this.sets, t, row, addr);
-    const nodes = t.nodes;
-    let n = t.root;
-    let level = t.rootLevel;
-    while (n >= 0) {
-      if (n < SPARSE) {
-        n = nodes[n + ((addr >>> (24 - (level << 3))) & 255)];
-        level++;
-      } else if (n < CHAIN) {
-        n = sparseNext(nodes, n ^ SPARSE, (addr >>> (24 - (level << 3))) & 255);
-        level++;
-      } else {
-        const o = n ^ CHAIN;
-        if (((addr ^ nodes[o]) & nodes[o + 1]) !== 0) {
-          n = nodes[o + CHAIN_OTHERWISE];
-        } else {
-          level = nodes[o + CHAIN_END];
-          n = nodes[o + CHAIN_NEXT];
-        }
-      }
-    }
-    if (rowMeetsColumn(t, row, -1 - n) !== 0) return MATCH;
+    // An address outside every prefix reaches leaf 0, the empty class set: no row meets it.
+    if (rowMeetsColumn(t, row, trieLeafV4(t.nodes, t.root, t.rootLevel, t.rootCheck, addr)) !== 0) return MATCH;
     return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV4(this.sets, t, row, addr);
   }
 
@@ -70,39 +49,7 @@ export class Classifier {
     const e = intervalEntry(t, protocol, portOrType, icmpCode);
     if (e < ENTRY_ROW) return e;
     const row = e - ENTRY_ROW;
-    const check = t.rootCheck;
-    if (
-      (((w0 ^ check[0]) & check[1]) | ((w1 ^ check[2]) & check[3]) | ((w2 ^ check[4]) & check[5]) | ((w3 ^ check[6]) & check[7])) !==
-      0
-    )
-      return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV6(this.sets, t, row, w0, w1, w2, w3);
-    const nodes = t.nodes;
-    let n = t.root;
-    let level = t.rootLevel;
-    while (n >= 0) {
-      if (n < SPARSE) {
-        n = nodes[n + v6Byte(level, w0, w1, w2, w3)];
-        level++;
-      } else if (n < CHAIN) {
-        n = sparseNext(nodes, n ^ SPARSE, v6Byte(level, w0, w1, w2, w3));
-        level++;
-      } else {
-        const o = n ^ CHAIN;
-        if (
-          (((w0 ^ nodes[o]) & nodes[o + 1]) |
-            ((w1 ^ nodes[o + 2]) & nodes[o + 3]) |
-            ((w2 ^ nodes[o + 4]) & nodes[o + 5]) |
-            ((w3 ^ nodes[o + 6]) & nodes[o + 7])) !==
-          0
-        ) {
-          n = nodes[o + CHAIN_OTHERWISE];
-        } else {
-          level = nodes[o + CHAIN_END];
-          n = nodes[o + CHAIN_NEXT];
-        }
-      }
-    }
-    if (rowMeetsColumn(t, row, -1 - n) !== 0) return MATCH;
+    if (rowMeetsColumn(t, row, trieLeafV6(t.nodes, t.root, t.rootLevel, t.rootCheck, w0, w1, w2, w3)) !== 0) return MATCH;
     return t.rowHasSets[row] === 0 ? 0 : setsMeetRowV6(this.sets, t, row, w0, w1, w2, w3);
   }
 
@@ -216,19 +163,6 @@ function leafMeetsRow(p: PrefixSetTrie, leaf: number, t: FamilyTable, row: numbe
     if (n >> 5 < words && (bits[base + (n >> 5)] & (1 << (n & 31))) !== 0) return MATCH;
   }
   return 0;
-}
-
-/** A sparse node's entry for byte `b`: [count, otherwise, b1..bcount, e1..ecount]. */
-function sparseNext(nodes: Int32Array, o: number, b: number): number {
-  const count = nodes[o];
-  for (let j = o + 2, end = o + 2 + count; j < end; j++) if (nodes[j] === b) return nodes[j + count];
-  return nodes[o + 1];
-}
-
-/** Byte `level` (0 = most significant) of an IPv6 address given as four words. */
-function v6Byte(level: number, w0: number, w1: number, w2: number, w3: number): number {
-  const w = level < 8 ? (level < 4 ? w0 : w1) : level < 12 ? w2 : w3;
-  return (w >>> (24 - ((level & 3) << 3))) & 255;
 }
 
 /** MATCH when a class of the port interval's row has a prefix holding the address (column). */

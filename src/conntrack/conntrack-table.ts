@@ -171,7 +171,7 @@ export class ConntrackTable {
   private readonly f: Float64Array;
   /**
    * The time, in ms, of the packet at hand: `clock[0]`. Kept in a typed array, not passed along:
-   * a double argument to a call the JIT does not inline is boxed (an allocation per packet).
+   * a double argument would be boxed (see i32be in packet/byte-order.ts).
    */
   readonly clock: Float64Array;
   /** slots - 1: probe sequences wrap with it */
@@ -560,7 +560,7 @@ export class ConntrackTable {
     this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
     // The interface is left out of the hash (it is still part of the key): a frame between two
     // managed interfaces looks up the same bucket twice, and the second time it is in cache.
-    // Words go in as int32 (`| 0`): a uint32 argument above 2^31 is boxed if the call is not inlined.
+    // Words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
     let h = hashWord(this.seed, this.kInfo & 0xffff);
     h = hashWord(h, this.kPorts);
     h = hashWord(h, ka[0] | 0);
@@ -627,7 +627,7 @@ export class ConntrackTable {
     const sw = this.s;
     const ka = this.kA;
     const kb = this.kB;
-    // The key's scalar words are int32 (a uint32 above 2^31 would be a heap number): compare
+    // The key's scalar words are int32 (see i32be in packet/byte-order.ts): compare
     // them through the signed view of the same memory.
     return (
       sw[w + W_HASH] === this.kHash &&

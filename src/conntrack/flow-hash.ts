@@ -18,6 +18,6 @@ export function hashFinish(h: number, lengthWords: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  // int32, not uint32: a value above 2^30 returned from a call that is not inlined would be boxed.
+  // int32, not uint32, so the result is never a heap number: see i32be in packet/byte-order.ts.
   return h | 0;
 }

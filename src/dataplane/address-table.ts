@@ -2,6 +2,8 @@
 // Open addressing over typed arrays: a lookup reads numbers only, so the per-packet path
 // allocates nothing (a JS Map keyed by strings would build a string per packet).
 
+import { addressHashV4, addressHashV6 } from '../classify/address-hash.js';
+
 const EMPTY = -1;
 
 export class AddressTable {
@@ -89,21 +91,7 @@ export class AddressTable {
   }
 }
 
-// Both hashes return int32 (masked by the caller): a uint32 above 2^30 returned from a call the
-// JIT did not inline is boxed in a heap number, one allocation per packet.
+/** An address's home slot before the mask: IPv4 hashes word 0 only (the others are 0 by contract). */
 function hash(family: number, w: ArrayLike<number>): number {
-  // IPv4 (most frames) hashes its one word: the other three are 0 by contract.
-  if (family === 4) return hash4(w[0] | 0);
-  // FNV-style mix of the four words; cheap and good enough for a few thousand addresses.
-  let h = Math.imul(family ^ 0x811c9dc5, 0x01000193);
-  h = Math.imul(h ^ (w[0] | 0), 0x9e3779b1);
-  h = Math.imul(h ^ (w[1] | 0), 0x85ebca77);
-  h = Math.imul(h ^ (w[2] | 0), 0xc2b2ae3d);
-  h = Math.imul(h ^ (w[3] | 0), 0x27d4eb2f);
-  return (h ^ (h >>> 15)) | 0;
-}
-
-function hash4(w0: number): number {
-  const h = Math.imul(w0 ^ 0x811c9dc5, 0x9e3779b1);
-  return (h ^ (h >>> 15)) | 0;
+  return family === 4 ? addressHashV4(w[0] | 0) : addressHashV6(w[0] | 0, w[1] | 0, w[2] | 0, w[3] | 0);
 }

@@ -212,8 +212,7 @@ export class Dataplane {
    */
   judge(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number, wireLength = length): number {
     // Small on purpose, so the caller's JIT inlines it: the time, a double, reaches the pipeline
-    // through a typed array. Passed as an argument to a call that is not inlined it would be boxed
-    // in a heap number: one allocation per frame.
+    // through a typed array, not as an argument that would be boxed (see i32be in packet/byte-order.ts).
     this.clock[0] = nowMs;
     return this.judgeNow(linkType, frame, offset, length, wireLength);
   }
@@ -335,8 +334,7 @@ export class Dataplane {
       code = v.icmpCode;
     }
     // Each call site calls matchV4 or matchV6 directly: one shared helper would see both. Address
-    // words go in as int32 (`| 0`): a uint32 argument above 2^31 is a heap number, one allocation
-    // per packet whenever the JIT does not inline the call.
+    // words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
     const m =
       family === 4
         ? rules.matchV4(proto, port, code, peer[0] | 0)

@@ -32,7 +32,7 @@ export class FragmentTable {
 
   /**
    * @param clock where rememberFirstNow/lookupNow read the time (`clock[0]`, ms): a typed array,
-   *   because a double argument to a call the JIT does not inline is boxed, one allocation a packet.
+   *   because a double argument would be boxed (see i32be in byte-order.ts).
    */
   constructor(
     capacity = 4096,
