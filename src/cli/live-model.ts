@@ -4,7 +4,13 @@
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { ModelView } from '../model/model-view.js';
 import type { MetricFamily } from '../observe/metrics.js';
-import type { AttachedApi } from '../api/serve-store.js';
+import type { AttachedApi, ListenAt } from '../api/serve-store.js';
+
+/** `--listen HOST:PORT [--state-dir DIR]`: the EC2 API in the same process. */
+export interface ApiFlags {
+  listen: ListenAt;
+  stateDir: string;
+}
 
 export interface LiveModel {
   readonly dataplane: Dataplane;

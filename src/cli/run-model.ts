@@ -11,19 +11,13 @@ import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { ReplaceableModel } from '../live/host-model.js';
 import { StateReloader } from '../live/host-reload.js';
 import type { Logger } from '../observe/logger.js';
-import type { ListenAt } from '../api/serve-store.js';
 import { attachApi } from './api-attach.js';
 import { fleetModel, type FleetFlags } from './run-fleet.js';
-import type { LiveModel } from './live-model.js';
+import type { ApiFlags, LiveModel } from './live-model.js';
 import { apiNote } from './run-options.js';
 import { serviceFromStateFiles } from './state-flag.js';
 
-export type { LiveModel } from './live-model.js';
-
-export interface ApiFlags {
-  listen: ListenAt;
-  stateDir: string;
-}
+export type { ApiFlags, LiveModel } from './live-model.js';
 
 export interface LiveModelOptions {
   stateFiles: readonly string[];

@@ -4,7 +4,7 @@ import type { ListenAddress } from '../observe/metrics-server.js';
 import type { CliIo } from './cli-io.js';
 import type { FlowLogFlagValues } from './flags-flow-log.js';
 import type { FleetFlags } from './run-fleet.js';
-import type { ApiFlags } from './run-model.js';
+import type { ApiFlags } from './live-model.js';
 
 export interface RunOptions {
   readonly stateFiles: readonly string[];
