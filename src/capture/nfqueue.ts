@@ -10,16 +10,13 @@ export const NfqMeta = {
   /** payload (the IP packet, link type RAW) offset in `batch.data` */
   OFFSET: 1,
   LENGTH: 2,
-  /** netfilter hook: NfqHook */
+  /** netfilter hook (linux/netfilter.h, enum nf_inet_hooks: 0 PRE_ROUTING … 4 POST_ROUTING) */
   HOOK: 3,
   /** input / output interface index, 0 when none */
   INDEV: 4,
   OUTDEV: 5,
 } as const;
 export const META_STRIDE = 6;
-
-/** Netfilter hooks (linux/netfilter.h, enum nf_inet_hooks). */
-export const NfqHook = { PRE_ROUTING: 0, LOCAL_IN: 1, FORWARD: 2, LOCAL_OUT: 3, POST_ROUTING: 4 } as const;
 
 export const NfqVerdict = { DROP: 0, ACCEPT: 1 } as const;
 

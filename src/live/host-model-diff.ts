@@ -32,10 +32,6 @@ export function diffModels(before: ModelView, after: ModelView): ModelDiff {
   };
 }
 
-export function isEmptyDiff(d: ModelDiff): boolean {
-  return Object.values(d).every((ids: string[]) => ids.length === 0);
-}
-
 function keyed<T>(items: Iterable<T>, id: (t: T) => string, text: (t: T) => string): Map<string, string> {
   const m = new Map<string, string>();
   for (const t of items) m.set(id(t), text(t));

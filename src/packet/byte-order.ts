@@ -28,10 +28,6 @@ export function i32be(b: Uint8Array, o: number): number {
   return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 }
 
-export function u16le(b: Uint8Array, o: number): number {
-  return b[o] | (b[o + 1] << 8);
-}
-
 export function u32le(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }

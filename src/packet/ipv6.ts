@@ -6,7 +6,6 @@ import type { PacketView, QuotedHeader } from './packet-view.js';
 export const IPV6_HEADER_LENGTH = 40;
 export const IPV6_PAYLOAD_LENGTH_OFFSET = 4;
 export const IPV6_NEXT_HEADER_OFFSET = 6;
-export const IPV6_HOP_LIMIT_OFFSET = 7;
 export const IPV6_SRC_OFFSET = 8;
 export const IPV6_DST_OFFSET = 24;
 export const IPV6_FRAGMENT_HEADER_LENGTH = 8;

@@ -9,7 +9,6 @@ export const SLL_PROTOCOL_OFFSET = 14;
 /** SLL2: protocol 2, reserved 2, ifindex 4, ARPHRD 2, packet type 1, address length 1, address 8 */
 export const SLL2_HEADER_LENGTH = 20;
 export const SLL2_PROTOCOL_OFFSET = 0;
-export const SLL2_IFINDEX_OFFSET = 4;
 
 export function sllProtocol(b: Uint8Array, o: number): number {
   return u16be(b, o + SLL_PROTOCOL_OFFSET);

@@ -6,11 +6,8 @@ import type { PacketView } from './packet-view.js';
 export const TCP_MIN_HEADER_LENGTH = 20;
 export const TCP_SRC_PORT_OFFSET = 0;
 export const TCP_DST_PORT_OFFSET = 2;
-export const TCP_SEQ_OFFSET = 4;
-export const TCP_ACK_OFFSET = 8;
 export const TCP_DATA_OFFSET_OFFSET = 12;
 export const TCP_FLAGS_OFFSET = 13;
-export const TCP_CHECKSUM_OFFSET = 16;
 
 /** Fills ports and flags from the TCP header at `o` (IP packet ends at `end`). Returns 0 or `~reason`. */
 export function parseTcp(b: Uint8Array, o: number, end: number, v: PacketView): number {

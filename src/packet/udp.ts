@@ -7,7 +7,6 @@ export const UDP_HEADER_LENGTH = 8;
 export const UDP_SRC_PORT_OFFSET = 0;
 export const UDP_DST_PORT_OFFSET = 2;
 export const UDP_LENGTH_OFFSET = 4;
-export const UDP_CHECKSUM_OFFSET = 6;
 
 /** Fills ports from the UDP header at `o` (IP packet ends at `end`). Returns 0 or `~reason`. */
 export function parseUdp(b: Uint8Array, o: number, end: number, v: PacketView): number {
