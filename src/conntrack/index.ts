@@ -11,3 +11,4 @@ export {
 export { ReferenceConntrack } from './reference-conntrack.js';
 export { TcpState, TCP_STATE_NAMES } from './tcp-state.js';
 export * from './timeouts.js';
+export { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_DROPPED, FRAGMENT_NONE, FRAGMENT_UNKNOWN, FRAGMENT_TIMEOUT_MS } from './fragment-table.js';

@@ -5,7 +5,7 @@ import { MATCH, MATCH_WORLD, type Classifier } from '../classify/index.js';
 import { ConntrackTable, CT_ESTABLISHED, CT_RELATED } from '../conntrack/index.js';
 import type { ConntrackTimeouts, InterfaceView, ModelView, RuleView } from '../model/model-view.js';
 import { decodeFrame } from '../packet/decode.js';
-import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../packet/fragment-table.js';
+import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../conntrack/fragment-table.js';
 import { DecodeStatus, IpProto, PacketView } from '../packet/packet-view.js';
 import { GroupAddresses, type GroupMemberAddress } from './address-groups.js';
 import { AddressTable } from './address-table.js';
