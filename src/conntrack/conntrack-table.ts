@@ -48,7 +48,7 @@
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import { hashFinish, hashWord } from './flow-hash.js';
-import { recordMemory, type RecordMemoryKind } from './record-memory.js';
+import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { TCP_STATE_NAMES, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { AWS_DEFAULT_TIMEOUTS, ICMP_QUERY_MS, OTHER_PROTOCOL_MS } from './timeouts.js';
@@ -76,8 +76,11 @@ export interface ConntrackOptions {
   evictUnreplied?: boolean;
   /** the clock to read (`clock[0]`, ms) in lookupNow/trackNow; the dataplane shares one */
   clock?: Float64Array;
-  /** place the records on transparent huge pages when the addon is built (default true) */
-  hugePages?: boolean;
+  /**
+   * places the records (capture/huge-pages.ts's `hugePageMemory` puts them on huge pages); without
+   * it, or when it declines, they go in a WebAssembly memory
+   */
+  memory?: RecordAllocator;
 }
 
 /** One entry as `entriesOf` reports it, for explain, logs and tests. */
@@ -218,7 +221,7 @@ export class ConntrackTable {
     this.slots = nextPowerOfTwo(Math.ceil((capacity * 4) / 3));
     this.slotMask = this.slots - 1;
     this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
-    const records = recordMemory(this.slots * STRIDE * 4, options.hugePages ?? true);
+    const records = recordMemory(this.slots * STRIDE * 4, options.memory);
     this.memoryKind = records.kind;
     this.u = new Uint32Array(records.buffer, 0, this.slots * STRIDE);
     this.s = new Int32Array(records.buffer, 0, this.slots * STRIDE);

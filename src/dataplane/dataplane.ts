@@ -2,7 +2,7 @@
 // classifier → verdict. One instance judges frames one at a time; `judge` allocates nothing
 // and never throws for any frame content (the decoder's status covers bad input).
 import { MATCH, MATCH_WORLD, type Classifier } from '../classify/index.js';
-import { ConntrackTable, CT_ESTABLISHED, CT_RELATED } from '../conntrack/index.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_RELATED, type RecordAllocator } from '../conntrack/index.js';
 import type { ConntrackTimeouts, InterfaceView, ModelView, RuleView } from '../model/model-view.js';
 import { decodeFrame } from '../packet/decode.js';
 import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../conntrack/fragment-table.js';
@@ -36,6 +36,11 @@ export interface DataplaneOptions {
   conntrackCapacity?: number;
   /** datagrams whose first fragment's verdict is remembered */
   fragmentCapacity?: number;
+  /**
+   * places the conntrack records: the cli, replay and live pass capture/'s `hugePageMemory` (a
+   * native addon, which this layer may not load); without it they go in a WebAssembly memory
+   */
+  recordMemory?: RecordAllocator;
 }
 
 /**
@@ -89,7 +94,7 @@ export class Dataplane {
     private readonly model: ModelView,
     options: DataplaneOptions = {},
   ) {
-    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20, clock: this.clock });
+    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20, clock: this.clock, memory: options.recordMemory });
     this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096, undefined, this.clock);
     this.applyModel();
   }
