@@ -51,7 +51,7 @@ import { hashFinish, hashWord } from './flow-hash.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { TCP_STATE_NAMES, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
-import { AWS_DEFAULT_TIMEOUTS, ICMP_QUERY_MS, OTHER_PROTOCOL_MS } from './timeouts.js';
+import { portlessTimeoutMs } from './timeouts.js';
 
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
@@ -138,12 +138,6 @@ const MAX_CAPACITY = 1 << 25;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
 
-const DEFAULT_TIMEOUT_MS = [
-  AWS_DEFAULT_TIMEOUTS.tcpEstablished * 1000,
-  AWS_DEFAULT_TIMEOUTS.udp * 1000,
-  AWS_DEFAULT_TIMEOUTS.udpStream * 1000,
-];
-
 function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -184,7 +178,7 @@ export class ConntrackTable {
   private readonly seed: number;
   private readonly evictUnreplied: boolean;
 
-  /** per interface index: TCP established, UDP, UDP stream timeouts in ms */
+  /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
   private ifTimeouts = new Float64Array(0);
 
   // Sweep state. `earliest` is a lower bound of every live entry's expiry: while `now` is not
@@ -688,7 +682,7 @@ export class ConntrackTable {
     const t = (info >>> 16) * 3;
     if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + W_STATE], this.ifTimeouts[t]);
     if (proto === IpProto.UDP) return this.s[w + W_STATE] >= UDP_STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
-    return isIcmpProtocol(info & 0xff, proto) ? ICMP_QUERY_MS : OTHER_PROTOCOL_MS;
+    return portlessTimeoutMs(info & 0xff, proto);
   }
 
   /** The entry expires `timeoutMs` after `clock[0]`. */
@@ -712,12 +706,10 @@ export class ConntrackTable {
       throw new RangeError(`conntrack interface index must be in 0..${MAX_INTERFACE_INDEX}, got ${ifIndex}`);
     }
     const grown = new Float64Array(Math.max(ifIndex + 1, 8, (this.ifTimeouts.length / 3) * 2) * 3);
+    // The new slots stay 0: no entry reads them before its interface's `setTimeouts` (every insert
+    // sets its interface's timeouts first), so they need no defaults (those are the model's
+    // CONNTRACK_DEFAULTS, which reach here as an interface's timeouts).
     grown.set(this.ifTimeouts);
-    for (let k = this.ifTimeouts.length; k < grown.length; k += 3) {
-      grown[k] = DEFAULT_TIMEOUT_MS[0];
-      grown[k + 1] = DEFAULT_TIMEOUT_MS[1];
-      grown[k + 2] = DEFAULT_TIMEOUT_MS[2];
-    }
     this.ifTimeouts = grown;
   }
 
