@@ -45,6 +45,18 @@
 // Linux's `early_drop` does the same), and otherwise refuses and counts `insertFailures`. A
 // refused flow is still allowed by the caller — the rules allowed it — just not tracked, so its
 // responses are judged by the rules: the table never lets through what the rules would not allow.
+//
+// Why one file past 400 lines: it is one concept, the open-addressed record table, and its size is
+// the record layout's. Every method reads and writes the same 16-word records through the same
+// three views (u, s, f) at word offsets (W_*, F_EXPIRES) private to this file, with the scratch key
+// beside them, and the layout's invariants (one empty slot ends every probe, backward-shift
+// deletion instead of tombstones, the sweep cursor and `earliest` bound) hold only if every writer
+// keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
+// trackKeyed) needs these as monomorphic fields of one class so V8 inlines it; moving keying,
+// probing, eviction or the diagnostics into other modules would either hand the layout and its
+// invariants to them or put a call boundary on every packet. What does not touch the records lives
+// beside it: the TCP state machine (tcp-state.ts), the ICMP kinds (icmp-kinds.ts), the timeouts
+// (timeouts.ts), hashing (flow-hash.ts) and where the records are placed (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import { hashFinish, hashWord } from './flow-hash.js';

@@ -48,6 +48,17 @@ export function echoRequestType(ipVersion: number): number {
   return ipVersion === 6 ? 128 : 8;
 }
 
+const ICMPV6_ROUTER_SOLICITATION = 133;
+const ICMPV6_REDIRECT = 137;
+
+/**
+ * ICMPv6 router and neighbour discovery (RFC 4861: router solicitation 133 to redirect 137), an
+ * UNPAIRED kind: the dataplane passes it below the groups when it never crossed a router.
+ */
+export function isNeighbourDiscoveryType(type: number): boolean {
+  return type >= ICMPV6_ROUTER_SOLICITATION && type <= ICMPV6_REDIRECT;
+}
+
 /** ICMP for the address family: protocol 1 over IPv4, 58 over IPv6; anything else is "other". */
 export function isIcmpProtocol(ipVersion: number, protocol: number): boolean {
   return ipVersion === 6 ? protocol === 58 : protocol === 1;

@@ -13,4 +13,4 @@ export { TcpState, TCP_STATE_NAMES } from './tcp-state.js';
 export * from './timeouts.js';
 export { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_DROPPED, FRAGMENT_NONE, FRAGMENT_UNKNOWN, FRAGMENT_TIMEOUT_MS } from './fragment-table.js';
 export { recordMemory, type RecordAllocator, type RecordMemory, type RecordMemoryKind } from './record-memory.js';
-export { echoRequestType, icmpKind, IcmpKind, icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
+export { echoRequestType, icmpKind, IcmpKind, icmpRequestType, isIcmpError, isIcmpProtocol, isNeighbourDiscoveryType } from './icmp-kinds.js';

@@ -1,8 +1,11 @@
 // The pipeline: decode → find the managed interface(s) → connection tracking → compiled
 // classifier → verdict. One instance judges frames one at a time; `judge` allocates nothing
-// and never throws for any frame content (the decoder's status covers bad input).
+// and never throws for any frame content (the decoder's status covers bad input). What the
+// frames are judged against (the compiled interfaces and the address → interface table) is built
+// by interface-map.ts on each model change and swapped in here whole; which allowed flows go
+// untracked is seed 001's rule in untracked-flows.ts, asked also by `sgfw explain`.
 import { MATCH } from '../classify/index.js';
-import { ConntrackTable, CT_ESTABLISHED, CT_RELATED, isIcmpProtocol, type RecordAllocator } from '../conntrack/index.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_RELATED, isIcmpProtocol, isNeighbourDiscoveryType, type RecordAllocator } from '../conntrack/index.js';
 import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../conntrack/fragment-table.js';
 import type { ModelView, RuleView } from '../model/model-view.js';
 import { decodeFrame } from '../packet/decode.js';
@@ -328,8 +331,6 @@ function icmpCodeOf(v: PacketView): number {
   return isIcmpProtocol(v.ipVersion, v.protocol) ? v.icmpCode : 0;
 }
 
-const ICMPV6_ROUTER_SOLICITATION = 133;
-const ICMPV6_REDIRECT = 137;
 const IPV6_HOP_LIMIT_OFFSET = 7;
 
 /**
@@ -338,5 +339,5 @@ const IPV6_HOP_LIMIT_OFFSET = 7;
  * below the security groups, so sgfw passes it as it passes ARP. Anything else of ICMPv6 is judged.
  */
 function isNeighbourDiscovery(v: PacketView, frame: Uint8Array): boolean {
-  return v.icmpType >= ICMPV6_ROUTER_SOLICITATION && v.icmpType <= ICMPV6_REDIRECT && frame[v.ipOffset + IPV6_HOP_LIMIT_OFFSET] === 255;
+  return isNeighbourDiscoveryType(v.icmpType) && frame[v.ipOffset + IPV6_HOP_LIMIT_OFFSET] === 255;
 }

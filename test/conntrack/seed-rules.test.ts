@@ -1,7 +1,7 @@
 // The connection-tracking seed rules that live in conntrack/ as named functions and constants:
 // the ICMP kinds and the 600-second rule (seed 001), which the table, the dataplane and explain read.
 import { describe, expect, it } from 'vitest';
-import { echoRequestType, icmpKind, IcmpKind, isIcmpProtocol } from '../../src/conntrack/icmp-kinds.js';
+import { echoRequestType, icmpKind, IcmpKind, isIcmpProtocol, isNeighbourDiscoveryType } from '../../src/conntrack/icmp-kinds.js';
 import { ICMP_QUERY_MS, OTHER_PROTOCOL_MS, portlessTimeoutMs } from '../../src/conntrack/timeouts.js';
 
 describe('ICMP kinds', () => {
@@ -35,6 +35,10 @@ describe('ICMP kinds', () => {
       IcmpKind.UNPAIRED,
       IcmpKind.UNPAIRED,
     ]);
+  });
+
+  it('router and neighbour discovery are ICMPv6 133-137 (RFC 4861)', () => {
+    expect([132, 133, 135, 137, 138].map(isNeighbourDiscoveryType)).toEqual([false, true, true, true, false]);
   });
 
   it('the echo request and the ICMP protocol of each family', () => {
