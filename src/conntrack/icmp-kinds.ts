@@ -35,7 +35,12 @@ export function icmpRequestType(ipVersion: number, type: number): number {
   return -1;
 }
 
-/** What a message of `type` is to tracking: request, reply, error or unpaired (see the header). */
+/**
+ * What a message of `type` is to tracking: request, reply, error or unpaired (see the header).
+ * Seed 001: "ICMP traffic is always tracked, regardless of rules"; of a ping, "Response traffic
+ * from the instance for the `ping` command is not tracked as a new request, but rather as an
+ * established connection".
+ */
 export function icmpKind(ipVersion: number, type: number): IcmpKind {
   if (isIcmpError(ipVersion, type)) return IcmpKind.ERROR;
   const request = icmpRequestType(ipVersion, type);
