@@ -8,6 +8,7 @@
 // same run again with a prefix list in place of the group: its entries change instead.
 // CHANGE_LATENCY_ALL=1 adds every change's call and rebuild times (the max is usually the first,
 // cold JIT, or one that met a garbage collection).
+import { hugePageMemory } from '../dist/capture/huge-pages.js';
 import { Dataplane } from '../dist/dataplane/dataplane.js';
 import { ReferenceEvaluator } from '../dist/dataplane/reference-evaluator.js';
 import { isAllowed } from '../dist/dataplane/verdict.js';
@@ -45,7 +46,7 @@ function runScenario({ quick = false, kind = 'group' } = {}) {
     doc.PrefixLists = [{ PrefixListId: PREFIX_LIST, PrefixListName: 'bench', AddressFamily: 'IPv4', MaxEntries: 20, Version: 1, Entries: entries }];
   }
   svc.importSnapshot(doc);
-  const dp = new Dataplane(svc, { conntrackCapacity: 1 << 18 });
+  const dp = new Dataplane(svc, { conntrackCapacity: 1 << 18, recordMemory: hugePageMemory });
   const ref = new ReferenceEvaluator(svc);
   svc.onChange((c) => dp.applyModel(c));
   const w = makeFrames(model, { frames: changes * between, concurrent: 5_000 });

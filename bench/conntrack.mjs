@@ -12,6 +12,9 @@ const distAt = argv.indexOf('--dist');
 const DIST = distAt < 0 ? new URL('../dist/', import.meta.url).href : pathToFileURL(`${resolve(argv.splice(distAt, 2)[1])}/`).href;
 const { ConntrackTable, ReferenceConntrack, CT_ESTABLISHED } = await import(new URL('conntrack/index.js', DIST).href);
 const { PacketView } = await import(new URL('packet/packet-view.js', DIST).href);
+// The huge-page allocator, as the cli wires it (a dist from before it was injected has none and
+// places the records itself).
+const { hugePageMemory } = await import(new URL('capture/huge-pages.js', DIST).href).catch(() => ({ hugePageMemory: undefined }));
 
 const JSON_OUT = argv.includes('--json');
 const FLOWS = Number(argv.find((a) => !a.startsWith('--')) ?? 1_000_000);
@@ -77,7 +80,7 @@ function fmt(n) {
 
 function benchTable(capacity) {
   const before = memory();
-  const ct = new ConntrackTable({ capacity });
+  const ct = new ConntrackTable({ capacity, memory: hugePageMemory });
   // The dataplane's calls: the time in the shared clock, and the insert after a missed lookup.
   const trackMiss = (ct.trackMissNow ?? ct.trackNow).bind(ct);
   ct.clock[0] = 1000;
@@ -143,7 +146,7 @@ function benchFull() {
   const capacity = FLOWS;
   const out = {};
   for (const evictUnreplied of [false, true]) {
-    const ct = new ConntrackTable({ capacity, evictUnreplied });
+    const ct = new ConntrackTable({ capacity, evictUnreplied, memory: hugePageMemory });
     for (let i = 0; i < capacity; i++) {
       fill(i, false);
       ct.track(0, view, true, 0, TIMEOUTS);

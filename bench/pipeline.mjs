@@ -3,6 +3,7 @@
 // ns/frame of Dataplane.judge (median of passes, a fresh Dataplane each), decode alone over the
 // same frames, and the reference evaluator on a prefix of the frames, with the Dataplane timed on
 // that same prefix in the same round for the ratio (and their verdicts compared).
+import { hugePageMemory } from '../dist/capture/huge-pages.js';
 import { Dataplane, JUDGE_BATCH } from '../dist/dataplane/dataplane.js';
 import { ReferenceEvaluator } from '../dist/dataplane/reference-evaluator.js';
 import { FIRST_DROP_REASON, isAllowed, REASON_NAMES } from '../dist/dataplane/verdict.js';
@@ -35,7 +36,7 @@ export function runPipeline({ quick = false, smoke = false, rules = 1000 } = {})
   const g0 = performance.now();
   const w = makeFrames(model, { frames, concurrent });
   const generateMs = performance.now() - g0;
-  const fresh = () => new Dataplane(svc, { conntrackCapacity: 1 << 20 });
+  const fresh = () => new Dataplane(svc, { conntrackCapacity: 1 << 20, recordMemory: hugePageMemory });
 
   // warm-up: JIT the judge loop on a prefix
   judgeAll(fresh(), w, Math.min(w.count, 100_000)); // (smoke: the whole capture)

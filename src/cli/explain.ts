@@ -2,7 +2,10 @@
 // and rule allow it (or that none does). The packet is built and judged by the same Dataplane the
 // live modes use, fresh (no flows), so it is judged as the first packet of a new connection.
 import ipaddr from 'ipaddr.js';
+import { MATCH_WORLD } from '../classify/index.js';
+import { echoRequestType, icmpKind, IcmpKind, isIcmpProtocol, OTHER_PROTOCOL_MS } from '../conntrack/index.js';
 import { Dataplane } from '../dataplane/dataplane.js';
+import { mayGoUntracked, Untracked } from '../dataplane/untracked-flows.js';
 import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
 import type { ModelView, RulePeer, RuleView } from '../model/model-view.js';
 import { buildFrame, linkTypeOf, type FrameSpec } from '../packet/frame-builder.js';
@@ -108,7 +111,7 @@ export function packetFromArgs(args: ParsedArgs): ExplainPacket {
   }
   const packet: ExplainPacket = { family, src: src.text, dst: dst.text, protocol };
   const ported = protocol === IpProto.TCP || protocol === IpProto.UDP;
-  const icmp = isIcmp(family, protocol);
+  const icmp = isIcmpProtocol(family, protocol);
   if (protocol === IpProto.ICMP && family === 6) throw new UsageError('--proto icmp is IPv4\'s ICMP; for IPv6 addresses use --proto icmpv6');
   if (protocol === IpProto.ICMPV6 && family === 4) throw new UsageError('--proto icmpv6 needs IPv6 addresses; for IPv4 use --proto icmp');
   if (ported) {
@@ -122,8 +125,7 @@ export function packetFromArgs(args: ParsedArgs): ExplainPacket {
     }
   }
   if (icmp) {
-    // Echo request (RFC 792 type 8, RFC 4443 type 128): the usual new ICMP "connection".
-    packet.icmpType = byteFlag(args, 'icmp-type') ?? (family === 4 ? 8 : 128);
+    packet.icmpType = byteFlag(args, 'icmp-type') ?? echoRequestType(family);
     packet.icmpCode = byteFlag(args, 'icmp-code') ?? 0;
   } else {
     for (const f of ['icmp-type', 'icmp-code']) {
@@ -151,10 +153,6 @@ function byteFlag(args: ParsedArgs, name: string): number | undefined {
   const n = args.integer(name);
   if (n !== undefined && (n < 0 || n > 255)) throw new UsageError(`--${name} expects 0-255, got ${n}`);
   return n;
-}
-
-function isIcmp(family: number, protocol: number): boolean {
-  return (family === 4 && protocol === IpProto.ICMP) || (family === 6 && protocol === IpProto.ICMPV6);
 }
 
 function protoName(protocol: number): string {
@@ -192,7 +190,10 @@ export function explain(model: ModelView, packet: ExplainPacket): Explanation {
   // The sender's egress is judged first; only if it allows does the receiver's ingress see it.
   const senderDropped = src >= 0 && reason === Reason.EGRESS_NO_RULE;
   if (src >= 0) {
-    const sideReason = senderDropped ? reason : dataplane.conntrack.entriesOf(src).length > 0 ? Reason.RULE : Reason.RULE_UNTRACKED;
+    // The sender's own reason, when it allowed: the table was empty, so its rules decided, and
+    // tracked or not as the dataplane's untracked-flow rule said.
+    const untracked = dataplane.untrackedLast(src, true) !== Untracked.NO;
+    const sideReason = senderDropped ? reason : untracked ? Reason.RULE_UNTRACKED : Reason.RULE;
     sides.push(side(dataplane, model, packet, src, true, sideReason, true, packet.src));
   }
   if (dst >= 0) sides.push(side(dataplane, model, packet, dst, false, reason, !senderDropped, packet.dst));
@@ -237,34 +238,44 @@ function side(
     out.why = `no ${outbound ? 'outbound' : 'inbound'} rule of ${groups.length === 1 ? 'group' : 'groups'} ${list} allows ${trafficText(packet)} ${peer}`;
     return out;
   }
-  out.tracked = reason === Reason.RULE;
-  out.why = trackingWhy(dataplane, packet, index, outbound, out.tracked, views);
+  out.tracked = reason !== Reason.RULE_UNTRACKED;
+  out.why = trackingWhy(dataplane, packet, index, outbound);
   return out;
 }
 
-function trackingWhy(dataplane: Dataplane, packet: ExplainPacket, index: number, outbound: boolean, tracked: boolean, views: RuleView[]): string {
+/** Why the dataplane tracks the flow on this side or not: the same seed rules it applied. */
+function trackingWhy(dataplane: Dataplane, packet: ExplainPacket, index: number, outbound: boolean): string {
   const p = packet.protocol;
-  if (isIcmp(packet.family, p)) return 'tracked: ICMP traffic is always tracked, regardless of rules (seed 001)';
-  if (p !== IpProto.TCP && p !== IpProto.UDP) {
-    return 'tracked: for protocols other than TCP, UDP and ICMP only the addresses and protocol number are tracked, for 600 seconds (seed 001)';
+  if (isIcmpProtocol(packet.family, p)) return `tracked: ICMP traffic is always tracked, regardless of rules (seed 001)${icmpNote(packet)}`;
+  if (!mayGoUntracked(p)) {
+    return `tracked: for protocols other than TCP, UDP and ICMP only the addresses and protocol number are tracked, for ${OTHER_PROTOCOL_MS / 1000} seconds (seed 001)`;
   }
   const other = outbound ? 'inbound' : 'outbound';
-  const world = views.some(isWorldRule);
-  if (!tracked) {
-    return world
-      ? `untracked: a rule allowing it is open to all addresses and the ${other} rules allow all traffic to all addresses (seed 001); each packet is judged by the rules, so removing the rule cuts the flow at once`
-      : `untracked: these rules allow all traffic to all addresses and an ${other} rule open to all addresses matches its responses (seed 001)`;
+  switch (dataplane.untrackedLast(index, outbound)) {
+    case Untracked.AS_REQUEST:
+      return `untracked: a rule allowing it is open to all addresses and the ${other} rules allow all traffic to all addresses (seed 001); each packet is judged by the rules, so removing the rule cuts the flow at once`;
+    case Untracked.AS_RESPONSE:
+      return `untracked: these rules allow all traffic to all addresses and an ${other} rule open to all addresses matches its responses (seed 001)`;
   }
-  if (!world) return `tracked: no rule allowing it is open to all addresses (${packet.family === 4 ? '0.0.0.0/0' : '::/0'}) (seed 001)`;
-  const iface = dataplane.interfaceAt(index)!;
-  const otherRules = outbound ? iface.ingress : iface.egress;
-  return otherRules.allowsAllToWorld(packet.family, p)
-    ? 'tracked (seed 001)'
-    : `tracked: the ${other} rules do not allow all traffic to all addresses (seed 001)`;
+  // "Open to all addresses" as the dataplane reads it: a 0.0.0.0/0 or ::/0 rule, or a prefix list holding one.
+  if ((dataplane.matchLast(index, outbound) & MATCH_WORLD) === 0) {
+    return `tracked: no rule allowing it is open to all addresses (${packet.family === 4 ? '0.0.0.0/0' : '::/0'}) (seed 001)`;
+  }
+  return `tracked: the ${other} rules do not allow all traffic to all addresses (seed 001)`;
 }
 
-function isWorldRule(r: RuleView): boolean {
-  return (r.peer.kind === 'cidr4' && r.peer.cidr === '0.0.0.0/0') || (r.peer.kind === 'cidr6' && r.peer.cidr === '::/0');
+/** What the ICMP message's kind means for its tracking (conntrack/icmp-kinds.ts). */
+function icmpNote(packet: ExplainPacket): string {
+  switch (icmpKind(packet.family, packet.icmpType ?? 0)) {
+    case IcmpKind.REPLY:
+      return '; a reply opens no flow: it passes as established when it answers a tracked request';
+    case IcmpKind.ERROR:
+      return '; an error opens no flow: it passes as related when it quotes a tracked flow';
+    case IcmpKind.UNPAIRED:
+      return '; this message has no identifier pairing it with a reply: it opens no flow and the rules judge each one';
+    default:
+      return '';
+  }
 }
 
 function ruleOf(model: ModelView, r: RuleView): ExplainRule {

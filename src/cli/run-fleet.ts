@@ -12,6 +12,7 @@
 // lease revoked (the key goes).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hugePageMemory } from '../capture/huge-pages.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import type { AgentLogFields } from '../fleet/agent-options.js';
 import { FleetAgent } from '../fleet/agent.js';
@@ -58,7 +59,7 @@ export async function fleetModel(flags: FleetFlags, log: Logger, staleLogEveryMs
   });
   const started = await agent.start();
   // Built in the same turn as start() returned: no applied change can fall between the two.
-  const dataplane = new Dataplane(agent.model);
+  const dataplane = new Dataplane(agent.model, { recordMemory: hugePageMemory });
   const detach = agent.attach(dataplane);
   const unlisten = agent.onApplied((revision, change) => {
     if (change !== undefined && change.groupIds.length + change.interfaceIds.length + change.prefixListIds.length === 0) return;

@@ -7,6 +7,7 @@
 //   registered to NAME (run-fleet.ts); SIGHUP reconciles with etcd.
 // Either way one Dataplane (and its conntrack table) lives as long as the process.
 import type { SecurityGroupService } from '../control/service.js';
+import { hugePageMemory } from '../capture/huge-pages.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { ReplaceableModel } from '../live/host-model.js';
 import { StateReloader } from '../live/host-reload.js';
@@ -40,7 +41,7 @@ async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Log
   if (api.keyCount === 0) {
     log.warn({ event: 'no-credentials', stateDir: flags.stateDir }, `no credentials in ${flags.stateDir} yet; run 'sgfw credentials create --state-dir ${flags.stateDir}'`);
   }
-  const dataplane = new Dataplane(api.service);
+  const dataplane = new Dataplane(api.service, { recordMemory: hugePageMemory });
   const unsubscribe = api.service.onChange((change) => {
     dataplane.applyModel(change);
     log.info({ event: 'model-change', ...changeFields(change), modelVersion: dataplane.modelVersion, rebuildMs: dataplane.lastRebuildMs }, 'rules changed through the API');
@@ -69,7 +70,7 @@ async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Log
 async function fileModel(stateFiles: readonly string[], log: Logger): Promise<LiveModel> {
   let service: SecurityGroupService = await serviceFromStateFiles(stateFiles);
   const model = new ReplaceableModel(service);
-  const dataplane = new Dataplane(model);
+  const dataplane = new Dataplane(model, { recordMemory: hugePageMemory });
   let unsubscribe = service.onChange((change) => dataplane.applyModel(change));
   const reloader = new StateReloader(stateFiles, model, dataplane, log);
   return {

@@ -45,13 +45,25 @@
 // Linux's `early_drop` does the same), and otherwise refuses and counts `insertFailures`. A
 // refused flow is still allowed by the caller — the rules allowed it — just not tracked, so its
 // responses are judged by the rules: the table never lets through what the rules would not allow.
+//
+// Why one file past 400 lines: it is one concept, the open-addressed record table, and its size is
+// the record layout's. Every method reads and writes the same 16-word records through the same
+// three views (u, s, f) at word offsets (W_*, F_EXPIRES) private to this file, with the scratch key
+// beside them, and the layout's invariants (one empty slot ends every probe, backward-shift
+// deletion instead of tombstones, the sweep cursor and `earliest` bound) hold only if every writer
+// keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
+// trackKeyed) needs these as monomorphic fields of one class so V8 inlines it; moving keying,
+// probing, eviction or the diagnostics into other modules would either hand the layout and its
+// invariants to them or put a call boundary on every packet. What does not touch the records lives
+// beside it: the TCP state machine (tcp-state.ts), the ICMP kinds (icmp-kinds.ts), the timeouts
+// (timeouts.ts), hashing (flow-hash.ts) and where the records are placed (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import { hashFinish, hashWord } from './flow-hash.js';
-import { recordMemory, type RecordMemoryKind } from './record-memory.js';
+import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { TCP_STATE_NAMES, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
-import { AWS_DEFAULT_TIMEOUTS, ICMP_QUERY_MS, OTHER_PROTOCOL_MS } from './timeouts.js';
+import { portlessTimeoutMs } from './timeouts.js';
 
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
@@ -76,8 +88,11 @@ export interface ConntrackOptions {
   evictUnreplied?: boolean;
   /** the clock to read (`clock[0]`, ms) in lookupNow/trackNow; the dataplane shares one */
   clock?: Float64Array;
-  /** place the records on transparent huge pages when the addon is built (default true) */
-  hugePages?: boolean;
+  /**
+   * places the records (capture/huge-pages.ts's `hugePageMemory` puts them on huge pages); without
+   * it, or when it declines, they go in a WebAssembly memory
+   */
+  memory?: RecordAllocator;
 }
 
 /** One entry as `entriesOf` reports it, for explain, logs and tests. */
@@ -135,12 +150,6 @@ const MAX_CAPACITY = 1 << 25;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
 
-const DEFAULT_TIMEOUT_MS = [
-  AWS_DEFAULT_TIMEOUTS.tcpEstablished * 1000,
-  AWS_DEFAULT_TIMEOUTS.udp * 1000,
-  AWS_DEFAULT_TIMEOUTS.udpStream * 1000,
-];
-
 function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -181,7 +190,7 @@ export class ConntrackTable {
   private readonly seed: number;
   private readonly evictUnreplied: boolean;
 
-  /** per interface index: TCP established, UDP, UDP stream timeouts in ms */
+  /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
   private ifTimeouts = new Float64Array(0);
 
   // Sweep state. `earliest` is a lower bound of every live entry's expiry: while `now` is not
@@ -218,7 +227,7 @@ export class ConntrackTable {
     this.slots = nextPowerOfTwo(Math.ceil((capacity * 4) / 3));
     this.slotMask = this.slots - 1;
     this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
-    const records = recordMemory(this.slots * STRIDE * 4, options.hugePages ?? true);
+    const records = recordMemory(this.slots * STRIDE * 4, options.memory);
     this.memoryKind = records.kind;
     this.u = new Uint32Array(records.buffer, 0, this.slots * STRIDE);
     this.s = new Int32Array(records.buffer, 0, this.slots * STRIDE);
@@ -685,7 +694,7 @@ export class ConntrackTable {
     const t = (info >>> 16) * 3;
     if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + W_STATE], this.ifTimeouts[t]);
     if (proto === IpProto.UDP) return this.s[w + W_STATE] >= UDP_STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
-    return isIcmpProtocol(info & 0xff, proto) ? ICMP_QUERY_MS : OTHER_PROTOCOL_MS;
+    return portlessTimeoutMs(info & 0xff, proto);
   }
 
   /** The entry expires `timeoutMs` after `clock[0]`. */
@@ -709,12 +718,10 @@ export class ConntrackTable {
       throw new RangeError(`conntrack interface index must be in 0..${MAX_INTERFACE_INDEX}, got ${ifIndex}`);
     }
     const grown = new Float64Array(Math.max(ifIndex + 1, 8, (this.ifTimeouts.length / 3) * 2) * 3);
+    // The new slots stay 0: no entry reads them before its interface's `setTimeouts` (every insert
+    // sets its interface's timeouts first), so they need no defaults (those are the model's
+    // CONNTRACK_DEFAULTS, which reach here as an interface's timeouts).
     grown.set(this.ifTimeouts);
-    for (let k = this.ifTimeouts.length; k < grown.length; k += 3) {
-      grown[k] = DEFAULT_TIMEOUT_MS[0];
-      grown[k + 1] = DEFAULT_TIMEOUT_MS[1];
-      grown[k + 2] = DEFAULT_TIMEOUT_MS[2];
-    }
     this.ifTimeouts = grown;
   }
 

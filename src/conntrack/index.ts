@@ -11,3 +11,6 @@ export {
 export { ReferenceConntrack } from './reference-conntrack.js';
 export { TcpState, TCP_STATE_NAMES } from './tcp-state.js';
 export * from './timeouts.js';
+export { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_DROPPED, FRAGMENT_NONE, FRAGMENT_UNKNOWN, FRAGMENT_TIMEOUT_MS } from './fragment-table.js';
+export { recordMemory, type RecordAllocator, type RecordMemory, type RecordMemoryKind } from './record-memory.js';
+export { echoRequestType, icmpKind, IcmpKind, icmpRequestType, isIcmpError, isIcmpProtocol, isNeighbourDiscoveryType } from './icmp-kinds.js';

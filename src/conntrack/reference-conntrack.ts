@@ -7,7 +7,7 @@ import type { ConntrackTimeouts } from '../model/model-view.js';
 import type { PacketView } from '../packet/packet-view.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
-import { ICMP_QUERY_MS, OTHER_PROTOCOL_MS } from './timeouts.js';
+import { portlessTimeoutMs } from './timeouts.js';
 
 const MISS = 0;
 const ESTABLISHED = 1;
@@ -125,8 +125,7 @@ export class ReferenceConntrack {
     const t = this.timeouts.get(flow.ifIndex)!;
     if (flow.protocol === 6) return tcpTimeoutMs(flow.tcpState, t.tcpEstablished * 1000);
     if (flow.protocol === 17) return (flow.turns >= 3 ? t.udpStream : t.udp) * 1000;
-    if (isIcmpProtocol(flow.ipVersion, flow.protocol)) return ICMP_QUERY_MS;
-    return OTHER_PROTOCOL_MS;
+    return portlessTimeoutMs(flow.ipVersion, flow.protocol);
   }
 
   private receiver(pkt: PacketView): string {

@@ -16,10 +16,12 @@
 // | ICMP/ICMPv6 queries (echo, timestamp, …)   | 60 s         | AWS documents none; Linux uses 30 s, we keep the longer one so we never cut a reply AWS would pass |
 // | other IP protocols (address pair + number) | 600 s        | seed 001: "within 600 seconds of the original request or response" |
 //
-// AWS documents only the three configurable timeouts and the 600-second rule; for the TCP
-// half-open and closing states it says nothing, so we use the Linux defaults, which are the
-// usual reference for stateful firewalls and err on the long side.
-import type { ConntrackTimeouts } from '../model/model-view.js';
+// The three configurable timeouts come per interface (its ConnectionTrackingSpecification); their
+// AWS defaults and ranges are model/conntrack-spec.ts's CONNTRACK_DEFAULTS, the one table of them.
+// AWS documents only those and the 600-second rule; for the TCP half-open and closing states it
+// says nothing, so we use the Linux defaults, which are the usual reference for stateful firewalls
+// and err on the long side.
+import { isIcmpProtocol } from './icmp-kinds.js';
 
 const SECOND = 1000;
 
@@ -30,11 +32,18 @@ export const TCP_CLOSING_MS = 60 * SECOND;
 export const TCP_TIME_WAIT_MS = 120 * SECOND;
 export const TCP_CLOSED_MS = 10 * SECOND;
 export const ICMP_QUERY_MS = 60 * SECOND;
+/**
+ * Seed 001: "For protocols other than TCP, UDP, or ICMP, only the IP address and protocol number
+ * is tracked. If your instance sends traffic to another host (host B), and host B initiates the
+ * same type of traffic to your instance in a separate request within 600 seconds of the original
+ * request or response, your instance accepts it regardless of inbound security group rules."
+ */
 export const OTHER_PROTOCOL_MS = 600 * SECOND;
 
-/** AWS's defaults for the ConnectionTrackingSpecification of a network interface. */
-export const AWS_DEFAULT_TIMEOUTS: ConntrackTimeouts = Object.freeze({
-  tcpEstablished: 432000,
-  udpStream: 180,
-  udp: 30,
-});
+/**
+ * The timeout of a flow without ports or TCP/UDP state: an ICMP query, or any protocol other than
+ * TCP, UDP and ICMP (seed 001's 600-second rule, see OTHER_PROTOCOL_MS).
+ */
+export function portlessTimeoutMs(ipVersion: number, protocol: number): number {
+  return isIcmpProtocol(ipVersion, protocol) ? ICMP_QUERY_MS : OTHER_PROTOCOL_MS;
+}

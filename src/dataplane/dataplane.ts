@@ -1,41 +1,34 @@
 // The pipeline: decode → find the managed interface(s) → connection tracking → compiled
 // classifier → verdict. One instance judges frames one at a time; `judge` allocates nothing
-// and never throws for any frame content (the decoder's status covers bad input).
-import { MATCH, MATCH_WORLD, type Classifier } from '../classify/index.js';
-import { ConntrackTable, CT_ESTABLISHED, CT_RELATED } from '../conntrack/index.js';
-import type { ConntrackTimeouts, InterfaceView, ModelView, RuleView } from '../model/model-view.js';
+// and never throws for any frame content (the decoder's status covers bad input). What the
+// frames are judged against (the compiled interfaces and the address → interface table) is built
+// by interface-map.ts on each model change and swapped in here whole; which allowed flows go
+// untracked is seed 001's rule in untracked-flows.ts, asked also by `sgfw explain`.
+import { MATCH } from '../classify/index.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_RELATED, isIcmpProtocol, isNeighbourDiscoveryType, type RecordAllocator } from '../conntrack/index.js';
+import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../conntrack/fragment-table.js';
+import type { ModelView, RuleView } from '../model/model-view.js';
 import { decodeFrame } from '../packet/decode.js';
-import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../packet/fragment-table.js';
 import { DecodeStatus, IpProto, PacketView } from '../packet/packet-view.js';
-import { GroupAddresses, type GroupMemberAddress } from './address-groups.js';
+import { GroupAddresses } from './address-groups.js';
 import { AddressTable } from './address-table.js';
-import { addressToWordsCached } from './address-words.js';
-import type { InterfaceRules } from './interface-rules.js';
+import { InterfaceMap, type CompiledInterface, type ModelChange } from './interface-map.js';
 import { RuleSetCache } from './rule-set-cache.js';
+import { untrackedFlow, Untracked } from './untracked-flows.js';
 import { isAllowed, Reason, REASON_COUNT } from './verdict.js';
 
-export interface ModelChange {
-  groupIds?: readonly string[];
-  interfaceIds?: readonly string[];
-  prefixListIds?: readonly string[];
-}
-
-/** A managed interface as the per-packet path needs it: compiled, immutable, swapped whole. */
-export interface CompiledInterface {
-  readonly index: number;
-  readonly interfaceId: string;
-  readonly groupIds: readonly string[];
-  readonly ingress: Classifier;
-  readonly egress: Classifier;
-  readonly timeouts: ConntrackTimeouts;
-  readonly rules: InterfaceRules;
-}
+export type { CompiledInterface, ModelChange } from './interface-map.js';
 
 export interface DataplaneOptions {
   /** flows the connection-tracking table holds (all interfaces together) */
   conntrackCapacity?: number;
   /** datagrams whose first fragment's verdict is remembered */
   fragmentCapacity?: number;
+  /**
+   * places the conntrack records: the cli, replay and live pass capture/'s `hugePageMemory` (a
+   * native addon, which this layer may not load); without it they go in a WebAssembly memory
+   */
+  recordMemory?: RecordAllocator;
 }
 
 /**
@@ -62,8 +55,8 @@ export class Dataplane {
   readonly conntrack: ConntrackTable;
   private readonly fragments: FragmentTable;
 
+  /** the interface map's `interfaces` and `addresses`, as its last `apply` left them: read per packet */
   private interfaces: (CompiledInterface | null)[] = [];
-  private readonly indexById = new Map<string, number>();
   private addresses = new AddressTable();
 
   /** frames by reason (index: Reason) */
@@ -89,7 +82,7 @@ export class Dataplane {
     private readonly model: ModelView,
     options: DataplaneOptions = {},
   ) {
-    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20, clock: this.clock });
+    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20, clock: this.clock, memory: options.recordMemory });
     this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096, undefined, this.clock);
     this.applyModel();
   }
@@ -98,6 +91,7 @@ export class Dataplane {
   private readonly groupAddresses = new GroupAddresses();
   /** compiled rule sets shared by interfaces with the same groups; see rule-set-cache.ts */
   private readonly ruleSets = new RuleSetCache(this.groupAddresses);
+  private readonly map = new InterfaceMap(this.groupAddresses, this.ruleSets);
 
   /**
    * Rebuilds the compiled rules of the interfaces a change affects (all of them when `change`
@@ -105,95 +99,21 @@ export class Dataplane {
    */
   applyModel(change?: ModelChange): void {
     const started = performance.now();
-    const current = new Map<string, InterfaceView>();
-    for (const eni of this.model.interfaces()) current.set(eni.interfaceId, eni);
-    if (this.groupAddresses.assigned > 1024) {
-      // numbers of deleted groups and lists are never reused: renumber densely now and then
-      let groups = 0;
-      for (const _ of this.model.groups()) groups++;
-      if (this.groupAddresses.assigned > 4 * groups) {
-        this.groupAddresses.reset();
-        change = undefined;
-      }
-    }
-
-    const touchedGroups = new Set(change?.groupIds ?? []);
-    const touchedLists = new Set(change?.prefixListIds ?? []);
-    // A membership change alters the interface's own rules and the group address table, not
-    // the rules that reference its groups: those hold set numbers (see address-groups.ts). A
-    // prefix-list change rebuilds the list tries, and re-expands its dependents only to see
-    // whether the list gained or lost a /0 entry (see interface-rules.ts).
-    const touchedInterfaces = new Set(change?.interfaceIds ?? []);
-
-    // Interface addresses only change with the interfaces themselves: other changes keep the table.
-    let layoutChanged = !change || touchedInterfaces.size > 0;
-    const next = this.interfaces.slice();
-    for (const [id, index] of this.indexById) {
-      if (!current.has(id)) {
-        next[index] = null;
-        this.conntrack.removeFlowsOf(index);
-        layoutChanged = true;
-      }
-    }
-    this.ruleSets.beginRound();
-    for (const eni of current.values()) {
-      let index = this.indexById.get(eni.interfaceId);
-      const before = index === undefined ? null : next[index];
-      if (change && before && !touchedInterfaces.has(eni.interfaceId) && !dependsOn(before.rules, touchedGroups, touchedLists)) {
-        continue;
-      }
-      if (index === undefined) {
-        index = this.freeIndex(next);
-        this.indexById.set(eni.interfaceId, index);
-        layoutChanged = true;
-      }
-      const compiled = this.ruleSets.get(this.model, eni.groupIds);
-      next[index] = {
-        index,
-        interfaceId: eni.interfaceId,
-        groupIds: [...eni.groupIds],
-        ingress: compiled.ingress,
-        egress: compiled.egress,
-        timeouts: { ...eni.conntrack },
-        rules: compiled.rules,
-      };
-    }
-    for (const [id] of this.indexById) if (!current.has(id)) this.indexById.delete(id);
-    if (layoutChanged) this.ruleSets.retain(next.flatMap((c) => (c === null ? [] : [c.groupIds])));
-
-    let addresses = this.addresses;
-    let members: GroupMemberAddress[] | null = null;
-    if (layoutChanged) {
-      addresses = new AddressTable(current.size * 2);
-      members = [];
-      for (const eni of current.values()) {
-        const index = this.indexById.get(eni.interfaceId)!;
-        for (const list of [eni.privateIpv4, eni.ipv6]) {
-          for (const a of list) {
-            const { family, words } = addressToWordsCached(a);
-            addresses.set(family, words, index);
-            members.push({ family, words, groupIds: eni.groupIds });
-          }
-        }
-      }
-    }
+    this.map.apply(this.model, this.conntrack, change);
+    const next = this.map.interfaces;
     if (this.interfaceCounts.length < next.length * 2) {
       const grown = new Float64Array(next.length * 4);
       grown.set(this.interfaceCounts);
       this.interfaceCounts = grown;
     }
-    // The swap, between two frames, so a frame sees the old or the new state, never a mix.
-    // (the lists first: parsing their entries is all that could throw, before anything changed)
-    if (!change || touchedLists.size > 0 || this.groupAddresses.listsPending) this.groupAddresses.replaceLists(this.model);
-    if (members !== null) this.groupAddresses.replace(members);
     this.interfaces = next;
-    this.addresses = addresses;
+    this.addresses = this.map.addresses;
     this.modelVersion = this.model.version;
     this.lastRebuildMs = performance.now() - started;
   }
 
   interfaceById(id: string): CompiledInterface | null {
-    const index = this.indexById.get(id);
+    const index = this.map.indexOf(id);
     return index === undefined ? null : this.interfaces[index];
   }
 
@@ -329,7 +249,7 @@ export class Dataplane {
     let code = 0;
     if (proto === IpProto.TCP || proto === IpProto.UDP) {
       port = v.dstPort;
-    } else if ((proto === IpProto.ICMP && family === 4) || (proto === IpProto.ICMPV6 && family === 6)) {
+    } else if (isIcmpProtocol(family, proto)) {
       port = v.icmpType;
       code = v.icmpCode;
     }
@@ -341,23 +261,7 @@ export class Dataplane {
         : rules.matchV6(proto, port, code, peer[0] | 0, peer[1] | 0, peer[2] | 0, peer[3] | 0);
     if ((m & MATCH) === 0) return outbound ? Reason.EGRESS_NO_RULE : Reason.INGRESS_NO_RULE;
 
-    if (proto === IpProto.TCP || proto === IpProto.UDP) {
-      // Seed 001: a TCP/UDP flow admitted by a rule open to the world, while the other direction
-      // allows all response traffic to the world on all ports, is not tracked. A packet of such a
-      // flow may be its request (this direction's rule is the world rule) or its response (the
-      // other direction's world rule admitted the request, this direction allows everything).
-      if ((m & MATCH_WORLD) !== 0 && other.allowsAllToWorld(family as 4 | 6, proto)) return Reason.RULE_UNTRACKED;
-      if (
-        rules.allowsAllToWorld(family as 4 | 6, proto) &&
-        ((family === 4
-          ? other.matchV4(proto, v.srcPort, 0, peer[0] | 0)
-          : other.matchV6(proto, v.srcPort, 0, peer[0] | 0, peer[1] | 0, peer[2] | 0, peer[3] | 0)) &
-          MATCH_WORLD) !==
-          0
-      ) {
-        return Reason.RULE_UNTRACKED;
-      }
-    }
+    if (untrackedFlow(v, outbound, m, rules, other) !== Untracked.NO) return Reason.RULE_UNTRACKED;
     // A full table refuses and counts it (conntrack.insertFailures); the rules allowed the packet.
     this.conntrack.trackMissNow(index, v, iface.timeouts);
     return Reason.RULE;
@@ -372,46 +276,59 @@ export class Dataplane {
     return reason;
   }
 
-  private freeIndex(list: (CompiledInterface | null)[]): number {
-    for (let i = 0; i < list.length; i++) if (list[i] === null && !this.isIndexUsed(i)) return i;
-    list.push(null);
-    return list.length - 1;
-  }
+  // The slow paths, for explain and logs: about the last judged frame (`view`), as judgeOn saw it.
 
-  private isIndexUsed(index: number): boolean {
-    for (const i of this.indexById.values()) if (i === index) return true;
-    return false;
-  }
-
-  /** Rules of an interface's direction that allow the last frame (slow path, for explain and logs). */
+  /** Rules of an interface's direction that allow the last frame. */
   explainLast(index: number, outbound: boolean): RuleView[] {
-    const v = this.view;
     const iface = this.interfaces[index];
     if (!iface) return [];
+    const v = this.view;
     const rules = outbound ? iface.egress : iface.ingress;
     const peer = outbound ? v.dst : v.src;
-    const proto = v.protocol;
-    const isIcmp = (proto === IpProto.ICMP && v.ipVersion === 4) || (proto === IpProto.ICMPV6 && v.ipVersion === 6);
-    const port = proto === IpProto.TCP || proto === IpProto.UDP ? v.dstPort : isIcmp ? v.icmpType : 0;
-    const code = isIcmp ? v.icmpCode : 0;
     const indexes =
       v.ipVersion === 4
-        ? rules.explainV4(proto, port, code, peer[0])
-        : rules.explainV6(proto, port, code, peer[0], peer[1], peer[2], peer[3]);
+        ? rules.explainV4(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0])
+        : rules.explainV6(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0], peer[1], peer[2], peer[3]);
     const table = outbound ? iface.rules.egressRules : iface.rules.ingressRules;
     return [...new Set(indexes)].map((i) => table[i]);
   }
+
+  /** The match bits (MATCH, MATCH_WORLD) an interface's direction gives the last frame; 0 without it. */
+  matchLast(index: number, outbound: boolean): number {
+    const iface = this.interfaces[index];
+    if (!iface) return 0;
+    const v = this.view;
+    const rules = outbound ? iface.egress : iface.ingress;
+    const peer = outbound ? v.dst : v.src;
+    return v.ipVersion === 4
+      ? rules.matchV4(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0] | 0)
+      : rules.matchV6(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0] | 0, peer[1] | 0, peer[2] | 0, peer[3] | 0);
+  }
+
+  /**
+   * Is the last frame's flow untracked on an interface's direction (seed 001, untracked-flows.ts)?
+   * An Untracked value, as judgeOn asked it; Untracked.NO when the rules do not allow the frame.
+   */
+  untrackedLast(index: number, outbound: boolean): number {
+    const iface = this.interfaces[index];
+    const m = this.matchLast(index, outbound);
+    if (!iface || (m & MATCH) === 0) return Untracked.NO;
+    return untrackedFlow(this.view, outbound, m, outbound ? iface.egress : iface.ingress, outbound ? iface.ingress : iface.egress);
+  }
 }
 
-
-function dependsOn(rules: InterfaceRules, groups: Set<string>, lists: Set<string>): boolean {
-  for (const g of groups) if (rules.dependsOnGroups.has(g)) return true;
-  for (const l of lists) if (rules.dependsOnPrefixLists.has(l)) return true;
-  return false;
+/** The classifier's key for a packet (slow paths; judgeOn computes it inline): TCP/UDP destination port, ICMP type, else 0. */
+function portOrTypeOf(v: PacketView): number {
+  const proto = v.protocol;
+  if (proto === IpProto.TCP || proto === IpProto.UDP) return v.dstPort;
+  return isIcmpProtocol(v.ipVersion, proto) ? v.icmpType : 0;
 }
 
-const ICMPV6_ROUTER_SOLICITATION = 133;
-const ICMPV6_REDIRECT = 137;
+/** The ICMP code for the classifier; 0 for anything but ICMP. */
+function icmpCodeOf(v: PacketView): number {
+  return isIcmpProtocol(v.ipVersion, v.protocol) ? v.icmpCode : 0;
+}
+
 const IPV6_HOP_LIMIT_OFFSET = 7;
 
 /**
@@ -420,5 +337,5 @@ const IPV6_HOP_LIMIT_OFFSET = 7;
  * below the security groups, so sgfw passes it as it passes ARP. Anything else of ICMPv6 is judged.
  */
 function isNeighbourDiscovery(v: PacketView, frame: Uint8Array): boolean {
-  return v.icmpType >= ICMPV6_ROUTER_SOLICITATION && v.icmpType <= ICMPV6_REDIRECT && frame[v.ipOffset + IPV6_HOP_LIMIT_OFFSET] === 255;
+  return isNeighbourDiscoveryType(v.icmpType) && frame[v.ipOffset + IPV6_HOP_LIMIT_OFFSET] === 255;
 }

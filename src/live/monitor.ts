@@ -2,6 +2,7 @@
 // enforcing modes use, and nothing is dropped — the verdicts are what sgfw *would* do, written to
 // --verdicts and --flow-log, for trying rules before enforcing them (issue 5, mode 3).
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { hugePageMemory } from '../capture/huge-pages.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { SecurityGroupService } from '../control/service.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
@@ -103,7 +104,7 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     await loadStateFiles(options.stateFiles ?? [], service);
     model = service;
   }
-  const dataplane = new Dataplane(model);
+  const dataplane = new Dataplane(model, { recordMemory: hugePageMemory });
   const unsubscribe = model.onChange((change) => dataplane.applyModel(change));
   const verdicts = options.verdictsFile ? new LineFile(options.verdictsFile, 'w') : null;
   // Opened once the capture is: a monitor that never captured writes no (NODATA) records.

@@ -4,6 +4,11 @@
 import type { ConntrackTimeouts } from './model-view.js';
 import { Ec2Errors } from './errors.js';
 
+/**
+ * AWS's defaults for an interface's ConnectionTrackingSpecification, in seconds: the one table of
+ * them. Every interface's timeouts start here (the control plane parses over it) and reach the
+ * conntrack table as the interface's timeouts, so conntrack/ keeps no copy.
+ */
 export const CONNTRACK_DEFAULTS: ConntrackTimeouts = { tcpEstablished: 432000, udpStream: 180, udp: 30 };
 
 const RANGES = {

@@ -5,6 +5,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaptureError } from '../capture/capture-error.js';
 import { CaptureReader } from '../capture/capture-reader.js';
+import { hugePageMemory } from '../capture/huge-pages.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed } from '../dataplane/verdict.js';
 import { verdictLine } from '../observe/verdict-line.js';
@@ -28,7 +29,7 @@ export interface PacedReplayResult {
 
 export async function pacedReplay(control: ReplayControlPlane, options: PacedReplayOptions): Promise<PacedReplayResult> {
   const speed = options.speed ?? 1;
-  const dataplane = new Dataplane(control, { conntrackCapacity: 1 << 16 });
+  const dataplane = new Dataplane(control, { conntrackCapacity: 1 << 16, recordMemory: hugePageMemory });
   const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
   const reader = new CaptureReader(options.capture);
   const fd = options.verdictsFile ? openSync(options.verdictsFile, 'w') : -1;

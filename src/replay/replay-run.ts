@@ -3,6 +3,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { CaptureError } from '../capture/capture-error.js';
 import { CaptureReader } from '../capture/capture-reader.js';
+import { hugePageMemory } from '../capture/huge-pages.js';
 import { PcapWriter } from '../capture/pcap-writer.js';
 import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
@@ -85,7 +86,7 @@ class LineSink {
 }
 
 export async function replay(control: ReplayControlPlane, options: ReplayOptions): Promise<ReplaySummary> {
-  const dataplane = new Dataplane(control, { conntrackCapacity: options.conntrackCapacity });
+  const dataplane = new Dataplane(control, { conntrackCapacity: options.conntrackCapacity, recordMemory: hugePageMemory });
   const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
   const timeline = options.timeline ?? [];
   const verdicts = options.verdictsFile ? new LineSink(options.verdictsFile) : null;

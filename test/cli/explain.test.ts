@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainCommand } from '../../src/cli/explain.js';
 import { runCli } from '../../src/cli/run-cli.js';
+import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
+import { Dataplane } from '../../src/dataplane/dataplane.js';
+import { REASON_NAMES } from '../../src/dataplane/verdict.js';
+import { buildFrame, linkTypeOf, type FrameSpec } from '../../src/packet/frame-builder.js';
 import { captureIo } from './capture-io.js';
 
 const PCAPS = join(import.meta.dirname, '..', '..', 'pcaps');
@@ -162,4 +166,65 @@ describe('mistakes on the command line are usage errors (exit 2)', () => {
       expect(r.out).toBe('');
     });
   }
+});
+
+describe('explain says "untracked" exactly when the dataplane judges the flow untracked (seed 001)', () => {
+  // A prefix list holding 0.0.0.0/0 is "all traffic" as a CIDR 0.0.0.0/0 is: the dataplane
+  // compiles it open to the world. The prefix-list state allows SSH from the list and all traffic
+  // out to 0.0.0.0/0 (all ports, the other way).
+  const PREFIX_LIST = join(PCAPS, 'prefix-list', 'state.json');
+  const HOST4 = '10.0.4.10';
+  const CLIENT = '203.0.113.99';
+
+  function worldListState(): string {
+    const state = JSON.parse(readFileSync(PREFIX_LIST, 'utf8'));
+    state.PrefixLists[0].Entries.push({ Cidr: '0.0.0.0/0', Description: 'everyone' });
+    const file = join(mkdtempSync(join(tmpdir(), 'sgfw-explain-')), 'state.json');
+    writeFileSync(file, JSON.stringify(state));
+    return file;
+  }
+
+  /** The reason a fresh Dataplane over `stateFile` gives the packet, judged directly. */
+  async function dataplaneReason(stateFile: string, spec: FrameSpec): Promise<string> {
+    const dp = new Dataplane(await serviceFromStateFiles([stateFile]), { conntrackCapacity: 64 });
+    const frame = buildFrame(spec);
+    return REASON_NAMES[dp.judge(linkTypeOf('ethernet'), frame, 0, frame.length, 1000)];
+  }
+
+  it('a request allowed by a prefix list holding 0.0.0.0/0, with all traffic allowed back to 0.0.0.0/0', async () => {
+    const file = worldListState();
+    const judged = await dataplaneReason(file, { src: CLIENT, dst: HOST4, proto: 6, sport: 49152, dport: 22, flags: 'S' });
+    expect(judged).toBe('rule-untracked');
+    const e = await json('--state', file, '--src', CLIENT, '--dst', HOST4, '--proto', 'tcp', '--dport', '22');
+    expect(e).toMatchObject({ verdict: 'allow', reason: judged });
+    expect(e.interfaces[0]).toMatchObject({ direction: 'ingress', reason: judged, tracked: false });
+    expect(e.interfaces[0].rules[0]).toMatchObject({ ports: 'port 22', peer: 'prefix list pl-0e1e2e3e4e5e60001 (office-networks)' });
+    expect(e.interfaces[0].why).toMatch(/^untracked: a rule allowing it is open to all addresses and the outbound rules allow all traffic/);
+  });
+
+  it('its response, sent by the managed interface: allowed out by the all-traffic rule, untracked because of the list', async () => {
+    const file = worldListState();
+    const judged = await dataplaneReason(file, { src: HOST4, dst: CLIENT, proto: 6, sport: 22, dport: 49152, flags: 'S' });
+    expect(judged).toBe('rule-untracked');
+    const e = await json('--state', file, '--src', HOST4, '--sport', '22', '--dst', CLIENT, '--proto', 'tcp', '--dport', '49152');
+    expect(e).toMatchObject({ verdict: 'allow', reason: judged });
+    expect(e.interfaces[0]).toMatchObject({ direction: 'egress', reason: judged, tracked: false });
+    expect(e.interfaces[0].why).toMatch(/^untracked: these rules allow all traffic to all addresses and an inbound rule open to all addresses matches its responses/);
+  });
+
+  it('without the 0.0.0.0/0 entry the same request is tracked, as the dataplane tracks it', async () => {
+    const judged = await dataplaneReason(PREFIX_LIST, { src: '198.51.100.7', dst: HOST4, proto: 6, sport: 49152, dport: 22, flags: 'S' });
+    expect(judged).toBe('rule');
+    const e = await json('--state', PREFIX_LIST, '--src', '198.51.100.7', '--dst', HOST4, '--proto', 'tcp', '--dport', '22');
+    expect(e.interfaces[0]).toMatchObject({ reason: judged, tracked: true });
+    expect(e.interfaces[0].why).toMatch(/^tracked: no rule allowing it is open to all addresses/);
+  });
+
+  it('an ICMP echo reply sent by a managed interface is tracked (it opens no flow, yet ICMP is always tracked)', async () => {
+    const judged = await dataplaneReason(CONNTRACK, { src: HOST, dst: STRANGER, proto: 1, icmp: { type: 0, code: 0, id: 1, seq: 1 } });
+    expect(judged).toBe('rule');
+    const e = await json('--state', CONNTRACK, '--src', HOST, '--dst', STRANGER, '--proto', 'icmp', '--icmp-type', '0');
+    expect(e.interfaces[0]).toMatchObject({ direction: 'egress', reason: judged, tracked: true });
+    expect(e.interfaces[0].why).toMatch(/^tracked: ICMP traffic is always tracked/);
+  });
 });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConntrackTable, CT_ESTABLISHED, CT_MISS } from '../../src/conntrack/index.js';
-import { HUGEPAGES_ADDON, recordMemory } from '../../src/conntrack/record-memory.js';
+import { HUGEPAGES_ADDON, hugePageMemory } from '../../src/capture/huge-pages.js';
+import { recordMemory } from '../../src/conntrack/record-memory.js';
 import { AWS_DEFAULTS, udp } from './packets.js';
 
 const MB = 1 << 20;
@@ -25,7 +26,7 @@ describe('conntrack record memory', () => {
   });
 
   it('a table of 2 MiB or more is zeroed, 2 MiB aligned in size, and on huge pages where THP allows', () => {
-    const m = recordMemory(8 * MB);
+    const m = recordMemory(8 * MB, hugePageMemory);
     expect(m.buffer.byteLength).toBeGreaterThanOrEqual(8 * MB);
     const words = new Int32Array(m.buffer);
     let nonZero = 0;
@@ -43,15 +44,15 @@ describe('conntrack record memory', () => {
     expect(anonHugeKb() - before).toBeGreaterThanOrEqual(4 * 1024);
   });
 
-  it('small tables, and hugePages: false, use a WebAssembly memory', () => {
-    expect(recordMemory(64 * 1024).kind).toBe('wasm');
-    expect(recordMemory(8 * MB, false).kind).toBe('wasm');
-    expect(new ConntrackTable({ capacity: 16 }).memoryKind).toBe('wasm');
+  it('small tables, and no huge-page allocator, use a WebAssembly memory', () => {
+    expect(recordMemory(64 * 1024, hugePageMemory).kind).toBe('wasm');
+    expect(recordMemory(8 * MB).kind).toBe('wasm');
+    expect(new ConntrackTable({ capacity: 16, memory: hugePageMemory }).memoryKind).toBe('wasm');
   });
 
   it('a table on huge pages tracks flows like any other', () => {
     for (const hugePages of [true, false]) {
-      const ct = new ConntrackTable({ capacity: 1 << 16, hugePages, seed: 7 });
+      const ct = new ConntrackTable({ capacity: 1 << 16, memory: hugePages ? hugePageMemory : undefined, seed: 7 });
       expect(ct.memoryKind === 'wasm').toBe(!hugePages || !addonBuilt);
       for (let i = 0; i < 5000; i++) ct.track(0, udp('10.0.0.5', 1024 + i, '203.0.113.1', 53), true, 0, AWS_DEFAULTS);
       expect(ct.size).toBe(5000);

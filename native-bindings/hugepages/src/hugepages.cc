@@ -6,7 +6,8 @@
 // nearly every lookup also misses the TLB, and in a VM a TLB miss is a two-dimensional page walk.
 // Where THP is `madvise` only (the common distribution default), memory that V8 allocates never
 // gets huge pages, because nothing can madvise it from JS. No policy here: the TypeScript side
-// (src/conntrack/record-memory.ts) decides when to ask and falls back when this is missing.
+// (src/capture/huge-pages.ts, injected into src/conntrack/record-memory.ts) decides when to ask
+// and falls back when this is missing.
 #include <napi.h>
 
 #include <errno.h>

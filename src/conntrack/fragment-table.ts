@@ -4,7 +4,7 @@
 // destination, protocol and identification. Preallocated and bounded: a set-associative table
 // where a full set overwrites its oldest entry, so lookups and inserts cost O(WAYS) whatever the
 // load, and a flood of fragments can only evict, never grow memory.
-import type { PacketView } from './packet-view.js';
+import type { PacketView } from '../packet/packet-view.js';
 
 /** no first fragment known (or it was dropped): the later fragment is dropped */
 export const FRAGMENT_UNKNOWN = 0;

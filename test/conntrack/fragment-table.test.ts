@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/packet/decode.js';
-import { FRAGMENT_ALLOWED, FRAGMENT_DROPPED, FRAGMENT_NONE, FragmentTable } from '../../src/packet/fragment-table.js';
+import { FRAGMENT_ALLOWED, FRAGMENT_DROPPED, FRAGMENT_NONE, FragmentTable } from '../../src/conntrack/fragment-table.js';
 import { buildFragments, type FrameSpec } from '../../src/packet/frame-builder.js';
 import { PacketView } from '../../src/packet/packet-view.js';
 
