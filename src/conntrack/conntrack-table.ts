@@ -68,8 +68,6 @@ import { portlessTimeoutMs } from './timeouts.js';
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
 export const CT_RELATED = 2;
-/** Reserved: this table never returns it (see the header comment). */
-export const CT_INVALID = 3;
 
 /** The largest interface index a key can hold. */
 export const MAX_INTERFACE_INDEX = 0xffff;

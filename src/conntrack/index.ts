@@ -1,7 +1,6 @@
 export {
   ConntrackTable,
   CT_ESTABLISHED,
-  CT_INVALID,
   CT_MISS,
   CT_RELATED,
   MAX_INTERFACE_INDEX,

@@ -7,27 +7,10 @@ import { IpProto, type PacketView, type QuotedHeader } from './packet-view.js';
 export const ICMP_HEADER_LENGTH = 8;
 export const ICMP_TYPE_OFFSET = 0;
 export const ICMP_CODE_OFFSET = 1;
-export const ICMP_CHECKSUM_OFFSET = 2;
 export const ICMP_ID_OFFSET = 4;
 export const ICMP_SEQUENCE_OFFSET = 6;
 /** errors quote "the internet header + 64 bits of the original data datagram" right after the 8-byte header */
 export const ICMP_QUOTE_OFFSET = 8;
-
-export const IcmpType = {
-  ECHO_REPLY: 0,
-  DEST_UNREACHABLE: 3,
-  SOURCE_QUENCH: 4,
-  REDIRECT: 5,
-  ECHO_REQUEST: 8,
-  TIME_EXCEEDED: 11,
-  PARAMETER_PROBLEM: 12,
-  TIMESTAMP: 13,
-  TIMESTAMP_REPLY: 14,
-  INFO_REQUEST: 15,
-  INFO_REPLY: 16,
-  MASK_REQUEST: 17,
-  MASK_REPLY: 18,
-} as const;
 
 export function isIcmpError(type: number): boolean {
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;

@@ -9,18 +9,8 @@ export const ICMPV6_MIN_LENGTH = 4;
 export const ICMPV6_HEADER_LENGTH = 8;
 export const ICMPV6_TYPE_OFFSET = 0;
 export const ICMPV6_CODE_OFFSET = 1;
-export const ICMPV6_CHECKSUM_OFFSET = 2;
 export const ICMPV6_ID_OFFSET = 4;
 export const ICMPV6_QUOTE_OFFSET = 8;
-
-export const Icmpv6Type = {
-  DEST_UNREACHABLE: 1,
-  PACKET_TOO_BIG: 2,
-  TIME_EXCEEDED: 3,
-  PARAMETER_PROBLEM: 4,
-  ECHO_REQUEST: 128,
-  ECHO_REPLY: 129,
-} as const;
 
 export function isIcmpv6Error(type: number): boolean {
   return type >= 1 && type <= 4;
