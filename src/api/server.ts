@@ -194,10 +194,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     logger.info({ requestId, action: reply.action, status: reply.status, ms: Date.now() - started }, 'request');
   }
 
-  // Known once listening (port 0 picks the port); no request is read before then.
-  let hosts: HostCheck | undefined;
+  // Known once listening (port 0 picks the port); until then (never, in practice) nothing is answered.
+  let hosts: HostCheck = { accepts: () => false };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res, hosts as HostCheck).catch((e: unknown) => {
+    handle(req, res, hosts).catch((e: unknown) => {
       logger.error({ err: e }, 'could not answer a request');
       res.destroy();
     });
@@ -209,12 +209,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.listen?.port ?? DEFAULT_LISTEN.port, host, () => {
+      hosts = hostCheck(host, (server.address() as AddressInfo).port, options.hostNames);
       server.off('error', reject);
       resolve();
     });
   });
   const port = (server.address() as AddressInfo).port;
-  hosts = hostCheck(host, port, options.hostNames);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     host,

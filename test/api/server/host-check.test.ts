@@ -7,6 +7,7 @@ import { staticCredentials } from '../../../src/api/credentials.js';
 import { startApiServer, type ApiServer } from '../../../src/api/server.js';
 import { ApiHostError, hostCheck, parseApiHost } from '../../../src/api/server-hosts.js';
 import { SecurityGroupService } from '../../../src/control/service.js';
+import { sdkFailure as failure } from './sdk-failure.js';
 
 const credentials = { accessKeyId: 'AKIAQWERTYUIOPASDFGH', secretAccessKey: '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' };
 
@@ -99,16 +100,6 @@ describe('the server refuses a request signed for another Host, before it looks 
       { step: 'build', name: 'forceHost' },
     );
     return ec2;
-  }
-
-  async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-    try {
-      await p;
-    } catch (e) {
-      const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-      return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-    }
-    throw new Error('the call succeeded');
   }
 
   it('answers the listen address, localhost and --api-host', async () => {
