@@ -66,7 +66,7 @@ export const runCommand: Command = {
     'restart while etcd is away. SIGHUP compares the state in force with etcd now (a reconcile; also every 30 s).',
     'SIGINT/SIGTERM stop the agent: the state file is written a last time and the status key goes.',
     'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd is',
-    'unreachable with no agent state file; 2 bad usage, state, credentials, agent state file or capture interface.',
+    'unreachable with no agent state file; 2 bad usage, state, credentials, TLS certificate or key, agent state file or capture interface.',
   ].join('\n'),
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor' },

@@ -161,10 +161,13 @@ describe('a certificate or key that cannot serve stops the start in one line nam
     }
   });
 
-  it('one TLS flag without the other, or without --listen on sgfw run, is a usage error', async () => {
+  it('one TLS flag without the other, a malformed --api-host, or these without --listen on sgfw run: a usage error', async () => {
     const half = await start(['serve'], ['--tls-cert', files.cert]);
     expect(half.code).toBe(2);
     expect(half.stderr).toContain('--tls-cert and --tls-key go together');
+    const host = await start(['serve'], ['--api-host', 'user@host']);
+    expect(host.code).toBe(2);
+    expect(host.stderr).toContain("--api-host expects NAME[:PORT], got 'user@host'");
     const { out: o, io } = capture();
     expect(await runCli(['run', '--mode', 'monitor', '--interface', 'lo', '--state', join(dir, 'x.json'), '--tls-cert', files.cert, '--tls-key', files.key], io, COMMANDS)).toBe(2);
     expect(o.stderr).toContain('--tls-cert and --tls-key go with --listen');
