@@ -8,10 +8,17 @@ import { loadStateFiles } from '../state/state-files.js';
 import { credentialsFromDir, type Credential } from './credentials.js';
 import { dryRunOnCopy } from './server-dry-run.js';
 import { startApiServer, type ApiLogger, type ApiServer } from './server.js';
+import type { HostName } from './server-hosts.js';
+import type { TlsMaterial } from './tls-files.js';
 
+/** Where and how the API answers: the listen address, the Host names it also answers to, HTTPS. */
 export interface ListenAt {
   host: string;
   port: number;
+  /** `--api-host`: Host names besides the listen address's own (see server-hosts.ts) */
+  hostNames?: readonly HostName[];
+  /** `--tls-cert`/`--tls-key`, loaded: serve HTTPS */
+  tls?: TlsMaterial;
 }
 
 /** What `serveStore` serves: a store that runs each call and answers once the change is durable. */
@@ -52,6 +59,8 @@ export async function serveStore<S extends ServedStore>(
       service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
       credentials: credentialsFromDir(o.stateDir, o.keys),
       listen: o.listen,
+      hostNames: o.listen.hostNames,
+      tls: o.listen.tls,
       dryRun: dryRunOnCopy(live),
       logger: o.logger,
     });

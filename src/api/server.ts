@@ -1,10 +1,13 @@
 // The HTTP front of the control plane: the EC2 Query protocol (POST form or GET query,
 // `Action=…&Version=2016-11-15&…`) signed with SigV4, answered in EC2 XML; plus STS
 // GetCallerIdentity on the same endpoint. Calls run one at a time, in arrival order, so the
-// control plane (and the durable store behind `beforeAck`) sees one serial history.
+// control plane (and the durable store behind `beforeAck`) sees one serial history. Plain HTTP, or
+// HTTPS (TLS 1.2+) with `tls`: over plain HTTP a signed request seen on the wire can be replayed
+// (to this server: the Host check refuses it elsewhere) until its signature is 15 minutes old.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Ec2Error } from '../control/ec2-errors.js';
 import { SerialQueue } from '../control/serial-queue.js';
@@ -12,9 +15,11 @@ import type { CredentialSource } from './credentials.js';
 import { renderXmlError, renderXmlResponse } from './ec2-xml.js';
 import { decodeQueryParams } from './query-params.js';
 import { DEFAULT_MAX_BODY_BYTES, readBody } from './server-body.js';
+import { hostCheck, type HostCheck, type HostName } from './server-hosts.js';
 import { renderCallerIdentity, renderStsError } from './server-sts.js';
 import { AuthFailure, verifySigV4 } from './sigv4.js';
 import { queryPairs } from './sigv4-canonical.js';
+import { loadTlsFiles, TLS_MIN_VERSION, type TlsMaterial } from './tls-files.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8080 } as const;
 const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -49,6 +54,10 @@ export interface ApiServerOptions {
   codec?: ApiCodec;
   /** 127.0.0.1:8080 by default; port 0 picks a free port */
   listen?: { host?: string; port?: number };
+  /** Host names answered besides the listen address's own (see server-hosts.ts): `--api-host` */
+  hostNames?: readonly HostName[];
+  /** serve HTTPS with this certificate and key (loadTlsFiles) */
+  tls?: TlsMaterial;
   /** runs after a call that changed the model and before its answer: a throw turns the answer into a 500 */
   beforeAck?: (action: string, params: Record<string, unknown>, result: unknown) => Promise<void>;
   /** runs the call without applying it (throws its error, or returns); without it DryRun is refused */
@@ -62,7 +71,13 @@ export interface ApiServerOptions {
 export interface ApiServer {
   readonly host: string;
   readonly port: number;
+  /** `http://HOST:PORT` or `https://HOST:PORT` */
   readonly url: string;
+  /**
+   * Reads the certificate and key files again and serves them to new connections; false when the
+   * server speaks plain HTTP. Throws TlsFilesError (the old pair stays in use).
+   */
+  reloadTls(): boolean;
   /** stops accepting, lets queued calls finish, closes idle connections */
   close(): Promise<void>;
 }
@@ -130,7 +145,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return { status: 200, body: codec.renderXmlResponse(action, result, requestId), action };
   }
 
-  async function answer(req: IncomingMessage, requestId: string): Promise<Reply> {
+  async function answer(req: IncomingMessage, requestId: string, hosts: HostCheck): Promise<Reply> {
+    // Before the signature: the verdict depends on the Host header and the connection alone, so it
+    // says nothing about whether a key exists, and no HMAC is spent on a request meant elsewhere.
+    // Not AuthFailure: the credentials may be fine, and the operator should look at the endpoint
+    // URL (or --api-host), not at the keys; 400 InvalidHttpRequest says the request itself is wrong.
+    if (!hosts.accepts(req.headers.host, req.socket.localAddress)) {
+      logger.warn({ requestId, host: req.headers.host, remote: req.socket.remoteAddress }, 'request refused: its Host is not one this server answers to (add it with --api-host)');
+      throw new Ec2Error('InvalidHttpRequest', `The Host header '${(req.headers.host ?? '').slice(0, 255)}' does not name this endpoint.`, 400);
+    }
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') throw new Ec2Error('InvalidHttpRequest', `The HTTP method ${method} is not supported; use POST or GET.`, 405);
     const url = req.url ?? '/';
@@ -148,12 +171,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return calls.run(() => runEc2(action, form, requestId).catch((e: unknown) => (e instanceof Ec2Error ? ec2Error(e, requestId, action) : Promise.reject(e))));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, hosts: HostCheck): Promise<void> {
     const requestId = randomUUID();
     const started = Date.now();
     let reply: Reply;
     try {
-      reply = await answer(req, requestId);
+      reply = await answer(req, requestId, hosts);
     } catch (e) {
       if (e instanceof AuthFailure) {
         logger.warn({ requestId, reason: e.reason, remote: req.socket.remoteAddress }, 'request refused: AuthFailure');
@@ -171,16 +194,22 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     logger.info({ requestId, action: reply.action, status: reply.status, ms: Date.now() - started }, 'request');
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
+  // Known once listening (port 0 picks the port); until then (never, in practice) nothing is answered.
+  let hosts: HostCheck = { accepts: () => false };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res, hosts).catch((e: unknown) => {
       logger.error({ err: e }, 'could not answer a request');
       res.destroy();
     });
-  });
+  };
+  const { tls } = options;
+  const server: Server =
+    tls === undefined ? createServer(onRequest) : createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: TLS_MIN_VERSION }, onRequest);
   const host = options.listen?.host ?? DEFAULT_LISTEN.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.listen?.port ?? DEFAULT_LISTEN.port, host, () => {
+      hosts = hostCheck(host, (server.address() as AddressInfo).port, options.hostNames);
       server.off('error', reject);
       resolve();
     });
@@ -190,7 +219,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     host,
     port,
-    url: `http://${urlHost}:${port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${urlHost}:${port}`,
+    reloadTls() {
+      if (tls === undefined) return false;
+      const fresh = loadTlsFiles(tls);
+      // setSecureContext replaces the whole context, the minimum version with it.
+      (server as ReturnType<typeof createHttpsServer>).setSecureContext({ cert: fresh.cert, key: fresh.key, minVersion: TLS_MIN_VERSION });
+      return true;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

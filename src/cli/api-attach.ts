@@ -5,6 +5,7 @@
 import { loadCredentials } from '../api/credentials.js';
 import { seedEmptyStore, serveStore, type AttachedApi, type ListenAt } from '../api/serve-store.js';
 import { DEFAULT_LISTEN, type ApiLogger } from '../api/server.js';
+import { TlsFilesError } from '../api/tls-files.js';
 import { openDurableStore, type DurableStore } from '../state/durable-store.js';
 import { UsageError } from './usage-error.js';
 
@@ -46,4 +47,19 @@ export async function attachApi(options: ApiAttachOptions): Promise<AttachedApi 
 /** `--state FILE…` seeds an empty state directory; refusing otherwise keeps two truths from mixing. */
 function seedFromStateFiles(store: DurableStore, dir: string, files: readonly string[]): Promise<void> {
   return seedEmptyStore(store, files, () => new UsageError(`--state: ${dir} already holds state; start without --state, or use a new --state-dir`));
+}
+
+/**
+ * SIGHUP beside the API: re-reads --tls-cert and --tls-key (a renewed certificate serves new
+ * connections; a bad file is logged and the old pair stays). False when the API speaks plain HTTP.
+ */
+export function reloadApiTls(api: AttachedApi, log: ApiLogger): boolean {
+  try {
+    if (!api.server.reloadTls()) return false;
+    log.info({ event: 'sighup', reload: 'tls' }, 'SIGHUP: reloaded the API\'s TLS certificate and key');
+  } catch (e) {
+    if (!(e instanceof TlsFilesError)) throw e;
+    log.error({ event: 'sighup', reload: 'tls-failed' }, `SIGHUP: ${e.message}; the API keeps the previous certificate`);
+  }
+  return true;
 }

@@ -2,6 +2,7 @@
 // errors into one line on stderr and an exit code (never a stack trace; SGFW_DEBUG=1 shows one for
 // internal errors). Separate from main.ts so tests can drive it with commands of their own.
 
+import { TlsFilesError } from '../api/tls-files.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
@@ -54,7 +55,7 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo):
       return ExitCode.usage;
     }
     // These messages already name the file and the place; print them as they are.
-    if (e instanceof StateError || e instanceof CaptureError) {
+    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError) {
       io.stderr.write(`${prefix}: ${e.message}\n`);
       return ExitCode.usage;
     }

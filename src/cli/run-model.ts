@@ -1,8 +1,8 @@
 // The model `sgfw run` enforces, from one of three sources:
 // - `--state FILE…`: a service loaded from the files, replaced whole on SIGHUP (StateReloader);
 // - `--listen HOST:PORT [--state-dir DIR]`: the durable store's service behind the EC2 API in the
-//   same process; an accepted call is in force for the next packet, and SIGHUP has nothing to
-//   reload (the state directory is the source of truth);
+//   same process; an accepted call is in force for the next packet, and SIGHUP has no state to
+//   reload (the state directory is the source of truth), only the API's certificate with --tls-cert;
 // - `--store etcd://… --host-id NAME`: a fleet agent following the etcd state of the interfaces
 //   registered to NAME (run-fleet.ts); SIGHUP reconciles with etcd.
 // Either way one Dataplane (and its conntrack table) lives as long as the process.
@@ -12,7 +12,7 @@ import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { ReplaceableModel } from '../live/host-model.js';
 import { StateReloader } from '../live/host-reload.js';
 import type { Logger } from '../observe/logger.js';
-import { attachApi } from './api-attach.js';
+import { attachApi, reloadApiTls } from './api-attach.js';
 import { fleetModel, type FleetFlags } from './run-fleet.js';
 import type { ApiFlags, LiveModel } from './live-model.js';
 import { apiNote } from './run-options.js';
@@ -55,6 +55,7 @@ async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Log
     hangupHint: '',
     metricFamilies: () => [],
     hangup() {
+      if (reloadApiTls(api, log)) return;
       log.warn(
         { event: 'sighup', reload: 'not-applicable', stateDir: flags.stateDir },
         'SIGHUP: nothing to reload; with --listen the state directory is the source of truth: change rules through the API',

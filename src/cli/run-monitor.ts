@@ -3,7 +3,7 @@
 import { CaptureError } from '../capture/capture-error.js';
 import { formatMonitorSummary, runMonitor, startMonitor, type Monitor } from '../live/monitor.js';
 import type { AttachedApi } from '../api/serve-store.js';
-import { attachApi } from './api-attach.js';
+import { attachApi, reloadApiTls } from './api-attach.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed } from './run-lifecycle.js';
 import { apiNote, type RunOptions } from './run-options.js';
@@ -45,6 +45,7 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   const done = (): void => finish();
   const hup = (): void => {
     monitor.reopenLogs();
+    reloadApiTls(api, o.log);
     io.stderr.write('sgfw monitor: SIGHUP: flow log reopened; no state to reload: with --listen the state directory is the source of truth\n');
   };
   process.on('SIGINT', done);

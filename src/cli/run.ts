@@ -6,7 +6,8 @@ import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../observe/logger.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
-import { DEFAULT_STATE_DIR, parseListen } from './api-attach.js';
+import { DEFAULT_STATE_DIR } from './api-attach.js';
+import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
@@ -54,7 +55,8 @@ export const runCommand: Command = {
     'ARP, other non-IP frames and IPv6 neighbour discovery pass; malformed IP is dropped. Needs CAP_NET_RAW.',
     '--listen HOST:PORT serves the EC2 Query API (as `sgfw serve`) over the durable state in --state-dir',
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
-    'next packet, and SIGHUP has nothing to reload. Without --listen or --store, --state is required.',
+    'next packet, and SIGHUP has no state to reload (it re-reads --tls-cert and --tls-key). --api-host, --tls-cert and',
+    '--tls-key mean what they do for `sgfw serve`. Without --listen or --store, --state is required.',
     '--store etcd://HOST:PORT[,HOST:PORT…][/PREFIX/] --host-id NAME (host and inline modes): a fleet agent enforces the',
     'interfaces registered with HostId NAME in the etcd state that `sgfw serve --store` keeps, following changes through a',
     'watch; each etcd transaction is in force whole, in revision order, for the next packet. A lease-bound key',
@@ -64,7 +66,7 @@ export const runCommand: Command = {
     'restart while etcd is away. SIGHUP compares the state in force with etcd now (a reconcile; also every 30 s).',
     'SIGINT/SIGTERM stop the agent: the state file is written a last time and the status key goes.',
     'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd is',
-    'unreachable with no agent state file; 2 bad usage, state, credentials, agent state file or capture interface.',
+    'unreachable with no agent state file; 2 bad usage, state, credentials, TLS certificate or key, agent state file or capture interface.',
   ].join('\n'),
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor' },
@@ -76,6 +78,7 @@ export const runCommand: Command = {
     { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen or --store)` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)' },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
+    ...API_ENDPOINT_FLAGS.map((f) => ({ ...f, description: `with --listen: ${f.description}` })),
     { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`' },
     { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces' },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
@@ -100,7 +103,9 @@ export const runCommand: Command = {
       if (clash.length > 0) throw new UsageError(`--store takes the state from etcd: drop ${clash.join(' and ')} (change rules through \`sgfw serve --store\`)`);
     }
     if (listenText === undefined && stateDir !== undefined) throw new UsageError('--state-dir goes with --listen (the API serves it)');
-    const api: ApiFlags | null = listenText === undefined ? null : { listen: parseListen(listenText), stateDir: stateDir ?? DEFAULT_STATE_DIR };
+    const apiOnly = apiEndpointFlagsGiven(args);
+    if (listenText === undefined && apiOnly.length > 0) throw new UsageError(`${apiOnly.join(' and ')} ${apiOnly.length > 1 ? 'go' : 'goes'} with --listen (the API's)`);
+    const api: ApiFlags | null = listenText === undefined ? null : { listen: apiListenAt(args, listenText), stateDir: stateDir ?? DEFAULT_STATE_DIR };
     if (!api && !fleet && stateFiles.length === 0) {
       throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME)');
     }

@@ -1,17 +1,20 @@
 // `sgfw serve`: the EC2 Query API over the durable state in --state-dir, signed with the keys of
-// `sgfw credentials create`. Plain HTTP on 127.0.0.1 by default; for other hosts put a TLS proxy in
-// front (e.g. nginx `proxy_pass http://127.0.0.1:8080;` keeping the Host header: it is signed).
+// `sgfw credentials create`. Plain HTTP on 127.0.0.1 by default; for other hosts HTTPS itself
+// (--tls-cert, --tls-key) or a TLS proxy in front (e.g. nginx `proxy_pass http://127.0.0.1:8080;`
+// keeping the Host header: it is signed, and must be one the server answers to, see --api-host).
 
 import { CredentialsError } from '../api/credentials.js';
+import { TlsFilesError } from '../api/tls-files.js';
 import { DEFAULT_LISTEN } from '../api/server.js';
 import { attachEtcdApi, StoreNotEmpty, type EtcdAttachedApi } from '../fleet/etcd-api-attach.js';
 import { EtcdStoreError } from '../fleet/etcd-store.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { pacedReplay } from '../replay/paced-replay.js';
 import type { AttachedApi } from '../api/serve-store.js';
-import { attachApi, DEFAULT_STATE_DIR, parseListen } from './api-attach.js';
+import { attachApi, DEFAULT_STATE_DIR } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
+import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
 import { UsageError } from './usage-error.js';
 
 export const serveCommand: Command = {
@@ -20,8 +23,11 @@ export const serveCommand: Command = {
   description: [
     'Requests must be signed (SigV4, any region, service ec2; STS GetCallerIdentity for service sts)',
     'by a key from `sgfw credentials create --state-dir DIR`. A change is answered once it is on disk.',
-    'Listens on 127.0.0.1:8080 by default and speaks plain HTTP: to serve other hosts, put a TLS',
-    'reverse proxy in front and keep the Host header, which clients sign. SIGINT/SIGTERM stop it.',
+    'Listens on 127.0.0.1:8080 by default and speaks plain HTTP: to serve other hosts, give it',
+    '--tls-cert and --tls-key (HTTPS, TLS 1.2+; SIGHUP re-reads them) or put a TLS reverse proxy in',
+    'front. A request whose Host (which clients sign) is not the listen address (or localhost on a',
+    'loopback one; any local address and the host name on 0.0.0.0 or ::) nor an --api-host is',
+    'refused: a signature made for another endpoint does not run here. SIGINT/SIGTERM stop it.',
   ].join('\n'),
   flags: [
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `state directory (default ${DEFAULT_STATE_DIR})` },
@@ -32,6 +38,7 @@ export const serveCommand: Command = {
       description: 'keep the state in etcd, shared by every server on it, instead of --state-dir (which then holds only the credentials)',
     },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)` },
+    ...API_ENDPOINT_FLAGS,
     {
       name: 'state',
       kind: 'string',
@@ -50,7 +57,7 @@ export const serveCommand: Command = {
   ],
   async run(args, { io }) {
     const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
-    const listen = parseListen(args.string('listen') ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
+    const listen = apiListenAt(args, args.string('listen') ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
     const speed = Number(args.string('replay-speed') ?? '1');
     if (!(speed > 0)) throw new UsageError(`--replay-speed expects a positive number, got '${args.string('replay-speed')}'`);
     const storeFlag = args.string('store');
@@ -78,8 +85,18 @@ export const serveCommand: Command = {
     let requestStop: () => void = () => {};
     const stopped = new Promise<void>((resolve) => (requestStop = resolve));
     const stop = (): void => requestStop();
+    const hangup = (): void => {
+      try {
+        if (server.reloadTls()) io.stderr.write(`sgfw serve: SIGHUP: reloaded ${listen.tls?.certFile} and ${listen.tls?.keyFile}\n`);
+        else io.stderr.write('sgfw serve: SIGHUP: nothing to reload (plain HTTP)\n');
+      } catch (e) {
+        if (!(e instanceof TlsFilesError)) throw e;
+        io.stderr.write(`sgfw serve: SIGHUP: ${e.message}; still serving the previous certificate\n`);
+      }
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.on('SIGHUP', hangup);
     io.stderr.write(`sgfw serve: listening on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})\n`);
     const stopReplay = new AbortController();
     const capture = args.string('replay');
@@ -96,6 +113,7 @@ export const serveCommand: Command = {
     io.stderr.write('sgfw serve: stopped\n');
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    process.off('SIGHUP', hangup);
     return ExitCode.ok;
   },
 };

@@ -4,7 +4,7 @@
 // so keys stored there would be readable by all.
 import { loadCredentials } from '../api/credentials.js';
 import type { ApiLogger } from '../api/server.js';
-import { seedEmptyStore, serveStore, type AttachedApi } from '../api/serve-store.js';
+import { seedEmptyStore, serveStore, type AttachedApi, type ListenAt } from '../api/serve-store.js';
 import { openEtcdStore, type EtcdStore } from './etcd-store.js';
 import type { StoreUrl } from './store-url.js';
 
@@ -12,7 +12,7 @@ export interface EtcdApiOptions {
   store: StoreUrl;
   /** where the API keys are (`sgfw credentials create --state-dir DIR`) */
   stateDir: string;
-  listen: { host: string; port: number };
+  listen: ListenAt;
   /** AWS CLI JSON to seed an empty store with; refused when the store already holds state */
   stateFiles?: readonly string[];
   logger?: ApiLogger;

@@ -10,6 +10,7 @@ import { openEtcdStore, type EtcdStore, type EtcdStoreOptions } from '../../src/
 import { KeyLayout, prefixRangeEnd } from '../../src/fleet/key-layout.js';
 import { decodeState } from '../../src/fleet/state-codec.js';
 import { Ec2Error } from '../../src/model/ec2-error.js';
+import { sdkFailure as failure } from '../api/server/sdk-failure.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
 
 const credentials = { accessKeyId: 'AKIAFLEETTESTKEY0001', secretAccessKey: 'ZmxlZXQtdGVzdC1zZWNyZXQtZmxlZXQtdGVzdC14eXo=' };
@@ -50,16 +51,6 @@ async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000):
 
 async function listed(prefix: string): Promise<{ revision: number; kvs: { key: string; value: string; modRevision: number }[] }> {
   return new EtcdGateway(cluster.endpoints).range(prefix, prefixRangeEnd(prefix));
-}
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('the call succeeded');
 }
 
 const ingressCount = (s: EtcdStore, groupId: string): number => s.service.group(groupId)?.ingress.length ?? -1;

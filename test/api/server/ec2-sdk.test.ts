@@ -13,6 +13,7 @@ import { dryRunOnCopy } from '../../../src/api/server-dry-run.js';
 import { startApiServer, type ApiServer } from '../../../src/api/server.js';
 import { SecurityGroupService } from '../../../src/control/service.js';
 import { botocoreSign } from './botocore-sign.js';
+import { sdkFailure as failure } from './sdk-failure.js';
 
 const credentials = { accessKeyId: 'AKIAQWERTYUIOPASDFGH', secretAccessKey: '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' };
 
@@ -52,16 +53,6 @@ afterAll(async () => {
 
 function client(secretAccessKey = credentials.secretAccessKey, region = 'us-east-1'): EC2Client {
   return new EC2Client({ endpoint: server.url, region, maxAttempts: 1, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey } });
-}
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('the call succeeded');
 }
 
 /** A request botocore signed, sent with fetch: for what the SDK cannot send (unknown actions). */
