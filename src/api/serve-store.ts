@@ -6,7 +6,7 @@ import type { SecurityGroupService } from '../control/service.js';
 import { IMPORT_ACTION } from '../state/store-front.js';
 import { loadStateFiles } from '../state/state-files.js';
 import { credentialsFromDir, type Credential } from './credentials.js';
-import { dryRunOnCopy } from './server-dry-run.js';
+import { dryRunWithoutApplying } from './server-dry-run.js';
 import { startApiServer, type ApiLogger, type ApiServer } from './server.js';
 
 export interface ListenAt {
@@ -52,7 +52,7 @@ export async function serveStore<S extends ServedStore>(
       service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
       credentials: credentialsFromDir(o.stateDir, o.keys),
       listen: o.listen,
-      dryRun: dryRunOnCopy(live),
+      dryRun: dryRunWithoutApplying(live),
       logger: o.logger,
     });
   } catch (e) {
