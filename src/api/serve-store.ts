@@ -6,7 +6,7 @@ import type { SecurityGroupService } from '../control/service.js';
 import { IMPORT_ACTION } from '../state/store-front.js';
 import { loadStateFiles } from '../state/state-files.js';
 import { credentialsFromDir, type Credential } from './credentials.js';
-import { dryRunOnCopy } from './server-dry-run.js';
+import { dryRunWithoutApplying } from './server-dry-run.js';
 import { startApiServer, type ApiLogger, type ApiServer } from './server.js';
 import type { HostName } from './server-hosts.js';
 import type { TlsMaterial } from './tls-files.js';
@@ -61,7 +61,7 @@ export async function serveStore<S extends ServedStore>(
       listen: o.listen,
       hostNames: o.listen.hostNames,
       tls: o.listen.tls,
-      dryRun: dryRunOnCopy(live),
+      dryRun: dryRunWithoutApplying(live),
       logger: o.logger,
     });
   } catch (e) {

@@ -9,6 +9,8 @@ export interface Limits {
   outboundRulesPerGroup: number;
   groupsPerVpc: number;
   groupsPerInterface: number;
+  /** VPCs per Region, the default VPC included (CreateVpc's quota) */
+  vpcsPerRegion: number;
   /** EC2's ceiling on a managed prefix list's MaxEntries */
   prefixListMaxEntries: number;
 }
@@ -18,6 +20,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   outboundRulesPerGroup: 60,
   groupsPerVpc: 2500,
   groupsPerInterface: 5,
+  vpcsPerRegion: 5,
   prefixListMaxEntries: 1000,
 };
 

@@ -10,6 +10,11 @@
 // Atomicity: each mutating call works on a draft copy of the state (ModelState.draft copies the maps,
 // records are immutable) and the draft replaces the state only when the whole call succeeded, so a
 // failing call changes nothing, however far it got.
+//
+// DryRun (`dryRun`) is the same action run through a second context whose `mutate` throws its draft
+// away: the validation is the real call's, line for line, and nothing is copied but the draft's maps.
+// Its new ids come from a generator of its own, so the configured one (counters in tests, the
+// durable store's journal of drawn ids) never sees a dry run.
 import type { GroupView, InterfaceView, ModelView, PrefixListView } from '../model/model-view.js';
 import type { ModelDocument, SnapshotDocument } from '../model/types.js';
 import { Ec2Errors } from '../model/errors.js';
@@ -46,6 +51,8 @@ export class SecurityGroupService implements ModelView {
   private readonly listeners = new Set<(change: ModelChange) => void>();
   /** what the actions in actions/ may read and change */
   private readonly context: ActionContext;
+  /** the same, for `dryRun`: its changes go to a draft that is dropped */
+  private readonly dryContext: ActionContext;
 
   constructor(options: ServiceOptions = {}) {
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
@@ -55,7 +62,7 @@ export class SecurityGroupService implements ModelView {
     this.state = new ModelState(undefined, undefined, undefined, undefined, awsPrefixListRecords(this.region));
     const nextIdSuffix = options.idGenerator ?? randomIdSuffix;
     const service = this;
-    this.context = {
+    const contextWith = (newId: ActionContext['newId'], mutate: ActionContext['mutate']): ActionContext => ({
       accountId: this.accountId,
       defaultVpcId: this.defaultVpcId,
       limits: this.limits,
@@ -64,9 +71,11 @@ export class SecurityGroupService implements ModelView {
       get state() {
         return service.state;
       },
-      newId: (prefix) => `${prefix}-${nextIdSuffix()}`,
-      mutate: (action, fn) => this.mutate(action, fn),
-    };
+      newId,
+      mutate,
+    });
+    this.context = contextWith((prefix) => `${prefix}-${nextIdSuffix()}`, (action, fn) => this.mutate(action, fn));
+    this.dryContext = contextWith((prefix) => `${prefix}-${randomIdSuffix()}`, (_action, fn) => fn(this.state.draft(), new ChangeSet()));
   }
 
   // ---- ModelView -------------------------------------------------------------------------------
@@ -105,10 +114,16 @@ export class SecurityGroupService implements ModelView {
 
   /** Runs an EC2 action by its API name (`AuthorizeSecurityGroupIngress`); InvalidAction otherwise. */
   call(action: string, params: unknown): unknown {
-    // Own names only: `toString`, `constructor` or `__proto__` must not reach Object.prototype.
-    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
-    if (handler === undefined) throw Ec2Errors.invalidAction(action);
-    return handler(this.context, params);
+    return actionNamed(action)(this.context, params);
+  }
+
+  /**
+   * EC2's DryRun: runs the action as `call` would and throws its error, or returns what it would
+   * have answered, but changes nothing: not the state, the version, the listeners or the ids the
+   * next real call draws.
+   */
+  dryRun(action: string, params: unknown): unknown {
+    return actionNamed(action)(this.dryContext, params);
   }
 
   // ---- changes -----------------------------------------------------------------------------------
@@ -198,4 +213,11 @@ export class SecurityGroupService implements ModelView {
   exportSnapshot(): Required<SnapshotDocument> & ModelDocument {
     return exportSnapshot(this.state, this.accountId);
   }
+}
+
+function actionNamed(action: string): (ctx: ActionContext, params: unknown) => unknown {
+  // Own names only: `toString`, `constructor` or `__proto__` must not reach Object.prototype.
+  const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+  if (handler === undefined) throw Ec2Errors.invalidAction(action);
+  return handler;
 }

@@ -21,6 +21,7 @@ import type { ChangeSet } from './change.js';
 import { checkMaxEntries, parseEntries } from './actions/prefix-lists.js';
 import { makeRules } from './actions/rules.js';
 import { buildInterface } from './actions/interfaces.js';
+import { hostIdOf } from './host-id.js';
 
 function list<T>(value: T[] | undefined, path: string): T[] {
   if (value === undefined) return [];
@@ -149,6 +150,7 @@ export function importSnapshot(
         Ipv6Addresses: n.Ipv6Addresses,
         Groups: n.Groups,
         ConnectionTracking: n.ConnectionTrackingConfiguration,
+        HostId: n.HostId,
       }),
     );
   });
@@ -193,7 +195,7 @@ export interface ExportedPrefixList extends ManagedPrefixList {
 
 export function exportSnapshot(state: ModelState, ownerId: string): {
   SecurityGroups: SecurityGroup[];
-  NetworkInterfaces: NetworkInterface[];
+  NetworkInterfaces: (NetworkInterface & { HostId?: string })[];
   PrefixLists: ExportedPrefixList[];
   Vpcs?: Vpc[];
   SecurityGroupRules?: SecurityGroupRule[];
@@ -209,7 +211,11 @@ export function exportSnapshot(state: ModelState, ownerId: string): {
   }
   return {
     SecurityGroups: [...state.groups.values()].map((g) => renderGroup(g, state)),
-    NetworkInterfaces: [...state.interfaces.values()].map((i) => renderInterface(i, state)),
+    // HostId is sgfw's, not describe-network-interfaces': only a snapshot carries it
+    NetworkInterfaces: [...state.interfaces.values()].map((i) => {
+      const hostId = hostIdOf(i);
+      return { ...renderInterface(i, state), ...(hostId !== undefined ? { HostId: hostId } : {}) };
+    }),
     PrefixLists: [...state.prefixLists.values()].map((p) => ({ ...renderPrefixList(p), Entries: renderEntries(p.entries) })),
     ...(vpcs.length > 0 ? { Vpcs: vpcs } : {}),
     ...(taggedRules.length > 0 ? { SecurityGroupRules: taggedRules } : {}),

@@ -32,6 +32,7 @@ export const Ec2Errors = {
   cannotDeleteDefault: (id: string) =>
     new Ec2Error('CannotDelete', `the specified group: "${id}" name: "default" cannot be deleted by a user`),
   dependencyViolation: (id: string) => new Ec2Error('DependencyViolation', `resource ${id} has a dependent object`),
+  vpcLimit: () => new Ec2Error('VpcLimitExceeded', 'The maximum number of VPCs has been reached.'),
   groupLimit: () => new Ec2Error('SecurityGroupLimitExceeded', 'The maximum number of security groups has been reached.'),
   groupsPerInterfaceLimit: () =>
     new Ec2Error(
@@ -81,6 +82,7 @@ export const Ec2Errors = {
     new Ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`),
   interfaceDuplicate: (id: string) =>
     new Ec2Error('InvalidNetworkInterfaceId.Duplicate', `The networkInterface ID '${id}' already exists`),
-  addressInUse: (address: string, vpcId: string) =>
-    new Ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use in VPC '${vpcId}'`),
+  /** EC2 answers "Address 10.0.0.5 is in use."; sgfw adds which interface holds it, and where. */
+  addressInUse: (address: string, holder: string, where: string) =>
+    new Ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use by ${holder} (${where}).`),
 } as const;

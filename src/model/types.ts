@@ -98,6 +98,8 @@ export interface ImportedNetworkInterface {
   Ipv6Addresses?: { Ipv6Address: string }[];
   Groups?: { GroupId: string; GroupName?: string }[];
   ConnectionTrackingConfiguration?: ConnectionTrackingSpecification;
+  /** sgfw's own: the host that enforces it (RegisterNetworkInterface's HostId); kept by sgfw's snapshots */
+  HostId?: string;
 }
 
 /** A security group as a state file carries it (`describe-security-groups`); absent lists are empty. */

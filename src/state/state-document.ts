@@ -97,6 +97,7 @@ const readAwsInterface = readRecord<StateNetworkInterface>({
       UdpTimeout: opt(readInteger),
     }),
   ),
+  HostId: opt(readString),
 });
 
 const readNetworkInterface: Reader<StateNetworkInterface> = (v, p) => {

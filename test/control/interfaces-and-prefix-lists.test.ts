@@ -50,6 +50,43 @@ describe('registering network interfaces', () => {
     expect(ec2Error(() => s.registerNetworkInterface({ PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.256' }] })).code).toBe('InvalidParameterValue');
   });
 
+  describe('one address, one interface per enforcement point (issue 15)', () => {
+    const at = (address: string, extra: Record<string, unknown>) => ({ PrivateIpAddresses: [{ PrivateIpAddress: address }], ...extra });
+
+    it('a second interface with the address is refused in another VPC too, when either has no host', () => {
+      const s = newService();
+      const first = s.registerNetworkInterface(at('10.0.0.5', { VpcId: VPC })).NetworkInterface.NetworkInterfaceId;
+      const e = ec2Error(() => s.registerNetworkInterface(at('10.0.0.5', { VpcId: OTHER_VPC })));
+      expect([e.code, e.message]).toEqual(['InvalidIPAddress.InUse', `Address 10.0.0.5 is in use by ${first} (VPC '${VPC}', enforced on every host).`]);
+      expect(ec2Error(() => s.registerNetworkInterface(at('10.0.0.5', { VpcId: OTHER_VPC, HostId: 'h2' }))).code).toBe('InvalidIPAddress.InUse');
+      expect(ec2Error(() => s.registerNetworkInterface({ VpcId: OTHER_VPC, PrivateIpAddress: '10.0.0.9', PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5' }] })).code)
+        .toBe('InvalidIPAddress.InUse');
+      s.registerNetworkInterface({ VpcId: OTHER_VPC, Ipv6Addresses: [{ Ipv6Address: '2001:db8::5' }] });
+      expect(ec2Error(() => s.registerNetworkInterface({ VpcId: VPC, Ipv6Addresses: [{ Ipv6Address: '2001:DB8::5' }] })).code).toBe('InvalidIPAddress.InUse');
+      expect([...s.interfaces()]).toHaveLength(2);
+    });
+
+    it('interfaces on different hosts may share an address across VPCs, never within one', () => {
+      const s = newService();
+      s.registerNetworkInterface(at('10.0.0.5', { VpcId: VPC, HostId: 'h1' }));
+      const second = s.registerNetworkInterface(at('10.0.0.5', { VpcId: OTHER_VPC, HostId: 'h2' })).NetworkInterface.NetworkInterfaceId;
+      const e = ec2Error(() => s.registerNetworkInterface(at('10.0.0.5', { VpcId: VPC, HostId: 'h3' })));
+      expect(e.code).toBe('InvalidIPAddress.InUse');
+      expect(e.message).toContain(`(VPC '${VPC}')`);
+      expect(ec2Error(() => s.registerNetworkInterface(at('10.0.0.5', { VpcId: 'vpc-0e1f2a3b4c5d6e7f8', HostId: 'h1' }))).message).toContain("enforced on host 'h1'");
+      expect([...s.interfaces()]).toHaveLength(2);
+
+      // moving the second one to h1, or to no host (every host), would put both on one host
+      const version = s.version;
+      for (const Value of ['h1', '']) {
+        expect(ec2Error(() => s.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: second, HostId: { Value } })).code, Value).toBe('InvalidIPAddress.InUse');
+      }
+      expect(s.version).toBe(version);
+      s.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: second, HostId: { Value: 'h3' } });
+      expect(s.describeNetworkInterfaces().NetworkInterfaces).toHaveLength(2);
+    });
+  });
+
   it('refuses addresses no one host holds: unspecified, limited broadcast, multicast', () => {
     const s = newService();
     for (const PrivateIpAddress of ['0.0.0.0', '255.255.255.255', '224.0.0.1', '239.1.2.3']) {

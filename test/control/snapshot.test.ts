@@ -114,4 +114,17 @@ describe('export then import gives the same model back', () => {
     expect(exported.PrefixLists[0]).toMatchObject({ PrefixListId: 'pl-0e1e2e3e4e5e60001', Version: 4, Entries: [{ Cidr: '203.0.113.0/24' }] });
     expect(exported.NetworkInterfaces[1]!.ConnectionTrackingConfiguration).toEqual({ TcpEstablishedTimeout: 432000, UdpStreamTimeout: 180, UdpTimeout: 60 });
   });
+
+  it('keeps each interface\'s HostId, so one address on two hosts loads again (the state directory\'s snapshot)', () => {
+    const s = newService();
+    s.registerNetworkInterface({ VpcId: VPC, PrivateIpAddress: '10.0.0.5', HostId: 'h1' });
+    s.registerNetworkInterface({ VpcId: 'vpc-0e1f2a3b4c5d6e7f8', PrivateIpAddress: '10.0.0.5', HostId: 'h2' });
+    const exported = s.exportSnapshot();
+    expect(exported.NetworkInterfaces.map((i) => i.HostId)).toEqual(['h1', 'h2']);
+    const copy = newService();
+    copy.importSnapshot(JSON.parse(JSON.stringify(exported)) as SnapshotDocument);
+    expect(copy.exportSnapshot()).toEqual(exported);
+    // DescribeNetworkInterfaces prints EC2's fields only
+    expect(s.describeNetworkInterfaces().NetworkInterfaces[0]).not.toHaveProperty('HostId');
+  });
 });

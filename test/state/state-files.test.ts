@@ -115,6 +115,20 @@ describe("the model's refusal names the file and path the user wrote, with EC2's
     expect(e.message).toBe(`${a}, ${b}: VpcLimitExceeded: too many`);
   });
 
+  it('two interfaces with one address are refused in any VPCs and either file order (issue 15)', async () => {
+    const one = file('addr-1.json', { NetworkInterfaces: [{ ...eni('eni-0000000000000000a', '10.0.0.5'), VpcId: 'vpc-0000000000000000a' }] });
+    const two = file('addr-2.json', { NetworkInterfaces: [{ ...eni('eni-0000000000000000b', '10.0.0.5'), VpcId: 'vpc-0000000000000000b' }] });
+    for (const [first, second, held] of [[one, two, 'a'], [two, one, 'b']] as const) {
+      const service = new SecurityGroupService();
+      const e = await refusal([first, second], service);
+      expect(e.message).toBe(
+        `${second}: NetworkInterfaces[0]: InvalidIPAddress.InUse: Address 10.0.0.5 is in use by eni-0000000000000000${held} (VPC 'vpc-0000000000000000${held}', enforced on every host).`,
+      );
+      expect(e.message).not.toContain('\n');
+      expect(service.exportSnapshot().NetworkInterfaces).toHaveLength(0);
+    }
+  });
+
   it('other failures are not disguised as state errors', async () => {
     await expect(loadStateFiles([a], new RecordingImporter(new TypeError('bug')))).rejects.toThrow(TypeError);
   });

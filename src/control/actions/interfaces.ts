@@ -15,7 +15,7 @@ import { renderInterface } from '../render.js';
 import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { interfaceFields } from '../describe-fields.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
-import { checkHostId, type HostedInterfaceRecord } from '../host-id.js';
+import { checkHostId, hostIdOf, type HostedInterfaceRecord } from '../host-id.js';
 import { groupById } from './groups.js';
 import { ensureVpc, vpcOf } from './vpcs.js';
 
@@ -36,12 +36,24 @@ function interfaceGroups(ctx: ActionContext, d: ModelState, groups: unknown, vpc
   return { groupIds: ids, vpcId };
 }
 
-/** Addresses an interface may not share with another interface of the same VPC. */
-function checkAddressesFree(d: ModelState, vpcId: string, interfaceId: string, addresses: readonly string[]): void {
+/**
+ * One address, one interface per enforcement point. Within a VPC an address names one interface, as
+ * in EC2. Across VPCs the same address may be held twice only by interfaces enforced on different
+ * hosts: interfaces with a HostId are enforced on that host, and one without is enforced by
+ * whichever sgfw loads it, so it meets every other interface. Two interfaces a host judges by the
+ * same address would share one verdict, decided by whichever came later.
+ */
+function checkAddressesFree(d: ModelState, mine: { interfaceId: string; vpcId: string; hostId: string | undefined }, addresses: readonly string[]): void {
   for (const other of d.interfaces.values()) {
-    if (other.vpcId !== vpcId || other.interfaceId === interfaceId) continue;
+    if (other.interfaceId === mine.interfaceId) continue;
+    const otherHost = hostIdOf(other);
+    const sameVpc = other.vpcId === mine.vpcId;
+    if (!sameVpc && mine.hostId !== undefined && otherHost !== undefined && mine.hostId !== otherHost) continue;
     for (const a of addresses) {
-      if (other.privateIpv4.includes(a) || other.ipv6.includes(a)) throw Ec2Errors.addressInUse(a, vpcId);
+      if (other.privateIpv4.includes(a) || other.ipv6.includes(a)) {
+        const where = sameVpc ? `VPC '${other.vpcId}'` : `VPC '${other.vpcId}', enforced ${otherHost === undefined ? 'on every host' : `on host '${otherHost}'`}`;
+        throw Ec2Errors.addressInUse(a, other.interfaceId, where);
+      }
     }
   }
 }
@@ -64,8 +76,11 @@ export function buildInterface(
   },
 ): InterfaceRecord {
   let interfaceId: string;
-  if (p.NetworkInterfaceId === undefined) interfaceId = ctx.newId('eni');
-  else if (!isResourceId('eni', p.NetworkInterfaceId)) throw Ec2Errors.interfaceIdMalformed(String(p.NetworkInterfaceId));
+  if (p.NetworkInterfaceId === undefined) {
+    // a drawn id that happens to be taken is drawn again: it is no fault of the caller's
+    do interfaceId = ctx.newId('eni');
+    while (d.interfaces.has(interfaceId));
+  } else if (!isResourceId('eni', p.NetworkInterfaceId)) throw Ec2Errors.interfaceIdMalformed(String(p.NetworkInterfaceId));
   else interfaceId = p.NetworkInterfaceId;
   if (d.interfaces.has(interfaceId)) throw Ec2Errors.interfaceDuplicate(interfaceId);
   let vpcId = p.VpcId === undefined ? undefined : vpcOf(ctx, p.VpcId);
@@ -117,11 +132,11 @@ export function buildInterface(
     }
   }
   if (ipv4.length === 0 && ipv6.length === 0) throw Ec2Errors.missingParameter('PrivateIpAddresses');
-  checkAddressesFree(d, vpcId, interfaceId, [...ipv4, ...ipv6]);
+  const hostId = p.HostId === undefined ? undefined : checkHostId(p.HostId);
+  checkAddressesFree(d, { interfaceId, vpcId, hostId }, [...ipv4, ...ipv6]);
   if (p.Description !== undefined && typeof p.Description !== 'string') throw Ec2Errors.invalidParameterValue('Description must be a string');
   const conntrack: ConntrackTimeouts = parseConntrackSpec(p.ConnectionTracking, CONNTRACK_DEFAULTS);
   if (!d.vpcs.has(vpcId)) d.vpcs.set(vpcId, { vpcId });
-  const hostId = p.HostId === undefined ? undefined : checkHostId(p.HostId);
   const record: HostedInterfaceRecord = {
     interfaceId, vpcId, privateIpv4: ipv4, ipv6, groupIds, conntrack,
     ...(typeof p.Description === 'string' && p.Description !== '' ? { description: p.Description } : {}),
@@ -198,6 +213,8 @@ export function modifyNetworkInterfaceAttribute(ctx: ActionContext, params: unkn
       const v = typeof p.HostId === 'object' && p.HostId !== null ? (p.HostId as { Value?: unknown }).Value : p.HostId;
       const { hostId: _old, ...rest } = next as HostedInterfaceRecord;
       const hosted: HostedInterfaceRecord = v === '' ? rest : { ...rest, hostId: checkHostId(v) };
+      // another host, or none (every host), may meet an interface holding the same address
+      checkAddressesFree(d, { interfaceId: i.interfaceId, vpcId: i.vpcId, hostId: hosted.hostId }, [...i.privateIpv4, ...i.ipv6]);
       next = hosted;
     }
     if (next === i) throw Ec2Errors.missingParameter('Groups');

@@ -66,6 +66,9 @@ export function createVpc(ctx: ActionContext, params: unknown): { Vpc: Vpc } {
     const cidr = parseCidr(p.CidrBlock, 4);
     const bits = Number(cidr.text.split('/')[1]);
     if (bits < 16 || bits > 28) throw Ec2Errors.vpcRange(cidr.text);
+    // EC2's quota counts the default VPC, which exists before its first use here too (DescribeVpcs)
+    const held = d.vpcs.size + (d.vpcs.has(ctx.defaultVpcId) ? 0 : 1);
+    if (held >= ctx.limits.vpcsPerRegion) throw Ec2Errors.vpcLimit();
     let vpcId = ctx.newId('vpc');
     while (d.vpcs.has(vpcId)) vpcId = ctx.newId('vpc');
     const tags = tagsFromSpecifications(p.TagSpecifications, 'vpc', vpcId);

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../../src/api/credentials.js';
-import { dryRunOnCopy } from '../../../src/api/server-dry-run.js';
+import { dryRunWithoutApplying } from '../../../src/api/server-dry-run.js';
 import { startApiServer, type ApiServer } from '../../../src/api/server.js';
 import { SecurityGroupService } from '../../../src/control/service.js';
 import { botocoreSign } from './botocore-sign.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
     service,
     credentials: staticCredentials([credentials]),
     listen: { host: '127.0.0.1', port: 0 },
-    dryRun: dryRunOnCopy(service),
+    dryRun: dryRunWithoutApplying(service),
     now: () => Date.now() + skewMs,
     maxBodyBytes: 64 * 1024,
     async beforeAck(action) {
@@ -174,6 +174,20 @@ describe('DryRun says whether the call would succeed, and changes nothing', () =
     await client().send(new CreateSecurityGroupCommand({ GroupName: 'taken', Description: 'x', VpcId: 'vpc-12345' }));
     const err = await failure(client().send(new CreateSecurityGroupCommand({ GroupName: 'taken', Description: 'again', VpcId: 'vpc-12345', DryRun: true })));
     expect(err.name).toBe('InvalidGroup.Duplicate');
+  });
+
+  it('a call naming a rule by its id gets DryRunOperation, and the rule stays', async () => {
+    const ec2 = client();
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'dry-rules', Description: 'x', VpcId: 'vpc-12345' }));
+    const added = await ec2.send(new AuthorizeSecurityGroupIngressCommand({
+      GroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+    }));
+    const ruleId = added.SecurityGroupRules![0]!.SecurityGroupRuleId!;
+    const before = service.version;
+    const err = await failure(ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, SecurityGroupRuleIds: [ruleId], DryRun: true })));
+    expect(err.name).toBe('DryRunOperation');
+    expect(service.version).toBe(before);
+    expect(service.group(GroupId!)!.ingress.map((r) => r.ruleId)).toEqual([ruleId]);
   });
 });
 

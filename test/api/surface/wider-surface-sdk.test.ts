@@ -22,7 +22,7 @@ import { staticCredentials } from '../../../src/api/credentials.js';
 import { decodeQueryParams } from '../../../src/api/query-params.js';
 import { renderXmlResponse } from '../../../src/api/ec2-xml.js';
 import { countingIdGenerator } from '../../../src/model/ids.js';
-import { dryRunOnCopy } from '../../../src/api/server-dry-run.js';
+import { dryRunWithoutApplying } from '../../../src/api/server-dry-run.js';
 import { startApiServer, type ApiServer } from '../../../src/api/server.js';
 import { SecurityGroupService } from '../../../src/control/service.js';
 import { runBotocore, skipBotocore } from '../codec/botocore.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     service,
     credentials: staticCredentials([credentials]),
     listen: { host: '127.0.0.1', port: 0 },
-    dryRun: dryRunOnCopy(service),
+    dryRun: dryRunWithoutApplying(service),
   });
   ec2 = new EC2Client({ endpoint: server.url, region: 'us-east-1', maxAttempts: 1, credentials });
 });

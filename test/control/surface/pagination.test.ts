@@ -21,8 +21,8 @@ function walk<K extends string>(call: (p: Record<string, unknown>) => Paged<K>, 
   return { items, pages };
 }
 
-function serviceWithGroups(n: number) {
-  const s = newService();
+function serviceWithGroups(n: number, limits?: Parameters<typeof newService>[0]) {
+  const s = newService(limits);
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const { GroupId } = s.createSecurityGroup({ GroupName: `g${i}`, Description: 'd', VpcId: VPC });
@@ -104,7 +104,8 @@ describe('describe-security-groups pages', () => {
 
 describe('the other describe actions page the same way', () => {
   it('describe-security-group-rules, describe-tags, describe-vpcs', () => {
-    const { s } = serviceWithGroups(7);
+    // eight VPCs: more than EC2's default quota of five
+    const { s } = serviceWithGroups(7, { vpcsPerRegion: 8 });
     const rules = s.describeSecurityGroupRules().SecurityGroupRules.length;
     expect(rules).toBe(16); // 7 × (ingress + egress) and the default group's two
     expect(walk((p) => s.describeSecurityGroupRules(p), 'SecurityGroupRules', { MaxResults: 5 }).items).toHaveLength(rules);

@@ -159,6 +159,24 @@ describe('create-vpc, delete-vpc and describe-vpcs', () => {
     expect(ec2Error(() => s.describeVpcs({ VpcIds: [Vpc.VpcId] })).code).toBe('InvalidVpcID.NotFound');
   });
 
+  it('holds five VPCs by default, the default VPC among them (VpcLimitExceeded); the quota is a Limit', () => {
+    const s = newService();
+    for (let i = 0; i < 4; i++) s.createVpc({ CidrBlock: `10.${i}.0.0/16` });
+    const e = ec2Error(() => s.createVpc({ CidrBlock: '10.9.0.0/16' }));
+    expect([e.code, e.message]).toEqual(['VpcLimitExceeded', 'The maximum number of VPCs has been reached.']);
+    expect(s.describeVpcs().Vpcs).toHaveLength(5);
+    // a VPC that came to be on first use counts as well, and a deleted one frees its place
+    const t = newService();
+    t.createSecurityGroup({ GroupName: 'g', Description: 'g', VpcId: VPC });
+    const made = [0, 1, 2].map((i) => t.createVpc({ CidrBlock: `10.${i}.0.0/16` }).Vpc.VpcId);
+    expect(ec2Error(() => t.createVpc({ CidrBlock: '10.9.0.0/16' })).code).toBe('VpcLimitExceeded');
+    t.deleteVpc({ VpcId: made[0] });
+    t.createVpc({ CidrBlock: '10.9.0.0/16' });
+    const raised = newService({ vpcsPerRegion: 50 });
+    for (let i = 0; i < 49; i++) raised.createVpc({ CidrBlock: `10.${i}.0.0/16` });
+    expect(ec2Error(() => raised.createVpc({ CidrBlock: '10.99.0.0/16' })).code).toBe('VpcLimitExceeded');
+  });
+
   it('answers EC2 errors for a bad CIDR, a malformed or unknown id', () => {
     const s = newService();
     expect(ec2Error(() => s.createVpc({ CidrBlock: '10.0.0.0/8' })).code).toBe('InvalidVpc.Range');
