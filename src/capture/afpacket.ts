@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { LinkType } from '../packet/link-types.js';
 import { CaptureError } from './capture-error.js';
+import { missingAddon } from './missing-addon.js';
 
 /** Fields of one frame in `batch.meta`, at `i * AFPACKET_META_STRIDE + field`. */
 export const AfPacketMeta = {
@@ -106,10 +107,7 @@ function loadNative(device: string): NativeModule {
   try {
     native = createRequire(import.meta.url)(AFPACKET_ADDON.pathname) as NativeModule;
   } catch (e) {
-    throw new CaptureError(
-      device,
-      `the AF_PACKET binding is not built (${AFPACKET_ADDON.pathname}): run 'bash scripts/build-native.sh', or use --capture pcap: ${(e as Error).message}`,
-    );
+    throw missingAddon("inline mode's --capture afpacket", 'AF_PACKET', AFPACKET_ADDON.pathname, ['g++', 'make', 'python3'], e);
   }
   if (native.META_STRIDE !== AFPACKET_META_STRIDE || native.SEND_STRIDE !== AFPACKET_SEND_STRIDE) {
     const found = native;

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { LinkType } from '../packet/link-types.js';
 import { CaptureError } from './capture-error.js';
+import { missingCap } from './missing-addon.js';
 
 interface CapHandle {
   open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
@@ -16,6 +17,15 @@ interface CapModule {
 }
 
 const require = createRequire(import.meta.url);
+
+/** `cap`, loaded on first use: hosts without libpcap run everything else. Throws MissingAddonError. */
+function loadCap(): CapModule {
+  try {
+    return require('cap') as CapModule;
+  } catch (e) {
+    throw missingCap('live capture with libpcap (monitor mode, inline --capture pcap)', e);
+  }
+}
 
 /** `cap.open` answers with a name, not the DLT number; these are the names it knows (binding.cc). */
 const LINK_TYPES: Record<string, number> = {
@@ -46,13 +56,13 @@ export class LiveCapture {
   private readonly handle: CapHandle;
   private closed = false;
 
-  /** Opens `device` (promiscuous, immediate mode); throws CaptureError when libpcap refuses. */
+  /** Opens `device` (promiscuous, immediate mode); throws CaptureError when libpcap refuses, MissingAddonError without `cap`. */
   constructor(
     readonly device: string,
     onFrame: FrameHandler,
     options: LiveCaptureOptions = {},
   ) {
-    const cap = require('cap') as CapModule;
+    const cap = loadCap();
     this.handle = new cap.Cap();
     let name: string;
     try {
@@ -88,6 +98,6 @@ export class LiveCapture {
 
   /** Interface names libpcap can open. */
   static devices(): string[] {
-    return (require('cap') as CapModule).Cap.deviceList().map((d) => d.name);
+    return loadCap().Cap.deviceList().map((d) => d.name);
   }
 }

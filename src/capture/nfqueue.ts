@@ -3,6 +3,7 @@
 // `batch.verdicts` before it returns, and the binding sends them (runs of consecutive ids with one
 // verdict as a single batch verdict). A packet the handler leaves unanswered is dropped.
 import { createRequire } from 'node:module';
+import { BUILD_ADDONS_COMMAND, missingAddon } from './missing-addon.js';
 
 /** Fields of one packet in `batch.meta`, at `i * META_STRIDE + field`. */
 export const NfqMeta = {
@@ -94,10 +95,7 @@ function loadNative(): NativeModule {
   try {
     native = createRequire(import.meta.url)(NFQUEUE_ADDON.pathname) as NativeModule;
   } catch (e) {
-    throw new NfqueueError(
-      `the NFQUEUE binding is not built (${NFQUEUE_ADDON.pathname}): run 'bash scripts/build-native.sh' in sgfw's folder ` +
-        `(needs g++, make and libnetfilter-queue-dev): ${(e as Error).message}`,
-    );
+    throw missingAddon('host mode', 'NFQUEUE', NFQUEUE_ADDON.pathname, ['g++', 'make', 'python3', 'libnetfilter-queue-dev'], e);
   }
   if (native.META_STRIDE !== META_STRIDE) throw new NfqueueError(`NFQUEUE binding stride ${native.META_STRIDE}, expected ${META_STRIDE}`);
   return native;
@@ -110,7 +108,7 @@ function loadNative(): NativeModule {
 export function dropThreadCapabilities(keep: bigint): NativeCapabilityDrop {
   const addon = loadNative();
   if (typeof addon.dropCapabilities !== 'function') {
-    throw new NfqueueError(`the NFQUEUE binding at ${NFQUEUE_ADDON.pathname} predates dropCapabilities: run 'bash scripts/build-native.sh'`);
+    throw new NfqueueError(`the NFQUEUE binding at ${NFQUEUE_ADDON.pathname} predates dropCapabilities: run '${BUILD_ADDONS_COMMAND}'`);
   }
   return addon.dropCapabilities(keep);
 }

@@ -4,6 +4,7 @@
 
 import { TlsFilesError } from '../api/tls-files.js';
 import { CaptureError } from '../capture/capture-error.js';
+import { MissingAddonError } from '../capture/missing-addon.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
 import type { CliIo } from './cli-io.js';
@@ -58,6 +59,11 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo):
     if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError) {
       io.stderr.write(`${prefix}: ${e.message}\n`);
       return ExitCode.usage;
+    }
+    // An addon or optional package this machine lacks: the message names what to install.
+    if (e instanceof MissingAddonError) {
+      io.stderr.write(`${prefix}: ${e.message}\n`);
+      return ExitCode.failed;
     }
     if (e instanceof Ec2Error) {
       io.stderr.write(`${prefix}: ${e.code}: ${e.message}\n`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { CaptureError } from '../../src/capture/capture-error.js';
+import { missingAddon, missingCap } from '../../src/capture/missing-addon.js';
 import type { Command } from '../../src/cli/command.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { UsageError } from '../../src/cli/usage-error.js';
@@ -37,6 +38,9 @@ const COMMANDS: Command[] = [
   throwing('capture', new CaptureError('x.pcap', 'unsupported link type 147')),
   throwing('ec2', new Ec2Error('InvalidGroup.NotFound', "The security group 'sg-1' does not exist")),
   throwing('bug', new TypeError('undefined is not a function')),
+  // What require() throws: where it looked follows on lines of its own.
+  throwing('nocap', missingCap('monitor mode', Object.assign(new Error("Cannot find module 'cap'\nRequire stack:\n- /x/live-capture.js"), { code: 'MODULE_NOT_FOUND' }))),
+  throwing('badaddon', missingAddon('host mode', 'NFQUEUE', '/x/nfqueue.node', ['g++'], new Error('/x/nfqueue.node: undefined symbol: nfq_open\nat line 2'))),
 ];
 
 async function run(...argv: string[]) {
@@ -72,6 +76,17 @@ describe('exit codes: 0 ok, 1 a failed operation, 2 bad usage or input, 70 a bug
       out: '',
       err: "sgfw ec2: InvalidGroup.NotFound: The security group 'sg-1' does not exist\n",
     });
+  });
+
+  it('a missing addon or optional package is one line naming what to install, exit 1', async () => {
+    const nocap = await run('nocap');
+    expect(nocap.code).toBe(1);
+    expect(nocap.err).toMatch(/^sgfw nocap: monitor mode needs the optional package cap \(libpcap\), which is not installed: install libpcap-dev, g\+\+, make and python3, then run 'npm ci' in sgfw's checkout\n$/);
+    const bad = await run('badaddon');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(
+      /^sgfw badaddon: host mode needs the NFQUEUE addon, which does not load \(\/x\/nfqueue.node: undefined symbol: nfq_open\): install g\+\+, then run 'node \S+\/scripts\/build-addons.mjs'\n$/,
+    );
   });
 
   it('an unexpected error is one line without a stack trace, exit 70', async () => {
