@@ -69,6 +69,13 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo):
       io.stderr.write(`${prefix}: ${e.code}: ${e.message}\n`);
       return ExitCode.failed;
     }
+    // A file named on the command line that cannot be opened or written (a missing folder, no
+    // permission, a full disk) is the user's to fix, not a bug of sgfw's.
+    const file = fileSystemError(e);
+    if (file !== undefined) {
+      io.stderr.write(`${prefix}: ${file}\n`);
+      return ExitCode.usage;
+    }
     const err = e instanceof Error ? e : new Error(String(e));
     io.stderr.write(`${prefix}: internal error: ${err.message}\n`);
     if (process.env.SGFW_DEBUG) io.stderr.write(`${err.stack ?? ''}\n`);
@@ -80,3 +87,11 @@ function unknownCommand(name: string, io: CliIo): number {
   io.stderr.write(`sgfw: unknown command '${name}'\nRun 'sgfw --help' for the list of commands.\n`);
   return ExitCode.usage;
 }
+
+/** `PATH: cannot open (ENOENT: no such file or directory)` for Node's errors from the file system. */
+function fileSystemError(e: unknown): string | undefined {
+  const err = e as Partial<NodeJS.ErrnoException> | null;
+  if (!(e instanceof Error) || typeof err?.code !== 'string' || typeof err.path !== 'string' || typeof err.syscall !== 'string') return undefined;
+  return `${err.path}: cannot ${err.syscall} (${e.message.split(',')[0]})`;
+}
+

@@ -92,6 +92,15 @@ describe('sgfw replay', () => {
     expect(proto.err).toContain(`${timeline}:1: __proto__ before frame 1 failed: InvalidAction`);
   });
 
+  it('an output file that cannot be opened is one line naming it, exit 2, not an internal error', async () => {
+    for (const flag of ['--verdicts', '--flow-log']) {
+      const missing = join(dir, 'no-such-folder', 'out.log');
+      const r = await run('replay', '--state', STATE, flag, missing, CAPTURE);
+      expect(r.code, flag).toBe(2);
+      expect(r.err.trim(), flag).toBe(`sgfw replay: ${missing}: cannot open (ENOENT: no such file or directory)`);
+    }
+  });
+
   it('refuses a file that is not a capture and a capture of an unsupported link type, in one line, exit 2', async () => {
     const r1 = await run('replay', '--state', STATE, STATE);
     expect(r1.code).toBe(2);
