@@ -1,14 +1,23 @@
 // The flow-log flags of `sgfw run` (any mode): the file, its rotation and the aggregation
-// interval, parsed into the options runMonitor (and later the enforcing modes) take.
+// interval, parsed into the options runMonitor (and later the enforcing modes) take. `sgfw replay`
+// takes the interval flag alone: it writes one file, never rotated.
 import type { FlagSpec, ParsedArgs } from './flags.js';
 import { UsageError } from './usage-error.js';
+
+/** --flow-log-interval: 60 or 600 seconds, as AWS offers */
+export const FLOW_LOG_INTERVAL_FLAG: FlagSpec = {
+  name: 'flow-log-interval',
+  kind: 'string',
+  value: 'SECONDS',
+  description: 'aggregation interval: 60 or 600, as AWS offers (default 60)',
+};
 
 export const FLOW_LOG_FLAGS: readonly FlagSpec[] = [
   { name: 'flow-log', kind: 'string', value: 'FILE', description: 'append VPC Flow Logs v2 records (default format, a header line first in each file)' },
   { name: 'flow-log-max-size', kind: 'string', value: 'SIZE', description: 'rotate FILE before it passes SIZE bytes (K, M, G: ×1024; 0: never; default 64M)' },
   { name: 'flow-log-max-age', kind: 'string', value: 'AGE', description: 'rotate FILE once it is this old: seconds or 30m, 1h, 1d (0: never; default 1h)' },
   { name: 'flow-log-keep', kind: 'string', value: 'N', description: 'rotated files kept, FILE.1 the newest … FILE.N (default 5; 0: none)' },
-  { name: 'flow-log-interval', kind: 'string', value: 'SECONDS', description: 'aggregation interval: 60 or 600, as AWS offers (default 60)' },
+  FLOW_LOG_INTERVAL_FLAG,
 ];
 
 export interface FlowLogFlagValues {
@@ -38,6 +47,14 @@ export function parseDurationSec(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+/** --flow-log-interval in seconds, undefined when not given; a bad one is a usage error. */
+export function flowLogIntervalSec(args: ParsedArgs): number | undefined {
+  const interval = args.string('flow-log-interval');
+  if (interval === undefined) return undefined;
+  if (interval !== '60' && interval !== '600') throw new UsageError(`--flow-log-interval expects 60 or 600, got '${interval}'`);
+  return Number(interval);
+}
+
 /** The flow-log flags' values; a bad one is a usage error naming the flag and the value. */
 export function flowLogFlagValues(args: ParsedArgs): FlowLogFlagValues {
   const out: FlowLogFlagValues = { flowLogFile: args.string('flow-log') };
@@ -59,10 +76,8 @@ export function flowLogFlagValues(args: ParsedArgs): FlowLogFlagValues {
     out.flowLogKeep = Number(keep);
   }
   const interval = args.string('flow-log-interval');
-  if (interval !== undefined) {
-    if (interval !== '60' && interval !== '600') throw new UsageError(`--flow-log-interval expects 60 or 600, got '${interval}'`);
-    out.flowLogWindowSec = Number(interval);
-  }
+  const windowSec = flowLogIntervalSec(args);
+  if (windowSec !== undefined) out.flowLogWindowSec = windowSec;
   const tuned = size ?? age ?? keep ?? interval;
   if (tuned !== undefined && out.flowLogFile === undefined) {
     throw new UsageError('--flow-log-max-size, --flow-log-max-age, --flow-log-keep and --flow-log-interval need --flow-log FILE');

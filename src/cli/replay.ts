@@ -5,7 +5,9 @@ import { readTimeline } from '../replay/timeline.js';
 import type { Command } from './command.js';
 import type { OutputStream } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
+import { FLOW_LOG_INTERVAL_FLAG, flowLogIntervalSec } from './flags-flow-log.js';
 import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
+import { UsageError } from './usage-error.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -13,7 +15,8 @@ export const replayCommand: Command = {
   description: [
     'Reads classic pcap (both byte orders, micro- and nanosecond timestamps) and pcapng.',
     'Frames count from 1 across all captures, in the order given, as Wireshark counts them.',
-    'The connection-tracking clock is the capture timestamps.',
+    'The connection-tracking clock is the capture timestamps, and so is the flow log\'s: its records',
+    'are aggregated in 60-second windows of capture time (--flow-log-interval 600: 10 minutes).',
     'Exit codes: 0 done; 1 a timeline call was refused (its EC2 error code is printed);',
     '2 a bad capture, state or timeline file, or bad usage.',
   ].join('\n'),
@@ -26,12 +29,21 @@ export const replayCommand: Command = {
       description: 'JSON Lines of control-plane calls: {"beforeFrame": N, "Action": "<EC2 action>", "Parameters": {…}}',
     },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON object per frame: frame, verdict, reason, interfaces, rules' },
-    { name: 'flow-log', kind: 'string', value: 'FILE', description: 'write VPC Flow Logs version 2 records (default format)' },
+    {
+      name: 'flow-log',
+      kind: 'string',
+      value: 'FILE',
+      description: 'write VPC Flow Logs version 2 records (default format, a header line first), each interface\'s under its owner\'s account',
+    },
+    FLOW_LOG_INTERVAL_FLAG,
     { name: 'write-allowed', kind: 'string', value: 'FILE', description: 'write the allowed frames to a pcap file' },
     { name: 'json', kind: 'boolean', description: 'print the summary as JSON' },
   ],
   positional: { name: 'CAPTURE', description: 'pcap or pcapng files', min: 1, max: Infinity },
   async run(args, { io }) {
+    const flowLogFile = args.string('flow-log');
+    const flowLogWindowSec = flowLogIntervalSec(args);
+    if (flowLogWindowSec !== undefined && flowLogFile === undefined) throw new UsageError('--flow-log-interval needs --flow-log FILE');
     const service = await serviceFromStateFiles(args.strings('state'));
     const timelineFile = args.string('timeline');
     const timeline = timelineFile ? readTimeline(timelineFile) : [];
@@ -41,7 +53,10 @@ export const replayCommand: Command = {
       timeline,
       timelineFile,
       verdictsFile: args.string('verdicts'),
-      flowLogFile: args.string('flow-log'),
+      flowLogFile,
+      flowLogWindowSec,
+      // for an interface whose groups are unknown; the others' records name their groups' owner
+      accountId: service.accountId,
       writeAllowedFile: args.string('write-allowed'),
       onProgress: (frames) => progress.update(frames),
     });

@@ -4,15 +4,10 @@
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { recordLastFlow } from '../live/verdict-duties.js';
 import type { ModelView } from '../model/model-view.js';
+import { interfaceOwners } from '../observe/flow-log-account.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
 import type { Logger } from '../observe/logger.js';
 import type { FlowLogFlagValues } from './flags-flow-log.js';
-
-/** The account the flow-log records name: the groups' owner, as on AWS. */
-function accountOf(view: ModelView): string | undefined {
-  for (const g of view.groups()) return g.ownerId;
-  return undefined;
-}
 
 export class RunFlowLog {
   private readonly timer: NodeJS.Timeout;
@@ -29,7 +24,8 @@ export class RunFlowLog {
   static open(flags: FlowLogFlagValues, dataplane: Dataplane, view: ModelView, log: Logger): RunFlowLog | null {
     if (flags.flowLogFile === undefined) return null;
     const file = new FlowLogFile(flags.flowLogFile, {
-      accountId: accountOf(view),
+      // each interface's records name its owner, as on AWS (the model in force, followed through reloads)
+      accountOf: interfaceOwners(view),
       windowSec: flags.flowLogWindowSec,
       maxBytes: flags.flowLogMaxBytes,
       maxAgeSec: flags.flowLogMaxAgeSec,

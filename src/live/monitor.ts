@@ -9,6 +9,7 @@ import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { isAllowed } from '../dataplane/verdict.js';
 import { summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import type { ModelView } from '../model/model-view.js';
+import { interfaceOwners } from '../observe/flow-log-account.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
 import { loadStateFiles } from '../state/index.js';
 import { type FlowRecorder, recordLastFlow, VerdictDuties } from './verdict-duties.js';
@@ -47,6 +48,7 @@ export interface MonitorOptions {
   flowLogWindowSec?: number;
   /** how often buffered verdict lines are written (default 60 s) */
   flushIntervalMs?: number;
+  /** the flow log's account-id for an interface whose groups the model does not know (its records name its groups' owner) */
   accountId?: string;
   /** a BPF filter to narrow the capture */
   filter?: string;
@@ -147,6 +149,7 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     try {
       flowLog = new FlowLogFile(options.flowLogFile, {
         accountId: options.accountId,
+        accountOf: interfaceOwners(monitored),
         windowSec: options.flowLogWindowSec,
         maxBytes: options.flowLogMaxBytes,
         maxAgeSec: options.flowLogMaxAgeSec,

@@ -6,13 +6,16 @@
 // Windows are aligned on the Unix clock ([k·window, (k+1)·window)), so with the 60 s default a
 // window is a wall-clock minute. A window closes when an observation of a later window arrives or
 // when flush(now) sees its end has passed; its records are written in one synchronous write, so
-// rotation (checked only then) never splits a window and close() leaves nothing in memory.
-import { FLOW_LOG_HEADER, FlowLogAggregator, statusRecord, type FlowObservation, type FlowSink } from './flow-log.js';
+// rotation (checked only then) never splits a window and close() leaves nothing in memory. The
+// clock is the caller's (`now`): the wall clock for the live modes, capture time for replay.
+import { FLOW_LOG_HEADER, FlowLogAggregator, statusRecord, type FlowLogAccount, type FlowObservation, type FlowSink } from './flow-log.js';
 import { RotatingFile } from './rotating-file.js';
 
 export interface FlowLogFileOptions {
-  /** the account-id field (default 123456789012, as elsewhere in sgfw) */
+  /** the account-id of an interface `accountOf` does not know (default 123456789012, the service's default account) */
   accountId?: string;
+  /** the account-id of each interface's records: its owner (see interfaceOwners); default: always `accountId` */
+  accountOf?: (interfaceId: string) => string | undefined;
   /** aggregation interval in seconds (default 60; AWS offers 60 and 600) */
   windowSec?: number;
   /** rotate before a write that would take FILE past this size; 0: never (default 64 MiB) */
@@ -46,7 +49,7 @@ export const DEFAULT_MAX_RECORDS = 100_000;
 
 export class FlowLogFile implements FlowSink {
   private readonly file: RotatingFile;
-  private readonly accountId: string;
+  private readonly accountOf: FlowLogAccount;
   private readonly windowSec: number;
   private readonly maxRecords: number;
   private readonly now: () => number;
@@ -66,7 +69,9 @@ export class FlowLogFile implements FlowSink {
     readonly path: string,
     private readonly options: FlowLogFileOptions = {},
   ) {
-    this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    const fallback = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    const owner = options.accountOf;
+    this.accountOf = owner ? (id) => owner(id) ?? fallback : () => fallback;
     this.windowSec = options.windowSec ?? DEFAULT_WINDOW_SEC;
     if (!Number.isInteger(this.windowSec) || this.windowSec <= 0) throw new RangeError(`windowSec: expected a whole number of seconds > 0, got ${this.windowSec}`);
     this.maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
@@ -79,7 +84,7 @@ export class FlowLogFile implements FlowSink {
       header: options.header === false ? undefined : FLOW_LOG_HEADER,
     });
     const now = this.now();
-    this.current = new FlowLogAggregator(this.accountId, this.maxRecords);
+    this.current = new FlowLogAggregator(this.accountOf, this.maxRecords);
     this.windowStart = this.alignedStart(now);
     this.since = Math.floor(now);
     // Opened now so a bad path is reported at start, not a minute later; a failure is retried at each write.
@@ -102,7 +107,8 @@ export class FlowLogFile implements FlowSink {
   window(timeSec: number): FlowLogAggregator {
     const start = this.alignedStart(timeSec);
     if (start > this.windowStart && !this.closed) {
-      this.writeWindow(start);
+      // After a gap (a capture's pause, a suspended process) the window still ends where it ends.
+      this.writeWindow(Math.min(start, this.windowStart + this.windowSec));
       this.windowStart = start;
     }
     return this.current;
@@ -125,7 +131,7 @@ export class FlowLogFile implements FlowSink {
     this.writeWindow(Math.max(this.windowStart, Math.floor(nowSec)));
     this.closed = true;
     // Observations after close are dropped: an aggregator that holds no record keeps memory bounded.
-    this.current = new FlowLogAggregator(this.accountId, 0);
+    this.current = new FlowLogAggregator(this.accountOf, 0);
     this.attempt(0, () => this.file.close());
   }
 
@@ -140,10 +146,10 @@ export class FlowLogFile implements FlowSink {
     // A window cut at its very start (close right after a boundary) had no time to be quiet in.
     if (this.options.interfaces && end > start) {
       for (const id of this.options.interfaces()) {
-        if (!this.current.sawInterface(id)) lines.push(statusRecord(this.accountId, id, start, end, 'NODATA'));
+        if (!this.current.sawInterface(id)) lines.push(statusRecord(this.accountOf(id), id, start, end, 'NODATA'));
       }
     }
-    this.current = new FlowLogAggregator(this.accountId, this.maxRecords);
+    this.current = new FlowLogAggregator(this.accountOf, this.maxRecords);
     if (lines.length === 0 || this.closed) return;
     const text = `${lines.join('\n')}\n`;
     const now = this.now();

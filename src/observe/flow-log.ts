@@ -1,7 +1,8 @@
 // VPC Flow Logs version 2, default format:
 //   version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
 // One record per interface, flow (5-tuple as seen on the wire) and action, as AWS aggregates
-// them within a capture window. Times are Unix seconds.
+// them within a capture window. Times are Unix seconds. The account-id is per interface: AWS
+// writes the account that owns the network interface (see flow-log-account.ts).
 
 /** The first line of every flow-log file, as in AWS's delivery to S3 (Athena skips one header line). */
 export const FLOW_LOG_HEADER =
@@ -19,6 +20,9 @@ export interface FlowObservation {
   time: number;
   accepted: boolean;
 }
+
+/** The account-id field of an interface's records. */
+export type FlowLogAccount = (interfaceId: string) => string;
 
 /** Whatever takes observations: an aggregator, or a FlowLogFile that windows them. */
 export interface FlowSink {
@@ -52,7 +56,7 @@ export class FlowLogAggregator implements FlowSink {
 
   /** @param maxRecords bounds the memory one window takes (a scan makes a record per port) */
   constructor(
-    private readonly accountId: string,
+    private readonly accountOf: FlowLogAccount,
     private readonly maxRecords = Infinity,
   ) {}
 
@@ -108,7 +112,7 @@ export class FlowLogAggregator implements FlowSink {
     for (const r of this.records.values()) {
       yield [
         2,
-        this.accountId,
+        this.accountOf(r.interfaceId),
         r.interfaceId,
         r.srcaddr,
         r.dstaddr,
@@ -123,6 +127,6 @@ export class FlowLogAggregator implements FlowSink {
         'OK',
       ].join(' ');
     }
-    for (const [interfaceId, s] of this.skipped) yield statusRecord(this.accountId, interfaceId, s.start, s.end, 'SKIPDATA');
+    for (const [interfaceId, s] of this.skipped) yield statusRecord(this.accountOf(interfaceId), interfaceId, s.start, s.end, 'SKIPDATA');
   }
 }

@@ -1,5 +1,6 @@
 // The replay loop: every frame of the captures, in order, through the same Dataplane the live
 // modes use, with timeline calls applied through the control plane just before their frame.
+// The capture's timestamps are the clock: of connection tracking, and of the flow log's windows.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { CaptureError } from '../capture/capture-error.js';
 import { CaptureReader } from '../capture/capture-reader.js';
@@ -10,7 +11,9 @@ import { isAllowed, Reason, REASON_NAMES } from '../dataplane/verdict.js';
 import { recordFlows, summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import type { ModelView } from '../model/model-view.js';
-import { FlowLogAggregator } from '../observe/flow-log.js';
+import { interfaceOwners } from '../observe/flow-log-account.js';
+import { FlowLogFile } from '../observe/flow-log-file.js';
+import type { FlowObservation, FlowSink } from '../observe/flow-log.js';
 import { reasonWords, verdictLine } from '../observe/verdict-line.js';
 import { isSupportedLinkType } from '../packet/link-types.js';
 import type { TimelineEntry } from './timeline.js';
@@ -29,8 +32,12 @@ export interface ReplayOptions {
   timeline?: readonly TimelineEntry[];
   timelineFile?: string;
   verdictsFile?: string;
+  /** VPC Flow Logs v2, windows of capture time; one file, never rotated */
   flowLogFile?: string;
+  /** the flow log's aggregation interval in seconds (default 60) */
+  flowLogWindowSec?: number;
   writeAllowedFile?: string;
+  /** the flow log's account-id for an interface whose groups the model does not know (default 123456789012) */
   accountId?: string;
   conntrackCapacity?: number;
   /** called now and then with the frames done so far (for a progress bar) */
@@ -85,12 +92,64 @@ class LineSink {
   }
 }
 
+/**
+ * The flow log on the capture's clock: opened at the first frame (its NODATA records start no
+ * earlier), each window written once a frame of a later one comes, the last cut at the last frame.
+ * Written as a live mode writes it (header, windows, NODATA, each interface's owner as account-id),
+ * but into one file started afresh and never rotated, and a failed write stops the replay.
+ */
+class CaptureTimeFlowLog implements FlowSink {
+  private file: FlowLogFile | null = null;
+  private now = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly model: ModelView,
+    private readonly options: ReplayOptions,
+  ) {
+    // Started afresh, as --verdicts is; a path that can't be written fails here, before any judging.
+    closeSync(openSync(path, 'w'));
+  }
+
+  /** The capture's time is now `seconds`: opens the log at the first frame, writes a window that ended. */
+  tick(seconds: number): void {
+    // A later capture may start earlier: its frames join the open window, and the log's clock stays.
+    if (seconds > this.now) this.now = seconds;
+    if (this.file !== null) {
+      this.file.flush(this.now);
+      return;
+    }
+    const model = this.model;
+    this.file = new FlowLogFile(this.path, {
+      accountId: this.options.accountId,
+      accountOf: interfaceOwners(model),
+      windowSec: this.options.flowLogWindowSec,
+      maxBytes: 0,
+      maxAgeSec: 0,
+      interfaces: () => [...model.interfaces()].map((i) => i.interfaceId),
+      now: () => this.now,
+      report: (message) => {
+        throw new Error(message);
+      },
+    });
+  }
+
+  add(o: FlowObservation): void {
+    this.file?.add(o);
+  }
+
+  /** Writes the last window, cut at the latest frame's time. */
+  close(): void {
+    this.file?.close(this.now);
+  }
+}
+
 export async function replay(control: ReplayControlPlane, options: ReplayOptions): Promise<ReplaySummary> {
   const dataplane = new Dataplane(control, { conntrackCapacity: options.conntrackCapacity, recordMemory: hugePageMemory });
   const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
   const timeline = options.timeline ?? [];
   const verdicts = options.verdictsFile ? new LineSink(options.verdictsFile) : null;
-  const flows = options.flowLogFile ? new FlowLogAggregator(options.accountId ?? '123456789012') : null;
+  const flows = options.flowLogFile ? new CaptureTimeFlowLog(options.flowLogFile, control, options) : null;
   let writer: PcapWriter | null = null;
   let next = 0;
   let frame = 0;
@@ -128,6 +187,7 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
             checkedLink = reader.linkType;
           }
           dataplane.clock[0] = reader.timestampMs;
+          flows?.tick(reader.timestampMs / 1000);
           const reason = dataplane.judgeNow(reader.linkType, reader.data, reader.offset, reader.caplen, reader.origLen);
           const allowed = isAllowed(reason);
           if (allowed && options.writeAllowedFile) {
@@ -151,11 +211,7 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
     unsubscribe();
     verdicts?.close();
     writer?.close();
-  }
-  if (flows && options.flowLogFile) {
-    const sink = new LineSink(options.flowLogFile);
-    for (const line of flows.lines()) sink.push(`${line}\n`);
-    sink.close();
+    flows?.close();
   }
 
   const { allowed, dropped, byReason, interfaces } = summarizeVerdicts(dataplane, control);

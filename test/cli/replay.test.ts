@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CaptureReader } from '../../src/capture/capture-reader.js';
 import { main } from '../../src/cli/main.js';
+import { FLOW_LOG_HEADER } from '../../src/observe/flow-log.js';
 import { captureIo } from './capture-io.js';
 
 const PCAPS = join(import.meta.dirname, '..', '..', 'pcaps');
@@ -50,10 +51,22 @@ describe('sgfw replay', () => {
     const lines = readFileSync(verdicts, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(13);
     expect(lines[0]).toEqual({ frame: 1, verdict: 'allow', reason: 'rule', interfaces: ['eni-0c1d2e3f405160001'], rules: [expect.stringMatching(/^sgr-[0-9a-f]{17}$/)] });
-    const records = readFileSync(flowLog, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const [header, ...rest] = readFileSync(flowLog, 'utf8').trim().split('\n');
+    expect(header).toBe(FLOW_LOG_HEADER);
+    const records = rest.map((l) => l.split(' '));
     for (const rec of records) expect(rec).toHaveLength(14);
-    const ssh = records.find((rec) => rec[3] === '203.0.113.1' && rec[6] === '22' && rec[12] === 'ACCEPT');
-    expect(ssh?.slice(0, 8)).toEqual(['2', '123456789012', 'eni-0c1d2e3f405160001', '203.0.113.1', '10.0.0.20', '50000', '22', '6']);
+    // the state's groups are owned by 111122223333 (not sgfw's default account)
+    for (const rec of records) expect(rec[1]).toBe('111122223333');
+    // the capture spans 901 s: each record lies in one 60-second window of capture time
+    for (const rec of records) expect(Math.floor(Number(rec[10]) / 60)).toBe(Math.floor(Number(rec[11]) / 60));
+    expect(new Set(records.map((rec) => Math.floor(Number(rec[10]) / 60))).size).toBe(3);
+    const ssh = records.filter((rec) => rec[3] === '203.0.113.1' && rec[5] === '50000' && rec[6] === '22' && rec[12] === 'ACCEPT');
+    expect(ssh.map((rec) => rec.slice(0, 8))).toEqual([
+      ['2', '111122223333', 'eni-0c1d2e3f405160001', '203.0.113.1', '10.0.0.20', '50000', '22', '6'],
+      ['2', '111122223333', 'eni-0c1d2e3f405160001', '203.0.113.1', '10.0.0.20', '50000', '22', '6'],
+    ]);
+    // the connection's packets at 0 s and 301 s are two records, in two windows (not one over 301 s)
+    expect(ssh.map((rec) => rec.slice(8, 12))).toEqual([['2', '80', '1700000000', '1700000000'], ['1', '40', '1700000301', '1700000301']]);
     expect(records.some((rec) => rec[12] === 'REJECT' && rec[6] === '80')).toBe(true);
     const reader = new CaptureReader(allowed);
     let n = 0;

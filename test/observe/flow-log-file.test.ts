@@ -100,6 +100,21 @@ describe('records are aggregated per capture window aligned on the clock', () =>
   });
 });
 
+describe('the account-id: the owner of each interface', () => {
+  it('names each interface\'s owner in its records, NODATA and SKIPDATA included, and the fallback for an unknown one', () => {
+    const owners: Record<string, string> = { 'eni-a': '111111111111', 'eni-b': '222222222222' };
+    const { path, log } = setup({ accountId: '999999999999', accountOf: (id) => owners[id], interfaces: () => ['eni-a', 'eni-b', 'eni-c'], maxRecords: 1 }, 6000);
+    log.add(obs(22, 6001));
+    log.add(obs(23, 6002, { interfaceId: 'eni-b' })); // past maxRecords: SKIPDATA
+    log.flush(6060);
+    expect(records(path).map((r) => [r[1], r[2], r[13]])).toEqual([
+      ['111111111111', 'eni-a', 'OK'],
+      ['222222222222', 'eni-b', 'SKIPDATA'],
+      ['999999999999', 'eni-c', 'NODATA'],
+    ]);
+  });
+});
+
 describe('NODATA and SKIPDATA records', () => {
   it('writes NODATA for each logged interface without traffic in a window, over the window', () => {
     const { path, log } = setup({ interfaces: () => ['eni-a', 'eni-b'] }, 6000);
@@ -112,6 +127,12 @@ describe('NODATA and SKIPDATA records', () => {
       '2 123456789012 eni-a - - - - - - - 6060 6120 - NODATA',
       '2 123456789012 eni-b - - - - - - - 6060 6120 - NODATA',
     ]);
+  });
+
+  it('after a gap (no flush for minutes) the window written still ends at its own end', () => {
+    const { path, log } = setup({ interfaces: () => ['eni-b'] }, 6000);
+    log.flush(6500); // [6000, 6060) is written now; the windows between were never open
+    expect(records(path)).toEqual([['2', '123456789012', 'eni-b', '-', '-', '-', '-', '-', '-', '-', '6000', '6060', '-', 'NODATA']]);
   });
 
   it('the first NODATA starts when logging started, not at the window start', () => {

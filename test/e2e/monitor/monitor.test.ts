@@ -81,7 +81,8 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
     const inbound = (port: number) => records.filter((r) => r[3] === TRUSTED && r[4] === HOST && r[6] === String(port));
     expect(inbound(ALLOWED_PORT).map((r) => r[12])).toEqual(['ACCEPT']);
     expect(inbound(DISALLOWED_PORT).map((r) => r[12])).toEqual(['REJECT']);
-    expect(inbound(DISALLOWED_PORT)[0]).toEqual(expect.arrayContaining(['2', '123456789012', 'eni-0c1d2e3f405160001', '6', 'OK']));
+    // the account that owns the interface: its group's OwnerId in the state, not sgfw's default account
+    expect(inbound(DISALLOWED_PORT)[0]).toEqual(expect.arrayContaining(['2', '111122223333', 'eni-0c1d2e3f405160001', '6', 'OK']));
 
     expect(out).toMatch(/^monitor sgh\S+: frames \d+ {2}would allow \d+ {2}would drop [1-9]\d*$/m);
     expect(out).toMatch(/^ {2}ingress-no-rule +[1-9]/m);
