@@ -109,7 +109,7 @@ export async function readSnapshot(file: string): Promise<SnapshotBody | undefin
   try {
     outer = JSON.parse(text) as typeof outer;
   } catch (e) {
-    throw new StateError(file, '', `the snapshot is not valid JSON (${(e as Error).message}); the file is damaged`);
+    throw new StateError(file, '', `the snapshot is not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')}); the file is damaged`);
   }
   const body = outer?.snapshot;
   if (typeof outer !== 'object' || outer === null || typeof outer.checksum !== 'string' || typeof body !== 'object' || body === null) {

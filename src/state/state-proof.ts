@@ -129,6 +129,12 @@ export async function proveStateDir(dir: string, options: ProveOptions = {}): Pr
   let lastSeq = S;
   let lastChain = chainS;
   let replay: ReadEntry[] = [];
+  const journalDir = journal?.damage === undefined ? journal?.header?.dir : undefined;
+  if (journalDir !== undefined && journalDir !== dirId && ack?.dir === journalDir) {
+    // Two of the three files agree: the odd one out is the stranger.
+    problem(snapshotFile, `belongs to another state directory (it names ${dirId}, ${JOURNAL_FILE} and ${ACK_FILE} name ${journalDir})`);
+    return { kind: 'current', problems, snapshot, journal, ack, replay, lastSeq, lastChain };
+  }
   if (journal === undefined) {
     problem(journalFile, `missing: ${SNAPSHOT_FILE} holds entries up to ${S} and the journal must continue it`);
   } else if (journal.damage !== undefined) {
@@ -141,7 +147,7 @@ export async function proveStateDir(dir: string, options: ProveOptions = {}): Pr
     if (h.dir !== dirId) {
       problem(journalFile, `belongs to another state directory (its header names ${h.dir}, ${SNAPSHOT_FILE} names ${dirId})`);
     } else if (h.base > S) {
-      problem(journalFile, `continues from entry ${h.base}, but ${SNAPSHOT_FILE} holds entries up to ${S} only: ${SNAPSHOT_FILE} is older than the journal`);
+      problem(snapshotFile, `holds entries up to ${S} only, but ${JOURNAL_FILE} continues from entry ${h.base}: the snapshot is older than the journal`);
     } else if (h.base === S && h.chain !== chainS) {
       problem(journalFile, `its header does not continue ${SNAPSHOT_FILE} (a different history up to entry ${S})`);
     } else if (h.base < S && (last?.seq ?? h.base) < S) {
