@@ -99,7 +99,8 @@ export async function proveStateDir(dir: string, options: ProveOptions = {}): Pr
 
   if (snapshot?.format === LEGACY_SNAPSHOT_FORMAT) return proveLegacy(journalFile, snapshot, data, problems);
 
-  const format = snapshot !== undefined || data === undefined || looksLikeHeader(data) ? 2 : 1;
+  // Only an unfinished upgrade (a fresh snapshot) or a lone journal may hold a format-1 journal.
+  const format = (snapshot === undefined || snapshot.fresh === true) && data !== undefined && !looksLikeHeader(data) ? 1 : 2;
   const journal = data === undefined ? undefined : scanJournal(data, format);
   let ack: AckRecord | undefined;
   if (ackData !== undefined) {
