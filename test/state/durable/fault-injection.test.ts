@@ -139,16 +139,17 @@ describe.each([`snapshot at ${SNAPSHOT_AT}, journal ${SNAPSHOT_AT + 1}..${LAST}`
       const end = starts[i + 1] ?? data.length;
       for (const at of [s, s + 1, s + 17, Math.floor((s + end) / 2), end - 1]) if (at >= 0 && at < data.length) cuts.add(at);
     });
-    // a large file has many lines: all boundaries, and a sample of the cuts inside them
-    const boundaries = new Set(starts);
+    // The journal and acked: every cut. The snapshot is one JSON document whose hundreds of lines
+    // are only its layout: every 4th boundary and a sample of the cuts inside lines.
+    const boundaries = new Set(starts.filter((_, i) => i % 4 === 0));
     const list = [...cuts].filter((c, i) => file !== SNAPSHOT_FILE || boundaries.has(c) || i % 25 === 0);
     for (const cut of list) await expectRefused({ ...original, [file]: data.subarray(0, cut) }, file, `${file} cut at byte ${cut}`);
-    expect(list.length).toBeGreaterThan(file === ACK_FILE ? 3 : 10);
+    expect(list.length).toBeGreaterThan(3);
   }, 60_000);
 
   it.each(FILES)('%s with a byte flipped, at offsets all over the file', async (file) => {
     const data = original[file]!;
-    const step = Math.max(1, Math.floor(data.length / 150));
+    const step = Math.max(1, Math.floor(data.length / 100));
     let tried = 0;
     // one bit, three bits (a newline becomes a carriage return, which JSON also takes as blank), all bits
     const masks = [0x01, 0x07, 0xff];
@@ -159,7 +160,7 @@ describe.each([`snapshot at ${SNAPSHOT_AT}, journal ${SNAPSHOT_AT + 1}..${LAST}`
       await expectRefused({ ...original, [file]: copy }, file, `${file} byte ${at} ^ 0x${mask.toString(16)}`);
       tried++;
     }
-    for (const at of lineStarts(data).slice(1, 40)) {
+    for (const at of lineStarts(data).slice(1, 20)) {
       const copy = Buffer.from(data);
       copy[at - 1] = 0x0d; // a newline turned into a carriage return
       await expectRefused({ ...original, [file]: copy }, file, `${file} newline at ${at - 1} made CR`);
@@ -168,7 +169,7 @@ describe.each([`snapshot at ${SNAPSHOT_AT}, journal ${SNAPSHOT_AT + 1}..${LAST}`
     const copy = Buffer.from(data);
     copy[data.length - 1] = 0x20;
     await expectRefused({ ...original, [file]: copy }, file, `${file} last byte`);
-    expect(tried).toBeGreaterThan(file === ACK_FILE ? 100 : 140);
+    expect(tried).toBeGreaterThan(90);
   }, 60_000);
 
 });
