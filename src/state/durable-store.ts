@@ -23,10 +23,10 @@
 //   the two leaves journal entries the snapshot already holds; replay skips them.
 // - Format 1 directories (no header, no `acked`) load as before and are upgraded on open: a fresh
 //   snapshot of the loaded state, then a journal continuing it, then `acked`.
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecurityGroupService, ServiceOptions } from '../control/service.js';
-import { randomBytes } from 'node:crypto';
 import { ACK_FILE, AckFile, encodeAck } from './ack-file.js';
 import { fsErrorText, fsyncDir, writeFileAtomic } from './durable-fs.js';
 import { lockStateDir, type DirLock } from './durable-lock.js';

@@ -190,7 +190,7 @@ export function scanJournal(data: Buffer, format: 1 | 2): ScannedJournal {
       } else {
         const expected = typeof raw === 'string' ? undefined : format === 2 ? hash16(prev + raw.json) : hash16(raw.json);
         const e = typeof raw === 'string' ? raw : expected !== raw.hash ? 'checksum mismatch' : entryOf(raw.json);
-        const want = (entries[entries.length - 1]?.seq ?? (header === undefined ? undefined : header.base)) ;
+        const want = entries[entries.length - 1]?.seq ?? header?.base;
         if (typeof e === 'string') problem = e;
         else if (nl < 0) problem = 'unterminated';
         else if (want !== undefined && e.seq !== want + 1) problem = `entry ${e.seq} follows entry ${want}; entries are missing`;
