@@ -8,7 +8,7 @@ import { serveCommand } from '../../src/cli/serve.js';
 import { stateCommand } from '../../src/cli/state.js';
 import { ACK_FILE } from '../../src/state/ack-file.js';
 import { JOURNAL_FILE, SNAPSHOT_FILE, openDurableStore } from '../../src/state/durable-store.js';
-import { SeqIds, observable, referenceService, workloadCall } from '../state/durable/workload.js';
+import { SeqIds, extendWorkloadDir, observable, referenceService } from '../state/durable/workload.js';
 import { captureIo } from './capture-io.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sgfw-state-cli-'));
@@ -22,18 +22,8 @@ async function sgfw(...argv: string[]): Promise<{ code: number; out: string; err
 }
 
 /** A directory with entries 1..last, a snapshot at `snapshotAt`. */
-async function stateDir(last: number, snapshotAt: number): Promise<string> {
-  const dir = join(root, `dir-${++dirs}`);
-  const ids = new SeqIds();
-  const store = await openDurableStore(dir, { service: { idGenerator: ids.next } });
-  for (let i = 1; i <= last; i++) {
-    ids.begin(i);
-    const { action, params } = workloadCall(i);
-    await store.apply(action, params);
-    if (i === snapshotAt) await store.snapshot();
-  }
-  await store.close();
-  return dir;
+function stateDir(last: number, snapshotAt: number): Promise<string> {
+  return extendWorkloadDir(join(root, `dir-${++dirs}`), last, snapshotAt);
 }
 
 /** Cuts the journal after its `keep`-th line (the header is line 1). */

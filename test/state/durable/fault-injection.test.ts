@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACK_FILE } from '../../../src/state/ack-file.js';
 import { JOURNAL_FILE, SNAPSHOT_FILE, openDurableStore } from '../../../src/state/durable-store.js';
 import { StateError } from '../../../src/state/state-error.js';
-import { SeqIds, observable, referenceService, workloadCall } from './workload.js';
+import { SeqIds, extendWorkloadDir, observable, referenceService } from './workload.js';
 
 const FILES = [SNAPSHOT_FILE, JOURNAL_FILE, ACK_FILE] as const;
 const root = mkdtempSync(join(tmpdir(), 'sgfw-faults-'));
@@ -18,18 +18,8 @@ const SNAPSHOT_AT = 24;
 const LAST = 36;
 
 /** A directory with a snapshot at entry SNAPSHOT_AT and entries up to LAST in its journal. */
-async function build(name: string, last = LAST): Promise<string> {
-  const dir = join(root, name);
-  const ids = new SeqIds();
-  const store = await openDurableStore(dir, { snapshotEvery: 1000, service: { idGenerator: ids.next } });
-  for (let i = 1; i <= last; i++) {
-    ids.begin(i);
-    const { action, params } = workloadCall(i);
-    await store.apply(action, params);
-    if (i === SNAPSHOT_AT) await store.snapshot();
-  }
-  await store.close();
-  return dir;
+function build(name: string, last = LAST): Promise<string> {
+  return extendWorkloadDir(join(root, name), last, SNAPSHOT_AT);
 }
 
 let original: Record<string, Buffer>;
@@ -88,18 +78,9 @@ beforeAll(async () => {
   templates['no snapshot since the first start, journal 1..20'] = read(await build('f', 20));
   other = read(await build('b'));
   const dir = join(root, 'moments');
-  const ids = new SeqIds();
   const at: Record<string, Record<string, Buffer>> = {};
   for (const [upTo, name] of [[20, 'at20'], [30, 'at30'], [36, 'at36']] as const) {
-    const store = await openDurableStore(dir, { snapshotEvery: 1000, service: { idGenerator: ids.next } });
-    for (let i = store.seq + 1; i <= upTo; i++) {
-      ids.begin(i);
-      const { action, params } = workloadCall(i);
-      await store.apply(action, params);
-      if (i === SNAPSHOT_AT) await store.snapshot();
-    }
-    await store.close();
-    at[name] = read(dir);
+    at[name] = read(await extendWorkloadDir(dir, upTo, SNAPSHOT_AT));
   }
   moments = at as typeof moments;
 }, 60_000);

@@ -10,7 +10,7 @@ import { ACK_FILE } from '../../../src/state/ack-file.js';
 import { JOURNAL_FILE, SNAPSHOT_FILE, openDurableStore, readDurableState } from '../../../src/state/durable-store.js';
 import { encodeLegacyEntry, scanJournal, type JournalEntry } from '../../../src/state/journal-file.js';
 import { buildSnapshot } from '../../../src/state/snapshot-file.js';
-import { SeqIds, observable, referenceService, workloadCall } from './workload.js';
+import { SeqIds, extendWorkloadDir, observable, referenceService } from './workload.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sgfw-upgrade-'));
 let dirs = 0;
@@ -18,14 +18,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The journal entries 1..to of the workload, ids included, as a current store writes them. */
 async function workloadEntries(to: number): Promise<JournalEntry[]> {
-  const dir = join(root, `source-${++dirs}`);
-  const ids = new SeqIds();
-  const store = await openDurableStore(dir, { service: { idGenerator: ids.next } });
-  for (let i = 1; i <= to; i++) {
-    ids.begin(i);
-    await store.apply(workloadCall(i).action, workloadCall(i).params);
-  }
-  await store.close();
+  const dir = await extendWorkloadDir(join(root, `source-${++dirs}`), to);
   return scanJournal(readFileSync(join(dir, JOURNAL_FILE)), 2).entries;
 }
 
@@ -61,11 +54,7 @@ describe('a format-1 directory', () => {
     expect(existsSync(join(dir, ACK_FILE))).toBe(true);
     expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toMatch(/^[0-9a-f]{16} \d+ \{"format":"sgfw-journal\/2",.*"base":7,/);
     expect(await open(dir)).toEqual({ seq: 7, warnings: [], same: true });
-    const ids = new SeqIds();
-    const store = await openDurableStore(dir, { service: { idGenerator: ids.next } });
-    ids.begin(8);
-    await store.apply(workloadCall(8).action, workloadCall(8).params);
-    await store.close();
+    await extendWorkloadDir(dir, 8);
     unlinkSync(join(dir, ACK_FILE));
     await expect(open(dir)).rejects.toThrow(/acked: missing/);
   });
@@ -110,11 +99,7 @@ describe('a first start killed half way', () => {
 
   it('a directory that has acknowledged entries is refused without acked', async () => {
     const dir = join(root, 'first-3');
-    const ids = new SeqIds();
-    const store = await openDurableStore(dir, { service: { idGenerator: ids.next } });
-    ids.begin(1);
-    await store.apply(workloadCall(1).action, workloadCall(1).params);
-    await store.close();
+    await extendWorkloadDir(dir, 1);
     unlinkSync(join(dir, ACK_FILE));
     await expect(open(dir)).rejects.toThrow(/acked: missing: without the count of acknowledged entries/);
   });
