@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import type { SecurityGroupService, ServiceOptions } from '../control/service.js';
 import { ACK_FILE, AckFile, encodeAck } from './ack-file.js';
 import { fsErrorText, fsyncDir, writeFileAtomic } from './durable-fs.js';
-import { lockStateDir, type DirLock } from './durable-lock.js';
+import { lockHolder, lockStateDir, type DirLock } from './durable-lock.js';
 import type { IdSource } from './journal-ids.js';
 import { encodeEntry, encodeHeader, genesisChain, type JournalEntry } from './journal-file.js';
 import { buildSnapshot, writeSnapshot } from './snapshot-file.js';
@@ -292,7 +292,7 @@ export async function readDurableState(dir: string, options: Pick<DurableStoreOp
   } catch (e) {
     throw new StateError(dir, '', `cannot read the state directory: ${fsErrorText(e)}`);
   }
-  const proof = await proveOrRefuse(dir, true);
+  const proof = await proveOrRefuse(dir, (await lockHolder(dir)) !== undefined);
   if (proof.kind === 'new') throw new StateError(dir, '', `no sgfw state here (no ${SNAPSHOT_FILE})`);
   return loadOrRefuse(dir, proof, options).service;
 }

@@ -1,7 +1,9 @@
 // `sgfw state verify DIR`: every problem of a state directory, one line each, or what it proves.
-// It reads without the lock (beside a running server, like `sgfw export`), so a snapshot or
-// append landing between two reads is read again before it counts as a problem.
+// It reads without the lock (beside a running server, like `sgfw export`): while a server holds
+// the directory, a snapshot or append landing between two reads is read again before it counts as
+// a problem, and journal entries past `acked` are appends in flight, not a stale `acked`.
 import { ACK_FILE } from './ack-file.js';
+import { lockHolder } from './durable-lock.js';
 import { loadProven } from './durable-store.js';
 import { proveStateDir, SNAPSHOT_FILE, type DirProof } from './state-proof.js';
 import { StateError } from './state-error.js';
@@ -30,10 +32,11 @@ function summaryOf(dir: string, proof: DirProof): string {
 }
 
 export async function verifyStateDir(dir: string): Promise<Verification> {
-  let proof = await proveStateDir(dir, { live: true });
-  for (let attempt = 0; proof.problems.length > 0 && attempt < 4; attempt++) {
+  const live = (await lockHolder(dir)) !== undefined;
+  let proof = await proveStateDir(dir, { live });
+  for (let attempt = 0; live && proof.problems.length > 0 && attempt < 4; attempt++) {
     await new Promise((r) => setTimeout(r, 20));
-    proof = await proveStateDir(dir, { live: true });
+    proof = await proveStateDir(dir, { live });
   }
   if (proof.problems.length > 0) return { problems: proof.problems.map((p) => p.message), summary: '' };
   try {

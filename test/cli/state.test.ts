@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attachApi } from '../../src/cli/api-attach.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { serveCommand } from '../../src/cli/serve.js';
 import { stateCommand } from '../../src/cli/state.js';
@@ -56,6 +57,18 @@ describe('sgfw state verify', () => {
       `${join(dir, ACK_FILE)}: 1 bytes where the record has 128; the record of acknowledged entries is damaged`,
       `${join(dir, SNAPSHOT_FILE)}: missing, but journal.log and acked are here: the state the journal continues from is gone`,
     ]);
+  });
+
+  it('runs beside a server that holds the directory', async () => {
+    const dir = await stateDir(3, 0);
+    const store = await openDurableStore(dir, { service: { idGenerator: new SeqIds().next } });
+    try {
+      await store.apply('CreateSecurityGroup', { GroupName: 'beside', Description: 'b' });
+      const r = await sgfw('state', 'verify', dir);
+      expect(r).toMatchObject({ code: 0, out: `${dir}: proves itself: snapshot.json at entry 0, journal entries 1..4, acknowledged through entry 4\n` });
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a subcommand it does not know', async () => {
@@ -126,5 +139,13 @@ describe('sgfw serve refuses a damaged state directory at start-up', () => {
       `sgfw serve: ${join(dir, JOURNAL_FILE)}: missing: snapshot.json holds entries up to 8 and the journal must continue it; run \`sgfw state verify ${dir}\` to list every problem, or \`sgfw state recover ${dir} --accept-loss\` to keep what can be proven\n`,
     );
     expect(existsSync(join(dir, 'lock'))).toBe(false);
+  });
+
+  it('so does sgfw run --listen, which attaches the API the same way', async () => {
+    const dir = await stateDir(4, 2);
+    truncateSync(join(dir, JOURNAL_FILE), readFileSync(join(dir, JOURNAL_FILE)).length - 1); // the last newline
+    await expect(attachApi({ stateDir: dir, listen: { host: '127.0.0.1', port: 0 } })).rejects.toThrow(
+      new RegExp(`^${join(dir, JOURNAL_FILE)}: ends at entry 3, but entry 4 was acknowledged .*; run \`sgfw state verify`),
+    );
   });
 });

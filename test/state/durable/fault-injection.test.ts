@@ -26,8 +26,8 @@ let original: Record<string, Buffer>;
 /** the two shapes a directory has: a snapshot with entries after it; only the first start's snapshot (at 0) */
 const templates: Record<string, Record<string, Buffer>> = {};
 let other: Record<string, Buffer>;
-/** one directory's files after entries 20 (no snapshot yet), 30 and 36 */
-let moments: Record<'at20' | 'at30' | 'at36', Record<string, Buffer>>;
+/** one directory's files after entries 20 (no snapshot yet), 30, 36, 37 and 38 */
+let moments: Record<'at20' | 'at30' | 'at36' | 'at37' | 'at38', Record<string, Buffer>>;
 const scratch = join(root, 'scratch');
 
 const read = (dir: string): Record<string, Buffer> => Object.fromEntries(FILES.map((f) => [f, readFileSync(join(dir, f))]));
@@ -79,7 +79,7 @@ beforeAll(async () => {
   other = read(await build('b'));
   const dir = join(root, 'moments');
   const at: Record<string, Record<string, Buffer>> = {};
-  for (const [upTo, name] of [[20, 'at20'], [30, 'at30'], [36, 'at36']] as const) {
+  for (const [upTo, name] of [[20, 'at20'], [30, 'at30'], [36, 'at36'], [37, 'at37'], [38, 'at38']] as const) {
     at[name] = read(await extendWorkloadDir(dir, upTo, SNAPSHOT_AT));
   }
   moments = at as typeof moments;
@@ -181,5 +181,11 @@ describe('files from two directories, or from two moments of one, are refused', 
     await expectRefused({ ...moments.at36, [ACK_FILE]: moments.at30[ACK_FILE] }, ACK_FILE, 'acked from entry 30');
     await expectRefused({ ...moments.at36, [SNAPSHOT_FILE]: moments.at20[SNAPSHOT_FILE] }, SNAPSHOT_FILE, 'snapshot from entry 20');
     await expectRefused({ ...moments.at20, [ACK_FILE]: moments.at36[ACK_FILE] }, JOURNAL_FILE, 'acked from entry 36 beside entry 20');
+  });
+
+  it('one complete entry past acked (fsynced, killed before acked was rewritten) is kept and acknowledged; two are a stale acked', async () => {
+    expect(await outcome({ ...moments.at37, [ACK_FILE]: moments.at36[ACK_FILE] })).toEqual({ seq: 37, warnings: [] });
+    expect(readFileSync(join(scratch, ACK_FILE))).toEqual(moments.at37[ACK_FILE]);
+    await expectRefused({ ...moments.at38, [ACK_FILE]: moments.at36[ACK_FILE] }, ACK_FILE, 'acked two entries behind');
   });
 });
