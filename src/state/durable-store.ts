@@ -37,6 +37,7 @@ import { emptyService, replayEntry, serviceFromSnapshot, type LoadedService } fr
 import { JOURNAL_FILE, proveStateDir, SNAPSHOT_FILE, type DirProof } from './state-proof.js';
 import { runStoreAction, storedParams, StoreFront } from './store-front.js';
 import { StateError } from './state-error.js';
+import type { StorePosition } from './enforced-mark.js';
 
 export { JOURNAL_FILE, SNAPSHOT_FILE } from './state-proof.js';
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
@@ -50,6 +51,8 @@ export interface DurableStoreOptions {
   service?: ServiceOptions;
   /** recovery notices, e.g. a dropped torn entry (default: one line on stderr) */
   onWarning?: (message: string) => void;
+  /** called after each entry is acknowledged (the live mode's record of what it enforces) */
+  onAcknowledged?: (position: StorePosition) => void;
 }
 
 export interface RecoveryReport {
@@ -141,6 +144,7 @@ export class DurableStore {
     private readonly snapshotEvery: number,
     private readonly warn: (message: string) => void,
     readonly recovery: RecoveryReport,
+    private readonly onAcknowledged?: (position: StorePosition) => void,
   ) {
     this.sinceSnapshot = recovery.replayed;
     this.front = new StoreFront('durable', service, (action, params) => this.applyNow(action, params));
@@ -149,6 +153,11 @@ export class DurableStore {
   /** the seq of the last durable journal entry */
   get seq(): number {
     return this.lastSeq;
+  }
+
+  /** where the durable history stands: the directory's id, the last entry and its chain value */
+  get position(): StorePosition {
+    return { dir: this.dirId, seq: this.lastSeq, chain: this.chain };
   }
 
   /**
@@ -182,6 +191,7 @@ export class DurableStore {
     }
     this.lastSeq = entry.seq;
     this.chain = chain;
+    this.onAcknowledged?.(this.position);
     if (++this.sinceSnapshot >= this.snapshotEvery) {
       // The entry is durable already; a failed snapshot only leaves a longer journal, so it is retried.
       await this.writeSnapshotNow().catch((e: unknown) => this.warn(`${join(this.dir, SNAPSHOT_FILE)}: cannot write a snapshot: ${fsErrorText(e)}`));
@@ -271,7 +281,7 @@ export async function openDurableStore(dir: string, options: DurableStoreOptions
       await acked.close();
       throw e;
     }
-    const store = new DurableStore(dir, loaded.service, loaded.ids, journal, acked, lock, start.dirId, start.seq, start.chain, snapshotEvery, warn, report);
+    const store = new DurableStore(dir, loaded.service, loaded.ids, journal, acked, lock, start.dirId, start.seq, start.chain, snapshotEvery, warn, report, options.onAcknowledged);
     if (report.replayed >= snapshotEvery) {
       await store.snapshot().catch((e: unknown) => warn(`${join(dir, SNAPSHOT_FILE)}: cannot write a snapshot: ${fsErrorText(e)}`));
     }
