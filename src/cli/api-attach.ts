@@ -7,6 +7,7 @@ import { seedEmptyStore, serveStore, type AttachedApi, type ListenAt } from '../
 import { DEFAULT_LISTEN, type ApiLogger } from '../api/server.js';
 import { TlsFilesError } from '../api/tls-files.js';
 import { openDurableStore, type DurableStore } from '../state/durable-store.js';
+import { checkEnforced, EnforcedMark } from '../state/enforced-mark.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/sgfw';
@@ -27,6 +28,11 @@ export interface ApiAttachOptions {
   stateFiles?: readonly string[];
   /** request logs (pino fits); none by default */
   logger?: ApiLogger;
+  /**
+   * a live mode enforces this state: refuse to start when the directory is behind what this host
+   * last enforced from it, and keep that record (state/enforced-mark.ts)
+   */
+  enforcing?: boolean;
 }
 
 /**
@@ -38,10 +44,20 @@ export interface ApiAttachOptions {
 export async function attachApi(options: ApiAttachOptions): Promise<AttachedApi & { readonly store: DurableStore }> {
   const dir = options.stateDir;
   const keys = await loadCredentials(dir);
-  const store = await openDurableStore(dir);
-  return serveStore(store, { stateDir: dir, keys, listen: options.listen, logger: options.logger }, () =>
-    seedFromStateFiles(store, dir, options.stateFiles ?? []),
-  );
+  if (options.enforcing !== true) {
+    const store = await openDurableStore(dir);
+    return serveStore(store, { stateDir: dir, keys, listen: options.listen, logger: options.logger }, () =>
+      seedFromStateFiles(store, dir, options.stateFiles ?? []),
+    );
+  }
+  const mark = new EnforcedMark(dir, (m) => process.stderr.write(`sgfw: ${m}\n`));
+  const store = await openDurableStore(dir, { onAcknowledged: (p) => mark.note(p) });
+  const api = await serveStore(store, { stateDir: dir, keys, listen: options.listen, logger: options.logger }, async () => {
+    await checkEnforced(dir, store.position);
+    await seedFromStateFiles(store, dir, options.stateFiles ?? []);
+    mark.note(store.position);
+  });
+  return { ...api, close: () => api.close().then(() => mark.flush()) };
 }
 
 /** `--state FILE…` seeds an empty state directory; refusing otherwise keeps two truths from mixing. */

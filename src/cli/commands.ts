@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
+import { stateCommand } from './state.js';
 import { versionCommand } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   explainCommand,
   exportCommand,
+  stateCommand,
   serveCommand,
   runCommand,
   credentialsCommand,

@@ -37,7 +37,7 @@ export async function openLiveModel(options: LiveModelOptions): Promise<LiveMode
 }
 
 async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Logger): Promise<LiveModel> {
-  const api = await attachApi({ stateDir: flags.stateDir, listen: flags.listen, stateFiles, logger: log });
+  const api = await attachApi({ stateDir: flags.stateDir, listen: flags.listen, stateFiles, logger: log, enforcing: true });
   if (api.keyCount === 0) {
     log.warn({ event: 'no-credentials', stateDir: flags.stateDir }, `no credentials in ${flags.stateDir} yet; run 'sgfw credentials create --state-dir ${flags.stateDir}'`);
   }

@@ -20,6 +20,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** The pid of the running process holding `dir`'s lock, if any (a reader beside a server reads differently). */
+export async function lockHolder(dir: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(join(dir, LOCK_FILE), 'utf8').catch(() => ''), 10);
+  return Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
+}
+
 export interface DirLock {
   readonly file: string;
   release(): Promise<void>;

@@ -1,13 +1,12 @@
-// The durable control-plane state (issue 4, "Durable state"): an API call is acknowledged only
-// after its change is on disk, a kill -9 at any moment loses no acknowledged change and never leaves
-// a half-applied one, and a damaged state directory refuses to load instead of starting empty.
-//
 // Design: a write-ahead journal of accepted calls, fsynced per call, plus periodic snapshots, in
 // plain files (no new dependency; an embedded database would be a native addon for what is a few
 // hundred lines here, and the EC2 model is small: thousands of rules, not millions of rows).
 //   DIR/snapshot.json  the state as of journal entry N (snapshot-file.ts), replaced atomically
-//   DIR/journal.log    entries N+1 … (journal-file.ts), each one line with its checksum and length
+//   DIR/journal.log    a header naming the snapshot it continues, then entries N+1 … (journal-file.ts)
+//   DIR/acked          the last acknowledged entry (ack-file.ts)
 //   DIR/lock           the pid of the one process that owns DIR (durable-lock.ts)
+// The three chain together (state-proof.ts), so a missing, cut, altered or foreign file refuses to
+// start, in one line naming the file and pointing to `sgfw state verify` / `sgfw state recover`.
 // - The journal records the call (action + params), not its effect: the service is the only code
 //   that knows what a call does, and replaying through `service.call` keeps one implementation.
 //   Replay is deterministic because the service is: the only other input a call reads is its id
@@ -15,32 +14,32 @@
 //   Params are normalised through JSON before the live call, so live and replay see the same input.
 // - The call runs first (validation and mutation are all or nothing in the service, so a refused
 //   call changes nothing and is not journaled), then its entry is appended with one write() and
-//   fsynced, then the caller is answered. Calls are serialised; a write or fsync failure leaves the
-//   memory ahead of the disk, so the store refuses every later change (the server must restart).
+//   fsynced, then `acked` is rewritten and fsynced, then the caller is answered. Calls are
+//   serialised; a write or fsync failure leaves the memory ahead of the disk, so the store refuses
+//   every later change (the server must restart).
 //   Read-only calls (Describe*, Get*) skip the queue and may see a change whose fsync is in flight.
 // - Every `snapshotEvery` entries the state is written to a new snapshot (temp, fsync, rename,
-//   fsync dir) and the journal truncated. A crash between the two leaves journal entries the
-//   snapshot already holds; replay skips entries at or below the snapshot's journalSeq.
-// - Recovery drops a torn last journal line (its append was never acknowledged) with a warning;
-//   anything else that does not check out is a StateError naming the file and the line or path.
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+//   fsync dir) and the journal replaced by a header continuing it (the same way). A crash between
+//   the two leaves journal entries the snapshot already holds; replay skips them.
+// - Format 1 directories (no header, no `acked`) load as before and are upgraded on open: a fresh
+//   snapshot of the loaded state, then a journal continuing it, then `acked`.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SecurityGroupService, type ServiceOptions } from '../control/service.js';
-import { Ec2Error } from '../model/ec2-error.js';
-import { randomIdSuffix } from '../model/ids.js';
-import type { SnapshotDocument } from '../model/types.js';
-import { fsErrorText, fsyncDir } from './durable-fs.js';
-import { lockStateDir, type DirLock } from './durable-lock.js';
-import { IdSource } from './journal-ids.js';
-import { encodeEntry, JournalDamage, scanJournal, type JournalEntry } from './journal-file.js';
-import { ShapeError } from './json-shape.js';
-import { buildSnapshot, readSnapshot, writeSnapshot, type SnapshotBody } from './snapshot-file.js';
-import { readStateDocument } from './state-document.js';
+import type { SecurityGroupService, ServiceOptions } from '../control/service.js';
+import { ACK_FILE, AckFile, encodeAck } from './ack-file.js';
+import { fsErrorText, fsyncDir, writeFileAtomic } from './durable-fs.js';
+import { lockHolder, lockStateDir, type DirLock } from './durable-lock.js';
+import type { IdSource } from './journal-ids.js';
+import { encodeEntry, encodeHeader, genesisChain, type JournalEntry } from './journal-file.js';
+import { buildSnapshot, writeSnapshot } from './snapshot-file.js';
+import { emptyService, replayEntry, serviceFromSnapshot, type LoadedService } from './state-load.js';
+import { JOURNAL_FILE, proveStateDir, SNAPSHOT_FILE, type DirProof } from './state-proof.js';
 import { runStoreAction, storedParams, StoreFront } from './store-front.js';
 import { StateError } from './state-error.js';
+import type { StorePosition } from './enforced-mark.js';
 
-export const SNAPSHOT_FILE = 'snapshot.json';
-export const JOURNAL_FILE = 'journal.log';
+export { JOURNAL_FILE, SNAPSHOT_FILE } from './state-proof.js';
 export const DEFAULT_SNAPSHOT_EVERY = 1000;
 
 export interface DurableStoreOptions {
@@ -52,6 +51,8 @@ export interface DurableStoreOptions {
   service?: ServiceOptions;
   /** recovery notices, e.g. a dropped torn entry (default: one line on stderr) */
   onWarning?: (message: string) => void;
+  /** called after each entry is acknowledged (the live mode's record of what it enforces) */
+  onAcknowledged?: (position: StorePosition) => void;
 }
 
 export interface RecoveryReport {
@@ -63,101 +64,64 @@ export interface RecoveryReport {
   readonly tornBytes: number;
 }
 
-function problemOf(e: unknown): string {
-  if (e instanceof Ec2Error) {
-    const path = (e as Ec2Error & { path?: unknown }).path;
-    return `${typeof path === 'string' ? `${path}: ` : ''}${e.code}: ${e.message}`;
-  }
-  return e instanceof Error ? e.message : String(e);
+/** The one-line refusal: the problem, and what to do about it. */
+export function refusal(dir: string, problem: StateError): StateError {
+  return new StateError(problem.file, problem.path,
+    `${problem.problem}; run \`sgfw state verify ${dir}\` to list every problem, or \`sgfw state recover ${dir} --accept-loss\` to keep what can be proven`);
 }
 
-interface Loaded {
-  readonly service: SecurityGroupService;
-  readonly ids: IdSource;
-  readonly snapshot: SnapshotBody | undefined;
-  readonly lastSeq: number;
-  readonly validBytes: number;
-  readonly report: RecoveryReport;
+/** The service a proven directory holds (the snapshot plus the journal replayed on it). */
+export function loadProven(dir: string, proof: DirProof, options: Pick<DurableStoreOptions, 'service'>): LoadedService {
+  if (proof.snapshot === undefined) return emptyService(options.service);
+  const loaded = serviceFromSnapshot(join(dir, SNAPSHOT_FILE), proof.snapshot, options.service);
+  for (const entry of proof.replay) replayEntry(loaded, entry, join(dir, JOURNAL_FILE));
+  return loaded;
 }
 
-/** Snapshot + journal → a service; StateError naming the file for anything that does not check out. */
-async function loadState(dir: string, options: DurableStoreOptions): Promise<Loaded | undefined> {
-  const snapshotFile = join(dir, SNAPSHOT_FILE);
-  const journalFile = join(dir, JOURNAL_FILE);
-  const snapshot = await readSnapshot(snapshotFile);
-  let data: Buffer | undefined;
+function loadOrRefuse(dir: string, proof: DirProof, options: Pick<DurableStoreOptions, 'service'>): LoadedService {
   try {
-    data = await readFile(journalFile);
+    return loadProven(dir, proof, options);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StateError(journalFile, '', `cannot read the journal: ${fsErrorText(e)}`);
+    throw e instanceof StateError ? refusal(dir, e) : e;
   }
-  if (snapshot === undefined) {
-    if (data === undefined || data.length === 0) return undefined;
-    // The store writes a snapshot before its first entry, so this is a lost file, not a new state.
-    throw new StateError(snapshotFile, '', `missing, but ${JOURNAL_FILE} holds entries; refusing to start from a partial state`);
-  }
+}
 
-  const ids = new IdSource(options.service?.idGenerator ?? randomIdSuffix);
-  const service = new SecurityGroupService({ ...options.service, idGenerator: ids.next });
+async function proveOrRefuse(dir: string, live: boolean): Promise<DirProof> {
+  // Beside a running server (live), a snapshot or append may land between two reads: read again.
+  for (let attempt = 0; ; attempt++) {
+    const proof = await proveStateDir(dir, { live });
+    const first = proof.problems[0];
+    if (first === undefined) return proof;
+    if (!live || attempt >= 4) throw refusal(dir, first);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
-  let doc: SnapshotDocument;
-  try {
-    doc = readStateDocument(snapshot.state);
-  } catch (e) {
-    if (e instanceof ShapeError) throw new StateError(snapshotFile, `snapshot.state.${e.path}`, e.problem);
-    throw e;
-  }
-  ids.beginReplay(snapshot.ruleIds);
-  try {
-    service.importSnapshot(doc);
-  } catch (e) {
-    throw new StateError(snapshotFile, 'snapshot.state', `the snapshot does not load: ${problemOf(e)}`);
-  }
-  if (!ids.endReplay()) throw new StateError(snapshotFile, 'snapshot.ruleIds', 'the rule ids do not match the rules');
-  restoreHistory(service, snapshot);
-
-  let scanned;
-  try {
-    scanned = scanJournal(data ?? Buffer.alloc(0));
-  } catch (e) {
-    if (e instanceof JournalDamage) throw new StateError(journalFile, `line ${e.line} (byte ${e.offset})`, `${e.problem}: the journal is damaged`);
-    throw e;
-  }
-  let lastSeq = snapshot.journalSeq;
-  let replayed = 0;
-  scanned.entries.forEach((entry: JournalEntry, i) => {
-    if (entry.seq <= lastSeq) return; // already in the snapshot (crash between snapshot and truncation)
-    const where = `line ${i + 1} (entry ${entry.seq})`;
-    if (entry.seq !== lastSeq + 1) {
-      throw new StateError(journalFile, where, `the journal continues from entry ${entry.seq} but ${SNAPSHOT_FILE} ends at ${lastSeq}; entries are missing`);
-    }
-    ids.beginReplay(entry.ids);
-    try {
-      runStoreAction(service, entry.action, entry.params);
-    } catch (e) {
-      ids.endReplay();
-      throw new StateError(journalFile, where, `replaying ${entry.action} failed (${problemOf(e)}); the journal does not fit the snapshot`);
-    }
-    if (!ids.endReplay()) throw new StateError(journalFile, where, `replaying ${entry.action} used other ids than it recorded`);
-    lastSeq = entry.seq;
-    replayed++;
-  });
-  return {
-    service, ids, snapshot, lastSeq, validBytes: scanned.validBytes,
-    report: { snapshotSeq: snapshot.journalSeq, replayed, tornBytes: scanned.tornBytes },
-  };
+/** Where a new chain starts: a new directory id, its genesis chain value, at entry `seq`. */
+export interface ChainStart {
+  readonly dirId: string;
+  readonly seq: number;
+  readonly chain: string;
 }
 
 /**
- * Puts back prefix-list history, which the AWS-shaped document cannot hold. Done on the freshly
- * imported state before anyone can observe it; records are replaced, never mutated.
+ * Writes `service` as a new chain at entry `seq`: journal header (first start) or snapshot
+ * (upgrade, recovery) first, `acked` last, so a crash in between is recognised (state-proof.ts).
  */
-function restoreHistory(service: SecurityGroupService, snapshot: SnapshotBody): void {
-  const lists = service.currentState.prefixLists;
-  for (const [id, history] of Object.entries(snapshot.prefixListHistory)) {
-    const pl = lists.get(id);
-    if (pl !== undefined) lists.set(id, { ...pl, history: new Map(history) });
+export async function writeNewChain(dir: string, service: SecurityGroupService, seq: number, journalFirst: boolean): Promise<ChainStart> {
+  const dirId = randomBytes(8).toString('hex');
+  const chain = genesisChain(dirId);
+  const snapshot = (): Promise<void> => writeSnapshot(join(dir, SNAPSHOT_FILE), dir, buildSnapshot(service, { dir: dirId, journalSeq: seq, chain, fresh: true }));
+  const journal = (): Promise<void> => writeFileAtomic(join(dir, JOURNAL_FILE), encodeHeader({ dir: dirId, base: seq, chain }), dir);
+  if (journalFirst) {
+    await journal();
+    await snapshot();
+  } else {
+    await snapshot();
+    await journal();
   }
+  await writeFileAtomic(join(dir, ACK_FILE), encodeAck({ dir: dirId, seq, chain }), dir);
+  return { dirId, seq, chain };
 }
 
 export class DurableStore {
@@ -171,12 +135,16 @@ export class DurableStore {
     /** the live state; read it freely, change it only through apply() */
     readonly service: SecurityGroupService,
     private readonly ids: IdSource,
-    private readonly journal: FileHandle,
+    private journal: FileHandle,
+    private readonly acked: AckFile,
     private readonly lock: DirLock,
+    private readonly dirId: string,
     private lastSeq: number,
+    private chain: string,
     private readonly snapshotEvery: number,
     private readonly warn: (message: string) => void,
     readonly recovery: RecoveryReport,
+    private readonly onAcknowledged?: (position: StorePosition) => void,
   ) {
     this.sinceSnapshot = recovery.replayed;
     this.front = new StoreFront('durable', service, (action, params) => this.applyNow(action, params));
@@ -185,6 +153,11 @@ export class DurableStore {
   /** the seq of the last durable journal entry */
   get seq(): number {
     return this.lastSeq;
+  }
+
+  /** where the durable history stands: the directory's id, the last entry and its chain value */
+  get position(): StorePosition {
+    return { dir: this.dirId, seq: this.lastSeq, chain: this.chain };
   }
 
   /**
@@ -205,17 +178,20 @@ export class DurableStore {
     const drawn = this.ids.endLive();
     if (this.service.version === before) return result;
     const entry: JournalEntry = { seq: this.lastSeq + 1, action, params: input, ids: drawn };
+    const { bytes, chain } = encodeEntry(entry, this.chain);
+    let file = join(this.dir, JOURNAL_FILE);
     try {
-      await this.journal.write(encodeEntry(entry));
+      await this.journal.write(bytes);
       await this.journal.sync();
+      file = join(this.dir, ACK_FILE);
+      await this.acked.write({ dir: this.dirId, seq: entry.seq, chain });
     } catch (e) {
-      this.failure = new StateError(
-        join(this.dir, JOURNAL_FILE), '',
-        `cannot write the journal (${fsErrorText(e)}); the last change is not durable and no more changes are accepted`,
-      );
+      this.failure = new StateError(file, '', `cannot write (${fsErrorText(e)}); the last change is not durable and no more changes are accepted`);
       throw this.failure;
     }
     this.lastSeq = entry.seq;
+    this.chain = chain;
+    this.onAcknowledged?.(this.position);
     if (++this.sinceSnapshot >= this.snapshotEvery) {
       // The entry is durable already; a failed snapshot only leaves a longer journal, so it is retried.
       await this.writeSnapshotNow().catch((e: unknown) => this.warn(`${join(this.dir, SNAPSHOT_FILE)}: cannot write a snapshot: ${fsErrorText(e)}`));
@@ -224,9 +200,13 @@ export class DurableStore {
   }
 
   private async writeSnapshotNow(): Promise<void> {
-    await writeSnapshot(join(this.dir, SNAPSHOT_FILE), this.dir, buildSnapshot(this.service, this.lastSeq));
-    await this.journal.truncate(0);
-    await this.journal.sync();
+    const at = { dir: this.dirId, journalSeq: this.lastSeq, chain: this.chain };
+    await writeSnapshot(join(this.dir, SNAPSHOT_FILE), this.dir, buildSnapshot(this.service, at));
+    const file = join(this.dir, JOURNAL_FILE);
+    await writeFileAtomic(file, encodeHeader({ dir: this.dirId, base: this.lastSeq, chain: this.chain }), this.dir);
+    const old = this.journal;
+    this.journal = await open(file, 'a', 0o600);
+    await old.close();
     this.sinceSnapshot = 0;
   }
 
@@ -243,13 +223,15 @@ export class DurableStore {
     if (this.front.closed) return;
     await this.front.close();
     await this.journal.close();
+    await this.acked.close();
     await this.lock.release();
   }
 }
 
 /**
  * Opens (or creates) the state in `dir`, taking its lock. Throws StateError when `dir` is locked by
- * a running process, or any file in it is damaged.
+ * a running process, or when its files do not prove themselves (the message names the file and
+ * points to `sgfw state verify` / `sgfw state recover`).
  */
 export async function openDurableStore(dir: string, options: DurableStoreOptions = {}): Promise<DurableStore> {
   const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
@@ -265,28 +247,42 @@ export async function openDurableStore(dir: string, options: DurableStoreOptions
   try {
     await removeTempFiles(dir);
     const journalFile = join(dir, JOURNAL_FILE);
-    let loaded = await loadState(dir, options);
-    if (loaded === undefined) {
-      if (options.createIfMissing === false) throw new StateError(dir, '', `no sgfw state here (no ${SNAPSHOT_FILE})`);
-      const ids = new IdSource(options.service?.idGenerator ?? randomIdSuffix);
-      const service = new SecurityGroupService({ ...options.service, idGenerator: ids.next });
-      await writeSnapshot(join(dir, SNAPSHOT_FILE), dir, buildSnapshot(service, 0));
-      loaded = { service, ids, snapshot: undefined, lastSeq: 0, validBytes: 0, report: { snapshotSeq: 0, replayed: 0, tornBytes: 0 } };
+    const proof = await proveOrRefuse(dir, false);
+    if (proof.kind === 'new' && options.createIfMissing === false) throw new StateError(dir, '', `no sgfw state here (no ${SNAPSHOT_FILE})`);
+    const loaded = loadOrRefuse(dir, proof, options);
+    const tornBytes = proof.journal?.tornBytes ?? 0;
+    const report: RecoveryReport = { snapshotSeq: proof.snapshot?.journalSeq ?? 0, replayed: proof.replay.length, tornBytes };
+    if (tornBytes > 0) {
+      warn(`${journalFile}: dropped a torn last entry (${tornBytes} bytes at byte ${proof.journal!.validBytes}): it was never acknowledged`);
     }
-    const journal = await open(journalFile, 'a', 0o600);
-    try {
-      if (loaded.report.tornBytes > 0) {
-        warn(`${journalFile}: dropped a torn last entry (${loaded.report.tornBytes} bytes at byte ${loaded.validBytes}): it was never acknowledged`);
-        await journal.truncate(loaded.validBytes);
+    let start: ChainStart;
+    if (proof.kind === 'current') {
+      start = { dirId: proof.snapshot!.dir!, seq: proof.lastSeq, chain: proof.lastChain };
+      const journal = await open(journalFile, 'r+');
+      try {
+        if (tornBytes > 0) await journal.truncate(proof.journal!.validBytes);
+        await journal.sync();
+      } finally {
+        await journal.close();
       }
-      await journal.sync();
+    } else {
+      if (proof.kind === 'legacy') warn(`${dir}: upgrading the state directory to the current format (${ACK_FILE}, journal header)`);
+      if (proof.kind === 'unfinished-start') warn(`${dir}: finishing a first start, upgrade or recovery that was interrupted (nothing was acknowledged since)`);
+      start = await writeNewChain(dir, loaded.service, proof.lastSeq, proof.kind === 'new');
+    }
+    const acked = await AckFile.open(join(dir, ACK_FILE));
+    let journal: FileHandle;
+    try {
+      // A complete entry after `acked` was fsynced but never answered; it is kept, so it is acknowledged now.
+      if (proof.ack !== undefined && proof.ack.seq !== start.seq) await acked.write({ dir: start.dirId, seq: start.seq, chain: start.chain });
+      journal = await open(journalFile, 'a', 0o600);
       await fsyncDir(dir);
     } catch (e) {
-      await journal.close();
+      await acked.close();
       throw e;
     }
-    const store = new DurableStore(dir, loaded.service, loaded.ids, journal, lock, loaded.lastSeq, snapshotEvery, warn, loaded.report);
-    if (loaded.report.replayed >= snapshotEvery) {
+    const store = new DurableStore(dir, loaded.service, loaded.ids, journal, acked, lock, start.dirId, start.seq, start.chain, snapshotEvery, warn, report, options.onAcknowledged);
+    if (report.replayed >= snapshotEvery) {
       await store.snapshot().catch((e: unknown) => warn(`${join(dir, SNAPSHOT_FILE)}: cannot write a snapshot: ${fsErrorText(e)}`));
     }
     return store;
@@ -306,13 +302,15 @@ export async function readDurableState(dir: string, options: Pick<DurableStoreOp
   } catch (e) {
     throw new StateError(dir, '', `cannot read the state directory: ${fsErrorText(e)}`);
   }
-  const loaded = await loadState(dir, options);
-  if (loaded === undefined) throw new StateError(dir, '', `no sgfw state here (no ${SNAPSHOT_FILE})`);
-  return loaded.service;
+  const proof = await proveOrRefuse(dir, (await lockHolder(dir)) !== undefined);
+  if (proof.kind === 'new') throw new StateError(dir, '', `no sgfw state here (no ${SNAPSHOT_FILE})`);
+  return loadOrRefuse(dir, proof, options).service;
 }
 
 async function removeTempFiles(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    if (name.startsWith(`${SNAPSHOT_FILE}.tmp-`)) await unlink(join(dir, name)).catch(() => undefined);
+    if (name.startsWith(`${SNAPSHOT_FILE}.tmp-`) || name.startsWith(`${JOURNAL_FILE}.tmp-`) || name.startsWith(`${ACK_FILE}.tmp-`)) {
+      await unlink(join(dir, name)).catch(() => undefined);
+    }
   }
 }

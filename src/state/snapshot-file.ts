@@ -6,7 +6,11 @@
 // - ruleIds: importSnapshot gives every rule a new id (describe-security-groups output has no rule
 //   ids), so the snapshot lists, in the order the import draws them, the ids the rules had;
 // - prefixListHistory: earlier versions' entries, for GetManagedPrefixListEntries' TargetVersion.
-// A sha256 over the body turns any damage into a refusal to start instead of a different firewall.
+// - format 2 adds dir (the state directory's id) and chain (the journal's chain value at journalSeq,
+//   journal-file.ts), which tie the snapshot to its journal and `acked`; format 1 is still read.
+// A sha256 over the body turns any damage into a refusal to start instead of a different firewall,
+// and the file must be byte for byte the serialisation the store writes, so a change the checksum
+// cannot see (whitespace that still parses) is refused too.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SecurityGroupService } from '../control/service.js';
@@ -17,11 +21,18 @@ import type { SnapshotDocument } from '../model/types.js';
 import { writeFileAtomic, fsErrorText } from './durable-fs.js';
 import { StateError } from './state-error.js';
 
-export const SNAPSHOT_FORMAT = 'sgfw-state-snapshot/1';
+export const SNAPSHOT_FORMAT = 'sgfw-state-snapshot/2';
+export const LEGACY_SNAPSHOT_FORMAT = 'sgfw-state-snapshot/1';
 
 export interface SnapshotBody {
-  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly format: typeof SNAPSHOT_FORMAT | typeof LEGACY_SNAPSHOT_FORMAT;
+  /** format 2: the state directory's id */
+  readonly dir?: string;
   readonly journalSeq: number;
+  /** format 2: the journal's chain value at journalSeq */
+  readonly chain?: string;
+  /** format 2: the first snapshot of a new chain (first start, upgrade, recovery), written before its journal and `acked` */
+  readonly fresh?: boolean;
   /** service.version when written; informational */
   readonly version: number;
   readonly ruleIds: readonly string[];
@@ -43,8 +54,15 @@ function rulesByKey(service: SecurityGroupService): Map<string, string> {
 
 const suffix = (id: string): string => id.slice(id.indexOf('-') + 1);
 
-/** The snapshot of `service` as of journal entry `journalSeq`. */
-export function buildSnapshot(service: SecurityGroupService, journalSeq: number): SnapshotBody {
+export interface SnapshotPoint {
+  readonly dir: string;
+  readonly journalSeq: number;
+  readonly chain: string;
+  readonly fresh?: boolean;
+}
+
+/** The snapshot of `service` as of journal entry `at.journalSeq`. */
+export function buildSnapshot(service: SecurityGroupService, at: SnapshotPoint): SnapshotBody {
   const state = service.exportSnapshot();
   // Import the document once with counting ids to learn which rule draws which id.
   const scratch = new SecurityGroupService({
@@ -65,35 +83,49 @@ export function buildSnapshot(service: SecurityGroupService, journalSeq: number)
   for (const pl of service.currentState.prefixLists.values()) {
     if (pl.history.size > 0) prefixListHistory[pl.prefixListId] = [...pl.history].map(([v, e]) => [v, [...e]]);
   }
-  return { format: SNAPSHOT_FORMAT, journalSeq, version: service.version, ruleIds, prefixListHistory, state };
+  return {
+    format: SNAPSHOT_FORMAT, dir: at.dir, journalSeq: at.journalSeq, chain: at.chain, ...(at.fresh === true ? { fresh: true } : {}),
+    version: service.version, ruleIds, prefixListHistory, state,
+  };
 }
 
+const serialise = (outer: unknown): string => `${JSON.stringify(outer, null, 1)}\n`;
+
 export async function writeSnapshot(file: string, dir: string, body: SnapshotBody): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify({ checksum: checksumOf(body), snapshot: body }, null, 1)}\n`, dir);
+  await writeFileAtomic(file, serialise({ checksum: checksumOf(body), snapshot: body }), dir);
 }
 
 /** The snapshot in `file`, or undefined when there is none; StateError naming the file when it is damaged. */
 export async function readSnapshot(file: string): Promise<SnapshotBody | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new StateError(file, '', `cannot read the snapshot: ${fsErrorText(e)}`);
   }
+  const text = bytes.toString('utf8');
   let outer: { checksum?: unknown; snapshot?: Partial<SnapshotBody> };
   try {
     outer = JSON.parse(text) as typeof outer;
   } catch (e) {
-    throw new StateError(file, '', `the snapshot is not valid JSON (${(e as Error).message}); the file is damaged`);
+    throw new StateError(file, '', `the snapshot is not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')}); the file is damaged`);
   }
   const body = outer?.snapshot;
   if (typeof outer !== 'object' || outer === null || typeof outer.checksum !== 'string' || typeof body !== 'object' || body === null) {
     throw new StateError(file, '', 'not an sgfw snapshot (expected {"checksum", "snapshot"})');
   }
-  if (body.format !== SNAPSHOT_FORMAT) throw new StateError(file, 'snapshot.format', `expected ${SNAPSHOT_FORMAT}, got ${JSON.stringify(body.format)}`);
+  if (body.format !== SNAPSHOT_FORMAT && body.format !== LEGACY_SNAPSHOT_FORMAT) {
+    throw new StateError(file, 'snapshot.format', `expected ${SNAPSHOT_FORMAT}, got ${JSON.stringify(body.format)}`);
+  }
   if (checksumOf(body as SnapshotBody) !== outer.checksum) {
     throw new StateError(file, '', 'checksum mismatch: the snapshot was changed or damaged after it was written');
+  }
+  if (!Buffer.from(serialise(outer), 'utf8').equals(bytes)) {
+    throw new StateError(file, '', 'the file is not byte for byte as it was written (its layout changed): the snapshot was damaged');
+  }
+  if (body.format === SNAPSHOT_FORMAT && (typeof body.dir !== 'string' || typeof body.chain !== 'string')) {
+    throw new StateError(file, 'snapshot', 'the snapshot lacks dir or chain');
   }
   if (
     !Number.isSafeInteger(body.journalSeq) || !Array.isArray(body.ruleIds) || typeof body.state !== 'object' ||

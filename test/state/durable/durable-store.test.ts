@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +80,8 @@ describe('the state survives a restart exactly: same groups, rules, rule ids and
     const a = await open(dir, { snapshotEvery: 1000 });
     await runWorkload(a.store, a.ids, 30);
     await a.store.snapshot();
-    expect(statSync(join(dir, JOURNAL_FILE)).size).toBe(0);
+    // the journal holds only its header, naming the snapshot it continues
+    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toMatch(/^[0-9a-f]{16} \d+ \{"format":"sgfw-journal\/2","dir":"[0-9a-f]+","base":30,"chain":"[0-9a-f]{16}"\}\n$/);
     await a.store.close();
 
     const b = await open(dir);
@@ -102,7 +103,8 @@ describe('an API call is acknowledged only once its change is in the journal', (
   it('each accepted change adds one journal line before apply resolves; reads and refused calls add none', async () => {
     const dir = freshDir();
     const { store, ids } = await open(dir);
-    const lines = (): number => readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter((l) => l !== '').length;
+    // line 1 is the header
+    const lines = (): number => readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter((l) => l !== '').length - 1;
     await runWorkload(store, ids, 2);
     expect(lines()).toBe(2);
     await store.apply('DescribeSecurityGroups', {});
@@ -122,7 +124,7 @@ describe('an API call is acknowledged only once its change is in the journal', (
     const names = Array.from({ length: 10 }, (_, i) => `n${i}`);
     await Promise.all(names.map((n) => store.apply('CreateSecurityGroup', { GroupName: n, Description: n })));
     await store.close();
-    const journal = readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n');
+    const journal = readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n').slice(1);
     expect(journal.map((l) => JSON.parse(l.slice(l.indexOf('{'))).params.GroupName)).toEqual(names);
     const reopened = await readDurableState(dir);
     expect([...reopened.groups()].map((g) => g.groupName)).toEqual(['default', ...names]);
@@ -150,7 +152,7 @@ describe('snapshots bound the journal', () => {
     await runWorkload(store, ids, 12);
     const snapshot = JSON.parse(readFileSync(join(dir, SNAPSHOT_FILE), 'utf8')) as { snapshot: { journalSeq: number } };
     expect(snapshot.snapshot.journalSeq).toBe(10);
-    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n')).toHaveLength(1 + 2); // header + entries 11, 12
     await store.close();
     const b = await open(dir, { snapshotEvery: 5 });
     expect(b.store.recovery).toEqual({ snapshotSeq: 10, replayed: 2, tornBytes: 0 });
@@ -174,16 +176,17 @@ describe('snapshots bound the journal', () => {
 });
 
 describe('recovery drops an unacknowledged torn append, and nothing else', () => {
-  it('a half-written last line is dropped with a warning and the journal is repaired', async () => {
+  it('a half-written last line after the acknowledged ones is dropped with a warning and the journal is repaired', async () => {
     const dir = await populatedDir(6);
     const file = join(dir, JOURNAL_FILE);
-    const full = statSync(file).size;
-    truncateSync(file, full - 15); // the 6th entry lost its end
+    const text = readFileSync(file, 'utf8');
+    const lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
+    appendFileSync(file, lastLine.slice(0, lastLine.length - 15)); // an append of a 7th entry, killed inside write()
     const b = await open(dir);
-    expect(b.store.seq).toBe(5);
-    expect(b.store.recovery.tornBytes).toBeGreaterThan(0);
-    expect(b.warnings.join('\n')).toMatch(/journal\.log: dropped a torn last entry/);
-    expect(observable(b.store.service)).toEqual(observable(referenceService(5)));
+    expect(b.store.seq).toBe(6);
+    expect(b.store.recovery.tornBytes).toBe(lastLine.length - 15);
+    expect(b.warnings.join('\n')).toMatch(/journal\.log: dropped a torn last entry .*: it was never acknowledged/);
+    expect(observable(b.store.service)).toEqual(observable(referenceService(6)));
     await runWorkload(b.store, b.ids, 7);
     await b.store.close();
     const c = await open(dir);
@@ -196,12 +199,11 @@ describe('recovery drops an unacknowledged torn append, and nothing else', () =>
     const dir = await populatedDir(4);
     const file = join(dir, JOURNAL_FILE);
     const text = readFileSync(file, 'utf8');
-    const second = text.indexOf('\n') + 1;
-    const at = text.indexOf('tcp', second);
+    const at = text.indexOf('tcp'); // entry 2, line 3 (line 1 is the header)
     writeFileSync(file, `${text.slice(0, at)}udp${text.slice(at + 3)}`);
     const err = await refusal(open(dir));
     expect(err.file).toBe(file);
-    expect(err.message).toMatch(/journal\.log: line 2 \(byte \d+\): checksum mismatch.*damaged/);
+    expect(err.message).toMatch(/journal\.log: line 3 \(byte \d+\): checksum mismatch.*damaged; run `sgfw state verify .*` to list every problem, or `sgfw state recover .* --accept-loss`/);
     expect(err.message).not.toContain('\n');
     // and the lock was released: a fixed directory opens again
     writeFileSync(file, text);
@@ -214,8 +216,9 @@ describe('recovery drops an unacknowledged torn append, and nothing else', () =>
     const dir = await populatedDir(4);
     const file = join(dir, JOURNAL_FILE);
     const lines = readFileSync(file, 'utf8').split('\n');
-    writeFileSync(file, [lines[0], ...lines.slice(2)].join('\n'));
-    expect((await refusal(open(dir))).message).toMatch(/line 2 \(byte \d+\): entry 3 follows entry 1; entries are missing/);
+    writeFileSync(file, [lines[0], lines[1], ...lines.slice(3)].join('\n'));
+    // entry 3's hash chains on entry 2's: without entry 2 it does not check out
+    expect((await refusal(open(dir))).message).toMatch(/line 3 \(byte \d+\): checksum mismatch, and entries follow it/);
   });
 
   it('a snapshot that was changed refuses to start, naming it', async () => {
@@ -227,7 +230,7 @@ describe('recovery drops an unacknowledged torn append, and nothing else', () =>
     const file = join(dir, SNAPSHOT_FILE);
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.replace('10.0.2.0/24', '10.0.9.0/24'));
-    expect((await refusal(open(dir))).message).toBe(`${file}: checksum mismatch: the snapshot was changed or damaged after it was written`);
+    expect((await refusal(open(dir))).message).toMatch(new RegExp(`^${file}: checksum mismatch: the snapshot was changed or damaged after it was written; run`));
     writeFileSync(file, text.slice(0, text.length / 2));
     expect((await refusal(open(dir))).message).toMatch(new RegExp(`^${file}: the snapshot is not valid JSON`));
     writeFileSync(file, '{"SecurityGroups": []}');
@@ -237,7 +240,7 @@ describe('recovery drops an unacknowledged torn append, and nothing else', () =>
   it('a missing snapshot beside a journal is refused rather than starting from a partial state', async () => {
     const dir = await populatedDir(2);
     unlinkSync(join(dir, SNAPSHOT_FILE));
-    expect((await refusal(open(dir))).message).toMatch(/snapshot\.json: missing, but journal\.log holds entries/);
+    expect((await refusal(open(dir))).message).toMatch(/snapshot\.json: missing, but journal\.log and acked are here/);
   });
 
   it('a directory without state is refused when it must exist', async () => {

@@ -2,6 +2,7 @@
 // on i, and ids come from idFor(i, k) (the k-th id call i draws), so a test can rebuild in memory
 // what the first K calls must have produced and compare it with what a store recovered.
 import { SecurityGroupService } from '../../../src/control/service.js';
+import { openDurableStore } from '../../../src/state/durable-store.js';
 
 export function idFor(seq: number, k: number): string {
   return `${seq.toString(16).padStart(12, '0')}${k.toString(16).padStart(5, '0')}`;
@@ -77,4 +78,21 @@ export function observable(service: SecurityGroupService): unknown {
     rules: [...rules].sort((a, b) => a.SecurityGroupRuleId.localeCompare(b.SecurityGroupRuleId)),
     history,
   };
+}
+
+/**
+ * Opens the state directory `dir` (creating it), applies the workload calls from where it stands
+ * up to `upTo` (writing a snapshot right after call `snapshotAt`), and closes it.
+ */
+export async function extendWorkloadDir(dir: string, upTo: number, snapshotAt?: number): Promise<string> {
+  const ids = new SeqIds();
+  const store = await openDurableStore(dir, { snapshotEvery: 1000, service: { idGenerator: ids.next } });
+  for (let i = store.seq + 1; i <= upTo; i++) {
+    ids.begin(i);
+    const { action, params } = workloadCall(i);
+    await store.apply(action, params);
+    if (i === snapshotAt) await store.snapshot();
+  }
+  await store.close();
+  return dir;
 }
