@@ -2,10 +2,13 @@
 // file and is listed once in commands.ts.
 
 import type { CliIo } from './cli-io.js';
+import type { ConfigPlace } from './config-args.js';
 import type { FlagSpec, ParsedArgs, PositionalSpec } from './flags.js';
 
 export interface CommandContext {
   readonly io: CliIo;
+  /** where the config file and SGFW_* variables come from (sgfw config reads them itself) */
+  readonly config?: ConfigPlace;
 }
 
 export interface Command {
@@ -16,6 +19,8 @@ export interface Command {
   readonly description?: string;
   readonly flags: readonly FlagSpec[];
   readonly positional?: PositionalSpec;
+  /** false: its flags come from the command line only, not the config file or SGFW_* variables */
+  readonly readsConfig?: boolean;
   /** returns the exit code (ExitCode); may throw UsageError, StateError, CaptureError, Ec2Error */
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }

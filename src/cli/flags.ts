@@ -77,7 +77,7 @@ export class ParsedArgs {
   }
 }
 
-export function flagLabel(f: FlagSpec): string {
+function flagLabel(f: FlagSpec): string {
   return f.kind === 'string' ? `--${f.name} ${f.value ?? 'VALUE'}` : `--${f.name}`;
 }
 
