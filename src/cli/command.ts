@@ -2,8 +2,16 @@
 // file and is listed once in commands.ts.
 
 import type { CliIo } from './cli-io.js';
-import type { ConfigPlace } from './config-args.js';
 import type { FlagSpec, ParsedArgs, PositionalSpec } from './flags.js';
+
+/** Where the config file and SGFW_* variables come from (config-args.ts reads them). */
+export interface ConfigPlace {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** read when present, unless --config or SGFW_CONFIG names another (tests point it elsewhere) */
+  readonly defaultFile: string;
+  /** every command, to check the file's sections and flags against */
+  readonly commands: readonly Command[];
+}
 
 export interface CommandContext {
   readonly io: CliIo;

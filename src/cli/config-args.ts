@@ -2,7 +2,7 @@
 // variables, the command line. A flag set by a higher source replaces what a lower one set, whole
 // (a repeatable flag too: `--state` on the command line is the whole list, not one more file).
 import { readFileSync } from 'node:fs';
-import type { Command } from './command.js';
+import type { Command, ConfigPlace } from './command.js';
 import { ConfigError, configurable, configValues, readConfigText, valueProblem, type ConfigFile, type ConfigProblem } from './config-file.js';
 import { checkArgs, parseFlags, scanFlags, type FlagSpec, type FlagValues, type ParsedArgs } from './flags.js';
 
@@ -14,14 +14,6 @@ export const CONFIG_FLAG: FlagSpec = {
   value: 'FILE',
   description: `read flags from FILE (default ${DEFAULT_CONFIG_FILE} when present; none: no file); SGFW_<FLAG> variables and flags override it`,
 };
-
-export interface ConfigPlace {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** read when present, unless --config or SGFW_CONFIG names another (tests point it elsewhere) */
-  readonly defaultFile: string;
-  /** every command, to check the file's sections and flags against */
-  readonly commands: readonly Command[];
-}
 
 /** What `sgfw COMMAND --help` lists: --config too for the commands that read the config file. */
 export function flagsWithConfig(command: Command): readonly FlagSpec[] {

@@ -1,7 +1,7 @@
 // `sgfw config check [FILE]`: is the config file good, every problem named by line; `sgfw config
 // show`: the flags each command takes from the config file and SGFW_* variables, as a file.
-import type { Command, CommandContext } from './command.js';
-import { configFileName, configuredValues, DEFAULT_CONFIG_FILE, problemLines, readConfigFile, type ConfigPlace } from './config-args.js';
+import type { Command, CommandContext, ConfigPlace } from './command.js';
+import { configFileName, configuredValues, DEFAULT_CONFIG_FILE, problemLines, readConfigFile } from './config-args.js';
 import { configurable } from './config-file.js';
 import { ExitCode } from './exit-codes.js';
 import type { ParsedArgs } from './flags.js';
