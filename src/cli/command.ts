@@ -4,8 +4,19 @@
 import type { CliIo } from './cli-io.js';
 import type { FlagSpec, ParsedArgs, PositionalSpec } from './flags.js';
 
+/** Where the config file and SGFW_* variables come from (config-args.ts reads them). */
+export interface ConfigPlace {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** read when present, unless --config or SGFW_CONFIG names another (tests point it elsewhere) */
+  readonly defaultFile: string;
+  /** every command, to check the file's sections and flags against */
+  readonly commands: readonly Command[];
+}
+
 export interface CommandContext {
   readonly io: CliIo;
+  /** where the config file and SGFW_* variables come from (sgfw config reads them itself) */
+  readonly config?: ConfigPlace;
 }
 
 export interface Command {
@@ -16,6 +27,8 @@ export interface Command {
   readonly description?: string;
   readonly flags: readonly FlagSpec[];
   readonly positional?: PositionalSpec;
+  /** false: its flags come from the command line only, not the config file or SGFW_* variables */
+  readonly readsConfig?: boolean;
   /** returns the exit code (ExitCode); may throw UsageError, StateError, CaptureError, Ec2Error */
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }

@@ -3,6 +3,7 @@
 // run belong here as they land).
 
 import type { Command } from './command.js';
+import { configCommand } from './config-command.js';
 import { credentialsCommand } from './credentials.js';
 import { describeCommand } from './describe.js';
 import { explainCommand } from './explain.js';
@@ -22,5 +23,6 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   runCommand,
   credentialsCommand,
+  configCommand,
   versionCommand,
 ];

@@ -1,6 +1,7 @@
 // The flow-log flags of `sgfw run` (any mode): the file, its rotation and the aggregation
 // interval, parsed into the options runMonitor (and later the enforcing modes) take. `sgfw replay`
 // takes the interval flag alone: it writes one file, never rotated.
+import { integerIn, oneOf } from './flags-checks.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -10,13 +11,14 @@ export const FLOW_LOG_INTERVAL_FLAG: FlagSpec = {
   kind: 'string',
   value: 'SECONDS',
   description: 'aggregation interval: 60 or 600, as AWS offers (default 60)',
+  check: oneOf(['60', '600']),
 };
 
 export const FLOW_LOG_FLAGS: readonly FlagSpec[] = [
   { name: 'flow-log', kind: 'string', value: 'FILE', description: 'append VPC Flow Logs v2 records (default format, a header line first in each file)' },
-  { name: 'flow-log-max-size', kind: 'string', value: 'SIZE', description: 'rotate FILE before it passes SIZE bytes (K, M, G: ×1024; 0: never; default 64M)' },
-  { name: 'flow-log-max-age', kind: 'string', value: 'AGE', description: 'rotate FILE once it is this old: seconds or 30m, 1h, 1d (0: never; default 1h)' },
-  { name: 'flow-log-keep', kind: 'string', value: 'N', description: 'rotated files kept, FILE.1 the newest … FILE.N (default 5; 0: none)' },
+  { name: 'flow-log-max-size', kind: 'string', value: 'SIZE', description: 'rotate FILE before it passes SIZE bytes (K, M, G: ×1024; 0: never; default 64M)', check: byteSize },
+  { name: 'flow-log-max-age', kind: 'string', value: 'AGE', description: 'rotate FILE once it is this old: seconds or 30m, 1h, 1d (0: never; default 1h)', check: durationSec },
+  { name: 'flow-log-keep', kind: 'string', value: 'N', description: 'rotated files kept, FILE.1 the newest … FILE.N (default 5; 0: none)', check: integerIn(0, 1000, 'a number of files 0–1000') },
   FLOW_LOG_INTERVAL_FLAG,
 ];
 
@@ -47,34 +49,29 @@ export function parseDurationSec(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** --flow-log-interval in seconds, undefined when not given; a bad one is a usage error. */
+/** --flow-log-interval in seconds, undefined when not given (the parser has checked the value). */
 export function flowLogIntervalSec(args: ParsedArgs): number | undefined {
   const interval = args.string('flow-log-interval');
-  if (interval === undefined) return undefined;
-  if (interval !== '60' && interval !== '600') throw new UsageError(`--flow-log-interval expects 60 or 600, got '${interval}'`);
-  return Number(interval);
+  return interval === undefined ? undefined : Number(interval);
 }
 
-/** The flow-log flags' values; a bad one is a usage error naming the flag and the value. */
+function byteSize(value: string, flag: string): void {
+  if (parseByteSize(value) === null) throw new UsageError(`${flag} expects bytes or a size like 64M, got '${value}'`);
+}
+
+function durationSec(value: string, flag: string): void {
+  if (parseDurationSec(value) === null) throw new UsageError(`${flag} expects seconds or a duration like 1h, got '${value}'`);
+}
+
+/** The flow-log flags' values (each already checked by the parser); a tuning flag without --flow-log is a usage error. */
 export function flowLogFlagValues(args: ParsedArgs): FlowLogFlagValues {
   const out: FlowLogFlagValues = { flowLogFile: args.string('flow-log') };
   const size = args.string('flow-log-max-size');
-  if (size !== undefined) {
-    const n = parseByteSize(size);
-    if (n === null) throw new UsageError(`--flow-log-max-size expects bytes or a size like 64M, got '${size}'`);
-    out.flowLogMaxBytes = n;
-  }
+  if (size !== undefined) out.flowLogMaxBytes = parseByteSize(size) ?? undefined;
   const age = args.string('flow-log-max-age');
-  if (age !== undefined) {
-    const n = parseDurationSec(age);
-    if (n === null) throw new UsageError(`--flow-log-max-age expects seconds or a duration like 1h, got '${age}'`);
-    out.flowLogMaxAgeSec = n;
-  }
+  if (age !== undefined) out.flowLogMaxAgeSec = parseDurationSec(age) ?? undefined;
   const keep = args.string('flow-log-keep');
-  if (keep !== undefined) {
-    if (!/^[0-9]+$/.test(keep) || Number(keep) > 1000) throw new UsageError(`--flow-log-keep expects a number of files 0–1000, got '${keep}'`);
-    out.flowLogKeep = Number(keep);
-  }
+  if (keep !== undefined) out.flowLogKeep = Number(keep);
   const interval = args.string('flow-log-interval');
   const windowSec = flowLogIntervalSec(args);
   if (windowSec !== undefined) out.flowLogWindowSec = windowSec;

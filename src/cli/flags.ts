@@ -1,6 +1,8 @@
 // The flag parser every subcommand shares: `--name value`, `--name=value`, boolean `--name`,
 // repeatable flags, positionals, and `--` to end flags. It knows each command's flags so that an
-// unknown one is refused in one line, and so help can list them all.
+// unknown one is refused in one line, and so help can list them all. Scanning and the
+// required/positional checks are two steps so that the config file and SGFW_* variables
+// (config-args.ts) can fill in what the command line left out before anything is required.
 
 import { UsageError } from './usage-error.js';
 
@@ -14,7 +16,15 @@ export interface FlagSpec {
   readonly repeatable?: boolean;
   readonly required?: boolean;
   readonly description: string;
+  /**
+   * Throws UsageError naming `flag` ('--queue') when `value` is malformed. The parser, the config
+   * file and the SGFW_* variables all run it, so a bad value is refused the same way from each.
+   */
+  readonly check?: (value: string, flag: string) => void;
 }
+
+/** Flag values by long name: the strings given (in order), or a boolean flag's setting. */
+export type FlagValues = ReadonlyMap<string, readonly string[] | boolean>;
 
 export interface PositionalSpec {
   /** placeholder in help, e.g. 'CAPTURE' */
@@ -31,9 +41,18 @@ export class ParsedArgs {
   constructor(
     /** --help was given: the command's help is printed instead of running it */
     readonly help: boolean,
-    private readonly values: ReadonlyMap<string, readonly string[] | true>,
+    private readonly values: FlagValues,
     readonly positionals: readonly string[],
   ) {}
+
+  /** These values over `base`: a flag given here replaces base's values for it whole (repeatable too). */
+  over(base: FlagValues): ParsedArgs {
+    return new ParsedArgs(this.help, new Map([...base, ...this.values]), this.positionals);
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
 
   string(name: string): string | undefined {
     const v = this.values.get(name);
@@ -63,8 +82,15 @@ function flagLabel(f: FlagSpec): string {
 }
 
 export function parseFlags(argv: readonly string[], flags: readonly FlagSpec[], positional?: PositionalSpec): ParsedArgs {
+  const args = scanFlags(argv, flags);
+  if (!args.help) checkArgs(args, flags, positional);
+  return args;
+}
+
+/** The flags and positionals of `argv`, each value checked; nothing is required yet (checkArgs). */
+export function scanFlags(argv: readonly string[], flags: readonly FlagSpec[]): ParsedArgs {
   const all = [...flags, HELP_FLAG];
-  const values = new Map<string, string[] | true>();
+  const values = new Map<string, string[] | boolean>();
   const positionals: string[] = [];
   let help = false;
 
@@ -108,6 +134,7 @@ export function parseFlags(argv: readonly string[], flags: readonly FlagSpec[], 
       value = next;
       i++;
     }
+    spec.check?.(value, `--${spec.name}`);
     const seen = values.get(spec.name);
     if (Array.isArray(seen)) {
       if (!spec.repeatable) throw new UsageError(`flag --${spec.name} may be given only once`);
@@ -117,18 +144,21 @@ export function parseFlags(argv: readonly string[], flags: readonly FlagSpec[], 
     }
   }
 
-  if (help) return new ParsedArgs(true, values, positionals);
+  return new ParsedArgs(help, values, positionals);
+}
 
+/** Required flags and the number of positionals; throws UsageError. */
+export function checkArgs(args: ParsedArgs, flags: readonly FlagSpec[], positional?: PositionalSpec): void {
   for (const f of flags) {
-    if (f.required && !values.has(f.name)) throw new UsageError(`missing required flag ${flagLabel(f)}`);
+    if (f.required && !args.has(f.name)) throw new UsageError(`missing required flag ${flagLabel(f)}`);
   }
+  const { positionals } = args;
   const min = positional?.min ?? 0;
   const max = positional?.max ?? 0;
   if (positionals.length > max) {
     throw new UsageError(max === 0 ? `unexpected argument '${positionals[0]}'` : `unexpected argument '${positionals[max]}'`);
   }
   if (positionals.length < min) throw new UsageError(`missing ${positional?.name ?? 'argument'}`);
-  return new ParsedArgs(false, values, positionals);
 }
 
 /** `--state FILE [--state FILE …] [--json] CAPTURE …` */

@@ -1,6 +1,7 @@
 // The text of `sgfw --help` and `sgfw <command> --help`.
 
 import type { Command } from './command.js';
+import { DEFAULT_CONFIG_FILE, flagsWithConfig } from './config-args.js';
 import { flagTable, synopsis } from './flags.js';
 
 export function globalHelp(commands: readonly Command[]): string {
@@ -14,6 +15,7 @@ export function globalHelp(commands: readonly Command[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'sgfw <command> --help' for the flags of a command.",
+    `Flags can also be set in ${DEFAULT_CONFIG_FILE} (or --config FILE) and SGFW_<FLAG> variables: see 'sgfw config --help'.`,
     '',
   ].join('\n');
 }
@@ -24,6 +26,6 @@ export function commandHelp(command: Command): string {
   if (command.positional !== undefined && command.positional.max > 0) {
     lines.push('', 'Arguments:', `  ${command.positional.name}  ${command.positional.description}`);
   }
-  lines.push('', 'Flags:', ...flagTable(command.flags), '');
+  lines.push('', 'Flags:', ...flagTable(flagsWithConfig(command)), '');
   return lines.join('\n');
 }

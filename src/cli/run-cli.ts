@@ -8,14 +8,22 @@ import { MissingAddonError } from '../capture/missing-addon.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
 import type { CliIo } from './cli-io.js';
-import type { Command } from './command.js';
+import type { Command, ConfigPlace } from './command.js';
+import { commandArgs, DEFAULT_CONFIG_FILE } from './config-args.js';
+import { ConfigError } from './config-file.js';
 import { ExitCode } from './exit-codes.js';
-import { parseFlags } from './flags.js';
 import { commandHelp, globalHelp } from './help.js';
 import { UsageError } from './usage-error.js';
 import { packageVersion } from './version.js';
 
-export async function runCli(argv: readonly string[], io: CliIo, commands: readonly Command[]): Promise<number> {
+export interface CliOptions {
+  /** where SGFW_* variables come from (default process.env) */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** the config file read when present (default /etc/sgfw/sgfw.conf) */
+  readonly defaultConfigFile?: string;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo, commands: readonly Command[], options: CliOptions = {}): Promise<number> {
   const [first, ...rest] = argv;
   const find = (name: string): Command | undefined => commands.find((c) => c.name === name);
   if (first === undefined) {
@@ -38,25 +46,26 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
   }
   const command = find(first);
   if (command === undefined) return unknownCommand(first, io);
-  return runCommand(command, rest, io);
+  const config: ConfigPlace = { env: options.env ?? process.env, defaultFile: options.defaultConfigFile ?? DEFAULT_CONFIG_FILE, commands };
+  return runCommand(command, rest, io, config);
 }
 
-async function runCommand(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
+async function runCommand(command: Command, argv: readonly string[], io: CliIo, config: ConfigPlace): Promise<number> {
   const prefix = `sgfw ${command.name}`;
   try {
-    const args = parseFlags(argv, command.flags, command.positional);
+    const args = commandArgs(command, argv, config);
     if (args.help) {
       io.stdout.write(commandHelp(command));
       return ExitCode.ok;
     }
-    return await command.run(args, { io });
+    return await command.run(args, { io, config });
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`${prefix}: ${e.message}\nRun '${prefix} --help' for usage.\n`);
       return ExitCode.usage;
     }
     // These messages already name the file and the place; print them as they are.
-    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError) {
+    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError || e instanceof ConfigError) {
       io.stderr.write(`${prefix}: ${e.message}\n`);
       return ExitCode.usage;
     }

@@ -4,11 +4,12 @@
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
-import { createLogger, isLogLevel, LOG_LEVELS } from '../observe/logger.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../observe/logger.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
+import { hostPortOrPort, integerIn, listenAddress, oneOf, storeUrl } from './flags-checks.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
@@ -69,30 +70,29 @@ export const runCommand: Command = {
     'unreachable with no agent state file; 2 bad usage, state, credentials, TLS certificate or key, agent state file or capture interface.',
   ].join('\n'),
   flags: [
-    { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor' },
+    { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor', check: oneOf(MODES) },
     { name: 'interface', kind: 'string', value: 'IF', description: 'with --mode monitor: the interface to capture on' },
     ...FLOW_LOG_FLAGS,
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
-    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline: afpacket or pcap (default afpacket when its addon is built, else pcap)' },
+    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline: afpacket or pcap (default afpacket when its addon is built, else pcap)', check: oneOf(CAPTURE_METHODS) },
     { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen or --store)` },
-    { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)' },
+    { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)', check: listenAddress },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
     ...API_ENDPOINT_FLAGS.map((f) => ({ ...f, description: `with --listen: ${f.description}` })),
-    { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`' },
+    { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`', check: storeUrl },
     { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces' },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
-    { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)' },
-    { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)' },
+    { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
+    { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
-    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics' },
-    { name: 'log-level', kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(', ')} (default info)` },
-    { name: 'drop-log-rate', kind: 'string', value: 'N', description: 'dropped packets logged per second at most (default 10; 0: none)' },
+    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics', check: hostPortOrPort },
+    { name: 'log-level', kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(', ')} (default info)`, check: oneOf(LOG_LEVELS) },
+    { name: 'drop-log-rate', kind: 'string', value: 'N', description: 'dropped packets logged per second at most (default 10; 0: none)', check: integerIn(0, 2 ** 31 - 1, 'a number ≥ 0') },
   ],
   async run(args, { io }) {
     const mode = args.string('mode') as (typeof MODES)[number];
-    if (!MODES.includes(mode)) throw new UsageError(`--mode expects ${MODES.join(', ')}, got '${mode}'`);
     const listenText = args.string('listen');
     const stateDir = args.string('state-dir');
     const stateFiles = args.strings('state');
@@ -109,20 +109,13 @@ export const runCommand: Command = {
     if (!api && !fleet && stateFiles.length === 0) {
       throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME)');
     }
-    const level = args.string('log-level') ?? 'info';
-    if (!isLogLevel(level)) throw new UsageError(`--log-level expects ${LOG_LEVELS.join(', ')}, got '${level}'`);
+    const level = (args.string('log-level') ?? 'info') as LogLevel;
     const dropRate = args.integer('drop-log-rate') ?? 10;
-    if (dropRate < 0) throw new UsageError(`--drop-log-rate expects a number ≥ 0, got ${dropRate}`);
     const metricsText = args.string('metrics');
-    let metricsAt: ListenAddress | null = null;
-    if (metricsText !== undefined) {
-      metricsAt = parseListenAddress(metricsText);
-      if (!metricsAt) throw new UsageError(`--metrics expects HOST:PORT or PORT, got '${metricsText}'`);
-    }
+    const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
     const flowLog = flowLogFlagValues(args);
     const capture = args.string('capture') as CaptureMethod | undefined;
     if (capture !== undefined && mode !== 'inline') throw new UsageError('--capture goes with --mode inline');
-    if (capture !== undefined && !CAPTURE_METHODS.includes(capture)) throw new UsageError(`--capture expects ${CAPTURE_METHODS.join(' or ')}, got '${capture}'`);
     const options = (): RunOptions => ({
       stateFiles, api, fleet, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
@@ -139,9 +132,7 @@ export const runCommand: Command = {
       return runInline(options(), { inside, outside, capture });
     }
     const queueNum = args.integer('queue') ?? 0;
-    if (queueNum < 0 || queueNum > 65535) throw new UsageError(`--queue expects 0–65535, got ${queueNum}`);
     const maxLen = args.integer('queue-maxlen') ?? 0;
-    if (maxLen < 0) throw new UsageError(`--queue-maxlen expects a positive number, got ${maxLen}`);
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };

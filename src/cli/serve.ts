@@ -15,6 +15,7 @@ import { attachApi, DEFAULT_STATE_DIR } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
+import { listenAddress, storeUrl } from './flags-checks.js';
 import { UsageError } from './usage-error.js';
 
 export const serveCommand: Command = {
@@ -36,8 +37,9 @@ export const serveCommand: Command = {
       kind: 'string',
       value: 'etcd://HOST:PORT[,HOST:PORT…]',
       description: 'keep the state in etcd, shared by every server on it, instead of --state-dir (which then holds only the credentials)',
+      check: storeUrl,
     },
-    { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)` },
+    { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)`, check: listenAddress },
     ...API_ENDPOINT_FLAGS,
     {
       name: 'state',
