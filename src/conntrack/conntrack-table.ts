@@ -66,8 +66,9 @@
 // the record layout's. Every method reads and writes the same 16-word records through the same
 // three views (u, s, f) at word offsets (W_*, F_EXPIRES) private to this file, with the scratch key
 // beside them, and the layout's invariants (one empty slot ends every probe, backward-shift
-// deletion instead of tombstones, the sweep cursor and `earliest` bound) hold only if every writer
-// keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
+// deletion instead of tombstones, the sweep cursor and `earliest` bound, the per-interface and
+// per-source counts the flood policy reads, kept in step by every insert and by removeAt) hold
+// only if every writer keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
 // trackKeyed) needs these as monomorphic fields of one class so V8 inlines it; moving keying,
 // probing, eviction or the diagnostics into other modules would either hand the layout and its
 // invariants to them or put a call boundary on every packet. What does not touch the records lives
@@ -78,7 +79,7 @@ import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-vi
 import { hashFinish, hashWord } from './flow-hash.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { TCP_STATE_NAMES, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
+import { TCP_STATE_NAMES, tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
 export const CT_MISS = 0;
@@ -200,11 +201,6 @@ const PAGE_WORDS = 1024;
 /** A source's weight: the order of magnitude of its unassured entries, 0 below 2^LIGHT_SHIFT. */
 function weightOf(unanswered: number): number {
   return 32 - Math.clz32(unanswered >>> LIGHT_SHIFT);
-}
-
-/** TCP is assured once past the handshake: ESTABLISHED, closing or TIME_WAIT (not a RST's CLOSED). */
-function isHandshakeDone(state: number): boolean {
-  return state >= TcpState.ESTABLISHED && state <= TcpState.TIME_WAIT;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -782,7 +778,7 @@ export class ConntrackTable {
     let timeoutMs = this.timeoutOf(i);
     // Assured entries (nearly every packet) test one bit here.
     if ((f & ASSURED) === 0) {
-      if ((f & SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || isHandshakeDone(sw[w + W_STATE]))) {
+      if ((f & SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + W_STATE]))) {
         f = (f | ASSURED) & ~EARLY;
         this.unanswered[sw[w + W_SOURCE]]--;
       } else if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
