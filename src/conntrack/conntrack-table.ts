@@ -39,19 +39,36 @@
 // that fits no entry (an echo request sent the wrong way, …) is a MISS and the rules judge it —
 // the table can only add passes that tracking explains, never remove ones the rules give.
 //
-// Full table: `track` first reclaims an expired entry (a bounded scan from the sweep cursor),
-// then, unless `evictUnreplied` is false, evicts the unreplied entry nearest to expiry among the
-// next few slots (a SYN or a datagram that never got an answer, the usual residue of a flood:
-// Linux's `early_drop` does the same), and otherwise refuses and counts `insertFailures`. A
-// refused flow is still allowed by the caller — the rules allowed it — just not tracked, so its
-// responses are judged by the rules: the table never lets through what the rules would not allow.
+// Floods (Linux's nf_conntrack is the model, made attacker-aware). An entry is *assured* once it
+// was answered: a reply seen, and for TCP the handshake done too (ESTABLISHED or later), so a
+// SYN flood's half-open entries, answered by a SYN-ACK but never by the third ACK, are not.
+// - Pressure: from PRESSURE_FRACTION (90%) full, an unassured entry inserted or refreshed gets at
+//   most UNANSWERED_UNDER_PRESSURE_MS (10 s); those that expire so count `earlyExpired`.
+// - Full: `track` first reclaims an expired entry (a bounded scan from the sweep cursor), then,
+//   unless `evictUnreplied` is false, evicts one entry among the next EVICT_ENTRIES entries
+//   (`evictOne`: the unassured entry of the heaviest source, the least recently seen among
+//   equals; an over-share interface's unassured entries first, its assured ones last), and
+//   otherwise refuses and counts `insertFailures` (and `shareRefusals` when the refused flow's
+//   interface held its share).
+// - Sources: per originator address (hashed into SOURCE_BUCKETS counters), the unassured entries
+//   it holds. A new flow may evict only entries of a source at least as heavy as its own, by
+//   order of magnitude: a flood from one address can only replace its own entries, never a
+//   light source's pending query; a new light source evicts the flood.
+// - Share: an interface's share is the capacity over the interfaces holding entries. In a full
+//   table an interface at its share may replace only its own unassured entries; one below it may
+//   also evict an over-share interface's assured entries, so no interface keeps more than its
+//   share while another needs room. Below full nothing is refused: the share only decides who
+//   gives way.
+// A refused or evicted flow is still judged by the rules — the table can only take away passes
+// that tracking explains, so a full table never lets through what the rules would not allow.
 //
 // Why one file past 400 lines: it is one concept, the open-addressed record table, and its size is
 // the record layout's. Every method reads and writes the same 16-word records through the same
 // three views (u, s, f) at word offsets (W_*, F_EXPIRES) private to this file, with the scratch key
 // beside them, and the layout's invariants (one empty slot ends every probe, backward-shift
-// deletion instead of tombstones, the sweep cursor and `earliest` bound) hold only if every writer
-// keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
+// deletion instead of tombstones, the sweep cursor and `earliest` bound, the per-interface and
+// per-source counts the flood policy reads, kept in step by every insert and by removeAt) hold
+// only if every writer keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
 // trackKeyed) needs these as monomorphic fields of one class so V8 inlines it; moving keying,
 // probing, eviction or the diagnostics into other modules would either hand the layout and its
 // invariants to them or put a call boundary on every packet. What does not touch the records lives
@@ -62,8 +79,8 @@ import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-vi
 import { hashFinish, hashWord } from './flow-hash.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { TCP_STATE_NAMES, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
-import { portlessTimeoutMs } from './timeouts.js';
+import { TCP_STATE_NAMES, tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
+import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
@@ -82,7 +99,7 @@ export interface ConntrackOptions {
   buckets?: number;
   /** hash seed (default: random per table) */
   seed?: number;
-  /** evict an unreplied entry when full instead of refusing (default true) */
+  /** evict an unassured (or an over-share interface's) entry when full instead of refusing (default true) */
   evictUnreplied?: boolean;
   /** the clock to read (`clock[0]`, ms) in lookupNow/trackNow; the dataplane shares one */
   clock?: Float64Array;
@@ -108,6 +125,12 @@ export interface ConntrackEntryInfo {
   /** TCP state name, `UDP` / `UDP_STREAM`, `ICMP`, or `OTHER` */
   state: string;
   seenReply: boolean;
+  /** answered (TCP: handshake done): never evicted for another source's flows */
+  assured: boolean;
+  /** the managed side opened the flow (tracked going out) */
+  openedInside: boolean;
+  /** an unanswered flow whose timeout was cut to UNANSWERED_UNDER_PRESSURE_MS */
+  earlyTimeout: boolean;
   expiresMs: number;
 }
 
@@ -120,6 +143,8 @@ const W_HASH = 0;
 const W_INFO = 1;
 /** port A << 16 | port B; ICMP queries: identifier << 16 | request type */
 const W_PORTS = 2;
+/** the originator's source bucket (see sourceBucket) */
+const W_SOURCE = 3;
 const W_A = 4;
 const W_B = 8;
 /** TCP state; UDP: direction changes seen (saturating) */
@@ -132,21 +157,51 @@ const ORIGINATOR_IS_A = 2;
 const SEEN_REPLY = 4;
 /** UDP: the last packet came from the originator */
 const LAST_FROM_ORIGINATOR = 8;
+/** answered (TCP: the handshake done too); counted in its source's bucket while not */
+const ASSURED = 16;
+/** unassured, its timeout cut to UNANSWERED_UNDER_PRESSURE_MS */
+const EARLY = 32;
+/** endpoint A is the managed side of the entry's interface (the flow was tracked going out from A) */
+const INSIDE_IS_A = 64;
 
 /** UDP direction changes after which a flow has seen more than one request-response. */
 const UDP_STREAM_TURNS = 3;
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
 /**
- * slots examined for an unreplied entry to evict when nothing has expired: at the load of a
- * full table (0.375 to 0.75) 24 to 48 entries, more than the 16 the chained table looked at, so
- * that a full table of half-answered flows finds a candidate as surely as it did
+ * entries examined for one to evict when nothing has expired, more than the 16 the chained table
+ * looked at (Linux's early_drop: 8), so that a full table of half-answered flows finds a
+ * candidate as surely as it did. Counted in entries, not slots: evicting from the cursor's
+ * window thins the slots behind it, and a fixed window of slots came up empty.
  */
-const EVICT_WINDOW = 64;
+const EVICT_ENTRIES = 32;
+/** and at most this many slots walked for them (a full table is never emptier than 3/8) */
+const EVICT_SLOTS = 1024;
+/**
+ * per-source counters of unassured entries: 16 KiB, in cache. Sources sharing a bucket add up,
+ * which only ever makes a source look heavier; the hash is seeded, so a sender cannot aim at the
+ * bucket of another.
+ */
+const SOURCE_BUCKETS = 1 << 12;
+/**
+ * a source's weight is the order of magnitude of its unassured entries over 2^LIGHT_SHIFT: below
+ * 8 every source weighs the same, so the few entries that forged sources leave in each bucket of
+ * a spread-out flood are noise, not weight
+ */
+const LIGHT_SHIFT = 3;
+// evictOne's tiers, best victim first; within the unassured ones, +64 opened from outside, + weight
+const RANK_OVER_SHARE_UNASSURED = 3 << 8;
+const RANK_OVER_SHARE_ASSURED = 2 << 8;
+const RANK_UNASSURED = 1 << 8;
 /** the largest capacity: 2^25 flows in 2^26 slots, 4 GiB, the most a WebAssembly memory holds */
 const MAX_CAPACITY = 1 << 25;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
+
+/** A source's weight: the order of magnitude of its unassured entries, 0 below 2^LIGHT_SHIFT. */
+function weightOf(unanswered: number): number {
+  return 32 - Math.clz32(unanswered >>> LIGHT_SHIFT);
+}
 
 function nextPowerOfTwo(n: number): number {
   let p = 1;
@@ -165,8 +220,18 @@ export class ConntrackTable {
   expired = 0;
   /** `track` calls refused because the table was full */
   insertFailures = 0;
-  /** unreplied entries evicted to make room */
+  /** entries evicted to make room: evictedUnanswered + evictedOverShare */
   evictions = 0;
+  /** unassured entries evicted to make room (early drop) */
+  evictedUnanswered = 0;
+  /** assured entries of an interface over its share evicted for one below it */
+  evictedOverShare = 0;
+  /** unassured entries removed after the timeout cut under pressure (also in `expired`) */
+  earlyExpired = 0;
+  /** refusals (also in `insertFailures`) of a flow whose interface held its share of a full table */
+  shareRefusals = 0;
+  /** size from which the table is under pressure (see PRESSURE_FRACTION) */
+  readonly pressureAt: number;
   /** where the records live (see record-memory.ts): `huge-pages` is the fast case */
   readonly memoryKind: RecordMemoryKind;
 
@@ -190,6 +255,12 @@ export class ConntrackTable {
 
   /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
   private ifTimeouts = new Float64Array(0);
+  /** per interface index: live entries (grown with ifTimeouts) */
+  private ifEntries = new Int32Array(0);
+  /** interfaces with at least one entry: the share is capacity / this */
+  private activeInterfaces = 0;
+  /** per source bucket: unassured entries */
+  private readonly unanswered = new Int32Array(SOURCE_BUCKETS);
 
   // Sweep state. `earliest` is a lower bound of every live entry's expiry: while `now` is not
   // past it nothing can have expired, so a full table refuses in O(1) instead of scanning.
@@ -235,6 +306,7 @@ export class ConntrackTable {
     for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
     this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.evictUnreplied = options.evictUnreplied ?? true;
+    this.pressureAt = Math.ceil(capacity * PRESSURE_FRACTION);
     this.clock = options.clock ?? new Float64Array(1);
   }
 
@@ -280,18 +352,18 @@ export class ConntrackTable {
    * Starts tracking the flow of `pkt`, which the rules allowed. Returns false only when the
    * table is full and nothing could be reclaimed or evicted (counted in `insertFailures`).
    * Packets that open nothing return true without an entry: ICMP errors, ICMP replies and
-   * non-query ICMP messages, TCP RST.
+   * non-query ICMP messages, TCP RST. `outbound`: the packet leaves the interface (its sender is
+   * the managed side), which decides who gives way in a full table, not what passes.
    */
   track(ifIndex: number, pkt: PacketView, outbound: boolean, nowMs: number, timeouts: ConntrackTimeouts): boolean {
-    void outbound;
     this.clock[0] = nowMs;
-    return this.trackNow(ifIndex, pkt, timeouts);
+    return this.trackNow(ifIndex, pkt, timeouts, outbound);
   }
 
   /** As track, at the time in `clock[0]`: the per-packet path. */
-  trackNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
+  trackNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts, outbound: boolean): boolean {
     this.missKeyed = false;
-    return this.trackKeyed(ifIndex, pkt, timeouts);
+    return this.trackKeyed(ifIndex, pkt, timeouts, outbound);
   }
 
   /**
@@ -299,13 +371,13 @@ export class ConntrackTable {
    * said CT_MISS (the view unchanged since): that lookup's key and probe are reused instead of
    * built again. Any other sequence falls back to trackNow's full work.
    */
-  trackMissNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
+  trackMissNow(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts, outbound: boolean): boolean {
     this.missKeyed = this.missKeyed && ifIndex === this.missIf && pkt === this.missPkt;
-    return this.trackKeyed(ifIndex, pkt, timeouts);
+    return this.trackKeyed(ifIndex, pkt, timeouts, outbound);
   }
 
   /** trackNow's work; the key and the probe are taken as they are when `missKeyed`. */
-  private trackKeyed(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts): boolean {
+  private trackKeyed(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts, outbound: boolean): boolean {
     const keyed = this.missKeyed;
     this.missKeyed = false;
     this.setTimeouts(ifIndex, timeouts);
@@ -337,9 +409,11 @@ export class ConntrackTable {
       }
     }
     let i = this.kEmpty;
+    const source = this.sourceBucket(originatorIsA);
     if (this.size >= this.capacity) {
-      if (!this.makeRoom()) {
+      if (!this.makeRoom(ifIndex, source, outbound === (originatorIsA === this.kSenderIsA))) {
         this.insertFailures++;
+        if (this.evictUnreplied && this.atShare(ifIndex)) this.shareRefusals++;
         return false;
       }
       // Making room moved entries: the key's place is the first empty slot from its home now.
@@ -361,14 +435,24 @@ export class ConntrackTable {
     sw[w + W_PORTS] = this.kPorts;
     sw[w + W_INFO] = this.kInfo;
     sw[w + W_HASH] = this.kHash;
+    sw[w + W_SOURCE] = source;
     let flags = LIVE | (originatorIsA ? ORIGINATOR_IS_A : 0) | LAST_FROM_ORIGINATOR;
-    // SYN-ACK pickup: the sender is the responder, so a reply has been seen.
+    // SYN-ACK pickup: the sender is the responder, so a reply has been seen (not yet assured).
     if (originatorIsA !== this.kSenderIsA) flags |= SEEN_REPLY;
-    sw[w + W_FLAGS] = flags;
+    if (outbound === this.kSenderIsA) flags |= INSIDE_IS_A;
     sw[w + W_STATE] = initial;
+    // Every new entry starts unassured.
+    this.unanswered[source]++;
+    if (this.ifEntries[ifIndex]++ === 0) this.activeInterfaces++;
     this.size++;
     this.inserts++;
-    this.expireAfter(i, this.timeoutOf(i));
+    let timeoutMs = this.timeoutOf(i);
+    if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
+      timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
+      flags |= EARLY;
+    }
+    sw[w + W_FLAGS] = flags;
+    this.expireAfter(i, timeoutMs);
     return true;
   }
 
@@ -398,6 +482,9 @@ export class ConntrackTable {
   clear(): void {
     this.missKeyed = false;
     this.s.fill(0);
+    this.ifEntries.fill(0);
+    this.unanswered.fill(0);
+    this.activeInterfaces = 0;
     this.size = 0;
     this.passMin = Infinity;
     this.earliest = Infinity;
@@ -434,6 +521,9 @@ export class ConntrackTable {
         icmpId: icmp ? pa : 0,
         state,
         seenReply: (f & SEEN_REPLY) !== 0,
+        assured: (f & ASSURED) !== 0,
+        openedInside: ((f & INSIDE_IS_A) !== 0) === aOpened,
+        earlyTimeout: (f & EARLY) !== 0,
         expiresMs: this.f[i * F_STRIDE + F_EXPIRES],
       });
     }
@@ -618,8 +708,7 @@ export class ConntrackTable {
       }
       if (nowMs > this.f[i * F_STRIDE + F_EXPIRES]) {
         // Not the next slot: the shift may have moved a later entry of the cluster into this one.
-        this.removeAt(i);
-        this.expired++;
+        this.expire(i);
         continue;
       }
       if (sw[w + W_HASH] === hash && this.matches(i)) return i;
@@ -669,9 +758,14 @@ export class ConntrackTable {
       const before = sw[w + W_STATE];
       const after = tcpNextState(before, tcpFlags, fromOriginator);
       if (after === TcpState.SYN_SENT && before !== TcpState.SYN_SENT) {
-        // A fresh SYN after the close: a new connection on the same ports, opened by its sender.
+        // A fresh SYN after the close: a new connection on the same ports, opened by its sender,
+        // unanswered again and counted against the sender's source.
         f = this.kSenderIsA ? f | ORIGINATOR_IS_A : f & ~ORIGINATOR_IS_A;
-        f &= ~SEEN_REPLY;
+        if ((f & ASSURED) === 0) this.unanswered[sw[w + W_SOURCE]]--;
+        f &= ~(SEEN_REPLY | ASSURED);
+        const source = this.sourceBucket(this.kSenderIsA);
+        sw[w + W_SOURCE] = source;
+        this.unanswered[source]++;
       }
       sw[w + W_STATE] = after;
     } else if (proto === IpProto.UDP) {
@@ -681,8 +775,52 @@ export class ConntrackTable {
         f ^= LAST_FROM_ORIGINATOR;
       }
     }
+    let timeoutMs = this.timeoutOf(i);
+    // Assured entries (nearly every packet) test one bit here.
+    if ((f & ASSURED) === 0) {
+      if ((f & SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + W_STATE]))) {
+        f = (f | ASSURED) & ~EARLY;
+        this.unanswered[sw[w + W_SOURCE]]--;
+      } else if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
+        timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
+        f |= EARLY;
+      } else {
+        f &= ~EARLY;
+      }
+    }
     sw[w + W_FLAGS] = f;
-    this.expireAfter(i, this.timeoutOf(i));
+    this.expireAfter(i, timeoutMs);
+  }
+
+  /**
+   * The bucket of the originator's address (endpoint A when `originatorIsA`) of the scratch key,
+   * seeded apart from the key's hash.
+   */
+  private sourceBucket(originatorIsA: boolean): number {
+    const o = originatorIsA ? this.kA : this.kB;
+    let h = hashWord(~this.seed, o[0] | 0);
+    if ((this.kInfo & 0xff) === 6) {
+      h = hashWord(h, o[1] | 0);
+      h = hashWord(h, o[2] | 0);
+      h = hashWord(h, o[3] | 0);
+    }
+    return hashFinish(h, 4) & (SOURCE_BUCKETS - 1);
+  }
+
+  /**
+   * Does interface `ifIndex` hold its share while another interface holds entries too? Its share:
+   * the capacity over the interfaces holding entries, it included. Alone it has no share to keep.
+   */
+  private atShare(ifIndex: number): boolean {
+    const held = this.ifEntries[ifIndex];
+    const interfaces = this.activeInterfaces + (held === 0 ? 1 : 0);
+    return interfaces > 1 && held >= Math.floor(this.capacity / interfaces);
+  }
+
+  /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
+  private lastSeenOf(i: number): number {
+    const expires = this.f[i * F_STRIDE + F_EXPIRES];
+    return expires - ((this.s[i * STRIDE + W_FLAGS] & EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
   }
 
   private timeoutOf(i: number): number {
@@ -721,13 +859,26 @@ export class ConntrackTable {
     // CONNTRACK_DEFAULTS, which reach here as an interface's timeouts).
     grown.set(this.ifTimeouts);
     this.ifTimeouts = grown;
+    const entries = new Int32Array(grown.length / 3);
+    entries.set(this.ifEntries);
+    this.ifEntries = entries;
   }
 
-  /** The table is full: reclaim an expired entry or evict an unreplied one. False when neither. */
-  private makeRoom(): boolean {
+  /**
+   * The table is full and interface `ifIndex` wants room for a flow from source bucket `source`,
+   * opened by the managed side or not: reclaim an expired entry or evict one. False when neither.
+   */
+  private makeRoom(ifIndex: number, source: number, openedInside: boolean): boolean {
     if (this.clock[0] > this.earliest) this.scan(RECLAIM_BUDGET, true);
-    if (this.size >= this.capacity && this.evictUnreplied) this.evictOne();
+    if (this.size >= this.capacity && this.evictUnreplied) this.evictOne(ifIndex, source, openedInside);
     return this.size < this.capacity;
+  }
+
+  /** Removes the expired entry at `i`, counted. */
+  private expire(i: number): void {
+    if ((this.s[i * STRIDE + W_FLAGS] & EARLY) !== 0) this.earlyExpired++;
+    this.removeAt(i);
+    this.expired++;
   }
 
   /**
@@ -745,8 +896,7 @@ export class ConntrackTable {
       if ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) {
         const e = this.f[i * F_STRIDE + F_EXPIRES];
         if (nowMs > e) {
-          this.removeAt(i);
-          this.expired++;
+          this.expire(i);
           removed++;
           if (stopAtFirst) break;
           // The cursor stays: the shift may have moved a later entry into this slot.
@@ -763,18 +913,62 @@ export class ConntrackTable {
     return removed;
   }
 
-  /** Evicts the unreplied entry nearest to expiry among the next EVICT_WINDOW slots. */
-  private evictOne(): void {
+  /**
+   * Evicts one entry among the next EVICT_ENTRIES live entries from the cursor to make room for a flow of interface
+   * `ifIndex` from source bucket `source`, or none. Who may go, best first:
+   * 1. an unassured entry of an interface over its share,
+   * 2. an assured entry of an interface over its share (only for an interface below its share:
+   *    the share is its due, taken from whoever holds more than theirs),
+   * 3. any other unassured entry.
+   * In 1 and 3: those opened from outside before those the managed side opened (a flood from
+   * forged sources always comes from outside, a pending query goes out), then the heaviest source
+   * first (weightOf); and only entries whose source weighs at least as much as the new flow's, and,
+   * for a flow opened from outside, only entries opened from outside too. An interface at its
+   * share may evict only its own unassured entries. Among equals the least recently seen goes.
+   */
+  private evictOne(ifIndex: number, source: number, openedInside: boolean): void {
+    const sw = this.s;
+    const requesterOver = this.atShare(ifIndex);
+    const share = Math.floor(this.capacity / (this.activeInterfaces + (this.ifEntries[ifIndex] === 0 ? 1 : 0)));
+    const floor = weightOf(this.unanswered[source]);
     let best = -1;
+    let bestRank = -1;
+    let bestSeen = Infinity;
     const n = this.slots;
-    const window = Math.min(EVICT_WINDOW, n);
-    for (let k = 0; k < window; k++) {
+    const slots = Math.min(EVICT_SLOTS, n);
+    let seen = 0;
+    for (let k = 0; k < slots && seen < EVICT_ENTRIES; k++) {
       const i = this.evictCursor;
       if (++this.evictCursor === n) this.evictCursor = 0;
-      if ((this.s[i * STRIDE + W_FLAGS] & (LIVE | SEEN_REPLY)) !== LIVE) continue;
-      if (best < 0 || this.f[i * F_STRIDE + F_EXPIRES] < this.f[best * F_STRIDE + F_EXPIRES]) best = i;
+      const w = i * STRIDE;
+      const f = sw[w + W_FLAGS];
+      if ((f & LIVE) === 0) continue;
+      seen++;
+      const owner = sw[w + W_INFO] >>> 16;
+      const ownerOver = this.ifEntries[owner] > share;
+      let rank: number;
+      if ((f & ASSURED) === 0) {
+        if (requesterOver && owner !== ifIndex) continue;
+        const weight = weightOf(this.unanswered[sw[w + W_SOURCE]]);
+        if (weight < floor) continue;
+        const openedOutside = ((f & INSIDE_IS_A) !== 0) !== ((f & ORIGINATOR_IS_A) !== 0);
+        if (!openedInside && !openedOutside) continue;
+        rank = (ownerOver ? RANK_OVER_SHARE_UNASSURED : RANK_UNASSURED) + (openedOutside ? 64 : 0) + weight;
+      } else {
+        if (requesterOver || !ownerOver || owner === ifIndex) continue;
+        rank = RANK_OVER_SHARE_ASSURED;
+      }
+      if (rank < bestRank) continue;
+      const lastSeen = this.lastSeenOf(i);
+      if (rank > bestRank || lastSeen < bestSeen) {
+        best = i;
+        bestRank = rank;
+        bestSeen = lastSeen;
+      }
     }
     if (best < 0) return;
+    if (bestRank === RANK_OVER_SHARE_ASSURED) this.evictedOverShare++;
+    else this.evictedUnanswered++;
     this.removeAt(best);
     this.evictions++;
   }
@@ -788,6 +982,9 @@ export class ConntrackTable {
   private removeAt(i: number): void {
     this.missKeyed = false;
     const sw = this.s;
+    const wi = i * STRIDE;
+    if (--this.ifEntries[sw[wi + W_INFO] >>> 16] === 0) this.activeInterfaces--;
+    if ((sw[wi + W_FLAGS] & ASSURED) === 0) this.unanswered[sw[wi + W_SOURCE]]--;
     const mask = this.slotMask;
     const homeMask = this.homeMask;
     let gap = i;

@@ -97,6 +97,14 @@ export function tcpNextState(state: number, flags: number, fromOriginator: boole
   }
 }
 
+/**
+ * Past the handshake (ESTABLISHED, closing, TIME_WAIT; not a reset's CLOSED): with a reply seen,
+ * the flow is assured and a flood's half-open entries are not (see conntrack-table.ts, Floods).
+ */
+export function tcpHandshakeDone(state: number): boolean {
+  return state >= TcpState.ESTABLISHED && state <= TcpState.TIME_WAIT;
+}
+
 /** Idle timeout of a state in ms; ESTABLISHED uses the interface's `tcpEstablished`. */
 export function tcpTimeoutMs(state: number, establishedMs: number): number {
   switch (state) {

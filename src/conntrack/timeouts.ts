@@ -15,6 +15,7 @@
 // | UDP, more than one request-response        | udpStream (180 s) | ConnectionTrackingSpecification, AWS default |
 // | ICMP/ICMPv6 queries (echo, timestamp, …)   | 60 s         | AWS documents none; Linux uses 30 s, we keep the longer one so we never cut a reply AWS would pass |
 // | other IP protocols (address pair + number) | 600 s        | seed 001: "within 600 seconds of the original request or response" |
+// | any flow not yet answered, table ≥ 90% full | at most 10 s | ours, see UNANSWERED_UNDER_PRESSURE_MS      |
 //
 // The three configurable timeouts come per interface (its ConnectionTrackingSpecification); their
 // AWS defaults and ranges are model/conntrack-spec.ts's CONNTRACK_DEFAULTS, the one table of them.
@@ -39,6 +40,21 @@ export const ICMP_QUERY_MS = 60 * SECOND;
  * request or response, your instance accepts it regardless of inbound security group rules."
  */
 export const OTHER_PROTOCOL_MS = 600 * SECOND;
+
+/**
+ * A table at least this full is under pressure: a flow not yet answered (see the table's
+ * "assured") then gets at most UNANSWERED_UNDER_PRESSURE_MS. 90%: far enough below full that a
+ * flood is cut back before new flows meet a full table, high enough that a busy table of real
+ * flows, answered within a second, never notices.
+ */
+export const PRESSURE_FRACTION = 0.9;
+/**
+ * The idle timeout of an unanswered flow under pressure. Longer than a resolver's retry interval
+ * (5 s) and TCP's first three SYN retransmissions (1 + 2 + 4 s), each of which restarts it, so a
+ * real peer that answers at all answers in time; 12× shorter than SYN_SENT's 120 s, so a flood's
+ * residue leaves on its own.
+ */
+export const UNANSWERED_UNDER_PRESSURE_MS = 10 * SECOND;
 
 /**
  * The timeout of a flow without ports or TCP/UDP state: an ICMP query, or any protocol other than

@@ -263,7 +263,7 @@ export class Dataplane {
 
     if (untrackedFlow(v, outbound, m, rules, other) !== Untracked.NO) return Reason.RULE_UNTRACKED;
     // A full table refuses and counts it (conntrack.insertFailures); the rules allowed the packet.
-    this.conntrack.trackMissNow(index, v, iface.timeouts);
+    this.conntrack.trackMissNow(index, v, iface.timeouts, outbound);
     return Reason.RULE;
   }
 

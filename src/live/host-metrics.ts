@@ -68,10 +68,31 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
     },
     { name: 'sgfw_conntrack_inserts_total', help: 'Flows added to the table.', type: 'counter', samples: one(ct.inserts) },
     { name: 'sgfw_conntrack_expired_total', help: 'Flows removed after their timeout.', type: 'counter', samples: one(ct.expired) },
-    { name: 'sgfw_conntrack_evictions_total', help: 'Flows evicted to make room.', type: 'counter', samples: one(ct.evictions) },
+    { name: 'sgfw_conntrack_evictions_total', help: 'Flows evicted to make room (all kinds).', type: 'counter', samples: one(ct.evictions) },
+    {
+      name: 'sgfw_conntrack_evictions_by_kind_total',
+      help: 'Flows evicted to make room, by kind: unanswered (early drop of a flow never answered) or over_share (an answered flow of an interface holding more than its share).',
+      type: 'counter',
+      samples: [
+        { labels: { kind: 'unanswered' }, value: ct.evictedUnanswered },
+        { labels: { kind: 'over_share' }, value: ct.evictedOverShare },
+      ],
+    },
+    {
+      name: 'sgfw_conntrack_early_expired_total',
+      help: 'Unanswered flows removed after the 10-second timeout they get while the table is at least 90% full.',
+      type: 'counter',
+      samples: one(ct.earlyExpired),
+    },
+    {
+      name: 'sgfw_conntrack_share_refusals_total',
+      help: "Flows not tracked because the table was full and their interface held its share (also in insert_failures).",
+      type: 'counter',
+      samples: one(ct.shareRefusals),
+    },
     {
       name: 'sgfw_conntrack_insert_failures_total',
-      help: 'Flows allowed by rules but not tracked because the table was full.',
+      help: 'Flows allowed by rules but left untracked because the table was full and nothing could give way.',
       type: 'counter',
       samples: one(ct.insertFailures),
     },

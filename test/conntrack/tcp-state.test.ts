@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, TcpState } from '../../src/conntrack/tcp-state.js';
+import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, TcpState } from '../../src/conntrack/tcp-state.js';
 import { ACK, FIN, PSH, RST, SYN } from './packets.js';
 
 const ORIG = true;
@@ -55,5 +55,10 @@ describe('the TCP state machine follows the handshake and the close', () => {
     expect(tcpInitialSenderIsOriginator(SYN | ACK)).toBe(false);
     expect(tcpInitialSenderIsOriginator(ACK)).toBe(true);
     expect(tcpInitialState(RST)).toBe(TcpState.NONE);
+  });
+
+  it('the handshake is done from ESTABLISHED through TIME_WAIT, not half-open nor after a reset', () => {
+    const done = Object.entries(TcpState).filter(([, v]) => tcpHandshakeDone(v)).map(([k]) => k);
+    expect(done).toEqual(['ESTABLISHED', 'FIN_WAIT_ORIGINATOR', 'FIN_WAIT_RESPONDER', 'CLOSING', 'TIME_WAIT']);
   });
 });

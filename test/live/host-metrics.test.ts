@@ -53,6 +53,10 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
     expect(value(m, 'sgfw_conntrack_entries')).toBe(1);
     expect(value(m, 'sgfw_conntrack_inserts_total')).toBe(1);
     expect(value(m, 'sgfw_conntrack_evictions_total')).toBe(0);
+    expect(value(m, 'sgfw_conntrack_evictions_by_kind_total', { kind: 'unanswered' })).toBe(0);
+    expect(value(m, 'sgfw_conntrack_evictions_by_kind_total', { kind: 'over_share' })).toBe(0);
+    expect(value(m, 'sgfw_conntrack_early_expired_total')).toBe(0);
+    expect(value(m, 'sgfw_conntrack_share_refusals_total')).toBe(0);
     expect(value(m, 'sgfw_conntrack_insert_failures_total')).toBe(0);
     expect(value(m, 'sgfw_model_version')).toBe(dataplane.modelVersion);
     expect(value(m, 'sgfw_classifier_rebuild_seconds')).toBe(dataplane.lastRebuildMs / 1000);
@@ -110,4 +114,26 @@ describe('counting for metrics and sampling drop logs cost no allocation per pac
     expect(result).toEqual({ packets: 1_000_000, suppressed: 500_000 });
     expect(logged).toHaveLength(1);
   }, 30_000);
+});
+
+describe('metrics count what a flood did to the connection-tracking table', () => {
+  it('reports evictions by kind, early expiries and flows left untracked', async () => {
+    const dataplane = new Dataplane(await serviceFromStateFiles([ALBERT_STATE]), { conntrackCapacity: 16 });
+    let clock = 1000;
+    const enforcer = new HostEnforcer(dataplane, null, () => clock, null);
+    // 40 SSH SYNs from the one allowed address, none answered: 24 evicted to make room
+    const syns = Array.from({ length: 40 }, (_, k) => ({ ...SSH_IN, sport: 30000 + k }));
+    enforcer.judgeBatch(batchOf(syns));
+    // 11 s later the table is still full of unanswered SYNs, those cut to 10 s under pressure
+    // expired: a new one reclaims one of them
+    clock += 11_000;
+    enforcer.judgeBatch(batchOf([{ ...SSH_IN, sport: 31000 }]));
+    const m = parseExposition(renderExposition(hostMetricFamilies({ dataplane, enforcer, queue: () => queue })));
+    expect(value(m, 'sgfw_conntrack_evictions_total')).toBe(24);
+    expect(value(m, 'sgfw_conntrack_evictions_by_kind_total', { kind: 'unanswered' })).toBe(24);
+    expect(value(m, 'sgfw_conntrack_evictions_by_kind_total', { kind: 'over_share' })).toBe(0);
+    expect(value(m, 'sgfw_conntrack_early_expired_total')).toBe(1);
+    expect(value(m, 'sgfw_conntrack_share_refusals_total')).toBe(0);
+    expect(value(m, 'sgfw_conntrack_insert_failures_total')).toBe(0);
+  });
 });
