@@ -5,6 +5,7 @@
 //   nfqueue   — host mode (NFQUEUE) and the capability drop; needs libnetfilter-queue-dev.
 //   afpacket  — inline mode's batched capture (AF_PACKET TPACKET_V3 ring); needs only Linux headers.
 //   hugepages — the conntrack table on transparent huge pages (every mode, replay included).
+//   sdnotify  — the systemd notify protocol (READY=1, watchdog) under the units of packaging/systemd.
 //
 // Two callers:
 //   - the packed package's `install` script (`npm install -g ./sgfw-*.tgz`, `npm rebuild -g sgfw`),
@@ -41,6 +42,12 @@ const ADDONS = [
   {
     name: 'hugepages',
     loses: 'the conntrack table sits on 4 KiB pages (judging about 15% slower; everything works)',
+    header: null,
+    packages: [],
+  },
+  {
+    name: 'sdnotify',
+    loses: 'sgfw cannot tell systemd it is ready (a Type=notify unit times out its start)',
     header: null,
     packages: [],
   },

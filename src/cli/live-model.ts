@@ -27,8 +27,8 @@ export interface LiveModel {
   readonly hangupHint: string;
   /** families the source adds to the mode's /metrics (the fleet agent's) */
   metricFamilies(): MetricFamily[];
-  /** what SIGHUP does: reload the state files, or log that there is nothing to reload */
-  hangup(): void;
+  /** what SIGHUP does: reload the state files, or log that there is nothing to reload; settles when done */
+  hangup(): void | Promise<unknown>;
   /** unsubscribes the Dataplane; with the API, stops the server and closes the store */
   close(): Promise<void>;
 }

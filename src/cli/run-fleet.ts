@@ -103,7 +103,7 @@ export async function fleetModel(flags: FleetFlags, log: Logger, staleLogEveryMs
     metricFamilies: () => fleetMetricFamilies(agent),
     hangup() {
       log.info({ event: 'sighup', reconcile: true, hostId }, 'SIGHUP: reconciling with etcd');
-      void agent.reconcile().then(
+      return agent.reconcile().then(
         (repaired) => log.info({ event: 'fleet-reconciled', repaired, revision: agent.appliedRevision, connected: agent.connected }, `reconcile done: ${repaired} key(s) repaired`),
         (e: unknown) => log.warn({ event: 'fleet-reconcile-failed', error: (e as Error).message }, `reconcile failed: ${(e as Error).message}`),
       );

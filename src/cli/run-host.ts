@@ -13,6 +13,7 @@ import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-l
 import { RunFlowLog } from './run-flow-log.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
+import { serviceNotify } from './service-notify.js';
 
 export interface HostFlags {
   queueNum: number;
@@ -23,6 +24,7 @@ export interface HostFlags {
 export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const { log, io } = o;
   const { queueNum, maxLen, failOpen } = h;
+  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
   try {
     live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, log });
@@ -81,13 +83,14 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
 
   const signals = stopSignals(() => {
     flowLog?.reopen();
-    live.hangup();
-  });
+    return live.hangup();
+  }, systemd);
   io.stderr.write(
     `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
       `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
       `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}\n`,
   );
+  systemd.ready(`host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
   clearInterval(ticker);
   // Rules first: packets stop being queued before the reader goes away.

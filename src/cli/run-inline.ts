@@ -18,6 +18,7 @@ import { RunFlowLog } from './run-flow-log.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
+import { serviceNotify } from './service-notify.js';
 
 export const CAPTURE_METHODS = ['afpacket', 'pcap'] as const;
 export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
@@ -73,6 +74,7 @@ const SWEEP_SLICE = 1 << 14;
 
 export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> {
   const { log, io } = o;
+  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
   try {
     live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, log });
@@ -141,13 +143,14 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
 
   const signals = stopSignals(() => {
     flowLog?.reopen();
-    live.hangup();
-  });
+    return live.hangup();
+  }, systemd);
   io.stderr.write(
     `sgfw run: inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
       `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; ` +
       `SIGINT/SIGTERM to stop${live.hangupHint}\n`,
   );
+  systemd.ready(`inline between ${f.inside} and ${f.outside}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
   clearInterval(ticker);
   clearInterval(sweeper);

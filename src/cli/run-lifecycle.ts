@@ -11,6 +11,7 @@ import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
 import { QueueRuleError } from '../live/queue-rules.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
 import { MetricsServerError } from '../observe/metrics-server.js';
+import { NULL_NOTIFY, type ServiceNotify } from '../observe/service-notifier.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunOptions } from './run-options.js';
 
@@ -72,20 +73,26 @@ export interface StopSignals {
 /**
  * SIGINT/SIGTERM request a stop, SIGHUP runs `hangup`. Install before the ready line (a signal sent
  * on seeing it must find them) and release after the clean-up, so a second signal cannot cut it short.
+ * `notify` hears STOPPING=1 at the stop, and RELOADING=1 … READY=1 around `hangup` (its promise).
  */
-export function stopSignals(hangup: () => void): StopSignals {
+export function stopSignals(hangup: () => unknown, notify: ServiceNotify = NULL_NOTIFY): StopSignals {
   let requestStop: (name: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (requestStop = resolve));
-  const stop = (name: string): void => requestStop(name);
+  const stop = (name: string): void => {
+    notify.stopping(`stopping on ${name}`);
+    requestStop(name);
+  };
+  const reload = (): void => notify.reloading(hangup);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.on('SIGHUP', hangup);
+  process.on('SIGHUP', reload);
   return {
     stopped,
     release() {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.off('SIGHUP', hangup);
+      process.off('SIGHUP', reload);
+      notify.close();
     },
   };
 }

@@ -84,7 +84,7 @@ async function fileModel(stateFiles: readonly string[], log: Logger): Promise<Li
     metricFamilies: () => [],
     hangup() {
       log.info({ event: 'sighup', files: stateFiles }, 'SIGHUP: reloading state');
-      void reloader.reload().then((next) => {
+      return reloader.reload().then((next) => {
         if (!next) return;
         // Later changes to the new service reach the Dataplane too.
         unsubscribe();

@@ -7,6 +7,7 @@ import { attachApi, reloadApiTls } from './api-attach.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed } from './run-lifecycle.js';
 import { apiNote, type RunOptions } from './run-options.js';
+import { serviceNotify } from './service-notify.js';
 
 export interface MonitorFlags {
   device: string;
@@ -17,6 +18,7 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   if (!o.api) {
     return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io });
   }
+  const systemd = serviceNotify((line) => o.log.warn({ event: 'systemd-notify' }, line));
   let api: AttachedApi;
   try {
     api = await attachApi({ stateDir: o.api.stateDir, listen: o.api.listen, stateFiles: o.stateFiles, logger: o.log });
@@ -42,7 +44,10 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   // Handlers go in before the ready line: a signal sent on seeing it must find them.
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const done = (): void => finish();
+  const done = (): void => {
+    systemd.stopping('stopping');
+    finish();
+  };
   const hup = (): void => {
     monitor.reopenLogs();
     reloadApiTls(api, o.log);
@@ -51,6 +56,7 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   process.on('SIGINT', done);
   process.on('SIGTERM', done);
   process.on('SIGHUP', hup);
+  systemd.ready(`monitoring ${m.device}${apiNote(api.address)}`);
   io.stderr.write(
     `sgfw monitor: capturing on ${m.device} (link type ${monitor.linkType}); nothing is dropped${apiNote(api.address)}; SIGINT/SIGTERM to stop\n`,
   );
@@ -60,5 +66,6 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   process.off('SIGINT', done);
   process.off('SIGTERM', done);
   process.off('SIGHUP', hup);
+  systemd.close();
   return ExitCode.ok;
 }

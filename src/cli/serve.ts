@@ -16,6 +16,7 @@ import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
 import { listenAddress, storeUrl } from './flags-checks.js';
+import { serviceNotify } from './service-notify.js';
 import { UsageError } from './usage-error.js';
 
 export const serveCommand: Command = {
@@ -58,6 +59,7 @@ export const serveCommand: Command = {
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'with --replay: one JSON line per frame, written as it is judged' },
   ],
   async run(args, { io }) {
+    const systemd = serviceNotify((line) => io.stderr.write(`sgfw serve: ${line}\n`));
     const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
     const listen = apiListenAt(args, args.string('listen') ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
     const speed = Number(args.string('replay-speed') ?? '1');
@@ -86,7 +88,11 @@ export const serveCommand: Command = {
     // until the store is closed, so a second signal cannot cut the clean-up short.
     let requestStop: () => void = () => {};
     const stopped = new Promise<void>((resolve) => (requestStop = resolve));
-    const stop = (): void => requestStop();
+    const stop = (): void => {
+      systemd.stopping('stopping');
+      requestStop();
+    };
+    const reload = (): void => systemd.reloading(hangup);
     const hangup = (): void => {
       try {
         if (server.reloadTls()) io.stderr.write(`sgfw serve: SIGHUP: reloaded ${listen.tls?.certFile} and ${listen.tls?.keyFile}\n`);
@@ -98,8 +104,9 @@ export const serveCommand: Command = {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    process.on('SIGHUP', hangup);
+    process.on('SIGHUP', reload);
     io.stderr.write(`sgfw serve: listening on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})\n`);
+    systemd.ready(`API on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})`);
     const stopReplay = new AbortController();
     const capture = args.string('replay');
     const replaying = capture
@@ -115,7 +122,8 @@ export const serveCommand: Command = {
     io.stderr.write('sgfw serve: stopped\n');
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    process.off('SIGHUP', hangup);
+    process.off('SIGHUP', reload);
+    systemd.close();
     return ExitCode.ok;
   },
 };

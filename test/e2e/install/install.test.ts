@@ -14,7 +14,7 @@ import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen,
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const ADDONS = ['nfqueue', 'afpacket', 'hugepages'];
+const ADDONS = ['nfqueue', 'afpacket', 'hugepages', 'sdnotify'];
 const rootOrCi = process.getuid?.() === 0 || Boolean(process.env.CI);
 
 /** npm's own entry point beside this node (Debian's and nodejs.org's layout), else `npm` on PATH. */
@@ -107,7 +107,7 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('ships dist/, the addons\' sources, the build script and the bundled captures', () => {
+  it('ships dist/, the addons\' sources, the build script, the systemd units and the bundled captures', () => {
     for (const f of [
       'bin/sgfw.js',
       'dist/cli/main.js',
@@ -116,7 +116,12 @@ describe('npm pack', () => {
       'native-bindings/nfqueue/src/nfqueue.cc',
       'native-bindings/afpacket/src/afpacket.cc',
       'native-bindings/hugepages/src/hugepages.cc',
+      'native-bindings/sdnotify/src/sdnotify.cc',
       'scripts/build-addons.mjs',
+      'packaging/systemd/sgfw-host.service',
+      'packaging/systemd/sgfw-inline@.service',
+      'packaging/systemd/sgfw-serve.service',
+      'packaging/systemd/sgfw-agent.service',
       'pcaps/mary/mary.pcap',
       'pcaps/mary/state.json',
       'package.json',
