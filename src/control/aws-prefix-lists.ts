@@ -1,12 +1,14 @@
-// The AWS-managed prefix lists a region has, for DescribePrefixLists. STAND-INS: sgfw cannot know the
+// The AWS-managed prefix lists a region has, for DescribePrefixLists and (owned by `AWS`, as EC2
+// describes them) DescribeManagedPrefixLists and GetManagedPrefixListEntries. STAND-INS: sgfw cannot know the
 // address ranges AWS publishes for its services, so each list holds documentation ranges (RFC 5737
 // 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) in place of the real ones, and its id is derived
 // from its name (`pl-` + 8 hex digits of an FNV-1a hash), not AWS's. Clients can find, name and
 // reference them, but no real S3 or DynamoDB address is in them.
 //
 // Rules may reference them (`PrefixListIds: [{ PrefixListId }]`, as for S3 gateway endpoints); the
-// dataplane then enforces the stand-in ranges. They are not in DescribeManagedPrefixLists, state
-// documents or the tag actions: they are fixed, owned by `AWS`, and rebuilt from the region.
+// dataplane then enforces the stand-in ranges. They are not in state documents or the tag actions,
+// and Modify/DeleteManagedPrefixList refuse them: they are fixed, owned by `AWS`, and rebuilt from
+// the region.
 //
 // The service has no region (the API server does not pass the signature's region to `call`), so the
 // lists are those of `us-east-1` unless the service is made with another region.

@@ -1,7 +1,21 @@
 // The filter names each describe action knows, and the values an item offers for each. Names are
 // EC2's; `ip-permission.*` filters look at every inbound rule independently (as EC2 does: cidr and
 // port may match different rules), `egress.ip-permission.*` at the outbound ones.
+import type { IdPrefix } from '../model/ids.js';
 import type { GroupRecord, InterfaceRecord, ModelState, PrefixListRecord, RuleRecord } from './records.js';
+
+// The filters of each describe action whose values are ids, and of which kind (filters.ts's
+// checkFilterIds refuses a malformed one as EC2 does).
+type IdFilters = Readonly<Record<string, IdPrefix>>;
+export const GROUP_ID_FILTERS: IdFilters = {
+  'group-id': 'sg', 'vpc-id': 'vpc',
+  'ip-permission.group-id': 'sg', 'egress.ip-permission.group-id': 'sg',
+  'ip-permission.prefix-list-id': 'pl', 'egress.ip-permission.prefix-list-id': 'pl',
+};
+export const RULE_ID_FILTERS: IdFilters = { 'group-id': 'sg', 'security-group-rule-id': 'sgr' };
+export const INTERFACE_ID_FILTERS: IdFilters = { 'network-interface-id': 'eni', 'vpc-id': 'vpc', 'group-id': 'sg' };
+export const PREFIX_LIST_ID_FILTERS: IdFilters = { 'prefix-list-id': 'pl' };
+export const VPC_ID_FILTERS: IdFilters = { 'vpc-id': 'vpc' };
 
 const RULE_FIELDS = new Set(['cidr', 'ipv6-cidr', 'prefix-list-id', 'group-id', 'group-name', 'user-id', 'protocol', 'from-port', 'to-port']);
 

@@ -2,6 +2,7 @@
 // values matches; values may use `*` (any run of characters) and `?` (one character), `\` escapes.
 import type { Filter } from '../model/types.js';
 import { Ec2Errors } from '../model/errors.js';
+import { ID_CHECKS, type IdPrefix } from '../model/ids.js';
 
 export function wildcardRegExp(value: string): RegExp {
   let src = '';
@@ -24,6 +25,8 @@ export type FilterFields<T> = (item: T, name: string) => readonly string[] | und
 
 export interface CompiledFilter {
   readonly name: string;
+  /** the values as given, for checks on what they name (checkFilterIds) */
+  readonly values: readonly string[];
   readonly patterns: readonly RegExp[];
 }
 
@@ -32,14 +35,27 @@ export function compileFilters(filters: unknown): CompiledFilter[] {
   if (!Array.isArray(filters)) throw Ec2Errors.invalidParameterValue('Filters must be a list');
   return filters.map((f: Filter) => {
     if (f === null || typeof f !== 'object' || typeof f.Name !== 'string') throw Ec2Errors.missingParameter('Filter.Name');
-    const values = Array.isArray(f.Values) ? f.Values : [];
-    return { name: f.Name, patterns: values.map((v) => wildcardRegExp(String(v))) };
+    const values = (Array.isArray(f.Values) ? f.Values : []).map(String);
+    return { name: f.Name, values, patterns: values.map(wildcardRegExp) };
   });
 }
 
 /** Checks every filter name against `fields` once, so an unknown filter fails even with no items. */
 export function checkFilterNames<T>(filters: readonly CompiledFilter[], known: (name: string) => boolean): void {
   for (const f of filters) if (!known(f.name)) throw Ec2Errors.invalidFilter(f.name);
+}
+
+/**
+ * The filters whose values are ids of one kind (`group-id` → `sg`): a malformed value is refused
+ * with EC2's code for that kind (InvalidGroupId.Malformed, …) rather than matching nothing, as EC2
+ * does. A value holding a wildcard (`sg-*`) is a pattern, not an id, and is left alone.
+ */
+export function checkFilterIds(filters: readonly CompiledFilter[], idKinds: Readonly<Record<string, IdPrefix>>): void {
+  for (const f of filters) {
+    const kind = Object.hasOwn(idKinds, f.name) ? idKinds[f.name] : undefined;
+    if (kind === undefined) continue;
+    for (const v of f.values) if (!/[*?]/.test(v)) ID_CHECKS[kind](v);
+  }
 }
 
 export function matchesFilters<T>(item: T, filters: readonly CompiledFilter[], fields: FilterFields<T>): boolean {

@@ -1,10 +1,13 @@
 // ModifySecurityGroupRules: rewrites rules in place by SecurityGroupRuleId. The rule keeps its id and
 // direction; everything else is replaced by the request's SecurityGroupRule, which names exactly one
 // peer (CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId), as EC2's API reference requires.
+// A rule without protocol, TCP/UDP without both ports, or without exactly one peer is refused with
+// EC2's own codes and wording for this action (not those of the IpPermissions parser).
 // The request is all or nothing: the caller runs this on a draft.
 import type { IpPermission } from '../model/types.js';
 import { Ec2Errors } from '../model/errors.js';
-import { isResourceId } from '../model/ids.js';
+import { checkRuleId } from '../model/ids.js';
+import { hasPorts, parseProtocol } from '../model/protocol.js';
 import { describeRuleForError, expandPermissions, ruleKey } from './permissions.js';
 import type { GroupRecord, ModelState, RuleRecord } from './records.js';
 
@@ -21,11 +24,12 @@ interface RuleRequest {
 
 /** The request's SecurityGroupRule as the one-peer IpPermission the rule parser takes. */
 export function permissionOf(r: RuleRequest): IpPermission {
-  const peers = [r.CidrIpv4, r.CidrIpv6, r.PrefixListId, r.ReferencedGroupId].filter((x) => x !== undefined);
-  if (peers.length !== 1) {
-    throw Ec2Errors.invalidParameterValue('Exactly one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId must be specified.');
+  if (r.IpProtocol === undefined) throw Ec2Errors.protocolNotExplicit();
+  if (hasPorts(parseProtocol(r.IpProtocol).number) && (r.FromPort === undefined || r.ToPort === undefined)) {
+    throw Ec2Errors.portRangeIncomplete();
   }
-  if (r.IpProtocol === undefined) throw Ec2Errors.missingParameter('SecurityGroupRule.IpProtocol');
+  const peers = [r.CidrIpv4, r.CidrIpv6, r.PrefixListId, r.ReferencedGroupId].filter((x) => x !== undefined);
+  if (peers.length !== 1) throw Ec2Errors.rulePeerMissing();
   const d = r.Description !== undefined ? { Description: r.Description as string } : {};
   const perm: IpPermission = { IpProtocol: String(r.IpProtocol) };
   if (r.FromPort !== undefined) perm.FromPort = r.FromPort as number;
@@ -44,7 +48,7 @@ export function modifyRules(d: ModelState, g: GroupRecord, accountId: string, it
   for (const item of items as { SecurityGroupRuleId?: unknown; SecurityGroupRule?: RuleRequest }[]) {
     const id = item?.SecurityGroupRuleId;
     if (id === undefined) throw Ec2Errors.missingParameter('SecurityGroupRule.N.SecurityGroupRuleId');
-    if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(String(id));
+    checkRuleId(id);
     const old = g.ingress.find((r) => r.ruleId === id) ?? g.egress.find((r) => r.ruleId === id);
     if (old === undefined) throw Ec2Errors.ruleIdNotFound(id);
     if (replaced.has(id)) throw Ec2Errors.invalidParameterValue(`The security group rule ID '${id}' is listed more than once.`);

@@ -8,7 +8,7 @@ import { parseCidr } from '../model/cidr.js';
 import { parseProtocol, protocolLabel } from '../model/protocol.js';
 import { parsePorts } from '../model/ports.js';
 import { checkRuleDescription } from '../model/names.js';
-import { isResourceId } from '../model/ids.js';
+import { checkGroupId, checkPrefixListId } from '../model/ids.js';
 import type { ModelState } from './records.js';
 
 /** A rule before it has an id. */
@@ -93,7 +93,7 @@ export function expandPermissions(perms: unknown, ctx: ExpandContext, basePath: 
       const p = `${path}.PrefixListIds[${j}]`;
       const id = atPath(`${p}.PrefixListId`, () => {
         const plId = r?.PrefixListId;
-        if (!isResourceId('pl', plId)) throw Ec2Errors.prefixListIdMalformed(String(plId));
+        checkPrefixListId(plId);
         if (!ctx.keepMissingReferences && !ctx.forRevoke && ctx.state.referenceablePrefixList(plId) === undefined) {
           throw Ec2Errors.prefixListNotFound(plId);
         }
@@ -136,7 +136,7 @@ function resolveGroupPair(
     return { peer: { kind: 'group', groupId: g.groupId, userId: g.ownerId } };
   }
   const id = pair.GroupId;
-  if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(String(id));
+  checkGroupId(id);
   const g = ctx.state.groups.get(id);
   if (g !== undefined) {
     return { peer: { kind: 'group', groupId: id, userId: g.ownerId }, ...(g.vpcId !== ctx.vpcId ? { peerVpcId: g.vpcId } : {}) };

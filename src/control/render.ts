@@ -4,6 +4,7 @@
 // UserId; all four peer lists are present even when empty.
 import type { IpPermission, ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SecurityGroupRule, UserIdGroupPair } from '../model/types.js';
 import { hasPorts, isIcmp } from '../model/protocol.js';
+import { ec2Arn } from '../model/arn.js';
 import type { GroupRecord, InterfaceRecord, ModelState, PrefixListEntryRecord, PrefixListRecord, RuleRecord } from './records.js';
 
 export function isStale(r: RuleRecord, state: ModelState): boolean {
@@ -56,7 +57,11 @@ export function renderPermissions(rules: readonly RuleRecord[], state: ModelStat
   return [...byKey.values()];
 }
 
-export function renderGroup(g: GroupRecord, state: ModelState): SecurityGroup {
+/**
+ * `region` adds the group's SecurityGroupArn, as every EC2 answer carries it; state documents
+ * (snapshot.ts) are rendered without one, so they stay what they always were and load anywhere.
+ */
+export function renderGroup(g: GroupRecord, state: ModelState, region?: string): SecurityGroup {
   return {
     Description: g.description,
     GroupName: g.groupName,
@@ -66,6 +71,7 @@ export function renderGroup(g: GroupRecord, state: ModelState): SecurityGroup {
     IpPermissionsEgress: renderPermissions(g.egress, state),
     ...(g.tags.length > 0 ? { Tags: g.tags.map((t) => ({ ...t })) } : {}),
     VpcId: g.vpcId,
+    ...(region !== undefined ? { SecurityGroupArn: ec2Arn(region, g.ownerId, 'security-group', g.groupId) } : {}),
   };
 }
 
@@ -75,6 +81,8 @@ export interface RenderRuleOptions {
    * describe-security-group-rules example); Authorize's answer prints it only for tagged rules.
    */
   readonly tags?: 'always' | 'when-set';
+  /** adds SecurityGroupRuleArn (EC2's answers); left out of state documents */
+  readonly region?: string;
 }
 
 export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState, options: RenderRuleOptions = {}): SecurityGroupRule {
@@ -98,6 +106,7 @@ export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState, opt
   if (isStale(r, state)) out.Stale = true;
   const tags = r.tags ?? [];
   if (tags.length > 0 || options.tags === 'always') out.Tags = tags.map((t) => ({ ...t }));
+  if (options.region !== undefined) out.SecurityGroupRuleArn = ec2Arn(options.region, g.ownerId, 'security-group-rule', r.ruleId);
   return out;
 }
 
@@ -118,11 +127,13 @@ export function renderInterface(i: InterfaceRecord, state: ModelState): NetworkI
   };
 }
 
-export function renderPrefixList(p: PrefixListRecord, state = 'create-complete'): ManagedPrefixList {
+/** `region` adds PrefixListArn (EC2's answers); state documents are rendered without it. */
+export function renderPrefixList(p: PrefixListRecord, state = 'create-complete', region?: string): ManagedPrefixList {
   return {
     PrefixListId: p.prefixListId,
     AddressFamily: p.addressFamily,
     State: state,
+    ...(region !== undefined ? { PrefixListArn: ec2Arn(region, p.ownerId, 'prefix-list', p.prefixListId) } : {}),
     PrefixListName: p.name,
     MaxEntries: p.maxEntries,
     Version: p.version,

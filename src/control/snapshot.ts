@@ -7,7 +7,7 @@
 import type { ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SecurityGroupRule, ModelDocument } from '../model/types.js';
 import { Ec2PathError } from '../model/ec2-error.js';
 import { Ec2Errors } from '../model/errors.js';
-import { isResourceId } from '../model/ids.js';
+import { checkGroupId, checkInterfaceId, checkPrefixListId, checkVpcId } from '../model/ids.js';
 import { checkGroupName } from '../model/names.js';
 import { parseCidr } from '../model/cidr.js';
 import { checkTag, mergeTags } from './tagging.js';
@@ -42,7 +42,7 @@ export function importSnapshot(
   prefixLists.forEach((pl, i) => {
     const path = `PrefixLists[${i}]`;
     const id = atPath(`${path}.PrefixListId`, () => {
-      if (!isResourceId('pl', pl.PrefixListId)) throw Ec2Errors.prefixListIdMalformed(String(pl.PrefixListId));
+      checkPrefixListId(pl.PrefixListId);
       if (d.prefixLists.has(pl.PrefixListId)) throw Ec2Errors.prefixListDuplicate(pl.PrefixListId);
       return pl.PrefixListId;
     });
@@ -80,13 +80,13 @@ export function importSnapshot(
   const shells: GroupRecord[] = groups.map((g, i) => {
     const path = `SecurityGroups[${i}]`;
     const groupId = atPath(`${path}.GroupId`, () => {
-      if (!isResourceId('sg', g.GroupId)) throw Ec2Errors.groupIdMalformed(String(g.GroupId));
+      checkGroupId(g.GroupId);
       if (d.groups.has(g.GroupId)) throw Ec2Errors.groupIdDuplicate(g.GroupId);
       return g.GroupId;
     });
     const vpcId = atPath(`${path}.VpcId`, () => {
       if (g.VpcId === undefined) return ctx.defaultVpcId;
-      if (!isResourceId('vpc', g.VpcId)) throw Ec2Errors.vpcIdMalformed(String(g.VpcId));
+      checkVpcId(g.VpcId);
       return g.VpcId;
     });
     const name = atPath(`${path}.GroupName`, () => {
@@ -131,12 +131,12 @@ export function importSnapshot(
   interfaces.forEach((n, i) => {
     const path = `NetworkInterfaces[${i}]`;
     atPath(`${path}.NetworkInterfaceId`, () => {
-      if (!isResourceId('eni', n.NetworkInterfaceId)) throw Ec2Errors.interfaceIdMalformed(String(n.NetworkInterfaceId));
+      checkInterfaceId(n.NetworkInterfaceId);
       if (d.interfaces.has(n.NetworkInterfaceId)) throw Ec2Errors.interfaceDuplicate(n.NetworkInterfaceId);
     });
     list(n.Groups, `${path}.Groups`).forEach((g, j) =>
       atPath(`${path}.Groups[${j}].GroupId`, () => {
-        if (!isResourceId('sg', g?.GroupId)) throw Ec2Errors.groupIdMalformed(String(g?.GroupId));
+        checkGroupId(g?.GroupId);
         if (!d.groups.has(g.GroupId)) throw Ec2Errors.groupNotFound(g.GroupId);
       }),
     );
@@ -159,7 +159,7 @@ export function importSnapshot(
   list(doc.Vpcs, 'Vpcs').forEach((v, i) => {
     const path = `Vpcs[${i}]`;
     const vpcId = atPath(`${path}.VpcId`, () => {
-      if (!isResourceId('vpc', v?.VpcId)) throw Ec2Errors.vpcIdMalformed(String(v?.VpcId));
+      checkVpcId(v?.VpcId);
       return v.VpcId;
     });
     const cidrBlock = v.CidrBlock === undefined ? undefined : atPath(`${path}.CidrBlock`, () => parseCidr(v.CidrBlock, 4).text);

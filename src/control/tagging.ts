@@ -4,7 +4,7 @@
 // values of up to 256, at most 50 tags per resource.
 import type { Tag } from '../model/types.js';
 import { Ec2Errors } from '../model/errors.js';
-import { isResourceId } from '../model/ids.js';
+import { checkGroupId, checkPrefixListId, checkRuleId, checkVpcId } from '../model/ids.js';
 import type { GroupRecord, ModelState } from './records.js';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
@@ -60,25 +60,25 @@ export interface TaggedResource {
 export function taggedResource(d: ModelState, id: unknown, vpcExists: (id: string) => boolean, vpcTags: (id: string) => readonly Tag[]): TaggedResource {
   if (typeof id !== 'string' || id === '') throw Ec2Errors.missingParameter('ResourceId');
   if (id.startsWith('sg-')) {
-    if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(id);
+    checkGroupId(id);
     const g = d.groups.get(id);
     if (g === undefined) throw Ec2Errors.groupNotFound(id);
     return { type: 'security-group', id, tags: g.tags };
   }
   if (id.startsWith('sgr-')) {
-    if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(id);
+    checkRuleId(id);
     const r = d.findRule(id);
     if (r === undefined) throw Ec2Errors.ruleIdNotFound(id);
     return { type: 'security-group-rule', id, tags: r.tags ?? [] };
   }
   if (id.startsWith('pl-')) {
-    if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(id);
+    checkPrefixListId(id);
     const pl = d.prefixLists.get(id);
     if (pl === undefined) throw Ec2Errors.prefixListNotFound(id);
     return { type: 'prefix-list', id, tags: pl.tags };
   }
   if (id.startsWith('vpc-')) {
-    if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(id);
+    checkVpcId(id);
     if (!vpcExists(id)) throw Ec2Errors.vpcNotFound(id);
     return { type: 'vpc', id, tags: vpcTags(id) };
   }

@@ -1,5 +1,7 @@
-// CIDR blocks as EC2 takes them: a network address and a prefix length, host bits clear. EC2 refuses
-// `10.0.0.1/24` ("CIDR block 10.0.0.1/24 is malformed") rather than truncating it, so we do too.
+// CIDR blocks as EC2 takes them: a network address and a prefix length, host bits clear. In rules
+// and prefix-list entries EC2 refuses `10.0.0.1/24` ("CIDR block 10.0.0.1/24 is malformed") rather
+// than truncating it, so we do too; CreateVpc is the exception EC2 documents: it "modifies the
+// specified CIDR block to its canonical form" (`100.68.0.18/18` becomes `100.68.0.0/18`).
 import ipaddr from 'ipaddr.js';
 import { Ec2Errors } from './errors.js';
 
@@ -9,8 +11,11 @@ export interface Cidr {
   readonly text: string;
 }
 
+/** What to do with host bits set: refuse the block (rules, entries) or clear them (CreateVpc). */
+export type HostBits = 'refuse' | 'clear';
+
 /** Parses an IPv4 or IPv6 CIDR; throws InvalidParameterValue naming the block when it is not one. */
-export function parseCidr(text: unknown, family?: 4 | 6): Cidr {
+export function parseCidr(text: unknown, family?: 4 | 6, hostBits: HostBits = 'refuse'): Cidr {
   if (typeof text !== 'string') throw Ec2Errors.cidrMalformed(String(text));
   const slash = text.indexOf('/');
   if (slash < 0) throw Ec2Errors.cidrMalformed(text);
@@ -29,7 +34,10 @@ export function parseCidr(text: unknown, family?: 4 | 6): Cidr {
     kind === 4
       ? ipaddr.IPv4.networkAddressFromCIDR(`${addressText}/${length}`)
       : ipaddr.IPv6.networkAddressFromCIDR(`${addressText}/${length}`);
-  if (network.toString() !== address.toString()) throw Ec2Errors.cidrMalformed(text);
+  if (network.toString() !== address.toString()) {
+    if (hostBits === 'refuse') throw Ec2Errors.cidrMalformed(text);
+    return { family: kind, text: `${network.toString()}/${length}` };
+  }
   return { family: kind, text: `${address.toString()}/${length}` };
 }
 

@@ -1,6 +1,6 @@
 // EC2's error codes with EC2-like messages, in one place so every front end (replay timelines, the
 // CLI, the Query API) reports a failure the way EC2 would. Wording follows what EC2 answers where it
-// is known (the seed's CannotDelete text, "CIDR block … is malformed", "Invalid id: …").
+// is known (the seed's CannotDelete text, "CIDR block … is malformed", "The vpc ID '…' is malformed").
 import { Ec2Error } from './ec2-error.js';
 
 export const Ec2Errors = {
@@ -21,7 +21,9 @@ export const Ec2Errors = {
     new Ec2Error('InvalidParameterValue', `Invalid port range: FromPort ${from} is greater than ToPort ${to}.`),
   invalidIcmp: (message: string) => new Ec2Error('InvalidParameterValue', message),
 
-  groupIdMalformed: (id: string) => new Ec2Error('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`),
+  // Malformed ids: EC2's wording today ("The security group ID 'foobar' is malformed", "The vpc ID
+  // vpc-012345678 is malformed"), the same for a parameter and a filter value (model/ids.ts checks).
+  groupIdMalformed: (id: string) => new Ec2Error('InvalidGroupId.Malformed', `The security group ID '${id}' is malformed`),
   groupNotFound: (id: string) => new Ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`),
   groupNameNotFound: (name: string, vpcId: string) =>
     new Ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist in VPC '${vpcId}'`),
@@ -47,12 +49,19 @@ export const Ec2Errors = {
   permissionNotFound: () =>
     new Ec2Error('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.'),
   permissionMalformed: (message: string) => new Ec2Error('InvalidPermission.Malformed', message),
+  // ModifySecurityGroupRules' wording for a rule that lacks a protocol, half a port range or its one peer
+  protocolNotExplicit: () =>
+    new Ec2Error('InvalidParameterValue', "Invalid value 'null' for protocol. VPC security group rules must specify protocols explicitly."),
+  portRangeIncomplete: () =>
+    new Ec2Error('InvalidParameterValue', 'Invalid value for portRange. Must specify both from and to ports with TCP/UDP.'),
+  rulePeerMissing: () =>
+    new Ec2Error('MissingParameter', 'The request must contain exactly one of: cidrIp, cidrIpv6, prefixListId, or referencedGroupId'),
   ruleIdMalformed: (id: string) =>
-    new Ec2Error('InvalidSecurityGroupRuleId.Malformed', `Invalid id: "${id}" (expecting "sgr-...")`),
+    new Ec2Error('InvalidSecurityGroupRuleId.Malformed', `The security group rule ID '${id}' is malformed`),
   ruleIdNotFound: (id: string) =>
     new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`),
 
-  vpcIdMalformed: (id: string) => new Ec2Error('InvalidVpcId.Malformed', `Invalid id: "${id}" (expecting "vpc-...")`),
+  vpcIdMalformed: (id: string) => new Ec2Error('InvalidVpcId.Malformed', `The vpc ID '${id}' is malformed`),
   vpcNotFound: (id: string) => new Ec2Error('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`),
   vpcDependency: (id: string) =>
     new Ec2Error('DependencyViolation', `The vpc '${id}' has dependencies and cannot be deleted.`),
@@ -64,7 +73,7 @@ export const Ec2Errors = {
     new Ec2Error('TagLimitExceeded', `The maximum number of tags (50) for resource ${id} has been reached.`),
 
   prefixListIdMalformed: (id: string) =>
-    new Ec2Error('InvalidPrefixListId.Malformed', `Invalid id: "${id}" (expecting "pl-...")`),
+    new Ec2Error('InvalidPrefixListId.Malformed', `The prefix list ID '${id}' is malformed`),
   prefixListNotFound: (id: string) =>
     new Ec2Error('InvalidPrefixListID.NotFound', `The prefix list ID '${id}' does not exist`),
   prefixListVersionMismatch: (id: string, current: number, given: number) =>
@@ -72,12 +81,15 @@ export const Ec2Errors = {
       'PrefixListVersionMismatch',
       `The prefix list ${id} is at version ${current}, not the specified version ${given}.`,
     ),
+  // AWS-managed lists cannot be modified or deleted (VPC user guide); EC2 refuses what a caller may not do
+  awsManagedPrefixList: (id: string) =>
+    new Ec2Error('UnauthorizedOperation', `You are not authorized to perform this operation: the prefix list ${id} is managed by AWS.`),
   prefixListDuplicate: (id: string) => new Ec2Error('InvalidPrefixListId.Duplicate', `The prefix list '${id}' already exists`),
   prefixListMaxEntries: (id: string, max: number) =>
     new Ec2Error('PrefixListMaxEntriesExceeded', `The prefix list ${id} would exceed its maximum of ${max} entries.`),
 
   interfaceIdMalformed: (id: string) =>
-    new Ec2Error('InvalidNetworkInterfaceId.Malformed', `Invalid id: "${id}" (expecting "eni-...")`),
+    new Ec2Error('InvalidNetworkInterfaceId.Malformed', `The networkInterface ID '${id}' is malformed`),
   interfaceNotFound: (id: string) =>
     new Ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`),
   interfaceDuplicate: (id: string) =>

@@ -1,7 +1,11 @@
 // Resource ids. EC2 issues `sg-`/`sgr-`/`pl-`/`eni-`/`vpc-` followed by 17 hex digits today and
 // issued 8 hex digits before 2016; both appear in real `describe-*` output, so both are accepted
 // where an id comes from the user, and new ids always get 17.
+//
+// One check per id kind (checkGroupId, …): every place an id arrives, a parameter, a filter value,
+// a state document, answers the same EC2 code and message for a malformed one.
 import { randomBytes } from 'node:crypto';
+import { Ec2Errors } from './errors.js';
 
 export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc';
 
@@ -18,6 +22,40 @@ const ID_PATTERNS: Record<IdPrefix, RegExp> = {
 export function isResourceId(prefix: IdPrefix, id: unknown): id is string {
   return typeof id === 'string' && ID_PATTERNS[prefix].test(id);
 }
+
+/** InvalidGroupId.Malformed unless `id` is an `sg-` id. */
+export function checkGroupId(id: unknown): asserts id is string {
+  if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(String(id));
+}
+
+/** InvalidSecurityGroupRuleId.Malformed unless `id` is an `sgr-` id. */
+export function checkRuleId(id: unknown): asserts id is string {
+  if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(String(id));
+}
+
+/** InvalidNetworkInterfaceId.Malformed unless `id` is an `eni-` id. */
+export function checkInterfaceId(id: unknown): asserts id is string {
+  if (!isResourceId('eni', id)) throw Ec2Errors.interfaceIdMalformed(String(id));
+}
+
+/** InvalidPrefixListId.Malformed unless `id` is a `pl-` id. */
+export function checkPrefixListId(id: unknown): asserts id is string {
+  if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(String(id));
+}
+
+/** InvalidVpcId.Malformed unless `id` is a `vpc-` id. */
+export function checkVpcId(id: unknown): asserts id is string {
+  if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(String(id));
+}
+
+/** The check of each id kind, for callers that hold the kind as data (filters naming an id). */
+export const ID_CHECKS: Readonly<Record<IdPrefix, (id: unknown) => void>> = {
+  sg: checkGroupId,
+  sgr: checkRuleId,
+  eni: checkInterfaceId,
+  pl: checkPrefixListId,
+  vpc: checkVpcId,
+};
 
 /** 17 random lowercase hex digits: the suffix of a new id. */
 export function randomIdSuffix(): string {

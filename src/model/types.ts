@@ -35,6 +35,8 @@ export interface SecurityGroup {
   IpPermissions: IpPermission[];
   IpPermissionsEgress: IpPermission[];
   Tags?: Tag[];
+  /** `arn:aws:ec2:REGION:OWNER:security-group/sg-…`, in the API's answers (not in state documents) */
+  SecurityGroupArn?: string;
 }
 
 export interface ReferencedGroupInfo { GroupId: string; UserId?: string; VpcId?: string }
@@ -55,6 +57,8 @@ export interface SecurityGroupRule {
   /** sgfw extension: set when the referenced group or prefix list no longer exists. */
   Stale?: boolean;
   Tags?: Tag[];
+  /** `arn:aws:ec2:REGION:OWNER:security-group-rule/sgr-…`, in the API's answers */
+  SecurityGroupRuleArn?: string;
 }
 
 export interface ConnectionTrackingSpecification {
@@ -81,6 +85,8 @@ export interface ManagedPrefixList {
   MaxEntries: number;
   Version: number;
   State: string;
+  /** `arn:aws:ec2:REGION:OWNER:prefix-list/pl-…`, in the API's answers */
+  PrefixListArn?: string;
   OwnerId: string;
   Tags?: Tag[];
 }

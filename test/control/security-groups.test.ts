@@ -176,7 +176,7 @@ describe('authorizing rules', () => {
     const nf = ec2Error(() => s.authorizeSecurityGroupIngress({ GroupId: 'sg-0000000000000abcd', IpPermissions: [tcp(22, '0.0.0.0/0')] }));
     expect([nf.code, nf.message]).toEqual(['InvalidGroup.NotFound', "The security group 'sg-0000000000000abcd' does not exist"]);
     const bad = ec2Error(() => s.deleteSecurityGroup({ GroupId: 'x' }));
-    expect([bad.code, bad.message]).toEqual(['InvalidGroupId.Malformed', 'Invalid id: "x" (expecting "sg-...")']);
+    expect([bad.code, bad.message]).toEqual(['InvalidGroupId.Malformed', "The security group ID 'x' is malformed"]);
     const peer = { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: 'sg-0000000000000abcd' }] };
     expect(ec2Error(() => s.authorizeSecurityGroupIngress({ GroupId, IpPermissions: [peer] })).code).toBe('InvalidGroup.NotFound');
     const pl = { IpProtocol: '-1', PrefixListIds: [{ PrefixListId: 'pl-0000000000000abcd' }] };

@@ -4,21 +4,22 @@
 // IPv6 CIDR, and sgfw does not model VPC CIDRs; authorize ::/0 egress where needed.
 import type { Tag } from '../../model/types.js';
 import { Ec2Errors } from '../../model/errors.js';
-import { isResourceId } from '../../model/ids.js';
+import { checkGroupId, checkVpcId } from '../../model/ids.js';
 import { checkGroupDescription, checkGroupName } from '../../model/names.js';
 import type { ActionContext } from '../action-context.js';
 import type { GroupRecord, ModelState, RuleRecord } from '../records.js';
 import { asParams, stringList, type Params } from '../params.js';
 import { renderGroup } from '../render.js';
-import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
-import { groupFields, isGroupFilter } from '../describe-fields.js';
+import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { GROUP_ID_FILTERS, groupFields, isGroupFilter } from '../describe-fields.js';
 import { tagsFromSpecifications } from '../tagging.js';
+import { ec2Arn } from '../../model/arn.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { describeStaleSecurityGroups as staleGroups, type StaleSecurityGroup } from '../stale-groups.js';
 import { ensureVpc, vpcKnown, vpcOf } from './vpcs.js';
 
 export function groupById(d: ModelState, id: unknown): GroupRecord {
-  if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(String(id));
+  checkGroupId(id);
   const g = d.groups.get(id);
   if (g === undefined) throw Ec2Errors.groupNotFound(id);
   return g;
@@ -35,7 +36,7 @@ export function targetGroup(ctx: ActionContext, d: ModelState, p: Params): Group
   throw Ec2Errors.missingParameter('GroupId');
 }
 
-export function createSecurityGroup(ctx: ActionContext, params: unknown): { GroupId: string; Tags?: Tag[] } {
+export function createSecurityGroup(ctx: ActionContext, params: unknown): { GroupId: string; Tags?: Tag[]; SecurityGroupArn: string } {
   const p = asParams(params);
   return ctx.mutate('CreateSecurityGroup', (d, change) => {
     const name = checkGroupName(p.GroupName);
@@ -53,7 +54,7 @@ export function createSecurityGroup(ctx: ActionContext, params: unknown): { Grou
     };
     d.groups.set(groupId, { groupId, groupName: name, vpcId, ownerId: ctx.accountId, description, tags, ingress: [], egress: [egress] });
     change.groupIds.add(groupId);
-    return { GroupId: groupId, ...(tags.length > 0 ? { Tags: tags } : {}) };
+    return { GroupId: groupId, ...(tags.length > 0 ? { Tags: tags } : {}), SecurityGroupArn: ec2Arn(ctx.region, ctx.accountId, 'security-group', groupId) };
   });
 }
 
@@ -82,6 +83,7 @@ export function describeSecurityGroups(ctx: ActionContext, params?: unknown): { 
   const d = ctx.state;
   const filters = compileFilters(p.Filters);
   checkFilterNames(filters, isGroupFilter);
+  checkFilterIds(filters, GROUP_ID_FILTERS);
   let candidates: GroupRecord[];
   const ids = stringList(p.GroupIds, 'GroupIds');
   const names = stringList(p.GroupNames, 'GroupNames');
@@ -103,14 +105,14 @@ export function describeSecurityGroups(ctx: ActionContext, params?: unknown): { 
   // EC2's reference sets no rule against MaxResults with GroupId here (it does for DescribeNetworkInterfaces)
   const matched = candidates.filter((g) => matchesFilters(g, filters, (x, n) => groupFields(x, n, d)));
   const page = paginate(matched, (g) => g.groupId, p, pageLimits('DescribeSecurityGroups'));
-  return withNextToken('SecurityGroups', { ...page, items: page.items.map((g) => renderGroup(g, d)) });
+  return withNextToken('SecurityGroups', { ...page, items: page.items.map((g) => renderGroup(g, d, ctx.region)) });
 }
 
 /** The groups of a VPC with rules that reference a group the model no longer holds. */
 export function describeStaleSecurityGroups(ctx: ActionContext, params: unknown): { StaleSecurityGroupSet: StaleSecurityGroup[]; NextToken?: string } {
   const p = asParams(params);
   if (p.VpcId === undefined) throw Ec2Errors.missingParameter('VpcId');
-  if (!isResourceId('vpc', p.VpcId)) throw Ec2Errors.vpcIdMalformed(String(p.VpcId));
+  checkVpcId(p.VpcId);
   if (!vpcKnown(ctx, ctx.state, p.VpcId)) throw Ec2Errors.vpcNotFound(p.VpcId);
   const all = staleGroups(ctx.state, p.VpcId);
   return withNextToken('StaleSecurityGroupSet', paginate(all, (g) => g.GroupId, p, pageLimits('DescribeStaleSecurityGroups')));

@@ -4,7 +4,7 @@
 // VPC's default group, as EC2 does.
 import type { ConntrackTimeouts } from '../../model/model-view.js';
 import { Ec2Errors } from '../../model/errors.js';
-import { isResourceId } from '../../model/ids.js';
+import { checkInterfaceId } from '../../model/ids.js';
 import { parseAddress } from '../../model/cidr.js';
 import { CONNTRACK_DEFAULTS, parseConntrackSpec } from '../../model/conntrack-spec.js';
 import type { ActionContext } from '../action-context.js';
@@ -12,8 +12,8 @@ import type { ChangeSet } from '../change.js';
 import type { InterfaceRecord, ModelState } from '../records.js';
 import { asParams, stringList } from '../params.js';
 import { renderInterface } from '../render.js';
-import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
-import { interfaceFields } from '../describe-fields.js';
+import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { INTERFACE_ID_FILTERS, interfaceFields } from '../describe-fields.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { checkHostId, hostIdOf, type HostedInterfaceRecord } from '../host-id.js';
 import { groupById } from './groups.js';
@@ -80,8 +80,10 @@ export function buildInterface(
     // a drawn id that happens to be taken is drawn again: it is no fault of the caller's
     do interfaceId = ctx.newId('eni');
     while (d.interfaces.has(interfaceId));
-  } else if (!isResourceId('eni', p.NetworkInterfaceId)) throw Ec2Errors.interfaceIdMalformed(String(p.NetworkInterfaceId));
-  else interfaceId = p.NetworkInterfaceId;
+  } else {
+    checkInterfaceId(p.NetworkInterfaceId);
+    interfaceId = p.NetworkInterfaceId;
+  }
   if (d.interfaces.has(interfaceId)) throw Ec2Errors.interfaceDuplicate(interfaceId);
   let vpcId = p.VpcId === undefined ? undefined : vpcOf(ctx, p.VpcId);
   let groupIds: string[];
@@ -168,7 +170,7 @@ export function deregisterNetworkInterface(ctx: ActionContext, params: unknown):
 
 function interfaceById(d: ModelState, id: unknown): InterfaceRecord {
   if (id === undefined) throw Ec2Errors.missingParameter('NetworkInterfaceId');
-  if (!isResourceId('eni', id)) throw Ec2Errors.interfaceIdMalformed(String(id));
+  checkInterfaceId(id);
   const i = d.interfaces.get(id);
   if (i === undefined) throw Ec2Errors.interfaceNotFound(id);
   return i;
@@ -179,6 +181,7 @@ export function describeNetworkInterfaces(ctx: ActionContext, params?: unknown):
   const d = ctx.state;
   const filters = compileFilters(p.Filters);
   checkFilterNames(filters, (n) => interfaceFields({ privateIpv4: [], ipv6: [], groupIds: [] } as unknown as InterfaceRecord, n) !== undefined);
+  checkFilterIds(filters, INTERFACE_ID_FILTERS);
   const ids = stringList(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
   const candidates = ids.length > 0 ? ids.map((id) => interfaceById(d, id)) : [...d.interfaces.values()];
   const matched = candidates.filter((i) => matchesFilters(i, filters, interfaceFields));

@@ -1,29 +1,38 @@
 // Prefix list actions: the customer-managed lists (Create/Modify/Delete/DescribeManagedPrefixLists,
 // GetManagedPrefixListEntries) and the region's AWS-managed ones (DescribePrefixLists, stand-ins:
-// see ../aws-prefix-lists.ts). A prefix list referenced by a rule cannot be deleted
-// (DependencyViolation); a referenced list counts as its MaxEntries rules against the
-// rules-per-group quota, as in EC2, so changing MaxEntries rechecks the groups that use it.
+// see ../aws-prefix-lists.ts; DescribeManagedPrefixLists and GetManagedPrefixListEntries show them
+// too, owned by `AWS`, as EC2 does, and they cannot be changed). A prefix list referenced by a rule
+// cannot be deleted (DependencyViolation); a referenced list counts as its MaxEntries rules against
+// the rules-per-group quota, as in EC2, so changing MaxEntries rechecks the groups that use it.
 import { Ec2Error, Ec2PathError } from '../../model/ec2-error.js';
 import { Ec2Errors } from '../../model/errors.js';
-import { isResourceId } from '../../model/ids.js';
+import { checkPrefixListId } from '../../model/ids.js';
 import { checkRuleDescription } from '../../model/names.js';
 import { parseCidr } from '../../model/cidr.js';
 import type { ActionContext } from '../action-context.js';
 import type { ModelState, PrefixListEntryRecord, PrefixListRecord, RuleRecord } from '../records.js';
 import { asParams, stringList } from '../params.js';
 import { renderEntries, renderPrefixList } from '../render.js';
-import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
-import { prefixListFields } from '../describe-fields.js';
+import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { PREFIX_LIST_ID_FILTERS, prefixListFields } from '../describe-fields.js';
 import { tagsFromSpecifications } from '../tagging.js';
 import { awsPrefixListFields, awsPrefixLists, type AwsPrefixList } from '../aws-prefix-lists.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { checkRuleQuota } from './rules.js';
 
+/** A list to read: the account's own or one of the region's AWS-managed lists (owner `AWS`), as in EC2. */
 function prefixListById(d: ModelState, id: unknown): PrefixListRecord {
   if (id === undefined) throw Ec2Errors.missingParameter('PrefixListId');
-  if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(String(id));
-  const pl = d.prefixLists.get(id);
+  checkPrefixListId(id);
+  const pl = d.referenceablePrefixList(id);
   if (pl === undefined) throw Ec2Errors.prefixListNotFound(id);
+  return pl;
+}
+
+/** A list to change: the account's own; "you cannot create, modify, share, or delete an AWS-managed prefix list". */
+function ownPrefixListById(d: ModelState, id: unknown): PrefixListRecord {
+  const pl = prefixListById(d, id);
+  if (!d.prefixLists.has(pl.prefixListId)) throw Ec2Errors.awsManagedPrefixList(pl.prefixListId);
   return pl;
 }
 
@@ -80,14 +89,14 @@ export function createManagedPrefixList(ctx: ActionContext, params: unknown): { 
     };
     d.prefixLists.set(prefixListId, record);
     change.prefixListIds.add(prefixListId);
-    return { PrefixList: renderPrefixList(record, 'create-complete') };
+    return { PrefixList: renderPrefixList(record, 'create-complete', ctx.region) };
   });
 }
 
 export function modifyManagedPrefixList(ctx: ActionContext, params: unknown): { PrefixList: ReturnType<typeof renderPrefixList> } {
   const p = asParams(params);
   return ctx.mutate('ModifyManagedPrefixList', (d, change) => {
-    const pl = prefixListById(d, p.PrefixListId);
+    const pl = ownPrefixListById(d, p.PrefixListId);
     if (p.CurrentVersion !== undefined && p.CurrentVersion !== pl.version) {
       throw Ec2Errors.prefixListVersionMismatch(pl.prefixListId, pl.version, Number(p.CurrentVersion));
     }
@@ -133,7 +142,7 @@ export function modifyManagedPrefixList(ctx: ActionContext, params: unknown): { 
         checkRuleQuota(ctx, d, g.egress, true);
       }
     }
-    return { PrefixList: renderPrefixList(next, 'modify-complete') };
+    return { PrefixList: renderPrefixList(next, 'modify-complete', ctx.region) };
   });
 }
 
@@ -156,17 +165,19 @@ export function describeManagedPrefixLists(ctx: ActionContext, params?: unknown)
   const d = ctx.state;
   const filters = compileFilters(p.Filters);
   checkFilterNames(filters, (n) => prefixListFields({ tags: [] } as unknown as PrefixListRecord, n) !== undefined);
+  checkFilterIds(filters, PREFIX_LIST_ID_FILTERS);
   const ids = stringList(p.PrefixListIds, 'PrefixListIds');
-  const candidates = ids.length > 0 ? ids.map((id) => prefixListById(d, id)) : [...d.prefixLists.values()];
+  // EC2 lists the region's AWS-managed lists here too, with OwnerId `AWS` (filter `owner-id`)
+  const candidates = ids.length > 0 ? ids.map((id) => prefixListById(d, id)) : [...d.prefixLists.values(), ...d.awsPrefixLists.values()];
   const matched = candidates.filter((pl) => matchesFilters(pl, filters, prefixListFields));
   const page = paginate(matched, (pl) => pl.prefixListId, p, pageLimits('DescribeManagedPrefixLists'));
-  return withNextToken('PrefixLists', { ...page, items: page.items.map((pl) => renderPrefixList(pl)) });
+  return withNextToken('PrefixLists', { ...page, items: page.items.map((pl) => renderPrefixList(pl, undefined, ctx.region)) });
 }
 
 export function deleteManagedPrefixList(ctx: ActionContext, params: unknown): { PrefixList: ReturnType<typeof renderPrefixList> } {
   const p = asParams(params);
   return ctx.mutate('DeleteManagedPrefixList', (d, change) => {
-    const pl = prefixListById(d, p.PrefixListId);
+    const pl = ownPrefixListById(d, p.PrefixListId);
     for (const g of d.groups.values()) {
       for (const r of [...g.ingress, ...g.egress]) {
         if (r.peer.kind === 'prefix-list' && r.peer.prefixListId === pl.prefixListId) {
@@ -176,7 +187,7 @@ export function deleteManagedPrefixList(ctx: ActionContext, params: unknown): { 
     }
     d.prefixLists.delete(pl.prefixListId);
     change.prefixListIds.add(pl.prefixListId);
-    return { PrefixList: renderPrefixList(pl, 'delete-complete') };
+    return { PrefixList: renderPrefixList(pl, 'delete-complete', ctx.region) };
   });
 }
 
@@ -185,10 +196,11 @@ export function describePrefixLists(ctx: ActionContext, params?: unknown): { Pre
   const p = asParams(params);
   const filters = compileFilters(p.Filters);
   checkFilterNames(filters, (n) => n === 'prefix-list-id' || n === 'prefix-list-name');
+  checkFilterIds(filters, PREFIX_LIST_ID_FILTERS);
   const lists = awsPrefixLists(ctx.region);
   const ids = stringList(p.PrefixListIds, 'PrefixListIds');
   for (const id of ids) {
-    if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(id);
+    checkPrefixListId(id);
     if (!lists.some((l) => l.PrefixListId === id)) throw Ec2Errors.prefixListNotFound(id);
   }
   const matched = lists.filter((l) => (ids.length === 0 || ids.includes(l.PrefixListId)) && matchesFilters(l, filters, awsPrefixListFields));

@@ -6,15 +6,15 @@
 import { createHash } from 'node:crypto';
 import type { IpPermission } from '../../model/types.js';
 import { Ec2Errors } from '../../model/errors.js';
-import { isResourceId } from '../../model/ids.js';
+import { checkRuleId } from '../../model/ids.js';
 import { checkRuleDescription } from '../../model/names.js';
 import type { ActionContext } from '../action-context.js';
 import type { GroupRecord, ModelState, RuleRecord } from '../records.js';
 import { asParams, stringList, type Params } from '../params.js';
 import { describeRuleForError, expandPermissions, ruleKey, type RuleSpec } from '../permissions.js';
 import { renderRule } from '../render.js';
-import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
-import { ruleFields } from '../describe-fields.js';
+import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { RULE_ID_FILTERS, ruleFields } from '../describe-fields.js';
 import { tagsFromSpecifications } from '../tagging.js';
 import { modifyRules } from '../modify-rules.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
@@ -112,7 +112,7 @@ function authorize(ctx: ActionContext, action: string, params: unknown, egress: 
     const updated = withRules(g, egress, all);
     d.groups.set(g.groupId, updated);
     change.groupIds.add(g.groupId);
-    return { Return: true as const, SecurityGroupRules: added.map((r) => renderRule(r, updated, d)) };
+    return { Return: true as const, SecurityGroupRules: added.map((r) => renderRule(r, updated, d, { region: ctx.region })) };
   });
 }
 
@@ -131,7 +131,7 @@ function revoke(ctx: ActionContext, action: string, params: unknown, egress: boo
     const existing = egress ? g.egress : g.ingress;
     const remove = new Set<string>();
     for (const id of stringList(p.SecurityGroupRuleIds, 'SecurityGroupRuleIds')) {
-      if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(id);
+      checkRuleId(id);
       if (!existing.some((r) => r.ruleId === id)) throw Ec2Errors.ruleIdNotFound(id);
       remove.add(id);
     }
@@ -149,9 +149,10 @@ export function describeSecurityGroupRules(ctx: ActionContext, params?: unknown)
   const d = ctx.state;
   const filters = compileFilters(p.Filters);
   checkFilterNames(filters, (n) => ruleFields({} as RuleRecord, n) !== undefined || n === 'group-id');
+  checkFilterIds(filters, RULE_ID_FILTERS);
   const ids = stringList(p.SecurityGroupRuleIds, 'SecurityGroupRuleIds');
   for (const id of ids) {
-    if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(id);
+    checkRuleId(id);
     if (d.findRule(id) === undefined) throw Ec2Errors.ruleIdNotFound(id);
   }
   const wanted = new Set(ids);
@@ -165,7 +166,7 @@ export function describeSecurityGroupRules(ctx: ActionContext, params?: unknown)
   }
   const page = paginate(matched, (x) => x.r.ruleId, p, pageLimits('DescribeSecurityGroupRules'));
   // DescribeSecurityGroupRules always prints `Tags` (`[]` when none), unlike Authorize's answer
-  return withNextToken('SecurityGroupRules', { ...page, items: page.items.map((x) => renderRule(x.r, x.g, d, { tags: 'always' })) });
+  return withNextToken('SecurityGroupRules', { ...page, items: page.items.map((x) => renderRule(x.r, x.g, d, { tags: 'always', region: ctx.region })) });
 }
 
 export function updateSecurityGroupRuleDescriptionsIngress(ctx: ActionContext, params: unknown): { Return: true } {
@@ -185,7 +186,7 @@ function updateDescriptions(ctx: ActionContext, action: string, params: unknown,
     if (Array.isArray(p.SecurityGroupRuleDescriptions)) {
       for (const item of p.SecurityGroupRuleDescriptions as { SecurityGroupRuleId?: string; Description?: string }[]) {
         const id = item?.SecurityGroupRuleId;
-        if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(String(id));
+        checkRuleId(id);
         if (!existing.some((r) => r.ruleId === id)) throw Ec2Errors.ruleIdNotFound(id);
         newDescription.set(id, checkRuleDescription(item.Description));
       }

@@ -3,14 +3,15 @@
 // its `default` group; the default VPC appears on the first such call that omits VpcId. Reads never
 // create. (Rendering is ../render-vpc.ts.)
 import { Ec2Errors } from '../../model/errors.js';
-import { isResourceId } from '../../model/ids.js';
+import { checkVpcId } from '../../model/ids.js';
 import { parseCidr } from '../../model/cidr.js';
 import type { ActionContext } from '../action-context.js';
 import type { ChangeSet } from '../change.js';
 import type { GroupRecord, ModelState } from '../records.js';
 import { asParams, stringList } from '../params.js';
-import { checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { tagsFromSpecifications } from '../tagging.js';
+import { VPC_ID_FILTERS } from '../describe-fields.js';
 import { renderVpc, vpcFields, type Vpc, type VpcItem } from '../render-vpc.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 
@@ -42,7 +43,7 @@ export function ensureVpc(ctx: ActionContext, d: ModelState, vpcId: string, chan
 /** The request's VpcId, or the default VPC when it has none. */
 export function vpcOf(ctx: ActionContext, v: unknown): string {
   if (v === undefined) return ctx.defaultVpcId;
-  if (!isResourceId('vpc', v)) throw Ec2Errors.vpcIdMalformed(String(v));
+  checkVpcId(v);
   return v;
 }
 
@@ -58,12 +59,15 @@ function vpcItems(ctx: ActionContext, d: ModelState): VpcItem[] {
   return items;
 }
 
-/** A VPC with its IPv4 CIDR (/16 to /28, as EC2 allows) and its `default` group. */
+/**
+ * A VPC with its IPv4 CIDR (/16 to /28, as EC2 allows) and its `default` group. A block with host
+ * bits set is kept in its canonical form, as EC2 documents (`100.68.0.18/18` → `100.68.0.0/18`).
+ */
 export function createVpc(ctx: ActionContext, params: unknown): { Vpc: Vpc } {
   const p = asParams(params);
   return ctx.mutate('CreateVpc', (d, change) => {
     if (p.CidrBlock === undefined) throw Ec2Errors.missingParameter('CidrBlock');
-    const cidr = parseCidr(p.CidrBlock, 4);
+    const cidr = parseCidr(p.CidrBlock, 4, 'clear');
     const bits = Number(cidr.text.split('/')[1]);
     if (bits < 16 || bits > 28) throw Ec2Errors.vpcRange(cidr.text);
     // EC2's quota counts the default VPC, which exists before its first use here too (DescribeVpcs)
@@ -88,7 +92,7 @@ export function deleteVpc(ctx: ActionContext, params: unknown): { Return: true }
   const p = asParams(params);
   return ctx.mutate('DeleteVpc', (d, change) => {
     if (p.VpcId === undefined) throw Ec2Errors.missingParameter('VpcId');
-    if (!isResourceId('vpc', p.VpcId)) throw Ec2Errors.vpcIdMalformed(String(p.VpcId));
+    checkVpcId(p.VpcId);
     const vpcId = p.VpcId;
     if (vpcId === ctx.defaultVpcId) throw Ec2Errors.operationNotPermitted(`The default VPC '${vpcId}' cannot be deleted in sgfw.`);
     const v = d.vpcs.get(vpcId);
@@ -116,10 +120,11 @@ export function describeVpcs(ctx: ActionContext, params?: unknown): { Vpcs: Vpc[
   const filters = compileFilters(p.Filters);
   const probe: VpcItem = { record: { vpcId: '' }, isDefault: false, ownerId: '' };
   checkFilterNames(filters, (n) => vpcFields(probe, n) !== undefined);
+  checkFilterIds(filters, VPC_ID_FILTERS);
   const ids = stringList(p.VpcIds, 'VpcIds');
   const items = vpcItems(ctx, d);
   for (const id of ids) {
-    if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(id);
+    checkVpcId(id);
     if (!items.some((v) => v.record.vpcId === id)) throw Ec2Errors.vpcNotFound(id);
   }
   const matched = items.filter((v) => (ids.length === 0 || ids.includes(v.record.vpcId)) && matchesFilters(v, filters, vpcFields));

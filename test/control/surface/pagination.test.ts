@@ -129,7 +129,8 @@ describe('the other describe actions page the same way', () => {
     s.createManagedPrefixList({ PrefixListName: 'pl2', AddressFamily: 'IPv4', MaxEntries: 1 });
     const entries = walk((p) => s.getManagedPrefixListEntries(p), 'Entries', { PrefixListId: PrefixList.PrefixListId, MaxResults: 1 });
     expect([entries.items.length, entries.pages]).toEqual([3, 3]);
-    expect(walk((p) => s.describeManagedPrefixLists(p), 'PrefixLists', { MaxResults: 1 }).items).toHaveLength(2);
+    // the two own lists and the region's two AWS-managed ones (owner AWS), as EC2 lists them
+    expect(walk((p) => s.describeManagedPrefixLists(p), 'PrefixLists', { MaxResults: 1 }).items).toHaveLength(4);
     expect(ec2Error(() => s.describeManagedPrefixLists({ MaxResults: 101 })).message).toContain('Expecting a value less than 100');
   });
 

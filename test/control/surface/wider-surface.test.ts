@@ -47,7 +47,7 @@ describe('modify-security-group-rules rewrites a rule by its id', () => {
     const { s, GroupId, ssh } = groupWithRule();
     const item = (id: string, rule: Record<string, unknown>) => ({ GroupId, SecurityGroupRules: [{ SecurityGroupRuleId: id, SecurityGroupRule: rule }] });
     expect(ec2Error(() => s.modifySecurityGroupRules(item('rule-1', { IpProtocol: 'tcp', CidrIpv4: '1.2.3.4/32' }))).code).toBe('InvalidSecurityGroupRuleId.Malformed');
-    expect(ec2Error(() => s.modifySecurityGroupRules(item(ssh, { IpProtocol: '-1', CidrIpv4: '1.2.3.4/32', CidrIpv6: '::/0' }))).code).toBe('InvalidParameterValue');
+    expect(ec2Error(() => s.modifySecurityGroupRules(item(ssh, { IpProtocol: '-1', CidrIpv4: '1.2.3.4/32', CidrIpv6: '::/0' }))).code).toBe('MissingParameter');
     expect(ec2Error(() => s.modifySecurityGroupRules(item(ssh, { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIpv4: '10.0.0.0/8' }))).code).toBe('InvalidPermission.Duplicate');
     expect(ec2Error(() => s.modifySecurityGroupRules({ GroupId: 'sg-zz', SecurityGroupRules: [] })).code).toBe('InvalidGroupId.Malformed');
   });
@@ -214,8 +214,9 @@ describe('a rule may reference an AWS-managed prefix list', () => {
     copy.importSnapshot(structuredClone(s.exportSnapshot()));
     expect(copy.describeSecurityGroupRules({ Filters: [{ Name: 'group-id', Values: [GroupId] }] }).SecurityGroupRules.some((r) => r.Stale)).toBe(false);
     expect(s.exportSnapshot().PrefixLists).toEqual([]);
-    expect(s.describeManagedPrefixLists().PrefixLists).toEqual([]);
-    expect(ec2Error(() => s.deleteManagedPrefixList({ PrefixListId: s3.PrefixListId })).code).toBe('InvalidPrefixListID.NotFound');
+    // EC2 describes AWS-managed lists with the account's own (owner AWS: ec2-fidelity.test.ts), and refuses to delete them
+    expect(s.describeManagedPrefixLists().PrefixLists.map((p) => p.OwnerId)).toEqual(['AWS', 'AWS']);
+    expect(ec2Error(() => s.deleteManagedPrefixList({ PrefixListId: s3.PrefixListId })).code).toBe('UnauthorizedOperation');
   });
 
   it('a service made for another region has that region’s lists', () => {

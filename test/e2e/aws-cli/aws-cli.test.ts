@@ -113,7 +113,10 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: ids.pl }] },
     ];
     const r = ok(await aws('authorize-security-group-ingress', '--group-id', ids.app, '--ip-permissions', JSON.stringify(permissions)));
-    const rules = r.SecurityGroupRules.map(({ SecurityGroupRuleId: _id, GroupOwnerId: _o, GroupId: _g, ...rest }: any) => rest);
+    for (const rule of r.SecurityGroupRules) {
+      expect(rule.SecurityGroupRuleArn).toBe(`arn:aws:ec2:us-east-1:123456789012:security-group-rule/${rule.SecurityGroupRuleId}`);
+    }
+    const rules = r.SecurityGroupRules.map(({ SecurityGroupRuleId: _id, GroupOwnerId: _o, GroupId: _g, SecurityGroupRuleArn: _a, ...rest }: any) => rest);
     expect(rules).toEqual([
       { IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0', Description: 'https' },
       { IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv6: '::/0' },
@@ -180,7 +183,7 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
     ]);
     fails(dup, 'InvalidPermission.Duplicate', 'the specified rule "peer: 203.0.113.5/32, TCP, from port: 22, to port: 22, ALLOW" already exists');
     fails(notFound, 'InvalidGroup.NotFound', "The security group 'sg-0123456789abcdef0' does not exist");
-    fails(malformed, 'InvalidGroupId.Malformed', 'Invalid id: "nope" (expecting "sg-...")');
+    fails(malformed, 'InvalidGroupId.Malformed', "The security group ID 'nope' is malformed");
     fails(groupDup, 'InvalidGroup.Duplicate', `The security group 'web' already exists for VPC '${DEFAULT_VPC}'`);
     fails(limit, 'RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
     fails(hostBits, 'InvalidParameterValue', /203\.0\.113\.5\/24/);

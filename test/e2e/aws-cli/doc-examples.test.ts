@@ -69,7 +69,10 @@ describe.skipIf(skip)('what the aws CLI prints matches EC2\'s documented example
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'Access from NY office' }] },
     ])));
     const printed = ok(await aws('describe-security-groups', '--group-ids', group));
-    expect(printed).toStrictEqual({ SecurityGroups: [fill(MY_SECURITY_GROUP, { GROUP: group, OWNER, VPC: vpc })] });
+    // the CLI's example predates SecurityGroupArn, which EC2 prints today (botocore's model has it)
+    const { SecurityGroupArn, ...described } = printed.SecurityGroups[0];
+    expect(SecurityGroupArn).toBe(`arn:aws:ec2:us-east-1:${OWNER}:security-group/${group}`);
+    expect({ ...printed, SecurityGroups: [described] }).toStrictEqual({ SecurityGroups: [fill(MY_SECURITY_GROUP, { GROUP: group, OWNER, VPC: vpc })] });
   });
 
   it('describe-security-group-rules example 1: a default group\'s rules, with FromPort/ToPort -1 and Tags []', async () => {
@@ -77,7 +80,9 @@ describe.skipIf(skip)('what the aws CLI prints matches EC2\'s documented example
     ok(await aws('authorize-security-group-egress', '--group-id', group, '--ip-permissions', JSON.stringify([{ IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] }])));
     const printed = ok(await aws('describe-security-group-rules', '--filters', `Name=group-id,Values=${group}`)).SecurityGroupRules;
     for (const r of printed) expect(r.SecurityGroupRuleId).toMatch(/^sgr-[0-9a-f]{17}$/);
-    const ruleIds = printed.map((r: any) => ({ ...r, SecurityGroupRuleId: '$RULE' }));
+    // the example predates SecurityGroupRuleArn, which EC2 prints today
+    for (const r of printed) expect(r.SecurityGroupRuleArn).toBe(`arn:aws:ec2:us-east-1:${OWNER}:security-group-rule/${r.SecurityGroupRuleId}`);
+    const ruleIds = printed.map(({ SecurityGroupRuleArn: _arn, ...r }: any) => ({ ...r, SecurityGroupRuleId: '$RULE' }));
     expect(ruleIds.sort(byRule)).toStrictEqual(fill(DEFAULT_GROUP_RULES, { GROUP: group, OWNER, RULE: '$RULE' }).sort(byRule));
   });
 

@@ -30,6 +30,10 @@ const CHECKS = [
   'any_region_and_short_vpc_ids_are_accepted',
   'delete_vpc_in_use_is_refused_then_succeeds',
   'paginators_walk_every_describe_action',
+  'malformed_ids_in_filters_are_refused_with_their_kinds_code',
+  'create_vpc_takes_a_cidr_in_its_canonical_form',
+  'aws_managed_prefix_lists_are_owned_by_aws',
+  'modify_security_group_rules_answers_ec2s_codes_for_an_incomplete_rule',
 ];
 
 interface CheckLine {

@@ -249,7 +249,7 @@ def dry_run_answers_dry_run_operation_or_the_real_error():
 def malformed_id_versus_unknown_id():
     code, msg, status = client_error(ec2.describe_security_groups, GroupIds=["x"])
     eq(code, "InvalidGroupId.Malformed", "malformed id code")
-    eq(msg, 'Invalid id: "x" (expecting "sg-...")', "malformed id message")
+    eq(msg, "The security group ID 'x' is malformed", "malformed id message")
     eq(status, 400, "malformed id status")
     code, _, status = client_error(ec2.describe_security_groups, GroupIds=["sg-0123456789abcdef0"])
     eq((code, status), ("InvalidGroup.NotFound", 400), "unknown id")
@@ -334,6 +334,63 @@ def paginators_walk_every_describe_action():
     for g in made:
         ec2.delete_security_group(GroupId=g)
     ec2.delete_vpc(VpcId=vpc)
+
+
+@check
+def malformed_ids_in_filters_are_refused_with_their_kinds_code():
+    # Issue 17: EC2 refuses a malformed id in a filter rather than matching nothing.
+    for call, kwargs, want in [
+        (ec2.describe_security_group_rules, {"Filters": [{"Name": "group-id", "Values": ["foobar"]}]},
+         ("InvalidGroupId.Malformed", "The security group ID 'foobar' is malformed")),
+        (ec2.describe_security_group_rules, {"Filters": [{"Name": "security-group-rule-id", "Values": ["r1"]}]},
+         ("InvalidSecurityGroupRuleId.Malformed", "The security group rule ID 'r1' is malformed")),
+        (ec2.describe_network_interfaces, {"Filters": [{"Name": "network-interface-id", "Values": ["eth0"]}]},
+         ("InvalidNetworkInterfaceId.Malformed", "The networkInterface ID 'eth0' is malformed")),
+        (ec2.describe_managed_prefix_lists, {"Filters": [{"Name": "prefix-list-id", "Values": ["office"]}]},
+         ("InvalidPrefixListId.Malformed", "The prefix list ID 'office' is malformed")),
+        (ec2.describe_vpcs, {"Filters": [{"Name": "vpc-id", "Values": ["main"]}]},
+         ("InvalidVpcId.Malformed", "The vpc ID 'main' is malformed")),
+    ]:
+        code, msg, status = client_error(call, **kwargs)
+        eq((code, msg, status), want + (400,), f"{call.__name__} {kwargs}")
+
+
+@check
+def create_vpc_takes_a_cidr_in_its_canonical_form():
+    vpc = ec2.create_vpc(CidrBlock="100.68.0.18/18")["Vpc"]
+    eq(vpc["CidrBlock"], "100.68.0.0/18", "CreateVpc's CIDR with host bits set")
+    ec2.delete_vpc(VpcId=vpc["VpcId"])
+
+
+@check
+def aws_managed_prefix_lists_are_owned_by_aws():
+    lists = ec2.describe_managed_prefix_lists(Filters=[{"Name": "owner-id", "Values": ["AWS"]}])["PrefixLists"]
+    eq(sorted(p["PrefixListName"] for p in lists), ["com.amazonaws.us-east-1.dynamodb", "com.amazonaws.us-east-1.s3"], "AWS-owned lists")
+    for p in lists:
+        eq(p["OwnerId"], "AWS", "OwnerId of an AWS-managed list")
+        eq(p["PrefixListArn"], f"arn:aws:ec2:us-east-1:aws:prefix-list/{p['PrefixListId']}", "its ARN")
+    code, _, _ = client_error(ec2.delete_managed_prefix_list, PrefixListId=lists[0]["PrefixListId"])
+    eq(code, "UnauthorizedOperation", "deleting an AWS-managed list")
+
+
+@check
+def modify_security_group_rules_answers_ec2s_codes_for_an_incomplete_rule():
+    gid = ec2.create_security_group(GroupName="boto3-modify-errors", Description="m")["GroupId"]
+    rule = ec2.authorize_security_group_ingress(
+        GroupId=gid, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    for body, want in [
+        ({"FromPort": 22, "ToPort": 22, "CidrIpv4": "10.0.0.0/8"},
+         ("InvalidParameterValue", "Invalid value 'null' for protocol. VPC security group rules must specify protocols explicitly.")),
+        ({"IpProtocol": "tcp", "FromPort": 22, "CidrIpv4": "10.0.0.0/8"},
+         ("InvalidParameterValue", "Invalid value for portRange. Must specify both from and to ports with TCP/UDP.")),
+        ({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22},
+         ("MissingParameter", "The request must contain exactly one of: cidrIp, cidrIpv6, prefixListId, or referencedGroupId")),
+    ]:
+        code, msg, _ = client_error(ec2.modify_security_group_rules, GroupId=gid,
+                                    SecurityGroupRules=[{"SecurityGroupRuleId": rule, "SecurityGroupRule": body}])
+        eq((code, msg), want, f"modify with {body}")
+    ec2.delete_security_group(GroupId=gid)
 
 
 for line in results:
