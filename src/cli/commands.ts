@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
+import { statusCommand } from './status.js';
 import { versionCommand } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   serveCommand,
   runCommand,
+  statusCommand,
   credentialsCommand,
   versionCommand,
 ];

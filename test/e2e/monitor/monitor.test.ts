@@ -94,6 +94,6 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
     c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => c.once('exit', r));
     expect(code).toBe(2);
-    expect(err).toMatch(/sgfw monitor: no-such-if0: cannot capture/);
+    expect(err).toMatch(/"event":"start-failed".*no-such-if0: cannot capture/); // a log record, as all of stderr
   });
 });
