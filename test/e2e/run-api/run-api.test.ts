@@ -54,7 +54,7 @@ describe.runIf(enabled)('sgfw run --listen: an API call changes what host mode e
     if (pair) destroyPair(pair);
   });
 
-  it('authorize opens a port for the next connection, revoke closes it for new ones; SIGHUP reloads nothing', async () => {
+  it('authorize opens a port for the next connection, revoke closes it for new ones; SIGHUP re-reads only the keys', async () => {
     const stateDir = join(dir, 'state');
     const credentials = createCredentials(stateDir);
     const verdicts = join(dir, 'verdicts.jsonl');
