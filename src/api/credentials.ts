@@ -3,7 +3,7 @@
 // the new one, never half of one.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CREDENTIALS_FILE = 'credentials.json';
@@ -111,15 +111,70 @@ export async function loadCredentials(dir: string): Promise<Credential[]> {
 export async function createCredential(dir: string): Promise<Credential> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const doc = await readDocument(dir);
-  const credential: Credential = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };
+  const credential = newCredential();
   doc.credentials.push({ ...credential, created: new Date().toISOString() });
   await writeAtomically(dir, doc);
   return credential;
 }
 
+function newCredential(): Credential {
+  return { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };
+}
+
+/** A key as `sgfw credentials list` shows it: never its secret. */
+export interface CredentialListing {
+  accessKeyId: string;
+  /** ISO 8601; '' for a key written without one */
+  created: string;
+}
+
+export async function listCredentials(dir: string): Promise<CredentialListing[]> {
+  return (await readDocument(dir)).credentials.map((c) => ({ accessKeyId: c.accessKeyId, created: typeof c.created === 'string' ? c.created : '' }));
+}
+
+function unknownKey(dir: string, accessKeyId: string): CredentialsError {
+  return new CredentialsError(`${credentialsPath(dir)}: no access key ${accessKeyId} (see 'sgfw credentials list --state-dir ${dir}')`);
+}
+
+/** Removes `accessKeyId` from `dir`. Throws CredentialsError when it is not there. */
+export async function deleteCredential(dir: string, accessKeyId: string): Promise<void> {
+  const doc = await readDocument(dir);
+  const kept = doc.credentials.filter((c) => c.accessKeyId !== accessKeyId);
+  if (kept.length === doc.credentials.length) throw unknownKey(dir, accessKeyId);
+  await writeAtomically(dir, { ...doc, credentials: kept });
+}
+
+/**
+ * Replaces `accessKeyId` (or the only key, when none is named) with a new key, in one atomic
+ * write: there is no moment with both or neither. Throws CredentialsError when the key is not
+ * there, or none is named and `dir` holds no key or several.
+ */
+export async function rotateCredential(dir: string, accessKeyId?: string): Promise<{ replaced: string; credential: Credential }> {
+  const doc = await readDocument(dir);
+  let replaced = accessKeyId;
+  if (replaced === undefined) {
+    if (doc.credentials.length !== 1) {
+      throw new CredentialsError(`${credentialsPath(dir)}: holds ${doc.credentials.length} access keys; name the one to rotate`);
+    }
+    replaced = doc.credentials[0].accessKeyId;
+  }
+  const at = doc.credentials.findIndex((c) => c.accessKeyId === replaced);
+  if (at < 0) throw unknownKey(dir, replaced);
+  const credential = newCredential();
+  doc.credentials[at] = { ...credential, created: new Date().toISOString() };
+  await writeAtomically(dir, doc);
+  return { replaced, credential };
+}
+
 /** Where the server finds the secret of an access key (undefined: unknown key). */
 export interface CredentialSource {
   secretFor(accessKeyId: string): string | undefined;
+}
+
+/** A credential source that reads its file again on demand (SIGHUP). */
+export interface ReloadableCredentials extends CredentialSource {
+  /** Re-reads the file now; returns the number of keys. Throws CredentialsError (the keys last read stay). */
+  reload(): number;
 }
 
 /** A fixed set of credentials. */
@@ -128,26 +183,60 @@ export function staticCredentials(credentials: readonly Credential[]): Credentia
   return { secretFor: (id) => byId.get(id) };
 }
 
+/** How often, at most, a request makes the server look whether the credentials file changed. */
+export const CREDENTIALS_CHECK_MS = 1000;
+
 /**
- * The credentials file of `dir`, re-read (synchronously: it is small) when an unknown key comes,
- * at most once a second, so keys made by `sgfw credentials create` while the server runs work at
- * once. A file that turned corrupt keeps the keys last read.
+ * The credentials file of `dir`, followed: at most once a second a request stats it, and a file
+ * that changed (it is replaced whole, so a new inode) is read again (synchronously: it is small).
+ * So `sgfw credentials create`, `delete` and `rotate` take effect on a running server within a
+ * second, and at once on `reload()` (SIGHUP). A file that turned corrupt keeps the keys last read.
  */
-export function credentialsFromDir(dir: string, initial: readonly Credential[]): CredentialSource {
+export function credentialsFromDir(dir: string, initial: readonly Credential[]): ReloadableCredentials {
+  const file = credentialsPath(dir);
   let byId = new Map(initial.map((c) => [c.accessKeyId, c.secretAccessKey]));
-  let lastRead = Date.now();
+  let seenFile = fileIdentity(file);
+  let lastCheck = Date.now();
+  const read = (): number => {
+    const identity = fileIdentity(file);
+    let text: string | null = null;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CredentialsError(`${file}: cannot read (${(e as Error).message})`);
+    }
+    const creds = text === null ? [] : parse(text, file).credentials;
+    byId = new Map(creds.map((c) => [c.accessKeyId, c.secretAccessKey]));
+    seenFile = identity;
+    return byId.size;
+  };
   return {
     secretFor(accessKeyId) {
-      const secret = byId.get(accessKeyId);
-      if (secret !== undefined || Date.now() - lastRead < 1000) return secret;
-      lastRead = Date.now();
-      const file = credentialsPath(dir);
-      try {
-        byId = new Map(parse(readFileSync(file, 'utf8'), file).credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
-      } catch {
-        return undefined;
+      if (Date.now() - lastCheck >= CREDENTIALS_CHECK_MS) {
+        lastCheck = Date.now();
+        if (fileIdentity(file) !== seenFile) {
+          try {
+            read();
+          } catch {
+            // corrupt or unreadable: the keys last read stay, and SIGHUP's reload() says why
+          }
+        }
       }
       return byId.get(accessKeyId);
     },
+    reload() {
+      lastCheck = Date.now();
+      return read();
+    },
   };
+}
+
+/** Inode, size and modification time: what changes when the file is replaced or rewritten. */
+function fileIdentity(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'absent';
+  }
 }

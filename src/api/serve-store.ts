@@ -5,7 +5,7 @@
 import type { SecurityGroupService } from '../control/service.js';
 import { IMPORT_ACTION } from '../state/store-front.js';
 import { loadStateFiles } from '../state/state-files.js';
-import { credentialsFromDir, type Credential } from './credentials.js';
+import { credentialsFromDir, type Credential, type ReloadableCredentials } from './credentials.js';
 import { dryRunWithoutApplying } from './server-dry-run.js';
 import { startApiServer, type ApiLogger, type ApiServer } from './server.js';
 import type { HostName } from './server-hosts.js';
@@ -35,6 +35,8 @@ export interface AttachedApi {
   readonly server: ApiServer;
   /** keys in the state directory when it started (0: the API refuses every call until one is made) */
   readonly keyCount: number;
+  /** the keys the API accepts, followed in the state directory; `reload()` on SIGHUP */
+  readonly credentials: ReloadableCredentials;
   /** `HOST:PORT` as a ready line prints it (`[v6]:PORT` for IPv6) */
   readonly address: string;
   /** stops the server (letting queued calls finish), then closes the store; idempotent */
@@ -52,12 +54,13 @@ export async function serveStore<S extends ServedStore>(
   prepare: () => Promise<void> = async () => undefined,
 ): Promise<AttachedApi & { readonly store: S }> {
   let server: ApiServer;
+  const credentials = credentialsFromDir(o.stateDir, o.keys);
   try {
     await prepare();
     const live = store.service;
     server = await startApiServer({
       service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
-      credentials: credentialsFromDir(o.stateDir, o.keys),
+      credentials,
       listen: o.listen,
       hostNames: o.listen.hostNames,
       tls: o.listen.tls,
@@ -75,6 +78,7 @@ export async function serveStore<S extends ServedStore>(
     service: store.service,
     server,
     keyCount: o.keys.length,
+    credentials,
     address: `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`,
     close() {
       closing ??= running.close().then(() => store.close());

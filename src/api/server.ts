@@ -91,7 +91,20 @@ interface Reply {
   status: number;
   body: string;
   action?: string;
+  /** the EC2 (or STS) error code, when the answer is an error */
+  code?: string;
 }
+
+/** What the request showed of itself before its answer, for the request's log line. */
+interface Seen {
+  action?: string;
+  accessKeyId?: string;
+  /** refused for its Host header (see server-hosts.ts) */
+  wrongHost?: boolean;
+}
+
+/** Longest Action logged: an unsigned client chooses it. */
+const MAX_LOGGED_ACTION = 64;
 
 const silentLogger: ApiLogger = { info() {}, warn() {}, error() {} };
 
@@ -124,7 +137,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const calls = new SerialQueue();
 
   function ec2Error(e: Ec2Error, requestId: string, action?: string): Reply {
-    return { status: e.httpStatus, body: codec.renderXmlError(e.code, e.message, requestId), action };
+    return { status: e.httpStatus, body: codec.renderXmlError(e.code, e.message, requestId), action, code: e.code };
   }
 
   async function runEc2(action: string, form: Record<string, string>, requestId: string): Promise<Reply> {
@@ -145,26 +158,29 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return { status: 200, body: codec.renderXmlResponse(action, result, requestId), action };
   }
 
-  async function answer(req: IncomingMessage, requestId: string, hosts: HostCheck): Promise<Reply> {
+  async function answer(req: IncomingMessage, requestId: string, hosts: HostCheck, seen: Seen): Promise<Reply> {
     // Before the signature: the verdict depends on the Host header and the connection alone, so it
     // says nothing about whether a key exists, and no HMAC is spent on a request meant elsewhere.
     // Not AuthFailure: the credentials may be fine, and the operator should look at the endpoint
     // URL (or --api-host), not at the keys; 400 InvalidHttpRequest says the request itself is wrong.
     if (!hosts.accepts(req.headers.host, req.socket.localAddress)) {
-      logger.warn({ requestId, host: req.headers.host, remote: req.socket.remoteAddress }, 'request refused: its Host is not one this server answers to (add it with --api-host)');
+      seen.wrongHost = true;
       throw new Ec2Error('InvalidHttpRequest', `The Host header '${(req.headers.host ?? '').slice(0, 255)}' does not name this endpoint.`, 400);
     }
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') throw new Ec2Error('InvalidHttpRequest', `The HTTP method ${method} is not supported; use POST or GET.`, 405);
     const url = req.url ?? '/';
     const body = await readBody(req, maxBody);
-    const who = verifySigV4({ method, url, rawHeaders: req.rawHeaders, body }, { secretFor: (id) => options.credentials.secretFor(id), services: SERVICES, now: options.now?.() });
     const form = formOf(url, method, body);
     const action = form.Action;
+    // Logged even when the signature fails: "who tried what" is what an operator asks first.
+    if (action !== undefined && action !== '') seen.action = action.slice(0, MAX_LOGGED_ACTION);
+    const who = verifySigV4({ method, url, rawHeaders: req.rawHeaders, body }, { secretFor: (id) => options.credentials.secretFor(id), services: SERVICES, now: options.now?.() });
+    seen.accessKeyId = who.accessKeyId;
     if (action === undefined || action === '') throw new Ec2Error('MissingAction', 'The request must contain the parameter Action.');
     if (who.service === 'sts') {
       if (action !== 'GetCallerIdentity') {
-        return { status: 400, body: renderStsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400, requestId), action };
+        return { status: 400, body: renderStsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400, requestId), action, code: 'InvalidAction' };
       }
       return { status: 200, body: renderCallerIdentity(accountId, requestId), action };
     }
@@ -174,24 +190,41 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function handle(req: IncomingMessage, res: ServerResponse, hosts: HostCheck): Promise<void> {
     const requestId = randomUUID();
     const started = Date.now();
+    const seen: Seen = {};
     let reply: Reply;
+    let auth: AuthFailure | undefined;
     try {
-      reply = await answer(req, requestId, hosts);
+      reply = await answer(req, requestId, hosts, seen);
     } catch (e) {
-      if (e instanceof AuthFailure) {
-        logger.warn({ requestId, reason: e.reason, remote: req.socket.remoteAddress }, 'request refused: AuthFailure');
-        reply = ec2Error(e, requestId);
-      } else if (e instanceof Ec2Error) {
-        reply = ec2Error(e, requestId);
+      if (e instanceof Ec2Error) {
+        if (e instanceof AuthFailure) auth = e;
+        reply = ec2Error(e, requestId, seen.action);
       } else {
         // Never a stack trace to the client; SDKs retry a 5xx, which is right for a fault of ours.
         logger.error({ requestId, err: e }, 'internal error');
-        reply = { status: 500, body: codec.renderXmlError('InternalError', 'An internal error has occurred.', requestId) };
+        reply = { status: 500, body: codec.renderXmlError('InternalError', 'An internal error has occurred.', requestId), action: seen.action, code: 'InternalError' };
       }
     }
     res.writeHead(reply.status, { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
-    logger.info({ requestId, action: reply.action, status: reply.status, ms: Date.now() - started }, 'request');
+    // One line per request, whatever became of it.
+    const line = {
+      event: 'request',
+      requestId,
+      action: reply.action,
+      status: reply.status,
+      code: reply.code,
+      authFailure: auth?.kind,
+      reason: auth?.reason,
+      accessKeyId: seen.accessKeyId ?? auth?.accessKeyId,
+      remote: req.socket.remoteAddress,
+      ms: Date.now() - started,
+    };
+    if (reply.status >= 500) logger.error(line, 'request failed');
+    else if (auth !== undefined) logger.warn(line, `request refused: AuthFailure (${auth.reason})`);
+    else if (seen.wrongHost) {
+      logger.warn({ ...line, host: req.headers.host }, 'request refused: its Host is not one this server answers to (add it with --api-host)');
+    } else logger.info(line, 'request');
   }
 
   // Known once listening (port 0 picks the port); until then (never, in practice) nothing is answered.

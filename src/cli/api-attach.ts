@@ -2,10 +2,10 @@
 // --listen` attaches it beside live enforcement: the state directory's keys and store, served by
 // api/serve-store.ts (as the etcd store is), plus the flags' parsing.
 
-import { loadCredentials } from '../api/credentials.js';
+import { CredentialsError, loadCredentials } from '../api/credentials.js';
 import { seedEmptyStore, serveStore, type AttachedApi, type ListenAt } from '../api/serve-store.js';
 import { DEFAULT_LISTEN, type ApiLogger } from '../api/server.js';
-import { TlsFilesError } from '../api/tls-files.js';
+import { TlsFilesError, type TlsFiles } from '../api/tls-files.js';
 import { openDurableStore, type DurableStore } from '../state/durable-store.js';
 import { checkEnforced, EnforcedMark } from '../state/enforced-mark.js';
 import { UsageError } from './usage-error.js';
@@ -66,16 +66,23 @@ function seedFromStateFiles(store: DurableStore, dir: string, files: readonly st
 }
 
 /**
- * SIGHUP beside the API: re-reads --tls-cert and --tls-key (a renewed certificate serves new
- * connections; a bad file is logged and the old pair stays). False when the API speaks plain HTTP.
+ * SIGHUP for the API: re-reads the keys of the state directory (a bad file is logged and the keys
+ * last read stay) and --tls-cert and --tls-key (a renewed certificate serves new connections; a bad
+ * file is logged and the old pair stays). Never throws for a bad file: SIGHUP must not stop a server.
  */
-export function reloadApiTls(api: AttachedApi, log: ApiLogger): boolean {
+export function reloadApiFiles(api: AttachedApi, log: ApiLogger, tls?: TlsFiles): void {
   try {
-    if (!api.server.reloadTls()) return false;
-    log.info({ event: 'sighup', reload: 'tls' }, 'SIGHUP: reloaded the API\'s TLS certificate and key');
+    const keys = api.credentials.reload();
+    log.info({ event: 'sighup', reload: 'credentials', keys }, `SIGHUP: reloaded the access keys (${keys})`);
+  } catch (e) {
+    if (!(e instanceof CredentialsError)) throw e;
+    log.error({ event: 'sighup', reload: 'credentials-failed' }, `SIGHUP: ${e.message}; the API keeps the keys last read`);
+  }
+  try {
+    if (!api.server.reloadTls()) return;
+    log.info({ event: 'sighup', reload: 'tls' }, `SIGHUP: reloaded ${tls ? `${tls.certFile} and ${tls.keyFile}` : "the API's TLS certificate and key"}`);
   } catch (e) {
     if (!(e instanceof TlsFilesError)) throw e;
-    log.error({ event: 'sighup', reload: 'tls-failed' }, `SIGHUP: ${e.message}; the API keeps the previous certificate`);
+    log.error({ event: 'sighup', reload: 'tls-failed' }, `SIGHUP: ${e.message}; still serving the previous certificate`);
   }
-  return true;
 }

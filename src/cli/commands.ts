@@ -12,6 +12,7 @@ import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { stateCommand } from './state.js';
+import { statusCommand } from './status.js';
 import { versionCommand } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   stateCommand,
   serveCommand,
   runCommand,
+  statusCommand,
   credentialsCommand,
   configCommand,
   versionCommand,

@@ -5,6 +5,8 @@ export const ExitCode = {
   failed: 1,
   /** bad usage or bad input: unknown command or flag, unreadable or invalid state/capture file */
   usage: 2,
+  /** `sgfw status`: nothing is running there (firewall-cmd --state says the same with 252) */
+  notRunning: 252,
   /** a bug in sgfw (EX_SOFTWARE) */
   internal: 70,
 } as const;

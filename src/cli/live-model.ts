@@ -20,7 +20,7 @@ export interface LiveModel {
   /** SIGHUP reload counters; null with --listen */
   readonly reloads: { readonly reloads: number; readonly failures: number } | null;
   /** with --store: the host and the revision in force */
-  readonly fleet?: { readonly hostId: string; revision(): number; readonly source: 'etcd' | 'file' };
+  readonly fleet?: { readonly hostId: string; revision(): number; readonly source: 'etcd' | 'file'; connected(): boolean; staleSeconds(): number };
   /** appended to the mode's ready line: `, API on …`, `, fleet host … at revision …`, or '' */
   readonly readyNote: string;
   /** what SIGHUP does, for the ready line: `, SIGHUP to reload` or '' */

@@ -97,7 +97,7 @@ export async function fleetModel(flags: FleetFlags, log: Logger, staleLogEveryMs
     view: agent.model,
     api: null,
     reloads: null,
-    fleet: { hostId, revision: () => agent.appliedRevision, source: started.source },
+    fleet: { hostId, revision: () => agent.appliedRevision, source: started.source, connected: () => agent.connected, staleSeconds: () => agent.staleSeconds() },
     readyNote: `, fleet host ${hostId} on ${flags.storeText} at revision ${started.revision}${started.source === 'file' ? ` (from ${agentStateFile}: etcd unreachable)` : ''}`,
     hangupHint: ', SIGHUP to reconcile with etcd',
     metricFamilies: () => fleetMetricFamilies(agent),

@@ -8,10 +8,12 @@ import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
 import { renderExposition } from '../observe/metrics.js';
+import { runStatus } from '../live/run-status.js';
 import { ExitCode } from './exit-codes.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
+import { statusSource } from './run-status-source.js';
 import type { RunOptions } from './run-options.js';
 import { serviceNotify } from './service-notify.js';
 
@@ -22,7 +24,7 @@ export interface HostFlags {
 }
 
 export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
-  const { log, io } = o;
+  const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
   const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
@@ -39,6 +41,9 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
 
   let reader: NfqueueReader | null = null;
   let metrics: MetricsServer | null = null;
+  const startedAt = Date.now();
+  /** the rules are in: /readyz says so */
+  let enforcing = false;
   try {
     // The queue is bound before the rules exist, so no packet meets a queue with no reader.
     reader = new NfqueueReader({ queueNum, maxLen, failOpen }, enforcer.onBatch);
@@ -54,10 +59,11 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
             dropLogsSuppressed: () => sampler.suppressedTotal,
           }).concat(live.metricFamilies()),
         );
-      metrics = await startMetricsServer(o.metricsAt, render);
+      metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'host', startedAt)), ready: () => enforcing });
     }
     reader.start();
     await installQueueRules({ queueNum, failOpen });
+    enforcing = true;
   } catch (e) {
     reader?.close();
     await metrics?.close();
@@ -85,10 +91,12 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
     flowLog?.reopen();
     return live.hangup();
   }, systemd);
-  io.stderr.write(
-    `sgfw run: host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
+  // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
+  log.info(
+    { event: 'ready', mode: 'host' },
+    `host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
       `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
-      `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}\n`,
+      `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
@@ -114,13 +122,9 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
       reloads: live.reloads?.reloads ?? 0,
       reloadFailures: live.reloads?.failures ?? 0,
     },
-    'stopped; queue rules removed',
-  );
-  io.stderr.write(
-    `sgfw run: ${signal}: rules removed; packets ${enforcer.packets} allowed ${enforcer.allowed} dropped ${enforcer.dropped}` +
+    `${signal}: rules removed; packets ${enforcer.packets} allowed ${enforcer.allowed} dropped ${enforcer.dropped}` +
       (s.enobufs ? ` overruns ${s.enobufs}` : '') +
-      (enforcer.failedBatches ? ` failed batches ${enforcer.failedBatches} (${enforcer.lastError?.message})` : '') +
-      '\n',
+      (enforcer.failedBatches ? ` failed batches ${enforcer.failedBatches} (${enforcer.lastError?.message})` : ''),
   );
   signals.release();
   return ExitCode.ok;

@@ -13,8 +13,10 @@ import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
 import { renderExposition } from '../observe/metrics.js';
 import { LinkType } from '../packet/link-types.js';
+import { runStatus } from '../live/run-status.js';
 import { ExitCode } from './exit-codes.js';
 import { RunFlowLog } from './run-flow-log.js';
+import { statusSource } from './run-status-source.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
@@ -73,7 +75,7 @@ const SWEEP_EVERY_MS = 1000;
 const SWEEP_SLICE = 1 << 14;
 
 export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> {
-  const { log, io } = o;
+  const { log } = o;
   const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
   try {
@@ -91,6 +93,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   let inside: InlineSide | null = null;
   let outside: InlineSide | null = null;
   let metrics: MetricsServer | null = null;
+  const startedAt = Date.now();
   try {
     // Both captures open and attach in one turn of the event loop: no frame is delivered before the
     // bridge knows where to send it.
@@ -113,7 +116,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
             captureStats: (side) => sides[side]!.stats(),
           }).concat(live.metricFamilies()),
         );
-      metrics = await startMetricsServer(o.metricsAt, render);
+      metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'inline', startedAt)) });
     }
   } catch (e) {
     bridge.detach();
@@ -145,10 +148,12 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     flowLog?.reopen();
     return live.hangup();
   }, systemd);
-  io.stderr.write(
-    `sgfw run: inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
+  // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
+  log.info(
+    { event: 'ready', mode: 'inline' },
+    `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
       `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; ` +
-      `SIGINT/SIGTERM to stop${live.hangupHint}\n`,
+      `SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`inline between ${f.inside} and ${f.outside}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
@@ -181,13 +186,9 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
       reloads: live.reloads?.reloads ?? 0,
       reloadFailures: live.reloads?.failures ?? 0,
     },
-    'stopped',
-  );
-  io.stderr.write(
-    `sgfw run: ${signal}: stopped; frames ${bridge.frames} forwarded ${sum(bridge.forwarded)} dropped ${sum(bridge.dropped)}` +
+    `${signal}: stopped; frames ${bridge.frames} forwarded ${sum(bridge.forwarded)} dropped ${sum(bridge.dropped)}` +
       (captureDrops ? ` capture drops ${captureDrops}` : '') +
-      (sum(bridge.injectErrors) ? ` inject errors ${sum(bridge.injectErrors)} (${bridge.lastError?.message})` : '') +
-      '\n',
+      (sum(bridge.injectErrors) ? ` inject errors ${sum(bridge.injectErrors)} (${bridge.lastError?.message})` : ''),
   );
   signals.release();
   return ExitCode.ok;

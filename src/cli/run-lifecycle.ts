@@ -31,13 +31,11 @@ export function startFailureCode(e: unknown): number | undefined {
   return undefined;
 }
 
-/** A start-up failure as one log record, one stderr line and its exit code; anything else rethrown. */
-export function startFailed(e: unknown, o: Pick<RunOptions, 'log' | 'io'>): number {
+/** A start-up failure as one log record (stderr is all log records) and its exit code; anything else rethrown. */
+export function startFailed(e: unknown, o: Pick<RunOptions, 'log'>): number {
   const code = startFailureCode(e);
   if (code === undefined) throw e;
-  const message = (e as Error).message;
-  o.log.fatal({ event: 'start-failed' }, message);
-  o.io.stderr.write(`sgfw run: ${message}\n`);
+  o.log.fatal({ event: 'start-failed' }, (e as Error).message);
   return code;
 }
 

@@ -12,7 +12,7 @@ import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { ReplaceableModel } from '../live/host-model.js';
 import { StateReloader } from '../live/host-reload.js';
 import type { Logger } from '../observe/logger.js';
-import { attachApi, reloadApiTls } from './api-attach.js';
+import { attachApi, reloadApiFiles } from './api-attach.js';
 import { fleetModel, type FleetFlags } from './run-fleet.js';
 import type { ApiFlags, LiveModel } from './live-model.js';
 import { apiNote } from './run-options.js';
@@ -55,11 +55,8 @@ async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Log
     hangupHint: '',
     metricFamilies: () => [],
     hangup() {
-      if (reloadApiTls(api, log)) return;
-      log.warn(
-        { event: 'sighup', reload: 'not-applicable', stateDir: flags.stateDir },
-        'SIGHUP: nothing to reload; with --listen the state directory is the source of truth: change rules through the API',
-      );
+      // No rules to reload: with --listen the state directory is the source of truth.
+      reloadApiFiles(api, log, flags.listen.tls);
     },
     async close() {
       unsubscribe();

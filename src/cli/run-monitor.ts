@@ -1,9 +1,9 @@
 // `sgfw run --mode monitor`: without --listen exactly runMonitor (src/live/monitor.ts); with it, the
 // same monitor judging against the durable store's service, the EC2 API beside it in this process.
 import { CaptureError } from '../capture/capture-error.js';
-import { formatMonitorSummary, runMonitor, startMonitor, type Monitor } from '../live/monitor.js';
+import { formatMonitorSummary, logMonitorReady, logMonitorStop, runMonitor, startMonitor, type Monitor } from '../live/monitor.js';
 import type { AttachedApi } from '../api/serve-store.js';
-import { attachApi, reloadApiTls } from './api-attach.js';
+import { attachApi, reloadApiFiles } from './api-attach.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed } from './run-lifecycle.js';
 import { apiNote, type RunOptions } from './run-options.js';
@@ -16,12 +16,13 @@ export interface MonitorFlags {
 export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<number> {
   const { io } = o;
   if (!o.api) {
-    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io });
+    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log });
   }
   const systemd = serviceNotify((line) => o.log.warn({ event: 'systemd-notify' }, line));
+  const { listen } = o.api;
   let api: AttachedApi;
   try {
-    api = await attachApi({ stateDir: o.api.stateDir, listen: o.api.listen, stateFiles: o.stateFiles, logger: o.log });
+    api = await attachApi({ stateDir: o.api.stateDir, listen, stateFiles: o.stateFiles, logger: o.log });
   } catch (e) {
     return startFailed(e, o);
   }
@@ -34,11 +35,12 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
       verdictsFile: o.verdictsFile,
       ...o.flowLog,
       io,
+      log: o.log,
     });
   } catch (e) {
     await api.close();
     if (!(e instanceof CaptureError)) throw e;
-    io.stderr.write(`sgfw monitor: ${e.message}\n`);
+    o.log.fatal({ event: 'start-failed', mode: 'monitor' }, e.message);
     return ExitCode.usage;
   }
   // Handlers go in before the ready line: a signal sent on seeing it must find them.
@@ -50,18 +52,19 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
   };
   const hup = (): void => {
     monitor.reopenLogs();
-    reloadApiTls(api, o.log);
-    io.stderr.write('sgfw monitor: SIGHUP: flow log reopened; no state to reload: with --listen the state directory is the source of truth\n');
+    o.log.info({ event: 'sighup', reload: 'logs' }, 'SIGHUP: flow log reopened');
+    // No rules to reload: with --listen the state directory is the source of truth.
+    reloadApiFiles(api, o.log, listen.tls);
   };
   process.on('SIGINT', done);
   process.on('SIGTERM', done);
   process.on('SIGHUP', hup);
+  logMonitorReady(o.log, m.device, monitor.linkType, apiNote(api.address));
   systemd.ready(`monitoring ${m.device}${apiNote(api.address)}`);
-  io.stderr.write(
-    `sgfw monitor: capturing on ${m.device} (link type ${monitor.linkType}); nothing is dropped${apiNote(api.address)}; SIGINT/SIGTERM to stop\n`,
-  );
   await finished;
-  io.stdout.write(formatMonitorSummary(monitor.stop()));
+  const summary = monitor.stop();
+  logMonitorStop(o.log, summary);
+  io.stdout.write(formatMonitorSummary(summary));
   await api.close();
   process.off('SIGINT', done);
   process.off('SIGTERM', done);

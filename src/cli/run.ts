@@ -4,12 +4,12 @@
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../observe/logger.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
 import { hostPortOrPort, integerIn, listenAddress, oneOf, storeUrl } from './flags-checks.js';
+import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
@@ -39,9 +39,11 @@ export const runCommand: Command = {
     'SIGHUP re-reads the --state files: if they all load, their rules are in force for the next packet',
     'and tracked connections keep their state (as on AWS); if one is bad, the rules in force stay and',
     'the error is logged naming the file.',
-    'Logs: JSON lines (pino) on stderr: start, stop, reloads with what changed, and dropped packets with',
-    'their reason, at most --drop-log-rate a second (the rest are counted).',
-    '--metrics HOST:PORT serves Prometheus metrics at /metrics (a bare PORT listens on 127.0.0.1).',
+    'Logs (every mode): JSON lines (pino) on stderr, or one human line each on a terminal or with --log-format pretty:',
+    'start, ready (its message ends "SIGINT/SIGTERM to stop"), stop with the counters, reloads with what changed, and',
+    'dropped packets with their reason, at most --drop-log-rate a second (the rest are counted). --log-level filters them.',
+    '--metrics HOST:PORT serves Prometheus metrics at /metrics (a bare PORT listens on 127.0.0.1), and beside them',
+    '/healthz, /readyz and /status (JSON: what `sgfw status` prints); host and inline modes.',
     '--flow-log FILE (every mode): VPC Flow Logs v2 records, a header line first, aggregated per interface, flow and',
     'action over 60 s windows aligned to the minute and appended as each ends (and on stop); rotated to FILE.1…FILE.N',
     'by size or age; SIGHUP reopens it (logrotate), and a moved file is noticed at the next write.',
@@ -88,7 +90,7 @@ export const runCommand: Command = {
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
     { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics', check: hostPortOrPort },
-    { name: 'log-level', kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(', ')} (default info)`, check: oneOf(LOG_LEVELS) },
+    ...LOG_FLAGS,
     { name: 'drop-log-rate', kind: 'string', value: 'N', description: 'dropped packets logged per second at most (default 10; 0: none)', check: integerIn(0, 2 ** 31 - 1, 'a number ≥ 0') },
   ],
   async run(args, { io }) {
@@ -109,7 +111,7 @@ export const runCommand: Command = {
     if (!api && !fleet && stateFiles.length === 0) {
       throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME)');
     }
-    const level = (args.string('log-level') ?? 'info') as LogLevel;
+    const log = loggerFromFlags(args, io);
     const dropRate = args.integer('drop-log-rate') ?? 10;
     const metricsText = args.string('metrics');
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
@@ -117,7 +119,7 @@ export const runCommand: Command = {
     const capture = args.string('capture') as CaptureMethod | undefined;
     if (capture !== undefined && mode !== 'inline') throw new UsageError('--capture goes with --mode inline');
     const options = (): RunOptions => ({
-      stateFiles, api, fleet, log: createLogger(level), dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
+      stateFiles, api, fleet, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
     if (mode === 'monitor') {
       const device = args.string('interface');

@@ -4,18 +4,19 @@
 // keeping the Host header: it is signed, and must be one the server answers to, see --api-host).
 
 import { CredentialsError } from '../api/credentials.js';
-import { TlsFilesError } from '../api/tls-files.js';
 import { DEFAULT_LISTEN } from '../api/server.js';
 import { attachEtcdApi, StoreNotEmpty, type EtcdAttachedApi } from '../fleet/etcd-api-attach.js';
 import { EtcdStoreError } from '../fleet/etcd-store.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { pacedReplay } from '../replay/paced-replay.js';
 import type { AttachedApi } from '../api/serve-store.js';
-import { attachApi, DEFAULT_STATE_DIR } from './api-attach.js';
+import { MetricsServerError, parseListenAddress, startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
+import { attachApi, DEFAULT_STATE_DIR, reloadApiFiles } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
 import { listenAddress, storeUrl } from './flags-checks.js';
+import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { serviceNotify } from './service-notify.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,6 +31,11 @@ export const serveCommand: Command = {
     'front. A request whose Host (which clients sign) is not the listen address (or localhost on a',
     'loopback one; any local address and the host name on 0.0.0.0 or ::) nor an --api-host is',
     'refused: a signature made for another endpoint does not run here. SIGINT/SIGTERM stop it.',
+    'Logs: JSON lines (pino) on stderr (one human line each on a terminal or with --log-format pretty), one per',
+    'request: event "request", action, status, code (the EC2 error code), authFailure (unsigned, missing-header,',
+    'malformed, wrong-service, stale-date, unknown-key or bad-signature) and reason, accessKeyId, remote, ms.',
+    'Keys: a key made, deleted or rotated with `sgfw credentials` counts within a second; SIGHUP re-reads the',
+    'keys (and the certificate) at once and never stops the server.',
   ].join('\n'),
   flags: [
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `state directory (default ${DEFAULT_STATE_DIR})` },
@@ -57,13 +63,19 @@ export const serveCommand: Command = {
     },
     { name: 'replay-speed', kind: 'string', value: 'X', description: 'play --replay X times faster than captured (default 1)' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'with --replay: one JSON line per frame, written as it is judged' },
+    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve /status (JSON, for `sgfw status`), /healthz and /readyz here (a bare PORT listens on 127.0.0.1)' },
+    ...LOG_FLAGS,
   ],
   async run(args, { io }) {
-    const systemd = serviceNotify((line) => io.stderr.write(`sgfw serve: ${line}\n`));
+    const log = loggerFromFlags(args, io);
+    const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
     const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
     const listen = apiListenAt(args, args.string('listen') ?? `${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}`);
     const speed = Number(args.string('replay-speed') ?? '1');
     if (!(speed > 0)) throw new UsageError(`--replay-speed expects a positive number, got '${args.string('replay-speed')}'`);
+    const metricsText = args.string('metrics');
+    const metricsAt = metricsText === undefined ? null : parseListenAddress(metricsText);
+    if (metricsText !== undefined && metricsAt === null) throw new UsageError(`--metrics expects HOST:PORT or PORT, got '${metricsText}'`);
     const storeFlag = args.string('store');
     let store;
     try {
@@ -74,52 +86,61 @@ export const serveCommand: Command = {
     let api: AttachedApi | EtcdAttachedApi;
     try {
       api = store === undefined
-        ? await attachApi({ stateDir: dir, listen, stateFiles: args.strings('state') })
-        : await attachEtcdApi({ store, stateDir: dir, listen, stateFiles: args.strings('state') });
+        ? await attachApi({ stateDir: dir, listen, stateFiles: args.strings('state'), logger: log })
+        : await attachEtcdApi({ store, stateDir: dir, listen, stateFiles: args.strings('state'), logger: log });
     } catch (e) {
       if (!(e instanceof CredentialsError || e instanceof EtcdStoreError || e instanceof StoreNotEmpty)) throw e;
-      io.stderr.write(`sgfw serve: ${e.message}\n`);
+      log.fatal({ event: 'start-failed' }, e.message);
       return e instanceof EtcdStoreError ? ExitCode.failed : ExitCode.usage;
     }
-    if (api.keyCount === 0) io.stderr.write(`sgfw serve: no credentials in ${dir} yet; run 'sgfw credentials create --state-dir ${dir}'\n`);
+    if (api.keyCount === 0) log.warn({ event: 'no-credentials', stateDir: dir }, `no credentials in ${dir} yet; run 'sgfw credentials create --state-dir ${dir}'`);
     const live = api.service;
     const server = api.server;
+    const startedAt = Date.now();
+    let metrics: MetricsServer | null = null;
+    if (metricsAt !== null) {
+      try {
+        metrics = await startMetricsServer(metricsAt, () => '', { status: () => serveStatus(api, storeFlag ?? dir, startedAt) });
+      } catch (e) {
+        await api.close();
+        if (!(e instanceof MetricsServerError)) throw e;
+        log.fatal({ event: 'start-failed' }, e.message);
+        return ExitCode.failed;
+      }
+    }
     // Handlers go in before the ready line: a signal sent on seeing it must find them. They stay
-    // until the store is closed, so a second signal cannot cut the clean-up short.
+    // until the store is closed, so a second signal cannot cut the clean-up short. SIGHUP never
+    // stops the server: it re-reads the keys and the certificate (logs go to stderr: no file to reopen).
     let requestStop: () => void = () => {};
     const stopped = new Promise<void>((resolve) => (requestStop = resolve));
     const stop = (): void => {
       systemd.stopping('stopping');
       requestStop();
     };
+    const hangup = (): void => reloadApiFiles(api, log, listen.tls);
     const reload = (): void => systemd.reloading(hangup);
-    const hangup = (): void => {
-      try {
-        if (server.reloadTls()) io.stderr.write(`sgfw serve: SIGHUP: reloaded ${listen.tls?.certFile} and ${listen.tls?.keyFile}\n`);
-        else io.stderr.write('sgfw serve: SIGHUP: nothing to reload (plain HTTP)\n');
-      } catch (e) {
-        if (!(e instanceof TlsFilesError)) throw e;
-        io.stderr.write(`sgfw serve: SIGHUP: ${e.message}; still serving the previous certificate\n`);
-      }
-    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     process.on('SIGHUP', reload);
-    io.stderr.write(`sgfw serve: listening on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})\n`);
+    log.info(
+      { event: 'ready', url: server.url, stateDir: storeFlag === undefined ? dir : undefined, store: storeFlag, metrics: metrics?.address ?? null, keys: api.keyCount },
+      `listening on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}); SIGINT/SIGTERM to stop, SIGHUP to reload keys and certificate`,
+    );
     systemd.ready(`API on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})`);
     const stopReplay = new AbortController();
     const capture = args.string('replay');
     const replaying = capture
       ? pacedReplay(live, { capture, verdictsFile: args.string('verdicts'), speed, signal: stopReplay.signal }).then(
-          (r) => io.stderr.write(`sgfw serve: replayed ${capture}: ${r.frames} frames, ${r.allowed} allowed, ${r.dropped} dropped\n`),
-          (e: Error) => io.stderr.write(`sgfw serve: replay stopped: ${e.message}\n`),
+          (r) => log.info({ event: 'replay-done', capture, frames: r.frames, allowed: r.allowed, dropped: r.dropped }, `replayed ${capture}: ${r.frames} frames, ${r.allowed} allowed, ${r.dropped} dropped`),
+          (e: Error) => log.error({ event: 'replay-stopped', capture }, `replay stopped: ${e.message}`),
         )
       : Promise.resolve();
     await stopped;
     stopReplay.abort();
     await replaying;
+    await metrics?.close();
     await api.close();
-    io.stderr.write('sgfw serve: stopped\n');
+    log.info({ event: 'stop' }, 'stopped');
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     process.off('SIGHUP', reload);
@@ -127,3 +148,17 @@ export const serveCommand: Command = {
     return ExitCode.ok;
   },
 };
+
+/** GET /status of `sgfw serve --metrics`: what it serves, from where, for how long. */
+function serveStatus(api: AttachedApi, source: string, startedAt: number): Record<string, unknown> {
+  return {
+    status: 'running',
+    mode: 'serve',
+    pid: process.pid,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
+    api: api.address,
+    source,
+    modelVersion: api.service.version,
+    interfaces: [...api.service.interfaces()].map((i) => i.interfaceId),
+  };
+}

@@ -11,6 +11,7 @@ import { summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import type { ModelView } from '../model/model-view.js';
 import { interfaceOwners } from '../observe/flow-log-account.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
+import type { Logger } from '../observe/logger.js';
 import { loadStateFiles } from '../state/index.js';
 import { type FlowRecorder, recordLastFlow, VerdictDuties } from './verdict-duties.js';
 
@@ -52,7 +53,10 @@ export interface MonitorOptions {
   accountId?: string;
   /** a BPF filter to narrow the capture */
   filter?: string;
+  /** the summary goes to `io.stdout` */
   io: MonitorIo;
+  /** operational lines (ready, stop, flow-log trouble): JSON on stderr, like every mode's */
+  log: Logger;
 }
 
 export interface MonitorSummary {
@@ -155,7 +159,7 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
         maxAgeSec: options.flowLogMaxAgeSec,
         keep: options.flowLogKeep,
         interfaces: () => [...monitored.interfaces()].map((i) => i.interfaceId),
-        report: (message) => options.io.stderr.write(`sgfw monitor: ${message}\n`),
+        report: (message) => options.log.warn({ event: 'flow-log', file: options.flowLogFile }, message),
       });
     } catch (e) {
       // only out-of-range options get here (RangeError); file errors are reported, not thrown
@@ -207,13 +211,13 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
  * then prints a summary. Returns the exit code: 0, or 2 when the capture cannot be opened.
  */
 export async function runMonitor(options: MonitorOptions & { signal?: AbortSignal }): Promise<number> {
-  const { io } = options;
+  const { io, log } = options;
   let monitor: Monitor;
   try {
     monitor = await startMonitor(options);
   } catch (e) {
     if ((e as Error).name !== 'CaptureError') throw e;
-    io.stderr.write(`sgfw monitor: ${(e as Error).message}\n`);
+    log.fatal({ event: 'start-failed', mode: 'monitor' }, (e as Error).message);
     return 2;
   }
   // Handlers go in before the ready line: a signal sent on seeing it must find them.
@@ -221,22 +225,40 @@ export async function runMonitor(options: MonitorOptions & { signal?: AbortSigna
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const done = (): void => finish();
   // SIGHUP would otherwise end the process: logrotate's postrotate sends it to have logs reopened.
-  const reopen = (): void => monitor.reopenLogs();
+  const reopen = (): void => {
+    monitor.reopenLogs();
+    log.info({ event: 'sighup', reload: 'logs' }, 'SIGHUP: flow log reopened');
+  };
   process.on('SIGINT', done);
   process.on('SIGTERM', done);
   process.on('SIGHUP', reopen);
   if (options.signal?.aborted) done();
   else options.signal?.addEventListener('abort', done);
-  io.stderr.write(
-    `sgfw monitor: capturing on ${options.interface} (link type ${monitor.linkType}); nothing is dropped; SIGINT/SIGTERM to stop\n`,
-  );
+  logMonitorReady(log, options.interface, monitor.linkType, '');
   await finished;
-  io.stdout.write(formatMonitorSummary(monitor.stop()));
+  const summary = monitor.stop();
+  logMonitorStop(log, summary);
+  io.stdout.write(formatMonitorSummary(summary));
   process.off('SIGINT', done);
   process.off('SIGTERM', done);
   process.off('SIGHUP', reopen);
   options.signal?.removeEventListener('abort', done);
   return 0;
+}
+
+/** The ready line, as a log record (supervisors and tests wait for its 'SIGINT/SIGTERM to stop'). */
+export function logMonitorReady(log: Logger, device: string, linkType: number, note: string): void {
+  log.info(
+    { event: 'ready', mode: 'monitor', interface: device, linkType },
+    `monitor mode capturing on ${device} (link type ${linkType}); nothing is dropped${note}; SIGINT/SIGTERM to stop`,
+  );
+}
+
+export function logMonitorStop(log: Logger, s: MonitorSummary): void {
+  log.info(
+    { event: 'stop', mode: 'monitor', frames: s.frames, allowed: s.allowed, dropped: s.dropped, byReason: s.byReason, truncated: s.truncated },
+    `stopped; frames ${s.frames} would allow ${s.allowed} would drop ${s.dropped}`,
+  );
 }
 
 export function formatMonitorSummary(s: MonitorSummary): string {

@@ -1,6 +1,8 @@
-// The scrape endpoint: GET /metrics on a node:http server. Loopback unless the operator names
-// another address, since the metrics describe the host's traffic.
-import { createServer, type Server } from 'node:http';
+// The scrape endpoint: GET /metrics on a node:http server, with what a supervisor and `sgfw status`
+// ask beside it: /healthz (the process answers), /readyz (it has started its work) and /status
+// (one JSON object: mode, interfaces, counters). Loopback unless the operator names another
+// address, since all of it describes the host's traffic; none of it changes anything.
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXPOSITION_CONTENT_TYPE } from './metrics.js';
 
@@ -27,16 +29,41 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+export interface MetricsServerExtras {
+  /** GET /status: this object as JSON (404 without it) */
+  status?: () => unknown;
+  /** GET /readyz answers 200 once this is true, 503 before; always 200 without it */
+  ready?: () => boolean;
+}
+
+function plain(res: ServerResponse, status: number, text: string, head: boolean): void {
+  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) }).end(head ? undefined : text);
+}
+
 /** Serves `render()` at /metrics (and /); resolves once listening, rejects with MetricsServerError if it cannot listen. */
-export function startMetricsServer(at: ListenAddress, render: () => string): Promise<MetricsServer> {
+export function startMetricsServer(at: ListenAddress, render: () => string, extras: MetricsServerExtras = {}): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
+    const head = req.method === 'HEAD';
+    if (path === '/healthz') return plain(res, 200, 'ok\n', head);
+    if (path === '/readyz') return extras.ready === undefined || extras.ready() ? plain(res, 200, 'ready\n', head) : plain(res, 503, 'starting\n', head);
+    if (path === '/status' && extras.status !== undefined) {
+      let body: string;
+      try {
+        body = `${JSON.stringify(extras.status())}\n`;
+      } catch (e) {
+        return plain(res, 500, `${(e as Error).message}\n`, head);
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(head ? undefined : body);
+      return;
+    }
     if (path !== '/metrics' && path !== '/') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found; try /metrics${extras.status ? ', /status' : ''}, /healthz or /readyz\n`);
       return;
     }
     let body: string;
@@ -47,7 +74,7 @@ export function startMetricsServer(at: ListenAddress, render: () => string): Pro
       return;
     }
     res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    res.end(head ? undefined : body);
   });
   return new Promise((resolve, reject) => {
     const fail = (e: Error): void => reject(new MetricsServerError(`cannot serve metrics on ${at.host}:${at.port}: ${e.message}`));

@@ -91,7 +91,7 @@ describe('sgfw run --store: start-up failures, before any queue is opened', () =
   it('etcd unreachable and no agent state file: exit 1, naming both', () => {
     const r = run('--agent-state', join(dir, 'missing.json'));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/sgfw run: etcd is unreachable and .*missing\.json does not exist/);
+    expect(r.stderr).toMatch(/"event":"start-failed".*"msg":"etcd is unreachable and .*missing\.json does not exist/); // a log record, as all of stderr
   });
 
   it('an agent state file that is not one: exit 2, naming it', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, isLogLevel } from '../../src/observe/logger.js';
+import { prettyLogLine } from '../../src/observe/log-pretty.js';
+import { createLogger, isLogFormat, isLogLevel } from '../../src/observe/logger.js';
 
 function capture(): { lines: () => Record<string, unknown>[]; stream: { write(s: string): void } } {
   let text = '';
@@ -25,5 +26,32 @@ describe('operational logs are JSON lines with a level', () => {
   it('knows the level names --log-level accepts', () => {
     expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].every(isLogLevel)).toBe(true);
     expect(isLogLevel('verbose')).toBe(false);
+  });
+});
+
+describe('the pretty format is one human line per record', () => {
+  it('time, level, message, then the fields as key=value (strings with spaces quoted)', () => {
+    let text = '';
+    const log = createLogger('info', { write: (s: string) => void (text += s) }, 'pretty');
+    log.warn({ event: 'request', status: 401, reason: 'signature does not match', rules: ['a', 'b'] }, 'request refused');
+    expect(text).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN  request refused event=request status=401 reason="signature does not match" rules=\["a","b"\]\n$/);
+    expect(text).not.toContain('pid=');
+  });
+
+  it('honours the level like JSON does', () => {
+    let text = '';
+    const log = createLogger('error', { write: (s: string) => void (text += s) }, 'pretty');
+    log.info({}, 'hidden');
+    expect(text).toBe('');
+  });
+
+  it('passes a line that is not a record through unchanged', () => {
+    expect(prettyLogLine('not json\n')).toBe('not json\n');
+    expect(prettyLogLine('[1,2]')).toBe('[1,2]\n');
+  });
+
+  it('knows the format names --log-format accepts', () => {
+    expect(isLogFormat('json') && isLogFormat('pretty')).toBe(true);
+    expect(isLogFormat('text')).toBe(false);
   });
 });

@@ -66,3 +66,30 @@ describe('the metrics endpoint serves what the counters say at scrape time', () 
     await expect(clash).rejects.toThrow(`127.0.0.1:${s.address.port}`);
   });
 });
+
+describe('beside /metrics: /healthz, /readyz and /status', () => {
+  it('/healthz answers while the process does; /readyz once the work has started', async () => {
+    let ready = false;
+    const s = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => '', { ready: () => ready });
+    servers.push(s);
+    expect(await fetch(s.address.port, '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+    expect(await fetch(s.address.port, '/readyz')).toMatchObject({ status: 503 });
+    ready = true;
+    expect(await fetch(s.address.port, '/readyz')).toMatchObject({ status: 200, body: 'ready\n' });
+  });
+
+  it('/status is the provider\'s object as JSON, read at request time; 404 without a provider', async () => {
+    let n = 0;
+    const s = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => '', { status: () => ({ status: 'running', n: ++n }) });
+    servers.push(s);
+    const r = await fetch(s.address.port, '/status');
+    expect(r.status).toBe(200);
+    expect(r.type).toBe('application/json');
+    expect(JSON.parse(r.body)).toEqual({ status: 'running', n: 1 });
+    expect(JSON.parse((await fetch(s.address.port, '/status')).body).n).toBe(2);
+    const bare = await startMetricsServer({ host: '127.0.0.1', port: 0 }, () => '');
+    servers.push(bare);
+    expect((await fetch(bare.address.port, '/status')).status).toBe(404);
+    expect((await fetch(bare.address.port, '/readyz')).status).toBe(200);
+  });
+});

@@ -118,7 +118,7 @@ describe('sgfw serve --tls-cert --tls-key serves HTTPS', () => {
     await copyFile(renewed.cert, files.cert);
     await copyFile(renewed.key, files.key);
     process.emit('SIGHUP');
-    expect(out.stderr).toContain(`SIGHUP: reloaded ${files.cert}`);
+    expect(out.stderr).toContain(`SIGHUP: reloaded ${files.cert} and ${files.key}`);
     const after = await handshake(port, { ca: await readFile(files.cert) });
     expect(after).toMatchObject({ fingerprint: new X509Certificate(await readFile(renewed.cert)).fingerprint256 });
     expect(after).not.toMatchObject({ fingerprint: (before as { fingerprint: string }).fingerprint });

@@ -140,4 +140,19 @@ describe('requests signed by botocore (the aws CLI and boto3) are verified', () 
   it('refuses an unsigned request', () => {
     expect(refusal(() => verifySigV4({ method: 'POST', url: '/', rawHeaders: ['Host', 'x'], body: Buffer.from(body) }, options)).reason).toMatch(/unsigned/);
   });
+
+  it('says why in a machine-readable kind, with the key the request named', () => {
+    const signed = botocoreSign({ method: 'POST', url: 'http://127.0.0.1:8080/', body, key, secret });
+    const request = fromBotocore(signed, 'POST', body);
+    const kindOf = (f: AuthFailure): [string, string | undefined] => [f.kind, f.accessKeyId];
+    expect(kindOf(refusal(() => verifySigV4(request, { ...options, secretFor: () => 'x'.repeat(40) })))).toEqual(['bad-signature', key]);
+    expect(kindOf(refusal(() => verifySigV4(request, { ...options, secretFor: () => undefined })))).toEqual(['unknown-key', key]);
+    expect(kindOf(refusal(() => verifySigV4(request, { ...options, services: ['s3'] })))).toEqual(['wrong-service', key]);
+    expect(kindOf(refusal(() => verifySigV4(request, { ...options, now: Date.now() + 16 * 60_000 })))).toEqual(['stale-date', key]);
+    expect(kindOf(refusal(() => verifySigV4({ method: 'POST', url: '/', rawHeaders: ['Host', 'x'], body: Buffer.from(body) }, options)))).toEqual(['unsigned', undefined]);
+    const noDate = { ...request, rawHeaders: request.rawHeaders.filter((_, i, all) => all[i - (i % 2)].toLowerCase() !== 'x-amz-date') };
+    expect(refusal(() => verifySigV4(noDate, options)).kind).toBe('missing-header');
+    const garbled = { ...request, rawHeaders: request.rawHeaders.map((v, i, all) => (i % 2 === 1 && all[i - 1].toLowerCase() === 'authorization' ? 'Basic abc' : v)) };
+    expect(refusal(() => verifySigV4(garbled, options)).kind).toBe('malformed');
+  });
 });

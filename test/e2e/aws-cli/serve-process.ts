@@ -43,7 +43,7 @@ export function startServe(dir: string, extraArgs: readonly string[] = []): Prom
     child.once('exit', early);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
-      const m = /sgfw serve: listening on (http:\/\/\S+)/.exec(err);
+      const m = /listening on (http:\/\/\S+)/.exec(err);
       if (m === null) return;
       clearTimeout(timer);
       child.off('exit', early);

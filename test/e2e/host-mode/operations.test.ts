@@ -2,7 +2,7 @@
 // namespace's loopback, JSON logs on stderr, and SIGHUP reloading the state files. Albert (seed 000)
 // in his own namespace behind sgfw's NFQUEUE, reached over a veth pair from a peer namespace.
 // Needs root; skipped only outside CI when not root.
-import { type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,8 +58,8 @@ async function startSgfw(...extra: string[]): Promise<Sgfw> {
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await waitFor(child, 'stderr', 'SIGINT/SIGTERM to stop', 10_000);
-  const logs = (): Record<string, unknown>[] =>
-    err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  // Every stderr line is a log record: a line that is not JSON fails the parse.
+  const logs = (): Record<string, unknown>[] => err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { child, logs };
 }
 
@@ -174,6 +174,25 @@ describe.runIf(enabled)('operating sgfw in host mode: metrics, logs and reloads'
     expect(sample(m, 'sgfw_reloads_total', { result: 'ok' })).toBe(1);
     expect(sample(m, 'sgfw_model_version')).toBeGreaterThan(version);
     expect(sgfw.logs().find((l) => l.event === 'reload')).toMatchObject({ groupsChanged: ['sg-0a1b2c3d4e5f60001'] });
+  }, 30_000);
+
+  it('sgfw status asks it over the metrics listener: 0 and its fields while it runs, 252 once it stopped; stderr is JSON only', async () => {
+    writeState();
+    const sgfw = await startSgfw();
+    expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER, 1000)).toBe('timeout');
+    const status = (): { status: number | null; stdout: string } =>
+      spawnSync('ip', ['netns', 'exec', pair!.host, process.execPath, ENTRY, 'status', '--metrics', `127.0.0.1:${METRICS_PORT}`], { encoding: 'utf8' });
+    const running = status();
+    expect(running.status).toBe(0);
+    expect(running.stdout).toMatch(/^running\nmode: host\n/);
+    expect(running.stdout).toContain(`interfaces: ${ENI}\n`);
+    expect(running.stdout).toMatch(/^model version: \d+$/m);
+    expect(running.stdout).toMatch(/^conntrack: \d+ of \d+ entries$/m);
+    expect(running.stdout).toMatch(/^drops: .*ingress-no-rule [1-9]/m);
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
+    expect(status()).toMatchObject({ status: 252, stdout: 'not running\n' });
+    // every line it wrote on stderr, the ready and stop lines too, is a log record
+    expect(sgfw.logs().map((l) => l.event)).toEqual(expect.arrayContaining(['start', 'ready', 'stop']));
   }, 30_000);
 
   it('SIGHUP with a broken state file keeps the rules in force', async () => {

@@ -55,7 +55,9 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
     const monitor = spawnInNs(pair!.host, process.execPath, monitorArgs(device, writeState(), verdicts, flowLog));
     children.push(monitor);
     let out = '';
+    let err = '';
     monitor.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    monitor.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await waitFor(monitor, 'stderr', 'SIGINT/SIGTERM to stop', 10_000);
     children.push(await tcpListen(pair!.host, HOST, ALLOWED_PORT));
 
@@ -86,6 +88,21 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
 
     expect(out).toMatch(/^monitor sgh\S+: frames \d+ {2}would allow \d+ {2}would drop [1-9]\d*$/m);
     expect(out).toMatch(/^ {2}ingress-no-rule +[1-9]/m);
+    // stderr is pino JSON like every mode's: each line a record, the ready and stop lines too
+    const logs = err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.find((r) => r.event === 'ready')).toMatchObject({ name: 'sgfw', level: 30, mode: 'monitor', interface: device });
+    expect(logs.find((r) => r.event === 'stop')).toMatchObject({ mode: 'monitor' });
+  });
+
+  it('honours --log-level: silent logs nothing, even for a start-up failure (the exit code says it)', async () => {
+    const c = spawnInNs(pair!.host, process.execPath, [...monitorArgs('no-such-if0', writeState(), join(dir, 'v3.jsonl'), join(dir, 'f3.log')), '--log-level', 'silent']);
+    children.push(c);
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => c.once('exit', r));
+    expect(code).toBe(2);
+    // Only libpcap's own warning, printed by the `cap` addon itself ("Warning: SIOCGIFADDR: …"): no record of ours.
+    expect(err.split('\n').filter((l) => l !== '' && !l.startsWith('Warning: SIOCGIFADDR'))).toEqual([]);
   });
 
   it('an interface that does not exist is a clear error', async () => {
@@ -95,6 +112,6 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
     c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => c.once('exit', r));
     expect(code).toBe(2);
-    expect(err).toMatch(/sgfw monitor: no-such-if0: cannot capture/);
+    expect(err).toMatch(/"event":"start-failed".*no-such-if0: cannot capture/); // a log record, as all of stderr
   });
 });

@@ -26,7 +26,8 @@ export interface HostSgfwOptions {
 
 /** Starts sgfw in `ns` and resolves once it enforces; rejects (after killing it) if it does not. */
 export async function startHostSgfw(ns: string, o: HostSgfwOptions): Promise<HostSgfw> {
-  const args = [SGFW_ENTRY, 'run', '--mode', 'host', '--queue', String(o.queue), '--log-level', 'warn'];
+  // The ready line is an info record (--log-level warn would hide it): quiet the drop lines instead.
+  const args = [SGFW_ENTRY, 'run', '--mode', 'host', '--queue', String(o.queue), '--drop-log-rate', '0'];
   for (const f of o.stateFiles) args.push('--state', f);
   args.push(...(o.extra ?? []));
   const child = spawnInNs(ns, process.execPath, args);

@@ -1,0 +1,69 @@
+// What a running sgfw says about itself at GET /status (and `sgfw status` prints): the mode, the
+// interfaces it manages, the model version in force, how full the conntrack table is, what it has
+// allowed and dropped (by reason), and, for a fleet agent, the revision in force and how stale it
+// is. Built on request, off the per-packet path: it allocates.
+import type { Dataplane } from '../dataplane/dataplane.js';
+import { isAllowed, REASON_NAMES } from '../dataplane/verdict.js';
+import type { ModelView } from '../model/model-view.js';
+
+export interface FleetStatus {
+  hostId: string;
+  revision: number;
+  connected: boolean;
+  staleSeconds: number;
+}
+
+export interface RunStatus {
+  status: 'running';
+  mode: string;
+  pid: number;
+  uptimeSeconds: number;
+  interfaces: string[];
+  modelVersion: number;
+  conntrack: { entries: number; capacity: number };
+  allowed: number;
+  dropped: number;
+  dropsByReason: Record<string, number>;
+  /** the EC2 API beside enforcement (`--listen`), HOST:PORT */
+  api?: string;
+  fleet?: FleetStatus;
+}
+
+export interface RunStatusSource {
+  mode: string;
+  dataplane: Dataplane;
+  view: ModelView;
+  /** Date.now() when the process started its work */
+  startedAt: number;
+  api?: string;
+  fleet?: () => FleetStatus;
+}
+
+export function runStatus(s: RunStatusSource, now = Date.now()): RunStatus {
+  const dropsByReason: Record<string, number> = {};
+  let allowed = 0;
+  let dropped = 0;
+  s.dataplane.reasonCounts.forEach((n, reason) => {
+    if (n === 0) return;
+    if (isAllowed(reason)) {
+      allowed += n;
+      return;
+    }
+    dropped += n;
+    dropsByReason[REASON_NAMES[reason]] = n;
+  });
+  return {
+    status: 'running',
+    mode: s.mode,
+    pid: process.pid,
+    uptimeSeconds: Math.round((now - s.startedAt) / 100) / 10,
+    interfaces: [...s.view.interfaces()].map((i) => i.interfaceId),
+    modelVersion: s.dataplane.modelVersion,
+    conntrack: { entries: s.dataplane.conntrack.size, capacity: s.dataplane.conntrack.capacity },
+    allowed,
+    dropped,
+    dropsByReason,
+    ...(s.api === undefined ? {} : { api: s.api }),
+    ...(s.fleet === undefined ? {} : { fleet: s.fleet() }),
+  };
+}
