@@ -207,6 +207,8 @@ function stopSummary(r) {
   const stop = lines.filter((l) => l.includes('"event":"stop"')).pop();
   if (stop) {
     const j = JSON.parse(stop);
+    // inline mode's stop record counts frames forwarded; host mode's, packets allowed and its queue
+    if (j.forwarded !== undefined) return `frames ${j.frames} forwarded ${j.forwarded} dropped ${j.dropped}`;
     return `packets ${j.packets} allowed ${j.allowed} dropped ${j.dropped} queue ${JSON.stringify(j.queue)}`;
   }
   return `exit ${r.code ?? r.signal}: ${r.stderr.slice(-200)}`;

@@ -96,8 +96,16 @@ function run(sgfw: Installed, ...args: string[]): { code: number | null; out: st
 }
 
 /** stderr without the JSON log records: what a person reads. */
+/**
+ * What sgfw said went wrong: its plain lines (errors caught before a mode starts logging), and the
+ * messages of its error and fatal log records (a mode's start failure is one `start-failed` record).
+ */
 function said(err: string): string[] {
-  return err.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
+  return err.split('\n').filter((l) => l !== '').flatMap((l) => {
+    if (!l.startsWith('{')) return [l];
+    const record = JSON.parse(l) as { level: number; msg: string };
+    return record.level >= 50 ? [record.msg] : [];
+  });
 }
 
 beforeAll(() => pack(), 600_000);
@@ -232,7 +240,7 @@ describe('npm install -g of the tarball on a machine with no compiler', () => {
   ])('%s mode fails in one line naming the fix, exit 1', (_name, mode, line) => {
     const r = run(sgfw, 'run', ...mode, '--state', state);
     expect(said(r.err)).toHaveLength(1);
-    expect(said(r.err)[0]).toContain(line);
+    expect(said(r.err)[0]).toContain(line.replace(/^sgfw run: /, ''));
     expect(r.err).not.toContain('internal error');
     expect(r.code).toBe(1);
   });
