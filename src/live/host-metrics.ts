@@ -62,23 +62,10 @@ function byInterfaceAndReason(dataplane: Dataplane, counts: Float64Array): Metri
 
 const one = (value: number): MetricSample[] => [{ value }];
 
-export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
-  const { dataplane } = s;
+/** The connection-tracking table's families: every mode has one (monitor-metrics.ts too). */
+export function conntrackFamilies(dataplane: Dataplane): MetricFamily[] {
   const ct = dataplane.conntrack;
-  const families: MetricFamily[] = [
-    { name: 'sgfw_up', help: 'Whether sgfw is enforcing (1).', type: 'gauge', samples: one(1) },
-    {
-      name: 'sgfw_packets_total',
-      help: 'Packets judged, by managed interface (none: touched no managed interface), verdict and reason.',
-      type: 'counter',
-      samples: byInterfaceAndReason(dataplane, s.enforcer.packetCounts),
-    },
-    {
-      name: 'sgfw_bytes_total',
-      help: 'Bytes of the IP packets judged (as queued), by managed interface, verdict and reason.',
-      type: 'counter',
-      samples: byInterfaceAndReason(dataplane, s.enforcer.byteCounts),
-    },
+  return [
     { name: 'sgfw_conntrack_entries', help: 'Flows in the connection-tracking table.', type: 'gauge', samples: one(ct.size) },
     { name: 'sgfw_conntrack_capacity', help: 'Flows the connection-tracking table can hold.', type: 'gauge', samples: one(ct.capacity) },
     {
@@ -117,6 +104,26 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
       type: 'counter',
       samples: one(ct.insertFailures),
     },
+  ];
+}
+
+export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
+  const { dataplane } = s;
+  const families: MetricFamily[] = [
+    { name: 'sgfw_up', help: 'Whether sgfw is enforcing (1).', type: 'gauge', samples: one(1) },
+    {
+      name: 'sgfw_packets_total',
+      help: 'Packets judged, by managed interface (none: touched no managed interface), verdict and reason.',
+      type: 'counter',
+      samples: byInterfaceAndReason(dataplane, s.enforcer.packetCounts),
+    },
+    {
+      name: 'sgfw_bytes_total',
+      help: 'Bytes of the IP packets judged (as queued), by managed interface, verdict and reason.',
+      type: 'counter',
+      samples: byInterfaceAndReason(dataplane, s.enforcer.byteCounts),
+    },
+    ...conntrackFamilies(dataplane),
     { name: 'sgfw_model_version', help: 'Version of the model in force; increases with every change and reload.', type: 'gauge', samples: one(dataplane.modelVersion) },
   ];
   if (s.queue) {
