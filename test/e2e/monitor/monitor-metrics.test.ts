@@ -4,12 +4,12 @@
 // Needs root (a packet capture); skipped only outside CI when not root.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../observe/exposition.js';
 import { stopProcess, waitFor } from '../host-mode/netns.js';
+import { freePort } from '../../support/free-port.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SGFW = join(ROOT, 'bin', 'sgfw.js');
@@ -19,14 +19,6 @@ const children: ChildProcess[] = [];
 afterAll(async () => {
   for (const c of children) await stopProcess(c, 'SIGINT');
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe.runIf(enabled)('monitor mode serves --metrics', () => {
   it('counts the frames it captures and their would-be verdicts, and answers /status, /healthz and /readyz', async () => {
