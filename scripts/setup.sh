@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # etcd-server, etcd-client: the fleet store (issue 9) and its tests; systemd: systemd-analyze, which
 # checks the units of packaging/systemd (a container image has no systemd).
 APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3 ansible python3-boto3
-  nmap iputils-ping netcat-openbsd ethtool iperf3 nftables etcd-server etcd-client systemd)
+  nmap iputils-ping netcat-openbsd ethtool iperf3 nftables etcd-server etcd-client systemd prometheus)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

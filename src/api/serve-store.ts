@@ -7,7 +7,7 @@ import { IMPORT_ACTION } from '../state/store-front.js';
 import { loadStateFiles } from '../state/state-files.js';
 import { credentialsFromDir, type Credential, type ReloadableCredentials } from './credentials.js';
 import { dryRunWithoutApplying } from './server-dry-run.js';
-import { startApiServer, type ApiLogger, type ApiServer } from './server.js';
+import { startApiServer, type AnsweredRequest, type ApiLogger, type ApiServer } from './server.js';
 import type { HostName } from './server-hosts.js';
 import type { TlsMaterial } from './tls-files.js';
 
@@ -19,6 +19,8 @@ export interface ListenAt {
   hostNames?: readonly HostName[];
   /** `--tls-cert`/`--tls-key`, loaded: serve HTTPS */
   tls?: TlsMaterial;
+  /** told of every answered request (`sgfw serve --metrics`) */
+  onAnswered?: (answered: AnsweredRequest) => void;
 }
 
 /** What `serveStore` serves: a store that runs each call and answers once the change is durable. */
@@ -64,6 +66,7 @@ export async function serveStore<S extends ServedStore>(
       listen: o.listen,
       hostNames: o.listen.hostNames,
       tls: o.listen.tls,
+      onAnswered: o.listen.onAnswered,
       dryRun: dryRunWithoutApplying(live),
       logger: o.logger,
     });

@@ -63,9 +63,21 @@ export interface ApiServerOptions {
   /** runs the call without applying it (throws its error, or returns); without it DryRun is refused */
   dryRun?: (action: string, params: Record<string, unknown>) => unknown;
   logger?: ApiLogger;
+  /** told of every answer once it is sent (request metrics); must not throw */
+  onAnswered?: (answered: AnsweredRequest) => void;
   maxBodyBytes?: number;
   /** milliseconds since the epoch, for the signature's clock check */
   now?: () => number;
+}
+
+/** One answered request, as the request's log line gives it. */
+export interface AnsweredRequest {
+  /** as the client sent it (truncated); absent when it sent none */
+  readonly action?: string;
+  readonly status: number;
+  /** the EC2 (or STS) error code of an error answer */
+  readonly code?: string;
+  readonly seconds: number;
 }
 
 export interface ApiServer {
@@ -190,6 +202,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function handle(req: IncomingMessage, res: ServerResponse, hosts: HostCheck): Promise<void> {
     const requestId = randomUUID();
     const started = Date.now();
+    const startedHr = performance.now();
     const seen: Seen = {};
     let reply: Reply;
     let auth: AuthFailure | undefined;
@@ -207,6 +220,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     res.writeHead(reply.status, { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(reply.body) });
     res.end(reply.body);
+    options.onAnswered?.({ action: reply.action, status: reply.status, code: reply.code, seconds: (performance.now() - startedHr) / 1000 });
     // One line per request, whatever became of it.
     const line = {
       event: 'request',

@@ -3,13 +3,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { HostEnforcer } from '../live/host-enforcer.js';
-import { hostMetricFamilies } from '../live/host-metrics.js';
+import { hostMetricFamilies, observeRebuilds } from '../live/host-metrics.js';
 import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { renderExposition } from '../observe/metrics.js';
+import { SgfwMetrics } from '../observe/metrics.js';
 import { runStatus } from '../live/run-status.js';
 import { ExitCode } from './exit-codes.js';
+import { packageVersion } from './version.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
@@ -49,16 +50,19 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
     reader = new NfqueueReader({ queueNum, maxLen, failOpen }, enforcer.onBatch);
     const queue = reader;
     if (o.metricsAt) {
-      const render = (): string =>
-        renderExposition(
+      const registry = new SgfwMetrics({ version: packageVersion() })
+        .addFamilies(() =>
           hostMetricFamilies({
             dataplane,
             enforcer,
             queue: () => queue.stats(),
             reloads: live.reloads ?? undefined,
             dropLogsSuppressed: () => sampler.suppressedTotal,
-          }).concat(live.metricFamilies()),
-        );
+          }),
+        )
+        .addFamilies(() => live.metricFamilies());
+      observeRebuilds(registry, dataplane);
+      const render = (): Promise<string> => registry.render();
       metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'host', startedAt)), ready: () => enforcing });
     }
     reader.start();

@@ -8,13 +8,15 @@ import { AfPacketSocket, afpacketAvailable } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { InlineBridge, Side, type FramePort } from '../live/inline-bridge.js';
+import { observeRebuilds } from '../live/host-metrics.js';
 import { inlineMetricFamilies, type CaptureCounts } from '../live/inline-metrics.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { renderExposition } from '../observe/metrics.js';
+import { SgfwMetrics } from '../observe/metrics.js';
 import { LinkType } from '../packet/link-types.js';
 import { runStatus } from '../live/run-status.js';
 import { ExitCode } from './exit-codes.js';
+import { packageVersion } from './version.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { statusSource } from './run-status-source.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
@@ -105,8 +107,8 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     bridge.attach(inside.port, outside.port);
     const sides = [inside, outside] as const;
     if (o.metricsAt) {
-      const render = (): string =>
-        renderExposition(
+      const registry = new SgfwMetrics({ version: packageVersion() })
+        .addFamilies(() =>
           inlineMetricFamilies({
             dataplane,
             bridge,
@@ -114,8 +116,11 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
             reloads: live.reloads ?? undefined,
             dropLogsSuppressed: () => sampler.suppressedTotal,
             captureStats: (side) => sides[side]!.stats(),
-          }).concat(live.metricFamilies()),
-        );
+          }),
+        )
+        .addFamilies(() => live.metricFamilies());
+      observeRebuilds(registry, dataplane);
+      const render = (): Promise<string> => registry.render();
       metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'inline', startedAt)) });
     }
   } catch (e) {

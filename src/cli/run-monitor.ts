@@ -5,6 +5,7 @@ import { formatMonitorSummary, logMonitorReady, logMonitorStop, runMonitor, star
 import type { AttachedApi } from '../api/serve-store.js';
 import { attachApi, reloadApiFiles } from './api-attach.js';
 import { ExitCode } from './exit-codes.js';
+import { startMonitorMetrics, type MonitorMetricsServer } from './monitor-metrics-server.js';
 import { startFailed } from './run-lifecycle.js';
 import { apiNote, type RunOptions } from './run-options.js';
 import { serviceNotify } from './service-notify.js';
@@ -14,9 +15,23 @@ export interface MonitorFlags {
 }
 
 export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<number> {
+  let metrics: MonitorMetricsServer | null = null;
+  try {
+    metrics = o.metricsAt ? await startMonitorMetrics(o.metricsAt) : null;
+  } catch (e) {
+    return startFailed(e, o);
+  }
+  try {
+    return await monitorWith(o, m, metrics);
+  } finally {
+    await metrics?.close();
+  }
+}
+
+async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetricsServer | null): Promise<number> {
   const { io } = o;
   if (!o.api) {
-    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log });
+    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log, onStarted: (s) => metrics?.attach(s) });
   }
   const systemd = serviceNotify((line) => o.log.warn({ event: 'systemd-notify' }, line));
   const { listen } = o.api;
@@ -43,6 +58,7 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
     o.log.fatal({ event: 'start-failed', mode: 'monitor' }, e.message);
     return ExitCode.usage;
   }
+  metrics?.attach(monitor);
   // Handlers go in before the ready line: a signal sent on seeing it must find them.
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));

@@ -10,7 +10,10 @@ import { EtcdStoreError } from '../fleet/etcd-store.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { pacedReplay } from '../replay/paced-replay.js';
 import type { AttachedApi } from '../api/serve-store.js';
+import { SERVICE_ACTIONS } from '../control/action-table.js';
+import { observeApiRequests } from '../observe/api-metrics.js';
 import { MetricsServerError, parseListenAddress, startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
+import { SgfwMetrics } from '../observe/metrics.js';
 import { attachApi, DEFAULT_STATE_DIR, reloadApiFiles } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
@@ -19,6 +22,7 @@ import { listenAddress, storeUrl } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { serviceNotify } from './service-notify.js';
 import { UsageError } from './usage-error.js';
+import { packageVersion } from './version.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -63,7 +67,7 @@ export const serveCommand: Command = {
     },
     { name: 'replay-speed', kind: 'string', value: 'X', description: 'play --replay X times faster than captured (default 1)' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'with --replay: one JSON line per frame, written as it is judged' },
-    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve /status (JSON, for `sgfw status`), /healthz and /readyz here (a bare PORT listens on 127.0.0.1)' },
+    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus /metrics (API requests by action and code, latency, process), /status (JSON, for `sgfw status`), /healthz and /readyz here (a bare PORT listens on 127.0.0.1)' },
     ...LOG_FLAGS,
   ],
   async run(args, { io }) {
@@ -76,6 +80,8 @@ export const serveCommand: Command = {
     const metricsText = args.string('metrics');
     const metricsAt = metricsText === undefined ? null : parseListenAddress(metricsText);
     if (metricsText !== undefined && metricsAt === null) throw new UsageError(`--metrics expects HOST:PORT or PORT, got '${metricsText}'`);
+    const metricsRegistry = metricsAt === null ? null : new SgfwMetrics({ version: packageVersion() });
+    if (metricsRegistry) listen.onAnswered = observeApiRequests(metricsRegistry, [...SERVICE_ACTIONS, 'GetCallerIdentity']);
     const storeFlag = args.string('store');
     let store;
     try {
@@ -98,9 +104,9 @@ export const serveCommand: Command = {
     const server = api.server;
     const startedAt = Date.now();
     let metrics: MetricsServer | null = null;
-    if (metricsAt !== null) {
+    if (metricsAt !== null && metricsRegistry !== null) {
       try {
-        metrics = await startMetricsServer(metricsAt, () => '', { status: () => serveStatus(api, storeFlag ?? dir, startedAt) });
+        metrics = await startMetricsServer(metricsAt, () => metricsRegistry.render(), { status: () => serveStatus(api, storeFlag ?? dir, startedAt) });
       } catch (e) {
         await api.close();
         if (!(e instanceof MetricsServerError)) throw e;

@@ -76,6 +76,8 @@ export class Dataplane {
   lastReason: number = Reason.UNMANAGED;
   /** classifier build time of the last `applyModel`, in ms */
   lastRebuildMs = 0;
+  /** told each rebuild's duration in ms (the rebuild-time histogram); rebuilds are off the hot path */
+  onRebuilt: ((ms: number) => void) | null = null;
   modelVersion = -1;
 
   constructor(
@@ -110,6 +112,7 @@ export class Dataplane {
     this.addresses = this.map.addresses;
     this.modelVersion = this.model.version;
     this.lastRebuildMs = performance.now() - started;
+    this.onRebuilt?.(this.lastRebuildMs);
   }
 
   interfaceById(id: string): CompiledInterface | null {

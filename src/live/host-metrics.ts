@@ -3,7 +3,8 @@
 import type { NfqueueStats } from '../capture/nfqueue.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed, REASON_COUNT, REASON_NAMES } from '../dataplane/verdict.js';
-import type { MetricFamily, MetricSample } from '../observe/metrics.js';
+import { Histogram } from 'prom-client';
+import type { MetricFamily, MetricSample, SgfwMetrics } from '../observe/metrics.js';
 import type { VerdictCounts } from './verdict-duties.js';
 
 export interface HostMetricSources {
@@ -14,6 +15,26 @@ export interface HostMetricSources {
   readonly queue?: () => NfqueueStats;
   readonly reloads?: { readonly reloads: number; readonly failures: number };
   readonly dropLogsSuppressed?: () => number;
+}
+
+// Milliseconds for a few interfaces, seconds for tens of thousands of rules.
+const REBUILD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * sgfw_classifier_rebuild_seconds: a histogram of every classifier rebuild from now on, the one
+ * that built the dataplane's current rules included. Observed when a rebuild ends (a model change,
+ * a reload), never per packet.
+ */
+export function observeRebuilds(metrics: SgfwMetrics, dataplane: Dataplane): Histogram {
+  const h = new Histogram({
+    name: 'sgfw_classifier_rebuild_seconds',
+    help: 'Duration of classifier rebuilds (model changes, reloads; the first build included).',
+    buckets: REBUILD_BUCKETS,
+    registers: [metrics.registry],
+  });
+  h.observe(dataplane.lastRebuildMs / 1000);
+  dataplane.onRebuilt = (ms) => h.observe(ms / 1000);
+  return h;
 }
 
 /** The interface label of a counter slot (see VerdictDuties.packetCounts). */
@@ -41,23 +62,10 @@ function byInterfaceAndReason(dataplane: Dataplane, counts: Float64Array): Metri
 
 const one = (value: number): MetricSample[] => [{ value }];
 
-export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
-  const { dataplane } = s;
+/** The connection-tracking table's families: every mode has one (monitor-metrics.ts too). */
+export function conntrackFamilies(dataplane: Dataplane): MetricFamily[] {
   const ct = dataplane.conntrack;
-  const families: MetricFamily[] = [
-    { name: 'sgfw_up', help: 'Whether sgfw is enforcing (1).', type: 'gauge', samples: one(1) },
-    {
-      name: 'sgfw_packets_total',
-      help: 'Packets judged, by managed interface (none: touched no managed interface), verdict and reason.',
-      type: 'counter',
-      samples: byInterfaceAndReason(dataplane, s.enforcer.packetCounts),
-    },
-    {
-      name: 'sgfw_bytes_total',
-      help: 'Bytes of the IP packets judged (as queued), by managed interface, verdict and reason.',
-      type: 'counter',
-      samples: byInterfaceAndReason(dataplane, s.enforcer.byteCounts),
-    },
+  return [
     { name: 'sgfw_conntrack_entries', help: 'Flows in the connection-tracking table.', type: 'gauge', samples: one(ct.size) },
     { name: 'sgfw_conntrack_capacity', help: 'Flows the connection-tracking table can hold.', type: 'gauge', samples: one(ct.capacity) },
     {
@@ -96,12 +104,26 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
       type: 'counter',
       samples: one(ct.insertFailures),
     },
+  ];
+}
+
+export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
+  const { dataplane } = s;
+  const families: MetricFamily[] = [
+    { name: 'sgfw_up', help: 'Whether sgfw is enforcing (1).', type: 'gauge', samples: one(1) },
     {
-      name: 'sgfw_classifier_rebuild_seconds',
-      help: 'Duration of the last classifier rebuild.',
-      type: 'gauge',
-      samples: one(dataplane.lastRebuildMs / 1000),
+      name: 'sgfw_packets_total',
+      help: 'Packets judged, by managed interface (none: touched no managed interface), verdict and reason.',
+      type: 'counter',
+      samples: byInterfaceAndReason(dataplane, s.enforcer.packetCounts),
     },
+    {
+      name: 'sgfw_bytes_total',
+      help: 'Bytes of the IP packets judged (as queued), by managed interface, verdict and reason.',
+      type: 'counter',
+      samples: byInterfaceAndReason(dataplane, s.enforcer.byteCounts),
+    },
+    ...conntrackFamilies(dataplane),
     { name: 'sgfw_model_version', help: 'Version of the model in force; increases with every change and reload.', type: 'gauge', samples: one(dataplane.modelVersion) },
   ];
   if (s.queue) {

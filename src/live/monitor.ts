@@ -53,6 +53,8 @@ export interface MonitorOptions {
   accountId?: string;
   /** a BPF filter to narrow the capture */
   filter?: string;
+  /** told of the monitor once it captures (runMonitor): --metrics serves what it counts */
+  onStarted?: (monitor: Monitor) => void;
   /** the summary goes to `io.stdout` */
   io: MonitorIo;
   /** operational lines (ready, stop, flow-log trouble): JSON on stderr, like every mode's */
@@ -74,6 +76,9 @@ export interface MonitorSummary {
 
 export interface Monitor {
   readonly linkType: number;
+  /** judging the frames: what --metrics and /status read */
+  readonly dataplane: Dataplane;
+  readonly view: ModelView;
   summary(): MonitorSummary;
   /** Reopens the flow log by name (SIGHUP, after an external logrotate). */
   reopenLogs(): void;
@@ -188,6 +193,8 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   let stopped: MonitorSummary | null = null;
   return {
     linkType,
+    dataplane,
+    view: model,
     summary,
     reopenLogs() {
       flowLog?.reopen();
@@ -220,6 +227,7 @@ export async function runMonitor(options: MonitorOptions & { signal?: AbortSigna
     log.fatal({ event: 'start-failed', mode: 'monitor' }, (e as Error).message);
     return 2;
   }
+  options.onStarted?.(monitor);
   // Handlers go in before the ready line: a signal sent on seeing it must find them.
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));

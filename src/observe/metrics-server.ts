@@ -40,8 +40,8 @@ function plain(res: ServerResponse, status: number, text: string, head: boolean)
   res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) }).end(head ? undefined : text);
 }
 
-/** Serves `render()` at /metrics (and /); resolves once listening, rejects with MetricsServerError if it cannot listen. */
-export function startMetricsServer(at: ListenAddress, render: () => string, extras: MetricsServerExtras = {}): Promise<MetricsServer> {
+/** Serves `render()` (text or its promise) at /metrics (and /); resolves once listening, rejects with MetricsServerError if it cannot listen. */
+export function startMetricsServer(at: ListenAddress, render: () => string | Promise<string>, extras: MetricsServerExtras = {}): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -66,15 +66,16 @@ export function startMetricsServer(at: ListenAddress, render: () => string, extr
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found; try /metrics${extras.status ? ', /status' : ''}, /healthz or /readyz\n`);
       return;
     }
-    let body: string;
-    try {
-      body = render();
-    } catch (e) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
-      return;
-    }
-    res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
-    res.end(head ? undefined : body);
+    // A sync throw and a rejected promise both become the one 500 below.
+    new Promise<string>((resolve) => resolve(render())).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': EXPOSITION_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+        res.end(head ? undefined : body);
+      },
+      (e: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
+      },
+    );
   });
   return new Promise((resolve, reject) => {
     const fail = (e: Error): void => reject(new MetricsServerError(`cannot serve metrics on ${at.host}:${at.port}: ${e.message}`));

@@ -184,7 +184,7 @@ describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etc
       await eventually(() => live.fleet!.revision() >= committed, 10_000, 'applied');
       expect(allows(live, '10.1.0.2', '10.1.0.1', 5432)).toBe(true);
       expect(lines().some((l) => l.event === 'model-change' && (l.revision as number) >= committed)).toBe(true);
-      const text = renderExposition(live.metricFamilies());
+      const text = await renderExposition(live.metricFamilies());
       expect(text).toContain(`sgfw_fleet_applied_revision{host_id="db-1"} ${live.fleet!.revision()}`);
       expect(text).toContain('sgfw_fleet_stale_seconds{host_id="db-1"} 0');
       expect(text).toContain('sgfw_fleet_connected{host_id="db-1"} 1');
@@ -197,7 +197,7 @@ describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etc
         await eventually(() => lines().some((l) => l.event === 'fleet-stale'), 5_000, 'stale logged');
         expect(allows(live, '10.1.0.2', '10.1.0.1', 5432)).toBe(true);
         expect(allows(live, '10.1.0.9', '10.1.0.1', 5432)).toBe(false);
-        expect(renderExposition(live.metricFamilies())).toContain('sgfw_fleet_connected{host_id="db-1"} 0');
+        expect(await renderExposition(live.metricFamilies())).toContain('sgfw_fleet_connected{host_id="db-1"} 0');
         await call('RevokeSecurityGroupIngress', {
           GroupId: groups.db, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: groups.app }] }],
         });

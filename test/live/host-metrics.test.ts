@@ -3,10 +3,10 @@ import type { NfqueueStats } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { HostEnforcer } from '../../src/live/host-enforcer.js';
-import { hostMetricFamilies } from '../../src/live/host-metrics.js';
+import { hostMetricFamilies, observeRebuilds } from '../../src/live/host-metrics.js';
 import { DropSampler } from '../../src/observe/drop-sampler.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { renderExposition } from '../../src/observe/metrics.js';
+import { renderExposition, SgfwMetrics } from '../../src/observe/metrics.js';
 import { parseExposition } from '../observe/exposition.js';
 import { fewestCollectionsOver } from '../support/gc-count.js';
 import { ALBERT_ENI, ALBERT_STATE, batchOf } from './host-batches.js';
@@ -17,7 +17,7 @@ async function setup(sampler?: DropSampler, logged?: string[]) {
   const dataplane = new Dataplane(await serviceFromStateFiles([ALBERT_STATE]));
   const drops = sampler ? { sampler, logger: createLogger('info', { write: (s: string) => void logged!.push(s) }) } : null;
   const enforcer = new HostEnforcer(dataplane, null, () => 1000, drops);
-  const scrape = () => parseExposition(renderExposition(hostMetricFamilies({ dataplane, enforcer, queue: () => queue })));
+  const scrape = async () => parseExposition(await renderExposition(hostMetricFamilies({ dataplane, enforcer, queue: () => queue })));
   return { dataplane, enforcer, scrape };
 }
 
@@ -34,7 +34,7 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
     const { enforcer, scrape } = await setup();
     const batch = batchOf([SSH_IN, STRANGER_SSH, STRANGER_SSH, ELSEWHERE]);
     enforcer.judgeBatch(batch);
-    const m = scrape();
+    const m = await scrape();
     expect(value(m, 'sgfw_packets_total', { interface: ALBERT_ENI, verdict: 'allow', reason: 'rule' })).toBe(1);
     expect(value(m, 'sgfw_packets_total', { interface: ALBERT_ENI, verdict: 'drop', reason: 'ingress-no-rule' })).toBe(2);
     expect(value(m, 'sgfw_packets_total', { interface: 'none', verdict: 'allow', reason: 'unmanaged' })).toBe(1);
@@ -45,10 +45,10 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
     expect(bytes).toBe(lengths.reduce((a, b) => a + b, 0));
   });
 
-  it('reports conntrack, the model version, rebuild time and the queue\'s own counters', async () => {
+  it('reports conntrack, the model version and the queue\'s own counters', async () => {
     const { dataplane, enforcer, scrape } = await setup();
     enforcer.judgeBatch(batchOf([SSH_IN]));
-    const m = scrape();
+    const m = await scrape();
     expect(value(m, 'sgfw_up')).toBe(1);
     expect(value(m, 'sgfw_conntrack_entries')).toBe(1);
     expect(value(m, 'sgfw_conntrack_inserts_total')).toBe(1);
@@ -59,7 +59,6 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
     expect(value(m, 'sgfw_conntrack_share_refusals_total')).toBe(0);
     expect(value(m, 'sgfw_conntrack_insert_failures_total')).toBe(0);
     expect(value(m, 'sgfw_model_version')).toBe(dataplane.modelVersion);
-    expect(value(m, 'sgfw_classifier_rebuild_seconds')).toBe(dataplane.lastRebuildMs / 1000);
     expect(value(m, 'sgfw_nfqueue_packets_total')).toBe(5);
     expect(value(m, 'sgfw_nfqueue_enobufs_total')).toBe(1);
     expect(m.get('sgfw_nfqueue_overflows_total')!.type).toBe('counter');
@@ -68,8 +67,30 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
   it('costs nothing per packet: two scrapes without traffic read the same counters', async () => {
     const { enforcer, scrape } = await setup();
     enforcer.judgeBatch(batchOf([STRANGER_SSH]));
-    expect(value(scrape(), 'sgfw_packets_total', { verdict: 'drop' })).toBe(1);
-    expect(value(scrape(), 'sgfw_packets_total', { verdict: 'drop' })).toBe(1);
+    expect(value(await scrape(), 'sgfw_packets_total', { verdict: 'drop' })).toBe(1);
+    expect(value(await scrape(), 'sgfw_packets_total', { verdict: 'drop' })).toBe(1);
+  });
+});
+
+describe('the registry /metrics serves', () => {
+  it('times every classifier rebuild in a histogram, says which build runs, and adds the process metrics', async () => {
+    const service = await serviceFromStateFiles([ALBERT_STATE]);
+    const dataplane = new Dataplane(service);
+    const enforcer = new HostEnforcer(dataplane, null, () => 1000, null);
+    const metrics = new SgfwMetrics({ version: '9.9.9' }).addFamilies(() => hostMetricFamilies({ dataplane, enforcer }));
+    observeRebuilds(metrics, dataplane);
+    dataplane.applyModel();
+    dataplane.applyModel();
+    const m = parseExposition(await metrics.render());
+    // the first build and the two rebuilds
+    expect(m.get('sgfw_classifier_rebuild_seconds')!.type).toBe('histogram');
+    const samples = m.get('sgfw_classifier_rebuild_seconds')!.samples;
+    expect(samples.find((s) => s.name === 'sgfw_classifier_rebuild_seconds_count')!.value).toBe(3);
+    expect(samples.find((s) => s.name === 'sgfw_classifier_rebuild_seconds_bucket' && s.labels.le === '+Inf')!.value).toBe(3);
+    expect(value(m, 'sgfw_build_info', { version: '9.9.9', node: process.version })).toBe(1);
+    expect(m.get('process_cpu_seconds_total')!.type).toBe('counter');
+    expect(m.has('nodejs_eventloop_lag_seconds')).toBe(true);
+    expect(value(m, 'sgfw_up')).toBe(1);
   });
 });
 
@@ -129,7 +150,7 @@ describe('metrics count what a flood did to the connection-tracking table', () =
     // table's random hash seed)
     clock += 11_000;
     enforcer.judgeBatch(batchOf([{ ...SSH_IN, sport: 31000 }]));
-    const m = parseExposition(renderExposition(hostMetricFamilies({ dataplane, enforcer, queue: () => queue })));
+    const m = parseExposition(await renderExposition(hostMetricFamilies({ dataplane, enforcer, queue: () => queue })));
     expect(value(m, 'sgfw_conntrack_evictions_total')).toBe(24);
     expect(value(m, 'sgfw_conntrack_evictions_by_kind_total', { kind: 'unanswered' })).toBe(24);
     expect(value(m, 'sgfw_conntrack_evictions_by_kind_total', { kind: 'over_share' })).toBe(0);

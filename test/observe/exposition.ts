@@ -36,7 +36,9 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     }
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a sample line: ${line}`);
-    const f = families.get(m[1]);
+    // A histogram's or summary's samples carry a suffix on the family's name.
+    const base = /^(.*)_(bucket|sum|count)$/.exec(m[1]);
+    const f = families.get(m[1]) ?? (base && /^(histogram|summary)$/.test(families.get(base[1])?.type ?? '') ? families.get(base[1]) : undefined);
     if (!f || f.type === '') throw new Error(`sample of unannounced family ${m[1]}`);
     const labels: Record<string, string> = {};
     if (m[2] !== undefined) {
@@ -47,8 +49,8 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
         labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
       }
     }
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (m[3] !== 'NaN' && Number.isNaN(value)) throw new Error(`bad value in: ${line}`);
+    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : /^nan$/i.test(m[3]) ? NaN : Number(m[3]);
+    if (!/^nan$/i.test(m[3]) && Number.isNaN(value)) throw new Error(`bad value in: ${line}`);
     f.samples.push({ name: m[1], labels, value });
   }
   return families;

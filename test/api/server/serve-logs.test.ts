@@ -12,6 +12,7 @@ import { credentialsCommand } from '../../../src/cli/credentials.js';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { serveCommand } from '../../../src/cli/serve.js';
 import { statusCommand } from '../../../src/cli/status.js';
+import { parseExposition } from '../../observe/exposition.js';
 
 const COMMANDS = [credentialsCommand, serveCommand, statusCommand];
 
@@ -156,6 +157,29 @@ describe('sgfw serve logs one JSON line per request', () => {
     expect(server.requests(from)).toMatchObject([{ authFailure: 'unknown-key', accessKeyId: fresh.accessKeyId }]);
     // the other key still works: the server is up and serving
     await ec2(server.url, key).send(new DescribeSecurityGroupsCommand({}));
+  });
+
+  it('its /metrics counts the requests above by action and HTTP code, times them, and says which build runs', async () => {
+    // an Action sgfw does not know counts as "other": a client cannot mint label values
+    const u = new URL(server.url);
+    await fetch(`${server.url}/?Action=${'Made' + 'Up'}${Date.now()}&Version=2016-11-15`, { headers: { host: u.host } });
+    const res = await fetch(`http://${server.metrics}/metrics`);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const m = parseExposition(await res.text());
+    const count = (labels: Record<string, string>) =>
+      m.get('sgfw_api_requests_total')!.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(count({ action: 'CreateSecurityGroup', code: '200' })).toBe(1);
+    expect(count({ action: 'DescribeSecurityGroups', code: '400' })).toBe(1);
+    expect(count({ action: 'DescribeSecurityGroups', code: '401' })).toBe(5);
+    expect(count({ action: 'DescribeSecurityGroups', code: '200' })).toBe(2);
+    expect(count({ action: 'other', code: '401' })).toBe(1);
+    expect(m.get('sgfw_api_requests_total')!.samples.every((s) => !s.labels.action!.startsWith('MadeUp'))).toBe(true);
+    const seconds = m.get('sgfw_api_request_seconds')!;
+    expect(seconds.type).toBe('histogram');
+    const total = m.get('sgfw_api_requests_total')!.samples.reduce((n, s) => n + s.value, 0);
+    expect(seconds.samples.filter((s) => s.name === 'sgfw_api_request_seconds_count').reduce((n, s) => n + s.value, 0)).toBe(total);
+    expect(m.get('sgfw_build_info')!.samples[0]!.labels).toMatchObject({ node: process.version });
+    expect(m.has('process_resident_memory_bytes')).toBe(true);
   });
 
   it('sgfw status asks it through --metrics: running, mode serve', async () => {

@@ -113,7 +113,10 @@ describe.runIf(enabled)('operating sgfw in host mode: metrics, logs and reloads'
     const before = scrape();
     expect(sample(before, 'sgfw_up')).toBe(1);
     expect(sample(before, 'sgfw_model_version')).toBeGreaterThanOrEqual(0);
-    expect(before.get('sgfw_classifier_rebuild_seconds')!.type).toBe('gauge');
+    // a histogram of every rebuild since the start, the first build included
+    expect(before.get('sgfw_classifier_rebuild_seconds')!.type).toBe('histogram');
+    expect(before.get('sgfw_classifier_rebuild_seconds')!.samples.find((s) => s.name === 'sgfw_classifier_rebuild_seconds_count')!.value).toBeGreaterThanOrEqual(1);
+    expect(before.has('process_cpu_seconds_total')).toBe(true);
 
     expect(await tcpConnect(pair!.peer, HOST, 22, ALBERT_MACHINE)).toBe('connected');
     expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER, 1000)).toBe('timeout');
