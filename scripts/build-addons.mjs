@@ -3,7 +3,7 @@
 // prefix, as Debian's /usr: never a download), each on its own. One that cannot be built gets one
 // line saying what sgfw loses and what to install; the others still build.
 //   nfqueue   — host mode (NFQUEUE) and the capability drop; needs libnetfilter-queue-dev.
-//   afpacket  — inline mode's batched capture (AF_PACKET TPACKET_V3 ring); needs only Linux headers.
+//   afpacket  — inline and monitor modes' batched capture (AF_PACKET TPACKET_V3 ring); needs only Linux headers.
 //   hugepages — the conntrack table on transparent huge pages (every mode, replay included).
 //   sdnotify  — the systemd notify protocol (READY=1, watchdog) under the units of packaging/systemd.
 //
@@ -35,7 +35,7 @@ const ADDONS = [
   },
   {
     name: 'afpacket',
-    loses: "inline mode falls back to --capture pcap (libpcap, through the optional package cap)",
+    loses: 'inline and monitor modes fall back to --capture pcap (libpcap, through the optional package cap)',
     header: '/usr/include/linux/if_packet.h',
     packages: ['linux-libc-dev'],
   },

@@ -2,8 +2,9 @@
 // frames read from a TPACKET_V3 ring on the event loop, one handler call per ring block (a batch).
 // Zero copy: `batch.data` views the ring itself and `batch.meta` says where each frame is; both are
 // valid only inside the handler call (the block goes back to the kernel when it returns), so a
-// frame is judged, and forwarded with `sendBatch`, inside the call. Only frames that came in on the
-// interface are captured (PACKET_IGNORE_OUTGOING and the packet type): never what we inject.
+// frame is judged, and forwarded with `sendBatch`, inside the call. By default only frames that came
+// in on the interface are captured (PACKET_IGNORE_OUTGOING and the packet type): never what we
+// inject. A receive-only socket (monitor mode) may ask for both directions, as libpcap captures.
 import { createRequire } from 'node:module';
 import { LinkType } from '../packet/link-types.js';
 import { CaptureError } from './capture-error.js';
@@ -42,6 +43,12 @@ export interface AfPacketOptions {
   blockTimeoutMs?: number;
   /** promiscuous mode, as a socket membership dropped on close (default true) */
   promiscuous?: boolean;
+  /**
+   * also capture the frames leaving the interface (default false). Only for a socket that never
+   * sends: a bridge would capture, and send round again, what it injects. On loopback each
+   * outgoing frame comes back in, so there it still captures it once.
+   */
+  outgoing?: boolean;
 }
 
 /** Reused for every batch: valid only inside the handler call. */
@@ -92,6 +99,7 @@ interface NativeModule {
     promiscuous: boolean,
     meta: ArrayBuffer,
     onBatch: (count: number) => void,
+    outgoing: boolean,
   ) => NativeSocket;
   META_STRIDE: number;
   SEND_STRIDE: number;
@@ -107,7 +115,7 @@ function loadNative(device: string): NativeModule {
   try {
     native = createRequire(import.meta.url)(AFPACKET_ADDON.pathname) as NativeModule;
   } catch (e) {
-    throw missingAddon("inline mode's --capture afpacket", 'AF_PACKET', AFPACKET_ADDON.pathname, ['g++', 'make', 'python3'], e);
+    throw missingAddon('--capture afpacket (inline and monitor modes)', 'AF_PACKET', AFPACKET_ADDON.pathname, ['g++', 'make', 'python3'], e);
   }
   if (native.META_STRIDE !== AFPACKET_META_STRIDE || native.SEND_STRIDE !== AFPACKET_SEND_STRIDE) {
     const found = native;
@@ -140,7 +148,7 @@ export class AfPacketSocket {
   /** the pcap link type (LinkType) of the interface's frames */
   readonly linkType: number;
   readonly ifindex: number;
-  /** whether the kernel filters outgoing frames (PACKET_IGNORE_OUTGOING, Linux ≥ 4.20); else they are skipped here */
+  /** whether the kernel filters outgoing frames (PACKET_IGNORE_OUTGOING, Linux ≥ 4.20); else they are skipped here (false with `outgoing`) */
   readonly ignoresOutgoing: boolean;
   private readonly socket: NativeSocket;
   private closed = false;
@@ -155,7 +163,7 @@ export class AfPacketSocket {
     onBatch: AfPacketBatchHandler,
     options: AfPacketOptions = {},
   ) {
-    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true } = options;
+    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true, outgoing = false } = options;
     if (!isPowerOfTwo(blockSize) || blockSize < 4096 || blockSize > 64 << 20) {
       throw new CaptureError(device, `ring block size ${blockSize} is not a power of two from 4096 to 64 MiB`);
     }
@@ -173,7 +181,7 @@ export class AfPacketSocket {
       this.socket = new mod.Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta, (count) => {
         batch.count = count;
         onBatch(batch);
-      });
+      }, outgoing);
     } catch (e) {
       const err = e as Error & { code?: string };
       const hint = err.code === 'EPERM' ? ' (needs root or CAP_NET_RAW)' : err.code === 'ENODEV' ? ' (no such interface)' : '';

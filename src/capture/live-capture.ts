@@ -23,7 +23,7 @@ function loadCap(): CapModule {
   try {
     return require('cap') as CapModule;
   } catch (e) {
-    throw missingCap('live capture with libpcap (monitor mode, inline --capture pcap)', e);
+    throw missingCap('--capture pcap (inline and monitor modes)', e);
   }
 }
 

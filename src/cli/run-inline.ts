@@ -4,8 +4,9 @@
 // at a time and the allowed ones sent in one sendmmsg, the kernel's drop counters exported) and
 // `pcap` (libpcap through `cap`: one callback and one pcap_sendpacket per frame, no drop counters).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { AfPacketSocket, afpacketAvailable } from '../capture/afpacket.js';
+import { AfPacketSocket } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
+import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { InlineBridge, Side, type FramePort } from '../live/inline-bridge.js';
 import { observeRebuilds } from '../live/host-metrics.js';
@@ -24,19 +25,11 @@ import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
 import { serviceNotify } from './service-notify.js';
 
-export const CAPTURE_METHODS = ['afpacket', 'pcap'] as const;
-export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
-
 export interface InlineFlags {
   inside: string;
   outside: string;
   /** undefined: afpacket when its addon is built, else pcap */
   capture?: CaptureMethod;
-}
-
-/** afpacket when native-bindings/afpacket is built (scripts/build-native.sh), else pcap. */
-export function defaultCaptureMethod(): CaptureMethod {
-  return afpacketAvailable() ? 'afpacket' : 'pcap';
 }
 
 /** One side of the bridge, whichever the capture method. */

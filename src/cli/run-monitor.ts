@@ -1,6 +1,7 @@
 // `sgfw run --mode monitor`: without --listen exactly runMonitor (src/live/monitor.ts); with it, the
 // same monitor judging against the durable store's service, the EC2 API beside it in this process.
 import { CaptureError } from '../capture/capture-error.js';
+import type { CaptureMethod } from '../capture/capture-method.js';
 import { formatMonitorSummary, logMonitorReady, logMonitorStop, runMonitor, startMonitor, type Monitor } from '../live/monitor.js';
 import type { AttachedApi } from '../api/serve-store.js';
 import { attachApi, reloadApiFiles } from './api-attach.js';
@@ -12,6 +13,8 @@ import { serviceNotify } from './service-notify.js';
 
 export interface MonitorFlags {
   device: string;
+  /** undefined: afpacket when its addon is built, else pcap */
+  capture?: CaptureMethod;
 }
 
 export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<number> {
@@ -31,7 +34,7 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
 async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetricsServer | null): Promise<number> {
   const { io } = o;
   if (!o.api) {
-    return runMonitor({ interface: m.device, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log, onStarted: (s) => metrics?.attach(s) });
+    return runMonitor({ interface: m.device, capture: m.capture, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log, onStarted: (s) => metrics?.attach(s) });
   }
   const systemd = serviceNotify((line) => o.log.warn({ event: 'systemd-notify' }, line));
   const { listen } = o.api;
@@ -45,6 +48,7 @@ async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetri
   try {
     monitor = await startMonitor({
       interface: m.device,
+      capture: m.capture,
       model: api.service,
       accountId: api.service.accountId,
       verdictsFile: o.verdictsFile,
@@ -75,7 +79,7 @@ async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetri
   process.on('SIGINT', done);
   process.on('SIGTERM', done);
   process.on('SIGHUP', hup);
-  logMonitorReady(o.log, m.device, monitor.linkType, apiNote(api.address));
+  logMonitorReady(o.log, m.device, monitor.linkType, monitor.capture, apiNote(api.address));
   systemd.ready(`monitoring ${m.device}${apiNote(api.address)}`);
   await finished;
   const summary = monitor.stop();

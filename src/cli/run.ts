@@ -1,6 +1,7 @@
 // `sgfw run`: live enforcement. This file parses the flags; each mode's wiring is in run-<mode>.ts,
 // the model (state files, the EC2 API with --listen, or a fleet agent on etcd with --store) in
 // run-model.ts and run-fleet.ts.
+import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
@@ -13,7 +14,7 @@ import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
-import { CAPTURE_METHODS, runInline, type CaptureMethod } from './run-inline.js';
+import { runInline } from './run-inline.js';
 import { runMonitorMode } from './run-monitor.js';
 import type { ApiFlags } from './run-model.js';
 import type { RunOptions } from './run-options.js';
@@ -47,8 +48,10 @@ export const runCommand: Command = {
     '--flow-log FILE (every mode): VPC Flow Logs v2 records, a header line first, aggregated per interface, flow and',
     'action over 60 s windows aligned to the minute and appended as each ends (and on stop); rotated to FILE.1…FILE.N',
     'by size or age; SIGHUP reopens it (logrotate), and a moved file is noticed at the next write.',
-    '--mode monitor --interface IF: passive capture with libpcap; nothing is dropped, would-be verdicts go',
-    'to --verdicts and --flow-log: try rules before enforcing them.',
+    '--mode monitor --interface IF: passive capture of both directions; nothing is dropped, would-be verdicts go',
+    'to --verdicts and --flow-log: try rules before enforcing them. --capture as for inline mode: afpacket (the',
+    'default when built) judges a ring block at a time and the stop summary says how many frames the kernel dropped',
+    'because the ring was full; pcap uses libpcap (no drop count). Needs CAP_NET_RAW.',
     '--mode inline --inside IF --outside IF: a bump in the wire. Both interfaces are captured',
     '(promiscuous; give them no IP addresses) and each allowed frame is sent out of the other one. --capture',
     'afpacket (the default when native-bindings/afpacket is built) reads an AF_PACKET ring a block at a time and',
@@ -77,7 +80,7 @@ export const runCommand: Command = {
     ...FLOW_LOG_FLAGS,
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
-    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline: afpacket or pcap (default afpacket when its addon is built, else pcap)', check: oneOf(CAPTURE_METHODS) },
+    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline or monitor: afpacket or pcap (default afpacket when its addon is built, else pcap)', check: oneOf(CAPTURE_METHODS) },
     { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen or --store)` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)', check: listenAddress },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
@@ -117,14 +120,14 @@ export const runCommand: Command = {
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
     const flowLog = flowLogFlagValues(args);
     const capture = args.string('capture') as CaptureMethod | undefined;
-    if (capture !== undefined && mode !== 'inline') throw new UsageError('--capture goes with --mode inline');
+    if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
     const options = (): RunOptions => ({
       stateFiles, api, fleet, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
     if (mode === 'monitor') {
       const device = args.string('interface');
       if (!device) throw new UsageError('--mode monitor needs --interface IF');
-      return runMonitorMode(options(), { device });
+      return runMonitorMode(options(), { device, capture });
     }
     if (mode === 'inline') {
       const inside = args.string('inside');

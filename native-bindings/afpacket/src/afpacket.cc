@@ -14,6 +14,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -76,7 +77,8 @@ class Socket : public Napi::ObjectWrap<Socket> {
                         InstanceMethod<&Socket::Info>("info")});
   }
 
-  // new Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta: ArrayBuffer (int32), onBatch(count))
+  // new Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta: ArrayBuffer (int32), onBatch(count),
+  //            outgoing = false)
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber() ||
@@ -101,6 +103,8 @@ class Socket : public Napi::ObjectWrap<Socket> {
     metaFrames_ = static_cast<uint32_t>(meta.ByteLength() / (kMetaStride * 4));
     metaRef_ = Napi::Persistent(meta);
     onBatch_ = Napi::Persistent(info[6].As<Napi::Function>());
+    // Monitor mode watches both directions, as libpcap does; the bridge must never see its own sends.
+    outgoing_ = info.Length() > 7 && info[7].IsBoolean() && info[7].As<Napi::Boolean>().Value();
 
     // The name first: a missing interface is ENODEV whoever asks.
     ifindex_ = static_cast<int>(if_nametoindex(device.c_str()));
@@ -113,7 +117,9 @@ class Socket : public Napi::ObjectWrap<Socket> {
     // Frames leaving the interface (our own injections, the host's stack, other sockets) never
     // reach the ring. Kernels before 4.20 lack it: the packet-type check below still skips them.
     int one = 1;
-    if (setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0) {
+    if (outgoing_) {
+      // Kept: frames leaving the interface are captured too (a receive-only socket never sends).
+    } else if (setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0) {
       ignoresOutgoing_ = true;
     } else if (errno != ENOPROTOOPT && errno != EINVAL) {
       Fail(env, "PACKET_IGNORE_OUTGOING", errno);
@@ -159,6 +165,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
     strncpy(ifr.ifr_name, device.c_str(), IFNAMSIZ - 1);
     if (ioctl(fd_, SIOCGIFHWADDR, &ifr) != 0) { Fail(env, "SIOCGIFHWADDR(" + device + ")", errno); return; }
     hwType_ = ifr.ifr_hwaddr.sa_family;
+    if (outgoing_ && hwType_ != ARPHRD_LOOPBACK) maxPacketType_ = PACKET_OUTGOING;
   }
 
   ~Socket() override {
@@ -397,7 +404,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   }
 
   // Fills meta with the block's frames that came in (packet types host, broadcast, multicast,
-  // otherhost) and calls JS, as often as the meta array needs. False when closed meanwhile.
+  // otherhost; and outgoing when asked) and calls JS, as often as the meta array needs. False when closed meanwhile.
   bool ReadBlock(Napi::Env env, struct tpacket_block_desc* bd) {
     const size_t blockStart = reinterpret_cast<uint8_t*>(bd) - ring_->base;
     const uint32_t frames = bd->hdr.bh1.num_pkts;
@@ -408,7 +415,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
       auto* hdr = reinterpret_cast<struct tpacket3_hdr*>(reinterpret_cast<uint8_t*>(bd) + offset);
       auto* sll = reinterpret_cast<const struct sockaddr_ll*>(reinterpret_cast<uint8_t*>(hdr) + kSllOffset);
       const uint32_t next = hdr->tp_next_offset;
-      if (sll->sll_pkttype > PACKET_OTHERHOST || hdr->tp_mac + hdr->tp_snaplen > blockSize_ - offset) {
+      if (sll->sll_pkttype > maxPacketType_ || hdr->tp_mac + hdr->tp_snaplen > blockSize_ - offset) {
         skipped_++;
       } else {
         int32_t* m = meta_ + count * kMetaStride;
@@ -473,6 +480,10 @@ class Socket : public Napi::ObjectWrap<Socket> {
   uint32_t metaFrames_ = 0;
   uint64_t packets_ = 0, drops_ = 0, freezes_ = 0;
   uint64_t batches_ = 0, frames_ = 0, skipped_ = 0, sent_ = 0, sendErrors_ = 0;
+  bool outgoing_ = false;
+  // The last sll_pkttype handed to JS: PACKET_OTHERHOST (incoming only) or, with outgoing_,
+  // PACKET_OUTGOING, except on loopback, where each outgoing frame comes back in (libpcap skips it too).
+  unsigned char maxPacketType_ = PACKET_OTHERHOST;
   int lastSendErrno_ = 0;
   Napi::Reference<Napi::ArrayBuffer> metaRef_, ringRef_;
   Napi::FunctionReference onBatch_;

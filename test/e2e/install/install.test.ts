@@ -234,9 +234,11 @@ describe('npm install -g of the tarball on a machine with no compiler', () => {
 
   it.each([
     ['host', ['--mode', 'host'], "sgfw run: host mode needs the NFQUEUE addon, which is not built: install g++, make, python3, libnetfilter-queue-dev, then run 'node "],
-    ['monitor', ['--mode', 'monitor', '--interface', 'lo'], 'sgfw run: live capture with libpcap (monitor mode, inline --capture pcap) needs the optional package cap (libpcap), which is not installed: install libpcap-dev'],
-    ['inline --capture afpacket', ['--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'afpacket'], "sgfw run: inline mode's --capture afpacket needs the AF_PACKET addon, which is not built"],
-    ['inline --capture pcap', ['--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'pcap'], 'sgfw run: live capture with libpcap (monitor mode, inline --capture pcap) needs the optional package cap'],
+    // Without the AF_PACKET addon monitor mode defaults to pcap, which needs cap.
+    ['monitor', ['--mode', 'monitor', '--interface', 'lo'], 'sgfw run: --capture pcap (inline and monitor modes) needs the optional package cap (libpcap), which is not installed: install libpcap-dev'],
+    ['monitor --capture afpacket', ['--mode', 'monitor', '--interface', 'lo', '--capture', 'afpacket'], "sgfw run: --capture afpacket (inline and monitor modes) needs the AF_PACKET addon, which is not built: install g++, make, python3, then run 'node "],
+    ['inline --capture afpacket', ['--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'afpacket'], 'sgfw run: --capture afpacket (inline and monitor modes) needs the AF_PACKET addon, which is not built'],
+    ['inline --capture pcap', ['--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'pcap'], 'sgfw run: --capture pcap (inline and monitor modes) needs the optional package cap'],
   ])('%s mode fails in one line naming the fix, exit 1', (_name, mode, line) => {
     const r = run(sgfw, 'run', ...mode, '--state', state);
     expect(said(r.err)).toHaveLength(1);
