@@ -47,9 +47,8 @@ import { hashFinish, hashWord } from './flow-hash.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
-import { atShare, Eviction, SOURCE_BUCKETS } from './eviction.js';
-import { ASSURED, EARLY, F_EXPIRES, F_STRIDE, INSIDE_IS_A, LAST_FROM_ORIGINATOR, LIVE, MAX_CAPACITY, nextPowerOfTwo, ORIGINATOR_IS_A } from './record-layout.js';
-import { SEEN_REPLY, slotsFor, STRIDE, UDP_STREAM_TURNS, W_A, W_B, W_FLAGS, W_HASH, W_INFO, W_PORTS, W_SOURCE, W_STATE } from './record-layout.js';
+import { atShare, Eviction, Sources } from './eviction.js';
+import { Double, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
 import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
@@ -137,7 +136,7 @@ export class ConntrackTable {
   /** interfaces with at least one entry: the share is capacity / this */
   private activeInterfaces = 0;
   /** per source bucket: unassured entries */
-  private readonly unanswered = new Int32Array(SOURCE_BUCKETS);
+  private readonly unanswered = new Int32Array(Sources.BUCKETS);
   /** chooses the entry a full table gives up */
   private readonly eviction: Eviction;
 
@@ -174,11 +173,11 @@ export class ConntrackTable {
     this.slots = slotsFor(capacity);
     this.slotMask = this.slots - 1;
     this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
-    const records = recordMemory(this.slots * STRIDE * 4, options.memory);
+    const records = recordMemory(this.slots * Word.STRIDE * 4, options.memory);
     this.memoryKind = records.kind;
-    this.u = new Uint32Array(records.buffer, 0, this.slots * STRIDE);
-    this.s = new Int32Array(records.buffer, 0, this.slots * STRIDE);
-    this.f = new Float64Array(records.buffer, 0, this.slots * F_STRIDE);
+    this.u = new Uint32Array(records.buffer, 0, this.slots * Word.STRIDE);
+    this.s = new Int32Array(records.buffer, 0, this.slots * Word.STRIDE);
+    this.f = new Float64Array(records.buffer, 0, this.slots * Double.STRIDE);
     // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
     // (a microsecond or more) that would otherwise land on the packet that inserts there.
     for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
@@ -298,28 +297,28 @@ export class ConntrackTable {
       // Making room moved entries: the key's place is the first empty slot from its home now.
       i = this.emptySlotFrom(this.kHash & this.homeMask);
     }
-    const w = i * STRIDE;
+    const w = i * Word.STRIDE;
     const u = this.u;
     const a = this.kA;
     const b = this.kB;
-    u[w + W_A] = a[0];
-    u[w + W_A + 1] = a[1];
-    u[w + W_A + 2] = a[2];
-    u[w + W_A + 3] = a[3];
-    u[w + W_B] = b[0];
-    u[w + W_B + 1] = b[1];
-    u[w + W_B + 2] = b[2];
-    u[w + W_B + 3] = b[3];
+    u[w + Word.A] = a[0];
+    u[w + Word.A + 1] = a[1];
+    u[w + Word.A + 2] = a[2];
+    u[w + Word.A + 3] = a[3];
+    u[w + Word.B] = b[0];
+    u[w + Word.B + 1] = b[1];
+    u[w + Word.B + 2] = b[2];
+    u[w + Word.B + 3] = b[3];
     const sw = this.s;
-    sw[w + W_PORTS] = this.kPorts;
-    sw[w + W_INFO] = this.kInfo;
-    sw[w + W_HASH] = this.kHash;
-    sw[w + W_SOURCE] = source;
-    let flags = LIVE | (originatorIsA ? ORIGINATOR_IS_A : 0) | LAST_FROM_ORIGINATOR;
+    sw[w + Word.PORTS] = this.kPorts;
+    sw[w + Word.INFO] = this.kInfo;
+    sw[w + Word.HASH] = this.kHash;
+    sw[w + Word.SOURCE] = source;
+    let flags = Flag.LIVE | (originatorIsA ? Flag.ORIGINATOR_IS_A : 0) | Flag.LAST_FROM_ORIGINATOR;
     // SYN-ACK pickup: the sender is the responder, so a reply has been seen (not yet assured).
-    if (originatorIsA !== this.kSenderIsA) flags |= SEEN_REPLY;
-    if (outbound === this.kSenderIsA) flags |= INSIDE_IS_A;
-    sw[w + W_STATE] = initial;
+    if (originatorIsA !== this.kSenderIsA) flags |= Flag.SEEN_REPLY;
+    if (outbound === this.kSenderIsA) flags |= Flag.INSIDE_IS_A;
+    sw[w + Word.STATE] = initial;
     // Every new entry starts unassured.
     this.unanswered[source]++;
     if (this.ifEntries[ifIndex]++ === 0) this.activeInterfaces++;
@@ -328,9 +327,9 @@ export class ConntrackTable {
     let timeoutMs = this.timeoutOf(i);
     if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
       timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
-      flags |= EARLY;
+      flags |= Flag.EARLY;
     }
-    sw[w + W_FLAGS] = flags;
+    sw[w + Word.FLAGS] = flags;
     this.expireAfter(i, timeoutMs);
     return true;
   }
@@ -345,8 +344,8 @@ export class ConntrackTable {
   removeFlowsOf(ifIndex: number): number {
     let removed = 0;
     for (let i = 0; i < this.slots; ) {
-      const w = i * STRIDE;
-      if ((this.s[w + W_FLAGS] & LIVE) !== 0 && this.u[w + W_INFO] >>> 16 === ifIndex) {
+      const w = i * Word.STRIDE;
+      if ((this.s[w + Word.FLAGS] & Flag.LIVE) !== 0 && this.u[w + Word.INFO] >>> 16 === ifIndex) {
         // Not i++: the shift may have moved a later entry of the cluster into slot i.
         this.removeAt(i);
         removed++;
@@ -394,7 +393,7 @@ export class ConntrackTable {
     }
     const home = this.kHash & this.homeMask;
     for (let i = home; ; i = (i + 1) & this.slotMask) {
-      if ((this.s[i * STRIDE + W_FLAGS] & LIVE) === 0) return { home, slot: -1 };
+      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) === 0) return { home, slot: -1 };
       if (this.matches(i)) return { home, slot: i };
     }
   }
@@ -431,7 +430,7 @@ export class ConntrackTable {
     let acc = 0;
     for (let j = 0; j < count; j++) {
       const h = homes[j]!;
-      if (h >= 0) acc ^= sw[h * STRIDE + W_FLAGS]!;
+      if (h >= 0) acc ^= sw[h * Word.STRIDE + Word.FLAGS]!;
     }
     return acc;
   }
@@ -545,24 +544,24 @@ export class ConntrackTable {
     const hash = this.kHash;
     let i = hash & this.homeMask;
     for (;;) {
-      const w = i * STRIDE;
-      if ((sw[w + W_FLAGS] & LIVE) === 0) {
+      const w = i * Word.STRIDE;
+      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) {
         this.kEmpty = i;
         return -1;
       }
-      if (nowMs > this.f[i * F_STRIDE + F_EXPIRES]) {
+      if (nowMs > this.f[i * Double.STRIDE + Double.EXPIRES]) {
         // Not the next slot: the shift may have moved a later entry of the cluster into this one.
         this.expire(i);
         continue;
       }
-      if (sw[w + W_HASH] === hash && this.matches(i)) return i;
+      if (sw[w + Word.HASH] === hash && this.matches(i)) return i;
       i = (i + 1) & mask;
     }
   }
 
   /** Does slot `i` hold the scratch key? */
   private matches(i: number): boolean {
-    const w = i * STRIDE;
+    const w = i * Word.STRIDE;
     const u = this.u;
     const sw = this.s;
     const ka = this.kA;
@@ -570,69 +569,69 @@ export class ConntrackTable {
     // The key's scalar words are int32 (see i32be in packet/byte-order.ts): compare
     // them through the signed view of the same memory.
     return (
-      sw[w + W_HASH] === this.kHash &&
-      sw[w + W_INFO] === this.kInfo &&
-      sw[w + W_PORTS] === this.kPorts &&
-      u[w + W_A] === ka[0] &&
-      u[w + W_B] === kb[0] &&
-      u[w + W_A + 1] === ka[1] &&
-      u[w + W_A + 2] === ka[2] &&
-      u[w + W_A + 3] === ka[3] &&
-      u[w + W_B + 1] === kb[1] &&
-      u[w + W_B + 2] === kb[2] &&
-      u[w + W_B + 3] === kb[3]
+      sw[w + Word.HASH] === this.kHash &&
+      sw[w + Word.INFO] === this.kInfo &&
+      sw[w + Word.PORTS] === this.kPorts &&
+      u[w + Word.A] === ka[0] &&
+      u[w + Word.B] === kb[0] &&
+      u[w + Word.A + 1] === ka[1] &&
+      u[w + Word.A + 2] === ka[2] &&
+      u[w + Word.A + 3] === ka[3] &&
+      u[w + Word.B + 1] === kb[1] &&
+      u[w + Word.B + 2] === kb[2] &&
+      u[w + Word.B + 3] === kb[3]
     );
   }
 
   /** The first empty slot at or after `i`; there always is one (slots > capacity). */
   private emptySlotFrom(i: number): number {
-    while ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) i = (i + 1) & this.slotMask;
+    while ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) i = (i + 1) & this.slotMask;
     return i;
   }
 
   /** A packet of entry `i` went by (its key is in scratch): advance state, restart the timer. */
   private update(i: number, tcpFlags: number): void {
-    const w = i * STRIDE;
+    const w = i * Word.STRIDE;
     const sw = this.s;
-    let f = sw[w + W_FLAGS];
-    const fromOriginator = this.kSenderIsA === ((f & ORIGINATOR_IS_A) !== 0);
-    if (!fromOriginator) f |= SEEN_REPLY;
-    const proto = (sw[w + W_INFO] >>> 8) & 0xff;
+    let f = sw[w + Word.FLAGS];
+    const fromOriginator = this.kSenderIsA === ((f & Flag.ORIGINATOR_IS_A) !== 0);
+    if (!fromOriginator) f |= Flag.SEEN_REPLY;
+    const proto = (sw[w + Word.INFO] >>> 8) & 0xff;
     if (proto === IpProto.TCP) {
-      const before = sw[w + W_STATE];
+      const before = sw[w + Word.STATE];
       const after = tcpNextState(before, tcpFlags, fromOriginator);
       if (after === TcpState.SYN_SENT && before !== TcpState.SYN_SENT) {
         // A fresh SYN after the close: a new connection on the same ports, opened by its sender,
         // unanswered again and counted against the sender's source.
-        f = this.kSenderIsA ? f | ORIGINATOR_IS_A : f & ~ORIGINATOR_IS_A;
-        if ((f & ASSURED) === 0) this.unanswered[sw[w + W_SOURCE]]--;
-        f &= ~(SEEN_REPLY | ASSURED);
+        f = this.kSenderIsA ? f | Flag.ORIGINATOR_IS_A : f & ~Flag.ORIGINATOR_IS_A;
+        if ((f & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+        f &= ~(Flag.SEEN_REPLY | Flag.ASSURED);
         const source = this.sourceBucket(this.kSenderIsA);
-        sw[w + W_SOURCE] = source;
+        sw[w + Word.SOURCE] = source;
         this.unanswered[source]++;
       }
-      sw[w + W_STATE] = after;
+      sw[w + Word.STATE] = after;
     } else if (proto === IpProto.UDP) {
-      const lastFromOriginator = (f & LAST_FROM_ORIGINATOR) !== 0;
+      const lastFromOriginator = (f & Flag.LAST_FROM_ORIGINATOR) !== 0;
       if (fromOriginator !== lastFromOriginator) {
-        if (sw[w + W_STATE] < UDP_STREAM_TURNS) sw[w + W_STATE]++;
-        f ^= LAST_FROM_ORIGINATOR;
+        if (sw[w + Word.STATE] < Udp.STREAM_TURNS) sw[w + Word.STATE]++;
+        f ^= Flag.LAST_FROM_ORIGINATOR;
       }
     }
     let timeoutMs = this.timeoutOf(i);
     // Assured entries (nearly every packet) test one bit here.
-    if ((f & ASSURED) === 0) {
-      if ((f & SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + W_STATE]))) {
-        f = (f | ASSURED) & ~EARLY;
-        this.unanswered[sw[w + W_SOURCE]]--;
+    if ((f & Flag.ASSURED) === 0) {
+      if ((f & Flag.SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + Word.STATE]))) {
+        f = (f | Flag.ASSURED) & ~Flag.EARLY;
+        this.unanswered[sw[w + Word.SOURCE]]--;
       } else if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
         timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
-        f |= EARLY;
+        f |= Flag.EARLY;
       } else {
-        f &= ~EARLY;
+        f &= ~Flag.EARLY;
       }
     }
-    sw[w + W_FLAGS] = f;
+    sw[w + Word.FLAGS] = f;
     this.expireAfter(i, timeoutMs);
   }
 
@@ -648,23 +647,23 @@ export class ConntrackTable {
       h = hashWord(h, o[2] | 0);
       h = hashWord(h, o[3] | 0);
     }
-    return hashFinish(h, 4) & (SOURCE_BUCKETS - 1);
+    return hashFinish(h, 4) & (Sources.BUCKETS - 1);
   }
 
   private timeoutOf(i: number): number {
-    const w = i * STRIDE;
-    const info = this.s[w + W_INFO];
+    const w = i * Word.STRIDE;
+    const info = this.s[w + Word.INFO];
     const proto = (info >>> 8) & 0xff;
     const t = (info >>> 16) * 3;
-    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + W_STATE], this.ifTimeouts[t]);
-    if (proto === IpProto.UDP) return this.s[w + W_STATE] >= UDP_STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
+    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + Word.STATE], this.ifTimeouts[t]);
+    if (proto === IpProto.UDP) return this.s[w + Word.STATE] >= Udp.STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
     return portlessTimeoutMs(info & 0xff, proto);
   }
 
   /** The entry expires `timeoutMs` after `clock[0]`. */
   private expireAfter(i: number, timeoutMs: number): void {
     const expiresMs = this.clock[0] + timeoutMs;
-    this.f[i * F_STRIDE + F_EXPIRES] = expiresMs;
+    this.f[i * Double.STRIDE + Double.EXPIRES] = expiresMs;
     if (expiresMs < this.earliest) this.earliest = expiresMs;
     if (expiresMs < this.passMin) this.passMin = expiresMs;
   }
@@ -706,7 +705,7 @@ export class ConntrackTable {
 
   /** Removes the expired entry at `i`, counted. */
   private expire(i: number): void {
-    if ((this.s[i * STRIDE + W_FLAGS] & EARLY) !== 0) this.earlyExpired++;
+    if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
     this.removeAt(i);
     this.expired++;
   }
@@ -723,8 +722,8 @@ export class ConntrackTable {
     const n = this.slots;
     for (let k = 0; k < budget; k++) {
       const i = this.cursor;
-      if ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) {
-        const e = this.f[i * F_STRIDE + F_EXPIRES];
+      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) {
+        const e = this.f[i * Double.STRIDE + Double.EXPIRES];
         if (nowMs > e) {
           this.expire(i);
           removed++;
@@ -755,8 +754,8 @@ export class ConntrackTable {
 
   /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
   private lastSeenOf(i: number): number {
-    const expires = this.f[i * F_STRIDE + F_EXPIRES];
-    return expires - ((this.s[i * STRIDE + W_FLAGS] & EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
+    const expires = this.f[i * Double.STRIDE + Double.EXPIRES];
+    return expires - ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
   }
 
   /**
@@ -768,31 +767,31 @@ export class ConntrackTable {
   private removeAt(i: number): void {
     this.missKeyed = false;
     const sw = this.s;
-    const wi = i * STRIDE;
-    if (--this.ifEntries[sw[wi + W_INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[wi + W_FLAGS] & ASSURED) === 0) this.unanswered[sw[wi + W_SOURCE]]--;
+    const wi = i * Word.STRIDE;
+    if (--this.ifEntries[sw[wi + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
+    if ((sw[wi + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[wi + Word.SOURCE]]--;
     const mask = this.slotMask;
     const homeMask = this.homeMask;
     let gap = i;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const wj = j * STRIDE;
-      if ((sw[wj + W_FLAGS] & LIVE) === 0) break;
-      const home = sw[wj + W_HASH] & homeMask;
+      const wj = j * Word.STRIDE;
+      if ((sw[wj + Word.FLAGS] & Flag.LIVE) === 0) break;
+      const home = sw[wj + Word.HASH] & homeMask;
       // Probe distances, modulo the table: home → j, and gap → j. The entry may fill the gap
       // when its home is at or before the gap, i.e. when the gap is no farther from j than home.
       if (((j - home) & mask) >= ((j - gap) & mask)) {
-        const wg = gap * STRIDE;
-        for (let k = 0; k < STRIDE; k++) sw[wg + k] = sw[wj + k];
-        const e = this.f[j * F_STRIDE + F_EXPIRES];
+        const wg = gap * Word.STRIDE;
+        for (let k = 0; k < Word.STRIDE; k++) sw[wg + k] = sw[wj + k];
+        const e = this.f[j * Double.STRIDE + Double.EXPIRES];
         if (e < this.passMin) this.passMin = e;
         gap = j;
       }
     }
-    const wg = gap * STRIDE;
-    sw[wg + W_FLAGS] = 0;
-    this.f[gap * F_STRIDE + F_EXPIRES] = 0;
+    const wg = gap * Word.STRIDE;
+    sw[wg + Word.FLAGS] = 0;
+    this.f[gap * Double.STRIDE + Double.EXPIRES] = 0;
     this.size--;
   }
 }

@@ -2,7 +2,7 @@
 // this, never the records. It allocates, so it stays off the per-packet path.
 import { IpProto } from '../packet/packet-view.js';
 import { isIcmpProtocol } from './icmp-kinds.js';
-import { ASSURED, EARLY, F_EXPIRES, F_STRIDE, INSIDE_IS_A, LIVE, ORIGINATOR_IS_A, SEEN_REPLY, STRIDE, UDP_STREAM_TURNS, W_A, W_B, W_FLAGS, W_INFO, W_PORTS, W_STATE } from './record-layout.js';
+import { Double, Flag, Udp, Word } from './record-layout.js';
 import { TCP_STATE_NAMES } from './tcp-state.js';
 
 /** One entry as `entriesOf` reports it, for explain, logs and tests. */
@@ -36,21 +36,21 @@ export interface ConntrackEntryInfo {
 export function describeEntries(u: Uint32Array, f: Float64Array, slots: number, ifIndex: number, nowMs: number): ConntrackEntryInfo[] {
   const out: ConntrackEntryInfo[] = [];
   for (let i = 0; i < slots; i++) {
-    const w = i * STRIDE;
-    const flags = u[w + W_FLAGS];
-    if ((flags & LIVE) === 0 || u[w + W_INFO] >>> 16 !== ifIndex || nowMs > f[i * F_STRIDE + F_EXPIRES]) continue;
-    const info = u[w + W_INFO];
+    const w = i * Word.STRIDE;
+    const flags = u[w + Word.FLAGS];
+    if ((flags & Flag.LIVE) === 0 || u[w + Word.INFO] >>> 16 !== ifIndex || nowMs > f[i * Double.STRIDE + Double.EXPIRES]) continue;
+    const info = u[w + Word.INFO];
     const proto = (info >>> 8) & 0xff;
     const ver = info & 0xff;
-    const a = Array.from(u.subarray(w + W_A, w + W_A + (ver === 4 ? 1 : 4)));
-    const b = Array.from(u.subarray(w + W_B, w + W_B + (ver === 4 ? 1 : 4)));
-    const pa = u[w + W_PORTS] >>> 16;
-    const pb = u[w + W_PORTS] & 0xffff;
+    const a = Array.from(u.subarray(w + Word.A, w + Word.A + (ver === 4 ? 1 : 4)));
+    const b = Array.from(u.subarray(w + Word.B, w + Word.B + (ver === 4 ? 1 : 4)));
+    const pa = u[w + Word.PORTS] >>> 16;
+    const pb = u[w + Word.PORTS] & 0xffff;
     const icmp = isIcmpProtocol(ver, proto);
-    const aOpened = (flags & ORIGINATOR_IS_A) !== 0;
+    const aOpened = (flags & Flag.ORIGINATOR_IS_A) !== 0;
     let state = 'OTHER';
-    if (proto === IpProto.TCP) state = TCP_STATE_NAMES[u[w + W_STATE]];
-    else if (proto === IpProto.UDP) state = u[w + W_STATE] >= UDP_STREAM_TURNS ? 'UDP_STREAM' : 'UDP';
+    if (proto === IpProto.TCP) state = TCP_STATE_NAMES[u[w + Word.STATE]];
+    else if (proto === IpProto.UDP) state = u[w + Word.STATE] >= Udp.STREAM_TURNS ? 'UDP_STREAM' : 'UDP';
     else if (icmp) state = 'ICMP';
     out.push({
       ifIndex,
@@ -62,11 +62,11 @@ export function describeEntries(u: Uint32Array, f: Float64Array, slots: number, 
       responderPort: icmp ? 0 : aOpened ? pb : pa,
       icmpId: icmp ? pa : 0,
       state,
-      seenReply: (flags & SEEN_REPLY) !== 0,
-      assured: (flags & ASSURED) !== 0,
-      openedInside: ((flags & INSIDE_IS_A) !== 0) === aOpened,
-      earlyTimeout: (flags & EARLY) !== 0,
-      expiresMs: f[i * F_STRIDE + F_EXPIRES],
+      seenReply: (flags & Flag.SEEN_REPLY) !== 0,
+      assured: (flags & Flag.ASSURED) !== 0,
+      openedInside: ((flags & Flag.INSIDE_IS_A) !== 0) === aOpened,
+      earlyTimeout: (flags & Flag.EARLY) !== 0,
+      expiresMs: f[i * Double.STRIDE + Double.EXPIRES],
     });
   }
   return out;

@@ -15,7 +15,7 @@
 //   equals; an over-share interface's unassured entries first, its assured ones last), and
 //   otherwise refuses and counts `insertFailures` (and `shareRefusals` when the refused flow's
 //   interface held its share).
-// - Sources: per originator address (hashed into SOURCE_BUCKETS counters), the unassured entries
+// - Sources: per originator address (hashed into Sources.BUCKETS counters), the unassured entries
 //   it holds. A new flow may evict only entries of a source at least as heavy as its own, by
 //   order of magnitude: a flood from one address can only replace its own entries, never a
 //   light source's pending query; a new light source evicts the flood.
@@ -26,14 +26,16 @@
 //   gives way.
 // A refused or evicted flow is still judged by the rules — the table can only take away passes
 // that tracking explains, so a full table never lets through what the rules would not allow.
-import { ASSURED, INSIDE_IS_A, LIVE, ORIGINATOR_IS_A, STRIDE, W_FLAGS, W_INFO, W_SOURCE } from './record-layout.js';
+import { Flag, Word } from './record-layout.js';
 
 /**
  * per-source counters of unassured entries: 16 KiB, in cache. Sources sharing a bucket add up,
  * which only ever makes a source look heavier; the hash is seeded, so a sender cannot aim at the
  * bucket of another.
  */
-export const SOURCE_BUCKETS = 1 << 12;
+export const enum Sources {
+  BUCKETS = 1 << 12,
+}
 /**
  * entries examined for one to evict when nothing has expired, more than the 16 the chained table
  * looked at (Linux's early_drop: 8), so that a full table of half-answered flows finds a
@@ -115,18 +117,18 @@ export class Eviction {
     for (let k = 0; k < slots && seen < EVICT_ENTRIES; k++) {
       const i = this.cursor;
       if (++this.cursor === n) this.cursor = 0;
-      const w = i * STRIDE;
-      const f = sw[w + W_FLAGS];
-      if ((f & LIVE) === 0) continue;
+      const w = i * Word.STRIDE;
+      const f = sw[w + Word.FLAGS];
+      if ((f & Flag.LIVE) === 0) continue;
       seen++;
-      const owner = sw[w + W_INFO] >>> 16;
+      const owner = sw[w + Word.INFO] >>> 16;
       const ownerOver = ifEntries[owner] > share;
       let rank: number;
-      if ((f & ASSURED) === 0) {
+      if ((f & Flag.ASSURED) === 0) {
         if (requesterOver && owner !== ifIndex) continue;
-        const weight = weightOf(this.unanswered[sw[w + W_SOURCE]]);
+        const weight = weightOf(this.unanswered[sw[w + Word.SOURCE]]);
         if (weight < floor) continue;
-        const openedOutside = ((f & INSIDE_IS_A) !== 0) !== ((f & ORIGINATOR_IS_A) !== 0);
+        const openedOutside = ((f & Flag.INSIDE_IS_A) !== 0) !== ((f & Flag.ORIGINATOR_IS_A) !== 0);
         if (!openedInside && !openedOutside) continue;
         rank = (ownerOver ? RANK_OVER_SHARE_UNASSURED : RANK_UNASSURED) + (openedOutside ? 64 : 0) + weight;
       } else {
