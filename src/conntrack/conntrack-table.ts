@@ -32,15 +32,16 @@
 // timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
 // same three views (u, s, f) with the scratch key beside them, and needs them as monomorphic
 // fields of one class so V8 inlines it: keying or probing in another module would put a call
-// boundary, or a second object's loads, on every packet. And this class is the records' only
-// writer: the layout's invariants (one empty slot ends every probe, backward-shift deletion, the
-// sweep cursor and the `earliest` bound that every expireAfter lowers, the per-interface and
-// per-source counts the flood policy reads, kept in step by every insert and by removeAt) hold
-// because every write is here. What only reads the records lives beside it: the layout's word
-// offsets and flags (record-layout.ts), which entry a full table evicts (eviction.ts), the entries
-// described for people (entry-info.ts); and what does not touch them: the TCP state machine
-// (tcp-state.ts), the ICMP kinds (icmp-kinds.ts), the timeouts (timeouts.ts), hashing
-// (flow-hash.ts) and where the records are placed (record-memory.ts).
+// boundary, or a second object's loads, on every packet. Those methods alone are some 390 lines,
+// with 80 of fields they share. And this class is the records' only writer: the layout's
+// invariants (one empty slot ends every probe, backward-shift deletion, the sweep cursor and the
+// `earliest` bound that every expireAfter lowers, the per-interface and per-source counts the
+// flood policy reads, kept in step by every insert and by removeAt) hold because every write is
+// here. What only reads the records lives beside it: the layout's word offsets and flags
+// (record-layout.ts), which entry a full table evicts (eviction.ts), the entries described for
+// people (entry-info.ts); and what does not touch them: the TCP state machine (tcp-state.ts),
+// the ICMP kinds (icmp-kinds.ts), the timeouts (timeouts.ts), hashing (flow-hash.ts) and where
+// the records are placed (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import { hashFinish, hashWord } from './flow-hash.js';
