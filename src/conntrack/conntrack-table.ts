@@ -1,25 +1,7 @@
 // The connection-tracking table of seed 001's "Connection tracking": one bounded table for all
 // managed interfaces, the interface index part of every key, so flows never leak between them.
-//
-// Layout: open addressing with linear probing over `slots` 64-byte records held in one
-// page-aligned buffer (viewed as words, signed words and doubles), one record per cache line.
-// A key's home slot is its hash masked to the table; a lookup reads the record there and, on a
-// collision, the next ones — adjacent lines, which the hardware prefetches — until it finds the
-// key or an empty slot. So a lookup costs one cache miss: the chained layout this replaces read
-// a bucket head, then the record it pointed to, two dependent misses (a CPU profile showed them
-// as the largest cost of the whole pipeline).
-// Deletion shifts the rest of the cluster back (Knuth's algorithm R) instead of leaving a
-// tombstone: a flow table churns all the time, and tombstones would lengthen every probe until a
-// rebuild. Moves only ever go back towards an entry's home slot, so the sweep cursor and the
-// loops over all slots re-examine the slot they removed from (see scan and removeFlowsOf).
-// Sizing: `slots` is the power of two at or above 4/3 of `capacity`, so the load factor stays at
-// or below 0.75 even when full (expected probes: hit ≤ 2.5, miss ≤ 8.5 records, contiguous) and
-// one empty slot always ends a probe. Memory: 64 × slots bytes — 128 bytes per flow at the
-// default capacity of 2^20 (load 0.5 when full), at most 171 for any capacity. Cuckoo and
-// hopscotch tables were the alternatives: cuckoo reads two random lines on every miss (and
-// every new flow starts with a miss) and needs kick-out chains on insert; hopscotch keeps a
-// neighbourhood bitmap per slot to reach the same one-line hit that linear probing gets at
-// this load factor for free.
+// Its records are open-addressed, one 64-byte record per cache line, a lookup one cache miss,
+// deletion a backward shift instead of a tombstone (record-layout.ts says how and why).
 // Nothing is allocated per packet: the key of the packet at hand is built in preallocated
 // scratch fields, then compared word by word.
 //
@@ -39,47 +21,36 @@
 // that fits no entry (an echo request sent the wrong way, …) is a MISS and the rules judge it —
 // the table can only add passes that tracking explains, never remove ones the rules give.
 //
-// Floods (Linux's nf_conntrack is the model, made attacker-aware). An entry is *assured* once it
-// was answered: a reply seen, and for TCP the handshake done too (ESTABLISHED or later), so a
-// SYN flood's half-open entries, answered by a SYN-ACK but never by the third ACK, are not.
-// - Pressure: from PRESSURE_FRACTION (90%) full, an unassured entry inserted or refreshed gets at
-//   most UNANSWERED_UNDER_PRESSURE_MS (10 s); those that expire so count `earlyExpired`.
-// - Full: `track` first reclaims an expired entry (a bounded scan from the sweep cursor), then,
-//   unless `evictUnreplied` is false, evicts one entry among the next EVICT_ENTRIES entries
-//   (`evictOne`: the unassured entry of the heaviest source, the least recently seen among
-//   equals; an over-share interface's unassured entries first, its assured ones last), and
-//   otherwise refuses and counts `insertFailures` (and `shareRefusals` when the refused flow's
-//   interface held its share).
-// - Sources: per originator address (hashed into SOURCE_BUCKETS counters), the unassured entries
-//   it holds. A new flow may evict only entries of a source at least as heavy as its own, by
-//   order of magnitude: a flood from one address can only replace its own entries, never a
-//   light source's pending query; a new light source evicts the flood.
-// - Share: an interface's share is the capacity over the interfaces holding entries. In a full
-//   table an interface at its share may replace only its own unassured entries; one below it may
-//   also evict an over-share interface's assured entries, so no interface keeps more than its
-//   share while another needs room. Below full nothing is refused: the share only decides who
-//   gives way.
-// A refused or evicted flow is still judged by the rules — the table can only take away passes
-// that tracking explains, so a full table never lets through what the rules would not allow.
+// Floods: an entry is *assured* once it was answered (TCP: the handshake done too). From
+// PRESSURE_FRACTION full an unassured entry inserted or refreshed gets at most
+// UNANSWERED_UNDER_PRESSURE_MS; a full table reclaims an expired entry, else evicts one that the
+// flood policy names (eviction.ts says who gives way), else refuses. A refused or evicted flow is
+// still judged by the rules, so a full table never lets through what the rules would not allow.
 //
-// Why one file past 400 lines: it is one concept, the open-addressed record table, and its size is
-// the record layout's. Every method reads and writes the same 16-word records through the same
-// three views (u, s, f) at word offsets (W_*, F_EXPIRES) private to this file, with the scratch key
-// beside them, and the layout's invariants (one empty slot ends every probe, backward-shift
-// deletion instead of tombstones, the sweep cursor and `earliest` bound, the per-interface and
-// per-source counts the flood policy reads, kept in step by every insert and by removeAt) hold
-// only if every writer keeps them. The per-packet path (lookupNow → find → matches → update → timeoutOf, trackMissNow →
-// trackKeyed) needs these as monomorphic fields of one class so V8 inlines it; moving keying,
-// probing, eviction or the diagnostics into other modules would either hand the layout and its
-// invariants to them or put a call boundary on every packet. What does not touch the records lives
-// beside it: the TCP state machine (tcp-state.ts), the ICMP kinds (icmp-kinds.ts), the timeouts
-// (timeouts.ts), hashing (flow-hash.ts) and where the records are placed (record-memory.ts).
+// Why one file past 400 lines: it is one concept, the record table's per-packet path and the
+// writers that keep its invariants. The per-packet path (lookupNow → find → matches → update →
+// timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
+// same three views (u, s, f) with the scratch key beside them, and needs them as monomorphic
+// fields of one class so V8 inlines it: keying or probing in another module would put a call
+// boundary, or a second object's loads, on every packet. Those methods alone are some 390 lines,
+// with 80 of fields they share. And this class is the records' only writer: the layout's
+// invariants (one empty slot ends every probe, backward-shift deletion, the sweep cursor and the
+// `earliest` bound that every expireAfter lowers, the per-interface and per-source counts the
+// flood policy reads, kept in step by every insert and by removeAt) hold because every write is
+// here. What only reads the records lives beside it: the layout's word offsets and flags
+// (record-layout.ts), which entry a full table evicts (eviction.ts), the entries described for
+// people (entry-info.ts); and what does not touch them: the TCP state machine (tcp-state.ts),
+// the ICMP kinds (icmp-kinds.ts), the timeouts (timeouts.ts), hashing (flow-hash.ts) and where
+// the records are placed (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import { hashFinish, hashWord } from './flow-hash.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { TCP_STATE_NAMES, tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
+import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
+import { atShare, Eviction, Sources } from './eviction.js';
+import { Double, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
+import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
 export const CT_MISS = 0;
@@ -110,104 +81,10 @@ export interface ConntrackOptions {
   memory?: RecordAllocator;
 }
 
-/** One entry as `entriesOf` reports it, for explain, logs and tests. */
-export interface ConntrackEntryInfo {
-  ifIndex: number;
-  ipVersion: number;
-  protocol: number;
-  /** the endpoint that opened the flow, then the other; words as in PacketView */
-  originator: number[];
-  originatorPort: number;
-  responder: number[];
-  responderPort: number;
-  /** ICMP queries: the identifier */
-  icmpId: number;
-  /** TCP state name, `UDP` / `UDP_STREAM`, `ICMP`, or `OTHER` */
-  state: string;
-  seenReply: boolean;
-  /** answered (TCP: handshake done): never evicted for another source's flows */
-  assured: boolean;
-  /** the managed side opened the flow (tracked going out) */
-  openedInside: boolean;
-  /** an unanswered flow whose timeout was cut to UNANSWERED_UNDER_PRESSURE_MS */
-  earlyTimeout: boolean;
-  expiresMs: number;
-}
-
-// Record layout, in 32-bit words (expiry: the double at F_EXPIRES of the record's 8 doubles).
-// An empty slot has FLAGS 0 and EXPIRES 0; every live one has the LIVE flag.
-const STRIDE = 16;
-const F_STRIDE = 8;
-const W_HASH = 0;
-/** ifIndex << 16 | protocol << 8 | ipVersion */
-const W_INFO = 1;
-/** port A << 16 | port B; ICMP queries: identifier << 16 | request type */
-const W_PORTS = 2;
-/** the originator's source bucket (see sourceBucket) */
-const W_SOURCE = 3;
-const W_A = 4;
-const W_B = 8;
-/** TCP state; UDP: direction changes seen (saturating) */
-const W_STATE = 12;
-const W_FLAGS = 13;
-const F_EXPIRES = 7;
-
-const LIVE = 1;
-const ORIGINATOR_IS_A = 2;
-const SEEN_REPLY = 4;
-/** UDP: the last packet came from the originator */
-const LAST_FROM_ORIGINATOR = 8;
-/** answered (TCP: the handshake done too); counted in its source's bucket while not */
-const ASSURED = 16;
-/** unassured, its timeout cut to UNANSWERED_UNDER_PRESSURE_MS */
-const EARLY = 32;
-/** endpoint A is the managed side of the entry's interface (the flow was tracked going out from A) */
-const INSIDE_IS_A = 64;
-
-/** UDP direction changes after which a flow has seen more than one request-response. */
-const UDP_STREAM_TURNS = 3;
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
-/**
- * entries examined for one to evict when nothing has expired, more than the 16 the chained table
- * looked at (Linux's early_drop: 8), so that a full table of half-answered flows finds a
- * candidate as surely as it did. Counted in entries, not slots: evicting from the cursor's
- * window thins the slots behind it, and a fixed window of slots came up empty.
- */
-const EVICT_ENTRIES = 32;
-/** and at most this many slots walked for them (a full table is never emptier than 3/8) */
-const EVICT_SLOTS = 1024;
-/**
- * per-source counters of unassured entries: 16 KiB, in cache. Sources sharing a bucket add up,
- * which only ever makes a source look heavier; the hash is seeded, so a sender cannot aim at the
- * bucket of another.
- */
-const SOURCE_BUCKETS = 1 << 12;
-/**
- * a source's weight is the order of magnitude of its unassured entries over 2^LIGHT_SHIFT: below
- * 8 every source weighs the same, so the few entries that forged sources leave in each bucket of
- * a spread-out flood are noise, not weight
- */
-const LIGHT_SHIFT = 3;
-// evictOne's tiers, best victim first; within the unassured ones, +64 opened from outside, + weight
-const RANK_OVER_SHARE_UNASSURED = 3 << 8;
-const RANK_OVER_SHARE_ASSURED = 2 << 8;
-const RANK_UNASSURED = 1 << 8;
-/** the largest capacity: 2^25 flows in 2^26 slots, 4 GiB, the most a WebAssembly memory holds */
-const MAX_CAPACITY = 1 << 25;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
-
-/** A source's weight: the order of magnitude of its unassured entries, 0 below 2^LIGHT_SHIFT. */
-function weightOf(unanswered: number): number {
-  return 32 - Math.clz32(unanswered >>> LIGHT_SHIFT);
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
 
 export class ConntrackTable {
   readonly capacity: number;
@@ -260,12 +137,13 @@ export class ConntrackTable {
   /** interfaces with at least one entry: the share is capacity / this */
   private activeInterfaces = 0;
   /** per source bucket: unassured entries */
-  private readonly unanswered = new Int32Array(SOURCE_BUCKETS);
+  private readonly unanswered = new Int32Array(Sources.BUCKETS);
+  /** chooses the entry a full table gives up */
+  private readonly eviction: Eviction;
 
   // Sweep state. `earliest` is a lower bound of every live entry's expiry: while `now` is not
   // past it nothing can have expired, so a full table refuses in O(1) instead of scanning.
   private cursor = 0;
-  private evictCursor = 0;
   private passMin = Infinity;
   private earliest = Infinity;
 
@@ -293,14 +171,14 @@ export class ConntrackTable {
       throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
     }
     this.capacity = capacity;
-    this.slots = nextPowerOfTwo(Math.ceil((capacity * 4) / 3));
+    this.slots = slotsFor(capacity);
     this.slotMask = this.slots - 1;
     this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
-    const records = recordMemory(this.slots * STRIDE * 4, options.memory);
+    const records = recordMemory(this.slots * Word.STRIDE * 4, options.memory);
     this.memoryKind = records.kind;
-    this.u = new Uint32Array(records.buffer, 0, this.slots * STRIDE);
-    this.s = new Int32Array(records.buffer, 0, this.slots * STRIDE);
-    this.f = new Float64Array(records.buffer, 0, this.slots * F_STRIDE);
+    this.u = new Uint32Array(records.buffer, 0, this.slots * Word.STRIDE);
+    this.s = new Int32Array(records.buffer, 0, this.slots * Word.STRIDE);
+    this.f = new Float64Array(records.buffer, 0, this.slots * Double.STRIDE);
     // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
     // (a microsecond or more) that would otherwise land on the packet that inserts there.
     for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
@@ -308,6 +186,7 @@ export class ConntrackTable {
     this.evictUnreplied = options.evictUnreplied ?? true;
     this.pressureAt = Math.ceil(capacity * PRESSURE_FRACTION);
     this.clock = options.clock ?? new Float64Array(1);
+    this.eviction = new Eviction(this.s, this.unanswered, this.slots, capacity, (i) => this.lastSeenOf(i));
   }
 
   /** alias of `insertFailures`, the name the dataplane counters use */
@@ -413,34 +292,34 @@ export class ConntrackTable {
     if (this.size >= this.capacity) {
       if (!this.makeRoom(ifIndex, source, outbound === (originatorIsA === this.kSenderIsA))) {
         this.insertFailures++;
-        if (this.evictUnreplied && this.atShare(ifIndex)) this.shareRefusals++;
+        if (this.evictUnreplied && atShare(this.ifEntries, this.activeInterfaces, this.capacity, ifIndex)) this.shareRefusals++;
         return false;
       }
       // Making room moved entries: the key's place is the first empty slot from its home now.
       i = this.emptySlotFrom(this.kHash & this.homeMask);
     }
-    const w = i * STRIDE;
+    const w = i * Word.STRIDE;
     const u = this.u;
     const a = this.kA;
     const b = this.kB;
-    u[w + W_A] = a[0];
-    u[w + W_A + 1] = a[1];
-    u[w + W_A + 2] = a[2];
-    u[w + W_A + 3] = a[3];
-    u[w + W_B] = b[0];
-    u[w + W_B + 1] = b[1];
-    u[w + W_B + 2] = b[2];
-    u[w + W_B + 3] = b[3];
+    u[w + Word.A] = a[0];
+    u[w + Word.A + 1] = a[1];
+    u[w + Word.A + 2] = a[2];
+    u[w + Word.A + 3] = a[3];
+    u[w + Word.B] = b[0];
+    u[w + Word.B + 1] = b[1];
+    u[w + Word.B + 2] = b[2];
+    u[w + Word.B + 3] = b[3];
     const sw = this.s;
-    sw[w + W_PORTS] = this.kPorts;
-    sw[w + W_INFO] = this.kInfo;
-    sw[w + W_HASH] = this.kHash;
-    sw[w + W_SOURCE] = source;
-    let flags = LIVE | (originatorIsA ? ORIGINATOR_IS_A : 0) | LAST_FROM_ORIGINATOR;
+    sw[w + Word.PORTS] = this.kPorts;
+    sw[w + Word.INFO] = this.kInfo;
+    sw[w + Word.HASH] = this.kHash;
+    sw[w + Word.SOURCE] = source;
+    let flags = Flag.LIVE | (originatorIsA ? Flag.ORIGINATOR_IS_A : 0) | Flag.LAST_FROM_ORIGINATOR;
     // SYN-ACK pickup: the sender is the responder, so a reply has been seen (not yet assured).
-    if (originatorIsA !== this.kSenderIsA) flags |= SEEN_REPLY;
-    if (outbound === this.kSenderIsA) flags |= INSIDE_IS_A;
-    sw[w + W_STATE] = initial;
+    if (originatorIsA !== this.kSenderIsA) flags |= Flag.SEEN_REPLY;
+    if (outbound === this.kSenderIsA) flags |= Flag.INSIDE_IS_A;
+    sw[w + Word.STATE] = initial;
     // Every new entry starts unassured.
     this.unanswered[source]++;
     if (this.ifEntries[ifIndex]++ === 0) this.activeInterfaces++;
@@ -449,9 +328,9 @@ export class ConntrackTable {
     let timeoutMs = this.timeoutOf(i);
     if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
       timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
-      flags |= EARLY;
+      flags |= Flag.EARLY;
     }
-    sw[w + W_FLAGS] = flags;
+    sw[w + Word.FLAGS] = flags;
     this.expireAfter(i, timeoutMs);
     return true;
   }
@@ -466,8 +345,8 @@ export class ConntrackTable {
   removeFlowsOf(ifIndex: number): number {
     let removed = 0;
     for (let i = 0; i < this.slots; ) {
-      const w = i * STRIDE;
-      if ((this.s[w + W_FLAGS] & LIVE) !== 0 && this.u[w + W_INFO] >>> 16 === ifIndex) {
+      const w = i * Word.STRIDE;
+      if ((this.s[w + Word.FLAGS] & Flag.LIVE) !== 0 && this.u[w + Word.INFO] >>> 16 === ifIndex) {
         // Not i++: the shift may have moved a later entry of the cluster into slot i.
         this.removeAt(i);
         removed++;
@@ -492,42 +371,7 @@ export class ConntrackTable {
 
   /** The live entries of an interface, for explain and tests (allocates; not for the hot path). */
   entriesOf(ifIndex: number, nowMs = -Infinity): ConntrackEntryInfo[] {
-    const out: ConntrackEntryInfo[] = [];
-    for (let i = 0; i < this.slots; i++) {
-      const w = i * STRIDE;
-      const f = this.u[w + W_FLAGS];
-      if ((f & LIVE) === 0 || this.u[w + W_INFO] >>> 16 !== ifIndex || nowMs > this.f[i * F_STRIDE + F_EXPIRES]) continue;
-      const info = this.u[w + W_INFO];
-      const proto = (info >>> 8) & 0xff;
-      const ver = info & 0xff;
-      const a = Array.from(this.u.subarray(w + W_A, w + W_A + (ver === 4 ? 1 : 4)));
-      const b = Array.from(this.u.subarray(w + W_B, w + W_B + (ver === 4 ? 1 : 4)));
-      const pa = this.u[w + W_PORTS] >>> 16;
-      const pb = this.u[w + W_PORTS] & 0xffff;
-      const icmp = isIcmpProtocol(ver, proto);
-      const aOpened = (f & ORIGINATOR_IS_A) !== 0;
-      let state = 'OTHER';
-      if (proto === IpProto.TCP) state = TCP_STATE_NAMES[this.u[w + W_STATE]];
-      else if (proto === IpProto.UDP) state = this.u[w + W_STATE] >= UDP_STREAM_TURNS ? 'UDP_STREAM' : 'UDP';
-      else if (icmp) state = 'ICMP';
-      out.push({
-        ifIndex,
-        ipVersion: ver,
-        protocol: proto,
-        originator: aOpened ? a : b,
-        originatorPort: icmp ? 0 : aOpened ? pa : pb,
-        responder: aOpened ? b : a,
-        responderPort: icmp ? 0 : aOpened ? pb : pa,
-        icmpId: icmp ? pa : 0,
-        state,
-        seenReply: (f & SEEN_REPLY) !== 0,
-        assured: (f & ASSURED) !== 0,
-        openedInside: ((f & INSIDE_IS_A) !== 0) === aOpened,
-        earlyTimeout: (f & EARLY) !== 0,
-        expiresMs: this.f[i * F_STRIDE + F_EXPIRES],
-      });
-    }
-    return out;
+    return describeEntries(this.u, this.f, this.slots, ifIndex, nowMs);
   }
 
   /** Heap bytes the table's arrays hold. */
@@ -550,7 +394,7 @@ export class ConntrackTable {
     }
     const home = this.kHash & this.homeMask;
     for (let i = home; ; i = (i + 1) & this.slotMask) {
-      if ((this.s[i * STRIDE + W_FLAGS] & LIVE) === 0) return { home, slot: -1 };
+      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) === 0) return { home, slot: -1 };
       if (this.matches(i)) return { home, slot: i };
     }
   }
@@ -587,7 +431,7 @@ export class ConntrackTable {
     let acc = 0;
     for (let j = 0; j < count; j++) {
       const h = homes[j]!;
-      if (h >= 0) acc ^= sw[h * STRIDE + W_FLAGS]!;
+      if (h >= 0) acc ^= sw[h * Word.STRIDE + Word.FLAGS]!;
     }
     return acc;
   }
@@ -701,24 +545,24 @@ export class ConntrackTable {
     const hash = this.kHash;
     let i = hash & this.homeMask;
     for (;;) {
-      const w = i * STRIDE;
-      if ((sw[w + W_FLAGS] & LIVE) === 0) {
+      const w = i * Word.STRIDE;
+      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) {
         this.kEmpty = i;
         return -1;
       }
-      if (nowMs > this.f[i * F_STRIDE + F_EXPIRES]) {
+      if (nowMs > this.f[i * Double.STRIDE + Double.EXPIRES]) {
         // Not the next slot: the shift may have moved a later entry of the cluster into this one.
         this.expire(i);
         continue;
       }
-      if (sw[w + W_HASH] === hash && this.matches(i)) return i;
+      if (sw[w + Word.HASH] === hash && this.matches(i)) return i;
       i = (i + 1) & mask;
     }
   }
 
   /** Does slot `i` hold the scratch key? */
   private matches(i: number): boolean {
-    const w = i * STRIDE;
+    const w = i * Word.STRIDE;
     const u = this.u;
     const sw = this.s;
     const ka = this.kA;
@@ -726,69 +570,69 @@ export class ConntrackTable {
     // The key's scalar words are int32 (see i32be in packet/byte-order.ts): compare
     // them through the signed view of the same memory.
     return (
-      sw[w + W_HASH] === this.kHash &&
-      sw[w + W_INFO] === this.kInfo &&
-      sw[w + W_PORTS] === this.kPorts &&
-      u[w + W_A] === ka[0] &&
-      u[w + W_B] === kb[0] &&
-      u[w + W_A + 1] === ka[1] &&
-      u[w + W_A + 2] === ka[2] &&
-      u[w + W_A + 3] === ka[3] &&
-      u[w + W_B + 1] === kb[1] &&
-      u[w + W_B + 2] === kb[2] &&
-      u[w + W_B + 3] === kb[3]
+      sw[w + Word.HASH] === this.kHash &&
+      sw[w + Word.INFO] === this.kInfo &&
+      sw[w + Word.PORTS] === this.kPorts &&
+      u[w + Word.A] === ka[0] &&
+      u[w + Word.B] === kb[0] &&
+      u[w + Word.A + 1] === ka[1] &&
+      u[w + Word.A + 2] === ka[2] &&
+      u[w + Word.A + 3] === ka[3] &&
+      u[w + Word.B + 1] === kb[1] &&
+      u[w + Word.B + 2] === kb[2] &&
+      u[w + Word.B + 3] === kb[3]
     );
   }
 
   /** The first empty slot at or after `i`; there always is one (slots > capacity). */
   private emptySlotFrom(i: number): number {
-    while ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) i = (i + 1) & this.slotMask;
+    while ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) i = (i + 1) & this.slotMask;
     return i;
   }
 
   /** A packet of entry `i` went by (its key is in scratch): advance state, restart the timer. */
   private update(i: number, tcpFlags: number): void {
-    const w = i * STRIDE;
+    const w = i * Word.STRIDE;
     const sw = this.s;
-    let f = sw[w + W_FLAGS];
-    const fromOriginator = this.kSenderIsA === ((f & ORIGINATOR_IS_A) !== 0);
-    if (!fromOriginator) f |= SEEN_REPLY;
-    const proto = (sw[w + W_INFO] >>> 8) & 0xff;
+    let f = sw[w + Word.FLAGS];
+    const fromOriginator = this.kSenderIsA === ((f & Flag.ORIGINATOR_IS_A) !== 0);
+    if (!fromOriginator) f |= Flag.SEEN_REPLY;
+    const proto = (sw[w + Word.INFO] >>> 8) & 0xff;
     if (proto === IpProto.TCP) {
-      const before = sw[w + W_STATE];
+      const before = sw[w + Word.STATE];
       const after = tcpNextState(before, tcpFlags, fromOriginator);
       if (after === TcpState.SYN_SENT && before !== TcpState.SYN_SENT) {
         // A fresh SYN after the close: a new connection on the same ports, opened by its sender,
         // unanswered again and counted against the sender's source.
-        f = this.kSenderIsA ? f | ORIGINATOR_IS_A : f & ~ORIGINATOR_IS_A;
-        if ((f & ASSURED) === 0) this.unanswered[sw[w + W_SOURCE]]--;
-        f &= ~(SEEN_REPLY | ASSURED);
+        f = this.kSenderIsA ? f | Flag.ORIGINATOR_IS_A : f & ~Flag.ORIGINATOR_IS_A;
+        if ((f & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+        f &= ~(Flag.SEEN_REPLY | Flag.ASSURED);
         const source = this.sourceBucket(this.kSenderIsA);
-        sw[w + W_SOURCE] = source;
+        sw[w + Word.SOURCE] = source;
         this.unanswered[source]++;
       }
-      sw[w + W_STATE] = after;
+      sw[w + Word.STATE] = after;
     } else if (proto === IpProto.UDP) {
-      const lastFromOriginator = (f & LAST_FROM_ORIGINATOR) !== 0;
+      const lastFromOriginator = (f & Flag.LAST_FROM_ORIGINATOR) !== 0;
       if (fromOriginator !== lastFromOriginator) {
-        if (sw[w + W_STATE] < UDP_STREAM_TURNS) sw[w + W_STATE]++;
-        f ^= LAST_FROM_ORIGINATOR;
+        if (sw[w + Word.STATE] < Udp.STREAM_TURNS) sw[w + Word.STATE]++;
+        f ^= Flag.LAST_FROM_ORIGINATOR;
       }
     }
     let timeoutMs = this.timeoutOf(i);
     // Assured entries (nearly every packet) test one bit here.
-    if ((f & ASSURED) === 0) {
-      if ((f & SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + W_STATE]))) {
-        f = (f | ASSURED) & ~EARLY;
-        this.unanswered[sw[w + W_SOURCE]]--;
+    if ((f & Flag.ASSURED) === 0) {
+      if ((f & Flag.SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + Word.STATE]))) {
+        f = (f | Flag.ASSURED) & ~Flag.EARLY;
+        this.unanswered[sw[w + Word.SOURCE]]--;
       } else if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
         timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
-        f |= EARLY;
+        f |= Flag.EARLY;
       } else {
-        f &= ~EARLY;
+        f &= ~Flag.EARLY;
       }
     }
-    sw[w + W_FLAGS] = f;
+    sw[w + Word.FLAGS] = f;
     this.expireAfter(i, timeoutMs);
   }
 
@@ -804,39 +648,23 @@ export class ConntrackTable {
       h = hashWord(h, o[2] | 0);
       h = hashWord(h, o[3] | 0);
     }
-    return hashFinish(h, 4) & (SOURCE_BUCKETS - 1);
-  }
-
-  /**
-   * Does interface `ifIndex` hold its share while another interface holds entries too? Its share:
-   * the capacity over the interfaces holding entries, it included. Alone it has no share to keep.
-   */
-  private atShare(ifIndex: number): boolean {
-    const held = this.ifEntries[ifIndex];
-    const interfaces = this.activeInterfaces + (held === 0 ? 1 : 0);
-    return interfaces > 1 && held >= Math.floor(this.capacity / interfaces);
-  }
-
-  /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
-  private lastSeenOf(i: number): number {
-    const expires = this.f[i * F_STRIDE + F_EXPIRES];
-    return expires - ((this.s[i * STRIDE + W_FLAGS] & EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
+    return hashFinish(h, 4) & (Sources.BUCKETS - 1);
   }
 
   private timeoutOf(i: number): number {
-    const w = i * STRIDE;
-    const info = this.s[w + W_INFO];
+    const w = i * Word.STRIDE;
+    const info = this.s[w + Word.INFO];
     const proto = (info >>> 8) & 0xff;
     const t = (info >>> 16) * 3;
-    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + W_STATE], this.ifTimeouts[t]);
-    if (proto === IpProto.UDP) return this.s[w + W_STATE] >= UDP_STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
+    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + Word.STATE], this.ifTimeouts[t]);
+    if (proto === IpProto.UDP) return this.s[w + Word.STATE] >= Udp.STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
     return portlessTimeoutMs(info & 0xff, proto);
   }
 
   /** The entry expires `timeoutMs` after `clock[0]`. */
   private expireAfter(i: number, timeoutMs: number): void {
     const expiresMs = this.clock[0] + timeoutMs;
-    this.f[i * F_STRIDE + F_EXPIRES] = expiresMs;
+    this.f[i * Double.STRIDE + Double.EXPIRES] = expiresMs;
     if (expiresMs < this.earliest) this.earliest = expiresMs;
     if (expiresMs < this.passMin) this.passMin = expiresMs;
   }
@@ -864,6 +692,8 @@ export class ConntrackTable {
     this.ifEntries = entries;
   }
 
+  // ---- making room, expiry and removal -------------------------------------------------------
+
   /**
    * The table is full and interface `ifIndex` wants room for a flow from source bucket `source`,
    * opened by the managed side or not: reclaim an expired entry or evict one. False when neither.
@@ -876,7 +706,7 @@ export class ConntrackTable {
 
   /** Removes the expired entry at `i`, counted. */
   private expire(i: number): void {
-    if ((this.s[i * STRIDE + W_FLAGS] & EARLY) !== 0) this.earlyExpired++;
+    if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
     this.removeAt(i);
     this.expired++;
   }
@@ -893,8 +723,8 @@ export class ConntrackTable {
     const n = this.slots;
     for (let k = 0; k < budget; k++) {
       const i = this.cursor;
-      if ((this.s[i * STRIDE + W_FLAGS] & LIVE) !== 0) {
-        const e = this.f[i * F_STRIDE + F_EXPIRES];
+      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) {
+        const e = this.f[i * Double.STRIDE + Double.EXPIRES];
         if (nowMs > e) {
           this.expire(i);
           removed++;
@@ -913,64 +743,20 @@ export class ConntrackTable {
     return removed;
   }
 
-  /**
-   * Evicts one entry among the next EVICT_ENTRIES live entries from the cursor to make room for a flow of interface
-   * `ifIndex` from source bucket `source`, or none. Who may go, best first:
-   * 1. an unassured entry of an interface over its share,
-   * 2. an assured entry of an interface over its share (only for an interface below its share:
-   *    the share is its due, taken from whoever holds more than theirs),
-   * 3. any other unassured entry.
-   * In 1 and 3: those opened from outside before those the managed side opened (a flood from
-   * forged sources always comes from outside, a pending query goes out), then the heaviest source
-   * first (weightOf); and only entries whose source weighs at least as much as the new flow's, and,
-   * for a flow opened from outside, only entries opened from outside too. An interface at its
-   * share may evict only its own unassured entries. Among equals the least recently seen goes.
-   */
+  /** Evicts the entry the flood policy names for a flow of `ifIndex` from `source`, if any. */
   private evictOne(ifIndex: number, source: number, openedInside: boolean): void {
-    const sw = this.s;
-    const requesterOver = this.atShare(ifIndex);
-    const share = Math.floor(this.capacity / (this.activeInterfaces + (this.ifEntries[ifIndex] === 0 ? 1 : 0)));
-    const floor = weightOf(this.unanswered[source]);
-    let best = -1;
-    let bestRank = -1;
-    let bestSeen = Infinity;
-    const n = this.slots;
-    const slots = Math.min(EVICT_SLOTS, n);
-    let seen = 0;
-    for (let k = 0; k < slots && seen < EVICT_ENTRIES; k++) {
-      const i = this.evictCursor;
-      if (++this.evictCursor === n) this.evictCursor = 0;
-      const w = i * STRIDE;
-      const f = sw[w + W_FLAGS];
-      if ((f & LIVE) === 0) continue;
-      seen++;
-      const owner = sw[w + W_INFO] >>> 16;
-      const ownerOver = this.ifEntries[owner] > share;
-      let rank: number;
-      if ((f & ASSURED) === 0) {
-        if (requesterOver && owner !== ifIndex) continue;
-        const weight = weightOf(this.unanswered[sw[w + W_SOURCE]]);
-        if (weight < floor) continue;
-        const openedOutside = ((f & INSIDE_IS_A) !== 0) !== ((f & ORIGINATOR_IS_A) !== 0);
-        if (!openedInside && !openedOutside) continue;
-        rank = (ownerOver ? RANK_OVER_SHARE_UNASSURED : RANK_UNASSURED) + (openedOutside ? 64 : 0) + weight;
-      } else {
-        if (requesterOver || !ownerOver || owner === ifIndex) continue;
-        rank = RANK_OVER_SHARE_ASSURED;
-      }
-      if (rank < bestRank) continue;
-      const lastSeen = this.lastSeenOf(i);
-      if (rank > bestRank || lastSeen < bestSeen) {
-        best = i;
-        bestRank = rank;
-        bestSeen = lastSeen;
-      }
-    }
-    if (best < 0) return;
-    if (bestRank === RANK_OVER_SHARE_ASSURED) this.evictedOverShare++;
+    const victim = this.eviction.victim(ifIndex, source, openedInside, this.ifEntries, this.activeInterfaces);
+    if (victim < 0) return;
+    if (this.eviction.tookAssured) this.evictedOverShare++;
     else this.evictedUnanswered++;
-    this.removeAt(best);
+    this.removeAt(victim);
     this.evictions++;
+  }
+
+  /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
+  private lastSeenOf(i: number): number {
+    const expires = this.f[i * Double.STRIDE + Double.EXPIRES];
+    return expires - ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
   }
 
   /**
@@ -982,31 +768,31 @@ export class ConntrackTable {
   private removeAt(i: number): void {
     this.missKeyed = false;
     const sw = this.s;
-    const wi = i * STRIDE;
-    if (--this.ifEntries[sw[wi + W_INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[wi + W_FLAGS] & ASSURED) === 0) this.unanswered[sw[wi + W_SOURCE]]--;
+    const wi = i * Word.STRIDE;
+    if (--this.ifEntries[sw[wi + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
+    if ((sw[wi + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[wi + Word.SOURCE]]--;
     const mask = this.slotMask;
     const homeMask = this.homeMask;
     let gap = i;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const wj = j * STRIDE;
-      if ((sw[wj + W_FLAGS] & LIVE) === 0) break;
-      const home = sw[wj + W_HASH] & homeMask;
+      const wj = j * Word.STRIDE;
+      if ((sw[wj + Word.FLAGS] & Flag.LIVE) === 0) break;
+      const home = sw[wj + Word.HASH] & homeMask;
       // Probe distances, modulo the table: home → j, and gap → j. The entry may fill the gap
       // when its home is at or before the gap, i.e. when the gap is no farther from j than home.
       if (((j - home) & mask) >= ((j - gap) & mask)) {
-        const wg = gap * STRIDE;
-        for (let k = 0; k < STRIDE; k++) sw[wg + k] = sw[wj + k];
-        const e = this.f[j * F_STRIDE + F_EXPIRES];
+        const wg = gap * Word.STRIDE;
+        for (let k = 0; k < Word.STRIDE; k++) sw[wg + k] = sw[wj + k];
+        const e = this.f[j * Double.STRIDE + Double.EXPIRES];
         if (e < this.passMin) this.passMin = e;
         gap = j;
       }
     }
-    const wg = gap * STRIDE;
-    sw[wg + W_FLAGS] = 0;
-    this.f[gap * F_STRIDE + F_EXPIRES] = 0;
+    const wg = gap * Word.STRIDE;
+    sw[wg + Word.FLAGS] = 0;
+    this.f[gap * Double.STRIDE + Double.EXPIRES] = 0;
     this.size--;
   }
 }

@@ -4,9 +4,9 @@ export {
   CT_MISS,
   CT_RELATED,
   MAX_INTERFACE_INDEX,
-  type ConntrackEntryInfo,
   type ConntrackOptions,
 } from './conntrack-table.js';
+export type { ConntrackEntryInfo } from './entry-info.js';
 export { ReferenceConntrack } from './reference-conntrack.js';
 export { TcpState, TCP_STATE_NAMES } from './tcp-state.js';
 export * from './timeouts.js';

@@ -99,7 +99,7 @@ export function tcpNextState(state: number, flags: number, fromOriginator: boole
 
 /**
  * Past the handshake (ESTABLISHED, closing, TIME_WAIT; not a reset's CLOSED): with a reply seen,
- * the flow is assured and a flood's half-open entries are not (see conntrack-table.ts, Floods).
+ * the flow is assured and a flood's half-open entries are not (see eviction.ts).
  */
 export function tcpHandshakeDone(state: number): boolean {
   return state >= TcpState.ESTABLISHED && state <= TcpState.TIME_WAIT;

@@ -1,0 +1,91 @@
+// The conntrack table's records: where each field of an entry sits, as named word offsets and flag
+// bits, shared by the modules of this folder that read the records (the table, which alone writes
+// them; the eviction policy; the entry descriptions). Not exported from index.ts: outside this
+// folder the records are the table's business.
+//
+// Layout: open addressing with linear probing over `slots` 64-byte records held in one
+// page-aligned buffer (viewed as words, signed words and doubles), one record per cache line.
+// A key's home slot is its hash masked to the table; a lookup reads the record there and, on a
+// collision, the next ones — adjacent lines, which the hardware prefetches — until it finds the
+// key or an empty slot. So a lookup costs one cache miss: the chained layout this replaces read
+// a bucket head, then the record it pointed to, two dependent misses (a CPU profile showed them
+// as the largest cost of the whole pipeline).
+// Deletion shifts the rest of the cluster back (Knuth's algorithm R) instead of leaving a
+// tombstone: a flow table churns all the time, and tombstones would lengthen every probe until a
+// rebuild. Moves only ever go back towards an entry's home slot, so the sweep cursor and the
+// loops over all slots re-examine the slot they removed from.
+// Sizing (slotsFor): `slots` is the power of two at or above 4/3 of `capacity`, so the load factor
+// stays at or below 0.75 even when full (expected probes: hit ≤ 2.5, miss ≤ 8.5 records,
+// contiguous) and one empty slot always ends a probe. Memory: 64 × slots bytes — 128 bytes per
+// flow at the default capacity of 2^20 (load 0.5 when full), at most 171 for any capacity.
+// Cuckoo and hopscotch tables were the alternatives: cuckoo reads two random lines on every miss
+// (and every new flow starts with a miss) and needs kick-out chains on insert; hopscotch keeps a
+// neighbourhood bitmap per slot to reach the same one-line hit that linear probing gets at this
+// load factor for free.
+
+// The names are const enums, not consts: tsc writes their values into the code that uses them,
+// while an imported `const` is read from the exporting module at every use, and the probe and
+// shift loops use these on every record (measured: a full table's evicting insert was 7% slower
+// with imported consts than with the same names private to the table). Under vitest, esbuild
+// keeps them as enum objects: slower, same values.
+
+/** A record in 32-bit words (the Uint32Array and Int32Array views). */
+export const enum Word {
+  /** words per record: 64 bytes, one cache line */
+  STRIDE = 16,
+  HASH = 0,
+  /** ifIndex << 16 | protocol << 8 | ipVersion */
+  INFO = 1,
+  /** port A << 16 | port B; ICMP queries: identifier << 16 | request type */
+  PORTS = 2,
+  /** the originator's source bucket (see the table's sourceBucket) */
+  SOURCE = 3,
+  /** endpoint A's address: 1 word for IPv4, 4 for IPv6 (the rest 0) */
+  A = 4,
+  B = 8,
+  /** TCP state; UDP: direction changes seen (saturating at Udp.STREAM_TURNS) */
+  STATE = 12,
+  /** Flag bits; 0 in an empty slot */
+  FLAGS = 13,
+}
+
+/** A record in doubles (the Float64Array view). */
+export const enum Double {
+  STRIDE = 8,
+  /** when the entry expires, ms; 0 in an empty slot */
+  EXPIRES = 7,
+}
+
+/** Word.FLAGS bits. Every live record has LIVE. */
+export const enum Flag {
+  LIVE = 1,
+  ORIGINATOR_IS_A = 2,
+  SEEN_REPLY = 4,
+  /** UDP: the last packet came from the originator */
+  LAST_FROM_ORIGINATOR = 8,
+  /** answered (TCP: the handshake done too); counted in its source's bucket while not */
+  ASSURED = 16,
+  /** unassured, its timeout cut to UNANSWERED_UNDER_PRESSURE_MS */
+  EARLY = 32,
+  /** endpoint A is the managed side of the entry's interface (the flow was tracked going out from A) */
+  INSIDE_IS_A = 64,
+}
+
+export const enum Udp {
+  /** direction changes (Word.STATE) after which a flow has seen more than one request-response */
+  STREAM_TURNS = 3,
+}
+
+/** the largest capacity: 2^25 flows in 2^26 slots, 4 GiB, the most a WebAssembly memory holds */
+export const MAX_CAPACITY = 1 << 25;
+
+export function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** The record slots for `capacity` entries: the power of two at or above 4/3 of it. */
+export function slotsFor(capacity: number): number {
+  return nextPowerOfTwo(Math.ceil((capacity * 4) / 3));
+}
