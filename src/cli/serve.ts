@@ -116,14 +116,22 @@ export const serveCommand: Command = {
     }
     // Handlers go in before the ready line: a signal sent on seeing it must find them. They stay
     // until the store is closed, so a second signal cannot cut the clean-up short. SIGHUP never
-    // stops the server: it re-reads the keys and the certificate (logs go to stderr: no file to reopen).
+    // stops the server: it re-reads the keys and the certificate, and reopens --verdicts by name.
     let requestStop: () => void = () => {};
     const stopped = new Promise<void>((resolve) => (requestStop = resolve));
     const stop = (): void => {
       systemd.stopping('stopping');
       requestStop();
     };
-    const hangup = (): void => reloadApiFiles(api, log, listen.tls);
+    let reopenVerdicts = (): void => {};
+    const hangup = (): void => {
+      try {
+        reopenVerdicts();
+      } catch (e) {
+        log.error({ event: 'sighup', reload: 'verdicts' }, `SIGHUP: cannot reopen --verdicts (${(e as Error).message}); still writing the old file`);
+      }
+      reloadApiFiles(api, log, listen.tls);
+    };
     const reload = (): void => systemd.reloading(hangup);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -136,7 +144,7 @@ export const serveCommand: Command = {
     const stopReplay = new AbortController();
     const capture = args.string('replay');
     const replaying = capture
-      ? pacedReplay(live, { capture, verdictsFile: args.string('verdicts'), speed, signal: stopReplay.signal }).then(
+      ? pacedReplay(live, { capture, verdictsFile: args.string('verdicts'), speed, signal: stopReplay.signal, onReopenable: (reopen) => (reopenVerdicts = reopen) }).then(
           (r) => log.info({ event: 'replay-done', capture, frames: r.frames, allowed: r.allowed, dropped: r.dropped }, `replayed ${capture}: ${r.frames} frames, ${r.allowed} allowed, ${r.dropped} dropped`),
           (e: Error) => log.error({ event: 'replay-stopped', capture }, `replay stopped: ${e.message}`),
         )

@@ -19,6 +19,8 @@ export interface PacedReplayOptions {
   /** 1 = the capture's own pace; 10 = ten times faster */
   speed?: number;
   signal?: AbortSignal;
+  /** receives the function that reopens the verdicts file by name (SIGHUP, after a logrotate) */
+  onReopenable?: (reopen: () => void) => void;
 }
 
 export interface PacedReplayResult {
@@ -32,7 +34,15 @@ export async function pacedReplay(control: ReplayControlPlane, options: PacedRep
   const dataplane = new Dataplane(control, { conntrackCapacity: 1 << 16, recordMemory: hugePageMemory });
   const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
   const reader = new CaptureReader(options.capture);
-  const fd = options.verdictsFile ? openSync(options.verdictsFile, 'w') : -1;
+  let fd = options.verdictsFile ? openSync(options.verdictsFile, 'w') : -1;
+  // Reopened between two frames (the loop is synchronous from judging to writing): a rotated file
+  // gets the lines after the signal, the new one those after, none lost or split.
+  options.onReopenable?.(() => {
+    if (fd < 0 || options.verdictsFile === undefined) return;
+    const reopened = openSync(options.verdictsFile, 'a'); // throws with the old file still in use
+    closeSync(fd);
+    fd = reopened;
+  });
   const result: PacedReplayResult = { frames: 0, allowed: 0, dropped: 0 };
   try {
     const startedAt = performance.now();

@@ -1,7 +1,7 @@
 // `sgfw serve --replay`: the API and the dataplane in one process. A rule added with a real
 // AWS SDK call is in force for the next frame judged after the call is acknowledged.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -86,5 +86,29 @@ describe('sgfw serve --replay', () => {
     const firstAllowed = all.findIndex((v) => v.reason === 'rule');
     expect(all.slice(0, firstAllowed).every((v) => v.reason === 'ingress-no-rule')).toBe(true);
     expect(all.slice(firstAllowed).every((v) => v.reason === 'rule')).toBe(true);
+  }, 30_000);
+
+  it('SIGHUP reopens --verdicts by name: a rotated file keeps the lines before, the new one those after, none lost', async () => {
+    const stateDir = join(dir, 'state-hup');
+    await createCredential(stateDir);
+    const capture = join(dir, 'ssh-hup.pcap');
+    const out = join(dir, 'verdicts-hup.jsonl');
+    const rotated = `${out}.1`;
+    writeCapture(capture);
+    const child = spawn(process.execPath, ['bin/sgfw.js', 'serve', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--state', MARY, '--replay', capture, '--verdicts', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await until('the server', () => /listening on (http:\/\/\S+)/.exec(stderr)?.[1]);
+    await until('a few judged frames', () => (verdicts(out).length >= 5 ? true : undefined));
+    renameSync(out, rotated); // what logrotate does before it signals
+    child.kill('SIGHUP');
+    await until('frames in the new file', () => (verdicts(out).length > 0 ? true : undefined));
+    const total = await until('the whole capture', () => (verdicts(rotated).length + verdicts(out).length === FRAMES ? true : undefined));
+    expect(total).toBe(true);
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(0);
+    const frames = [...verdicts(rotated), ...verdicts(out)].map((v) => v.frame);
+    expect(frames).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
   }, 30_000);
 });
