@@ -220,7 +220,8 @@ function stopSummary(r) {
  */
 export async function inlineCaptureMethods() {
   try {
-    const cli = await import('../dist/cli/run-inline.js');
+    // dist/capture/capture-method.js since monitor mode shares the choice; run-inline.js before
+    const cli = await import('../dist/capture/capture-method.js').catch(() => import('../dist/cli/run-inline.js'));
     if (!Array.isArray(cli.CAPTURE_METHODS)) return { flag: false, methods: ['pcap'] };
     const afpacket = cli.CAPTURE_METHODS.includes('afpacket') && cli.defaultCaptureMethod?.() === 'afpacket';
     return { flag: true, methods: cli.CAPTURE_METHODS.filter((m) => m !== 'afpacket' || afpacket) };
