@@ -1,75 +1,49 @@
-// The EC2 API shapes of the actions sgfw serves, written by hand from botocore's EC2 model
-// (data/ec2/2016-11-15/service-2.json): member names, `locationName`, `queryName`, types and
-// required members, for only the members sgfw reads or prints.
+// GENERATED from botocore 1.43.11's EC2 model (2016-11-15) by scripts/gen-ec2-shapes.ts:
+// do not edit. `npm run gen:ec2-shapes` rewrites it from scripts/ec2-model-subset.json (the part of
+// the model the served actions reach); `npm run gen:ec2-shapes -- --extract` first refreshes that
+// extract from python3's pip botocore. A test checks both are what the generator writes.
 //
-// One table drives both directions, as botocore's does (serialize.py EC2Serializer, parsers.py
-// EC2QueryParser):
-// - request parameter name = `queryName`, else `locationName` with its first letter capitalised,
-//   else the member name; lists are `Name.N` (1-based, flattened, no `member`).
-// - response element name = `locationName`, else the member name; lists are `<name><item>…</item></name>`.
-//
-// Members are listed in the order EC2 prints their elements where EC2's API reference shows it
-// (the DescribeSecurityGroups examples: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html),
-// botocore's order elsewhere: the XML renderer prints them in this order, and the request decoder
-// does not care.
-
-export type Scalar = 'string' | 'integer' | 'boolean';
-export interface ListShape { readonly kind: 'list'; readonly member: Shape }
-export interface StructShape {
-  readonly kind: 'structure';
-  readonly members: Readonly<Record<string, Member>>;
-  readonly required: readonly string[];
-}
-export type Shape = Scalar | ListShape | StructShape;
-export interface Member { readonly shape: Shape; readonly loc?: string; readonly query?: string }
-
-/** A member: its shape, then botocore's `locationName` and `queryName` when the model has them. */
-type MemberSpec = Shape | readonly [Shape, string?, string?];
+// The request and response shapes of the EC2 actions sgfw serves, every member the model has:
+// members, `locationName`, `queryName`, types and required members (api/shape-kinds.ts says how
+// they name parameters and elements). Members keep botocore's order, except where EC2 prints
+// another (scripts/ec2-shapes-gen.ts PRINTED_ORDER): the XML renderer prints in table order.
+// sgfw's own actions are in api/served-shapes.ts, which merges both.
+import { list, struct, type StructShape } from './shape-kinds.js';
 
 const S = 'string';
 const I = 'integer';
 const B = 'boolean';
+const T = 'timestamp';
 
-function list(member: Shape): ListShape {
-  return { kind: 'list', member };
-}
-
-function struct(members: Record<string, MemberSpec>, required: readonly string[] = []): StructShape {
-  const out: Record<string, Member> = {};
-  for (const [name, spec] of Object.entries(members)) {
-    if (typeof spec === 'string' || !Array.isArray(spec)) out[name] = { shape: spec as Shape };
-    else {
-      const [shape, loc, query] = spec as readonly [Shape, string?, string?];
-      out[name] = { shape, ...(loc !== undefined ? { loc } : {}), ...(query !== undefined ? { query } : {}) };
-    }
-  }
-  return { kind: 'structure', members: out, required };
-}
-
-/** The parameter name a member has in an EC2 Query request. */
-export function queryName(name: string, m: Member): string {
-  if (m.query !== undefined) return m.query;
-  if (m.loc !== undefined) return m.loc[0]!.toUpperCase() + m.loc.slice(1);
-  return name;
-}
-
-/** The element name a member has in an EC2 XML response. */
-export function xmlName(name: string, m: Member): string {
-  return m.loc ?? name;
-}
-
-// ---- shared structures ---------------------------------------------------------------------------
-
-const Tag = struct({ Key: [S, 'key'], Value: [S, 'value'] });
-const TagSpecification = struct({ ResourceType: [S, 'resourceType'], Tags: [list(Tag), 'Tag'] });
-const TagSpecifications: MemberSpec = [list(TagSpecification), undefined, 'TagSpecification'];
-const Filter = struct({ Name: S, Values: [list(S), 'Value'] });
-const Filters: MemberSpec = [list(Filter), 'Filter'];
-const DryRun: MemberSpec = [B, 'dryRun'];
-
-// EC2 prints userId, groupId, vpcId, vpcPeeringConnectionId, peeringStatus (API reference
-// DescribeSecurityGroups examples 1 and 4); where groupName and description go it does not show:
-// after the ids, as description follows cidrIp in an ip range.
+const Tag = struct({
+  Key: [S, 'key'],
+  Value: [S, 'value'],
+});
+const TagSpecification = struct({
+  ResourceType: [S, 'resourceType'],
+  Tags: [list(Tag), 'Tag'],
+});
+const CreateSecurityGroupRequest = struct({
+  Description: [S, 'GroupDescription'],
+  GroupName: S,
+  VpcId: S,
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  DryRun: [B, 'dryRun'],
+}, ['Description', 'GroupName']);
+const CreateSecurityGroupResult = struct({
+  GroupId: [S, 'groupId'],
+  Tags: [list(Tag), 'tagSet'],
+  SecurityGroupArn: [S, 'securityGroupArn'],
+});
+const DeleteSecurityGroupRequest = struct({
+  GroupId: S,
+  GroupName: S,
+  DryRun: [B, 'dryRun'],
+});
+const DeleteSecurityGroupResult = struct({
+  Return: [B, 'return'],
+  GroupId: [S, 'groupId'],
+});
 const UserIdGroupPair = struct({
   UserId: [S, 'userId'],
   GroupId: [S, 'groupId'],
@@ -79,18 +53,47 @@ const UserIdGroupPair = struct({
   PeeringStatus: [S, 'peeringStatus'],
   Description: [S, 'description'],
 });
+const IpRange = struct({
+  CidrIp: [S, 'cidrIp'],
+  Description: [S, 'description'],
+});
+const Ipv6Range = struct({
+  CidrIpv6: [S, 'cidrIpv6'],
+  Description: [S, 'description'],
+});
+const PrefixListId = struct({
+  PrefixListId: [S, 'prefixListId'],
+  Description: [S, 'description'],
+});
 const IpPermission = struct({
   IpProtocol: [S, 'ipProtocol'],
   FromPort: [I, 'fromPort'],
   ToPort: [I, 'toPort'],
-  // the EC2 protocol calls group pairs `Groups` (locationName `groups`), not UserIdGroupPairs
   UserIdGroupPairs: [list(UserIdGroupPair), 'groups'],
-  // <cidrIp> then <description> (API reference DescribeSecurityGroups example 4)
-  IpRanges: [list(struct({ CidrIp: [S, 'cidrIp'], Description: [S, 'description'] })), 'ipRanges'],
-  Ipv6Ranges: [list(struct({ CidrIpv6: [S, 'cidrIpv6'], Description: [S, 'description'] })), 'ipv6Ranges'],
-  PrefixListIds: [list(struct({ PrefixListId: [S, 'prefixListId'], Description: [S, 'description'] })), 'prefixListIds'],
+  IpRanges: [list(IpRange), 'ipRanges'],
+  Ipv6Ranges: [list(Ipv6Range), 'ipv6Ranges'],
+  PrefixListIds: [list(PrefixListId), 'prefixListIds'],
 });
-
+const AuthorizeSecurityGroupIngressRequest = struct({
+  CidrIp: S,
+  FromPort: I,
+  GroupId: S,
+  GroupName: S,
+  IpPermissions: list(IpPermission),
+  IpProtocol: S,
+  SourceSecurityGroupName: S,
+  SourceSecurityGroupOwnerId: S,
+  ToPort: I,
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  DryRun: [B, 'dryRun'],
+});
+const ReferencedSecurityGroup = struct({
+  GroupId: [S, 'groupId'],
+  PeeringStatus: [S, 'peeringStatus'],
+  UserId: [S, 'userId'],
+  VpcId: [S, 'vpcId'],
+  VpcPeeringConnectionId: [S, 'vpcPeeringConnectionId'],
+});
 const SecurityGroupRule = struct({
   SecurityGroupRuleId: [S, 'securityGroupRuleId'],
   GroupId: [S, 'groupId'],
@@ -102,17 +105,91 @@ const SecurityGroupRule = struct({
   CidrIpv4: [S, 'cidrIpv4'],
   CidrIpv6: [S, 'cidrIpv6'],
   PrefixListId: [S, 'prefixListId'],
-  ReferencedGroupInfo: [struct({
-    GroupId: [S, 'groupId'], PeeringStatus: [S, 'peeringStatus'], UserId: [S, 'userId'], VpcId: [S, 'vpcId'],
-    VpcPeeringConnectionId: [S, 'vpcPeeringConnectionId'],
-  }), 'referencedGroupInfo'],
+  ReferencedGroupInfo: [ReferencedSecurityGroup, 'referencedGroupInfo'],
   Description: [S, 'description'],
   Tags: [list(Tag), 'tagSet'],
   SecurityGroupRuleArn: [S, 'securityGroupRuleArn'],
 });
-
-// ownerId, groupId, groupName, groupDescription, vpcId, ipPermissions, ipPermissionsEgress as in every
-// example of the API reference; tagSet (absent there: untagged groups) after them
+const AuthorizeSecurityGroupIngressResult = struct({
+  Return: [B, 'return'],
+  SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'],
+});
+const AuthorizeSecurityGroupEgressRequest = struct({
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  DryRun: [B, 'dryRun'],
+  GroupId: [S, 'groupId'],
+  SourceSecurityGroupName: [S, 'sourceSecurityGroupName'],
+  SourceSecurityGroupOwnerId: [S, 'sourceSecurityGroupOwnerId'],
+  IpProtocol: [S, 'ipProtocol'],
+  FromPort: [I, 'fromPort'],
+  ToPort: [I, 'toPort'],
+  CidrIp: [S, 'cidrIp'],
+  IpPermissions: [list(IpPermission), 'ipPermissions'],
+}, ['GroupId']);
+const AuthorizeSecurityGroupEgressResult = struct({
+  Return: [B, 'return'],
+  SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'],
+});
+const RevokeSecurityGroupIngressRequest = struct({
+  CidrIp: S,
+  FromPort: I,
+  GroupId: S,
+  GroupName: S,
+  IpPermissions: list(IpPermission),
+  IpProtocol: S,
+  SourceSecurityGroupName: S,
+  SourceSecurityGroupOwnerId: S,
+  ToPort: I,
+  SecurityGroupRuleIds: [list(S), 'SecurityGroupRuleId'],
+  DryRun: [B, 'dryRun'],
+});
+const RevokedSecurityGroupRule = struct({
+  SecurityGroupRuleId: [S, 'securityGroupRuleId'],
+  GroupId: [S, 'groupId'],
+  IsEgress: [B, 'isEgress'],
+  IpProtocol: [S, 'ipProtocol'],
+  FromPort: [I, 'fromPort'],
+  ToPort: [I, 'toPort'],
+  CidrIpv4: [S, 'cidrIpv4'],
+  CidrIpv6: [S, 'cidrIpv6'],
+  PrefixListId: [S, 'prefixListId'],
+  ReferencedGroupId: [S, 'referencedGroupId'],
+  Description: [S, 'description'],
+});
+const RevokeSecurityGroupIngressResult = struct({
+  Return: [B, 'return'],
+  UnknownIpPermissions: [list(IpPermission), 'unknownIpPermissionSet'],
+  RevokedSecurityGroupRules: [list(RevokedSecurityGroupRule), 'revokedSecurityGroupRuleSet'],
+});
+const RevokeSecurityGroupEgressRequest = struct({
+  SecurityGroupRuleIds: [list(S), 'SecurityGroupRuleId'],
+  DryRun: [B, 'dryRun'],
+  GroupId: [S, 'groupId'],
+  SourceSecurityGroupName: [S, 'sourceSecurityGroupName'],
+  SourceSecurityGroupOwnerId: [S, 'sourceSecurityGroupOwnerId'],
+  IpProtocol: [S, 'ipProtocol'],
+  FromPort: [I, 'fromPort'],
+  ToPort: [I, 'toPort'],
+  CidrIp: [S, 'cidrIp'],
+  IpPermissions: [list(IpPermission), 'ipPermissions'],
+}, ['GroupId']);
+const RevokeSecurityGroupEgressResult = struct({
+  Return: [B, 'return'],
+  UnknownIpPermissions: [list(IpPermission), 'unknownIpPermissionSet'],
+  RevokedSecurityGroupRules: [list(RevokedSecurityGroupRule), 'revokedSecurityGroupRuleSet'],
+});
+const Filter = struct({
+  Name: S,
+  Values: [list(S), 'Value'],
+});
+const DescribeSecurityGroupsRequest = struct({
+  GroupIds: [list(S), 'GroupId'],
+  GroupNames: [list(S), 'GroupName'],
+  NextToken: S,
+  MaxResults: I,
+  DryRun: [B, 'dryRun'],
+  Filters: [list(Filter), 'Filter'],
+});
 const SecurityGroup = struct({
   OwnerId: [S, 'ownerId'],
   GroupId: [S, 'groupId'],
@@ -124,25 +201,117 @@ const SecurityGroup = struct({
   Tags: [list(Tag), 'tagSet'],
   SecurityGroupArn: [S, 'securityGroupArn'],
 });
-
-const StaleIpPermission = struct({
-  FromPort: [I, 'fromPort'],
-  IpProtocol: [S, 'ipProtocol'],
-  IpRanges: [list(S), 'ipRanges'],
-  PrefixListIds: [list(S), 'prefixListIds'],
-  ToPort: [I, 'toPort'],
-  UserIdGroupPairs: [list(UserIdGroupPair), 'groups'],
+const DescribeSecurityGroupsResult = struct({
+  NextToken: [S, 'nextToken'],
+  SecurityGroups: [list(SecurityGroup), 'securityGroupInfo'],
 });
-
-const StaleSecurityGroup = struct({
-  Description: [S, 'description'],
-  GroupId: [S, 'groupId'],
-  GroupName: [S, 'groupName'],
-  StaleIpPermissions: [list(StaleIpPermission), 'staleIpPermissions'],
-  StaleIpPermissionsEgress: [list(StaleIpPermission), 'staleIpPermissionsEgress'],
-  VpcId: [S, 'vpcId'],
+const DescribeSecurityGroupRulesRequest = struct({
+  Filters: [list(Filter), 'Filter'],
+  SecurityGroupRuleIds: [list(S), 'SecurityGroupRuleId'],
+  DryRun: B,
+  NextToken: S,
+  MaxResults: I,
 });
-
+const DescribeSecurityGroupRulesResult = struct({
+  SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'],
+  NextToken: [S, 'nextToken'],
+});
+const SecurityGroupRuleDescription = struct({
+  SecurityGroupRuleId: S,
+  Description: S,
+});
+const UpdateSecurityGroupRuleDescriptionsIngressRequest = struct({
+  DryRun: B,
+  GroupId: S,
+  GroupName: S,
+  IpPermissions: list(IpPermission),
+  SecurityGroupRuleDescriptions: [list(SecurityGroupRuleDescription), 'SecurityGroupRuleDescription'],
+});
+const UpdateSecurityGroupRuleDescriptionsIngressResult = struct({
+  Return: [B, 'return'],
+});
+const UpdateSecurityGroupRuleDescriptionsEgressRequest = struct({
+  DryRun: B,
+  GroupId: S,
+  GroupName: S,
+  IpPermissions: list(IpPermission),
+  SecurityGroupRuleDescriptions: [list(SecurityGroupRuleDescription), 'SecurityGroupRuleDescription'],
+});
+const UpdateSecurityGroupRuleDescriptionsEgressResult = struct({
+  Return: [B, 'return'],
+});
+const SecurityGroupRuleRequest = struct({
+  IpProtocol: S,
+  FromPort: I,
+  ToPort: I,
+  CidrIpv4: S,
+  CidrIpv6: S,
+  PrefixListId: S,
+  ReferencedGroupId: S,
+  Description: S,
+});
+const SecurityGroupRuleUpdate = struct({
+  SecurityGroupRuleId: S,
+  SecurityGroupRule: SecurityGroupRuleRequest,
+}, ['SecurityGroupRuleId']);
+const ModifySecurityGroupRulesRequest = struct({
+  GroupId: S,
+  SecurityGroupRules: [list(SecurityGroupRuleUpdate), 'SecurityGroupRule'],
+  DryRun: B,
+}, ['GroupId', 'SecurityGroupRules']);
+const ModifySecurityGroupRulesResult = struct({
+  Return: [B, 'return'],
+});
+const EnaSrdUdpSpecification = struct({
+  EnaSrdUdpEnabled: B,
+});
+const EnaSrdSpecification = struct({
+  EnaSrdEnabled: B,
+  EnaSrdUdpSpecification: EnaSrdUdpSpecification,
+});
+const ConnectionTrackingSpecificationRequest = struct({
+  TcpEstablishedTimeout: I,
+  UdpStreamTimeout: I,
+  UdpTimeout: I,
+});
+const AttributeValue = struct({
+  Value: [S, 'value'],
+});
+const AttributeBooleanValue = struct({
+  Value: [B, 'value'],
+});
+const NetworkInterfaceAttachmentChanges = struct({
+  DefaultEnaQueueCount: B,
+  EnaQueueCount: I,
+  AttachmentId: [S, 'attachmentId'],
+  DeleteOnTermination: [B, 'deleteOnTermination'],
+});
+const ModifyNetworkInterfaceAttributeRequest = struct({
+  EnaSrdSpecification: EnaSrdSpecification,
+  EnablePrimaryIpv6: B,
+  ConnectionTrackingSpecification: ConnectionTrackingSpecificationRequest,
+  AssociatePublicIpAddress: B,
+  AssociatedSubnetIds: [list(S), 'AssociatedSubnetId'],
+  DryRun: [B, 'dryRun'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  Description: [AttributeValue, 'description'],
+  SourceDestCheck: [AttributeBooleanValue, 'sourceDestCheck'],
+  Groups: [list(S), 'SecurityGroupId'],
+  Attachment: [NetworkInterfaceAttachmentChanges, 'attachment'],
+}, ['NetworkInterfaceId']);
+const AddPrefixListEntry = struct({
+  Cidr: S,
+  Description: S,
+}, ['Cidr']);
+const CreateManagedPrefixListRequest = struct({
+  DryRun: B,
+  PrefixListName: S,
+  Entries: [list(AddPrefixListEntry), 'Entry'],
+  MaxEntries: I,
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  AddressFamily: S,
+  ClientToken: S,
+}, ['PrefixListName', 'MaxEntries', 'AddressFamily']);
 const ManagedPrefixList = struct({
   PrefixListId: [S, 'prefixListId'],
   AddressFamily: [S, 'addressFamily'],
@@ -154,240 +323,611 @@ const ManagedPrefixList = struct({
   Version: [I, 'version'],
   Tags: [list(Tag), 'tagSet'],
   OwnerId: [S, 'ownerId'],
+  IpamPrefixListResolverTargetId: [S, 'ipamPrefixListResolverTargetId'],
+  IpamPrefixListResolverSyncEnabled: [B, 'ipamPrefixListResolverSyncEnabled'],
 });
-
-const ConnectionTracking = struct({ TcpEstablishedTimeout: I, UdpStreamTimeout: I, UdpTimeout: I });
-
-const NetworkInterface = struct({
-  AvailabilityZone: [S, 'availabilityZone'],
-  ConnectionTrackingConfiguration: [struct({
-    TcpEstablishedTimeout: [I, 'tcpEstablishedTimeout'], UdpStreamTimeout: [I, 'udpStreamTimeout'], UdpTimeout: [I, 'udpTimeout'],
-  }), 'connectionTrackingConfiguration'],
+const CreateManagedPrefixListResult = struct({
+  PrefixList: [ManagedPrefixList, 'prefixList'],
+});
+const RemovePrefixListEntry = struct({
+  Cidr: S,
+}, ['Cidr']);
+const ModifyManagedPrefixListRequest = struct({
+  DryRun: B,
+  PrefixListId: S,
+  CurrentVersion: I,
+  PrefixListName: S,
+  AddEntries: [list(AddPrefixListEntry), 'AddEntry'],
+  RemoveEntries: [list(RemovePrefixListEntry), 'RemoveEntry'],
+  MaxEntries: I,
+  IpamPrefixListResolverSyncEnabled: B,
+}, ['PrefixListId']);
+const ModifyManagedPrefixListResult = struct({
+  PrefixList: [ManagedPrefixList, 'prefixList'],
+});
+const GetManagedPrefixListEntriesRequest = struct({
+  DryRun: B,
+  PrefixListId: S,
+  TargetVersion: I,
+  MaxResults: I,
+  NextToken: S,
+}, ['PrefixListId']);
+const PrefixListEntry = struct({
+  Cidr: [S, 'cidr'],
   Description: [S, 'description'],
-  Groups: [list(struct({ GroupId: [S, 'groupId'], GroupName: [S, 'groupName'] })), 'groupSet'],
+});
+const GetManagedPrefixListEntriesResult = struct({
+  Entries: [list(PrefixListEntry), 'entrySet'],
+  NextToken: [S, 'nextToken'],
+});
+const DescribeManagedPrefixListsRequest = struct({
+  DryRun: B,
+  Filters: [list(Filter), 'Filter'],
+  MaxResults: I,
+  NextToken: S,
+  PrefixListIds: [list(S), 'PrefixListId'],
+});
+const DescribeManagedPrefixListsResult = struct({
+  NextToken: [S, 'nextToken'],
+  PrefixLists: [list(ManagedPrefixList), 'prefixListSet'],
+});
+const DeleteManagedPrefixListRequest = struct({
+  DryRun: B,
+  PrefixListId: S,
+}, ['PrefixListId']);
+const DeleteManagedPrefixListResult = struct({
+  PrefixList: [ManagedPrefixList, 'prefixList'],
+});
+const DescribeNetworkInterfacesRequest = struct({
+  NextToken: S,
+  MaxResults: I,
+  IncludeManagedResources: B,
+  DryRun: [B, 'dryRun'],
+  NetworkInterfaceIds: [list(S), 'NetworkInterfaceId'],
+  Filters: [list(Filter), 'filter'],
+});
+const NetworkInterfaceAssociation = struct({
+  AllocationId: [S, 'allocationId'],
+  AssociationId: [S, 'associationId'],
+  IpOwnerId: [S, 'ipOwnerId'],
+  PublicDnsName: [S, 'publicDnsName'],
+  PublicIp: [S, 'publicIp'],
+  CustomerOwnedIp: [S, 'customerOwnedIp'],
+  CarrierIp: [S, 'carrierIp'],
+});
+const AttachmentEnaSrdUdpSpecification = struct({
+  EnaSrdUdpEnabled: [B, 'enaSrdUdpEnabled'],
+});
+const AttachmentEnaSrdSpecification = struct({
+  EnaSrdEnabled: [B, 'enaSrdEnabled'],
+  EnaSrdUdpSpecification: [AttachmentEnaSrdUdpSpecification, 'enaSrdUdpSpecification'],
+});
+const NetworkInterfaceAttachment = struct({
+  AttachTime: [T, 'attachTime'],
+  AttachmentId: [S, 'attachmentId'],
+  DeleteOnTermination: [B, 'deleteOnTermination'],
+  DeviceIndex: [I, 'deviceIndex'],
+  NetworkCardIndex: [I, 'networkCardIndex'],
+  InstanceId: [S, 'instanceId'],
+  InstanceOwnerId: [S, 'instanceOwnerId'],
+  Status: [S, 'status'],
+  EnaSrdSpecification: [AttachmentEnaSrdSpecification, 'enaSrdSpecification'],
+  EnaQueueCount: [I, 'enaQueueCount'],
+});
+const ConnectionTrackingConfiguration = struct({
+  TcpEstablishedTimeout: [I, 'tcpEstablishedTimeout'],
+  UdpStreamTimeout: [I, 'udpStreamTimeout'],
+  UdpTimeout: [I, 'udpTimeout'],
+});
+const GroupIdentifier = struct({
+  GroupId: [S, 'groupId'],
+  GroupName: [S, 'groupName'],
+});
+const NetworkInterfaceIpv6Address = struct({
+  Ipv6Address: [S, 'ipv6Address'],
+  PublicIpv6DnsName: [S, 'publicIpv6DnsName'],
+  IsPrimaryIpv6: [B, 'isPrimaryIpv6'],
+});
+const PublicIpDnsNameOptions = struct({
+  DnsHostnameType: [S, 'dnsHostnameType'],
+  PublicIpv4DnsName: [S, 'publicIpv4DnsName'],
+  PublicIpv6DnsName: [S, 'publicIpv6DnsName'],
+  PublicDualStackDnsName: [S, 'publicDualStackDnsName'],
+});
+const NetworkInterfacePrivateIpAddress = struct({
+  Association: [NetworkInterfaceAssociation, 'association'],
+  Primary: [B, 'primary'],
+  PrivateDnsName: [S, 'privateDnsName'],
+  PrivateIpAddress: [S, 'privateIpAddress'],
+});
+const Ipv4PrefixSpecification = struct({
+  Ipv4Prefix: [S, 'ipv4Prefix'],
+});
+const Ipv6PrefixSpecification = struct({
+  Ipv6Prefix: [S, 'ipv6Prefix'],
+});
+const OperatorResponse = struct({
+  Managed: [B, 'managed'],
+  Principal: [S, 'principal'],
+  HiddenByDefault: [B, 'hiddenByDefault'],
+});
+export const NetworkInterface = struct({
+  Association: [NetworkInterfaceAssociation, 'association'],
+  Attachment: [NetworkInterfaceAttachment, 'attachment'],
+  AvailabilityZone: [S, 'availabilityZone'],
+  ConnectionTrackingConfiguration: [ConnectionTrackingConfiguration, 'connectionTrackingConfiguration'],
+  Description: [S, 'description'],
+  Groups: [list(GroupIdentifier), 'groupSet'],
   InterfaceType: [S, 'interfaceType'],
-  Ipv6Addresses: [list(struct({ Ipv6Address: [S, 'ipv6Address'], IsPrimaryIpv6: [B, 'isPrimaryIpv6'] })), 'ipv6AddressesSet'],
+  Ipv6Addresses: [list(NetworkInterfaceIpv6Address), 'ipv6AddressesSet'],
   MacAddress: [S, 'macAddress'],
   NetworkInterfaceId: [S, 'networkInterfaceId'],
+  OutpostArn: [S, 'outpostArn'],
   OwnerId: [S, 'ownerId'],
+  PrivateDnsName: [S, 'privateDnsName'],
+  PublicDnsName: [S, 'publicDnsName'],
+  PublicIpDnsNameOptions: [PublicIpDnsNameOptions, 'publicIpDnsNameOptions'],
   PrivateIpAddress: [S, 'privateIpAddress'],
-  PrivateIpAddresses: [list(struct({ Primary: [B, 'primary'], PrivateIpAddress: [S, 'privateIpAddress'] })), 'privateIpAddressesSet'],
+  PrivateIpAddresses: [list(NetworkInterfacePrivateIpAddress), 'privateIpAddressesSet'],
+  Ipv4Prefixes: [list(Ipv4PrefixSpecification), 'ipv4PrefixSet'],
+  Ipv6Prefixes: [list(Ipv6PrefixSpecification), 'ipv6PrefixSet'],
+  RequesterId: [S, 'requesterId'],
+  RequesterManaged: [B, 'requesterManaged'],
   SourceDestCheck: [B, 'sourceDestCheck'],
   Status: [S, 'status'],
   SubnetId: [S, 'subnetId'],
   TagSet: [list(Tag), 'tagSet'],
   VpcId: [S, 'vpcId'],
+  DenyAllIgwTraffic: [B, 'denyAllIgwTraffic'],
+  Ipv6Native: [B, 'ipv6Native'],
+  Ipv6Address: [S, 'ipv6Address'],
+  Operator: [OperatorResponse, 'operator'],
+  AssociatedSubnets: [list(S), 'associatedSubnetSet'],
+  AvailabilityZoneId: [S, 'availabilityZoneId'],
 });
-
-const Vpc = struct({
-  CidrBlock: [S, 'cidrBlock'],
-  DhcpOptionsId: [S, 'dhcpOptionsId'],
-  State: [S, 'state'],
-  VpcId: [S, 'vpcId'],
-  OwnerId: [S, 'ownerId'],
+const DescribeNetworkInterfacesResult = struct({
+  NetworkInterfaces: [list(NetworkInterface), 'networkInterfaceSet'],
+  NextToken: [S, 'nextToken'],
+});
+const CreateTagsRequest = struct({
+  DryRun: [B, 'dryRun'],
+  Resources: [list(S), 'ResourceId'],
+  Tags: [list(Tag), 'Tag'],
+}, ['Resources', 'Tags']);
+const DeleteTagsRequest = struct({
+  DryRun: [B, 'dryRun'],
+  Resources: [list(S), 'resourceId'],
+  Tags: [list(Tag), 'tag'],
+}, ['Resources']);
+const DescribeTagsRequest = struct({
+  DryRun: [B, 'dryRun'],
+  Filters: [list(Filter), 'Filter'],
+  MaxResults: [I, 'maxResults'],
+  NextToken: [S, 'nextToken'],
+});
+const TagDescription = struct({
+  Key: [S, 'key'],
+  ResourceId: [S, 'resourceId'],
+  ResourceType: [S, 'resourceType'],
+  Value: [S, 'value'],
+});
+const DescribeTagsResult = struct({
+  NextToken: [S, 'nextToken'],
+  Tags: [list(TagDescription), 'tagSet'],
+});
+const VpcEncryptionControlConfiguration = struct({
+  Mode: S,
+  InternetGatewayExclusion: S,
+  EgressOnlyInternetGatewayExclusion: S,
+  NatGatewayExclusion: S,
+  VirtualPrivateGatewayExclusion: S,
+  VpcPeeringExclusion: S,
+  LambdaExclusion: S,
+  VpcLatticeExclusion: S,
+  ElasticFileSystemExclusion: S,
+}, ['Mode']);
+const CreateVpcRequest = struct({
+  CidrBlock: S,
+  Ipv6Pool: S,
+  Ipv6CidrBlock: S,
+  Ipv4IpamPoolId: S,
+  Ipv4NetmaskLength: I,
+  Ipv6IpamPoolId: S,
+  Ipv6NetmaskLength: I,
+  Ipv6CidrBlockNetworkBorderGroup: S,
+  VpcEncryptionControl: VpcEncryptionControlConfiguration,
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  DryRun: [B, 'dryRun'],
   InstanceTenancy: [S, 'instanceTenancy'],
-  CidrBlockAssociationSet: [list(struct({
-    AssociationId: [S, 'associationId'], CidrBlock: [S, 'cidrBlock'], CidrBlockState: [struct({ State: [S, 'state'] }), 'cidrBlockState'],
-  })), 'cidrBlockAssociationSet'],
-  IsDefault: [B, 'isDefault'],
+  AmazonProvidedIpv6CidrBlock: [B, 'amazonProvidedIpv6CidrBlock'],
+});
+const VpcCidrBlockState = struct({
+  State: [S, 'state'],
+  StatusMessage: [S, 'statusMessage'],
+});
+const VpcIpv6CidrBlockAssociation = struct({
+  AssociationId: [S, 'associationId'],
+  Ipv6CidrBlock: [S, 'ipv6CidrBlock'],
+  Ipv6CidrBlockState: [VpcCidrBlockState, 'ipv6CidrBlockState'],
+  NetworkBorderGroup: [S, 'networkBorderGroup'],
+  Ipv6Pool: [S, 'ipv6Pool'],
+  Ipv6AddressAttribute: [S, 'ipv6AddressAttribute'],
+  IpSource: [S, 'ipSource'],
+});
+const VpcCidrBlockAssociation = struct({
+  AssociationId: [S, 'associationId'],
+  CidrBlock: [S, 'cidrBlock'],
+  CidrBlockState: [VpcCidrBlockState, 'cidrBlockState'],
+});
+const VpcEncryptionControlExclusion = struct({
+  State: [S, 'state'],
+  StateMessage: [S, 'stateMessage'],
+});
+const VpcEncryptionControlExclusions = struct({
+  InternetGateway: [VpcEncryptionControlExclusion, 'internetGateway'],
+  EgressOnlyInternetGateway: [VpcEncryptionControlExclusion, 'egressOnlyInternetGateway'],
+  NatGateway: [VpcEncryptionControlExclusion, 'natGateway'],
+  VirtualPrivateGateway: [VpcEncryptionControlExclusion, 'virtualPrivateGateway'],
+  VpcPeering: [VpcEncryptionControlExclusion, 'vpcPeering'],
+  Lambda: [VpcEncryptionControlExclusion, 'lambda'],
+  VpcLattice: [VpcEncryptionControlExclusion, 'vpcLattice'],
+  ElasticFileSystem: [VpcEncryptionControlExclusion, 'elasticFileSystem'],
+});
+const VpcEncryptionControl = struct({
+  VpcId: [S, 'vpcId'],
+  VpcEncryptionControlId: [S, 'vpcEncryptionControlId'],
+  Mode: [S, 'mode'],
+  State: [S, 'state'],
+  StateMessage: [S, 'stateMessage'],
+  ResourceExclusions: [VpcEncryptionControlExclusions, 'resourceExclusions'],
   Tags: [list(Tag), 'tagSet'],
 });
-
-// ---- requests --------------------------------------------------------------------------------------
-
-/** The legacy single-rule members and IpPermissions of Authorize/Revoke (GroupId required on egress). */
-function permissionRequest(egress: boolean, revoke: boolean): StructShape {
-  const members: Record<string, MemberSpec> = {
-    GroupId: [S, egress ? 'groupId' : undefined],
-    IpPermissions: [list(IpPermission), egress ? 'ipPermissions' : undefined],
-    CidrIp: [S, egress ? 'cidrIp' : undefined],
-    FromPort: [I, egress ? 'fromPort' : undefined],
-    ToPort: [I, egress ? 'toPort' : undefined],
-    IpProtocol: [S, egress ? 'ipProtocol' : undefined],
-    SourceSecurityGroupName: [S, egress ? 'sourceSecurityGroupName' : undefined],
-    SourceSecurityGroupOwnerId: [S, egress ? 'sourceSecurityGroupOwnerId' : undefined],
-    DryRun,
-  };
-  if (!egress) members.GroupName = S;
-  if (revoke) members.SecurityGroupRuleIds = [list(S), undefined, 'SecurityGroupRuleId'];
-  else members.TagSpecifications = TagSpecifications;
-  return struct(members, egress ? ['GroupId'] : []);
-}
-
-function ruleDescriptionsRequest(): StructShape {
-  return struct({
-    DryRun: B,
-    GroupId: S,
-    GroupName: S,
-    IpPermissions: list(IpPermission),
-    SecurityGroupRuleDescriptions: [list(struct({ SecurityGroupRuleId: S, Description: S })), undefined, 'SecurityGroupRuleDescription'],
-  });
-}
-
-const PrefixListEntry = struct({ Cidr: S, Description: S }, ['Cidr']);
-
-/**
- * sgfw's own RegisterNetworkInterface has no botocore model; its parameters follow EC2's
- * CreateNetworkInterface, whose members it mirrors (minus SubnetId):
- *   NetworkInterfaceId, VpcId, Description, PrivateIpAddress,
- *   PrivateIpAddresses.N.PrivateIpAddress / PrivateIpAddresses.N.Primary,
- *   Ipv6Addresses.N.Ipv6Address, SecurityGroupId.N (the Groups list),
- *   ConnectionTrackingSpecification.TcpEstablishedTimeout / .UdpStreamTimeout / .UdpTimeout,
- * and sgfw's HostId (the fleet agent that enforces the interface; also a
- * ModifyNetworkInterfaceAttribute attribute, `HostId.Value`, '' to unregister).
- * DeregisterNetworkInterface takes NetworkInterfaceId. Responses: `networkInterface` (the item shape
- * of DescribeNetworkInterfaces) and `return`.
- */
-const RegisterNetworkInterfaceRequest = struct({
-  NetworkInterfaceId: S,
+const BlockPublicAccessStates = struct({
+  InternetGatewayBlockMode: [S, 'internetGatewayBlockMode'],
+});
+const Vpc = struct({
+  OwnerId: [S, 'ownerId'],
+  InstanceTenancy: [S, 'instanceTenancy'],
+  Ipv6CidrBlockAssociationSet: [list(VpcIpv6CidrBlockAssociation), 'ipv6CidrBlockAssociationSet'],
+  CidrBlockAssociationSet: [list(VpcCidrBlockAssociation), 'cidrBlockAssociationSet'],
+  IsDefault: [B, 'isDefault'],
+  EncryptionControl: [VpcEncryptionControl, 'encryptionControl'],
+  Tags: [list(Tag), 'tagSet'],
+  BlockPublicAccessStates: [BlockPublicAccessStates, 'blockPublicAccessStates'],
+  VpcId: [S, 'vpcId'],
+  State: [S, 'state'],
+  CidrBlock: [S, 'cidrBlock'],
+  DhcpOptionsId: [S, 'dhcpOptionsId'],
+});
+const CreateVpcResult = struct({
+  Vpc: [Vpc, 'vpc'],
+});
+const DeleteVpcRequest = struct({
   VpcId: S,
+  DryRun: [B, 'dryRun'],
+}, ['VpcId']);
+const DescribeVpcsRequest = struct({
+  Filters: [list(Filter), 'Filter'],
+  VpcIds: [list(S), 'VpcId'],
+  NextToken: S,
+  MaxResults: I,
+  DryRun: [B, 'dryRun'],
+});
+const DescribeVpcsResult = struct({
+  NextToken: [S, 'nextToken'],
+  Vpcs: [list(Vpc), 'vpcSet'],
+});
+const AssociateVpcCidrBlockRequest = struct({
+  CidrBlock: S,
+  Ipv6CidrBlockNetworkBorderGroup: S,
+  Ipv6Pool: S,
+  Ipv6CidrBlock: S,
+  Ipv4IpamPoolId: S,
+  Ipv4NetmaskLength: I,
+  Ipv6IpamPoolId: S,
+  Ipv6NetmaskLength: I,
+  VpcId: [S, 'vpcId'],
+  AmazonProvidedIpv6CidrBlock: [B, 'amazonProvidedIpv6CidrBlock'],
+}, ['VpcId']);
+const AssociateVpcCidrBlockResult = struct({
+  Ipv6CidrBlockAssociation: [VpcIpv6CidrBlockAssociation, 'ipv6CidrBlockAssociation'],
+  CidrBlockAssociation: [VpcCidrBlockAssociation, 'cidrBlockAssociation'],
+  VpcId: [S, 'vpcId'],
+});
+const DisassociateVpcCidrBlockRequest = struct({
+  AssociationId: [S, 'associationId'],
+}, ['AssociationId']);
+const DisassociateVpcCidrBlockResult = struct({
+  Ipv6CidrBlockAssociation: [VpcIpv6CidrBlockAssociation, 'ipv6CidrBlockAssociation'],
+  CidrBlockAssociation: [VpcCidrBlockAssociation, 'cidrBlockAssociation'],
+  VpcId: [S, 'vpcId'],
+});
+const DescribePrefixListsRequest = struct({
+  DryRun: B,
+  Filters: [list(Filter), 'Filter'],
+  MaxResults: I,
+  NextToken: S,
+  PrefixListIds: [list(S), 'PrefixListId'],
+});
+const PrefixList = struct({
+  Cidrs: [list(S), 'cidrSet'],
+  PrefixListId: [S, 'prefixListId'],
+  PrefixListName: [S, 'prefixListName'],
+});
+const DescribePrefixListsResult = struct({
+  NextToken: [S, 'nextToken'],
+  PrefixLists: [list(PrefixList), 'prefixListSet'],
+});
+const DescribeStaleSecurityGroupsRequest = struct({
+  DryRun: B,
+  MaxResults: I,
+  NextToken: S,
+  VpcId: S,
+}, ['VpcId']);
+const StaleIpPermission = struct({
+  FromPort: [I, 'fromPort'],
+  IpProtocol: [S, 'ipProtocol'],
+  IpRanges: [list(S), 'ipRanges'],
+  PrefixListIds: [list(S), 'prefixListIds'],
+  ToPort: [I, 'toPort'],
+  UserIdGroupPairs: [list(UserIdGroupPair), 'groups'],
+});
+const StaleSecurityGroup = struct({
+  Description: [S, 'description'],
+  GroupId: [S, 'groupId'],
+  GroupName: [S, 'groupName'],
+  StaleIpPermissions: [list(StaleIpPermission), 'staleIpPermissions'],
+  StaleIpPermissionsEgress: [list(StaleIpPermission), 'staleIpPermissionsEgress'],
+  VpcId: [S, 'vpcId'],
+});
+const DescribeStaleSecurityGroupsResult = struct({
+  NextToken: [S, 'nextToken'],
+  StaleSecurityGroupSet: [list(StaleSecurityGroup), 'staleSecurityGroupSet'],
+});
+const CreateSubnetRequest = struct({
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  AvailabilityZone: S,
+  AvailabilityZoneId: S,
+  CidrBlock: S,
+  Ipv6CidrBlock: S,
+  OutpostArn: S,
+  VpcId: S,
+  Ipv6Native: B,
+  Ipv4IpamPoolId: S,
+  Ipv4NetmaskLength: I,
+  Ipv6IpamPoolId: S,
+  Ipv6NetmaskLength: I,
+  DryRun: [B, 'dryRun'],
+}, ['VpcId']);
+const SubnetCidrBlockState = struct({
+  State: [S, 'state'],
+  StatusMessage: [S, 'statusMessage'],
+});
+const SubnetIpv6CidrBlockAssociation = struct({
+  AssociationId: [S, 'associationId'],
+  Ipv6CidrBlock: [S, 'ipv6CidrBlock'],
+  Ipv6CidrBlockState: [SubnetCidrBlockState, 'ipv6CidrBlockState'],
+  Ipv6AddressAttribute: [S, 'ipv6AddressAttribute'],
+  IpSource: [S, 'ipSource'],
+});
+const PrivateDnsNameOptionsOnLaunch = struct({
+  HostnameType: [S, 'hostnameType'],
+  EnableResourceNameDnsARecord: [B, 'enableResourceNameDnsARecord'],
+  EnableResourceNameDnsAAAARecord: [B, 'enableResourceNameDnsAAAARecord'],
+});
+const Subnet = struct({
+  AvailabilityZoneId: [S, 'availabilityZoneId'],
+  EnableLniAtDeviceIndex: [I, 'enableLniAtDeviceIndex'],
+  MapCustomerOwnedIpOnLaunch: [B, 'mapCustomerOwnedIpOnLaunch'],
+  CustomerOwnedIpv4Pool: [S, 'customerOwnedIpv4Pool'],
+  OwnerId: [S, 'ownerId'],
+  AssignIpv6AddressOnCreation: [B, 'assignIpv6AddressOnCreation'],
+  Ipv6CidrBlockAssociationSet: [list(SubnetIpv6CidrBlockAssociation), 'ipv6CidrBlockAssociationSet'],
+  Tags: [list(Tag), 'tagSet'],
+  SubnetArn: [S, 'subnetArn'],
+  OutpostArn: [S, 'outpostArn'],
+  EnableDns64: [B, 'enableDns64'],
+  Ipv6Native: [B, 'ipv6Native'],
+  PrivateDnsNameOptionsOnLaunch: [PrivateDnsNameOptionsOnLaunch, 'privateDnsNameOptionsOnLaunch'],
+  BlockPublicAccessStates: [BlockPublicAccessStates, 'blockPublicAccessStates'],
+  Type: [S, 'type'],
+  SubnetId: [S, 'subnetId'],
+  State: [S, 'state'],
+  VpcId: [S, 'vpcId'],
+  CidrBlock: [S, 'cidrBlock'],
+  AvailableIpAddressCount: [I, 'availableIpAddressCount'],
+  AvailabilityZone: [S, 'availabilityZone'],
+  DefaultForAz: [B, 'defaultForAz'],
+  MapPublicIpOnLaunch: [B, 'mapPublicIpOnLaunch'],
+});
+const CreateSubnetResult = struct({
+  Subnet: [Subnet, 'subnet'],
+});
+const DeleteSubnetRequest = struct({
+  SubnetId: S,
+  DryRun: [B, 'dryRun'],
+}, ['SubnetId']);
+const DescribeSubnetsRequest = struct({
+  Filters: [list(Filter), 'Filter'],
+  SubnetIds: [list(S), 'SubnetId'],
+  NextToken: S,
+  MaxResults: I,
+  DryRun: [B, 'dryRun'],
+});
+const DescribeSubnetsResult = struct({
+  NextToken: [S, 'nextToken'],
+  Subnets: [list(Subnet), 'subnetSet'],
+});
+const Ipv4PrefixSpecificationRequest = struct({
+  Ipv4Prefix: S,
+});
+const Ipv6PrefixSpecificationRequest = struct({
+  Ipv6Prefix: S,
+});
+const OperatorRequest = struct({
+  Principal: S,
+});
+const PrivateIpAddressSpecification = struct({
+  Primary: [B, 'primary'],
+  PrivateIpAddress: [S, 'privateIpAddress'],
+});
+const InstanceIpv6Address = struct({
+  Ipv6Address: [S, 'ipv6Address'],
+  IsPrimaryIpv6: [B, 'isPrimaryIpv6'],
+});
+const CreateNetworkInterfaceRequest = struct({
+  Ipv4Prefixes: [list(Ipv4PrefixSpecificationRequest), 'Ipv4Prefix'],
+  Ipv4PrefixCount: I,
+  Ipv6Prefixes: [list(Ipv6PrefixSpecificationRequest), 'Ipv6Prefix'],
+  Ipv6PrefixCount: I,
+  InterfaceType: S,
+  TagSpecifications: [list(TagSpecification), 'TagSpecification'],
+  ClientToken: S,
+  EnablePrimaryIpv6: B,
+  ConnectionTrackingSpecification: ConnectionTrackingSpecificationRequest,
+  Operator: OperatorRequest,
+  SubnetId: [S, 'subnetId'],
   Description: [S, 'description'],
   PrivateIpAddress: [S, 'privateIpAddress'],
-  PrivateIpAddresses: [list(struct({ Primary: [B, 'primary'], PrivateIpAddress: [S, 'privateIpAddress'] })), 'privateIpAddresses'],
-  Ipv6Addresses: [list(struct({ Ipv6Address: [S, 'ipv6Address'] })), 'ipv6Addresses'],
   Groups: [list(S), 'SecurityGroupId'],
-  ConnectionTrackingSpecification: ConnectionTracking,
-  HostId: S,
-  DryRun,
+  PrivateIpAddresses: [list(PrivateIpAddressSpecification), 'privateIpAddresses'],
+  SecondaryPrivateIpAddressCount: [I, 'secondaryPrivateIpAddressCount'],
+  Ipv6Addresses: [list(InstanceIpv6Address), 'ipv6Addresses'],
+  Ipv6AddressCount: [I, 'ipv6AddressCount'],
+  DryRun: [B, 'dryRun'],
+}, ['SubnetId']);
+const CreateNetworkInterfaceResult = struct({
+  NetworkInterface: [NetworkInterface, 'networkInterface'],
+  ClientToken: [S, 'clientToken'],
+});
+const DeleteNetworkInterfaceRequest = struct({
+  DryRun: [B, 'dryRun'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+}, ['NetworkInterfaceId']);
+const AssignPrivateIpAddressesRequest = struct({
+  Ipv4Prefixes: [list(S), 'Ipv4Prefix'],
+  Ipv4PrefixCount: I,
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  PrivateIpAddresses: [list(S), 'privateIpAddress'],
+  SecondaryPrivateIpAddressCount: [I, 'secondaryPrivateIpAddressCount'],
+  AllowReassignment: [B, 'allowReassignment'],
+}, ['NetworkInterfaceId']);
+const AssignedPrivateIpAddress = struct({
+  PrivateIpAddress: [S, 'privateIpAddress'],
+});
+const AssignPrivateIpAddressesResult = struct({
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  AssignedPrivateIpAddresses: [list(AssignedPrivateIpAddress), 'assignedPrivateIpAddressesSet'],
+  AssignedIpv4Prefixes: [list(Ipv4PrefixSpecification), 'assignedIpv4PrefixSet'],
+});
+const UnassignPrivateIpAddressesRequest = struct({
+  Ipv4Prefixes: [list(S), 'Ipv4Prefix'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  PrivateIpAddresses: [list(S), 'privateIpAddress'],
+}, ['NetworkInterfaceId']);
+const AssignIpv6AddressesRequest = struct({
+  Ipv6PrefixCount: I,
+  Ipv6Prefixes: [list(S), 'Ipv6Prefix'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  Ipv6Addresses: [list(S), 'ipv6Addresses'],
+  Ipv6AddressCount: [I, 'ipv6AddressCount'],
+}, ['NetworkInterfaceId']);
+const AssignIpv6AddressesResult = struct({
+  AssignedIpv6Addresses: [list(S), 'assignedIpv6Addresses'],
+  AssignedIpv6Prefixes: [list(S), 'assignedIpv6PrefixSet'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+});
+const UnassignIpv6AddressesRequest = struct({
+  Ipv6Prefixes: [list(S), 'Ipv6Prefix'],
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  Ipv6Addresses: [list(S), 'ipv6Addresses'],
+}, ['NetworkInterfaceId']);
+const UnassignIpv6AddressesResult = struct({
+  NetworkInterfaceId: [S, 'networkInterfaceId'],
+  UnassignedIpv6Addresses: [list(S), 'unassignedIpv6Addresses'],
+  UnassignedIpv6Prefixes: [list(S), 'unassignedIpv6PrefixSet'],
 });
 
-export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
-  CreateSecurityGroup: struct({
-    Description: [S, 'GroupDescription', 'GroupDescription'],
-    GroupName: S,
-    VpcId: S,
-    TagSpecifications,
-    DryRun,
-  }, ['Description', 'GroupName']),
-  DeleteSecurityGroup: struct({ GroupId: S, GroupName: S, DryRun }),
-  AuthorizeSecurityGroupIngress: permissionRequest(false, false),
-  AuthorizeSecurityGroupEgress: permissionRequest(true, false),
-  RevokeSecurityGroupIngress: permissionRequest(false, true),
-  RevokeSecurityGroupEgress: permissionRequest(true, true),
-  DescribeSecurityGroups: struct({
-    GroupIds: [list(S), undefined, 'GroupId'],
-    GroupNames: [list(S), undefined, 'GroupName'],
-    NextToken: S,
-    MaxResults: I,
-    DryRun,
-    Filters,
-  }),
-  DescribeSecurityGroupRules: struct({
-    Filters,
-    SecurityGroupRuleIds: [list(S), undefined, 'SecurityGroupRuleId'],
-    DryRun: B,
-    NextToken: S,
-    MaxResults: I,
-  }),
-  UpdateSecurityGroupRuleDescriptionsIngress: ruleDescriptionsRequest(),
-  UpdateSecurityGroupRuleDescriptionsEgress: ruleDescriptionsRequest(),
-  ModifySecurityGroupRules: struct({
-    GroupId: S,
-    SecurityGroupRules: [list(struct({
-      SecurityGroupRuleId: S,
-      SecurityGroupRule: struct({
-        IpProtocol: S, FromPort: I, ToPort: I, CidrIpv4: S, CidrIpv6: S, PrefixListId: S, ReferencedGroupId: S, Description: S,
-      }),
-    }, ['SecurityGroupRuleId'])), undefined, 'SecurityGroupRule'],
-    DryRun: B,
-  }, ['GroupId', 'SecurityGroupRules']),
-  ModifyNetworkInterfaceAttribute: struct({
-    ConnectionTrackingSpecification: ConnectionTracking,
-    DryRun,
-    NetworkInterfaceId: [S, 'networkInterfaceId'],
-    Description: [struct({ Value: [S, 'value'] }), 'description'],
-    SourceDestCheck: [struct({ Value: [B, 'value'] }), 'sourceDestCheck'],
-    Groups: [list(S), 'SecurityGroupId'],
-    HostId: [struct({ Value: [S, 'value'] }), 'hostId'],
-  }, ['NetworkInterfaceId']),
-  CreateManagedPrefixList: struct({
-    DryRun: B,
-    PrefixListName: S,
-    Entries: [list(PrefixListEntry), undefined, 'Entry'],
-    MaxEntries: I,
-    TagSpecifications,
-    AddressFamily: S,
-    ClientToken: S,
-  }, ['PrefixListName', 'MaxEntries', 'AddressFamily']),
-  ModifyManagedPrefixList: struct({
-    DryRun: B,
-    PrefixListId: S,
-    CurrentVersion: I,
-    PrefixListName: S,
-    AddEntries: [list(PrefixListEntry), undefined, 'AddEntry'],
-    RemoveEntries: [list(struct({ Cidr: S }, ['Cidr'])), undefined, 'RemoveEntry'],
-    MaxEntries: I,
-  }, ['PrefixListId']),
-  GetManagedPrefixListEntries: struct({ DryRun: B, PrefixListId: S, TargetVersion: I, MaxResults: I, NextToken: S }, ['PrefixListId']),
-  DescribeManagedPrefixLists: struct({
-    DryRun: B, Filters: [list(Filter), undefined, 'Filter'], MaxResults: I, NextToken: S,
-    PrefixListIds: [list(S), undefined, 'PrefixListId'],
-  }),
-  DeleteManagedPrefixList: struct({ DryRun: B, PrefixListId: S }, ['PrefixListId']),
-  DescribeNetworkInterfaces: struct({
-    NextToken: S, MaxResults: I, DryRun,
-    NetworkInterfaceIds: [list(S), undefined, 'NetworkInterfaceId'],
-    Filters: [list(Filter), 'filter'],
-  }),
-  RegisterNetworkInterface: RegisterNetworkInterfaceRequest,
-  DeregisterNetworkInterface: struct({ NetworkInterfaceId: S, DryRun }, ['NetworkInterfaceId']),
-  CreateTags: struct({ DryRun, Resources: [list(S), 'ResourceId'], Tags: [list(Tag), 'Tag'] }, ['Resources', 'Tags']),
-  DeleteTags: struct({ DryRun, Resources: [list(S), 'resourceId'], Tags: [list(Tag), 'tag'] }, ['Resources']),
-  DescribeTags: struct({ DryRun, Filters, MaxResults: [I, 'maxResults'], NextToken: [S, 'nextToken'] }),
-  CreateVpc: struct({
-    CidrBlock: S,
-    AmazonProvidedIpv6CidrBlock: [B, 'amazonProvidedIpv6CidrBlock'],
-    DryRun,
-    InstanceTenancy: [S, 'instanceTenancy'],
-    TagSpecifications,
-  }),
-  DeleteVpc: struct({ VpcId: S, DryRun }, ['VpcId']),
-  DescribeVpcs: struct({ Filters, VpcIds: [list(S), 'VpcId'], DryRun, NextToken: S, MaxResults: I }),
-  DescribePrefixLists: struct({ DryRun: B, Filters, MaxResults: I, NextToken: S, PrefixListIds: [list(S), 'PrefixListId'] }),
-  DescribeStaleSecurityGroups: struct({ DryRun: B, MaxResults: I, NextToken: S, VpcId: S }, ['VpcId']),
-};
-
-// ---- responses -------------------------------------------------------------------------------------
-
+// EC2 answers `<return>true</return>` for the actions botocore models no output for
+// (ModifyNetworkInterfaceAttribute, CreateTags, DeleteVpc, …).
 const ReturnOnly = struct({ Return: [B, 'return'] });
 
-export const RESPONSE_SHAPES: Readonly<Record<string, StructShape>> = {
-  CreateSecurityGroup: struct({ GroupId: [S, 'groupId'], Tags: [list(Tag), 'tagSet'], SecurityGroupArn: [S, 'securityGroupArn'] }),
-  DeleteSecurityGroup: struct({ Return: [B, 'return'], GroupId: [S, 'groupId'] }),
-  AuthorizeSecurityGroupIngress: struct({ Return: [B, 'return'], SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'] }),
-  AuthorizeSecurityGroupEgress: struct({ Return: [B, 'return'], SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'] }),
-  RevokeSecurityGroupIngress: struct({ Return: [B, 'return'], UnknownIpPermissions: [list(IpPermission), 'unknownIpPermissionSet'] }),
-  RevokeSecurityGroupEgress: struct({ Return: [B, 'return'], UnknownIpPermissions: [list(IpPermission), 'unknownIpPermissionSet'] }),
-  DescribeSecurityGroups: struct({ NextToken: [S, 'nextToken'], SecurityGroups: [list(SecurityGroup), 'securityGroupInfo'] }),
-  DescribeSecurityGroupRules: struct({ SecurityGroupRules: [list(SecurityGroupRule), 'securityGroupRuleSet'], NextToken: [S, 'nextToken'] }),
-  UpdateSecurityGroupRuleDescriptionsIngress: ReturnOnly,
-  UpdateSecurityGroupRuleDescriptionsEgress: ReturnOnly,
-  ModifySecurityGroupRules: ReturnOnly,
-  // EC2 answers `<return>true</return>` although botocore models no output for this action
+export const EC2_REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
+  CreateSecurityGroup: CreateSecurityGroupRequest,
+  DeleteSecurityGroup: DeleteSecurityGroupRequest,
+  AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressRequest,
+  AuthorizeSecurityGroupEgress: AuthorizeSecurityGroupEgressRequest,
+  RevokeSecurityGroupIngress: RevokeSecurityGroupIngressRequest,
+  RevokeSecurityGroupEgress: RevokeSecurityGroupEgressRequest,
+  DescribeSecurityGroups: DescribeSecurityGroupsRequest,
+  DescribeSecurityGroupRules: DescribeSecurityGroupRulesRequest,
+  UpdateSecurityGroupRuleDescriptionsIngress: UpdateSecurityGroupRuleDescriptionsIngressRequest,
+  UpdateSecurityGroupRuleDescriptionsEgress: UpdateSecurityGroupRuleDescriptionsEgressRequest,
+  ModifySecurityGroupRules: ModifySecurityGroupRulesRequest,
+  ModifyNetworkInterfaceAttribute: ModifyNetworkInterfaceAttributeRequest,
+  CreateManagedPrefixList: CreateManagedPrefixListRequest,
+  ModifyManagedPrefixList: ModifyManagedPrefixListRequest,
+  GetManagedPrefixListEntries: GetManagedPrefixListEntriesRequest,
+  DescribeManagedPrefixLists: DescribeManagedPrefixListsRequest,
+  DeleteManagedPrefixList: DeleteManagedPrefixListRequest,
+  DescribeNetworkInterfaces: DescribeNetworkInterfacesRequest,
+  CreateTags: CreateTagsRequest,
+  DeleteTags: DeleteTagsRequest,
+  DescribeTags: DescribeTagsRequest,
+  CreateVpc: CreateVpcRequest,
+  DeleteVpc: DeleteVpcRequest,
+  DescribeVpcs: DescribeVpcsRequest,
+  AssociateVpcCidrBlock: AssociateVpcCidrBlockRequest,
+  DisassociateVpcCidrBlock: DisassociateVpcCidrBlockRequest,
+  DescribePrefixLists: DescribePrefixListsRequest,
+  DescribeStaleSecurityGroups: DescribeStaleSecurityGroupsRequest,
+  CreateSubnet: CreateSubnetRequest,
+  DeleteSubnet: DeleteSubnetRequest,
+  DescribeSubnets: DescribeSubnetsRequest,
+  CreateNetworkInterface: CreateNetworkInterfaceRequest,
+  DeleteNetworkInterface: DeleteNetworkInterfaceRequest,
+  AssignPrivateIpAddresses: AssignPrivateIpAddressesRequest,
+  UnassignPrivateIpAddresses: UnassignPrivateIpAddressesRequest,
+  AssignIpv6Addresses: AssignIpv6AddressesRequest,
+  UnassignIpv6Addresses: UnassignIpv6AddressesRequest,
+};
+
+export const EC2_RESPONSE_SHAPES: Readonly<Record<string, StructShape>> = {
+  CreateSecurityGroup: CreateSecurityGroupResult,
+  DeleteSecurityGroup: DeleteSecurityGroupResult,
+  AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressResult,
+  AuthorizeSecurityGroupEgress: AuthorizeSecurityGroupEgressResult,
+  RevokeSecurityGroupIngress: RevokeSecurityGroupIngressResult,
+  RevokeSecurityGroupEgress: RevokeSecurityGroupEgressResult,
+  DescribeSecurityGroups: DescribeSecurityGroupsResult,
+  DescribeSecurityGroupRules: DescribeSecurityGroupRulesResult,
+  UpdateSecurityGroupRuleDescriptionsIngress: UpdateSecurityGroupRuleDescriptionsIngressResult,
+  UpdateSecurityGroupRuleDescriptionsEgress: UpdateSecurityGroupRuleDescriptionsEgressResult,
+  ModifySecurityGroupRules: ModifySecurityGroupRulesResult,
   ModifyNetworkInterfaceAttribute: ReturnOnly,
-  CreateManagedPrefixList: struct({ PrefixList: [ManagedPrefixList, 'prefixList'] }),
-  ModifyManagedPrefixList: struct({ PrefixList: [ManagedPrefixList, 'prefixList'] }),
-  DeleteManagedPrefixList: struct({ PrefixList: [ManagedPrefixList, 'prefixList'] }),
-  GetManagedPrefixListEntries: struct({
-    Entries: [list(struct({ Cidr: [S, 'cidr'], Description: [S, 'description'] })), 'entrySet'], NextToken: [S, 'nextToken'],
-  }),
-  DescribeManagedPrefixLists: struct({ NextToken: [S, 'nextToken'], PrefixLists: [list(ManagedPrefixList), 'prefixListSet'] }),
-  DescribeNetworkInterfaces: struct({ NetworkInterfaces: [list(NetworkInterface), 'networkInterfaceSet'], NextToken: [S, 'nextToken'] }),
-  RegisterNetworkInterface: struct({ NetworkInterface: [NetworkInterface, 'networkInterface'] }),
-  DeregisterNetworkInterface: ReturnOnly,
-  // botocore models no output for CreateTags / DeleteTags / DeleteVpc; EC2 answers `<return>true</return>`
+  CreateManagedPrefixList: CreateManagedPrefixListResult,
+  ModifyManagedPrefixList: ModifyManagedPrefixListResult,
+  GetManagedPrefixListEntries: GetManagedPrefixListEntriesResult,
+  DescribeManagedPrefixLists: DescribeManagedPrefixListsResult,
+  DeleteManagedPrefixList: DeleteManagedPrefixListResult,
+  DescribeNetworkInterfaces: DescribeNetworkInterfacesResult,
   CreateTags: ReturnOnly,
   DeleteTags: ReturnOnly,
+  DescribeTags: DescribeTagsResult,
+  CreateVpc: CreateVpcResult,
   DeleteVpc: ReturnOnly,
-  DescribeTags: struct({
-    NextToken: [S, 'nextToken'],
-    Tags: [list(struct({ Key: [S, 'key'], ResourceId: [S, 'resourceId'], ResourceType: [S, 'resourceType'], Value: [S, 'value'] })), 'tagSet'],
-  }),
-  CreateVpc: struct({ Vpc: [Vpc, 'vpc'] }),
-  DescribeVpcs: struct({ Vpcs: [list(Vpc), 'vpcSet'], NextToken: [S, 'nextToken'] }),
-  DescribePrefixLists: struct({
-    NextToken: [S, 'nextToken'],
-    PrefixLists: [list(struct({ Cidrs: [list(S), 'cidrSet'], PrefixListId: [S, 'prefixListId'], PrefixListName: [S, 'prefixListName'] })), 'prefixListSet'],
-  }),
-  DescribeStaleSecurityGroups: struct({ NextToken: [S, 'nextToken'], StaleSecurityGroupSet: [list(StaleSecurityGroup), 'staleSecurityGroupSet'] }),
+  DescribeVpcs: DescribeVpcsResult,
+  AssociateVpcCidrBlock: AssociateVpcCidrBlockResult,
+  DisassociateVpcCidrBlock: DisassociateVpcCidrBlockResult,
+  DescribePrefixLists: DescribePrefixListsResult,
+  DescribeStaleSecurityGroups: DescribeStaleSecurityGroupsResult,
+  CreateSubnet: CreateSubnetResult,
+  DeleteSubnet: ReturnOnly,
+  DescribeSubnets: DescribeSubnetsResult,
+  CreateNetworkInterface: CreateNetworkInterfaceResult,
+  DeleteNetworkInterface: ReturnOnly,
+  AssignPrivateIpAddresses: AssignPrivateIpAddressesResult,
+  UnassignPrivateIpAddresses: ReturnOnly,
+  AssignIpv6Addresses: AssignIpv6AddressesResult,
+  UnassignIpv6Addresses: UnassignIpv6AddressesResult,
 };

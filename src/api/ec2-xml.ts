@@ -1,8 +1,9 @@
-// The service's AWS CLI shaped results → EC2 XML responses, element names from ec2-shapes.ts
+// The service's AWS CLI shaped results → EC2 XML responses, element names from served-shapes.ts
 // (botocore's output `locationName`s), so the AWS CLI and SDKs parse back the same object. Fields a
 // result has but the EC2 shape does not (sgfw's `Stale`) are left out rather than printed under a
 // name no client reads.
-import { RESPONSE_SHAPES, xmlName, type Shape, type StructShape } from './ec2-shapes.js';
+import { RESPONSE_SHAPES } from './served-shapes.js';
+import { xmlName, type Scalar, type Shape, type StructShape } from './shape-kinds.js';
 
 export const EC2_XML_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -20,9 +21,12 @@ export function xmlEscape(text: string): string {
     .replace(/\r/g, '&#13;');
 }
 
-function scalarText(shape: 'string' | 'integer' | 'boolean', value: unknown): string | undefined {
+function scalarText(shape: Scalar, value: unknown): string | undefined {
   if (shape === 'boolean') return typeof value === 'boolean' ? String(value) : undefined;
   if (shape === 'integer') return typeof value === 'number' && Number.isFinite(value) ? String(Math.trunc(value)) : undefined;
+  if (shape === 'double') return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  // EC2 prints times as ISO 8601 in UTC (`2024-01-02T03:04:05.000Z`)
+  if (shape === 'timestamp' && value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? xmlEscape(String(value)) : undefined;
 }
 

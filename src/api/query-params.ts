@@ -1,10 +1,11 @@
 // EC2 Query form parameters → the `--cli-input-json` shaped params object the control-plane
-// service takes. The wire names come from ec2-shapes.ts (botocore's EC2 serializer rules):
+// service takes. The wire names come from served-shapes.ts (botocore's EC2 serializer rules):
 // `IpPermissions.1.Groups.1.GroupId` becomes `{ IpPermissions: [{ UserIdGroupPairs: [{ GroupId }] }] }`.
 // Parameters the action does not have (Action, Version, SigV4 query auth, fields sgfw ignores) are
 // dropped, as EC2 drops them.
 import { Ec2Errors } from '../control/ec2-errors.js';
-import { REQUEST_SHAPES, queryName, type Shape, type StructShape } from './ec2-shapes.js';
+import { REQUEST_SHAPES } from './served-shapes.js';
+import { queryName, type Scalar, type Shape, type StructShape } from './shape-kinds.js';
 
 interface ParamNode {
   value: string | undefined;
@@ -36,9 +37,17 @@ function paramTree(form: URLSearchParams | Record<string, string>): ParamNode {
 }
 
 const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function decodeScalar(shape: 'string' | 'integer' | 'boolean', value: string, path: string): unknown {
-  if (shape === 'string') return value;
+function decodeScalar(shape: Scalar, value: string, path: string): unknown {
+  if (shape === 'string' || shape === 'timestamp') return value;
+  if (shape === 'double') {
+    const n = Number(value);
+    if (!DECIMAL.test(value.trim()) || !Number.isFinite(n)) {
+      throw Ec2Errors.invalidParameterValue(`Invalid value '${value}' for ${path}. It must be a number.`);
+    }
+    return n;
+  }
   if (shape === 'integer') {
     const n = Number(value);
     if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n)) {
