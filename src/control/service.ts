@@ -22,6 +22,7 @@ import { randomIdSuffix } from '../model/ids.js';
 import { ModelState } from './records.js';
 import type { ActionContext } from './action-context.js';
 import { ChangeSet, type ModelChange } from './change.js';
+import { refuseUnsupportedParams } from './unsupported-params.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_LIMITS, DEFAULT_VPC_ID, type Limits, type ServiceOptions } from './service-options.js';
 import { stateDifference } from './state-diff.js';
 import { exportSnapshot, importSnapshot } from './snapshot.js';
@@ -219,5 +220,8 @@ function actionNamed(action: string): (ctx: ActionContext, params: unknown) => u
   // Own names only: `toString`, `constructor` or `__proto__` must not reach Object.prototype.
   const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
   if (handler === undefined) throw Ec2Errors.invalidAction(action);
-  return handler;
+  return (ctx, params) => {
+    refuseUnsupportedParams(action, params);
+    return handler(ctx, params);
+  };
 }

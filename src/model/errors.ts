@@ -34,8 +34,16 @@ export const Ec2Errors = {
   cannotDeleteDefault: (id: string) =>
     new Ec2Error('CannotDelete', `the specified group: "${id}" name: "default" cannot be deleted by a user`),
   dependencyViolation: (id: string) => new Ec2Error('DependencyViolation', `resource ${id} has a dependent object`),
+  // Quotas answer with their own codes and EC2's wording, as clients print it:
+  // "VpcLimitExceeded: The maximum number of VPCs has been reached." (terraform-aws-modules/terraform-aws-vpc#429),
+  // "SecurityGroupLimitExceeded: The maximum number of security groups for VPC 'vpc-3311ce57' has been
+  // reached." (otiai10/hotsub#36), "SecurityGroupsPerInterfaceLimitExceeded … The maximum number of
+  // security groups per interface has been reached." from ModifyNetworkInterfaceAttribute
+  // (cloud-custodian/cloud-custodian#9787), "RulesPerSecurityGroupLimitExceeded: The maximum number of
+  // rules per security group has been reached." (aws-samples/aws-cloudfront-samples#53).
   vpcLimit: () => new Ec2Error('VpcLimitExceeded', 'The maximum number of VPCs has been reached.'),
-  groupLimit: () => new Ec2Error('SecurityGroupLimitExceeded', 'The maximum number of security groups has been reached.'),
+  groupLimit: (vpcId: string) =>
+    new Ec2Error('SecurityGroupLimitExceeded', `The maximum number of security groups for VPC '${vpcId}' has been reached.`),
   groupsPerInterfaceLimit: () =>
     new Ec2Error(
       'SecurityGroupsPerInterfaceLimitExceeded',
@@ -43,6 +51,13 @@ export const Ec2Errors = {
     ),
   rulesLimit: () =>
     new Ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.'),
+  // Prefix lists: "InvalidParameterValue: Must specify a max size between 1 and 1000"
+  // (aws-samples/update-aws-ip-ranges#1; the VPC guide's quota: at most 1,000 entries), and "The number
+  // of entries per request cannot exceeds limit (100)." (hashicorp/terraform-provider-aws#49955; the
+  // API reference: at most 100 entries per CreateManagedPrefixList / ModifyManagedPrefixList request).
+  prefixListMaxSize: (max: number) => new Ec2Error('InvalidParameterValue', `Must specify a max size between 1 and ${max}`),
+  prefixListEntriesPerRequest: (limit: number) =>
+    new Ec2Error('InvalidParameterValue', `The number of entries per request cannot exceeds limit (${limit}).`),
 
   permissionDuplicate: (rule: string) =>
     new Ec2Error('InvalidPermission.Duplicate', `the specified rule "${rule}" already exists`),

@@ -44,7 +44,7 @@ export function createSecurityGroup(ctx: ActionContext, params: unknown): { Grou
     const vpcId = vpcOf(ctx, p.VpcId);
     ensureVpc(ctx, d, vpcId, change);
     if (d.groupByName(vpcId, name) !== undefined) throw Ec2Errors.groupDuplicate(name, vpcId);
-    if (d.groupCount(vpcId) >= ctx.limits.groupsPerVpc) throw Ec2Errors.groupLimit();
+    if (d.groupCount(vpcId) >= ctx.limits.groupsPerVpc) throw Ec2Errors.groupLimit(vpcId);
     const groupId = ctx.newId('sg');
     const tags = tagsFromSpecifications(p.TagSpecifications, 'security-group', groupId);
     // seed 001: a new group "allows no inbound traffic, allows all outbound traffic"

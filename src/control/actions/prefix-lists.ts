@@ -60,11 +60,18 @@ export function parseEntries(entries: unknown, family: 'IPv4' | 'IPv6', pathOf?:
   return out;
 }
 
+/** EC2 takes at most 100 entries to add (or remove) in one request, whatever the list's size. */
+const ENTRIES_PER_REQUEST = 100;
+
+function checkEntriesPerRequest(entries: unknown): void {
+  if (Array.isArray(entries) && entries.length > ENTRIES_PER_REQUEST) throw Ec2Errors.prefixListEntriesPerRequest(ENTRIES_PER_REQUEST);
+}
+
 /** A MaxEntries within the service's ceiling. */
 export function checkMaxEntries(ctx: ActionContext, v: unknown): number {
   if (v === undefined) throw Ec2Errors.missingParameter('MaxEntries');
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > ctx.limits.prefixListMaxEntries) {
-    throw Ec2Errors.invalidParameterValue(`Invalid value '${String(v)}' for MaxEntries. Must be between 1 and ${ctx.limits.prefixListMaxEntries}.`);
+    throw Ec2Errors.prefixListMaxSize(ctx.limits.prefixListMaxEntries);
   }
   return v;
 }
@@ -80,6 +87,7 @@ export function createManagedPrefixList(ctx: ActionContext, params: unknown): { 
       throw Ec2Errors.invalidParameterValue(`Invalid value '${String(family)}' for AddressFamily. Must be IPv4 or IPv6.`);
     }
     const maxEntries = checkMaxEntries(ctx, p.MaxEntries);
+    checkEntriesPerRequest(p.Entries);
     const prefixListId = ctx.newId('pl');
     const entries = parseEntries(p.Entries, family);
     if (entries.length > maxEntries) throw Ec2Errors.prefixListMaxEntries(prefixListId, maxEntries);
@@ -100,6 +108,8 @@ export function modifyManagedPrefixList(ctx: ActionContext, params: unknown): { 
     if (p.CurrentVersion !== undefined && p.CurrentVersion !== pl.version) {
       throw Ec2Errors.prefixListVersionMismatch(pl.prefixListId, pl.version, Number(p.CurrentVersion));
     }
+    checkEntriesPerRequest(p.AddEntries);
+    checkEntriesPerRequest(p.RemoveEntries);
     const add = parseEntries(p.AddEntries, pl.addressFamily);
     if ((add.length > 0 || p.RemoveEntries !== undefined) && p.CurrentVersion === undefined) {
       // EC2: "CurrentVersion … is required if you specify entries to add or remove"

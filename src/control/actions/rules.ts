@@ -20,16 +20,38 @@ import { modifyRules } from '../modify-rules.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { groupById, targetGroup } from './groups.js';
 
-/** Rules count against the quota one each, but a referenced prefix list counts as its MaxEntries, as in EC2. */
-function ruleWeight(d: ModelState, r: { peer: RuleRecord['peer'] }): number {
-  if (r.peer.kind !== 'prefix-list') return 1;
-  return d.referenceablePrefixList(r.peer.prefixListId)?.maxEntries ?? 1;
+// The quota on inbound (or outbound) rules per group "is enforced separately for IPv4 rules and IPv6
+// rules" (VPC user guide, Amazon VPC quotas): a CIDR rule counts for its own family, "a rule that
+// references a security group or prefix list ID counts as one rule for IPv4 and one rule for IPv6";
+// and "if you create a prefix list with 20 maximum entries and you reference that prefix list in a
+// security group rule, this counts as 20 security group rules" (same page): in the list's own family.
+/** A rule's weight against the IPv4 quota (`v6` false) or the IPv6 quota (`v6` true). */
+function ruleWeight(d: ModelState, r: { peer: RuleRecord['peer'] }, v6: boolean): number {
+  switch (r.peer.kind) {
+    case 'cidr4':
+      return v6 ? 0 : 1;
+    case 'cidr6':
+      return v6 ? 1 : 0;
+    case 'group':
+      return 1;
+    case 'prefix-list': {
+      const pl = d.referenceablePrefixList(r.peer.prefixListId);
+      // a list the model does not hold (stale) matches nothing: one rule in each family, as a group reference
+      if (pl === undefined) return 1;
+      return (pl.addressFamily === 'IPv6') === v6 ? pl.maxEntries : 0;
+    }
+  }
 }
 
 export function checkRuleQuota(ctx: ActionContext, d: ModelState, rules: readonly RuleRecord[], egress: boolean): void {
-  let n = 0;
-  for (const r of rules) n += ruleWeight(d, r);
-  if (n > (egress ? ctx.limits.outboundRulesPerGroup : ctx.limits.inboundRulesPerGroup)) throw Ec2Errors.rulesLimit();
+  let v4 = 0;
+  let v6 = 0;
+  for (const r of rules) {
+    v4 += ruleWeight(d, r, false);
+    v6 += ruleWeight(d, r, true);
+  }
+  const limit = egress ? ctx.limits.outboundRulesPerGroup : ctx.limits.inboundRulesPerGroup;
+  if (v4 > limit || v6 > limit) throw Ec2Errors.rulesLimit();
 }
 
 /** `sgr-` + 17 hex digits of sha256(group, rule key): the key holds direction, protocol, ports, peer. */

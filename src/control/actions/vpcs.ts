@@ -21,7 +21,7 @@ export const DEFAULT_GROUP_DESCRIPTION = 'default VPC security group';
 export function ensureVpc(ctx: ActionContext, d: ModelState, vpcId: string, change: ChangeSet): void {
   if (d.vpcs.get(vpcId)?.defaultGroupId !== undefined) return;
   if (d.groupByName(vpcId, 'default') !== undefined) return;
-  if (d.groupCount(vpcId) >= ctx.limits.groupsPerVpc) throw Ec2Errors.groupLimit();
+  if (d.groupCount(vpcId) >= ctx.limits.groupsPerVpc) throw Ec2Errors.groupLimit(vpcId);
   const groupId = ctx.newId('sg');
   const all = { protocol: -1, protocolText: '-1', fromPort: -1, toPort: -1 };
   const group: GroupRecord = {

@@ -34,6 +34,8 @@ const CHECKS = [
   'create_vpc_takes_a_cidr_in_its_canonical_form',
   'aws_managed_prefix_lists_are_owned_by_aws',
   'modify_security_group_rules_answers_ec2s_codes_for_an_incomplete_rule',
+  'quotas_answer_ec2s_codes_and_words',
+  'parameters_sgfw_does_not_carry_out_are_refused',
 ];
 
 interface CheckLine {

@@ -393,6 +393,32 @@ def modify_security_group_rules_answers_ec2s_codes_for_an_incomplete_rule():
     ec2.delete_security_group(GroupId=gid)
 
 
+@check
+def quotas_answer_ec2s_codes_and_words():
+    gid = ec2.create_security_group(GroupName="boto3-quota", Description="q")["GroupId"]
+    v4 = [{"CidrIp": f"10.1.{i}.0/24"} for i in range(60)]
+    v6 = [{"CidrIpv6": f"2001:db8:{i:x}::/48"} for i in range(60)]
+    # the quota (60) holds for IPv4 and IPv6 rules separately, as the VPC guide says
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": v4, "Ipv6Ranges": v6}])
+    code, msg, status = client_error(ec2.authorize_security_group_ingress, GroupId=gid,
+                                     IpPermissions=[{"IpProtocol": "tcp", "FromPort": 23, "ToPort": 23, "IpRanges": [{"CidrIp": "10.2.0.0/16"}]}])
+    eq((code, msg, status), ("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.", 400), "the 61st IPv4 rule")
+    ec2.delete_security_group(GroupId=gid)
+    code, msg, _ = client_error(ec2.create_managed_prefix_list, PrefixListName="boto3-big", AddressFamily="IPv4", MaxEntries=1001)
+    eq((code, msg), ("InvalidParameterValue", "Must specify a max size between 1 and 1000"), "MaxEntries 1001")
+    entries = [{"Cidr": f"10.3.{i}.0/24"} for i in range(101)]
+    code, msg, _ = client_error(ec2.create_managed_prefix_list, PrefixListName="boto3-many", AddressFamily="IPv4", MaxEntries=200, Entries=entries)
+    eq((code, msg), ("InvalidParameterValue", "The number of entries per request cannot exceeds limit (100)."), "101 entries in one request")
+
+
+@check
+def parameters_sgfw_does_not_carry_out_are_refused():
+    code, msg, status = client_error(ec2.create_vpc, CidrBlock="10.9.0.0/16", Ipv6CidrBlock="2001:db8:9::/56")
+    eq((code, status), ("UnsupportedOperation", 400), "CreateVpc with Ipv6CidrBlock")
+    assert "Ipv6CidrBlock" in msg, msg
+    eq([v for v in ec2.describe_vpcs()["Vpcs"] if v.get("CidrBlock") == "10.9.0.0/16"], [], "no VPC made")
+
+
 for line in results:
     print(json.dumps(line))
 sys.exit(0 if all(r["ok"] for r in results) else 1)
