@@ -199,7 +199,14 @@ describe('revoking rules', () => {
     const s = newService();
     const { GroupId } = s.createSecurityGroup({ GroupName: 'web', Description: 'w' });
     s.authorizeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32', { Description: 'ssh' }), tcp(80, '0.0.0.0/0')] });
-    expect(s.revokeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32')] })).toEqual({ Return: true });
+    const ruleId = s.group(GroupId)!.ingress[0]!.ruleId;
+    // EC2 lists what it revoked (revokedSecurityGroupRuleSet), the description included
+    expect(s.revokeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32')] })).toEqual({
+      Return: true,
+      RevokedSecurityGroupRules: [{
+        SecurityGroupRuleId: ruleId, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '203.0.113.1/32', Description: 'ssh',
+      }],
+    });
     expect(s.group(GroupId)!.ingress.map((r) => r.fromPort)).toEqual([80]);
   });
 

@@ -138,15 +138,49 @@ function authorize(ctx: ActionContext, action: string, params: unknown, egress: 
   });
 }
 
-export function revokeSecurityGroupIngress(ctx: ActionContext, params: unknown): { Return: true } {
+/** A revoked rule as EC2's RevokeSecurityGroup* answer lists it (`revokedSecurityGroupRuleSet`). */
+interface RevokedSecurityGroupRule {
+  SecurityGroupRuleId: string;
+  GroupId: string;
+  IsEgress: boolean;
+  IpProtocol: string;
+  FromPort: number;
+  ToPort: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupId?: string;
+  Description?: string;
+}
+
+function revokedRule(r: RuleRecord): RevokedSecurityGroupRule {
+  const peer = r.peer;
+  return {
+    SecurityGroupRuleId: r.ruleId,
+    GroupId: r.groupId,
+    IsEgress: r.egress,
+    IpProtocol: r.protocolText,
+    FromPort: r.fromPort,
+    ToPort: r.toPort,
+    ...(peer.kind === 'cidr4' ? { CidrIpv4: peer.cidr } : {}),
+    ...(peer.kind === 'cidr6' ? { CidrIpv6: peer.cidr } : {}),
+    ...(peer.kind === 'prefix-list' ? { PrefixListId: peer.prefixListId } : {}),
+    ...(peer.kind === 'group' ? { ReferencedGroupId: peer.groupId } : {}),
+    ...(r.description !== undefined ? { Description: r.description } : {}),
+  };
+}
+
+type RevokeAnswer = { Return: true; RevokedSecurityGroupRules: RevokedSecurityGroupRule[] };
+
+export function revokeSecurityGroupIngress(ctx: ActionContext, params: unknown): RevokeAnswer {
   return revoke(ctx, 'RevokeSecurityGroupIngress', params, false);
 }
 
-export function revokeSecurityGroupEgress(ctx: ActionContext, params: unknown): { Return: true } {
+export function revokeSecurityGroupEgress(ctx: ActionContext, params: unknown): RevokeAnswer {
   return revoke(ctx, 'RevokeSecurityGroupEgress', params, true);
 }
 
-function revoke(ctx: ActionContext, action: string, params: unknown, egress: boolean): { Return: true } {
+function revoke(ctx: ActionContext, action: string, params: unknown, egress: boolean): RevokeAnswer {
   const p = asParams(params);
   return ctx.mutate(action, (d, change) => {
     const g = targetGroup(ctx, d, p);
@@ -162,7 +196,7 @@ function revoke(ctx: ActionContext, action: string, params: unknown, egress: boo
     if (perms !== undefined) for (const { rule } of namedRules(ctx, d, g, existing, perms, egress)) remove.add(rule.ruleId);
     d.groups.set(g.groupId, withRules(g, egress, existing.filter((r) => !remove.has(r.ruleId))));
     change.groupIds.add(g.groupId);
-    return { Return: true as const };
+    return { Return: true as const, RevokedSecurityGroupRules: existing.filter((r) => remove.has(r.ruleId)).map(revokedRule) };
   });
 }
 

@@ -10,6 +10,8 @@ import {
   DescribeSecurityGroupsCommand,
   EC2Client,
   ModifySecurityGroupRulesCommand,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../../src/api/credentials.js';
@@ -80,5 +82,23 @@ describe('the SDK reads what EC2 answers', () => {
     expect(await failure(modify)).toEqual({
       name: 'InvalidParameterValue', message: 'Invalid value for portRange. Must specify both from and to ports with TCP/UDP.', status: 400,
     });
+  });
+
+  it('RevokeSecurityGroupIngress and Egress list the rules they revoked (RevokedSecurityGroupRules)', async () => {
+    const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'revoke', Description: 'revoke' }));
+    const peer = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'revoke-peer', Description: 'p' }))).GroupId!;
+    const permission = {
+      IpProtocol: 'tcp', FromPort: 443, ToPort: 443,
+      IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'corp' }], UserIdGroupPairs: [{ GroupId: peer }],
+    };
+    const added = (await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [permission] }))).SecurityGroupRules!;
+    const revoked = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, IpPermissions: [permission] }));
+    expect(revoked.Return).toBe(true);
+    expect(revoked.RevokedSecurityGroupRules).toEqual(added.map((r) => ({
+      SecurityGroupRuleId: r.SecurityGroupRuleId, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443,
+      ...(r.CidrIpv4 !== undefined ? { CidrIpv4: r.CidrIpv4, Description: 'corp' } : { ReferencedGroupId: peer }),
+    })));
+    const egress = await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    expect(egress.RevokedSecurityGroupRules).toMatchObject([{ GroupId, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }]);
   });
 });
