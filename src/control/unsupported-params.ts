@@ -1,9 +1,11 @@
 // Members of EC2's model (botocore's input shapes) that an action sgfw serves does not carry out. A
 // request giving one is refused with EC2's UnsupportedOperation and the reason, rather than answered
 // as if it had been done: a tool that asked for IPAM addressing or an unchecked source/destination
-// must learn it did not happen. Members sgfw accepts without acting on them are not here because
-// nothing differs: DescribeNetworkInterfaces' IncludeManagedResources (sgfw has no managed
-// interfaces), CreateManagedPrefixList's ClientToken (botocore fills it on every call).
+// must learn it did not happen. Accepted without acting on them: DescribeNetworkInterfaces'
+// IncludeManagedResources (sgfw has no managed interfaces, so nothing differs) and
+// CreateManagedPrefixList's ClientToken (botocore fills it on every call, so refusing it would refuse
+// every client; sgfw keeps no tokens, so a create retried after a lost answer makes a second list
+// where EC2 would return the first).
 // test/control/unsupported-params.test.ts checks every name here against the model.
 import { Ec2Error } from '../model/ec2-error.js';
 

@@ -21,10 +21,11 @@ import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { groupById, targetGroup } from './groups.js';
 
 // The quota on inbound (or outbound) rules per group "is enforced separately for IPv4 rules and IPv6
-// rules" (VPC user guide, Amazon VPC quotas): a CIDR rule counts for its own family, "a rule that
-// references a security group or prefix list ID counts as one rule for IPv4 and one rule for IPv6";
-// and "if you create a prefix list with 20 maximum entries and you reference that prefix list in a
-// security group rule, this counts as 20 security group rules" (same page): in the list's own family.
+// rules" (VPC user guide, Amazon VPC quotas): a CIDR rule counts for its own family, and "a rule that
+// references a security group or prefix list ID counts as one rule for IPv4 and one rule for IPv6"
+// (the same page in 2019); "if you create a prefix list with 20 maximum entries and you reference
+// that prefix list in a security group rule, this counts as 20 security group rules" (its prefix-list
+// quotas): sgfw counts them in the list's own family, the only one it matches.
 /** A rule's weight against the IPv4 quota (`v6` false) or the IPv6 quota (`v6` true). */
 function ruleWeight(d: ModelState, r: { peer: RuleRecord['peer'] }, v6: boolean): number {
   switch (r.peer.kind) {

@@ -172,7 +172,7 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
 
   it('reports every EC2 error code the way the CLI prints it', async () => {
     const tooMany = Array.from({ length: 61 }, (_, i) => ({ CidrIp: `10.0.${i}.0/24` }));
-    const [dup, notFound, malformed, groupDup, limit, hostBits, plInUse] = await Promise.all([
+    const [dup, notFound, malformed, groupDup, limit, hostBits, plInUse, srcDst, bigList] = await Promise.all([
       aws('authorize-security-group-ingress', '--group-id', ids.web, '--protocol', 'tcp', '--port', '22', '--cidr', '203.0.113.5/32'),
       aws('describe-security-groups', '--group-ids', 'sg-0123456789abcdef0'),
       aws('describe-security-groups', '--group-ids', 'nope'),
@@ -180,6 +180,8 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
       aws('authorize-security-group-ingress', '--group-id', ids.db, '--ip-permissions', JSON.stringify([{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: tooMany }])),
       aws('authorize-security-group-ingress', '--group-id', ids.db, '--protocol', 'tcp', '--port', '80', '--cidr', '203.0.113.5/24'),
       aws('delete-managed-prefix-list', '--prefix-list-id', ids.pl),
+      aws('modify-network-interface-attribute', '--network-interface-id', ENI, '--no-source-dest-check'),
+      aws('create-managed-prefix-list', '--prefix-list-name', 'big', '--address-family', 'IPv4', '--max-entries', '1001'),
     ]);
     fails(dup, 'InvalidPermission.Duplicate', 'the specified rule "peer: 203.0.113.5/32, TCP, from port: 22, to port: 22, ALLOW" already exists');
     fails(notFound, 'InvalidGroup.NotFound', "The security group 'sg-0123456789abcdef0' does not exist");
@@ -188,6 +190,8 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
     fails(limit, 'RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
     fails(hostBits, 'InvalidParameterValue', /203\.0\.113\.5\/24/);
     fails(plInUse, 'DependencyViolation', `resource ${ids.pl} has a dependent object`);
+    fails(srcDst, 'UnsupportedOperation', /^ModifyNetworkInterfaceAttribute with SourceDestCheck is not supported: /);
+    fails(bigList, 'InvalidParameterValue', 'Must specify a max size between 1 and 1000');
     // none of the refused calls left anything behind
     const db = ok(await aws('describe-security-groups', '--group-ids', ids.db)).SecurityGroups[0];
     expect(db.IpPermissions).toEqual([]);
