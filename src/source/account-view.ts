@@ -9,9 +9,11 @@
 // interface in that group: one rule stays one rule, and a membership change elsewhere in the
 // account is a change of that list.
 //
-// Immutable: every poll builds a new one, and `diffViews` says what a Dataplane must recompile.
+// Immutable: every poll builds a new one, and `diffViews` (over dataplane/model-diff.ts, as a SIGHUP
+// reload of state files) says what a Dataplane must recompile.
 import ipaddr from 'ipaddr.js';
 import { hostIdOf } from '../control/host-id.js';
+import { diffModels, type ModelDiff } from '../dataplane/model-diff.js';
 import type { InterfaceRecord } from '../control/records.js';
 import type { GroupView, InterfaceView, ModelView, PrefixListView, RuleView } from '../model/model-view.js';
 
@@ -107,60 +109,20 @@ export interface ViewDiff {
   readonly groupIds: string[];
   readonly interfaceIds: string[];
   readonly prefixListIds: string[];
-  readonly summary: {
-    groupsAdded: string[];
-    groupsRemoved: string[];
-    groupsChanged: string[];
-    interfacesAdded: string[];
-    interfacesRemoved: string[];
-    interfacesChanged: string[];
-    prefixListsChanged: string[];
-  };
+  readonly summary: ModelDiff;
 }
 
 export function isEmptyDiff(d: ViewDiff): boolean {
   return d.groupIds.length + d.interfaceIds.length + d.prefixListIds.length === 0;
 }
 
-function compare<T>(before: Iterable<T>, after: Iterable<T>, id: (t: T) => string, text: (t: T) => string) {
-  const a = new Map<string, string>();
-  const b = new Map<string, string>();
-  for (const t of before) a.set(id(t), text(t));
-  for (const t of after) b.set(id(t), text(t));
-  return {
-    added: [...b.keys()].filter((k) => !a.has(k)).sort(),
-    removed: [...a.keys()].filter((k) => !b.has(k)).sort(),
-    changed: [...b.keys()].filter((k) => a.has(k) && a.get(k) !== b.get(k)).sort(),
-  };
-}
-
-function referencedLists(view: ModelView): Set<string> {
-  const ids = new Set<string>();
-  for (const g of view.groups()) for (const r of [...g.ingress, ...g.egress]) if (r.peer.kind === 'prefix-list') ids.add(r.peer.prefixListId);
-  return ids;
-}
-
-/**
- * Groups, interfaces and referenced prefix lists (member lists included) whose content differs.
- * Rules are compared whole (their ids follow from their content: ruleIdsFromContent).
- */
+/** Groups, interfaces and referenced prefix lists (member lists included) whose content differs. */
 export function diffViews(before: ModelView, after: ModelView): ViewDiff {
-  const groups = compare(before.groups(), after.groups(), (g) => g.groupId, (g) => JSON.stringify(g));
-  const interfaces = compare(before.interfaces(), after.interfaces(), (i) => i.interfaceId, (i) => JSON.stringify(i));
-  const lists = new Set([...referencedLists(before), ...referencedLists(after)]);
-  const prefixListsChanged = [...lists].filter((id) => JSON.stringify(before.prefixList(id)) !== JSON.stringify(after.prefixList(id))).sort();
+  const summary = diffModels(before, after);
   return {
-    groupIds: [...groups.added, ...groups.removed, ...groups.changed],
-    interfaceIds: [...interfaces.added, ...interfaces.removed, ...interfaces.changed],
-    prefixListIds: prefixListsChanged,
-    summary: {
-      groupsAdded: groups.added,
-      groupsRemoved: groups.removed,
-      groupsChanged: groups.changed,
-      interfacesAdded: interfaces.added,
-      interfacesRemoved: interfaces.removed,
-      interfacesChanged: interfaces.changed,
-      prefixListsChanged,
-    },
+    groupIds: [...summary.groupsAdded, ...summary.groupsRemoved, ...summary.groupsChanged],
+    interfaceIds: [...summary.interfacesAdded, ...summary.interfacesRemoved, ...summary.interfacesChanged],
+    prefixListIds: summary.prefixListsChanged,
+    summary,
   };
 }

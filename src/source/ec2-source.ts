@@ -314,8 +314,8 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-function nonEmpty(fields: Record<string, string[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0));
+function nonEmpty(fields: object): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(fields as Record<string, string[]>).filter(([, v]) => v.length > 0));
 }
 
 function describe(d: ViewDiff): string {

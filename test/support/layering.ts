@@ -44,7 +44,7 @@ export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRul
   replay: { may: ['dataplane', 'capture', 'observe', 'control', 'state', 'model', 'packet'] },
   fleet: { may: ['control', 'state', 'api', 'dataplane', 'observe', 'model'] },
   // Following an EC2 account: reads it, loads it as state files are, hands the Dataplane a ModelView.
-  source: { may: ['control', 'state', 'model', 'observe'], typesOnly: ['observe'] },
+  source: { may: ['control', 'state', 'model', 'dataplane', 'observe'], typesOnly: ['observe'] },
   cli: { may: ALL_OF_OURS },
 };
 
