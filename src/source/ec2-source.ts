@@ -185,7 +185,7 @@ export class Ec2Source implements ModelView {
       source = 'file';
       this.options.log('warn', {
         event: 'source-boot-from-file', file: this.options.stateFile, currentAt: new Date(saved.currentAt).toISOString(), error: first,
-      }, `EC2 endpoint ${this.options.endpoint} unreachable (${first}); enforcing the listing saved in ${this.options.stateFile}, current as of ${new Date(saved.currentAt).toISOString()}`);
+      }, `cannot read EC2 at ${this.options.endpoint} (${first}); enforcing the listing saved in ${this.options.stateFile}, current as of ${new Date(saved.currentAt).toISOString()}`);
     }
     this.schedule();
     return { source };
