@@ -19,6 +19,10 @@ import { missingGroups, translateListing, type Ec2Listing } from '../../src/sour
 import { Ec2ReadError, Ec2Reader } from '../../src/source/ec2-reader.js';
 import { accountService, Ec2Source, Ec2SourceError, type SourceLog } from '../../src/source/ec2-source.js';
 import { readSourceState } from '../../src/source/source-state-file.js';
+import { Dataplane } from '../../src/dataplane/dataplane.js';
+import { isAllowed } from '../../src/dataplane/verdict.js';
+import { buildFrame } from '../../src/packet/frame-builder.js';
+import { LinkType } from '../../src/packet/link-types.js';
 
 const VPC = 'vpc-0a1b2c3d4e5f60718';
 const credentials = { accessKeyId: 'AKIAQWERTYUIOPASDFGH', secretAccessKey: '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' };
@@ -168,6 +172,63 @@ describe('EC2 describe answers become the model sgfw serve holds', () => {
     const calls = imported.filter((n) => !n.startsWith('type ') && n !== 'EC2Client');
     expect(calls.length).toBe(5);
     for (const n of calls) expect(n, n).toMatch(/^paginate(Describe|Get)/);
+  });
+});
+
+describe('shapes real EC2 answers have and sgfw serve does not', () => {
+  it('cross-account and peered references, AWS-managed lists, interfaces without groups load and enforce', () => {
+    const s3 = 'pl-63a5400a';
+    const listing: Ec2Listing = {
+      securityGroups: [{
+        GroupId: 'sg-0123abcd', GroupName: 'app', Description: 'app', OwnerId: '123456789012', VpcId: VPC,
+        SecurityGroupArn: 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123abcd',
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, UserIdGroupPairs: [{ GroupId: 'sg-0fedcba9', UserId: '999999999999', VpcId: 'vpc-0ffff', VpcPeeringConnectionId: 'pcx-01234567', PeeringStatus: 'active' }] },
+          { IpProtocol: '58', FromPort: -1, ToPort: -1, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32' }] },
+        ],
+        IpPermissionsEgress: [
+          { IpProtocol: '-1', IpRanges: [{ CidrIp: '10.0.0.0/8' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+          { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: s3, Description: 'S3' }] },
+        ],
+        Tags: [{ Key: 'Name', Value: 'app' }],
+      }],
+      networkInterfaces: [
+        {
+          NetworkInterfaceId: 'eni-0a1b2c3d', VpcId: VPC, SubnetId: 'subnet-1', InterfaceType: 'interface', Status: 'in-use',
+          PrivateIpAddress: '10.0.3.4', PrivateIpAddresses: [{ PrivateIpAddress: '10.0.3.4', Primary: true, PrivateDnsName: 'ip-10-0-3-4.ec2.internal' }],
+          Ipv6Addresses: [{ Ipv6Address: '2001:db8:0:1::4', IsPrimaryIpv6: true }],
+          Groups: [{ GroupId: 'sg-0123abcd', GroupName: 'app' }], TagSet: [], RequesterManaged: false,
+          ConnectionTrackingConfiguration: { TcpEstablishedTimeout: 3600, UdpStreamTimeout: 120, UdpTimeout: 30 },
+        },
+        // A NAT gateway's interface: no groups, requester-managed.
+        { NetworkInterfaceId: 'eni-0b1b2c3d', VpcId: VPC, InterfaceType: 'natGateway', PrivateIpAddress: '10.0.0.9', PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.9', Primary: true }], Groups: [], RequesterManaged: true },
+      ],
+      prefixLists: [{
+        list: { PrefixListId: s3, AddressFamily: 'IPv4', State: 'create-complete', PrefixListName: 'com.amazonaws.us-east-1.s3', OwnerId: 'AWS', PrefixListArn: `arn:aws:ec2:us-east-1:aws:prefix-list/${s3}` },
+        entries: [{ Cidr: '3.5.0.0/19' }, { Cidr: '52.216.0.0/15' }],
+      }],
+      vpcs: [{ VpcId: VPC, CidrBlock: '10.0.0.0/16', State: 'available', OwnerId: '123456789012', IsDefault: false }],
+    };
+    const account = accountService(translateListing(listing).document, 'us-east-1');
+    const view = new AccountView(account, { hostId: 'h', addresses: new Set(['2001:db8:0:1::4']) }, 1);
+    const [eni] = [...view.interfaces()];
+    expect(eni).toMatchObject({ interfaceId: 'eni-0a1b2c3d', privateIpv4: ['10.0.3.4'], conntrack: { tcpEstablished: 3600, udpStream: 120, udp: 30 } });
+    expect(view.prefixList(s3)!.entries.map((e) => e.cidr)).toEqual(['3.5.0.0/19', '52.216.0.0/15']);
+    const app = view.group('sg-0123abcd')!;
+    // The peered group's members are not in this account: its member list is empty (matches nothing).
+    expect(app.ingress.find((r) => r.fromPort === 8443)!.peer).toEqual({ kind: 'prefix-list', prefixListId: `${MEMBER_LIST_PREFIX}sg-0fedcba9` });
+    expect(view.prefixList(`${MEMBER_LIST_PREFIX}sg-0fedcba9`)).toBeUndefined();
+    expect(app.ingress.find((r) => r.protocol === 58)!.peer).toEqual({ kind: 'cidr6', cidr: '2001:db8::/32' });
+    expect(app.egress.map((r) => r.peer.kind).sort()).toEqual(['cidr4', 'prefix-list']);
+    // Compiled and judged: 8443 from anywhere stays closed (no member), 443 out is open to S3's ranges only.
+    const dataplane = new Dataplane(view);
+    const judge = (src: string, dst: string, dport: number): boolean => {
+      const frame = buildFrame({ src, dst, proto: 'tcp', sport: 40000 + dport, dport, flags: 'S' });
+      return isAllowed(dataplane.judge(LinkType.ETHERNET, frame, 0, frame.length, 1));
+    };
+    expect(judge('10.9.9.9', '10.0.3.4', 8443)).toBe(false);
+    expect(judge('10.0.3.4', '52.216.1.1', 443)).toBe(true);
+    expect(judge('10.0.3.4', '52.200.1.1', 443)).toBe(false);
   });
 });
 
