@@ -2,7 +2,8 @@
 // ModelView the Dataplane compiles from.
 //
 // A poll reads the account (ec2-reader.ts), translates it into a state document (ec2-document.ts),
-// loads it into a fresh SecurityGroupService exactly as `--state` files are loaded, narrows it to
+// loads it into a fresh SecurityGroupService exactly as `--state` files are loaded (account-load.ts:
+// a group or list sgfw cannot load is left out and reported, an interface fails the poll), narrows it to
 // this host's interfaces (account-view.ts) and compares that with what is enforced: only when
 // something differs does the view in force change, with the ids a Dataplane must recompile (one
 // applyModel, in force for the next packet). A change is in force as soon as a poll sees it.
@@ -13,14 +14,12 @@
 // start fails (fail closed: nothing is enforced from nothing). Staleness is the time since the last
 // good poll while polls fail; the source logs once when it goes stale and once when it recovers.
 // Throttling makes the poller wait twice as long each time (up to 8 intervals) until a poll passes.
-import { SecurityGroupService } from '../control/service.js';
-import { Ec2Error } from '../model/ec2-error.js';
+import type { SecurityGroupService } from '../control/service.js';
 import type { GroupView, InterfaceView, ModelView, PrefixListView } from '../model/model-view.js';
 import type { ModelDocument } from '../model/types.js';
 import { SerialQueue } from '../control/serial-queue.js';
-import { readStateDocument } from '../state/state-document.js';
 import { AccountView, diffViews, isEmptyDiff, type HostSelection, type ViewDiff } from './account-view.js';
-import { translateListing } from './ec2-document.js';
+import { accountService, loadListing, loadProblem } from './account-load.js';
 import { Ec2ReadError, type Ec2Reader } from './ec2-reader.js';
 import { readSourceState, SOURCE_STATE_FORMAT, writeSourceState } from './source-state-file.js';
 
@@ -60,23 +59,6 @@ export interface SourceStats {
   throttled: number;
   /** polls that changed what is enforced */
   changes: number;
-}
-
-/** Limits for an account read from EC2: its quotas may have been raised (up to EC2's hard ceilings). */
-const ACCOUNT_LIMITS = {
-  inboundRulesPerGroup: 1000,
-  outboundRulesPerGroup: 1000,
-  groupsPerVpc: 100_000,
-  groupsPerInterface: 16,
-  vpcsPerRegion: 100_000,
-  prefixListMaxEntries: 1000,
-};
-
-/** The account a document holds, loaded as `--state` files are. Ec2Error (with its path) when sgfw cannot load it. */
-export function accountService(document: ModelDocument, region: string): SecurityGroupService {
-  const service = new SecurityGroupService({ ruleIdsFromContent: true, region, limits: ACCOUNT_LIMITS });
-  service.importSnapshot(structuredClone(document));
-  return service;
 }
 
 type AppliedListener = (diff: ViewDiff | undefined) => void;
@@ -228,11 +210,10 @@ export class Ec2Source implements ModelView {
       let next: AccountView;
       let document: ModelDocument;
       try {
-        const listing = await this.options.reader.read();
-        const translated = translateListing(listing);
-        for (const w of translated.warnings) this.options.log('warn', { event: 'source-warning' }, w);
-        document = readStateDocument(translated.document);
-        next = new AccountView(accountService(document, this.options.region), this.selection(), this.view.version + 1);
+        const loaded = loadListing(await this.options.reader.read(), this.options.region);
+        for (const w of loaded.warnings) this.options.log('warn', { event: 'source-warning' }, w);
+        document = loaded.document;
+        next = new AccountView(loaded.account, this.selection(), this.view.version + 1);
       } catch (e) {
         return this.failed(e, first);
       }
@@ -300,14 +281,6 @@ export class Ec2Source implements ModelView {
       this.options.log('error', { event: 'source-state-write-failed', file: this.options.stateFile, error: (e as Error).message }, `cannot write ${this.options.stateFile}: ${(e as Error).message}`);
     }
   }
-}
-
-function loadProblem(e: unknown): string {
-  if (e instanceof Ec2Error) {
-    const path = (e as Ec2Error & { path?: unknown }).path;
-    return `${typeof path === 'string' ? `${path}: ` : ''}${e.code}: ${e.message}`;
-  }
-  return e instanceof Error ? e.message : String(e);
 }
 
 function round(n: number): number {

@@ -17,7 +17,8 @@ import type { ModelView, RuleView } from '../../src/model/model-view.js';
 import { AccountView, diffViews, MEMBER_LIST_PREFIX } from '../../src/source/account-view.js';
 import { missingGroups, translateListing, type Ec2Listing } from '../../src/source/ec2-document.js';
 import { Ec2ReadError, Ec2Reader } from '../../src/source/ec2-reader.js';
-import { accountService, Ec2Source, Ec2SourceError, type SourceLog } from '../../src/source/ec2-source.js';
+import { accountService, loadListing, loadProblem } from '../../src/source/account-load.js';
+import { Ec2Source, Ec2SourceError, type SourceLog } from '../../src/source/ec2-source.js';
 import { readSourceState } from '../../src/source/source-state-file.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { isAllowed } from '../../src/dataplane/verdict.js';
@@ -229,6 +230,36 @@ describe('shapes real EC2 answers have and sgfw serve does not', () => {
     expect(judge('10.9.9.9', '10.0.3.4', 8443)).toBe(false);
     expect(judge('10.0.3.4', '52.216.1.1', 443)).toBe(true);
     expect(judge('10.0.3.4', '52.200.1.1', 443)).toBe(false);
+  });
+});
+
+describe('a record sgfw cannot load', () => {
+  const good = { GroupId: 'sg-00000000000000001', GroupName: 'good', VpcId: VPC, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] };
+  const bad = { GroupId: 'sg-00000000000000002', GroupName: 'bad', VpcId: VPC, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 70000, ToPort: 70001, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] };
+  const eni = (groups: string[], address = '10.0.0.1') => ({ NetworkInterfaceId: 'eni-00000000000000001', VpcId: VPC, PrivateIpAddress: address, Groups: groups.map((GroupId) => ({ GroupId })) });
+
+  it('a group is left out with a warning, and its interface keeps its other groups (less allowed, never more)', () => {
+    const loaded = loadListing({ securityGroups: [bad, good], networkInterfaces: [eni([bad.GroupId, good.GroupId])], prefixLists: [], vpcs: [] }, 'us-east-1');
+    expect(loaded.account.group(bad.GroupId)).toBeUndefined();
+    expect([...loaded.account.interfaces()][0]!.groupIds).toEqual([good.GroupId]);
+    expect(loaded.warnings).toEqual([
+      'eni-00000000000000001: group(s) sg-00000000000000002 not listed; enforced without them',
+      expect.stringMatching(/^group sg-00000000000000002 left out, its rules not enforced: SecurityGroups\[0\]\.IpPermissions\[0\]/),
+    ]);
+  });
+
+  it('a prefix list is left out (rules naming it match nothing); an interface fails the whole poll', () => {
+    const pl = { list: { PrefixListId: 'pl-00000000000000001', AddressFamily: 'IPv4', PrefixListName: 'x', Version: 1 }, entries: [{ Cidr: '10.0.0.300/8' }] };
+    const loaded = loadListing({ securityGroups: [good], networkInterfaces: [], prefixLists: [pl], vpcs: [] }, 'us-east-1');
+    expect(loaded.account.prefixList('pl-00000000000000001')).toBeUndefined();
+    expect(loaded.warnings).toEqual([expect.stringMatching(/^prefix list pl-00000000000000001 left out, rules naming it match nothing: PrefixLists\[0\]/)]);
+    let failure: unknown;
+    try {
+      loadListing({ securityGroups: [good], networkInterfaces: [eni([good.GroupId], '10.0.0.999')], prefixLists: [], vpcs: [] }, 'us-east-1');
+    } catch (e) {
+      failure = e;
+    }
+    expect(loadProblem(failure)).toMatch(/^NetworkInterfaces\[0\].*: InvalidParameterValue: Invalid private IPv4 address: 10\.0\.0\.999/);
   });
 });
 
