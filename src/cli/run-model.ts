@@ -15,7 +15,7 @@ import { StateReloader } from '../live/host-reload.js';
 import type { Logger } from '../observe/logger.js';
 import { attachApi, reloadApiFiles } from './api-attach.js';
 import { fleetModel, type FleetFlags } from './run-fleet.js';
-import { sourceModel, type SourceFlags } from './run-source.js';
+import type { SourceFlags } from './run-source.js';
 import type { ApiFlags, LiveModel } from './live-model.js';
 import { apiNote } from './run-options.js';
 import { serviceFromStateFiles } from './state-flag.js';
@@ -36,7 +36,8 @@ export interface LiveModelOptions {
 export async function openLiveModel(options: LiveModelOptions): Promise<LiveModel> {
   const { log } = options;
   if (options.fleet) return fleetModel(options.fleet, log);
-  if (options.source) return sourceModel(options.source, log);
+  // Loaded here only: it brings the AWS SDK, seconds of start-up that no other source should pay.
+  if (options.source) return (await import('./run-source-model.js')).sourceModel(options.source, log);
   if (options.api) return apiModel(options.api, options.stateFiles, log);
   return fileModel(options.stateFiles, log);
 }

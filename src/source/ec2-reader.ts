@@ -24,6 +24,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { missingGroups, referencedPrefixLists, type Ec2Listing } from './ec2-document.js';
+import { readError } from './ec2-read-error.js';
 
 export interface Ec2ReaderOptions {
   /** undefined: the region of the default chain (AWS_REGION, the config file) */
@@ -37,20 +38,6 @@ export interface Ec2ReaderOptions {
   /** MaxResults of every page (default: the endpoint's own page size) */
   readonly pageSize?: number;
 }
-
-/** A failed read: `throttled` when EC2 answered RequestLimitExceeded (or another throttling code) to the end. */
-export class Ec2ReadError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-    readonly throttled: boolean,
-  ) {
-    super(message);
-    this.name = 'Ec2ReadError';
-  }
-}
-
-const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestThrottled']);
 
 /** Describe calls take at most this many group ids in one `group-id` filter here. */
 const IDS_PER_CALL = 200;
@@ -151,14 +138,4 @@ export class Ec2Reader {
   close(): void {
     this.client.destroy();
   }
-}
-
-function readError(e: unknown): Ec2ReadError {
-  if (e instanceof Ec2ReadError) return e;
-  const err = e as { name?: string; message?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  const code = err.Code ?? (err.$metadata?.httpStatusCode !== undefined ? err.name : err.code);
-  const status = err.$metadata?.httpStatusCode;
-  // No HTTP status: the request never got an answer (refused, reset, timed out, no route).
-  const what = status !== undefined ? `${code ?? 'error'} (HTTP ${status}): ${err.message ?? ''}` : `EC2 endpoint unreachable: ${err.message ?? String(e)}`;
-  return new Ec2ReadError(what.trim(), code, code !== undefined && THROTTLING.has(code));
 }

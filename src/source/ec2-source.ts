@@ -20,7 +20,8 @@ import type { ModelDocument } from '../model/types.js';
 import { SerialQueue } from '../control/serial-queue.js';
 import { AccountView, diffViews, isEmptyDiff, type HostSelection, type ViewDiff } from './account-view.js';
 import { accountService, loadListing, loadProblem } from './account-load.js';
-import { Ec2ReadError, type Ec2Reader } from './ec2-reader.js';
+import { Ec2ReadError } from './ec2-read-error.js';
+import type { Ec2Reader } from './ec2-reader.js';
 import { readSourceState, SOURCE_STATE_FORMAT, writeSourceState } from './source-state-file.js';
 
 export type SourceLogLevel = 'info' | 'warn' | 'error';

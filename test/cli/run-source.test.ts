@@ -4,7 +4,8 @@
 // Dataplane that judges by the account's rules, a rule added through the endpoint in force after the
 // next poll (SIGHUP polls now), the source's families for /metrics and its part of /status, and
 // staleness while the endpoint is away.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,7 +16,8 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { runCommand } from '../../src/cli/run.js';
 import type { LiveModel } from '../../src/cli/live-model.js';
-import { parseSourceFilter, sourceFlags, sourceModel } from '../../src/cli/run-source.js';
+import { parseSourceFilter, sourceFlags } from '../../src/cli/run-source.js';
+import { sourceModel } from '../../src/cli/run-source-model.js';
 import { statusSource } from '../../src/cli/run-status-source.js';
 import { formatStatus } from '../../src/cli/status.js';
 import { SecurityGroupService } from '../../src/control/service.js';
@@ -73,6 +75,31 @@ describe('sgfw run --source: flags', () => {
     const io = captureIo();
     expect(await runCli(['run', '--help'], io, [runCommand])).toBe(0);
     for (const flag of ['--source ec2[:REGION]', '--source-filter', '--source-interval', '--source-jitter', '--source-state', 'AWS_ENDPOINT_URL_EC2']) expect(io.out()).toContain(flag);
+  });
+});
+
+describe('the AWS SDK is loaded only with --source', () => {
+  it('no other command pays for it; --source ec2 does load it', () => {
+    // A module hook that refuses @aws-sdk/client-ec2: a command that loads it fails with that error.
+    const dir = mkdtempSync(join(tmpdir(), 'sgfw-sdk-hook-'));
+    try {
+      writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { if (s === '@aws-sdk/client-ec2') throw new Error('the AWS SDK was loaded'); return next(s, c); }\n");
+      writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+      const sgfw = (...args: string[]) => spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), join(process.cwd(), 'bin', 'sgfw.js'), ...args], {
+        encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' },
+      });
+      const help = sgfw('run', '--help');
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toContain('--source');
+      const usage = sgfw('run', '--mode', 'host', '--source', 'ec2', '--state', 'a.json');
+      expect(usage.status).toBe(2);
+      expect(usage.stderr).not.toContain('the AWS SDK was loaded');
+      const source = sgfw('run', '--mode', 'host', '--source', 'ec2', '--source-state', join(dir, 's.json'), '--host-id', 'h1');
+      expect(source.status).not.toBe(0);
+      expect(source.stderr).toContain('the AWS SDK was loaded');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
