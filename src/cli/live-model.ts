@@ -1,5 +1,5 @@
 // What every live mode runs on, whatever the model's source (state files, the API, a fleet
-// agent): the Dataplane, the model in force and the hooks a mode calls. Its own file so the
+// agent, an EC2 account): the Dataplane, the model in force and the hooks a mode calls. Its own file so the
 // sources (run-model.ts, run-fleet.ts) can both name it without importing each other.
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { ModelView } from '../model/model-view.js';
@@ -21,6 +21,20 @@ export interface LiveModel {
   readonly reloads: { readonly reloads: number; readonly failures: number } | null;
   /** with --store: the host and the revision in force */
   readonly fleet?: { readonly hostId: string; revision(): number; readonly source: 'etcd' | 'file'; connected(): boolean; staleSeconds(): number };
+  /** with --source ec2: where it reads, and how current the state in force is */
+  readonly source?: {
+    readonly kind: 'ec2';
+    readonly region: string;
+    readonly endpoint: string;
+    readonly hostId: string;
+    /** where the state in force at start came from */
+    readonly from: 'ec2' | 'file';
+    connected(): boolean;
+    staleSeconds(): number;
+    /** ms since the epoch: the last good poll */
+    currentAt(): number;
+    lastError(): string | undefined;
+  };
   /** appended to the mode's ready line: `, API on …`, `, fleet host … at revision …`, or '' */
   readonly readyNote: string;
   /** what SIGHUP does, for the ready line: `, SIGHUP to reload` or '' */

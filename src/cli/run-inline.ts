@@ -74,7 +74,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
   try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, log });
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
   } catch (e) {
     return startFailed(e, o);
   }
@@ -135,6 +135,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
       conntrackMemory: dataplane.conntrack.memoryKind,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
       ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
+      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
     },
     'inline mode enforcing',
   );

@@ -6,6 +6,8 @@ import { MissingAddonError } from '../capture/missing-addon.js';
 import { NfqueueError } from '../capture/nfqueue.js';
 import { AgentStateFileError } from '../fleet/agent-state-file.js';
 import { FleetAgentError } from '../fleet/agent.js';
+import { Ec2SourceError } from '../source/ec2-source.js';
+import { SourceStateFileError } from '../source/source-state-file.js';
 import { EtcdRequestError } from '../fleet/etcd-gateway.js';
 import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
 import { QueueRuleError } from '../live/queue-rules.js';
@@ -18,14 +20,17 @@ import type { RunOptions } from './run-options.js';
 /**
  * A start-up failure the operator fixes outside sgfw, as its exit code: 2 for a bad credentials
  * file, capture device or agent state file (usage), 1 for a queue, rule, port or socket that could
- * not be set up, an addon or optional package this machine lacks, or an etcd store that is unreachable with no agent state file to boot from.
+ * not be set up, an addon or optional package this machine lacks, or an etcd store or EC2 endpoint that is unreachable with no
+ * agent or source state file to boot from.
  * undefined: not one of those (a bug: let it through).
  */
 export function startFailureCode(e: unknown): number | undefined {
   if (e instanceof CredentialsError || e instanceof CaptureError || e instanceof AgentStateFileError) return ExitCode.usage;
+  if (e instanceof SourceStateFileError) return ExitCode.usage;
   if (e instanceof NfqueueError || e instanceof QueueRuleError || e instanceof MetricsServerError) return ExitCode.failed;
   if (e instanceof MissingAddonError) return ExitCode.failed;
   if (e instanceof FleetAgentError || e instanceof EtcdRequestError) return ExitCode.failed;
+  if (e instanceof Ec2SourceError) return ExitCode.failed;
   // The API's listen socket: address in use, not local, not permitted.
   if (e instanceof Error && (e as NodeJS.ErrnoException).syscall === 'listen') return ExitCode.failed;
   return undefined;

@@ -4,7 +4,8 @@
 //   same process; an accepted call is in force for the next packet, and SIGHUP has no state to
 //   reload (the state directory is the source of truth), only the API's certificate with --tls-cert;
 // - `--store etcd://… --host-id NAME`: a fleet agent following the etcd state of the interfaces
-//   registered to NAME (run-fleet.ts); SIGHUP reconciles with etcd.
+//   registered to NAME (run-fleet.ts); SIGHUP reconciles with etcd;
+// - `--source ec2[:REGION]`: an EC2 account, polled (run-source.ts); SIGHUP polls now.
 // Either way one Dataplane (and its conntrack table) lives as long as the process.
 import type { SecurityGroupService } from '../control/service.js';
 import { hugePageMemory } from '../capture/huge-pages.js';
@@ -14,6 +15,7 @@ import { StateReloader } from '../live/host-reload.js';
 import type { Logger } from '../observe/logger.js';
 import { attachApi, reloadApiFiles } from './api-attach.js';
 import { fleetModel, type FleetFlags } from './run-fleet.js';
+import type { SourceFlags } from './run-source.js';
 import type { ApiFlags, LiveModel } from './live-model.js';
 import { apiNote } from './run-options.js';
 import { serviceFromStateFiles } from './state-flag.js';
@@ -26,12 +28,16 @@ export interface LiveModelOptions {
   api: ApiFlags | null;
   /** `--store … --host-id`: a fleet agent is the model (excludes stateFiles and api) */
   fleet?: FleetFlags | null;
+  /** `--source ec2…`: an EC2 account is the model (excludes the others) */
+  source?: SourceFlags | null;
   log: Logger;
 }
 
 export async function openLiveModel(options: LiveModelOptions): Promise<LiveModel> {
   const { log } = options;
   if (options.fleet) return fleetModel(options.fleet, log);
+  // Loaded here only: it brings the AWS SDK, seconds of start-up that no other source should pay.
+  if (options.source) return (await import('./run-source-model.js')).sourceModel(options.source, log);
   if (options.api) return apiModel(options.api, options.stateFiles, log);
   return fileModel(options.stateFiles, log);
 }

@@ -4,6 +4,7 @@ import type { ListenAddress } from '../observe/metrics-server.js';
 import type { CliIo } from './cli-io.js';
 import type { FlowLogFlagValues } from './flags-flow-log.js';
 import type { FleetFlags } from './run-fleet.js';
+import type { SourceFlags } from './run-source.js';
 import type { ApiFlags } from './live-model.js';
 
 export interface RunOptions {
@@ -12,6 +13,8 @@ export interface RunOptions {
   readonly api: ApiFlags | null;
   /** `--store` and `--host-id`: a fleet agent feeds the Dataplane; null without --store */
   readonly fleet: FleetFlags | null;
+  /** `--source ec2…`: an EC2 account, polled, feeds the Dataplane; null without --source */
+  readonly source: SourceFlags | null;
   readonly log: Logger;
   /** dropped packets logged per second at most */
   readonly dropRate: number;

@@ -3,7 +3,7 @@ import type { RunStatusSource } from '../live/run-status.js';
 import type { LiveModel } from './live-model.js';
 
 export function statusSource(live: LiveModel, mode: string, startedAt: number): RunStatusSource {
-  const { fleet } = live;
+  const { fleet, source } = live;
   return {
     mode,
     dataplane: live.dataplane,
@@ -14,5 +14,16 @@ export function statusSource(live: LiveModel, mode: string, startedAt: number): 
       fleet === undefined
         ? undefined
         : () => ({ hostId: fleet.hostId, revision: fleet.revision(), connected: fleet.connected(), staleSeconds: Math.round(fleet.staleSeconds() * 10) / 10 }),
+    ec2:
+      source === undefined
+        ? undefined
+        : () => {
+          const error = source.lastError();
+          return {
+            region: source.region, endpoint: source.endpoint, hostId: source.hostId, connected: source.connected(),
+            staleSeconds: Math.round(source.staleSeconds() * 10) / 10, currentAt: new Date(source.currentAt()).toISOString(),
+            ...(error === undefined ? {} : { error }),
+          };
+        },
   };
 }

@@ -1,6 +1,6 @@
 // `sgfw run`: live enforcement. This file parses the flags; each mode's wiring is in run-<mode>.ts,
-// the model (state files, the EC2 API with --listen, or a fleet agent on etcd with --store) in
-// run-model.ts and run-fleet.ts.
+// the model (state files, the EC2 API with --listen, a fleet agent on etcd with --store, or an EC2
+// account with --source ec2) in run-model.ts, run-fleet.ts and run-source.ts.
 import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
@@ -18,6 +18,7 @@ import { runInline } from './run-inline.js';
 import { runMonitorMode } from './run-monitor.js';
 import type { ApiFlags } from './run-model.js';
 import type { RunOptions } from './run-options.js';
+import { SOURCE_FLAGS, sourceFlags, type SourceFlags } from './run-source.js';
 import { STATE_FLAG } from './state-flag.js';
 import { UsageError } from './usage-error.js';
 
@@ -71,8 +72,20 @@ export const runCommand: Command = {
     `stays in force; it is kept in --agent-state (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json), which boots a`,
     'restart while etcd is away. SIGHUP compares the state in force with etcd now (a reconcile; also every 30 s).',
     'SIGINT/SIGTERM stop the agent: the state file is written a last time and the status key goes.',
-    'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd is',
-    'unreachable with no agent state file; 2 bad usage, state, credentials, TLS certificate or key, agent state file or capture interface.',
+    '--source ec2[:REGION] (host and inline modes): enforce the interfaces of an EC2 account whose private address is one of',
+    'this host\'s own or whose tag sgfw:host-id is --host-id (default: the host name). Read-only: DescribeSecurityGroups,',
+    '-NetworkInterfaces, -Vpcs, -ManagedPrefixLists and GetManagedPrefixListEntries, paginated, every --source-interval',
+    '(default 30s) plus up to --source-jitter (default 5s); a poll that finds a change puts it in force for the next packet',
+    'and logs it. Credentials, region and endpoint as any AWS tool finds them: the default credential chain (AWS_ACCESS_KEY_ID…,',
+    'AWS_PROFILE, ~/.aws, SSO, web identity, ECS and instance roles), AWS_REGION unless ec2:REGION is given, and',
+    'AWS_ENDPOINT_URL_EC2 (or AWS_ENDPOINT_URL). --source-filter NAME=VALUE[,VALUE…] (repeatable) narrows what is listed: vpc-id,',
+    'owner-id, tag-key or tag:KEY, as EC2 filters of the three Describe calls (values of one filter are ORed, filters ANDed).',
+    `When EC2 is unreachable or answers errors, the state in force stays; the last good listing is kept in --source-state (default`,
+    `${DEFAULT_AGENT_STATE_DIR}/source-ec2-REGION.json), which starts a restart while EC2 is away. /metrics adds sgfw_source_connected,`,
+    'sgfw_source_stale_seconds and poll counters; a log line says when it goes stale and when it recovers. Throttling doubles the',
+    'wait between polls (up to 8 intervals). SIGHUP polls now.',
+    'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd or EC2 is',
+    'unreachable with no agent or source state file; 2 bad usage, state, credentials, TLS certificate or key, agent or source state file or capture interface.',
   ].join('\n'),
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor', check: oneOf(MODES) },
@@ -81,13 +94,14 @@ export const runCommand: Command = {
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
     { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline or monitor: afpacket or pcap (default afpacket when its addon is built, else pcap)', check: oneOf(CAPTURE_METHODS) },
-    { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen or --store)` },
+    { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen, --store or --source)` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)', check: listenAddress },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
     ...API_ENDPOINT_FLAGS.map((f) => ({ ...f, description: `with --listen: ${f.description}` })),
     { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`', check: storeUrl },
-    { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces' },
+    { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces; with --source: the sgfw:host-id tag value naming this host (default: the host name)' },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
+    ...SOURCE_FLAGS,
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
@@ -101,7 +115,17 @@ export const runCommand: Command = {
     const listenText = args.string('listen');
     const stateDir = args.string('state-dir');
     const stateFiles = args.strings('state');
-    const fleet = fleetFlags(args.string('store'), args.string('host-id'), args.string('agent-state'));
+    const sourceText = args.string('source');
+    const source: SourceFlags | null = sourceFlags(sourceText, {
+      filters: args.strings('source-filter'), interval: args.string('source-interval'), jitter: args.string('source-jitter'),
+      stateFile: args.string('source-state'), hostId: args.string('host-id'),
+    });
+    if (source) {
+      if (mode === 'monitor') throw new UsageError('--source goes with --mode host or inline');
+      const clash = [args.string('store') !== undefined && '--store', listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state', args.string('agent-state') !== undefined && '--agent-state'].filter(Boolean);
+      if (clash.length > 0) throw new UsageError(`--source takes the state from EC2: drop ${clash.join(' and ')}`);
+    }
+    const fleet = source ? null : fleetFlags(args.string('store'), args.string('host-id'), args.string('agent-state'));
     if (fleet) {
       if (mode === 'monitor') throw new UsageError('--store goes with --mode host or inline');
       const clash = [listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state'].filter(Boolean);
@@ -111,8 +135,8 @@ export const runCommand: Command = {
     const apiOnly = apiEndpointFlagsGiven(args);
     if (listenText === undefined && apiOnly.length > 0) throw new UsageError(`${apiOnly.join(' and ')} ${apiOnly.length > 1 ? 'go' : 'goes'} with --listen (the API's)`);
     const api: ApiFlags | null = listenText === undefined ? null : { listen: apiListenAt(args, listenText), stateDir: stateDir ?? DEFAULT_STATE_DIR };
-    if (!api && !fleet && stateFiles.length === 0) {
-      throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME)');
+    if (!api && !fleet && !source && stateFiles.length === 0) {
+      throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME, or --source ec2[:REGION])');
     }
     const log = loggerFromFlags(args, io);
     const dropRate = args.integer('drop-log-rate') ?? 10;
@@ -122,7 +146,7 @@ export const runCommand: Command = {
     const capture = args.string('capture') as CaptureMethod | undefined;
     if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
     const options = (): RunOptions => ({
-      stateFiles, api, fleet, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
+      stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
     if (mode === 'monitor') {
       const device = args.string('interface');
@@ -145,7 +169,7 @@ export const runCommand: Command = {
 /** `--store`, `--host-id` and `--agent-state`, checked together; null without --store. */
 export function fleetFlags(storeText: string | undefined, hostId: string | undefined, agentState: string | undefined): FleetFlags | null {
   if (storeText === undefined) {
-    if (hostId !== undefined) throw new UsageError('--host-id goes with --store etcd://… (the fleet agent)');
+    if (hostId !== undefined) throw new UsageError('--host-id goes with --store etcd://… (the fleet agent) or --source ec2 (the sgfw:host-id tag)');
     if (agentState !== undefined) throw new UsageError('--agent-state goes with --store etcd://… (the fleet agent)');
     return null;
   }

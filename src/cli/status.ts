@@ -59,6 +59,11 @@ export function formatStatus(s: Record<string, unknown>): string {
   if (fleet) {
     add('fleet', `host ${fleet.hostId} at revision ${fleet.revision}, ${fleet.connected ? 'connected' : 'etcd unreachable'}, stale ${fleet.staleSeconds} s`);
   }
+  const ec2 = s.ec2 as { region?: string; endpoint?: string; hostId?: string; connected?: boolean; staleSeconds?: number; currentAt?: string; error?: string } | undefined;
+  if (ec2) {
+    const state = ec2.connected ? `current as of ${ec2.currentAt}` : `polls failing (${ec2.error ?? 'unknown error'}), stale ${ec2.staleSeconds} s, current as of ${ec2.currentAt}`;
+    add('ec2', `${ec2.region} at ${ec2.endpoint} as host ${ec2.hostId}, ${state}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -68,7 +73,8 @@ export const statusCommand: Command = {
   description: [
     'Reads GET /status on the metrics listener of `sgfw run --metrics HOST:PORT` (host and inline modes) or',
     '`sgfw serve --metrics HOST:PORT` and prints the mode, the managed interfaces, the model version, conntrack',
-    'use, drops by reason and, for a fleet agent, the etcd revision in force and how stale it is.',
+    'use, drops by reason and, for a fleet agent, the etcd revision in force and how stale it is; following an',
+    'EC2 account (--source ec2), the region and endpoint, whether polls succeed, and how stale the state in force is.',
     'Exit codes (as firewall-cmd --state): 0 running; 252 not running (nothing listens there);',
     '1 something answered, but not with an sgfw status, or not within 5 s; 2 bad usage.',
   ].join('\n'),

@@ -5,7 +5,7 @@ import { SecurityGroupService } from '../control/service.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Logger } from '../observe/logger.js';
 import { loadStateFiles, StateError } from '../state/index.js';
-import { diffModels } from './host-model-diff.js';
+import { diffModels } from '../dataplane/model-diff.js';
 import type { ReplaceableModel } from './host-model.js';
 
 export class StateReloader {

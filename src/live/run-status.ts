@@ -1,7 +1,7 @@
 // What a running sgfw says about itself at GET /status (and `sgfw status` prints): the mode, the
 // interfaces it manages, the model version in force, how full the conntrack table is, what it has
 // allowed and dropped (by reason), and, for a fleet agent, the revision in force and how stale it
-// is. Built on request, off the per-packet path: it allocates.
+// is, for an EC2 source (`--source ec2`), where it reads and how stale the state in force is. Built on request, off the per-packet path: it allocates.
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed, REASON_NAMES } from '../dataplane/verdict.js';
 import type { ModelView } from '../model/model-view.js';
@@ -11,6 +11,19 @@ export interface FleetStatus {
   revision: number;
   connected: boolean;
   staleSeconds: number;
+}
+
+export interface Ec2SourceStatus {
+  region: string;
+  endpoint: string;
+  hostId: string;
+  /** the last poll succeeded */
+  connected: boolean;
+  staleSeconds: number;
+  /** the last good poll, ISO 8601 */
+  currentAt: string;
+  /** the last poll's failure, while polls fail */
+  error?: string;
 }
 
 export interface RunStatus {
@@ -27,6 +40,7 @@ export interface RunStatus {
   /** the EC2 API beside enforcement (`--listen`), HOST:PORT */
   api?: string;
   fleet?: FleetStatus;
+  ec2?: Ec2SourceStatus;
 }
 
 export interface RunStatusSource {
@@ -37,6 +51,7 @@ export interface RunStatusSource {
   startedAt: number;
   api?: string;
   fleet?: () => FleetStatus;
+  ec2?: () => Ec2SourceStatus;
 }
 
 export function runStatus(s: RunStatusSource, now = Date.now()): RunStatus {
@@ -65,5 +80,6 @@ export function runStatus(s: RunStatusSource, now = Date.now()): RunStatus {
     dropsByReason,
     ...(s.api === undefined ? {} : { api: s.api }),
     ...(s.fleet === undefined ? {} : { fleet: s.fleet() }),
+    ...(s.ec2 === undefined ? {} : { ec2: s.ec2() }),
   };
 }

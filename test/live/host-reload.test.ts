@@ -4,7 +4,7 @@ import { NfqVerdict } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { HostEnforcer } from '../../src/live/host-enforcer.js';
-import { diffModels } from '../../src/live/host-model-diff.js';
+import { diffModels } from '../../src/dataplane/model-diff.js';
 import { ReplaceableModel } from '../../src/live/host-model.js';
 import { StateReloader } from '../../src/live/host-reload.js';
 import { createLogger } from '../../src/observe/logger.js';

@@ -9,7 +9,7 @@ import ts from 'typescript';
 /** A folder of src/, or the native addons beside it. */
 export type Layer =
   | 'model' | 'control' | 'state' | 'api' | 'packet' | 'classify' | 'conntrack' | 'dataplane'
-  | 'capture' | 'observe' | 'live' | 'replay' | 'fleet' | 'cli' | 'native-bindings';
+  | 'capture' | 'observe' | 'live' | 'replay' | 'fleet' | 'source' | 'cli' | 'native-bindings';
 
 export interface LayerRule {
   /** Folders whose files this folder may import (its own files always). */
@@ -22,12 +22,12 @@ export interface LayerRule {
 
 const ALL_OF_OURS: readonly Layer[] = [
   'model', 'control', 'state', 'api', 'packet', 'classify', 'conntrack', 'dataplane', 'capture', 'observe',
-  'live', 'replay', 'fleet',
+  'live', 'replay', 'fleet', 'source',
 ];
 
 /**
- * The table, one entry per folder. Nothing imports cli (no folder lists it); live, replay and
- * fleet list none of one another; native addons are loaded in capture only.
+ * The table, one entry per folder. Nothing imports cli (no folder lists it); live, replay, fleet
+ * and source list none of one another; native addons are loaded in capture only.
  */
 export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRule>> = {
   model: { may: [] },
@@ -43,6 +43,8 @@ export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRul
   live: { may: ['dataplane', 'capture', 'observe', 'control', 'state', 'model', 'packet'] },
   replay: { may: ['dataplane', 'capture', 'observe', 'control', 'state', 'model', 'packet'] },
   fleet: { may: ['control', 'state', 'api', 'dataplane', 'observe', 'model'] },
+  // Following an EC2 account: reads it, loads it as state files are, hands the Dataplane a ModelView.
+  source: { may: ['control', 'state', 'model', 'dataplane', 'observe'], typesOnly: ['observe'] },
   cli: { may: ALL_OF_OURS },
 };
 

@@ -1,5 +1,7 @@
-// What a reload changed, for the log line: ids of groups, interfaces and (referenced) prefix lists
-// added, removed or changed. Rule ids are left out of the comparison: state files without them get
+// What a new model changed against the one in force, for the log line and for the Dataplane's
+// partial rebuild: ids of groups, interfaces and (referenced) prefix lists added, removed or
+// changed. Used by host mode's SIGHUP reload (live/host-reload.ts) and by each poll of an EC2
+// account (source/account-view.ts). Rule ids are left out of the comparison: state files without them get
 // fresh ones on every load, and a rule is the same rule whatever it is called.
 import type { GroupView, ModelView, RuleView } from '../model/model-view.js';
 
