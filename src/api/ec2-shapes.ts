@@ -251,6 +251,60 @@ const RegisterNetworkInterfaceRequest = struct({
   DryRun,
 });
 
+// ec2-hosts: hand-written until the generated shapes land
+// Issue 17's subnets, interfaces made in them and IPv6 VPCs, from botocore's model (service-2.json,
+// ec2 2016-11-15): the members sgfw reads or prints.
+const SubnetShape = struct({
+  AvailabilityZone: [S, 'availabilityZone'],
+  AvailableIpAddressCount: [I, 'availableIpAddressCount'],
+  CidrBlock: [S, 'cidrBlock'],
+  DefaultForAz: [B, 'defaultForAz'],
+  MapPublicIpOnLaunch: [B, 'mapPublicIpOnLaunch'],
+  State: [S, 'state'],
+  SubnetId: [S, 'subnetId'],
+  VpcId: [S, 'vpcId'],
+  OwnerId: [S, 'ownerId'],
+  AssignIpv6AddressOnCreation: [B, 'assignIpv6AddressOnCreation'],
+  Ipv6CidrBlockAssociationSet: [list(struct({
+    AssociationId: [S, 'associationId'], Ipv6CidrBlock: [S, 'ipv6CidrBlock'], Ipv6CidrBlockState: [struct({ State: [S, 'state'] }), 'ipv6CidrBlockState'],
+  })), 'ipv6CidrBlockAssociationSet'],
+  Tags: [list(Tag), 'tagSet'],
+  SubnetArn: [S, 'subnetArn'],
+});
+const VpcCidrAssociation = struct({
+  AssociationId: [S, 'associationId'], CidrBlock: [S, 'cidrBlock'], CidrBlockState: [struct({ State: [S, 'state'] }), 'cidrBlockState'],
+});
+const VpcIpv6CidrAssociation = struct({
+  AssociationId: [S, 'associationId'],
+  Ipv6CidrBlock: [S, 'ipv6CidrBlock'],
+  Ipv6CidrBlockState: [struct({ State: [S, 'state'] }), 'ipv6CidrBlockState'],
+  NetworkBorderGroup: [S, 'networkBorderGroup'],
+  Ipv6Pool: [S, 'ipv6Pool'],
+});
+const VpcWithIpv6: StructShape = {
+  kind: 'structure',
+  members: { ...Vpc.members, Ipv6CidrBlockAssociationSet: { shape: list(VpcIpv6CidrAssociation), loc: 'ipv6CidrBlockAssociationSet' } },
+  required: [],
+};
+const NetworkInterfaceWithRequester: StructShape = {
+  kind: 'structure',
+  members: { ...NetworkInterface.members, RequesterManaged: { shape: B, loc: 'requesterManaged' } },
+  required: [],
+};
+const VpcCidrBlockAnswer = struct({
+  Ipv6CidrBlockAssociation: [VpcIpv6CidrAssociation, 'ipv6CidrBlockAssociation'],
+  CidrBlockAssociation: [VpcCidrAssociation, 'cidrBlockAssociation'],
+  VpcId: [S, 'vpcId'],
+});
+/** Answers of existing actions that gain IPv6 blocks (VPCs) and RequesterManaged (interfaces). */
+const HOSTS_RESPONSE_OVERRIDES: Readonly<Record<string, StructShape>> = {
+  CreateVpc: struct({ Vpc: [VpcWithIpv6, 'vpc'] }),
+  DescribeVpcs: struct({ Vpcs: [list(VpcWithIpv6), 'vpcSet'], NextToken: [S, 'nextToken'] }),
+  DescribeNetworkInterfaces: struct({ NetworkInterfaces: [list(NetworkInterfaceWithRequester), 'networkInterfaceSet'], NextToken: [S, 'nextToken'] }),
+  RegisterNetworkInterface: struct({ NetworkInterface: [NetworkInterfaceWithRequester, 'networkInterface'] }),
+};
+// ec2-hosts: end
+
 export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
   CreateSecurityGroup: struct({
     Description: [S, 'GroupDescription', 'GroupDescription'],
@@ -345,6 +399,43 @@ export const REQUEST_SHAPES: Readonly<Record<string, StructShape>> = {
   DescribeVpcs: struct({ Filters, VpcIds: [list(S), 'VpcId'], DryRun, NextToken: S, MaxResults: I }),
   DescribePrefixLists: struct({ DryRun: B, Filters, MaxResults: I, NextToken: S, PrefixListIds: [list(S), 'PrefixListId'] }),
   DescribeStaleSecurityGroups: struct({ DryRun: B, MaxResults: I, NextToken: S, VpcId: S }, ['VpcId']),
+  // ec2-hosts: hand-written until the generated shapes land
+  CreateSubnet: struct({
+    TagSpecifications, AvailabilityZone: S, AvailabilityZoneId: S, CidrBlock: S, Ipv6CidrBlock: S, VpcId: S, DryRun,
+  }, ['VpcId']),
+  DeleteSubnet: struct({ SubnetId: S, DryRun }, ['SubnetId']),
+  DescribeSubnets: struct({ Filters, SubnetIds: [list(S), 'SubnetId'], NextToken: S, MaxResults: I, DryRun }),
+  CreateNetworkInterface: struct({
+    TagSpecifications,
+    ClientToken: S,
+    ConnectionTrackingSpecification: ConnectionTracking,
+    SubnetId: [S, 'subnetId'],
+    Description: [S, 'description'],
+    PrivateIpAddress: [S, 'privateIpAddress'],
+    Groups: [list(S), 'SecurityGroupId'],
+    PrivateIpAddresses: [list(struct({ Primary: [B, 'primary'], PrivateIpAddress: [S, 'privateIpAddress'] })), 'privateIpAddresses'],
+    SecondaryPrivateIpAddressCount: [I, 'secondaryPrivateIpAddressCount'],
+    Ipv6Addresses: [list(struct({ Ipv6Address: [S, 'ipv6Address'] })), 'ipv6Addresses'],
+    Ipv6AddressCount: [I, 'ipv6AddressCount'],
+    DryRun,
+  }, ['SubnetId']),
+  DeleteNetworkInterface: struct({ DryRun, NetworkInterfaceId: [S, 'networkInterfaceId'] }, ['NetworkInterfaceId']),
+  AssignPrivateIpAddresses: struct({
+    NetworkInterfaceId: [S, 'networkInterfaceId'],
+    PrivateIpAddresses: [list(S), 'privateIpAddress'],
+    SecondaryPrivateIpAddressCount: [I, 'secondaryPrivateIpAddressCount'],
+    AllowReassignment: [B, 'allowReassignment'],
+  }, ['NetworkInterfaceId']),
+  UnassignPrivateIpAddresses: struct({ NetworkInterfaceId: [S, 'networkInterfaceId'], PrivateIpAddresses: [list(S), 'privateIpAddress'] }, ['NetworkInterfaceId']),
+  AssignIpv6Addresses: struct({
+    NetworkInterfaceId: [S, 'networkInterfaceId'], Ipv6Addresses: [list(S), 'ipv6Addresses'], Ipv6AddressCount: [I, 'ipv6AddressCount'],
+  }, ['NetworkInterfaceId']),
+  UnassignIpv6Addresses: struct({ NetworkInterfaceId: [S, 'networkInterfaceId'], Ipv6Addresses: [list(S), 'ipv6Addresses'] }, ['NetworkInterfaceId']),
+  AssociateVpcCidrBlock: struct({
+    CidrBlock: S, VpcId: [S, 'vpcId'], AmazonProvidedIpv6CidrBlock: [B, 'amazonProvidedIpv6CidrBlock'],
+  }, ['VpcId']),
+  DisassociateVpcCidrBlock: struct({ AssociationId: [S, 'associationId'] }, ['AssociationId']),
+  // ec2-hosts: end
 };
 
 // ---- responses -------------------------------------------------------------------------------------
@@ -390,4 +481,22 @@ export const RESPONSE_SHAPES: Readonly<Record<string, StructShape>> = {
     PrefixLists: [list(struct({ Cidrs: [list(S), 'cidrSet'], PrefixListId: [S, 'prefixListId'], PrefixListName: [S, 'prefixListName'] })), 'prefixListSet'],
   }),
   DescribeStaleSecurityGroups: struct({ NextToken: [S, 'nextToken'], StaleSecurityGroupSet: [list(StaleSecurityGroup), 'staleSecurityGroupSet'] }),
+  // ec2-hosts: hand-written until the generated shapes land (the spread replaces four entries above)
+  CreateSubnet: struct({ Subnet: [SubnetShape, 'subnet'] }),
+  // botocore models no output for DeleteSubnet / DeleteNetworkInterface / UnassignPrivateIpAddresses; EC2 answers `<return>true</return>`
+  DeleteSubnet: ReturnOnly,
+  DescribeSubnets: struct({ NextToken: [S, 'nextToken'], Subnets: [list(SubnetShape), 'subnetSet'] }),
+  CreateNetworkInterface: struct({ NetworkInterface: [NetworkInterfaceWithRequester, 'networkInterface'], ClientToken: [S, 'clientToken'] }),
+  DeleteNetworkInterface: ReturnOnly,
+  AssignPrivateIpAddresses: struct({
+    NetworkInterfaceId: [S, 'networkInterfaceId'],
+    AssignedPrivateIpAddresses: [list(struct({ PrivateIpAddress: [S, 'privateIpAddress'] })), 'assignedPrivateIpAddressesSet'],
+  }),
+  UnassignPrivateIpAddresses: ReturnOnly,
+  AssignIpv6Addresses: struct({ AssignedIpv6Addresses: [list(S), 'assignedIpv6Addresses'], NetworkInterfaceId: [S, 'networkInterfaceId'] }),
+  UnassignIpv6Addresses: struct({ NetworkInterfaceId: [S, 'networkInterfaceId'], UnassignedIpv6Addresses: [list(S), 'unassignedIpv6Addresses'] }),
+  AssociateVpcCidrBlock: VpcCidrBlockAnswer,
+  DisassociateVpcCidrBlock: VpcCidrBlockAnswer,
+  ...HOSTS_RESPONSE_OVERRIDES,
+  // ec2-hosts: end
 };
