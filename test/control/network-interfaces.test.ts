@@ -74,6 +74,8 @@ describe('CreateNetworkInterface draws addresses from its subnet', () => {
     expect(ec2Error(() => s.call('CreateNetworkInterface', { SubnetId: 'subnet-zz' })).code).toBe('InvalidSubnetID.Malformed');
     expect(ec2Error(() => create({ TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'a', Value: 'b' }] }] })).code).toBe('InvalidParameterValue');
     expect(ec2Error(() => create({ Ipv6AddressCount: 1 })).message).toContain('has no IPv6 CIDR block');
+    const id = create().NetworkInterfaceId;
+    expect(ec2Error(() => s.call('AssignIpv6Addresses', { NetworkInterfaceId: id, Ipv6AddressCount: 1 })).message).toContain('has no IPv6 CIDR block');
   });
 
   it('gives IPv6 addresses from the subnet\'s /64, by count or given', () => {

@@ -149,6 +149,7 @@ function assign(ctx: ActionContext, action: string, params: unknown, family: 4 |
     const i = interfaceById(d, p.NetworkInterfaceId);
     const subnet = subnetOf(d, i);
     const range = family === 4 ? cidrRange(subnet.cidrBlock) : ipv6Range(subnet);
+    if (range === undefined) throw Ec2Errors.noIpv6InSubnet(subnet.subnetId);
     const listKey = family === 4 ? 'PrivateIpAddresses' : 'Ipv6Addresses';
     const countKey = family === 4 ? 'SecondaryPrivateIpAddressCount' : 'Ipv6AddressCount';
     const given = givenAddresses(p[listKey], listKey, family, subnet, range);
@@ -165,7 +166,7 @@ function assign(ctx: ActionContext, action: string, params: unknown, family: 4 |
     if (held.length + fresh.length + n > limit) throw family === 4 ? Ec2Errors.privateIpLimit(limit) : Ec2Errors.ipv6Limit(limit);
     const taken = takenAddresses(d, mine);
     for (const a of [...held, ...fresh]) taken.add(a);
-    const added = [...fresh, ...draw(range!, taken, n, subnet.subnetId)];
+    const added = [...fresh, ...draw(range, taken, n, subnet.subnetId)];
     const next: InterfaceRecord = family === 4 ? { ...i, privateIpv4: [...held, ...added] } : { ...i, ipv6: [...held, ...added] };
     d.interfaces.set(i.interfaceId, next);
     change.interfaceIds.add(i.interfaceId);

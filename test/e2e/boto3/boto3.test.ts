@@ -34,6 +34,10 @@ const CHECKS = [
   'create_vpc_takes_a_cidr_in_its_canonical_form',
   'aws_managed_prefix_lists_are_owned_by_aws',
   'modify_security_group_rules_answers_ec2s_codes_for_an_incomplete_rule',
+  'subnets_answer_ec2s_fields_errors_and_filters',
+  'create_network_interface_draws_addresses_from_its_subnet',
+  'the_sgfw_host_id_tag_places_an_interface',
+  'ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses',
 ];
 
 interface CheckLine {
