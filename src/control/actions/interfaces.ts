@@ -16,7 +16,7 @@ import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from
 import { INTERFACE_ID_FILTERS, interfaceFields } from '../describe-fields.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { checkHostId, hostIdOf, withInterfaceTags, type HostedInterfaceRecord } from '../host-id.js';
-import { checkTag, mergeTags } from '../tagging.js';
+import { mergeTags } from '../tagging.js';
 import { groupById } from './groups.js';
 import { ensureVpc, vpcOf } from './vpcs.js';
 
@@ -156,8 +156,11 @@ export function buildInterface(
   }
   if (ipv4.length === 0 && ipv6.length === 0) throw Ec2Errors.missingParameter('PrivateIpAddresses');
   if (p.Tags !== undefined && !Array.isArray(p.Tags)) throw Ec2Errors.invalidParameterValue('TagSet must be a list');
+  // Tags come checked (TagSpecifications) or from a document, whose AWS-made tags (`aws:…`) a user
+  // could not set but an account has: kept as they are, only the host tag is read.
+  const given = ((p.Tags ?? []) as { Key?: unknown; Value?: unknown }[]).map((t) => ({ Key: String(t?.Key), Value: String(t?.Value ?? '') }));
   const tagged = withInterfaceTags({ interfaceId, vpcId, privateIpv4: [], ipv6: [], groupIds: [], conntrack: CONNTRACK_DEFAULTS },
-    mergeTags([], ((p.Tags ?? []) as unknown[]).map(checkTag), interfaceId));
+    mergeTags([], given, interfaceId));
   const hostId = p.HostId === undefined ? tagged.hostId : checkHostId(p.HostId);
   checkAddressesFree(d, { interfaceId, vpcId, hostId }, [...ipv4, ...ipv6]);
   if (p.Description !== undefined && typeof p.Description !== 'string') throw Ec2Errors.invalidParameterValue('Description must be a string');

@@ -70,3 +70,24 @@ describe('the durable store keeps subnets, created interfaces and IPv6 VPCs', ()
     expect(without(picture(t))).toEqual(without(picture(s)));
   });
 });
+
+describe('describe-network-interfaces output from AWS loads with its subnets and tags', () => {
+  it('keeps a TagSet with AWS-made keys, reads sgfw:host-id from it, and a SubnetId only when the subnet is known', () => {
+    const s = new SecurityGroupService();
+    const doc = {
+      Subnets: [{ SubnetId: 'subnet-0a1b2c3d4e5f60718', VpcId: 'vpc-0a1b2c3d4e5f60718', CidrBlock: '10.5.1.0/24' }],
+      NetworkInterfaces: [
+        {
+          NetworkInterfaceId: 'eni-0a1b2c3d4e5f60001', VpcId: 'vpc-0a1b2c3d4e5f60718', SubnetId: 'subnet-0a1b2c3d4e5f60718', PrivateIpAddress: '10.5.1.10',
+          TagSet: [{ Key: 'aws:cloudformation:stack-name', Value: 'web' }, { Key: 'sgfw:host-id', Value: 'h7' }],
+        },
+        { NetworkInterfaceId: 'eni-0a1b2c3d4e5f60002', VpcId: 'vpc-0a1b2c3d4e5f60718', SubnetId: 'subnet-0ffffffffffffffff', PrivateIpAddress: '10.5.2.10' },
+      ],
+    };
+    s.importSnapshot(doc);
+    const [a, b] = (s.call('DescribeNetworkInterfaces', {}) as { NetworkInterfaces: { SubnetId?: string; TagSet: unknown; Status: string }[] }).NetworkInterfaces;
+    expect(a).toMatchObject({ SubnetId: 'subnet-0a1b2c3d4e5f60718', Status: 'in-use', TagSet: doc.NetworkInterfaces[0]!.TagSet });
+    expect(b!.SubnetId).toBeUndefined();
+    expect((s.call('DescribeSubnets', {}) as { Subnets: { AvailableIpAddressCount: number }[] }).Subnets[0]!.AvailableIpAddressCount).toBe(250);
+  });
+});
