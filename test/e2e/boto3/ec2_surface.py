@@ -513,6 +513,11 @@ def ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses():
     eq(sub["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"], "2001:db8:0:1::/64", "the subnet's /64")
     code, _, _ = client_error(ec2.create_subnet, VpcId=vpc["VpcId"], CidrBlock="10.44.2.0/24", Ipv6CidrBlock="2001:db8:1::/64")
     eq(code, "InvalidSubnet.Range", "a /64 outside the VPC's block")
+    code, _, _ = client_error(ec2.create_network_interface, SubnetId=sub["SubnetId"], Ipv6AddressCount=1,
+                              Ipv6Addresses=[{"Ipv6Address": "2001:db8:0:1::9"}])
+    eq(code, "InvalidParameterCombination", "an IPv6 count beside IPv6 addresses")
+    code, _, _ = client_error(ec2.create_network_interface, SubnetId=sub["SubnetId"], Ipv6Addresses=[{"Ipv6Address": "2001:db8:0:1::1"}])
+    eq(code, "InvalidParameterValue", "a reserved IPv6 address of the subnet")
     eni = ec2.create_network_interface(SubnetId=sub["SubnetId"], Ipv6AddressCount=1)["NetworkInterface"]
     eq([a["Ipv6Address"] for a in eni["Ipv6Addresses"]], ["2001:db8:0:1::4"], "a drawn IPv6 address")
     got = ec2.assign_ipv6_addresses(NetworkInterfaceId=eni["NetworkInterfaceId"], Ipv6AddressCount=1)
@@ -533,6 +538,10 @@ def ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses():
     code, _, _ = client_error(ec2.associate_vpc_cidr_block, VpcId=vpc["VpcId"], CidrBlock="10.44.128.0/17")
     eq(code, "InvalidVpc.Range", "a secondary block overlapping the primary")
     ec2.disassociate_vpc_cidr_block(AssociationId=second["AssociationId"])
+    code, _, _ = client_error(ec2.disassociate_vpc_cidr_block, AssociationId=second["AssociationId"])
+    eq(code, "InvalidVpcCidrBlockAssociationID.NotFound", "a block already gone")
+    code, _, _ = client_error(ec2.disassociate_vpc_cidr_block, AssociationId="assoc-1")
+    eq(code, "InvalidVpcCidrBlockAssociationId.Malformed", "a malformed association id")
     ec2.delete_vpc(VpcId=vpc["VpcId"])
 
 
