@@ -5,7 +5,7 @@ import type { ChangeSet } from './change.js';
 import type { ModelState } from './records.js';
 import type { Limits } from './service-options.js';
 
-export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc';
+export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc' | 'subnet' | 'vpc-cidr-assoc';
 
 export interface ActionContext {
   readonly accountId: string;

@@ -7,6 +7,9 @@ import * as interfaces from './actions/interfaces.js';
 import * as prefixLists from './actions/prefix-lists.js';
 import * as tags from './actions/tags.js';
 import * as vpcs from './actions/vpcs.js';
+import * as subnets from './actions/subnets.js';
+import * as networkInterfaces from './actions/network-interfaces.js';
+import * as vpcCidrBlocks from './actions/vpc-cidr-blocks.js';
 
 export type Action = (ctx: ActionContext, params: unknown) => unknown;
 
@@ -39,6 +42,17 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   DescribeVpcs: vpcs.describeVpcs,
   DescribePrefixLists: prefixLists.describePrefixLists,
   DescribeStaleSecurityGroups: groups.describeStaleSecurityGroups,
+  CreateSubnet: subnets.createSubnet,
+  DeleteSubnet: subnets.deleteSubnet,
+  DescribeSubnets: subnets.describeSubnets,
+  CreateNetworkInterface: networkInterfaces.createNetworkInterface,
+  DeleteNetworkInterface: networkInterfaces.deleteNetworkInterface,
+  AssignPrivateIpAddresses: networkInterfaces.assignPrivateIpAddresses,
+  UnassignPrivateIpAddresses: networkInterfaces.unassignPrivateIpAddresses,
+  AssignIpv6Addresses: networkInterfaces.assignIpv6Addresses,
+  UnassignIpv6Addresses: networkInterfaces.unassignIpv6Addresses,
+  AssociateVpcCidrBlock: vpcCidrBlocks.associateVpcCidrBlock,
+  DisassociateVpcCidrBlock: vpcCidrBlocks.disassociateVpcCidrBlock,
 };
 
 /** The EC2 action names `call` accepts. */

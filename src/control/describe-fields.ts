@@ -3,6 +3,7 @@
 // port may match different rules), `egress.ip-permission.*` at the outbound ones.
 import type { IdPrefix } from '../model/ids.js';
 import type { GroupRecord, InterfaceRecord, ModelState, PrefixListRecord, RuleRecord } from './records.js';
+import { interfaceStatus, interfaceTags } from './host-id.js';
 
 // The filters of each describe action whose values are ids, and of which kind (filters.ts's
 // checkFilterIds refuses a malformed one as EC2 does).
@@ -13,9 +14,10 @@ export const GROUP_ID_FILTERS: IdFilters = {
   'ip-permission.prefix-list-id': 'pl', 'egress.ip-permission.prefix-list-id': 'pl',
 };
 export const RULE_ID_FILTERS: IdFilters = { 'group-id': 'sg', 'security-group-rule-id': 'sgr' };
-export const INTERFACE_ID_FILTERS: IdFilters = { 'network-interface-id': 'eni', 'vpc-id': 'vpc', 'group-id': 'sg' };
+export const INTERFACE_ID_FILTERS: IdFilters = { 'network-interface-id': 'eni', 'vpc-id': 'vpc', 'group-id': 'sg', 'subnet-id': 'subnet' };
 export const PREFIX_LIST_ID_FILTERS: IdFilters = { 'prefix-list-id': 'pl' };
 export const VPC_ID_FILTERS: IdFilters = { 'vpc-id': 'vpc' };
+export const SUBNET_ID_FILTERS: IdFilters = { 'subnet-id': 'subnet', 'vpc-id': 'vpc' };
 
 const RULE_FIELDS = new Set(['cidr', 'ipv6-cidr', 'prefix-list-id', 'group-id', 'group-name', 'user-id', 'protocol', 'from-port', 'to-port']);
 
@@ -122,8 +124,16 @@ export function interfaceFields(i: InterfaceRecord, name: string): readonly stri
       return i.privateIpv4;
     case 'ipv6-addresses.ipv6-address':
       return i.ipv6;
+    case 'subnet-id':
+      return i.subnetId !== undefined ? [i.subnetId] : [];
+    case 'status':
+      return [interfaceStatus(i)];
+    case 'interface-type':
+      return ['interface'];
+    case 'addresses.primary':
+      return i.privateIpv4.length > 0 ? ['true', ...(i.privateIpv4.length > 1 ? ['false'] : [])] : [];
   }
-  return undefined;
+  return tagField(interfaceTags(i), name);
 }
 
 export function prefixListFields(p: PrefixListRecord, name: string): readonly string[] | undefined {

@@ -97,6 +97,7 @@ export const PAGE_RANGES = {
   DescribeTags: { min: 5, max: 1000 },
   DescribeVpcs: { min: 5, max: 1000 },
   DescribeNetworkInterfaces: { min: 5, max: 1000 },
+  DescribeSubnets: { min: 5, max: 1000 },
   // the reference gives no range; EC2's usual 5–1000 is applied
   DescribePrefixLists: { min: 5, max: 1000 },
   DescribeManagedPrefixLists: { min: 1, max: 100 },

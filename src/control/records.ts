@@ -21,6 +21,22 @@ export interface GroupRecord extends GroupView {
 export interface InterfaceRecord extends InterfaceView {
   readonly description?: string;
   readonly conntrack: ConntrackTimeouts;
+  /** the subnet CreateNetworkInterface made it in; RegisterNetworkInterface's interfaces have none */
+  readonly subnetId?: string;
+  /** its tags, but for `sgfw:host-id`, which is the record's hostId (host-id.ts) */
+  readonly tags?: readonly Tag[];
+}
+
+/** A subnet (CreateSubnet): a block of its VPC's addresses that interfaces draw theirs from. */
+export interface SubnetRecord {
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly cidrBlock: string;
+  /** a /64 of the VPC's IPv6 block, when given */
+  readonly ipv6CidrBlock?: string;
+  /** the zone CreateSubnet named; none: the region's first */
+  readonly availabilityZone?: string;
+  readonly tags: readonly Tag[];
 }
 
 export interface PrefixListEntryRecord {
@@ -43,6 +59,10 @@ export interface VpcRecord {
   readonly defaultGroupId?: string;
   /** the IPv4 CIDR CreateVpc was given; VPCs that came to be on first use have none */
   readonly cidrBlock?: string;
+  /** the /56 AmazonProvidedIpv6CidrBlock gave it (from 2001:db8::/32 here) */
+  readonly ipv6CidrBlock?: string;
+  /** secondary IPv4 blocks (AssociateVpcCidrBlock), in the order they were associated */
+  readonly secondaryCidrs?: readonly string[];
   readonly tags?: readonly Tag[];
 }
 
@@ -55,10 +75,12 @@ export class ModelState {
     readonly vpcs = new Map<string, VpcRecord>(),
     /** the region's AWS-managed lists (fixed stand-ins, aws-prefix-lists.ts): referenceable, never changed */
     readonly awsPrefixLists: ReadonlyMap<string, PrefixListRecord> = new Map(),
+    /** last so that the callers that predate subnets still build a state positionally */
+    readonly subnets = new Map<string, SubnetRecord>(),
   ) {}
 
   /**
-   * Replaces the contents of the four maps with `source`'s, in place (for a state nobody is
+   * Replaces the contents of the five maps with `source`'s, in place (for a state nobody is
    * reading mid-call: a store that reloaded, an etcd listing); the AWS-managed lists stay.
    */
   fillFrom(source: {
@@ -66,15 +88,19 @@ export class ModelState {
     readonly interfaces: ReadonlyMap<string, InterfaceRecord>;
     readonly prefixLists: ReadonlyMap<string, PrefixListRecord>;
     readonly vpcs: ReadonlyMap<string, VpcRecord>;
+    readonly subnets?: ReadonlyMap<string, SubnetRecord>;
   }): void {
     refill(this.groups, source.groups);
     refill(this.interfaces, source.interfaces);
     refill(this.prefixLists, source.prefixLists);
     refill(this.vpcs, source.vpcs);
+    refill(this.subnets, source.subnets ?? new Map());
   }
 
   draft(): ModelState {
-    return new ModelState(new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists);
+    return new ModelState(
+      new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists, new Map(this.subnets),
+    );
   }
 
   /** A list a rule may reference: the account's own, or one of the region's AWS-managed lists. */

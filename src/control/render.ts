@@ -6,6 +6,8 @@ import type { IpPermission, ManagedPrefixList, NetworkInterface, PrefixListEntry
 import { hasPorts, isIcmp } from '../model/protocol.js';
 import { ec2Arn } from '../model/arn.js';
 import type { GroupRecord, InterfaceRecord, ModelState, PrefixListEntryRecord, PrefixListRecord, RuleRecord } from './records.js';
+import { interfaceStatus, interfaceTags } from './host-id.js';
+import { availabilityZoneOf } from './render-subnet.js';
 
 export function isStale(r: RuleRecord, state: ModelState): boolean {
   if (r.peer.kind === 'group') return !state.groups.has(r.peer.groupId);
@@ -110,10 +112,31 @@ export function renderRule(r: RuleRecord, g: GroupRecord, state: ModelState, opt
   return out;
 }
 
-export function renderInterface(i: InterfaceRecord, state: ModelState): NetworkInterface {
+/** What the API's answers add to a state document's interface: where it is and who owns it. */
+export interface InterfaceAnswer {
+  readonly ownerId: string;
+  readonly region: string;
+}
+
+/**
+ * `answer` adds the fields EC2's answers carry (OwnerId, Status, InterfaceType, AvailabilityZone,
+ * TagSet even when empty, …); state documents are rendered without them.
+ */
+export function renderInterface(i: InterfaceRecord, state: ModelState, answer?: InterfaceAnswer): NetworkInterface {
+  const tags = interfaceTags(i);
+  const subnet = i.subnetId === undefined ? undefined : state.subnets.get(i.subnetId);
   return {
     NetworkInterfaceId: i.interfaceId,
+    ...(i.subnetId !== undefined ? { SubnetId: i.subnetId } : {}),
     VpcId: i.vpcId,
+    ...(answer !== undefined ? {
+      ...(subnet !== undefined ? { AvailabilityZone: availabilityZoneOf(subnet, answer.region) } : {}),
+      OwnerId: answer.ownerId,
+      RequesterManaged: false,
+      Status: interfaceStatus(i),
+      InterfaceType: 'interface' as const,
+      SourceDestCheck: true,
+    } : {}),
     ...(i.description !== undefined ? { Description: i.description } : {}),
     ...(i.privateIpv4.length > 0 ? { PrivateIpAddress: i.privateIpv4[0] } : {}),
     PrivateIpAddresses: i.privateIpv4.map((a, n) => ({ PrivateIpAddress: a, Primary: n === 0 })),
@@ -124,6 +147,7 @@ export function renderInterface(i: InterfaceRecord, state: ModelState): NetworkI
       UdpStreamTimeout: i.conntrack.udpStream,
       UdpTimeout: i.conntrack.udp,
     },
+    ...(answer !== undefined || (i.tags?.length ?? 0) > 0 ? { TagSet: tags } : {}),
   };
 }
 

@@ -13,6 +13,14 @@ export interface Limits {
   vpcsPerRegion: number;
   /** EC2's ceiling on a managed prefix list's MaxEntries */
   prefixListMaxEntries: number;
+  /** subnets per VPC (EC2's quota: 200) */
+  subnetsPerVpc: number;
+  /**
+   * private IPv4 addresses per interface, the primary included, and IPv6 addresses per interface:
+   * EC2's limit depends on the instance type (50 and 50 on the largest); sgfw has no instances
+   */
+  privateIpsPerInterface: number;
+  ipv6AddressesPerInterface: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -22,6 +30,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   groupsPerInterface: 5,
   vpcsPerRegion: 5,
   prefixListMaxEntries: 1000,
+  subnetsPerVpc: 200,
+  privateIpsPerInterface: 50,
+  ipv6AddressesPerInterface: 50,
 };
 
 export interface ServiceOptions {

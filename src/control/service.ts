@@ -3,7 +3,7 @@
 // Every front end (replay timelines, the CLI, the Query API) goes through here.
 //
 // WHERE AN ACTION LIVES: action-table.ts maps each EC2 action name to its function in actions/
-// (groups, rules, interfaces, prefix-lists, tags, vpcs). This file is only the core those functions
+// (groups, rules, interfaces, prefix-lists, tags, vpcs, subnets). This file is only the core those functions
 // run over: the state, `mutate`, `replaceState`, `call` and the read-side ModelView. An action sees
 // the service only through ActionContext (action-context.ts).
 //
@@ -154,7 +154,7 @@ export class SecurityGroupService implements ModelView {
     const before = this.state;
     const change = stateDifference(before, next);
     if (change === undefined) return undefined;
-    const fresh = new ModelState(next.groups, next.interfaces, next.prefixLists, next.vpcs, before.awsPrefixLists);
+    const fresh = new ModelState(next.groups, next.interfaces, next.prefixLists, next.vpcs, before.awsPrefixLists, next.subnets);
     return this.mutate(action, (d, c) => {
       d.fillFrom(fresh);
       for (const id of change.groupIds) c.groupIds.add(id);
@@ -212,7 +212,7 @@ export class SecurityGroupService implements ModelView {
 
   /** Everything held, in AWS CLI shape; importSnapshot(exportSnapshot()) rebuilds the same model. */
   exportSnapshot(): Required<SnapshotDocument> & ModelDocument {
-    return exportSnapshot(this.state, this.accountId);
+    return exportSnapshot(this.state, this.accountId, this.region);
   }
 }
 

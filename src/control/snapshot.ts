@@ -7,11 +7,12 @@
 import type { ManagedPrefixList, NetworkInterface, PrefixListEntry, SecurityGroup, SecurityGroupRule, ModelDocument } from '../model/types.js';
 import { Ec2PathError } from '../model/ec2-error.js';
 import { Ec2Errors } from '../model/errors.js';
-import { checkGroupId, checkInterfaceId, checkPrefixListId, checkVpcId } from '../model/ids.js';
+import { checkGroupId, checkInterfaceId, checkPrefixListId, checkSubnetId, checkVpcId } from '../model/ids.js';
 import { checkGroupName } from '../model/names.js';
 import { parseCidr } from '../model/cidr.js';
 import { checkTag, mergeTags } from './tagging.js';
 import { renderVpc, type Vpc } from './render-vpc.js';
+import { renderSubnet, type Subnet } from './render-subnet.js';
 import type { ModelState, GroupRecord, RuleRecord } from './records.js';
 import { atPath, expandPermissions, ruleKey } from './permissions.js';
 import { permissionOf } from './modify-rules.js';
@@ -128,6 +129,31 @@ export function importSnapshot(
     d.groups.set(shell.groupId, { ...shell, ingress: rulesFor(false), egress: rulesFor(true) });
   });
 
+  // Subnets before interfaces, which name them. Their blocks are checked for form, not against the
+  // VPC's: a document shows what an account has.
+  list(doc.Subnets, 'Subnets').forEach((sn, i) => {
+    const path = `Subnets[${i}]`;
+    const subnetId = atPath(`${path}.SubnetId`, () => {
+      checkSubnetId(sn?.SubnetId);
+      if (d.subnets.has(sn.SubnetId)) throw Ec2Errors.invalidParameterValue(`The subnet ID '${sn.SubnetId}' is listed twice`);
+      return sn.SubnetId;
+    });
+    const vpcId = atPath(`${path}.VpcId`, () => {
+      checkVpcId(sn.VpcId);
+      return sn.VpcId;
+    });
+    const cidrBlock = atPath(`${path}.CidrBlock`, () => parseCidr(sn.CidrBlock, 4).text);
+    const ipv6 = list(sn.Ipv6CidrBlockAssociationSet, `${path}.Ipv6CidrBlockAssociationSet`)
+      .map((a, j) => atPath(`${path}.Ipv6CidrBlockAssociationSet[${j}].Ipv6CidrBlock`, () => parseCidr(a?.Ipv6CidrBlock, 6).text));
+    const tags = atPath(`${path}.Tags`, () => mergeTags([], list(sn.Tags, `${path}.Tags`).map(checkTag), subnetId));
+    d.subnets.set(subnetId, {
+      subnetId, vpcId, cidrBlock, tags,
+      ...(ipv6[0] !== undefined ? { ipv6CidrBlock: ipv6[0] } : {}),
+      ...(typeof sn.AvailabilityZone === 'string' ? { availabilityZone: sn.AvailabilityZone } : {}),
+    });
+    if (!d.vpcs.has(vpcId)) d.vpcs.set(vpcId, { vpcId });
+  });
+
   interfaces.forEach((n, i) => {
     const path = `NetworkInterfaces[${i}]`;
     atPath(`${path}.NetworkInterfaceId`, () => {
@@ -151,6 +177,9 @@ export function importSnapshot(
         Groups: n.Groups,
         ConnectionTracking: n.ConnectionTrackingConfiguration,
         HostId: n.HostId,
+        // describe-network-interfaces output names subnets a document may not carry: kept when known
+        ...(typeof n.SubnetId === 'string' && d.subnets.get(n.SubnetId)?.vpcId === (n.VpcId ?? ctx.defaultVpcId) ? { SubnetId: n.SubnetId } : {}),
+        Tags: n.TagSet,
       }),
     );
   });
@@ -163,8 +192,17 @@ export function importSnapshot(
       return v.VpcId;
     });
     const cidrBlock = v.CidrBlock === undefined ? undefined : atPath(`${path}.CidrBlock`, () => parseCidr(v.CidrBlock, 4).text);
+    // the association set repeats the primary block; the others are secondary blocks
+    const secondary = list(v.CidrBlockAssociationSet, `${path}.CidrBlockAssociationSet`)
+      .map((a, j) => atPath(`${path}.CidrBlockAssociationSet[${j}].CidrBlock`, () => parseCidr(a?.CidrBlock, 4).text))
+      .filter((c) => c !== cidrBlock);
+    const [ipv6] = list(v.Ipv6CidrBlockAssociationSet, `${path}.Ipv6CidrBlockAssociationSet`)
+      .map((a, j) => atPath(`${path}.Ipv6CidrBlockAssociationSet[${j}].Ipv6CidrBlock`, () => parseCidr(a?.Ipv6CidrBlock, 6).text));
     const tags = atPath(`${path}.Tags`, () => mergeTags([], list(v.Tags, `${path}.Tags`).map(checkTag), vpcId));
-    d.vpcs.set(vpcId, { ...d.vpcs.get(vpcId), vpcId, ...(cidrBlock !== undefined ? { cidrBlock } : {}), tags });
+    d.vpcs.set(vpcId, {
+      ...d.vpcs.get(vpcId), vpcId, ...(cidrBlock !== undefined ? { cidrBlock } : {}),
+      ...(secondary.length > 0 ? { secondaryCidrs: secondary } : {}), ...(ipv6 !== undefined ? { ipv6CidrBlock: ipv6 } : {}), tags,
+    });
   });
 
   // Rule tags: each rule named by its group and content (ids are not kept by a plain import).
@@ -193,18 +231,19 @@ export interface ExportedPrefixList extends ManagedPrefixList {
   Entries: PrefixListEntry[];
 }
 
-export function exportSnapshot(state: ModelState, ownerId: string): {
+export function exportSnapshot(state: ModelState, ownerId: string, region: string): {
   SecurityGroups: SecurityGroup[];
   NetworkInterfaces: (NetworkInterface & { HostId?: string })[];
   PrefixLists: ExportedPrefixList[];
   Vpcs?: Vpc[];
+  Subnets?: Subnet[];
   SecurityGroupRules?: SecurityGroupRule[];
 } {
   // Only VPCs carrying something their groups do not (a CIDR, tags); the key is left out when none
   // do, so documents of a model without CreateVpc or VPC tags are as they always were.
   const vpcs = [...state.vpcs.values()]
-    .filter((v) => v.cidrBlock !== undefined || (v.tags?.length ?? 0) > 0)
-    .map((record) => renderVpc({ record, isDefault: false, ownerId }));
+    .filter((v) => v.cidrBlock !== undefined || v.ipv6CidrBlock !== undefined || (v.tags?.length ?? 0) > 0)
+    .map((record) => renderVpc({ record, isDefault: false, ownerId, region }));
   const taggedRules: SecurityGroupRule[] = [];
   for (const g of state.groups.values()) {
     for (const r of [...g.ingress, ...g.egress]) if ((r.tags?.length ?? 0) > 0) taggedRules.push(renderRule(r, g, state));
@@ -218,6 +257,7 @@ export function exportSnapshot(state: ModelState, ownerId: string): {
     }),
     PrefixLists: [...state.prefixLists.values()].map((p) => ({ ...renderPrefixList(p), Entries: renderEntries(p.entries) })),
     ...(vpcs.length > 0 ? { Vpcs: vpcs } : {}),
+    ...(state.subnets.size > 0 ? { Subnets: [...state.subnets.values()].map((sn) => renderSubnet(sn, state, ownerId, region)) } : {}),
     ...(taggedRules.length > 0 ? { SecurityGroupRules: taggedRules } : {}),
   };
 }

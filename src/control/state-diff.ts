@@ -27,7 +27,7 @@ function differingIds<T>(before: ReadonlyMap<string, T>, after: ReadonlyMap<stri
 /**
  * The groups, interfaces and prefix lists whose records are not equal in `before` and `next`, plus
  * the groups whose rules (in either) reference a changed prefix list; undefined when nothing
- * differs, VPCs included.
+ * differs, VPCs and subnets included.
  */
 export function stateDifference(before: ModelState, next: ModelState): ChangeSet | undefined {
   const change = new ChangeSet();
@@ -36,6 +36,7 @@ export function stateDifference(before: ModelState, next: ModelState): ChangeSet
   differingIds(before.prefixLists, next.prefixLists, change.prefixListIds);
   const vpcsDiffer = new Set<string>();
   differingIds(before.vpcs, next.vpcs, vpcsDiffer);
+  differingIds(before.subnets, next.subnets, vpcsDiffer);
   if (change.groupIds.size + change.interfaceIds.size + change.prefixListIds.size + vpcsDiffer.size === 0) return undefined;
   for (const state of [before, next]) {
     for (const g of state.groups.values()) {

@@ -1,15 +1,17 @@
-// Tags on the resources sgfw holds (security groups, their rules, managed prefix lists, VPCs): the
+// Tags on the resources sgfw holds (security groups, their rules, managed prefix lists, VPCs,
+// subnets, network interfaces): the
 // checks and merges CreateTags, DeleteTags, DescribeTags (actions/tags.ts) and TagSpecifications
 // apply. Limits are EC2's tag restrictions: keys of 1–128 characters not starting with `aws:`,
 // values of up to 256, at most 50 tags per resource.
 import type { Tag } from '../model/types.js';
 import { Ec2Errors } from '../model/errors.js';
-import { checkGroupId, checkPrefixListId, checkRuleId, checkVpcId } from '../model/ids.js';
+import { checkGroupId, checkInterfaceId, checkPrefixListId, checkRuleId, checkSubnetId, checkVpcId } from '../model/ids.js';
 import type { GroupRecord, ModelState } from './records.js';
+import { interfaceTags, withInterfaceTags } from './host-id.js';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 
-export type TaggableType = 'security-group' | 'security-group-rule' | 'prefix-list' | 'vpc';
+export type TaggableType = 'security-group' | 'security-group-rule' | 'prefix-list' | 'vpc' | 'subnet' | 'network-interface';
 
 export function checkTag(t: unknown): Tag {
   const tag = t as { Key?: unknown; Value?: unknown } | null;
@@ -82,6 +84,18 @@ export function taggedResource(d: ModelState, id: unknown, vpcExists: (id: strin
     if (!vpcExists(id)) throw Ec2Errors.vpcNotFound(id);
     return { type: 'vpc', id, tags: vpcTags(id) };
   }
+  if (id.startsWith('subnet-')) {
+    checkSubnetId(id);
+    const s = d.subnets.get(id);
+    if (s === undefined) throw Ec2Errors.subnetNotFound(id);
+    return { type: 'subnet', id, tags: s.tags };
+  }
+  if (id.startsWith('eni-')) {
+    checkInterfaceId(id);
+    const i = d.interfaces.get(id);
+    if (i === undefined) throw Ec2Errors.interfaceNotFound(id);
+    return { type: 'network-interface', id, tags: interfaceTags(i) };
+  }
   throw Ec2Errors.invalidId(id);
 }
 
@@ -94,6 +108,8 @@ export function setTags(d: ModelState, r: TaggedResource, tags: readonly Tag[]):
     d.groups.set(g.groupId, { ...g, ingress: swap(g.ingress), egress: swap(g.egress) });
   }
   else if (r.type === 'prefix-list') d.prefixLists.set(r.id, { ...d.prefixLists.get(r.id)!, tags });
+  else if (r.type === 'subnet') d.subnets.set(r.id, { ...d.subnets.get(r.id)!, tags });
+  else if (r.type === 'network-interface') d.interfaces.set(r.id, withInterfaceTags(d.interfaces.get(r.id)!, tags));
   else d.vpcs.set(r.id, { ...(d.vpcs.get(r.id) ?? { vpcId: r.id }), tags });
 }
 

@@ -2,7 +2,8 @@
 // request giving one is refused with EC2's UnsupportedOperation and the reason, rather than answered
 // as if it had been done: a tool that asked for IPAM addressing or an unchecked source/destination
 // must learn it did not happen. Accepted without acting on them: DescribeNetworkInterfaces'
-// IncludeManagedResources (sgfw has no managed interfaces, so nothing differs) and
+// IncludeManagedResources (sgfw has no managed interfaces, so nothing differs), AssignPrivateIpAddresses'
+// AllowReassignment (an address another interface holds is refused as InvalidIPAddress.InUse either way) and
 // CreateManagedPrefixList's ClientToken (botocore fills it on every call, so refusing it would refuse
 // every client; sgfw keeps no tokens, so a create retried after a lost answer makes a second list
 // where EC2 would return the first).
@@ -10,7 +11,8 @@
 import { Ec2Error } from '../model/ec2-error.js';
 
 const NO_INSTANCES = 'sgfw enforces security groups on interfaces it does not attach to instances';
-const NO_IPAM = 'sgfw has no IPAM pools or Amazon-provided address pools; give CidrBlock';
+const NO_IPAM = 'sgfw has no IPAM or BYOIP address pools; give the block itself (IPv6: AmazonProvidedIpv6CidrBlock)';
+const NO_PREFIXES = 'sgfw does not delegate address prefixes to interfaces';
 
 export const UNSUPPORTED_PARAMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ModifyNetworkInterfaceAttribute: {
@@ -31,6 +33,39 @@ export const UNSUPPORTED_PARAMS: Readonly<Record<string, Readonly<Record<string,
     Ipv6CidrBlockNetworkBorderGroup: NO_IPAM,
     VpcEncryptionControl: 'sgfw does not model VPC encryption controls',
   },
+  AssociateVpcCidrBlock: {
+    Ipv4IpamPoolId: NO_IPAM,
+    Ipv4NetmaskLength: NO_IPAM,
+    Ipv6Pool: NO_IPAM,
+    Ipv6CidrBlock: NO_IPAM,
+    Ipv6IpamPoolId: NO_IPAM,
+    Ipv6NetmaskLength: NO_IPAM,
+    Ipv6CidrBlockNetworkBorderGroup: NO_IPAM,
+  },
+  CreateSubnet: {
+    Ipv4IpamPoolId: NO_IPAM,
+    Ipv4NetmaskLength: NO_IPAM,
+    Ipv6IpamPoolId: NO_IPAM,
+    Ipv6NetmaskLength: NO_IPAM,
+    Ipv6Native: 'sgfw subnets always have an IPv4 block',
+    OutpostArn: 'sgfw has no Outposts',
+  },
+  CreateNetworkInterface: {
+    Ipv4Prefixes: NO_PREFIXES,
+    Ipv4PrefixCount: NO_PREFIXES,
+    Ipv6Prefixes: NO_PREFIXES,
+    Ipv6PrefixCount: NO_PREFIXES,
+    InterfaceType: 'sgfw interfaces are of the default type (interface)',
+    EnablePrimaryIpv6: 'sgfw does not model primary IPv6 addresses',
+    Operator: 'sgfw interfaces have no managing operator',
+  },
+  AssignPrivateIpAddresses: {
+    Ipv4Prefixes: NO_PREFIXES,
+    Ipv4PrefixCount: NO_PREFIXES,
+  },
+  UnassignPrivateIpAddresses: { Ipv4Prefixes: NO_PREFIXES },
+  AssignIpv6Addresses: { Ipv6Prefixes: NO_PREFIXES, Ipv6PrefixCount: NO_PREFIXES },
+  UnassignIpv6Addresses: { Ipv6Prefixes: NO_PREFIXES },
   ModifyManagedPrefixList: {
     IpamPrefixListResolverSyncEnabled: 'sgfw has no IPAM prefix list resolvers',
   },

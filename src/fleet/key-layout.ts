@@ -10,21 +10,22 @@
 //   member/<sg-id>/<eni-id>   the addresses of one interface in one group
 //   pl/<pl-id>                a managed prefix list's current version and entries
 //   pl-version/<pl-id>/<n>    the entries of an earlier version (GetManagedPrefixListEntries TargetVersion)
-//   vpc/<vpc-id>              a VPC: its default group, CIDR
-//   tags/<resource-id>        the tags of a group, rule, prefix list or VPC
+//   vpc/<vpc-id>              a VPC: its default group, CIDR blocks
+//   subnet/<subnet-id>        a subnet: its VPC and CIDR blocks
+//   tags/<resource-id>        the tags of a group, rule, prefix list, VPC, subnet or interface
 //   host/<host-id>/<eni-id>   index: the interfaces registered to a host (written with the interface)
 //   status/<host-id>          an agent's applied revision, bound to the agent's lease
 
 export const DEFAULT_PREFIX = '/sgfw/';
 export const LAYOUT_FORMAT = 'sgfw-etcd/1';
 
-export type Section = 'sg' | 'eni' | 'member' | 'pl' | 'pl-version' | 'vpc' | 'tags' | 'host';
+export type Section = 'sg' | 'eni' | 'member' | 'pl' | 'pl-version' | 'vpc' | 'subnet' | 'tags' | 'host';
 
 /**
  * Sections written by API calls (member/ and host/ are derived from the interfaces); anything else
  * under the prefix (head, meta, status/) is not state.
  */
-export const STATE_SECTIONS: readonly Section[] = ['sg', 'eni', 'member', 'pl', 'pl-version', 'vpc', 'tags', 'host'];
+export const STATE_SECTIONS: readonly Section[] = ['sg', 'eni', 'member', 'pl', 'pl-version', 'vpc', 'subnet', 'tags', 'host'];
 
 export class KeyLayout {
   readonly head: string;
@@ -69,6 +70,9 @@ export class KeyLayout {
   }
   vpc(vpcId: string): string {
     return `${this.prefix}vpc/${vpcId}`;
+  }
+  subnet(subnetId: string): string {
+    return `${this.prefix}subnet/${subnetId}`;
   }
   tags(resourceId: string): string {
     return `${this.prefix}tags/${resourceId}`;

@@ -1,12 +1,12 @@
 // The service's records ↔ the keys of key-layout.ts. Values are the records themselves as canonical
 // JSON (sorted fields, so equal records are equal bytes and an unchanged record is never rewritten),
-// minus what lives in its own key: tags (tags/…), prefix-list history (pl-version/…). Membership
+// minus what lives in its own key: tags (tags/…, interfaces' and subnets' too), prefix-list history (pl-version/…). Membership
 // keys are derived from interfaces and ignored when loading.
 //
 // Records are immutable (control/records.ts): a call that changes a group replaces its record, so
 // the keys a call must write are found by comparing record identities before and after it, and
 // re-encoding only the replaced records.
-import type { GroupRecord, InterfaceRecord, PrefixListEntryRecord, PrefixListRecord, RuleRecord, VpcRecord } from '../control/records.js';
+import type { GroupRecord, InterfaceRecord, PrefixListEntryRecord, PrefixListRecord, RuleRecord, SubnetRecord, VpcRecord } from '../control/records.js';
 import type { ModelState } from '../control/records.js';
 import type { Tag } from '../model/types.js';
 import { hostIdOf } from '../control/service.js';
@@ -21,6 +21,7 @@ export interface DecodedState {
   readonly interfaces: Map<string, InterfaceRecord>;
   readonly prefixLists: Map<string, PrefixListRecord>;
   readonly vpcs: Map<string, VpcRecord>;
+  readonly subnets: Map<string, SubnetRecord>;
 }
 
 /** A key whose value does not decode: the store was written by something else. */
@@ -73,7 +74,9 @@ export function groupKeys(layout: KeyLayout, g: GroupRecord): Map<string, string
 
 export function interfaceKeys(layout: KeyLayout, n: InterfaceRecord): Map<string, string> {
   const out = new Map<string, string>();
-  out.set(layout.interface(n.interfaceId), canonicalJson(n));
+  const { tags, ...record } = n;
+  out.set(layout.interface(n.interfaceId), canonicalJson(record));
+  putTags(out, layout, n.interfaceId, tags);
   const member = canonicalJson({ vpcId: n.vpcId, ipv4: n.privateIpv4, ipv6: n.ipv6 } satisfies MemberValue);
   for (const g of n.groupIds) out.set(layout.member(g, n.interfaceId), member);
   // Written in the same txn as the interface, so an agent lists its interfaces with one range.
@@ -104,6 +107,14 @@ export function vpcKeys(layout: KeyLayout, v: VpcRecord): Map<string, string> {
   return out;
 }
 
+export function subnetKeys(layout: KeyLayout, s: SubnetRecord): Map<string, string> {
+  const out = new Map<string, string>();
+  const { tags, ...rest } = s;
+  out.set(layout.subnet(s.subnetId), canonicalJson(rest));
+  putTags(out, layout, s.subnetId, tags);
+  return out;
+}
+
 function diffMap<T>(
   changes: KeyChanges,
   before: ReadonlyMap<string, T>,
@@ -129,6 +140,7 @@ export function diffStates(layout: KeyLayout, before: ModelState, after: ModelSt
   diffMap(changes, before.interfaces, after.interfaces, (n) => interfaceKeys(layout, n));
   diffMap(changes, before.prefixLists, after.prefixLists, (p) => prefixListKeys(layout, p));
   diffMap(changes, before.vpcs, after.vpcs, (v) => vpcKeys(layout, v));
+  diffMap(changes, before.subnets, after.subnets, (s) => subnetKeys(layout, s));
   return changes;
 }
 
@@ -140,6 +152,7 @@ export function stateKeys(layout: KeyLayout, state: ModelState): Map<string, str
   for (const n of state.interfaces.values()) add(interfaceKeys(layout, n));
   for (const p of state.prefixLists.values()) add(prefixListKeys(layout, p));
   for (const v of state.vpcs.values()) add(vpcKeys(layout, v));
+  for (const s of state.subnets.values()) add(subnetKeys(layout, s));
   return out;
 }
 
@@ -163,6 +176,7 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
   const lists: PrefixListRecord[] = [];
   const versions = new Map<string, Map<number, readonly PrefixListEntryRecord[]>>();
   const vpcs: VpcRecord[] = [];
+  const subnets: SubnetRecord[] = [];
   const tags = new Map<string, readonly Tag[]>();
   for (const [key, value] of kvs) {
     const at = layout.parse(key);
@@ -190,6 +204,9 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
       case 'vpc':
         vpcs.push(parseJson<VpcRecord>(key, value, (v) => v.vpcId === at.rest, 'a VPC'));
         break;
+      case 'subnet':
+        subnets.push(parseJson<SubnetRecord>(key, value, (v) => v.subnetId === at.rest && isString(v.vpcId) && isString(v.cidrBlock), 'a subnet'));
+        break;
       case 'tags':
         tags.set(at.rest, parseJson<Tag[]>(key, value, (t) => Array.isArray(t) && t.every((x) => isString(x?.Key) && isString(x?.Value)), 'a list of tags'));
         break;
@@ -203,12 +220,13 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
     groups: new Map(groups.map((g) => [g.groupId, {
       ...g, tags: tags.get(g.groupId) ?? [], ingress: g.ingress.map(withRuleTags), egress: g.egress.map(withRuleTags),
     }])),
-    interfaces,
+    interfaces: new Map([...interfaces].map(([id, n]) => [id, tags.has(id) ? { ...n, tags: tags.get(id)! } : n])),
     prefixLists: new Map(lists.map((p) => {
       const history = [...(versions.get(p.prefixListId) ?? new Map<number, readonly PrefixListEntryRecord[]>())].sort((a, b) => a[0] - b[0]);
       return [p.prefixListId, { ...p, tags: tags.get(p.prefixListId) ?? [], history: new Map(history) }];
     })),
     vpcs: new Map(vpcs.map((v) => [v.vpcId, tags.has(v.vpcId) ? { ...v, tags: tags.get(v.vpcId)! } : v])),
+    subnets: new Map(subnets.map((s) => [s.subnetId, { ...s, tags: tags.get(s.subnetId) ?? [] }])),
   };
 }
 

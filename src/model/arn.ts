@@ -3,7 +3,7 @@
 // The owner is the resource's own (an imported group keeps its account); AWS-managed prefix lists
 // are owned by `aws` in their ARN (`arn:aws:ec2:us-east-1:aws:prefix-list/pl-63a5400a`).
 
-export type ArnResourceType = 'security-group' | 'security-group-rule' | 'prefix-list';
+export type ArnResourceType = 'security-group' | 'security-group-rule' | 'prefix-list' | 'subnet' | 'network-interface';
 
 /** The partition a region belongs to: China and GovCloud regions have their own. */
 export function partitionOf(region: string): string {

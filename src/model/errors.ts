@@ -109,6 +109,42 @@ export const Ec2Errors = {
     new Ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${id}' does not exist`),
   interfaceDuplicate: (id: string) =>
     new Ec2Error('InvalidNetworkInterfaceId.Duplicate', `The networkInterface ID '${id}' already exists`),
+  // Subnets and the addresses of interfaces created in them. Codes from the EC2 API reference's
+  // error list (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html):
+  // InvalidSubnet.Range "The CIDR block you've specified for the subnet or VPC is invalid",
+  // InvalidSubnet.Conflict "The specified CIDR block conflicts with that of another subnet in your
+  // VPC", InvalidSubnetID.NotFound, PrivateIpAddressLimitExceeded "You've reached the limit on the
+  // number of private IP addresses that you can assign to the specified network interface",
+  // InsufficientFreeAddressesInSubnet "The specified subnet does not contain enough free private IP
+  // addresses". Messages are the ones EC2 answers ("The CIDR '10.0.0.0/24' conflicts with another subnet").
+  subnetIdMalformed: (id: string) => new Ec2Error('InvalidSubnetID.Malformed', `The subnet ID '${id}' is malformed`),
+  subnetNotFound: (id: string) => new Ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`),
+  subnetRange: (cidr: string) => new Ec2Error('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`),
+  subnetConflict: (cidr: string) => new Ec2Error('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`),
+  subnetLimit: () => new Ec2Error('SubnetLimitExceeded', 'The maximum number of subnets has been reached.'),
+  subnetDependency: (id: string) =>
+    new Ec2Error('DependencyViolation', `The subnet '${id}' has dependencies and cannot be deleted.`),
+  subnetFull: (id: string) =>
+    new Ec2Error('InsufficientFreeAddressesInSubnet', `The specified subnet ${id} does not contain enough free private IP addresses to satisfy the request.`),
+  addressOutsideSubnet: (address: string, subnetId: string, cidr: string) =>
+    new Ec2Error('InvalidParameterValue', `Address ${address} does not fall within the subnet's address range (${subnetId}, ${cidr}).`),
+  addressReserved: (address: string, subnetId: string) =>
+    new Ec2Error('InvalidParameterValue', `Address ${address} is reserved in subnet ${subnetId}: the first four and the last address of a subnet are not available.`),
+  privateIpLimit: (limit: number) =>
+    new Ec2Error('PrivateIpAddressLimitExceeded', `Number of private addresses will exceed limit of ${limit} for the network interface.`),
+  ipv6Limit: (limit: number) =>
+    new Ec2Error('InvalidParameterValue', `Number of IPv6 addresses will exceed limit of ${limit} for the network interface.`),
+  noIpv6InSubnet: (id: string) =>
+    new Ec2Error('InvalidParameterValue', `The subnet ${id} has no IPv6 CIDR block: it cannot give an interface IPv6 addresses.`),
+  addressNotAssigned: (address: string, interfaceId: string) =>
+    new Ec2Error('InvalidParameterValue', `Some of the specified addresses are not assigned to interface ${interfaceId}: ${address}`),
+  primaryAddressUnassign: (address: string) =>
+    new Ec2Error('InvalidParameterValue', `The primary private IP address ${address} of a network interface cannot be unassigned.`),
+  vpcCidrAssociationNotFound: (id: string) =>
+    new Ec2Error('InvalidVpcCidrBlockAssociationID.NotFound', `The vpc CIDR block association ID '${id}' does not exist`),
+  vpcCidrLimit: (vpcId: string) =>
+    new Ec2Error('CidrLimitExceeded', `The maximum number of CIDR blocks for VPC '${vpcId}' has been reached.`),
+
   /** EC2 answers "Address 10.0.0.5 is in use."; sgfw adds which interface holds it, and where. */
   addressInUse: (address: string, holder: string, where: string) =>
     new Ec2Error('InvalidIPAddress.InUse', `Address ${address} is in use by ${holder} (${where}).`),

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Ec2Errors } from './errors.js';
 
-export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc';
+export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc' | 'subnet';
 
 const ID_PATTERNS: Record<IdPrefix, RegExp> = {
   sg: /^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
@@ -17,6 +17,7 @@ const ID_PATTERNS: Record<IdPrefix, RegExp> = {
   // VPC ids are namespaces here (a VPC comes to be on first use), so any hex length will do:
   // hand-written state and test suites use short ones such as `vpc-12345`.
   vpc: /^vpc-[0-9a-f]{1,17}$/,
+  subnet: /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/,
 };
 
 export function isResourceId(prefix: IdPrefix, id: unknown): id is string {
@@ -48,6 +49,11 @@ export function checkVpcId(id: unknown): asserts id is string {
   if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(String(id));
 }
 
+/** InvalidSubnetID.Malformed unless `id` is a `subnet-` id. */
+export function checkSubnetId(id: unknown): asserts id is string {
+  if (!isResourceId('subnet', id)) throw Ec2Errors.subnetIdMalformed(String(id));
+}
+
 /** The check of each id kind, for callers that hold the kind as data (filters naming an id). */
 export const ID_CHECKS: Readonly<Record<IdPrefix, (id: unknown) => void>> = {
   sg: checkGroupId,
@@ -55,6 +61,7 @@ export const ID_CHECKS: Readonly<Record<IdPrefix, (id: unknown) => void>> = {
   eni: checkInterfaceId,
   pl: checkPrefixListId,
   vpc: checkVpcId,
+  subnet: checkSubnetId,
 };
 
 /** 17 random lowercase hex digits: the suffix of a new id. */

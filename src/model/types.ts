@@ -69,13 +69,24 @@ export interface ConnectionTrackingSpecification {
 
 export interface NetworkInterface {
   NetworkInterfaceId: string;
+  /** CreateNetworkInterface's interfaces; RegisterNetworkInterface's have none */
+  SubnetId?: string;
   VpcId: string;
+  /** the answers' EC2 fields (state documents leave them out) */
+  AvailabilityZone?: string;
+  OwnerId?: string;
+  RequesterManaged?: boolean;
+  Status?: 'available' | 'in-use';
+  InterfaceType?: 'interface';
+  SourceDestCheck?: boolean;
   Description?: string;
   PrivateIpAddress?: string;
   PrivateIpAddresses: { PrivateIpAddress: string; Primary?: boolean }[];
   Ipv6Addresses: { Ipv6Address: string }[];
   Groups: { GroupId: string; GroupName: string }[];
   ConnectionTrackingConfiguration: Required<ConnectionTrackingSpecification>;
+  /** its tags, `sgfw:host-id` included; always in the answers, in state documents when set */
+  TagSet?: Tag[];
 }
 
 export interface ManagedPrefixList {
@@ -106,6 +117,20 @@ export interface ImportedNetworkInterface {
   ConnectionTrackingConfiguration?: ConnectionTrackingSpecification;
   /** sgfw's own: the host that enforces it (RegisterNetworkInterface's HostId); kept by sgfw's snapshots */
   HostId?: string;
+  /** kept when the document (or the model) has that subnet */
+  SubnetId?: string;
+  /** `sgfw:host-id` among them places the interface, as HostId does */
+  TagSet?: Tag[];
+}
+
+/** A subnet as `describe-subnets` prints it; the state keeps its id, VPC, blocks, zone and tags. */
+export interface ImportedSubnet {
+  SubnetId: string;
+  VpcId: string;
+  CidrBlock: string;
+  AvailabilityZone?: string;
+  Ipv6CidrBlockAssociationSet?: { Ipv6CidrBlock: string; AssociationId?: string }[];
+  Tags?: Tag[];
 }
 
 /** A security group as a state file carries it (`describe-security-groups`); absent lists are empty. */
@@ -133,10 +158,12 @@ export interface ImportedPrefixList {
   Entries?: PrefixListEntry[];
 }
 
-/** A VPC as `describe-vpcs` prints it; the state keeps only its id, CIDR and tags. */
+/** A VPC as `describe-vpcs` prints it; the state keeps only its id, CIDR blocks and tags. */
 export interface ImportedVpc {
   VpcId: string;
   CidrBlock?: string;
+  CidrBlockAssociationSet?: { CidrBlock: string; AssociationId?: string }[];
+  Ipv6CidrBlockAssociationSet?: { Ipv6CidrBlock: string; AssociationId?: string }[];
   Tags?: Tag[];
 }
 
@@ -154,6 +181,8 @@ export interface SnapshotDocument {
  */
 export interface ModelDocument extends SnapshotDocument {
   Vpcs?: ImportedVpc[];
+  /** the subnets (describe-subnets output) */
+  Subnets?: ImportedSubnet[];
   /** the rules that have tags, as describe-security-group-rules prints them (matched by content) */
   SecurityGroupRules?: SecurityGroupRule[];
 }

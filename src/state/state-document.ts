@@ -10,6 +10,7 @@ import type {
   ImportedNetworkInterface,
   ImportedPrefixList,
   ImportedSecurityGroup,
+  ImportedSubnet,
   IpPermission,
   ImportedVpc,
   IpRange,
@@ -40,7 +41,7 @@ export type StateSecurityGroup = ImportedSecurityGroup;
 export type StateNetworkInterface = ImportedNetworkInterface;
 export type StatePrefixList = ImportedPrefixList;
 /**
- * What importSnapshot takes: every key optional, arrays in file order. `Vpcs` and
+ * What importSnapshot takes: every key optional, arrays in file order. `Vpcs`, `Subnets` and
  * `SecurityGroupRules` (the tagged rules) are what sgfw's own snapshots add to the AWS CLI keys.
  */
 export type StateDocument = ModelDocument;
@@ -98,6 +99,8 @@ const readAwsInterface = readRecord<StateNetworkInterface>({
     }),
   ),
   HostId: opt(readString),
+  SubnetId: opt(readString),
+  TagSet: opt(readList(readTag)),
 });
 
 const readNetworkInterface: Reader<StateNetworkInterface> = (v, p) => {
@@ -124,6 +127,17 @@ const readPrefixList = readRecord<StatePrefixList>({
 const readVpc = readRecord<ImportedVpc>({
   VpcId: req(readString),
   CidrBlock: opt(readString),
+  CidrBlockAssociationSet: opt(readList(readRecord({ CidrBlock: req(readString), AssociationId: opt(readString) }))),
+  Ipv6CidrBlockAssociationSet: opt(readList(readRecord({ Ipv6CidrBlock: req(readString), AssociationId: opt(readString) }))),
+  Tags: opt(readList(readTag)),
+});
+
+const readSubnet = readRecord<ImportedSubnet>({
+  SubnetId: req(readString),
+  VpcId: req(readString),
+  CidrBlock: req(readString),
+  AvailabilityZone: opt(readString),
+  Ipv6CidrBlockAssociationSet: opt(readList(readRecord({ Ipv6CidrBlock: req(readString), AssociationId: opt(readString) }))),
   Tags: opt(readList(readTag)),
 });
 
@@ -148,6 +162,7 @@ const readTopLevel = readRecord<StateDocument>({
   NetworkInterfaces: opt(readList(readNetworkInterface)),
   PrefixLists: opt(readList(readPrefixList)),
   Vpcs: opt(readList(readVpc)),
+  Subnets: opt(readList(readSubnet)),
   SecurityGroupRules: opt(readList(readRule)),
 });
 

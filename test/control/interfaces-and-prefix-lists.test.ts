@@ -17,6 +17,13 @@ describe('registering network interfaces', () => {
     expect(out.NetworkInterface).toEqual({
       NetworkInterfaceId: ENI,
       VpcId: VPC,
+      // EC2's fields of an answer; a registered interface is enforced wherever it is loaded: in use
+      OwnerId: '123456789012',
+      RequesterManaged: false,
+      Status: 'in-use',
+      InterfaceType: 'interface',
+      SourceDestCheck: true,
+      TagSet: [],
       PrivateIpAddress: '10.0.0.5',
       PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5', Primary: true }, { PrivateIpAddress: '10.0.0.9', Primary: false }],
       Ipv6Addresses: [{ Ipv6Address: '2001:db8::5' }],

@@ -27,10 +27,37 @@ function loaded(keys: Map<string, string>): SecurityGroupService {
   decoded.interfaces.forEach((v, k) => s.interfaces.set(k, v));
   decoded.prefixLists.forEach((v, k) => s.prefixLists.set(k, v));
   decoded.vpcs.forEach((v, k) => s.vpcs.set(k, v));
+  decoded.subnets.forEach((v, k) => s.subnets.set(k, v));
   return svc;
 }
 
 describe('the etcd key layout holds the whole model', () => {
+  it('subnets, IPv6 VPCs and interfaces made in a subnet, with their tags and tag-placed host, round-trip', () => {
+    const svc = new SecurityGroupService();
+    const { Vpc } = svc.call('CreateVpc', { CidrBlock: '10.1.0.0/16', AmazonProvidedIpv6CidrBlock: true }) as { Vpc: { VpcId: string } };
+    const { Subnet } = svc.call('CreateSubnet', {
+      VpcId: Vpc.VpcId, CidrBlock: '10.1.1.0/24', Ipv6CidrBlock: '2001:db8:0:1::/64', TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: 'a' }] }],
+    }) as { Subnet: { SubnetId: string } };
+    const { NetworkInterface } = svc.call('CreateNetworkInterface', {
+      SubnetId: Subnet.SubnetId, Ipv6AddressCount: 1,
+      TagSpecifications: [{ ResourceType: 'network-interface', Tags: [{ Key: 'Name', Value: 'web' }, { Key: 'sgfw:host-id', Value: 'h1' }] }],
+    }) as { NetworkInterface: { NetworkInterfaceId: string } };
+    const keys = stateKeys(layout, svc.currentState);
+    expect(JSON.parse(keys.get(layout.subnet(Subnet.SubnetId))!)).toEqual({ subnetId: Subnet.SubnetId, vpcId: Vpc.VpcId, cidrBlock: '10.1.1.0/24', ipv6CidrBlock: '2001:db8:0:1::/64' });
+    expect(keys.has(layout.hostInterface('h1', NetworkInterface.NetworkInterfaceId))).toBe(true);
+    expect(JSON.parse(keys.get(layout.tags(NetworkInterface.NetworkInterfaceId))!)).toEqual([{ Key: 'Name', Value: 'web' }]);
+    const back = loaded(keys);
+    for (const action of ['DescribeVpcs', 'DescribeSubnets', 'DescribeNetworkInterfaces', 'DescribeTags']) expect(back.call(action, {})).toEqual(svc.call(action, {}));
+    // moving the interface by its tag rewrites its key and its host index, nothing else
+    const before = svc.currentState;
+    svc.call('CreateTags', { Resources: [NetworkInterface.NetworkInterfaceId], Tags: [{ Key: 'sgfw:host-id', Value: 'h2' }] });
+    expect([...diffStates(layout, before, svc.currentState).entries()].sort()).toEqual([
+      [layout.interface(NetworkInterface.NetworkInterfaceId), expect.stringContaining('"hostId":"h2"')],
+      [layout.hostInterface('h1', NetworkInterface.NetworkInterfaceId), null],
+      [layout.hostInterface('h2', NetworkInterface.NetworkInterfaceId), expect.any(String)],
+    ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  });
+
   it('a state written to keys and read back describes the same, rule ids, tags and prefix-list versions included', () => {
     const svc = populated();
     const back = loaded(stateKeys(layout, svc.currentState));

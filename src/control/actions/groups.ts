@@ -7,7 +7,7 @@ import { Ec2Errors } from '../../model/errors.js';
 import { checkGroupId, checkVpcId } from '../../model/ids.js';
 import { checkGroupDescription, checkGroupName } from '../../model/names.js';
 import type { ActionContext } from '../action-context.js';
-import type { GroupRecord, ModelState, RuleRecord } from '../records.js';
+import type { GroupRecord, ModelState } from '../records.js';
 import { asParams, stringList, type Params } from '../params.js';
 import { renderGroup } from '../render.js';
 import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
@@ -16,7 +16,7 @@ import { tagsFromSpecifications } from '../tagging.js';
 import { ec2Arn } from '../../model/arn.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { describeStaleSecurityGroups as staleGroups, type StaleSecurityGroup } from '../stale-groups.js';
-import { ensureVpc, vpcKnown, vpcOf } from './vpcs.js';
+import { ensureVpc, newGroupEgress, vpcKnown, vpcOf } from './vpcs.js';
 
 export function groupById(d: ModelState, id: unknown): GroupRecord {
   checkGroupId(id);
@@ -47,12 +47,9 @@ export function createSecurityGroup(ctx: ActionContext, params: unknown): { Grou
     if (d.groupCount(vpcId) >= ctx.limits.groupsPerVpc) throw Ec2Errors.groupLimit(vpcId);
     const groupId = ctx.newId('sg');
     const tags = tagsFromSpecifications(p.TagSpecifications, 'security-group', groupId);
-    // seed 001: a new group "allows no inbound traffic, allows all outbound traffic"
-    const egress: RuleRecord = {
-      ruleId: ctx.newId('sgr'), groupId, egress: true, protocol: -1, protocolText: '-1', fromPort: -1, toPort: -1,
-      peer: { kind: 'cidr4', cidr: '0.0.0.0/0' },
-    };
-    d.groups.set(groupId, { groupId, groupName: name, vpcId, ownerId: ctx.accountId, description, tags, ingress: [], egress: [egress] });
+    // seed 001: a new group "allows no inbound traffic, allows all outbound traffic" (IPv6 too in a VPC with IPv6)
+    const egress = newGroupEgress(ctx, d, vpcId, groupId);
+    d.groups.set(groupId, { groupId, groupName: name, vpcId, ownerId: ctx.accountId, description, tags, ingress: [], egress });
     change.groupIds.add(groupId);
     return { GroupId: groupId, ...(tags.length > 0 ? { Tags: tags } : {}), SecurityGroupArn: ec2Arn(ctx.region, ctx.accountId, 'security-group', groupId) };
   });

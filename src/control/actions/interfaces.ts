@@ -15,12 +15,13 @@ import { renderInterface } from '../render.js';
 import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { INTERFACE_ID_FILTERS, interfaceFields } from '../describe-fields.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
-import { checkHostId, hostIdOf, type HostedInterfaceRecord } from '../host-id.js';
+import { checkHostId, hostIdOf, withInterfaceTags, type HostedInterfaceRecord } from '../host-id.js';
+import { mergeTags } from '../tagging.js';
 import { groupById } from './groups.js';
 import { ensureVpc, vpcOf } from './vpcs.js';
 
 /** Checks a group list for an interface in `vpcId`: exists, same VPC, within the quota. */
-function interfaceGroups(ctx: ActionContext, d: ModelState, groups: unknown, vpcId: string | undefined): { groupIds: string[]; vpcId: string | undefined } {
+export function interfaceGroups(ctx: ActionContext, d: ModelState, groups: unknown, vpcId: string | undefined): { groupIds: string[]; vpcId: string | undefined } {
   if (!Array.isArray(groups)) throw Ec2Errors.invalidParameterValue('Groups must be a list of security group ids');
   const ids: string[] = [];
   for (const item of groups as unknown[]) {
@@ -43,12 +44,17 @@ function interfaceGroups(ctx: ActionContext, d: ModelState, groups: unknown, vpc
  * whichever sgfw loads it, so it meets every other interface. Two interfaces a host judges by the
  * same address would share one verdict, decided by whichever came later.
  */
-function checkAddressesFree(d: ModelState, mine: { interfaceId: string; vpcId: string; hostId: string | undefined }, addresses: readonly string[]): void {
+function meets(other: InterfaceRecord, mine: { interfaceId: string; vpcId: string; hostId: string | undefined }): boolean {
+  if (other.interfaceId === mine.interfaceId) return false;
+  const otherHost = hostIdOf(other);
+  return other.vpcId === mine.vpcId || mine.hostId === undefined || otherHost === undefined || mine.hostId === otherHost;
+}
+
+export function checkAddressesFree(d: ModelState, mine: { interfaceId: string; vpcId: string; hostId: string | undefined }, addresses: readonly string[]): void {
   for (const other of d.interfaces.values()) {
-    if (other.interfaceId === mine.interfaceId) continue;
+    if (!meets(other, mine)) continue;
     const otherHost = hostIdOf(other);
     const sameVpc = other.vpcId === mine.vpcId;
-    if (!sameVpc && mine.hostId !== undefined && otherHost !== undefined && mine.hostId !== otherHost) continue;
     for (const a of addresses) {
       if (other.privateIpv4.includes(a) || other.ipv6.includes(a)) {
         const where = sameVpc ? `VPC '${other.vpcId}'` : `VPC '${other.vpcId}', enforced ${otherHost === undefined ? 'on every host' : `on host '${otherHost}'`}`;
@@ -56,6 +62,17 @@ function checkAddressesFree(d: ModelState, mine: { interfaceId: string; vpcId: s
       }
     }
   }
+}
+
+/** The addresses checkAddressesFree would refuse to `mine`: what a subnet may not hand out to it. */
+export function takenAddresses(d: ModelState, mine: { interfaceId: string; vpcId: string; hostId: string | undefined }): Set<string> {
+  const out = new Set<string>();
+  for (const other of d.interfaces.values()) {
+    if (!meets(other, mine)) continue;
+    for (const a of other.privateIpv4) out.add(a);
+    for (const a of other.ipv6) out.add(a);
+  }
+  return out;
 }
 
 /** Builds and checks an interface record (registration and snapshot import). */
@@ -73,6 +90,10 @@ export function buildInterface(
     Groups?: unknown;
     ConnectionTracking?: unknown;
     HostId?: unknown;
+    /** a subnet of the model (snapshot import drops one it does not hold) */
+    SubnetId?: string;
+    /** TagSet: `sgfw:host-id` among them is the host when HostId is not given */
+    Tags?: unknown;
   },
 ): InterfaceRecord {
   let interfaceId: string;
@@ -134,14 +155,22 @@ export function buildInterface(
     }
   }
   if (ipv4.length === 0 && ipv6.length === 0) throw Ec2Errors.missingParameter('PrivateIpAddresses');
-  const hostId = p.HostId === undefined ? undefined : checkHostId(p.HostId);
+  if (p.Tags !== undefined && !Array.isArray(p.Tags)) throw Ec2Errors.invalidParameterValue('TagSet must be a list');
+  // Tags come checked (TagSpecifications) or from a document, whose AWS-made tags (`aws:…`) a user
+  // could not set but an account has: kept as they are, only the host tag is read.
+  const given = ((p.Tags ?? []) as { Key?: unknown; Value?: unknown }[]).map((t) => ({ Key: String(t?.Key), Value: String(t?.Value ?? '') }));
+  const tagged = withInterfaceTags({ interfaceId, vpcId, privateIpv4: [], ipv6: [], groupIds: [], conntrack: CONNTRACK_DEFAULTS },
+    mergeTags([], given, interfaceId));
+  const hostId = p.HostId === undefined ? tagged.hostId : checkHostId(p.HostId);
   checkAddressesFree(d, { interfaceId, vpcId, hostId }, [...ipv4, ...ipv6]);
   if (p.Description !== undefined && typeof p.Description !== 'string') throw Ec2Errors.invalidParameterValue('Description must be a string');
   const conntrack: ConntrackTimeouts = parseConntrackSpec(p.ConnectionTracking, CONNTRACK_DEFAULTS);
   if (!d.vpcs.has(vpcId)) d.vpcs.set(vpcId, { vpcId });
   const record: HostedInterfaceRecord = {
     interfaceId, vpcId, privateIpv4: ipv4, ipv6, groupIds, conntrack,
+    ...(p.SubnetId !== undefined ? { subnetId: p.SubnetId } : {}),
     ...(typeof p.Description === 'string' && p.Description !== '' ? { description: p.Description } : {}),
+    ...(tagged.tags !== undefined ? { tags: tagged.tags } : {}),
     ...(hostId !== undefined ? { hostId } : {}),
   };
   d.interfaces.set(interfaceId, record);
@@ -153,8 +182,9 @@ export function buildInterface(
 export function registerNetworkInterface(ctx: ActionContext, params: unknown): { NetworkInterface: ReturnType<typeof renderInterface> } {
   const p = asParams(params);
   return ctx.mutate('RegisterNetworkInterface', (d, change) => {
-    const record = buildInterface(ctx, d, change, { ...p, ConnectionTracking: p.ConnectionTrackingSpecification });
-    return { NetworkInterface: renderInterface(record, d) };
+    const { SubnetId: _none, Tags: _tags, ...own } = p;
+    const record = buildInterface(ctx, d, change, { ...own, ConnectionTracking: p.ConnectionTrackingSpecification });
+    return { NetworkInterface: renderInterface(record, d, { ownerId: ctx.accountId, region: ctx.region }) };
   });
 }
 
@@ -168,7 +198,7 @@ export function deregisterNetworkInterface(ctx: ActionContext, params: unknown):
   });
 }
 
-function interfaceById(d: ModelState, id: unknown): InterfaceRecord {
+export function interfaceById(d: ModelState, id: unknown): InterfaceRecord {
   if (id === undefined) throw Ec2Errors.missingParameter('NetworkInterfaceId');
   checkInterfaceId(id);
   const i = d.interfaces.get(id);
@@ -188,7 +218,7 @@ export function describeNetworkInterfaces(ctx: ActionContext, params?: unknown):
   // EC2: "You cannot specify this parameter and the network interface IDs parameter in the same request."
   const limits = pageLimits('DescribeNetworkInterfaces', { wireName: 'networkInterfaceIdSet', given: ids.length > 0 });
   const page = paginate(matched, (i) => i.interfaceId, p, limits);
-  return withNextToken('NetworkInterfaces', { ...page, items: page.items.map((i) => renderInterface(i, d)) });
+  return withNextToken('NetworkInterfaces', { ...page, items: page.items.map((i) => renderInterface(i, d, { ownerId: ctx.accountId, region: ctx.region })) });
 }
 
 /** Groups (and, as EC2 allows, ConnectionTrackingSpecification and Description) of an interface. */

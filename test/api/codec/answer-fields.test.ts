@@ -59,6 +59,17 @@ describe('what the service answers fits EC2\'s answer shapes', () => {
     call('DeleteTags', { Resources: [vpc], Tags: [{ Key: 'team' }] });
     call('ModifyManagedPrefixList', { PrefixListId: pl, CurrentVersion: 1, AddEntries: [{ Cidr: '192.0.2.0/24' }] });
     call('GetManagedPrefixListEntries', { PrefixListId: pl, TargetVersion: 1 });
+    const v6 = call('AssociateVpcCidrBlock', { VpcId: vpc, AmazonProvidedIpv6CidrBlock: true }).Ipv6CidrBlockAssociation as { AssociationId: string; Ipv6CidrBlock: string };
+    const subnet = (call('CreateSubnet', {
+      VpcId: vpc, CidrBlock: '10.1.1.0/24', Ipv6CidrBlock: v6.Ipv6CidrBlock.replace('/56', '/64'), TagSpecifications: tags('subnet'),
+    }).Subnet as { SubnetId: string }).SubnetId;
+    const eni = (call('CreateNetworkInterface', {
+      SubnetId: subnet, Description: 'made', Ipv6AddressCount: 1,
+      TagSpecifications: [{ ResourceType: 'network-interface', Tags: [{ Key: 'sgfw:host-id', Value: 'h1' }] }],
+    }).NetworkInterface as { NetworkInterfaceId: string }).NetworkInterfaceId;
+    const more = call('AssignPrivateIpAddresses', { NetworkInterfaceId: eni, SecondaryPrivateIpAddressCount: 1 }).AssignedPrivateIpAddresses as { PrivateIpAddress: string }[];
+    const more6 = call('AssignIpv6Addresses', { NetworkInterfaceId: eni, Ipv6AddressCount: 1 }).AssignedIpv6Addresses as string[];
+    call('DescribeSubnets', { MaxResults: 5 });
     call('RevokeSecurityGroupIngress', { GroupId: g, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] });
     for (const action of ['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeNetworkInterfaces', 'DescribeManagedPrefixLists', 'DescribeVpcs', 'DescribeTags', 'DescribePrefixLists']) {
       call(action, { MaxResults: 5 });
@@ -69,6 +80,11 @@ describe('what the service answers fits EC2\'s answer shapes', () => {
     call('DeleteSecurityGroup', { GroupId: call('CreateSecurityGroup', { GroupName: 'x', Description: 'x', VpcId: VPC }).GroupId as string });
     const q = (call('CreateManagedPrefixList', { PrefixListName: 'q', AddressFamily: 'IPv6', MaxEntries: 1 }).PrefixList as { PrefixListId: string }).PrefixListId;
     call('DeleteManagedPrefixList', { PrefixListId: q });
+    call('UnassignPrivateIpAddresses', { NetworkInterfaceId: eni, PrivateIpAddresses: more.map((a) => a.PrivateIpAddress) });
+    call('UnassignIpv6Addresses', { NetworkInterfaceId: eni, Ipv6Addresses: more6 });
+    call('DeleteNetworkInterface', { NetworkInterfaceId: eni });
+    call('DeleteSubnet', { SubnetId: subnet });
+    call('DisassociateVpcCidrBlock', { AssociationId: v6.AssociationId });
     call('DeleteVpc', { VpcId: vpc });
 
     // every action the service serves: one added since this session was written belongs in it

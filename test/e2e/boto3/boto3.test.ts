@@ -36,6 +36,10 @@ const CHECKS = [
   'modify_security_group_rules_answers_ec2s_codes_for_an_incomplete_rule',
   'quotas_answer_ec2s_codes_and_words',
   'parameters_sgfw_does_not_carry_out_are_refused',
+  'subnets_answer_ec2s_fields_errors_and_filters',
+  'create_network_interface_draws_addresses_from_its_subnet',
+  'the_sgfw_host_id_tag_places_an_interface',
+  'ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses',
 ];
 
 interface CheckLine {

@@ -261,8 +261,8 @@ def malformed_id_versus_unknown_id():
 def an_unimplemented_action_is_invalid_action_400():
     code, _, status = client_error(ec2.describe_instances)
     eq((code, status), ("InvalidAction", 400), "DescribeInstances")
-    code, _, status = client_error(ec2.describe_subnets)
-    eq((code, status), ("InvalidAction", 400), "DescribeSubnets")
+    code, _, status = client_error(ec2.describe_route_tables)
+    eq((code, status), ("InvalidAction", 400), "DescribeRouteTables")
 
 
 @check
@@ -417,6 +417,158 @@ def parameters_sgfw_does_not_carry_out_are_refused():
     eq((code, status), ("UnsupportedOperation", 400), "CreateVpc with Ipv6CidrBlock")
     assert "Ipv6CidrBlock" in msg, msg
     eq([v for v in ec2.describe_vpcs()["Vpcs"] if v.get("CidrBlock") == "10.9.0.0/16"], [], "no VPC made")
+
+
+@check
+def subnets_answer_ec2s_fields_errors_and_filters():
+    # Issue 17: CreateSubnet / DescribeSubnets / DeleteSubnet as EC2 answers them.
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.1.0/24", AvailabilityZone="us-east-1b",
+                            TagSpecifications=[{"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "web"}]}])["Subnet"]
+    eq((sub["CidrBlock"], sub["VpcId"], sub["AvailabilityZone"], sub["AvailableIpAddressCount"], sub["State"]),
+       ("10.40.1.0/24", vpc, "us-east-1b", 251, "available"), "CreateSubnet's answer")
+    eq(tags_of(sub), {"Name": "web"}, "its tags")
+    eq(sub["SubnetArn"], f"arn:aws:ec2:us-east-1:123456789012:subnet/{sub['SubnetId']}", "its ARN")
+    for kwargs, want in [
+        ({"VpcId": vpc, "CidrBlock": "10.41.0.0/24"}, ("InvalidSubnet.Range", "The CIDR '10.41.0.0/24' is invalid.")),
+        ({"VpcId": vpc, "CidrBlock": "10.40.0.0/29"}, ("InvalidSubnet.Range", "The CIDR '10.40.0.0/29' is invalid.")),
+        ({"VpcId": vpc, "CidrBlock": "10.40.1.128/25"}, ("InvalidSubnet.Conflict", "The CIDR '10.40.1.128/25' conflicts with another subnet")),
+        ({"VpcId": "vpc-0123456789abcdef0", "CidrBlock": "10.40.2.0/24"}, ("InvalidVpcID.NotFound", "The vpc ID 'vpc-0123456789abcdef0' does not exist")),
+    ]:
+        code, msg, status = client_error(ec2.create_subnet, **kwargs)
+        eq((code, msg, status), want + (400,), f"create_subnet {kwargs}")
+    by = lambda f: [x["SubnetId"] for x in ec2.describe_subnets(Filters=f)["Subnets"]]  # noqa: E731
+    eq(by([{"Name": "vpc-id", "Values": [vpc]}]), [sub["SubnetId"]], "vpc-id filter")
+    eq(by([{"Name": "cidr-block", "Values": ["10.40.1.0/24"]}]), [sub["SubnetId"]], "cidr-block filter")
+    eq(by([{"Name": "tag:Name", "Values": ["web"]}]), [sub["SubnetId"]], "tag: filter")
+    code, _, _ = client_error(ec2.describe_subnets, SubnetIds=["subnet-0123456789abcdef0"])
+    eq(code, "InvalidSubnetID.NotFound", "an unknown subnet")
+    code, _, _ = client_error(ec2.describe_subnets, Filters=[{"Name": "subnet-id", "Values": ["web"]}])
+    eq(code, "InvalidSubnetID.Malformed", "a malformed subnet id in a filter")
+    pages = list(ec2.get_paginator("describe_subnets").paginate(PaginationConfig={"PageSize": 5}))
+    eq(sum(len(p["Subnets"]) for p in pages), 1, "the paginator")
+    eni = ec2.create_network_interface(SubnetId=sub["SubnetId"])["NetworkInterface"]["NetworkInterfaceId"]
+    code, msg, _ = client_error(ec2.delete_subnet, SubnetId=sub["SubnetId"])
+    eq((code, msg), ("DependencyViolation", f"The subnet '{sub['SubnetId']}' has dependencies and cannot be deleted."), "a subnet in use")
+    ec2.delete_network_interface(NetworkInterfaceId=eni)
+    ec2.delete_subnet(SubnetId=sub["SubnetId"])
+    ec2.delete_vpc(VpcId=vpc)
+
+
+@check
+def create_network_interface_draws_addresses_from_its_subnet():
+    # Issue 17: the lowest free addresses past the four reserved ones; EC2's errors.
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/28")["Subnet"]["SubnetId"]
+    web = ec2.create_security_group(GroupName="boto3-eni-web", Description="w", VpcId=vpc)["GroupId"]
+    a = ec2.create_network_interface(SubnetId=sub, Groups=[web], Description="web 1", SecondaryPrivateIpAddressCount=1)["NetworkInterface"]
+    eq([(x["PrivateIpAddress"], x["Primary"]) for x in a["PrivateIpAddresses"]], [("10.42.1.4", True), ("10.42.1.5", False)], "drawn addresses")
+    eq((a["SubnetId"], a["VpcId"], a["Status"], a["InterfaceType"], a["OwnerId"], a["Description"]),
+       (sub, vpc, "available", "interface", "123456789012", "web 1"), "CreateNetworkInterface's answer")
+    eq([g["GroupId"] for g in a["Groups"]], [web], "its groups")
+    b = ec2.create_network_interface(SubnetId=sub)["NetworkInterface"]
+    eq(b["PrivateIpAddress"], "10.42.1.6", "the next free address")
+    eq([g["GroupName"] for g in b["Groups"]], ["default"], "no groups: the VPC's default group")
+    for kwargs, want in [
+        ({"SubnetId": sub, "PrivateIpAddress": "10.42.1.4"}, "InvalidIPAddress.InUse"),
+        ({"SubnetId": sub, "PrivateIpAddress": "10.42.2.4"}, "InvalidParameterValue"),
+        ({"SubnetId": sub, "PrivateIpAddress": "10.42.1.1"}, "InvalidParameterValue"),
+        ({"SubnetId": sub, "SecondaryPrivateIpAddressCount": 60}, "PrivateIpAddressLimitExceeded"),
+        ({"SubnetId": "subnet-0123456789abcdef0"}, "InvalidSubnetID.NotFound"),
+        ({"SubnetId": sub, "Ipv6AddressCount": 1}, "InvalidParameterValue"),
+    ]:
+        code, _, status = client_error(ec2.create_network_interface, **kwargs)
+        eq((code, status), (want, 400), f"create_network_interface {kwargs}")
+    got = ec2.assign_private_ip_addresses(NetworkInterfaceId=a["NetworkInterfaceId"], SecondaryPrivateIpAddressCount=2)
+    eq([x["PrivateIpAddress"] for x in got["AssignedPrivateIpAddresses"]], ["10.42.1.7", "10.42.1.8"], "assigned by count")
+    ec2.assign_private_ip_addresses(NetworkInterfaceId=a["NetworkInterfaceId"], PrivateIpAddresses=["10.42.1.12"])
+    ec2.unassign_private_ip_addresses(NetworkInterfaceId=a["NetworkInterfaceId"], PrivateIpAddresses=["10.42.1.5", "10.42.1.12"])
+    now = ec2.describe_network_interfaces(NetworkInterfaceIds=[a["NetworkInterfaceId"]])["NetworkInterfaces"][0]
+    eq([x["PrivateIpAddress"] for x in now["PrivateIpAddresses"]], ["10.42.1.4", "10.42.1.7", "10.42.1.8"], "after assign and unassign")
+    code, _, _ = client_error(ec2.unassign_private_ip_addresses, NetworkInterfaceId=a["NetworkInterfaceId"], PrivateIpAddresses=["10.42.1.4"])
+    eq(code, "InvalidParameterValue", "unassigning the primary address")
+    # a /28 has 11 usable addresses (.4 to .14): 4 are held, 7 more fit, then the subnet is full
+    made = [ec2.create_network_interface(SubnetId=sub)["NetworkInterface"]["NetworkInterfaceId"] for _ in range(7)]
+    code, _, _ = client_error(ec2.create_network_interface, SubnetId=sub)
+    eq(code, "InsufficientFreeAddressesInSubnet", "a full subnet")
+    by_subnet = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [sub]}])["NetworkInterfaces"]
+    eq(len(by_subnet), 9, "subnet-id filter")
+    for eni in made + [a["NetworkInterfaceId"], b["NetworkInterfaceId"]]:
+        ec2.delete_network_interface(NetworkInterfaceId=eni)
+    code, _, _ = client_error(ec2.delete_network_interface, NetworkInterfaceId=a["NetworkInterfaceId"])
+    eq(code, "InvalidNetworkInterfaceID.NotFound", "deleting twice")
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.delete_security_group(GroupId=web)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+@check
+def the_sgfw_host_id_tag_places_an_interface():
+    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.43.1.0/24")["Subnet"]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=sub, TagSpecifications=[
+        {"ResourceType": "network-interface", "Tags": [{"Key": "sgfw:host-id", "Value": "web-1"}]}])["NetworkInterface"]
+    eq((tags_of({"Tags": eni["TagSet"]}), eni["Status"]), ({"sgfw:host-id": "web-1"}, "in-use"), "placed at creation")
+    ec2.create_tags(Resources=[eni["NetworkInterfaceId"]], Tags=[{"Key": "sgfw:host-id", "Value": "web-2"}])
+    found = ec2.describe_network_interfaces(Filters=[{"Name": "tag:sgfw:host-id", "Values": ["web-2"]}])["NetworkInterfaces"]
+    eq([x["NetworkInterfaceId"] for x in found], [eni["NetworkInterfaceId"]], "moved by CreateTags")
+    described = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [eni["NetworkInterfaceId"]]}])["Tags"]
+    eq([(t["Key"], t["Value"], t["ResourceType"]) for t in described], [("sgfw:host-id", "web-2", "network-interface")], "DescribeTags")
+    code, msg, _ = client_error(ec2.create_tags, Resources=[eni["NetworkInterfaceId"]], Tags=[{"Key": "sgfw:host-id", "Value": "a/b"}])
+    eq(code, "InvalidParameterValue", f"a host id with a slash ({msg})")
+    ec2.delete_tags(Resources=[eni["NetworkInterfaceId"]], Tags=[{"Key": "sgfw:host-id"}])
+    now = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni["NetworkInterfaceId"]])["NetworkInterfaces"][0]
+    eq((now["TagSet"], now["Status"]), ([], "available"), "unplaced by DeleteTags")
+    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+@check
+def ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses():
+    vpc = ec2.create_vpc(CidrBlock="10.44.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
+    assoc = vpc["Ipv6CidrBlockAssociationSet"][0]
+    eq((assoc["Ipv6CidrBlock"], assoc["Ipv6CidrBlockState"]["State"]), ("2001:db8::/56", "associated"), "the VPC's IPv6 block")
+    listed = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]
+    eq(listed["Ipv6CidrBlockAssociationSet"][0]["AssociationId"], assoc["AssociationId"], "DescribeVpcs lists it")
+    gid = ec2.create_security_group(GroupName="boto3-v6", Description="v6", VpcId=vpc["VpcId"])["GroupId"]
+    for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["SecurityGroups"]:
+        eq([(p["IpProtocol"], [r["CidrIp"] for r in p["IpRanges"]], [r["CidrIpv6"] for r in p["Ipv6Ranges"]]) for p in g["IpPermissionsEgress"]],
+           [("-1", ["0.0.0.0/0"], ["::/0"])], f"egress of {g['GroupName']}")
+    sub = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.44.1.0/24", Ipv6CidrBlock="2001:db8:0:1::/64")["Subnet"]
+    eq(sub["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"], "2001:db8:0:1::/64", "the subnet's /64")
+    code, _, _ = client_error(ec2.create_subnet, VpcId=vpc["VpcId"], CidrBlock="10.44.2.0/24", Ipv6CidrBlock="2001:db8:1::/64")
+    eq(code, "InvalidSubnet.Range", "a /64 outside the VPC's block")
+    code, _, _ = client_error(ec2.create_network_interface, SubnetId=sub["SubnetId"], Ipv6AddressCount=1,
+                              Ipv6Addresses=[{"Ipv6Address": "2001:db8:0:1::9"}])
+    eq(code, "InvalidParameterCombination", "an IPv6 count beside IPv6 addresses")
+    code, _, _ = client_error(ec2.create_network_interface, SubnetId=sub["SubnetId"], Ipv6Addresses=[{"Ipv6Address": "2001:db8:0:1::1"}])
+    eq(code, "InvalidParameterValue", "a reserved IPv6 address of the subnet")
+    eni = ec2.create_network_interface(SubnetId=sub["SubnetId"], Ipv6AddressCount=1)["NetworkInterface"]
+    eq([a["Ipv6Address"] for a in eni["Ipv6Addresses"]], ["2001:db8:0:1::4"], "a drawn IPv6 address")
+    got = ec2.assign_ipv6_addresses(NetworkInterfaceId=eni["NetworkInterfaceId"], Ipv6AddressCount=1)
+    eq(got["AssignedIpv6Addresses"], ["2001:db8:0:1::5"], "AssignIpv6Addresses")
+    gone = ec2.unassign_ipv6_addresses(NetworkInterfaceId=eni["NetworkInterfaceId"], Ipv6Addresses=["2001:db8:0:1::4"])
+    eq(gone["UnassignedIpv6Addresses"], ["2001:db8:0:1::4"], "UnassignIpv6Addresses")
+    code, _, _ = client_error(ec2.disassociate_vpc_cidr_block, AssociationId=assoc["AssociationId"])
+    eq(code, "DependencyViolation", "an IPv6 block a subnet uses")
+    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+    ec2.delete_subnet(SubnetId=sub["SubnetId"])
+    ec2.delete_security_group(GroupId=gid)
+    out = ec2.disassociate_vpc_cidr_block(AssociationId=assoc["AssociationId"])
+    eq(out["Ipv6CidrBlockAssociation"]["Ipv6CidrBlockState"]["State"], "disassociated", "DisassociateVpcCidrBlock")
+    again = ec2.associate_vpc_cidr_block(VpcId=vpc["VpcId"], AmazonProvidedIpv6CidrBlock=True)
+    eq(again["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"], "2001:db8::/56", "AssociateVpcCidrBlock")
+    second = ec2.associate_vpc_cidr_block(VpcId=vpc["VpcId"], CidrBlock="10.45.0.0/16")["CidrBlockAssociation"]
+    eq(second["CidrBlock"], "10.45.0.0/16", "a secondary IPv4 block")
+    code, _, _ = client_error(ec2.associate_vpc_cidr_block, VpcId=vpc["VpcId"], CidrBlock="10.44.128.0/17")
+    eq(code, "InvalidVpc.Range", "a secondary block overlapping the primary")
+    ec2.disassociate_vpc_cidr_block(AssociationId=second["AssociationId"])
+    code, _, _ = client_error(ec2.disassociate_vpc_cidr_block, AssociationId=second["AssociationId"])
+    eq(code, "InvalidVpcCidrBlockAssociationID.NotFound", "a block already gone")
+    code, _, _ = client_error(ec2.disassociate_vpc_cidr_block, AssociationId="assoc-1")
+    eq(code, "InvalidVpcCidrBlockAssociationId.Malformed", "a malformed association id")
+    ec2.delete_vpc(VpcId=vpc["VpcId"])
 
 
 for line in results:

@@ -18,7 +18,9 @@
 // stopped, traffic is still judged by the last state (B still gets in on 5432, not on 22) and
 // /metrics shows the staleness growing; started again, the agents reconnect, and a change made then
 // reaches A, which reports the newest revision. SIGTERM stops each agent: its queue rules and its
-// status key go. Needs root; skipped only outside CI when not root.
+// status key go. The interfaces are made with `aws ec2 create-network-interface` in a subnet and
+// placed on their hosts by the `sgfw:host-id` tag (issue 17), as the README's walk-through does.
+// Needs root; skipped only outside CI when not root.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,20 +154,6 @@ async function startServe(stateDir: string): Promise<{ child: ChildProcess; url:
   return { child, url, err: () => err };
 }
 
-/**
- * sgfw's own RegisterNetworkInterface with HostId, through the Query API (signed by curl's
- * --aws-sigv4: the aws CLI has no model for sgfw's own actions), in the control namespace.
- */
-async function registerInterface(url: string, key: { accessKeyId: string; secretAccessKey: string }, address: string, groupId: string, hostId: string): Promise<string> {
-  const xml = await run('ip', ['netns', 'exec', ns('ctl'), 'curl', '-sS', '--fail-with-body', '--aws-sigv4', 'aws:amz:us-east-1:ec2',
-    '--user', `${key.accessKeyId}:${key.secretAccessKey}`, `${url}/`,
-    '-d', 'Action=RegisterNetworkInterface', '-d', 'Version=2016-11-15', '-d', `PrivateIpAddress=${address}`,
-    '-d', `SecurityGroupId.1=${groupId}`, '-d', `HostId=${hostId}`]);
-  const id = /<networkInterfaceId>(eni-[0-9a-f]+)<\/networkInterfaceId>/.exec(xml)?.[1];
-  if (id === undefined) throw new Error(`RegisterNetworkInterface: no interface id in ${xml}`);
-  return id;
-}
-
 async function startAgent(h: FleetHost): Promise<void> {
   const args = [
     SGFW_ENTRY, 'run', '--mode', 'host', '--queue', String(QUEUE), '--store', STORE, '--host-id', h.hostId,
@@ -249,15 +237,24 @@ describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd', () => {
     for (const i of [0, 1]) servers.push(await startServe(join(dir, `api-${i}`)));
     aws1 = awsEc2InNs(ns('ctl'), servers[0]!.url, keys[0]!);
     aws2 = awsEc2InNs(ns('ctl'), servers[1]!.url, keys[1]!);
+    // The hosts' data addresses are a subnet of a VPC, as in EC2 (issue 17).
+    const vpc = (await awsOk(aws1, 'create-vpc', '--cidr-block', '10.93.0.0/16')).Vpc.VpcId as string;
+    const subnet = (await awsOk(aws1, 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.93.1.0/24')).Subnet.SubnetId as string;
     for (const name of ['db', 'web', 'clients']) {
-      groups[name] = (await awsOk(aws1, 'create-security-group', '--group-name', name, '--description', `fleet ${name}`)).GroupId;
+      groups[name] = (await awsOk(aws1, 'create-security-group', '--group-name', name, '--description', `fleet ${name}`, '--vpc-id', vpc)).GroupId;
     }
     await awsOk(aws1, 'authorize-security-group-ingress', '--group-id', groups.db!, '--ip-permissions',
       JSON.stringify([{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: groups.clients }] }]));
 
-    // Each host's interface registered with its HostId through the second API server.
+    // Each host's interface made with EC2's own actions through the second API server, and placed
+    // on its host by the sgfw:host-id tag: A's and B's by create-tags, C's at creation.
     const hostGroups = [groups.db!, groups.web!, groups.clients!];
-    for (const [i, h] of HOSTS.entries()) enis[h.hostId] = await registerInterface(servers[1]!.url, keys[1]!, h.data, hostGroups[i]!, h.hostId);
+    for (const [i, h] of HOSTS.entries()) {
+      const placeNow = h === C ? ['--tag-specifications', `ResourceType=network-interface,Tags=[{Key=sgfw:host-id,Value=${h.hostId}}]`] : [];
+      enis[h.hostId] = (await awsOk(aws2, 'create-network-interface', '--subnet-id', subnet, '--groups', hostGroups[i]!,
+        '--private-ip-address', h.data, ...placeNow)).NetworkInterface.NetworkInterfaceId;
+      if (h !== C) await awsOk(aws2, 'create-tags', '--resources', enis[h.hostId]!, '--tags', `Key=sgfw:host-id,Value=${h.hostId}`);
+    }
 
     children.push(await tcpEchoServers(ns('a'), [22, 5432, 6000]));
     await Promise.all(HOSTS.map((h) => startAgent(h)));
@@ -271,7 +268,7 @@ describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  it('each host enforces the interface registered with its HostId, following etcd', async () => {
+  it('each host enforces the interface tagged with its host id, following etcd', async () => {
     for (const h of HOSTS) {
       expect(agents.get(h.hostId)!.err(), h.hostId).toContain(`1 managed interfaces`);
       expect(agents.get(h.hostId)!.err(), h.hostId).toContain(`fleet host ${h.hostId} on ${STORE} at revision`);
