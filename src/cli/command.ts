@@ -29,6 +29,22 @@ export interface Command {
   readonly positional?: PositionalSpec;
   /** false: its flags come from the command line only, not the config file or SGFW_* variables */
   readonly readsConfig?: boolean;
+  /** true: it reads every command's flags (ConfigPlace.commands), so runCli loads them all first */
+  readonly readsCommandTable?: boolean;
   /** returns the exit code (ExitCode); may throw UsageError, StateError, CaptureError, Ec2Error */
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }
+
+/**
+ * A command as the table lists it: its name and summary (all `sgfw --help` needs) and where its
+ * module is, imported only when the command runs, so a command loads what it uses and nothing else
+ * (`sgfw --version` and `--help` load no command at all).
+ */
+export interface LazyCommand {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/** What runCli dispatches over: commands, loaded (tests pass their own) or not yet. */
+export type CommandEntry = Command | LazyCommand;

@@ -119,6 +119,7 @@ describe('npm pack', () => {
     for (const f of [
       'bin/sgfw.js',
       'dist/cli/main.js',
+      'dist/bundle/main.js',
       'dist/capture/missing-addon.js',
       'native-bindings/nfqueue/binding.gyp',
       'native-bindings/nfqueue/src/nfqueue.cc',
