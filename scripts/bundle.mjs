@@ -2,6 +2,9 @@
 // (each command's `import()` in src/cli/commands.ts becomes a chunk), ESM, with the CommonJS
 // dependencies (pino, prom-client, ipaddr.js …) inside. bin/sgfw.js runs it when it exists and
 // dist/cli/main.js (tsc's output) otherwise. Run by `npm run build` and `prepare`, after tsc.
+// Also the JS API (src/js-api/) as one CommonJS file, dist/bundle/sgfw.cjs: what `require('sgfw')`
+// gets (package.json `exports`), so a jest suite without ESM support can use it (`import` gets
+// tsc's dist/js-api/index.js).
 //
 // Why: Node resolves, reads and compiles every ESM file one by one; sgfw is some 300 of them, and
 // that was most of `sgfw --version` (0.2–0.4 s against 0.06 s for `node -e 0`).
@@ -43,5 +46,22 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
+// CommonJS has no import.meta: the addons' paths start from the file's own URL instead.
+const api = await build({
+  absWorkingDir: ROOT,
+  entryPoints: { sgfw: 'src/js-api/index.ts' },
+  outdir: OUT,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__sgfwFileUrl' },
+  banner: { js: "const __sgfwFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+});
+Object.assign(result.metafile.outputs, api.metafile.outputs);
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`sgfw: bundled the CLI into ${OUT}/ (${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB)`);

@@ -31,8 +31,9 @@ describe('the bundled CLI', () => {
 
   it('finds native addons, package.json and scripts where dist/ does: two folders below the root', () => {
     const relative = new Set<string>();
+    // the CLI's chunks (ESM) and sgfw.cjs (the JS API for require(), its own URL in __sgfwFileUrl)
     for (const f of readdirSync(BUNDLE)) {
-      for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/new URL\("(\.\.\/[^"]+)", import\.meta\.url\)/g)) relative.add(m[1]);
+      for (const m of readFileSync(join(BUNDLE, f), 'utf8').matchAll(/new URL\("(\.\.\/[^"]+)", (?:import\.meta\.url|__sgfwFileUrl)\)/g)) relative.add(m[1]);
     }
     // the four addons, package.json (the version), scripts/build-addons.mjs (the fix for a missing addon)
     expect([...relative].filter((p) => p.includes('native-bindings/')).length).toBeGreaterThanOrEqual(4);

@@ -9,7 +9,7 @@ import ts from 'typescript';
 /** A folder of src/, or the native addons beside it. */
 export type Layer =
   | 'model' | 'control' | 'state' | 'api' | 'packet' | 'classify' | 'conntrack' | 'dataplane'
-  | 'capture' | 'observe' | 'live' | 'replay' | 'fleet' | 'cli' | 'native-bindings';
+  | 'capture' | 'observe' | 'live' | 'replay' | 'fleet' | 'cli' | 'js-api' | 'native-bindings';
 
 export interface LayerRule {
   /** Folders whose files this folder may import (its own files always). */
@@ -26,7 +26,7 @@ const ALL_OF_OURS: readonly Layer[] = [
 ];
 
 /**
- * The table, one entry per folder. Nothing imports cli (no folder lists it); live, replay and
+ * The table, one entry per folder. Nothing imports cli or js-api (no folder lists them); live, replay and
  * fleet list none of one another; native addons are loaded in capture only.
  */
 export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRule>> = {
@@ -44,6 +44,8 @@ export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRul
   replay: { may: ['dataplane', 'capture', 'observe', 'control', 'state', 'model', 'packet'] },
   fleet: { may: ['control', 'state', 'api', 'dataplane', 'observe', 'model'] },
   cli: { may: ALL_OF_OURS },
+  // the package's JS API (`import { replay } from 'sgfw'`): a consumer beside cli, imported by nothing
+  'js-api': { may: ['replay', 'state', 'control', 'dataplane', 'observe', 'packet', 'capture'] },
 };
 
 /** One import of a src/ file: who, where, of what. Paths are relative to the repository, with `/`. */
