@@ -141,7 +141,10 @@ describe('npm pack', () => {
   });
 
   it('ships nothing of tests, benchmarks, CI, TypeScript sources or build leftovers', () => {
-    const unwanted = files.filter((f) => /^package\/(test|bench|\.ci|src|node_modules)\//.test(f) || /\/build\/|\.map$|\.ts$/.test(f));
+    // TypeScript declarations ship: the JS API's, and only those (scripts/build-types.mjs)
+    const declarations = files.filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.sort()).toEqual(['index', 'replay', 'types'].map((n) => `package/dist/types/js-api/${n}.d.ts`));
+    const unwanted = files.filter((f) => /^package\/(test|bench|\.ci|src|node_modules)\//.test(f) || /\/build\/|\.map$|\.ts$/.test(f.replace(/\.d\.ts$/, '')));
     expect(unwanted).toEqual([]);
   });
 });
@@ -170,6 +173,22 @@ describe('npm install -g of the tarball', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toBe('frames 12  allowed 8  dropped 4');
+  });
+
+  it("gives a project that depends on it the JS API by name: import and require('sgfw'), and its types", () => {
+    // A project whose node_modules/sgfw is the installed package, as `npm install --save-dev sgfw-*.tgz` leaves it.
+    const project = join(base, 'project');
+    mkdirSync(join(project, 'node_modules'), { recursive: true });
+    symlinkSync(sgfw.pkg, join(project, 'node_modules', 'sgfw'));
+    const mary = join(sgfw.pkg, 'pcaps', 'mary');
+    const input = JSON.stringify({ capture: join(mary, 'mary.pcap'), state: join(mary, 'state.json'), timeline: join(mary, 'timeline.jsonl') });
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `import { replay } from 'sgfw'; const r = await replay(${input}); console.log(r.frames.length, r.allowed)`], { cwd: project, encoding: 'utf8' });
+    const cjs = execFileSync(process.execPath, ['-e', `require('sgfw').replay(${input}).then((r) => console.log(r.frames.length, r.allowed))`], { cwd: project, encoding: 'utf8' });
+    expect(esm).toBe('12 8\n');
+    expect(cjs).toBe(esm);
+    const types = readFileSync(join(sgfw.pkg, 'dist', 'types', 'js-api', 'index.d.ts'), 'utf8');
+    expect(types).toContain("export { replay } from './replay.js';");
+    expect(files).toContain('package/dist/bundle/sgfw.cjs');
   });
 
   describe.runIf(rootOrCi)('host mode in a network namespace', () => {
