@@ -9,7 +9,10 @@ export interface ConfigPlace {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** read when present, unless --config or SGFW_CONFIG names another (tests point it elsewhere) */
   readonly defaultFile: string;
-  /** every command, to check the file's sections and flags against */
+  /**
+   * every command, to check the file's sections and flags against; runCli loads them all only
+   * where a config file may be read (else this is the running command alone)
+   */
   readonly commands: readonly Command[];
 }
 

@@ -4,12 +4,12 @@
 // Commands are loaded only when they run (or their help is asked for); the whole table only when a
 // config file may be read, since its sections are checked against every command's flags.
 
+import { existsSync } from 'node:fs';
 import { TlsFilesError } from '../api/tls-files.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { MissingAddonError } from '../capture/missing-addon.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
-import { existsSync } from 'node:fs';
 import type { CliIo } from './cli-io.js';
 import type { Command, CommandEntry, ConfigPlace } from './command.js';
 import { commandArgs, DEFAULT_CONFIG_FILE, envName } from './config-args.js';
