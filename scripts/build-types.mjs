@@ -1,39 +1,37 @@
-// Emits the declarations of sgfw's JS API (src/js-api/: `import { replay } from 'sgfw'`) into
-// dist/types/, and only those: the package's types promise the API's shapes (src/js-api/types.ts),
-// not sgfw's internals. Fails when a kept declaration refers to a file that is not kept (an
-// internal type leaked into the API). Run by `npm run build` and `prepare`, after tsc.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+// Keeps the declarations of sgfw's JS API (src/js-api/: `import { replay } from 'sgfw'`) in
+// dist/types/js-api/, and only those: the package's types promise the API's shapes
+// (src/js-api/types.ts), not sgfw's internals. tsc emits every file's declarations into
+// dist/.types/ (`npm run build` and `prepare` pass it --declaration --declarationDir dist/.types:
+// one type-check for both); this takes the API's, fails when one of them refers to a file that is
+// not kept (an internal type leaked into the API), and removes the rest.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUT = join(ROOT, 'dist', 'types');
-const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
-const options = { ...config.options, declaration: true, emitDeclarationOnly: true, declarationMap: false, sourceMap: false, noEmit: false, outDir: join(ROOT, 'dist'), declarationDir: OUT };
-const program = ts.createProgram({ rootNames: [join(ROOT, 'src', 'js-api', 'index.ts')], options });
+const ALL = join(ROOT, 'dist', '.types');
+const FROM = join(ALL, 'js-api');
+const OUT = join(ROOT, 'dist', 'types', 'js-api');
 
-const API = join(OUT, 'js-api');
-const kept = new Map();
-program.emit(undefined, (file, text) => {
-  if (resolve(file).startsWith(`${API}/`)) kept.set(resolve(file), text);
-}, undefined, true);
-
+if (!existsSync(FROM)) {
+  console.error(`${FROM}: missing: run tsc -p tsconfig.build.json --declaration --declarationDir dist/.types first (npm run build does)`);
+  process.exit(1);
+}
+const kept = new Map(readdirSync(FROM).filter((f) => f.endsWith('.d.ts')).map((f) => [f, readFileSync(join(FROM, f), 'utf8')]));
 const problems = [];
 for (const [file, text] of kept) {
   for (const m of text.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)) {
     const spec = m[1] ?? m[2];
-    const target = spec.startsWith('.') ? resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')) : undefined;
-    if (target === undefined || !kept.has(target)) problems.push(`${relative(ROOT, file)}: refers to ${spec}, which is not part of the API's types`);
+    const target = /^\.\/[^/]+\.js$/.test(spec) ? spec.slice(2).replace(/\.js$/, '.d.ts') : undefined;
+    if (target === undefined || !kept.has(target)) problems.push(`src/js-api/${file.replace(/\.d\.ts$/, '.ts')}: its declarations refer to ${spec}, which is not part of the API's types`);
   }
 }
 if (problems.length > 0) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-rmSync(OUT, { recursive: true, force: true });
-for (const [file, text] of kept) {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
-console.log(`sgfw: wrote the JS API's types into dist/types/js-api/ (${kept.size} files)`);
+rmSync(join(ROOT, 'dist', 'types'), { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+for (const [file, text] of kept) writeFileSync(join(OUT, file), text);
+rmSync(ALL, { recursive: true, force: true });
+console.log(`sgfw: kept the JS API's types in dist/types/js-api/ (${kept.size} files)`);
