@@ -19,9 +19,11 @@
 // - pino is used with pino.destination (sonic-boom, synchronous, in this thread), never with
 //   pino.transport: its worker-thread transports (thread-stream, a file the worker loads by path)
 //   would not survive bundling, and src/observe/logger.ts must keep not using them.
-// - A worker thread's entry must be a file of its own: add it to ENTRIES below (it is emitted as
-//   dist/bundle/<name>.js), and have the code start it with a path that is the same from dist/ and
-//   dist/bundle/ (e.g. new URL('../../dist/bundle/<name>.js', import.meta.url) when the bundle exists).
+// - A worker thread's entry must be a file of its own, and esbuild does not follow
+//   `new Worker(new URL('./x-worker.js', import.meta.url))`: add `'x-worker': 'src/<folder>/x-worker.ts'`
+//   to ENTRIES. It is emitted as dist/bundle/x-worker.js, so that URL, started from a file in the
+//   worker's own folder, names tsc's dist/<folder>/x-worker.js from dist/ and the bundled one from
+//   the bundle's chunks.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
