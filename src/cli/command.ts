@@ -9,7 +9,10 @@ export interface ConfigPlace {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** read when present, unless --config or SGFW_CONFIG names another (tests point it elsewhere) */
   readonly defaultFile: string;
-  /** every command, to check the file's sections and flags against */
+  /**
+   * every command, to check the file's sections and flags against; runCli loads them all only
+   * where a config file may be read (else this is the running command alone)
+   */
   readonly commands: readonly Command[];
 }
 
@@ -29,6 +32,22 @@ export interface Command {
   readonly positional?: PositionalSpec;
   /** false: its flags come from the command line only, not the config file or SGFW_* variables */
   readonly readsConfig?: boolean;
+  /** true: it reads every command's flags (ConfigPlace.commands), so runCli loads them all first */
+  readonly readsCommandTable?: boolean;
   /** returns the exit code (ExitCode); may throw UsageError, StateError, CaptureError, Ec2Error */
   run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
 }
+
+/**
+ * A command as the table lists it: its name and summary (all `sgfw --help` needs) and where its
+ * module is, imported only when the command runs, so a command loads what it uses and nothing else
+ * (`sgfw --version` and `--help` load no command at all).
+ */
+export interface LazyCommand {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/** What runCli dispatches over: commands, loaded (tests pass their own) or not yet. */
+export type CommandEntry = Command | LazyCommand;

@@ -23,6 +23,7 @@ export const configCommand: Command = {
   flags: [{ name: 'for', kind: 'string', value: 'COMMAND', description: 'with show: only this command' }],
   positional: { name: 'check|show [FILE]', description: `FILE: the config file (default ${DEFAULT_CONFIG_FILE}, or SGFW_CONFIG)`, min: 1, max: 2 },
   readsConfig: false,
+  readsCommandTable: true,
   async run(args, ctx) {
     const place = ctx.config;
     if (place === undefined) throw new Error('sgfw config runs under runCli, which says where the config file is');

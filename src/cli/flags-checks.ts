@@ -7,23 +7,11 @@ import { parseListen } from './api-attach.js';
 import type { FlagSpec } from './flags.js';
 import { UsageError } from './usage-error.js';
 
+// The checks that need nothing but the value live apart, so that a command using only them (replay)
+// does not load the metrics server, the API server or the etcd client with these.
+export { integerIn, oneOf } from './flags-value-checks.js';
+
 type Check = NonNullable<FlagSpec['check']>;
-
-/** A whole number in [min, max]; `range` is how help words it ('0–65535', 'a number ≥ 0'). */
-export function integerIn(min: number, max: number, range: string): Check {
-  return (value, flag) => {
-    const n = /^-?[0-9]+$/.test(value) ? Number(value) : NaN;
-    if (!(n >= min && n <= max)) throw new UsageError(`${flag} expects ${range}, got '${value}'`);
-  };
-}
-
-/** One of `choices`, as given. */
-export function oneOf(choices: readonly string[]): Check {
-  const words = choices.length < 2 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
-  return (value, flag) => {
-    if (!choices.includes(value)) throw new UsageError(`${flag} expects ${words}, got '${value}'`);
-  };
-}
 
 /** HOST:PORT or a bare PORT (127.0.0.1), as the metrics server takes it. */
 export const hostPortOrPort: Check = (value, flag) => {

@@ -1,7 +1,7 @@
 // The flow-log flags of `sgfw run` (any mode): the file, its rotation and the aggregation
 // interval, parsed into the options runMonitor (and later the enforcing modes) take. `sgfw replay`
 // takes the interval flag alone: it writes one file, never rotated.
-import { integerIn, oneOf } from './flags-checks.js';
+import { integerIn, oneOf } from './flags-value-checks.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';
 import { UsageError } from './usage-error.js';
 

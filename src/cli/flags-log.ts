@@ -3,7 +3,7 @@
 // terminal or `--log-format pretty` says otherwise; `--log-format json` forces JSON on a terminal.
 import { createLogger, isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type Logger } from '../observe/logger.js';
 import type { CliIo } from './cli-io.js';
-import { oneOf } from './flags-checks.js';
+import { oneOf } from './flags-value-checks.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';
 import { UsageError } from './usage-error.js';
 

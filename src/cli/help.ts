@@ -4,7 +4,8 @@ import type { Command } from './command.js';
 import { DEFAULT_CONFIG_FILE, flagsWithConfig } from './config-args.js';
 import { flagTable, synopsis } from './flags.js';
 
-export function globalHelp(commands: readonly Command[]): string {
+/** The command list: names and summaries only, so no command is loaded to print it. */
+export function globalHelp(commands: readonly { readonly name: string; readonly summary: string }[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'sgfw: AWS EC2/VPC security groups, enforced in userspace on Linux hosts and replayed on captures',

@@ -1,11 +1,12 @@
 // `sgfw replay`: judges every frame of pcap/pcapng captures against the groups of the state files,
 // optionally changing them along the way (--timeline), and reports what was allowed and dropped.
-import { replay, type ReplaySummary } from '../replay/replay-run.js';
+import { replay, type ReplayOptions, type ReplaySummary } from '../replay/replay-run.js';
 import { readTimeline } from '../replay/timeline.js';
 import type { Command } from './command.js';
 import type { OutputStream } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { FLOW_LOG_INTERVAL_FLAG, flowLogIntervalSec } from './flags-flow-log.js';
+import { runReplayEach } from './replay-each.js';
 import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,6 +20,11 @@ export const replayCommand: Command = {
     'are aggregated in 60-second windows of capture time (--flow-log-interval 600: 10 minutes).',
     'Exit codes: 0 done; 1 a timeline call was refused (its EC2 error code is printed);',
     '2 a bad capture, state or timeline file, or bad usage.',
+    '--each judges every capture on its own, in one process, as if replayed alone: fresh flow',
+    'state, frames and timeline frame numbers counted within the capture, a summary each (--json:',
+    'one JSON line each). Outputs are per capture: {name} in --verdicts, --flow-log and',
+    '--write-allowed is the capture\'s file name without extension (out/{name}.jsonl). A bad',
+    'capture gets its one-line error and the others go on; exit 2 at the end if any was bad.',
   ].join('\n'),
   flags: [
     STATE_FLAG,
@@ -38,6 +44,7 @@ export const replayCommand: Command = {
     FLOW_LOG_INTERVAL_FLAG,
     { name: 'write-allowed', kind: 'string', value: 'FILE', description: 'write the allowed frames to a pcap file' },
     { name: 'json', kind: 'boolean', description: 'print the summary as JSON' },
+    { name: 'each', kind: 'boolean', description: 'judge each capture on its own: fresh state, a summary and outputs ({name}) each' },
   ],
   positional: { name: 'CAPTURE', description: 'pcap or pcapng files', min: 1, max: Infinity },
   async run(args, { io }) {
@@ -48,7 +55,7 @@ export const replayCommand: Command = {
     const timelineFile = args.string('timeline');
     const timeline = timelineFile ? readTimeline(timelineFile) : [];
     const progress = new Progress(io.stderr);
-    const summary = await replay(service, {
+    const options: ReplayOptions = {
       captures: args.positionals,
       timeline,
       timelineFile,
@@ -58,8 +65,9 @@ export const replayCommand: Command = {
       // for an interface whose groups are unknown; the others' records name their groups' owner
       accountId: service.accountId,
       writeAllowedFile: args.string('write-allowed'),
-      onProgress: (frames) => progress.update(frames),
-    });
+    };
+    if (args.boolean('each')) return runReplayEach(io, service, args.strings('state'), options, args.boolean('json'), formatSummary);
+    const summary = await replay(service, { ...options, onProgress: (frames) => progress.update(frames) });
     progress.done();
     if (args.boolean('json')) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else io.stdout.write(formatSummary(summary));

@@ -1,16 +1,19 @@
 // Dispatch over a command table: picks the subcommand, parses its flags, runs it, and turns user
 // errors into one line on stderr and an exit code (never a stack trace; SGFW_DEBUG=1 shows one for
 // internal errors). Separate from main.ts so tests can drive it with commands of their own.
+// Commands are loaded only when they run (or their help is asked for); the whole table only when a
+// config file may be read, since its sections are checked against every command's flags.
 
+import { existsSync } from 'node:fs';
 import { TlsFilesError } from '../api/tls-files.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { MissingAddonError } from '../capture/missing-addon.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
 import type { CliIo } from './cli-io.js';
-import type { Command, ConfigPlace } from './command.js';
-import { commandArgs, DEFAULT_CONFIG_FILE } from './config-args.js';
-import { ConfigError } from './config-file.js';
+import type { Command, CommandEntry, ConfigPlace } from './command.js';
+import { commandArgs, DEFAULT_CONFIG_FILE, envName } from './config-args.js';
+import { ConfigError, configurable } from './config-file.js';
 import { ExitCode } from './exit-codes.js';
 import { commandHelp, globalHelp } from './help.js';
 import { UsageError } from './usage-error.js';
@@ -23,9 +26,9 @@ export interface CliOptions {
   readonly defaultConfigFile?: string;
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, commands: readonly Command[], options: CliOptions = {}): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, commands: readonly CommandEntry[], options: CliOptions = {}): Promise<number> {
   const [first, ...rest] = argv;
-  const find = (name: string): Command | undefined => commands.find((c) => c.name === name);
+  const find = (name: string): CommandEntry | undefined => commands.find((c) => c.name === name);
   if (first === undefined) {
     io.stderr.write(globalHelp(commands));
     return ExitCode.usage;
@@ -41,18 +44,38 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
   if (first === 'help') {
     const topic = rest[0] === undefined ? undefined : find(rest[0]);
     if (rest[0] !== undefined && topic === undefined) return unknownCommand(rest[0], io);
-    io.stdout.write(topic === undefined ? globalHelp(commands) : commandHelp(topic));
+    io.stdout.write(topic === undefined ? globalHelp(commands) : commandHelp(await loaded(topic)));
     return ExitCode.ok;
   }
-  const command = find(first);
-  if (command === undefined) return unknownCommand(first, io);
-  const config: ConfigPlace = { env: options.env ?? process.env, defaultFile: options.defaultConfigFile ?? DEFAULT_CONFIG_FILE, commands };
-  return runCommand(command, rest, io, config);
+  const entry = find(first);
+  if (entry === undefined) return unknownCommand(first, io);
+  return runCommand(entry, rest, io, commands, options);
 }
 
-async function runCommand(command: Command, argv: readonly string[], io: CliIo, config: ConfigPlace): Promise<number> {
-  const prefix = `sgfw ${command.name}`;
+function loaded(entry: CommandEntry): Promise<Command> {
+  return 'load' in entry ? entry.load() : Promise.resolve(entry);
+}
+
+/**
+ * Could `command` read a config file with `argv` and `env`? Then its sections are checked against
+ * every command, which must be loaded. A guess that errs towards yes: --config anywhere, SGFW_CONFIG
+ * set (to other than none), or the default file present.
+ */
+function mayReadConfig(command: Command, argv: readonly string[], env: ConfigPlace['env'], defaultFile: string): boolean {
+  if (command.readsCommandTable) return true;
+  if (!configurable(command)) return false;
+  const named = env[envName('config')];
+  return argv.some((a) => a === '--config' || a.startsWith('--config=')) || (named !== undefined && named !== '' && named !== 'none') || existsSync(defaultFile);
+}
+
+async function runCommand(entry: CommandEntry, argv: readonly string[], io: CliIo, table: readonly CommandEntry[], options: CliOptions): Promise<number> {
+  const prefix = `sgfw ${entry.name}`;
   try {
+    const command = await loaded(entry);
+    const env = options.env ?? process.env;
+    const defaultFile = options.defaultConfigFile ?? DEFAULT_CONFIG_FILE;
+    const commands = mayReadConfig(command, argv, env, defaultFile) ? await Promise.all(table.map((e) => (e === entry ? command : loaded(e)))) : [command];
+    const config: ConfigPlace = { env, defaultFile, commands };
     const args = commandArgs(command, argv, config);
     if (args.help) {
       io.stdout.write(commandHelp(command));

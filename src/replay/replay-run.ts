@@ -16,6 +16,7 @@ import { FlowLogFile } from '../observe/flow-log-file.js';
 import type { FlowObservation, FlowSink } from '../observe/flow-log.js';
 import { reasonWords, verdictLine } from '../observe/verdict-line.js';
 import { isSupportedLinkType } from '../packet/link-types.js';
+import { captureFlowBound } from './capture-flow-bound.js';
 import type { TimelineEntry } from './timeline.js';
 
 /** What the replay needs of the control plane. */
@@ -39,7 +40,10 @@ export interface ReplayOptions {
   writeAllowedFile?: string;
   /** the flow log's account-id for an interface whose groups the model does not know (default 123456789012) */
   accountId?: string;
+  /** default: what the captures' size allows (capture-flow-bound.ts), at most the live default */
   conntrackCapacity?: number;
+  /** told each judged frame: its number, the dataplane that judged it (its `view`, interfaces, rules), the reason */
+  onVerdict?: (frame: number, judged: Dataplane, reason: number) => void;
   /** called now and then with the frames done so far (for a progress bar) */
   onProgress?: (frames: number) => void;
 }
@@ -145,9 +149,11 @@ class CaptureTimeFlowLog implements FlowSink {
 }
 
 export async function replay(control: ReplayControlPlane, options: ReplayOptions): Promise<ReplaySummary> {
-  const dataplane = new Dataplane(control, { conntrackCapacity: options.conntrackCapacity, recordMemory: hugePageMemory });
+  const conntrackCapacity = options.conntrackCapacity ?? captureFlowBound(options.captures);
+  const dataplane = new Dataplane(control, { conntrackCapacity, recordMemory: hugePageMemory });
   const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
   const timeline = options.timeline ?? [];
+  const onVerdict = options.onVerdict;
   const verdicts = options.verdictsFile ? new LineSink(options.verdictsFile) : null;
   const flows = options.flowLogFile ? new CaptureTimeFlowLog(options.flowLogFile, control, options) : null;
   let writer: PcapWriter | null = null;
@@ -195,6 +201,7 @@ export async function replay(control: ReplayControlPlane, options: ReplayOptions
             writer.write(reader);
           }
           if (verdicts) verdicts.push(verdictLine(dataplane, frame, REASON_WORDS[reason]));
+          onVerdict?.(frame, dataplane, reason);
           if (flows && (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0)) {
             recordFlows(dataplane, flows, reader.timestampMs / 1000, allowed);
           }

@@ -1,5 +1,6 @@
 export { StateError, type StateErrorDetail } from './state-error.js';
 export {
+  importStateFiles,
   loadStateFiles,
   locateInFiles,
   mergeStateFiles,

@@ -116,7 +116,12 @@ export function locateInFiles(merged: MergedState, path: string): { file: string
  * line: file, JSON path, problem, and the EC2 code for semantic errors); on error nothing is imported.
  */
 export async function loadStateFiles(paths: readonly string[], service: StateImporter): Promise<MergedState> {
-  const merged = mergeStateFiles(paths.map((file) => ({ file, doc: readStateFile(file) })));
+  return importStateFiles(paths.map((file) => ({ file, doc: readStateFile(file) })), service);
+}
+
+/** As loadStateFiles, for documents already read (each named by `file` in errors). */
+export async function importStateFiles(files: readonly StateFile[], service: StateImporter): Promise<MergedState> {
+  const merged = mergeStateFiles(files);
   try {
     await service.importSnapshot(merged.doc);
   } catch (e) {

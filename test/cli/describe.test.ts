@@ -33,7 +33,8 @@ describe('sgfw --help lists every command, and each command lists every flag', (
     const r = await sgfw('describe', '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain('Usage: sgfw describe --state FILE [--state FILE …] [--json] [--group-id ID …]');
-    for (const c of COMMANDS) {
+    for (const entry of COMMANDS) {
+      const c = await entry.load();
       const h = await sgfw(c.name, '--help');
       for (const f of c.flags) expect(h.out).toMatch(new RegExp(`^ {2}--${f.name}\\b`, 'm'));
     }

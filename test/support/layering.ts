@@ -9,7 +9,7 @@ import ts from 'typescript';
 /** A folder of src/, or the native addons beside it. */
 export type Layer =
   | 'model' | 'control' | 'state' | 'api' | 'packet' | 'classify' | 'conntrack' | 'dataplane'
-  | 'capture' | 'observe' | 'live' | 'replay' | 'fleet' | 'source' | 'cli' | 'native-bindings';
+  | 'capture' | 'observe' | 'live' | 'replay' | 'fleet' | 'source' | 'cli' | 'js-api' | 'native-bindings';
 
 export interface LayerRule {
   /** Folders whose files this folder may import (its own files always). */
@@ -26,8 +26,8 @@ const ALL_OF_OURS: readonly Layer[] = [
 ];
 
 /**
- * The table, one entry per folder. Nothing imports cli (no folder lists it); live, replay, fleet
- * and source list none of one another; native addons are loaded in capture only.
+ * The table, one entry per folder. Nothing imports cli or js-api (no folder lists them); live,
+ * replay, fleet and source list none of one another; native addons are loaded in capture only.
  */
 export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRule>> = {
   model: { may: [] },
@@ -46,6 +46,8 @@ export const LAYERS: Readonly<Record<Exclude<Layer, 'native-bindings'>, LayerRul
   // Following an EC2 account: reads it, loads it as state files are, hands the Dataplane a ModelView.
   source: { may: ['control', 'state', 'model', 'dataplane', 'observe'], typesOnly: ['observe'] },
   cli: { may: ALL_OF_OURS },
+  // the package's JS API (`import { replay } from 'sgfw'`): a consumer beside cli, imported by nothing
+  'js-api': { may: ['replay', 'state', 'control', 'dataplane', 'observe', 'packet', 'capture'] },
 };
 
 /** One import of a src/ file: who, where, of what. Paths are relative to the repository, with `/`. */

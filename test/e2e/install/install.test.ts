@@ -4,7 +4,7 @@
 // machine with no compiler (PATH holding only node and sh, so neither the addons nor `cap` build),
 // every mode that needs what is missing failing in one line that names the fix, with exit 1.
 // Dependencies come from npm's cache (`npm ci` filled it) or the registry.
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,22 @@ function npm(args: string[], cwd: string, env = userEnv()): { code: number | nul
 }
 
 /**
+ * As npm(), without blocking: `npm pack` runs prepare (tsc, the bundle, the types), which on a busy
+ * machine takes longer than vitest's worker waits for an answer to its progress reports.
+ */
+function npmAsync(args: string[], cwd: string, env = userEnv()): Promise<{ code: number | null; out: string }> {
+  const [cmd, pre] = npmCommand();
+  return new Promise((done) => {
+    const child = spawn(cmd, [...pre, ...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, env, timeout: 480_000 });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (e) => (out += e.message));
+    child.on('close', (code) => done({ code, out }));
+  });
+}
+
+/**
  * A folder from which `cap` does not resolve: Node looks for packages in every node_modules above
  * a file, so a prefix under a folder whose parent holds one would find a `cap` the install has not.
  */
@@ -57,7 +73,7 @@ let tarball = '';
 let files: string[] = [];
 
 /** The checkout's tracked files (and new, unignored ones) in a folder of their own, packed there. */
-function pack(): void {
+async function pack(): Promise<void> {
   const stage = join(base, 'stage');
   const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
   for (const f of listed.split('\0')) {
@@ -69,7 +85,7 @@ function pack(): void {
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(stage, 'node_modules'));
   const out = join(base, 'out');
   mkdirSync(out);
-  const r = npm(['pack', '--pack-destination', out, '--json'], stage);
+  const r = await npmAsync(['pack', '--pack-destination', out, '--json'], stage);
   expect(r.code, r.out).toBe(0);
   tarball = join(out, `sgfw-${VERSION}.tgz`);
   files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -119,6 +135,7 @@ describe('npm pack', () => {
     for (const f of [
       'bin/sgfw.js',
       'dist/cli/main.js',
+      'dist/bundle/main.js',
       'dist/capture/missing-addon.js',
       'native-bindings/nfqueue/binding.gyp',
       'native-bindings/nfqueue/src/nfqueue.cc',
@@ -140,7 +157,10 @@ describe('npm pack', () => {
   });
 
   it('ships nothing of tests, benchmarks, CI, TypeScript sources or build leftovers', () => {
-    const unwanted = files.filter((f) => /^package\/(test|bench|\.ci|src|node_modules)\//.test(f) || /\/build\/|\.map$|\.ts$/.test(f));
+    // TypeScript declarations ship: the JS API's, and only those (scripts/build-types.mjs)
+    const declarations = files.filter((f) => f.endsWith('.d.ts'));
+    expect(declarations.sort()).toEqual(['index', 'replay', 'types'].map((n) => `package/dist/types/js-api/${n}.d.ts`));
+    const unwanted = files.filter((f) => /^package\/(test|bench|\.ci|src|node_modules)\//.test(f) || /\/build\/|\.map$|\.ts$/.test(f.replace(/\.d\.ts$/, '')));
     expect(unwanted).toEqual([]);
   });
 });
@@ -169,6 +189,22 @@ describe('npm install -g of the tarball', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toBe('frames 12  allowed 8  dropped 4');
+  });
+
+  it("gives a project that depends on it the JS API by name: import and require('sgfw'), and its types", () => {
+    // A project whose node_modules/sgfw is the installed package, as `npm install --save-dev sgfw-*.tgz` leaves it.
+    const project = join(base, 'project');
+    mkdirSync(join(project, 'node_modules'), { recursive: true });
+    symlinkSync(sgfw.pkg, join(project, 'node_modules', 'sgfw'));
+    const mary = join(sgfw.pkg, 'pcaps', 'mary');
+    const input = JSON.stringify({ capture: join(mary, 'mary.pcap'), state: join(mary, 'state.json'), timeline: join(mary, 'timeline.jsonl') });
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `import { replay } from 'sgfw'; const r = await replay(${input}); console.log(r.frames.length, r.allowed)`], { cwd: project, encoding: 'utf8' });
+    const cjs = execFileSync(process.execPath, ['-e', `require('sgfw').replay(${input}).then((r) => console.log(r.frames.length, r.allowed))`], { cwd: project, encoding: 'utf8' });
+    expect(esm).toBe('12 8\n');
+    expect(cjs).toBe(esm);
+    const types = readFileSync(join(sgfw.pkg, 'dist', 'types', 'js-api', 'index.d.ts'), 'utf8');
+    expect(types).toContain("export { replay } from './replay.js';");
+    expect(files).toContain('package/dist/bundle/sgfw.cjs');
   });
 
   describe.runIf(rootOrCi)('host mode in a network namespace', () => {
