@@ -47,6 +47,10 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+  // The AWS SDK stays in node_modules, imported only by `sgfw run --source ec2` (src/source/ec2-reader.ts, which
+  // is loaded on demand): bundled, it would be a chunk no other command pays for either, but the test
+  // that proves no other command loads it watches module resolution, which a chunk bypasses.
+  external: ['@aws-sdk/client-ec2'],
 });
 // CommonJS has no import.meta: the addons' paths start from the file's own URL instead.
 const api = await build({

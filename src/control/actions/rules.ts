@@ -140,7 +140,7 @@ function authorize(ctx: ActionContext, action: string, params: unknown, egress: 
 }
 
 /** A revoked rule as EC2's RevokeSecurityGroup* answer lists it (`revokedSecurityGroupRuleSet`). */
-interface RevokedSecurityGroupRule {
+export interface RevokedSecurityGroupRule {
   SecurityGroupRuleId: string;
   GroupId: string;
   IsEgress: boolean;
