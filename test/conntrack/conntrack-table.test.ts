@@ -167,3 +167,70 @@ describe('the table is bounded: when it is full, expired entries make room, else
     for (let port = 4; port <= 6; port++) expect(ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS)).toBe(true);
   });
 });
+
+describe('the table holds as much memory as its flows need, and gives it back', () => {
+  /** a distinct UDP flow per n, from a few hundred peers */
+  const flowOf = (n: number, reply = false) => {
+    const peer = `198.51.${100 + ((n >> 16) & 3)}.${(n >> 8) & 255}`;
+    const port = 1024 + (n & 255);
+    return reply ? udp(peer, 53, ME, port) : udp(ME, port, peer, 53);
+  };
+
+  it('a million-flow table starts at 1 MiB, grows to what 100k flows need, and finds every flow on the way', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20 });
+    expect(ct.slots).toBe(1 << 14);
+    expect(ct.byteLength).toBe(1 << 20);
+    for (let n = 0; n < 100_000; n++) {
+      expect(ct.track(0, flowOf(n), true, 0, AWS_DEFAULTS)).toBe(true);
+      // flows inserted long ago, whichever table holds them now
+      if (n % 97 === 0) expect(ct.lookup(0, flowOf(n >> 1, true), false, 0)).toBe(CT_ESTABLISHED);
+    }
+    expect(ct.size).toBe(100_000);
+    // doubling past half full: 262,144 slots for 100k flows, not the 2M a million needs
+    expect(ct.slots).toBe(1 << 18);
+    expect(ct.resizes).toBe(4);
+    for (let n = 0; n < 100_000; n += 7) expect(ct.lookup(0, flowOf(n, true), false, 1)).toBe(CT_ESTABLISHED);
+    expect(ct.lookup(0, flowOf(100_000, true), false, 1)).toBe(CT_MISS);
+    expect(ct.inserts).toBe(100_000);
+  });
+
+  it('a resize keeps the old table while its entries migrate a few at a time, then lets it go', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20, initialSlots: 1024 });
+    let n = 0;
+    while (ct.resizes === 0) ct.track(0, flowOf(n++), true, 0, AWS_DEFAULTS);
+    // the insert that grew the table did not move the 513 entries: both tables are held
+    expect(ct.slots).toBe(2048);
+    expect(ct.byteLength).toBe((1024 + 2048) * 64);
+    for (let k = 0; k < n; k++) expect(ct.lookup(0, flowOf(k, true), false, 0)).toBe(CT_ESTABLISHED);
+    // the lookups moved their flows; the old table went with the last of them
+    expect(ct.byteLength).toBe(2048 * 64);
+    while (ct.resizes === 1) ct.track(0, flowOf(n++), true, 0, AWS_DEFAULTS);
+    // and then with the inserts that followed: 16 old slots migrate per insert
+    for (let k = 0; k < 4096 / 16 && ct.byteLength > 4096 * 64; k++) ct.track(0, flowOf(n++), true, 0, AWS_DEFAULTS);
+    expect(ct.byteLength).toBe(4096 * 64);
+    expect(ct.size).toBe(n);
+  });
+
+  it('when its flows expire, the sweep shrinks it back, and counts them expired', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20 });
+    for (let n = 0; n < 50_000; n++) ct.track(0, flowOf(n), true, 0, AWS_DEFAULTS);
+    // the last 1,000 flows answered and kept busy past the others' 30 s
+    for (let n = 49_000; n < 50_000; n++) ct.lookup(0, flowOf(n, true), false, 20 * S);
+    expect(ct.slots).toBe(1 << 17);
+    for (let k = 0; k < 100; k++) ct.sweep(31 * S, 1 << 14);
+    expect(ct.size).toBe(1000);
+    expect(ct.expired).toBe(49_000);
+    // a quarter full at most, never below where it started
+    expect(ct.slots).toBe(1 << 14);
+    expect(ct.byteLength).toBe(1 << 20);
+    for (let n = 49_000; n < 50_000; n++) expect(ct.lookup(0, flowOf(n, true), false, 32 * S)).toBe(CT_ESTABLISHED);
+    // and it grows again as it must
+    for (let n = 50_000; n < 60_000; n++) ct.track(0, flowOf(n), true, 33 * S, AWS_DEFAULTS);
+    expect(ct.size).toBe(11_000);
+    expect(ct.slots).toBe(1 << 15);
+  });
+
+  it('refuses a table that could not start', () => {
+    expect(() => new ConntrackTable({ initialSlots: 1000 })).toThrow(/initialSlots must be a power of two of at least 4, got 1000/);
+  });
+});
