@@ -27,7 +27,7 @@
 // flood policy names (eviction.ts says who gives way), else refuses. A refused or evicted flow is
 // still judged by the rules, so a full table never lets through what the rules would not allow.
 //
-// Memory follows the flows: the table starts at `minSlots` (1 MiB) and doubles when half full,
+// Memory follows the flows: the table starts at `minSlots` (2 MiB) and doubles when half full,
 // up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone. A resize
 // swaps in the new table at once and migrates the old one's entries a few per insert (see
 // "growing and shrinking" below), so no packet waits for a whole rehash.
@@ -97,8 +97,11 @@ export interface ConntrackOptions {
 
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
-/** slots a table starts with: 1 MiB of records, 8,192 flows before it first grows */
-const INITIAL_SLOTS = 1 << 14;
+/**
+ * slots a table starts with: 2 MiB of records, one huge page (so a table that starts on huge
+ * pages stays on them), 16,384 flows before it first grows
+ */
+const INITIAL_SLOTS = 1 << 15;
 /**
  * old-table slots each insert migrates while the table grows or shrinks (see resize): with the
  * growth at half full, the old table is empty long before the new one is half full in turn

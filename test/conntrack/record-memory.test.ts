@@ -52,7 +52,7 @@ describe('conntrack record memory', () => {
 
   it('a table that grows past 2 MiB moves onto huge pages, and tracks flows like any other', () => {
     for (const hugePages of [true, false]) {
-      const ct = new ConntrackTable({ capacity: 1 << 16, memory: hugePages ? hugePageMemory : undefined, seed: 7 });
+      const ct = new ConntrackTable({ capacity: 1 << 16, memory: hugePages ? hugePageMemory : undefined, seed: 7, initialSlots: 1 << 14 });
       // 1 MiB to start with: below a huge page
       expect(ct.memoryKind).toBe('wasm');
       for (let i = 0; i < 20000; i++) ct.track(0, udp('10.0.0.5', 1024 + (i % 60000), i < 10000 ? '203.0.113.1' : '203.0.113.2', 53), true, 0, AWS_DEFAULTS);
