@@ -95,6 +95,17 @@ export interface ConntrackOptions {
   migrateBudget?: number;
 }
 
+/** What the scratch key holds, for lookupSameNow. */
+const enum Keyed {
+  NONE = 0,
+  /** a flow or ICMP query: its lookup refreshes and may be followed by trackMissNow */
+  FLOW = 1,
+  /** the flow an ICMP error quotes */
+  RELATED = 2,
+  /** built for another call (homeOf, placeOf, a track without its lookup): not reusable */
+  STALE = 3,
+}
+
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
 /**
@@ -215,6 +226,11 @@ export class ConntrackTable {
   private missKeyed = false;
   private missIf = -1;
   private missPkt: PacketView | null = null;
+  /**
+   * What the last lookupNow keyed (Keyed): a flow or query, an ICMP error's quoted flow, or
+   * nothing; lookupSameNow reuses it for the frame's other interface.
+   */
+  private keyed: number = Keyed.STALE;
 
   constructor(options: ConntrackOptions = {}) {
     const capacity = options.capacity ?? 1 << 20;
@@ -269,6 +285,7 @@ export class ConntrackTable {
   /** As lookup, at the time in `clock[0]`: the per-packet path. */
   lookupNow(ifIndex: number, pkt: PacketView): number {
     this.missKeyed = false;
+    this.keyed = Keyed.NONE;
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return CT_MISS;
     const proto = pkt.protocol;
@@ -278,6 +295,28 @@ export class ConntrackTable {
     } else {
       this.keyFlow(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
     }
+    this.keyed = Keyed.FLOW;
+    return this.lookupKeyed(ifIndex, pkt);
+  }
+
+  /**
+   * As lookupNow(ifIndex, pkt), for the frame of the table's last lookupNow, on its other
+   * interface (a frame between two managed interfaces): that lookup's key is reused, only its
+   * interface changes, so a frame is keyed and hashed once. The calls between may be that
+   * lookup's trackMissNow, nothing else.
+   */
+  lookupSameNow(ifIndex: number, pkt: PacketView): number {
+    this.missKeyed = false;
+    const keyed = this.keyed;
+    if (keyed === Keyed.NONE) return CT_MISS;
+    if (keyed === Keyed.STALE) return this.lookupNow(ifIndex, pkt);
+    this.kInfo = ((ifIndex & 0xffff) << 16) | (this.kInfo & 0xffff);
+    if (keyed === Keyed.RELATED) return this.find() >= 0 ? CT_RELATED : CT_MISS;
+    return this.lookupKeyed(ifIndex, pkt);
+  }
+
+  /** lookupNow's probe, the scratch key built. */
+  private lookupKeyed(ifIndex: number, pkt: PacketView): number {
     const i = this.find();
     if (i < 0) {
       this.missKeyed = true;
@@ -587,6 +626,8 @@ export class ConntrackTable {
       kb[1] = kb[2] = kb[3] = 0;
     }
     this.missKeyed = false;
+    // lookupNow and lookupRelated say what they keyed; any other caller's key is not theirs.
+    this.keyed = Keyed.STALE;
     this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
     this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
     // The interface is left out of the hash (it is still part of the key): a frame between two
@@ -618,6 +659,7 @@ export class ConntrackTable {
     } else {
       this.keyFlow(ifIndex, ver, proto, q.src, q.dst, q.srcPort, q.dstPort);
     }
+    this.keyed = Keyed.RELATED;
     // An error does not refresh the flow's timer: it is not traffic of the flow.
     return this.find() >= 0 ? CT_RELATED : CT_MISS;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConntrackTable, CT_ESTABLISHED, CT_MISS } from '../../src/conntrack/index.js';
-import { ACK, AWS_DEFAULTS, packet, S, SYN, tcp, udp } from './packets.js';
+import { ACK, AWS_DEFAULTS, icmp, icmpError, packet, S, SYN, tcp, udp } from './packets.js';
 
 const ME = '10.0.0.5';
 const OTHER_ME = '10.0.0.6';
@@ -232,5 +232,56 @@ describe('the table holds as much memory as its flows need, and gives it back', 
 
   it('refuses a table that could not start', () => {
     expect(() => new ConntrackTable({ initialSlots: 1000 })).toThrow(/initialSlots must be a power of two of at least 4, got 1000/);
+  });
+});
+
+describe('a frame between two managed interfaces is keyed once', () => {
+  it("the receiver's lookup, reusing the sender's key, answers as a lookup of its own would", () => {
+    const ct = new ConntrackTable({ capacity: 64 });
+    const twin = new ConntrackTable({ capacity: 64 });
+    const frames = [
+      udp(ME, 5000, OTHER_ME, 53),
+      udp(OTHER_ME, 53, ME, 5000),
+      tcp(ME, 40000, OTHER_ME, 22, SYN),
+      tcp(OTHER_ME, 22, ME, 40000, SYN | ACK),
+      icmp(ME, OTHER_ME, 8, 7),
+      icmp(OTHER_ME, ME, 0, 7),
+      icmpError(PEER, ME, 3, udp(ME, 5000, OTHER_ME, 53)),
+      icmpError(PEER, ME, 3, udp(ME, 5001, OTHER_ME, 53)),
+      packet({ src: ME, dst: OTHER_ME, protocol: 47 }),
+    ];
+    // interface 1 tracks every flow but the last frame's, interface 2 the UDP, echo and GRE ones: the second
+    // lookup meets flows tracked on both, on the sender's only, on the receiver's only
+    let t = 0;
+    frames.forEach((f, k) => {
+      for (const table of [ct, twin]) {
+        table.clock[0] = ++t;
+        if (k < frames.length - 1 && table.lookupNow(1, f) === CT_MISS) table.trackMissNow(1, f, AWS_DEFAULTS, true);
+        if (k % 4 === 0 && table.lookupNow(2, f) === CT_MISS) table.trackMissNow(2, f, AWS_DEFAULTS, false);
+      }
+    });
+    const answers = new Set<number>();
+    for (const f of frames) {
+      ct.clock[0] = twin.clock[0] = ++t;
+      const first = ct.lookupNow(1, f);
+      expect(first).toBe(twin.lookupNow(1, f));
+      // the sender's miss tracked, as the dataplane does when its rules allow
+      if (first === CT_MISS) ct.trackMissNow(1, f, AWS_DEFAULTS, true), twin.trackMissNow(1, f, AWS_DEFAULTS, true);
+      const second = twin.lookupNow(2, f);
+      expect(ct.lookupSameNow(2, f)).toBe(second);
+      answers.add(first * 4 + second);
+    }
+    expect(ct.size).toBe(twin.size);
+    // established on both, on one, related, missed on both
+    expect(answers.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('after another call built a key, it looks the frame up afresh', () => {
+    const ct = new ConntrackTable({ capacity: 64 });
+    const f = udp(ME, 5000, OTHER_ME, 53);
+    ct.track(2, f, false, 0, AWS_DEFAULTS);
+    expect(ct.lookupNow(1, f)).toBe(CT_MISS);
+    ct.homeOf(udp(PEER, 1, ME, 2));
+    expect(ct.lookupSameNow(2, f)).toBe(CT_ESTABLISHED);
   });
 });
