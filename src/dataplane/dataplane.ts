@@ -55,6 +55,11 @@ export class Dataplane {
   private readonly stagedViews: PacketView[] = Array.from({ length: JUDGE_BATCH }, () => new PacketView());
   private readonly stagedFrames: Uint8Array[] = new Array<Uint8Array>(JUDGE_BATCH).fill(NO_FRAME);
   private readonly stagedHomes = new Int32Array(JUDGE_BATCH);
+  /** the staged frames' flow-key hashes (where their home is not -1): the lookup takes them */
+  private readonly stagedHashes = new Int32Array(JUDGE_BATCH);
+  /** judgeStaged's frame has its hash in `stagedHash` */
+  private hasStagedHash = false;
+  private stagedHash = 0;
   /** what `prefetchStaged` read, kept so the JIT keeps the reads */
   private prefetched = 0;
   readonly conntrack: ConntrackTable;
@@ -172,6 +177,7 @@ export class Dataplane {
     const v = this.stagedViews[slot]!;
     this.stagedFrames[slot] = frame;
     this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.homeOf(v) : -1;
+    this.stagedHashes[slot] = this.conntrack.keyHash;
   }
 
   /**
@@ -209,7 +215,12 @@ export class Dataplane {
 
   /** Judges the frame staged in `slot`, at the time in `clock[0]`; as judgeNow. */
   judgeStaged(slot: number): number {
-    return this.judgeDecoded(this.stagedViews[slot]!, this.stagedFrames[slot]!);
+    // The flow's key was hashed when staged: the lookup takes that hash.
+    this.hasStagedHash = this.stagedHomes[slot]! >= 0;
+    this.stagedHash = this.stagedHashes[slot]!;
+    const reason = this.judgeDecoded(this.stagedViews[slot]!, this.stagedFrames[slot]!);
+    this.hasStagedHash = false;
+    return reason;
   }
 
   /** The pipeline after decoding: `v` holds `frame` decoded (its status included). */
@@ -250,7 +261,8 @@ export class Dataplane {
   private judgeOn(index: number, outbound: boolean, again: boolean): number {
     const v = this.view;
     const iface = this.interfaces[index]!;
-    const tracked = again ? this.conntrack.lookupSameNow(index, v) : this.conntrack.lookupNow(index, v);
+    const ct = this.conntrack;
+    const tracked = again ? ct.lookupSameNow(index, v) : this.hasStagedHash ? ct.lookupHashedNow(index, v, this.stagedHash) : ct.lookupNow(index, v);
     if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
     if (tracked === CT_RELATED) return Reason.RELATED;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConntrackTable, CT_ESTABLISHED, CT_MISS } from '../../src/conntrack/index.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_MISS, CT_RELATED } from '../../src/conntrack/index.js';
 import { ACK, AWS_DEFAULTS, icmp, icmpError, packet, S, SYN, tcp, udp } from './packets.js';
 
 const ME = '10.0.0.5';
@@ -274,6 +274,25 @@ describe('a frame between two managed interfaces is keyed once', () => {
     expect(ct.size).toBe(twin.size);
     // established on both, on one, related, missed on both
     expect(answers.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a staged frame is hashed once: its lookup takes the hash homeOf made, even across a resize', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 12, initialSlots: 4 });
+    const frames = [udp(ME, 5000, PEER, 53), tcp(PEER, 22, ME, 40000, SYN | ACK), icmp(ME, PEER, 8, 3), packet({ src: ME, dst: PEER, protocol: 47 })];
+    for (const f of frames) ct.track(3, f, true, 0, AWS_DEFAULTS);
+    const hashes = frames.map((f) => (ct.homeOf(f) >= 0 ? ct.keyHash : NaN));
+    // more flows: the table grows from 4 slots, entries migrate
+    for (let port = 1; port <= 100; port++) ct.track(3, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS);
+    expect(ct.resizes).toBeGreaterThan(2);
+    frames.forEach((f, k) => {
+      expect(ct.lookupHashedNow(3, f, hashes[k]!)).toBe(CT_ESTABLISHED);
+      expect(ct.lookupHashedNow(4, f, hashes[k]!)).toBe(CT_MISS);
+    });
+    // the hash is the packet's own: one from another flow finds nothing
+    expect(ct.lookupHashedNow(3, frames[0]!, hashes[1]!)).toBe(CT_MISS);
+    // and an ICMP error (homeOf has no key for it) is looked up as ever
+    expect(ct.homeOf(icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)))).toBe(-1);
+    expect(ct.lookupNow(3, icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)))).toBe(CT_RELATED);
   });
 
   it('after another call built a key, it looks the frame up afresh', () => {
