@@ -1,6 +1,9 @@
 // The judging loop alone, for profiling and for A/B comparisons of builds in one process:
 // the workload and the Dataplanes are built outside the timed (and profiled) region.
-//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--single] [--profile FILE] [DIST_DIR ...]
+//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--single] [--grow] [--profile FILE] [DIST_DIR ...]
+// The conntrack table starts grown to its capacity's slots (a long-running firewall's table, as
+// every build before the table grew had it); `--grow` starts it small, so each pass also pays
+// for growing it (page faults, migration).
 // Builds whose Dataplane stages batches (`stage`/`prefetchStaged`/`judgeStaged`) judge in groups of
 // JUDGE_BATCH, as the live loops do; `--single` makes every build judge frame by frame (judgeNow).
 // With several DIST_DIRs (each a `tsc --outDir` build), passes alternate between them on the same
@@ -27,6 +30,9 @@ const opt = (name, dflt) => {
 const singleAt = args.indexOf('--single');
 const single = singleAt >= 0;
 if (single) args.splice(singleAt, 1);
+const growAt = args.indexOf('--grow');
+const grow = growAt >= 0;
+if (grow) args.splice(growAt, 1);
 const profileAt = args.indexOf('--profile');
 const profileFile = profileAt < 0 ? null : args.splice(profileAt, 2)[1];
 const frames = opt('--frames', 1_000_000);
@@ -58,7 +64,9 @@ function judgeAll(dp, count, firstDrop, batch) {
 for (const b of builds) {
   const svc = new b.SecurityGroupService();
   svc.importSnapshot(stateDocument(model));
-  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: capacity });
+  // (older builds ignore conntrackInitialSlots: their table is all there from the start)
+  const slots = 2 ** Math.ceil(Math.log2((capacity * 4) / 3));
+  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: capacity, ...(grow ? {} : { conntrackInitialSlots: slots }) });
   judgeAll(b.fresh(), Math.min(w.count, 200_000), b.firstDrop, b.batch); // warm-up
 }
 let session = null;

@@ -27,13 +27,19 @@
 // flood policy names (eviction.ts says who gives way), else refuses. A refused or evicted flow is
 // still judged by the rules, so a full table never lets through what the rules would not allow.
 //
+// Memory follows the flows: the table starts at `minSlots` (2 MiB) and doubles when half full,
+// up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone. A resize
+// swaps in the new table at once and migrates the old one's entries a few per insert (see
+// "growing and shrinking" below), so no packet waits for a whole rehash.
+//
 // Why one file past 400 lines: it is one concept, the record table's per-packet path and the
 // writers that keep its invariants. The per-packet path (lookupNow → find → matches → update →
 // timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
 // same three views (u, s, f) with the scratch key beside them, and needs them as monomorphic
 // fields of one class so V8 inlines it: keying or probing in another module would put a call
 // boundary, or a second object's loads, on every packet. Those methods alone are some 390 lines,
-// with 80 of fields they share. And this class is the records' only writer: the layout's
+// with 80 of fields they share; the incremental resize (some 130 lines) probes, moves and shifts
+// the same records. And this class is the records' only writer: the layout's
 // invariants (one empty slot ends every probe, backward-shift deletion, the sweep cursor and the
 // `earliest` bound that every expireAfter lowers, the per-interface and per-source counts the
 // flood policy reads, kept in step by every insert and by removeAt) hold because every write is
@@ -79,17 +85,52 @@ export interface ConntrackOptions {
    * it, or when it declines, they go in a WebAssembly memory
    */
   memory?: RecordAllocator;
+  /**
+   * record slots the table starts with and never shrinks below, a power of two (default
+   * INITIAL_SLOTS, or all the slots `capacity` needs when that is fewer); the table grows as it
+   * fills (see resize) up to the slots `capacity` needs
+   */
+  initialSlots?: number;
+  /** old-table slots migrated per insert while resizing (default MIGRATE_BUDGET; tests use 1 so that migrations last) */
+  migrateBudget?: number;
+}
+
+/** What the scratch key holds, for lookupSameNow. */
+const enum Keyed {
+  NONE = 0,
+  /** a flow or ICMP query: its lookup refreshes and may be followed by trackMissNow */
+  FLOW = 1,
+  /** the flow an ICMP error quotes */
+  RELATED = 2,
+  /** built for another call (homeOf, placeOf, a track without its lookup): not reusable */
+  STALE = 3,
 }
 
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
+/**
+ * slots a table starts with: 2 MiB of records, one huge page (so a table that starts on huge
+ * pages stays on them), 16,384 flows before it first grows
+ */
+const INITIAL_SLOTS = 1 << 15;
+/**
+ * old-table slots each insert migrates while the table grows or shrinks (see resize): with the
+ * growth at half full, the old table is empty long before the new one is half full in turn
+ */
+const MIGRATE_BUDGET = 16;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
 
 export class ConntrackTable {
   readonly capacity: number;
-  /** record slots: a power of two, at least 4/3 of `capacity` */
-  readonly slots: number;
+  /** record slots now (a power of two; the table grows and shrinks, see resize) */
+  slots: number;
+  /** the most slots: the power of two at or above 4/3 of `capacity` */
+  readonly maxSlots: number;
+  /** the fewest slots: the table starts with these and never shrinks below */
+  readonly minSlots: number;
+  /** resizes begun: growths and shrinks */
+  resizes = 0;
   /** entries held, including expired ones not yet reclaimed */
   size = 0;
   inserts = 0;
@@ -110,23 +151,44 @@ export class ConntrackTable {
   /** size from which the table is under pressure (see PRESSURE_FRACTION) */
   readonly pressureAt: number;
   /** where the records live (see record-memory.ts): `huge-pages` is the fast case */
-  readonly memoryKind: RecordMemoryKind;
+  memoryKind: RecordMemoryKind;
 
   /** the records as words: hash, info, ports, addresses, state, flags */
-  private readonly u: Uint32Array;
+  private u: Uint32Array;
   /** the same memory, signed: the scalar key words compare and move as int32 */
-  private readonly s: Int32Array;
+  private s: Int32Array;
   /** the same memory as doubles: expiry times */
-  private readonly f: Float64Array;
+  private f: Float64Array;
   /**
    * The time, in ms, of the packet at hand: `clock[0]`. Kept in a typed array, not passed along:
    * a double argument would be boxed (see i32be in packet/byte-order.ts).
    */
   readonly clock: Float64Array;
   /** slots - 1: probe sequences wrap with it */
-  private readonly slotMask: number;
+  private slotMask: number;
   /** home slot = hash & homeMask (slotMask unless `buckets` narrows it) */
-  private readonly homeMask: number;
+  private homeMask: number;
+  /** `buckets` as a power of two: the most home slots a table of any size uses */
+  private readonly buckets: number;
+  /** size above which the table grows (Infinity at maxSlots) */
+  private growAt: number;
+  private readonly allocate: RecordAllocator | undefined;
+  private readonly migrateBudget: number;
+
+  // The old table while entries migrate to the current one (see resize): its records' views,
+  // masks and the migration cursor, below which its slots are empty. Empty arrays otherwise.
+  private migrating = false;
+  private ou: Uint32Array = new Uint32Array(0);
+  private os: Int32Array = new Int32Array(0);
+  private of: Float64Array = new Float64Array(0);
+  private oSlots = 0;
+  private oMask = 0;
+  private oHomeMask = 0;
+  private oCursor = 0;
+  /** entries left in the old table: at 0 it goes */
+  private oLive = 0;
+  /** a lower bound of the old table's expiries: its entries are never refreshed where they are */
+  private oEarliest = Infinity;
   private readonly seed: number;
   private readonly evictUnreplied: boolean;
 
@@ -164,6 +226,14 @@ export class ConntrackTable {
   private missKeyed = false;
   private missIf = -1;
   private missPkt: PacketView | null = null;
+  /**
+   * What the last lookupNow keyed (Keyed): a flow or query, an ICMP error's quoted flow, or
+   * nothing; lookupSameNow reuses it for the frame's other interface.
+   */
+  private keyed: number = Keyed.STALE;
+  /** lookupHashedNow's hash, for the next setKey to take instead of hashing (see there) */
+  private presetHash = 0;
+  private hasPresetHash = false;
 
   constructor(options: ConntrackOptions = {}) {
     const capacity = options.capacity ?? 1 << 20;
@@ -171,16 +241,27 @@ export class ConntrackTable {
       throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
     }
     this.capacity = capacity;
-    this.slots = slotsFor(capacity);
-    this.slotMask = this.slots - 1;
-    this.homeMask = Math.min(nextPowerOfTwo(Math.max(1, options.buckets ?? this.slots)), this.slots) - 1;
-    const records = recordMemory(this.slots * Word.STRIDE * 4, options.memory);
+    this.maxSlots = slotsFor(capacity);
+    const initial = options.initialSlots ?? INITIAL_SLOTS;
+    if (!Number.isInteger(initial) || initial < 4 || nextPowerOfTwo(initial) !== initial) {
+      throw new RangeError(`conntrack initialSlots must be a power of two of at least 4, got ${initial}`);
+    }
+    this.minSlots = Math.min(initial, this.maxSlots);
+    this.buckets = nextPowerOfTwo(Math.max(1, options.buckets ?? this.maxSlots));
+    this.allocate = options.memory;
+    this.migrateBudget = Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET));
+    const records = recordMemory(this.minSlots * Word.STRIDE * 4, options.memory);
     this.memoryKind = records.kind;
+    this.slots = this.minSlots;
+    this.slotMask = this.slots - 1;
+    this.homeMask = Math.min(this.buckets, this.slots) - 1;
+    this.growAt = this.growthPoint();
     this.u = new Uint32Array(records.buffer, 0, this.slots * Word.STRIDE);
     this.s = new Int32Array(records.buffer, 0, this.slots * Word.STRIDE);
     this.f = new Float64Array(records.buffer, 0, this.slots * Double.STRIDE);
     // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
-    // (a microsecond or more) that would otherwise land on the packet that inserts there.
+    // (a microsecond or more) that would otherwise land on the packet that inserts there. Tables
+    // that grow later fault their pages in as entries land on them, a page at a time.
     for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
     this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.evictUnreplied = options.evictUnreplied ?? true;
@@ -207,6 +288,7 @@ export class ConntrackTable {
   /** As lookup, at the time in `clock[0]`: the per-packet path. */
   lookupNow(ifIndex: number, pkt: PacketView): number {
     this.missKeyed = false;
+    this.keyed = Keyed.NONE;
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return CT_MISS;
     const proto = pkt.protocol;
@@ -216,6 +298,46 @@ export class ConntrackTable {
     } else {
       this.keyFlow(ifIndex, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
     }
+    this.keyed = Keyed.FLOW;
+    return this.lookupKeyed(ifIndex, pkt);
+  }
+
+  /**
+   * As lookupNow, for a packet whose key's hash is known: `hash` is `keyHash` after homeOf(pkt)
+   * returned a slot (not -1), the table unchanged or resized since (the hash holds neither the
+   * interface nor the table's size). A staged frame is so hashed once.
+   */
+  lookupHashedNow(ifIndex: number, pkt: PacketView, hash: number): number {
+    this.presetHash = hash;
+    this.hasPresetHash = true;
+    const r = this.lookupNow(ifIndex, pkt);
+    this.hasPresetHash = false;
+    return r;
+  }
+
+  /** The hash of the key homeOf built last. */
+  get keyHash(): number {
+    return this.kHash;
+  }
+
+  /**
+   * As lookupNow(ifIndex, pkt), for the frame of the table's last lookupNow, on its other
+   * interface (a frame between two managed interfaces): that lookup's key is reused, only its
+   * interface changes, so a frame is keyed and hashed once. The calls between may be that
+   * lookup's trackMissNow, nothing else.
+   */
+  lookupSameNow(ifIndex: number, pkt: PacketView): number {
+    this.missKeyed = false;
+    const keyed = this.keyed;
+    if (keyed === Keyed.NONE) return CT_MISS;
+    if (keyed === Keyed.STALE) return this.lookupNow(ifIndex, pkt);
+    this.kInfo = ((ifIndex & 0xffff) << 16) | (this.kInfo & 0xffff);
+    if (keyed === Keyed.RELATED) return this.find() >= 0 ? CT_RELATED : CT_MISS;
+    return this.lookupKeyed(ifIndex, pkt);
+  }
+
+  /** lookupNow's probe, the scratch key built. */
+  private lookupKeyed(ifIndex: number, pkt: PacketView): number {
     const i = this.find();
     if (i < 0) {
       this.missKeyed = true;
@@ -290,6 +412,9 @@ export class ConntrackTable {
     let i = this.kEmpty;
     const source = this.sourceBucket(originatorIsA);
     if (this.size >= this.capacity) {
+      // Full while entries migrate (a capacity just above a power of two's 3/8 can do it): the
+      // old table goes first, so that reclaiming and eviction see one table.
+      if (this.migrating) this.migrate(Infinity);
       if (!this.makeRoom(ifIndex, source, outbound === (originatorIsA === this.kSenderIsA))) {
         this.insertFailures++;
         if (this.evictUnreplied && atShare(this.ifEntries, this.activeInterfaces, this.capacity, ifIndex)) this.shareRefusals++;
@@ -332,13 +457,25 @@ export class ConntrackTable {
     }
     sw[w + Word.FLAGS] = flags;
     this.expireAfter(i, timeoutMs);
+    // After the insert, never between its probe and its write: migrating moves entries about.
+    // Growing first, even mid-migration (resize finishes it): past half full, the table would
+    // soon have no empty slot to end a probe.
+    if (this.size > this.growAt) this.resize(this.slots * 2);
+    else if (this.migrating) this.migrate(this.migrateBudget);
     return true;
   }
 
   /** Removes expired entries among the next `budget` slots; returns how many. */
   sweep(nowMs: number, budget = 4096): number {
+    this.missKeyed = false;
     this.clock[0] = nowMs;
-    return this.scan(budget, false);
+    const expiredBefore = this.expired;
+    this.scan(budget, false);
+    // The table follows its flows down too: quiet, it shrinks (and migrates here, between
+    // packets, when no insert does it).
+    if (this.migrating) this.migrate(budget);
+    else if (this.slots > this.minSlots && this.size * 8 < this.slots) this.resize(Math.max(this.minSlots, nextPowerOfTwo(this.size * 4)));
+    return this.expired - expiredBefore;
   }
 
   /** Forgets every flow of an interface (it was deleted or lost its index). Returns how many. */
@@ -354,12 +491,22 @@ export class ConntrackTable {
         i++;
       }
     }
+    for (let i = this.oCursor; i < this.oSlots; ) {
+      const w = i * Word.STRIDE;
+      if ((this.os[w + Word.FLAGS] & Flag.LIVE) !== 0 && this.ou[w + Word.INFO] >>> 16 === ifIndex) {
+        this.removeOldAt(i);
+        removed++;
+      } else {
+        i++;
+      }
+    }
     return removed;
   }
 
   /** Forgets everything (counters stay). */
   clear(): void {
     this.missKeyed = false;
+    if (this.migrating) this.endMigration();
     this.s.fill(0);
     this.ifEntries.fill(0);
     this.unanswered.fill(0);
@@ -371,12 +518,13 @@ export class ConntrackTable {
 
   /** The live entries of an interface, for explain and tests (allocates; not for the hot path). */
   entriesOf(ifIndex: number, nowMs = -Infinity): ConntrackEntryInfo[] {
-    return describeEntries(this.u, this.f, this.slots, ifIndex, nowMs);
+    const entries = describeEntries(this.u, this.f, this.slots, ifIndex, nowMs);
+    return this.migrating ? entries.concat(describeEntries(this.ou, this.of, this.oSlots, ifIndex, nowMs)) : entries;
   }
 
-  /** Heap bytes the table's arrays hold. */
+  /** Bytes the table's records hold (both tables while entries migrate). */
   get byteLength(): number {
-    return this.u.byteLength;
+    return this.u.byteLength + this.ou.byteLength;
   }
 
   /**
@@ -395,7 +543,7 @@ export class ConntrackTable {
     const home = this.kHash & this.homeMask;
     for (let i = home; ; i = (i + 1) & this.slotMask) {
       if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) === 0) return { home, slot: -1 };
-      if (this.matches(i)) return { home, slot: i };
+      if (this.matches(this.u, this.s, i * Word.STRIDE)) return { home, slot: i };
     }
   }
 
@@ -428,10 +576,12 @@ export class ConntrackTable {
    */
   touchHomes(homes: Int32Array, count: number): number {
     const sw = this.s;
+    // Masked: a home noted before the table shrank may lie past its end (a read, never a write).
+    const mask = this.slotMask;
     let acc = 0;
     for (let j = 0; j < count; j++) {
       const h = homes[j]!;
-      if (h >= 0) acc ^= sw[h * Word.STRIDE + Word.FLAGS]!;
+      if (h >= 0) acc ^= sw[(h & mask) * Word.STRIDE + Word.FLAGS]!;
     }
     return acc;
   }
@@ -497,8 +647,16 @@ export class ConntrackTable {
       kb[1] = kb[2] = kb[3] = 0;
     }
     this.missKeyed = false;
+    // lookupNow and lookupRelated say what they keyed; any other caller's key is not theirs.
+    this.keyed = Keyed.STALE;
     this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
     this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
+    if (this.hasPresetHash) {
+      // lookupHashedNow's: the packet's own key (homeOf had one), so never an ICMP error's quote.
+      this.kHash = this.presetHash;
+      this.hasPresetHash = false;
+      return;
+    }
     // The interface is left out of the hash (it is still part of the key): a frame between two
     // managed interfaces looks up the same bucket twice, and the second time it is in cache.
     // Words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
@@ -528,6 +686,7 @@ export class ConntrackTable {
     } else {
       this.keyFlow(ifIndex, ver, proto, q.src, q.dst, q.srcPort, q.dstPort);
     }
+    this.keyed = Keyed.RELATED;
     // An error does not refresh the flow's timer: it is not traffic of the flow.
     return this.find() >= 0 ? CT_RELATED : CT_MISS;
   }
@@ -548,23 +707,47 @@ export class ConntrackTable {
       const w = i * Word.STRIDE;
       if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) {
         this.kEmpty = i;
-        return -1;
+        return this.migrating ? this.findOld() : -1;
       }
       if (nowMs > this.f[i * Double.STRIDE + Double.EXPIRES]) {
         // Not the next slot: the shift may have moved a later entry of the cluster into this one.
         this.expire(i);
         continue;
       }
-      if (sw[w + Word.HASH] === hash && this.matches(i)) return i;
+      if (sw[w + Word.HASH] === hash && this.matches(this.u, sw, w)) return i;
       i = (i + 1) & mask;
     }
   }
 
-  /** Does slot `i` hold the scratch key? */
-  private matches(i: number): boolean {
-    const w = i * Word.STRIDE;
-    const u = this.u;
-    const sw = this.s;
+  /**
+   * find() in the old table, after it missed in the current one (`kEmpty` is where the key goes
+   * there). An entry found moves to `kEmpty` (a flow that is busy migrates on its next packet):
+   * returns its slot in the current table, or -1.
+   */
+  private findOld(): number {
+    const nowMs = this.clock[0];
+    const sw = this.os;
+    const mask = this.oMask;
+    const hash = this.kHash;
+    let i = hash & this.oHomeMask;
+    for (;;) {
+      const w = i * Word.STRIDE;
+      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) return -1;
+      if (nowMs > this.of[i * Double.STRIDE + Double.EXPIRES]) {
+        this.expireOld(i);
+        continue;
+      }
+      if (sw[w + Word.HASH] === hash && this.matches(this.ou, sw, w)) {
+        const to = this.kEmpty;
+        this.moveOld(i, to);
+        return to;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Does the record at word `w` of `u`/`sw` (one table's two views) hold the scratch key? */
+  private matches(u: Uint32Array, sw: Int32Array, w: number): boolean {
     const ka = this.kA;
     const kb = this.kB;
     // The key's scalar words are int32 (see i32be in packet/byte-order.ts): compare
@@ -736,7 +919,8 @@ export class ConntrackTable {
       }
       if (++this.cursor === n) {
         this.cursor = 0;
-        this.earliest = this.passMin;
+        // The old table's entries are not in the pass: its bound stands for them.
+        this.earliest = this.migrating ? Math.min(this.passMin, this.oEarliest) : this.passMin;
         this.passMin = Infinity;
       }
     }
@@ -759,20 +943,28 @@ export class ConntrackTable {
     return expires - ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
   }
 
-  /**
-   * Empties slot `i` and closes the gap: each later entry of the cluster whose home is not
-   * between the gap and itself moves back into the gap, which moves on to where it was. A moved
-   * entry may jump from ahead of the sweep cursor to behind it and so miss this pass: its
-   * expiry goes into `passMin`, so the pass's `earliest` still bounds it.
-   */
+  /** Removes the entry at `i`: its counts, then its slot (see shiftOut). */
   private removeAt(i: number): void {
     this.missKeyed = false;
-    const sw = this.s;
-    const wi = i * Word.STRIDE;
-    if (--this.ifEntries[sw[wi + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[wi + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[wi + Word.SOURCE]]--;
-    const mask = this.slotMask;
-    const homeMask = this.homeMask;
+    this.forget(this.s, i * Word.STRIDE);
+    this.shiftOut(this.s, this.f, this.slotMask, this.homeMask, i);
+  }
+
+  /** The entry at word `w` of `sw` leaves the table: the counts it was in. */
+  private forget(sw: Int32Array, w: number): void {
+    if (--this.ifEntries[sw[w + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
+    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+    this.size--;
+  }
+
+  /**
+   * Empties slot `i` of one table (its views `sw` and `f`, its masks) and closes the gap: each
+   * later entry of the cluster whose home is not between the gap and itself moves back into the
+   * gap, which moves on to where it was. A moved entry may jump from ahead of the sweep cursor
+   * to behind it and so miss this pass: its expiry goes into `passMin`, so the pass's `earliest`
+   * still bounds it.
+   */
+  private shiftOut(sw: Int32Array, f: Float64Array, mask: number, homeMask: number, i: number): void {
     let gap = i;
     let j = i;
     for (;;) {
@@ -785,14 +977,125 @@ export class ConntrackTable {
       if (((j - home) & mask) >= ((j - gap) & mask)) {
         const wg = gap * Word.STRIDE;
         for (let k = 0; k < Word.STRIDE; k++) sw[wg + k] = sw[wj + k];
-        const e = this.f[j * Double.STRIDE + Double.EXPIRES];
+        const e = f[j * Double.STRIDE + Double.EXPIRES];
         if (e < this.passMin) this.passMin = e;
         gap = j;
       }
     }
-    const wg = gap * Word.STRIDE;
-    sw[wg + Word.FLAGS] = 0;
-    this.f[gap * Double.STRIDE + Double.EXPIRES] = 0;
-    this.size--;
+    sw[gap * Word.STRIDE + Word.FLAGS] = 0;
+    f[gap * Double.STRIDE + Double.EXPIRES] = 0;
   }
+
+  // ---- growing and shrinking ------------------------------------------------------------------
+  //
+  // The table holds as many slots as its flows need, not as its capacity allows: it starts with
+  // `minSlots`, doubles when more than half full (up to `maxSlots`, where the load stays at most
+  // 3/4 at capacity) and, when a sweep finds it less than 1/8 full, shrinks to a quarter full.
+  // A resize never stops the world: the new table takes the old one's place and entries migrate
+  // incrementally, MIGRATE_BUDGET old slots after each insert and a sweep's budget per sweep,
+  // and any entry a packet finds in the old table moves at once (findOld). The old table only
+  // ever loses entries, slot by slot from 0: below `oCursor` it is empty, and removing an entry
+  // by backward shift (shiftOut) only moves others towards their home and never across an empty
+  // slot, so every entry still there stays where its probe finds it. New entries go to the
+  // current table; a lookup that misses there probes the old one. Counts (size, per interface,
+  // per source) do not change as entries move: only where they are.
+
+  /** The size above which the table doubles: half its slots, or never at maxSlots. */
+  private growthPoint(): number {
+    return this.slots < this.maxSlots ? this.slots / 2 : Infinity;
+  }
+
+  /** Swaps in an empty table of `slots` slots; the current one's entries migrate from now on. */
+  private resize(slots: number): void {
+    if (this.migrating) this.migrate(Infinity);
+    const records = recordMemory(slots * Word.STRIDE * 4, this.allocate);
+    this.ou = this.u;
+    this.os = this.s;
+    this.of = this.f;
+    this.oSlots = this.slots;
+    this.oMask = this.slotMask;
+    this.oHomeMask = this.homeMask;
+    this.oCursor = 0;
+    this.oLive = this.size;
+    this.oEarliest = this.earliest;
+    this.migrating = true;
+    this.memoryKind = records.kind;
+    this.u = new Uint32Array(records.buffer, 0, slots * Word.STRIDE);
+    this.s = new Int32Array(records.buffer, 0, slots * Word.STRIDE);
+    this.f = new Float64Array(records.buffer, 0, slots * Double.STRIDE);
+    this.slots = slots;
+    this.slotMask = slots - 1;
+    this.homeMask = Math.min(this.buckets, slots) - 1;
+    this.growAt = this.growthPoint();
+    // A new pass over the new table; `earliest` still bounds every entry, wherever it is.
+    this.cursor = 0;
+    this.passMin = Infinity;
+    this.eviction.retarget(this.s, slots);
+    this.missKeyed = false;
+    this.resizes++;
+    if (this.oLive === 0) this.endMigration();
+  }
+
+  /**
+   * Migrates the old table's next `budget` slots (an expired entry is removed instead of moved);
+   * when none is left, the old table goes.
+   */
+  private migrate(budget: number): void {
+    this.missKeyed = false;
+    const sw = this.os;
+    const n = this.oSlots;
+    const nowMs = this.clock[0];
+    for (let k = 0; k < budget && this.oLive > 0; k++) {
+      const i = this.oCursor;
+      if (i === n) break;
+      const w = i * Word.STRIDE;
+      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) this.oCursor = i + 1;
+      else if (nowMs > this.of[i * Double.STRIDE + Double.EXPIRES]) this.expireOld(i);
+      else this.moveOld(i, this.emptySlotFrom(sw[w + Word.HASH] & this.homeMask));
+      // Not i + 1 after a removal or a move: the shift may have brought a later entry into slot i.
+    }
+    if (this.oLive === 0 || this.oCursor === n) this.endMigration();
+  }
+
+  /** Moves the old table's entry at `i` to the current table's empty slot `to`. */
+  private moveOld(i: number, to: number): void {
+    const from = this.os;
+    const sw = this.s;
+    const wi = i * Word.STRIDE;
+    const wt = to * Word.STRIDE;
+    for (let k = 0; k < Word.STRIDE; k++) sw[wt + k] = from[wi + k];
+    // Its expiry may be the earliest, and the sweep's pass may be past `to`.
+    const e = this.of[i * Double.STRIDE + Double.EXPIRES];
+    if (e < this.passMin) this.passMin = e;
+    this.shiftOut(this.os, this.of, this.oMask, this.oHomeMask, i);
+    if (--this.oLive === 0) this.endMigration();
+  }
+
+  /** Removes the old table's expired entry at `i`, counted. */
+  private expireOld(i: number): void {
+    if ((this.os[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
+    this.removeOldAt(i);
+    this.expired++;
+  }
+
+  /** Removes the old table's entry at `i`. */
+  private removeOldAt(i: number): void {
+    this.missKeyed = false;
+    this.forget(this.os, i * Word.STRIDE);
+    this.shiftOut(this.os, this.of, this.oMask, this.oHomeMask, i);
+    if (--this.oLive === 0) this.endMigration();
+  }
+
+  /** The old table is empty (or forgotten): it goes. */
+  private endMigration(): void {
+    this.migrating = false;
+    this.ou = new Uint32Array(0);
+    this.os = new Int32Array(0);
+    this.of = new Float64Array(0);
+    this.oSlots = 0;
+    this.oCursor = 0;
+    this.oLive = 0;
+    this.oEarliest = Infinity;
+  }
+
 }

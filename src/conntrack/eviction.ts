@@ -80,14 +80,21 @@ export class Eviction {
 
   constructor(
     /** the table's records, as signed words */
-    private readonly s: Int32Array,
+    private s: Int32Array,
     /** the table's per-source-bucket counts of unassured entries */
     private readonly unanswered: Int32Array,
-    private readonly slots: number,
+    private slots: number,
     private readonly capacity: number,
     /** when the entry at slot `i` was last seen (the table knows the timeout it was given) */
     private readonly lastSeenOf: (i: number) => number,
   ) {}
+
+  /** The table resized: its records are now `s`, `slots` of them. */
+  retarget(s: Int32Array, slots: number): void {
+    this.s = s;
+    this.slots = slots;
+    this.cursor = 0;
+  }
 
   /**
    * The entry to evict, among the next EVICT_ENTRIES live entries from the cursor, to make room

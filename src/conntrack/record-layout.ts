@@ -14,10 +14,12 @@
 // tombstone: a flow table churns all the time, and tombstones would lengthen every probe until a
 // rebuild. Moves only ever go back towards an entry's home slot, so the sweep cursor and the
 // loops over all slots re-examine the slot they removed from.
-// Sizing (slotsFor): `slots` is the power of two at or above 4/3 of `capacity`, so the load factor
+// Sizing (slotsFor): at most the power of two at or above 4/3 of `capacity`, so the load factor
 // stays at or below 0.75 even when full (expected probes: hit ≤ 2.5, miss ≤ 8.5 records,
-// contiguous) and one empty slot always ends a probe. Memory: 64 × slots bytes — 128 bytes per
-// flow at the default capacity of 2^20 (load 0.5 when full), at most 171 for any capacity.
+// contiguous) and one empty slot always ends a probe. Below that the table holds twice the slots
+// its flows need, at least (it doubles when half full, see the table's resize). Memory: 64 ×
+// slots bytes — 128 bytes per flow at the default capacity of 2^20 with 2^20 flows (load 0.5),
+// at most 256 per flow just after a doubling, while the old table's entries migrate.
 // Cuckoo and hopscotch tables were the alternatives: cuckoo reads two random lines on every miss
 // (and every new flow starts with a miss) and needs kick-out chains on insert; hopscotch keeps a
 // neighbourhood bitmap per slot to reach the same one-line hit that linear probing gets at this

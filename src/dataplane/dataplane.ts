@@ -22,6 +22,11 @@ export type { CompiledInterface, ModelChange } from './interface-map.js';
 export interface DataplaneOptions {
   /** flows the connection-tracking table holds (all interfaces together) */
   conntrackCapacity?: number;
+  /**
+   * record slots the connection-tracking table starts with, a power of two (default: 2 MiB of
+   * them; it grows with its flows). Benchmarks of a table already grown pass all of them.
+   */
+  conntrackInitialSlots?: number;
   /** datagrams whose first fragment's verdict is remembered */
   fragmentCapacity?: number;
   /**
@@ -50,6 +55,11 @@ export class Dataplane {
   private readonly stagedViews: PacketView[] = Array.from({ length: JUDGE_BATCH }, () => new PacketView());
   private readonly stagedFrames: Uint8Array[] = new Array<Uint8Array>(JUDGE_BATCH).fill(NO_FRAME);
   private readonly stagedHomes = new Int32Array(JUDGE_BATCH);
+  /** the staged frames' flow-key hashes (where their home is not -1): the lookup takes them */
+  private readonly stagedHashes = new Int32Array(JUDGE_BATCH);
+  /** judgeStaged's frame has its hash in `stagedHash` */
+  private hasStagedHash = false;
+  private stagedHash = 0;
   /** what `prefetchStaged` read, kept so the JIT keeps the reads */
   private prefetched = 0;
   readonly conntrack: ConntrackTable;
@@ -84,7 +94,12 @@ export class Dataplane {
     private readonly model: ModelView,
     options: DataplaneOptions = {},
   ) {
-    this.conntrack = new ConntrackTable({ capacity: options.conntrackCapacity ?? 1 << 20, clock: this.clock, memory: options.recordMemory });
+    this.conntrack = new ConntrackTable({
+      capacity: options.conntrackCapacity ?? 1 << 20,
+      clock: this.clock,
+      memory: options.recordMemory,
+      initialSlots: options.conntrackInitialSlots,
+    });
     this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096, undefined, this.clock);
     this.applyModel();
   }
@@ -162,6 +177,7 @@ export class Dataplane {
     const v = this.stagedViews[slot]!;
     this.stagedFrames[slot] = frame;
     this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.homeOf(v) : -1;
+    this.stagedHashes[slot] = this.conntrack.keyHash;
   }
 
   /**
@@ -199,7 +215,12 @@ export class Dataplane {
 
   /** Judges the frame staged in `slot`, at the time in `clock[0]`; as judgeNow. */
   judgeStaged(slot: number): number {
-    return this.judgeDecoded(this.stagedViews[slot]!, this.stagedFrames[slot]!);
+    // The flow's key was hashed when staged: the lookup takes that hash.
+    this.hasStagedHash = this.stagedHomes[slot]! >= 0;
+    this.stagedHash = this.stagedHashes[slot]!;
+    const reason = this.judgeDecoded(this.stagedViews[slot]!, this.stagedFrames[slot]!);
+    this.hasStagedHash = false;
+    return reason;
   }
 
   /** The pipeline after decoding: `v` holds `frame` decoded (its status included). */
@@ -229,16 +250,19 @@ export class Dataplane {
 
     // Between two managed interfaces, the sender's egress and the receiver's ingress must both allow.
     let reason: number = Reason.UNMANAGED;
-    if (src >= 0) reason = this.judgeOn(src, true);
-    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false);
+    if (src >= 0) reason = this.judgeOn(src, true, false);
+    // The receiver's lookup reuses the sender's key: a frame is keyed once.
+    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false, src >= 0);
     if (v.isFragment) this.fragments.rememberFirstNow(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN);
     return this.finish(reason);
   }
 
-  private judgeOn(index: number, outbound: boolean): number {
+  /** `again`: the frame was looked up on its other interface just before (see lookupSameNow). */
+  private judgeOn(index: number, outbound: boolean, again: boolean): number {
     const v = this.view;
     const iface = this.interfaces[index]!;
-    const tracked = this.conntrack.lookupNow(index, v);
+    const ct = this.conntrack;
+    const tracked = again ? ct.lookupSameNow(index, v) : this.hasStagedHash ? ct.lookupHashedNow(index, v, this.stagedHash) : ct.lookupNow(index, v);
     if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
     if (tracked === CT_RELATED) return Reason.RELATED;
 

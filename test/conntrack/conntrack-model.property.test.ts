@@ -17,23 +17,27 @@ const TIMEOUT_SETS: ConntrackTimeouts[] = [
 
 // every timeout, exactly and a millisecond either side, and short gaps that keep flows alive
 const TIMEOUTS_MS = [10_000, 30_000, 60_000, 120_000, 180_000, 600_000];
-const steps = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(0, 1, 500, 5_000) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...TIMEOUTS_MS), fc.constantFrom(-1, 0, 1)).map(([t, d]) => t + d) },
-);
+// (`jumps`: the weight of the jumps across a timeout, against 30 for the short gaps)
+const stepsOf = (jumps: number) =>
+  fc.oneof(
+    { weight: 30, arbitrary: fc.constantFrom(0, 1, 500, 5_000) },
+    { weight: jumps, arbitrary: fc.tuple(fc.constantFrom(...TIMEOUTS_MS), fc.constantFrom(-1, 0, 1)).map(([t, d]) => t + d) },
+  );
 
-// a conversation between the instance (pool[0]) and one of two peers, in either direction
-const flow = fc.record({
-  v6: fc.boolean(),
-  peer: fc.constantFrom(1, 2),
-  reply: fc.boolean(),
-  kind: fc.constantFrom('tcp', 'udp', 'icmp', 'other'),
-  clientPort: fc.constantFrom(1000, 1001),
-  flags: fc.nat(0),
-  query: fc.nat(4),
-  id: fc.nat(1),
-});
-type Flow = typeof flow extends fc.Arbitrary<infer T> ? T : never;
+// a conversation between the instance (pool[0]) and one of two peers, in either direction;
+// `clientPorts`: how many client ports (more make more flows at once)
+const flowOf = (clientPorts: number) =>
+  fc.record({
+    v6: fc.boolean(),
+    peer: fc.constantFrom(1, 2),
+    reply: fc.boolean(),
+    kind: fc.constantFrom('tcp', 'udp', 'icmp', 'other'),
+    clientPort: fc.integer({ min: 1000, max: 999 + clientPorts }),
+    flags: fc.nat(0),
+    query: fc.nat(4),
+    id: fc.nat(1),
+  });
+type Flow = ReturnType<typeof flowOf> extends fc.Arbitrary<infer T> ? T : never;
 
 const ICMP4 = [8, 0, 13, 14, 9];
 const ICMP6 = [128, 129, 134, 128, 129];
@@ -56,13 +60,13 @@ function build(f: Flow): PacketView {
   }
 }
 
-const op = fc.oneof(
+const opOf = (clientPorts: number, jumps: number) => fc.oneof(
   {
     weight: 12,
     arbitrary: fc.record({
       t: fc.constant('packets' as const),
       ifIndex: fc.nat(1),
-      flow,
+      flow: flowOf(clientPorts),
       // a burst of packets of one conversation, each way, so flows live through many steps
       burst: fc.array(
         fc.record({
@@ -70,7 +74,7 @@ const op = fc.oneof(
           flags: fc.subarray([SYN, ACK, FIN, RST]).map((f) => f.reduce((a, b) => a | b, 0)),
           error: fc.nat(5).map((n) => n === 0),
           allowed: fc.boolean(),
-          dt: steps,
+          dt: stepsOf(jumps),
         }),
         { minLength: 1, maxLength: 8 },
       ),
@@ -80,8 +84,9 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('sweep' as const), budget: fc.nat(300) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('timeouts' as const), ifIndex: fc.nat(1), set: fc.nat(1) }) },
 );
+const op = opOf(2, 20);
 
-type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+type Op = ReturnType<typeof opOf> extends fc.Arbitrary<infer T> ? T : never;
 
 /**
  * Plays `ops` on the table and the reference alike: each packet is looked up in both, and tracked
@@ -135,12 +140,28 @@ describe('the table answers exactly like the plain reference model', () => {
     );
   });
 
+  it('while it grows and shrinks, its entries migrating one slot per insert, it answers the same', () => {
+    let resized = 0;
+    fc.assert(
+      fc.property(fc.array(opOf(64, 1), { minLength: 80, maxLength: 200 }), fc.constantFrom(1, 2, 1024), (ops, buckets) => {
+        // many client ports, so many flows at once; from 4 slots: every few flows the table doubles, so lookups meet entries in both tables
+        const fast = new ConntrackTable({ capacity: 256, buckets, initialSlots: 4, migrateBudget: 1 });
+        play(ops, fast, (expected, got) => expect(got).toBe(expected));
+        expect(fast.earlyExpired + fast.evictions + fast.insertFailures).toBe(0);
+        resized += fast.resizes;
+      }),
+      { numRuns: 60, seed: 0x9e0 },
+    );
+    expect(resized).toBeGreaterThan(200);
+  });
+
   it('a table under pressure or full only ever forgets: what it says established or related, the reference says too', () => {
     let evicted = 0;
     let cut = 0;
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 150 }), fc.constantFrom(1, 2, 1024), fc.constantFrom(2, 4, 8), (ops, buckets, capacity) => {
-        const fast = new ConntrackTable({ capacity, buckets });
+      fc.property(fc.array(op, { maxLength: 150 }), fc.constantFrom(1, 2, 1024), fc.constantFrom(2, 4, 8), fc.boolean(), (ops, buckets, capacity, grows) => {
+        // `grows`: from 4 slots, so that the table also fills while its entries migrate
+        const fast = new ConntrackTable({ capacity, buckets, ...(grows ? { initialSlots: 4, migrateBudget: 1 } : {}) });
         play(ops, fast, (expected, got) => {
           if (got !== 0) expect(got).toBe(expected);
         });

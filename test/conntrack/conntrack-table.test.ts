@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConntrackTable, CT_ESTABLISHED, CT_MISS } from '../../src/conntrack/index.js';
-import { ACK, AWS_DEFAULTS, packet, S, SYN, tcp, udp } from './packets.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_MISS, CT_RELATED } from '../../src/conntrack/index.js';
+import { ACK, AWS_DEFAULTS, icmp, icmpError, packet, S, SYN, tcp, udp } from './packets.js';
 
 const ME = '10.0.0.5';
 const OTHER_ME = '10.0.0.6';
@@ -165,5 +165,142 @@ describe('the table is bounded: when it is full, expired entries make room, else
     ct.clear();
     expect(ct.size).toBe(0);
     for (let port = 4; port <= 6; port++) expect(ct.track(0, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS)).toBe(true);
+  });
+});
+
+describe('the table holds as much memory as its flows need, and gives it back', () => {
+  /** a distinct UDP flow per n, from a few hundred peers */
+  const flowOf = (n: number, reply = false) => {
+    const peer = `198.51.${100 + ((n >> 16) & 3)}.${(n >> 8) & 255}`;
+    const port = 1024 + (n & 255);
+    return reply ? udp(peer, 53, ME, port) : udp(ME, port, peer, 53);
+  };
+
+  it('a million-flow table starts at 2 MiB, grows to what 100k flows need, and finds every flow on the way', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20 });
+    expect(ct.slots).toBe(1 << 15);
+    expect(ct.byteLength).toBe(2 << 20);
+    for (let n = 0; n < 100_000; n++) {
+      expect(ct.track(0, flowOf(n), true, 0, AWS_DEFAULTS)).toBe(true);
+      // flows inserted long ago, whichever table holds them now
+      if (n % 97 === 0) expect(ct.lookup(0, flowOf(n >> 1, true), false, 0)).toBe(CT_ESTABLISHED);
+    }
+    expect(ct.size).toBe(100_000);
+    // doubling past half full: 262,144 slots for 100k flows, not the 2M a million needs
+    expect(ct.slots).toBe(1 << 18);
+    expect(ct.resizes).toBe(3);
+    for (let n = 0; n < 100_000; n += 7) expect(ct.lookup(0, flowOf(n, true), false, 1)).toBe(CT_ESTABLISHED);
+    expect(ct.lookup(0, flowOf(100_000, true), false, 1)).toBe(CT_MISS);
+    expect(ct.inserts).toBe(100_000);
+  });
+
+  it('a resize keeps the old table while its entries migrate a few at a time, then lets it go', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20, initialSlots: 1024 });
+    let n = 0;
+    while (ct.resizes === 0) ct.track(0, flowOf(n++), true, 0, AWS_DEFAULTS);
+    // the insert that grew the table did not move the 513 entries: both tables are held
+    expect(ct.slots).toBe(2048);
+    expect(ct.byteLength).toBe((1024 + 2048) * 64);
+    for (let k = 0; k < n; k++) expect(ct.lookup(0, flowOf(k, true), false, 0)).toBe(CT_ESTABLISHED);
+    // the lookups moved their flows; the old table went with the last of them
+    expect(ct.byteLength).toBe(2048 * 64);
+    while (ct.resizes === 1) ct.track(0, flowOf(n++), true, 0, AWS_DEFAULTS);
+    // and then with the inserts that followed: 16 old slots migrate per insert
+    for (let k = 0; k < 4096 / 16 && ct.byteLength > 4096 * 64; k++) ct.track(0, flowOf(n++), true, 0, AWS_DEFAULTS);
+    expect(ct.byteLength).toBe(4096 * 64);
+    expect(ct.size).toBe(n);
+  });
+
+  it('when its flows expire, the sweep shrinks it back, and counts them expired', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20 });
+    for (let n = 0; n < 50_000; n++) ct.track(0, flowOf(n), true, 0, AWS_DEFAULTS);
+    // the last 1,000 flows answered and kept busy past the others' 30 s
+    for (let n = 49_000; n < 50_000; n++) ct.lookup(0, flowOf(n, true), false, 20 * S);
+    expect(ct.slots).toBe(1 << 17);
+    for (let k = 0; k < 100; k++) ct.sweep(31 * S, 1 << 14);
+    expect(ct.size).toBe(1000);
+    expect(ct.expired).toBe(49_000);
+    // a quarter full at most, never below where it started
+    expect(ct.slots).toBe(1 << 15);
+    expect(ct.byteLength).toBe(2 << 20);
+    for (let n = 49_000; n < 50_000; n++) expect(ct.lookup(0, flowOf(n, true), false, 32 * S)).toBe(CT_ESTABLISHED);
+    // and it grows again as it must
+    for (let n = 50_000; n < 70_000; n++) ct.track(0, flowOf(n), true, 33 * S, AWS_DEFAULTS);
+    expect(ct.size).toBe(21_000);
+    expect(ct.slots).toBe(1 << 16);
+  });
+
+  it('refuses a table that could not start', () => {
+    expect(() => new ConntrackTable({ initialSlots: 1000 })).toThrow(/initialSlots must be a power of two of at least 4, got 1000/);
+  });
+});
+
+describe('a frame between two managed interfaces is keyed once', () => {
+  it("the receiver's lookup, reusing the sender's key, answers as a lookup of its own would", () => {
+    const ct = new ConntrackTable({ capacity: 64 });
+    const twin = new ConntrackTable({ capacity: 64 });
+    const frames = [
+      udp(ME, 5000, OTHER_ME, 53),
+      udp(OTHER_ME, 53, ME, 5000),
+      tcp(ME, 40000, OTHER_ME, 22, SYN),
+      tcp(OTHER_ME, 22, ME, 40000, SYN | ACK),
+      icmp(ME, OTHER_ME, 8, 7),
+      icmp(OTHER_ME, ME, 0, 7),
+      icmpError(PEER, ME, 3, udp(ME, 5000, OTHER_ME, 53)),
+      icmpError(PEER, ME, 3, udp(ME, 5001, OTHER_ME, 53)),
+      packet({ src: ME, dst: OTHER_ME, protocol: 47 }),
+    ];
+    // interface 1 tracks every flow but the last frame's, interface 2 the UDP, echo and GRE ones: the second
+    // lookup meets flows tracked on both, on the sender's only, on the receiver's only
+    let t = 0;
+    frames.forEach((f, k) => {
+      for (const table of [ct, twin]) {
+        table.clock[0] = ++t;
+        if (k < frames.length - 1 && table.lookupNow(1, f) === CT_MISS) table.trackMissNow(1, f, AWS_DEFAULTS, true);
+        if (k % 4 === 0 && table.lookupNow(2, f) === CT_MISS) table.trackMissNow(2, f, AWS_DEFAULTS, false);
+      }
+    });
+    const answers = new Set<number>();
+    for (const f of frames) {
+      ct.clock[0] = twin.clock[0] = ++t;
+      const first = ct.lookupNow(1, f);
+      expect(first).toBe(twin.lookupNow(1, f));
+      // the sender's miss tracked, as the dataplane does when its rules allow
+      if (first === CT_MISS) ct.trackMissNow(1, f, AWS_DEFAULTS, true), twin.trackMissNow(1, f, AWS_DEFAULTS, true);
+      const second = twin.lookupNow(2, f);
+      expect(ct.lookupSameNow(2, f)).toBe(second);
+      answers.add(first * 4 + second);
+    }
+    expect(ct.size).toBe(twin.size);
+    // established on both, on one, related, missed on both
+    expect(answers.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a staged frame is hashed once: its lookup takes the hash homeOf made, even across a resize', () => {
+    const ct = new ConntrackTable({ capacity: 1 << 12, initialSlots: 4 });
+    const frames = [udp(ME, 5000, PEER, 53), tcp(PEER, 22, ME, 40000, SYN | ACK), icmp(ME, PEER, 8, 3), packet({ src: ME, dst: PEER, protocol: 47 })];
+    for (const f of frames) ct.track(3, f, true, 0, AWS_DEFAULTS);
+    const hashes = frames.map((f) => (ct.homeOf(f) >= 0 ? ct.keyHash : NaN));
+    // more flows: the table grows from 4 slots, entries migrate
+    for (let port = 1; port <= 100; port++) ct.track(3, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS);
+    expect(ct.resizes).toBeGreaterThan(2);
+    frames.forEach((f, k) => {
+      expect(ct.lookupHashedNow(3, f, hashes[k]!)).toBe(CT_ESTABLISHED);
+      expect(ct.lookupHashedNow(4, f, hashes[k]!)).toBe(CT_MISS);
+    });
+    // the hash is the packet's own: one from another flow finds nothing
+    expect(ct.lookupHashedNow(3, frames[0]!, hashes[1]!)).toBe(CT_MISS);
+    // and an ICMP error (homeOf has no key for it) is looked up as ever
+    expect(ct.homeOf(icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)))).toBe(-1);
+    expect(ct.lookupNow(3, icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)))).toBe(CT_RELATED);
+  });
+
+  it('after another call built a key, it looks the frame up afresh', () => {
+    const ct = new ConntrackTable({ capacity: 64 });
+    const f = udp(ME, 5000, OTHER_ME, 53);
+    ct.track(2, f, false, 0, AWS_DEFAULTS);
+    expect(ct.lookupNow(1, f)).toBe(CT_MISS);
+    ct.homeOf(udp(PEER, 1, ME, 2));
+    expect(ct.lookupSameNow(2, f)).toBe(CT_ESTABLISHED);
   });
 });

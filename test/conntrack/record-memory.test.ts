@@ -50,14 +50,18 @@ describe('conntrack record memory', () => {
     expect(new ConntrackTable({ capacity: 16, memory: hugePageMemory }).memoryKind).toBe('wasm');
   });
 
-  it('a table on huge pages tracks flows like any other', () => {
+  it('a table that grows past 2 MiB moves onto huge pages, and tracks flows like any other', () => {
     for (const hugePages of [true, false]) {
-      const ct = new ConntrackTable({ capacity: 1 << 16, memory: hugePages ? hugePageMemory : undefined, seed: 7 });
+      const ct = new ConntrackTable({ capacity: 1 << 16, memory: hugePages ? hugePageMemory : undefined, seed: 7, initialSlots: 1 << 14 });
+      // 1 MiB to start with: below a huge page
+      expect(ct.memoryKind).toBe('wasm');
+      for (let i = 0; i < 20000; i++) ct.track(0, udp('10.0.0.5', 1024 + (i % 60000), i < 10000 ? '203.0.113.1' : '203.0.113.2', 53), true, 0, AWS_DEFAULTS);
+      expect(ct.size).toBe(20000);
+      expect(ct.byteLength).toBeGreaterThanOrEqual(2 * MB);
       expect(ct.memoryKind === 'wasm').toBe(!hugePages || !addonBuilt);
-      for (let i = 0; i < 5000; i++) ct.track(0, udp('10.0.0.5', 1024 + i, '203.0.113.1', 53), true, 0, AWS_DEFAULTS);
-      expect(ct.size).toBe(5000);
-      expect(ct.lookup(0, udp('203.0.113.1', 53, '10.0.0.5', 1024 + 4999), false, 1)).toBe(CT_ESTABLISHED);
-      expect(ct.lookup(0, udp('203.0.113.1', 53, '10.0.0.5', 1024 + 5000), false, 1)).toBe(CT_MISS);
+      expect(ct.lookup(0, udp('203.0.113.2', 53, '10.0.0.5', 1024 + 19999), false, 1)).toBe(CT_ESTABLISHED);
+      expect(ct.lookup(0, udp('203.0.113.1', 53, '10.0.0.5', 1024 + 42), false, 1)).toBe(CT_ESTABLISHED);
+      expect(ct.lookup(0, udp('203.0.113.2', 53, '10.0.0.5', 1024 + 20000), false, 1)).toBe(CT_MISS);
     }
   });
 });

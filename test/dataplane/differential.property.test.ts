@@ -78,14 +78,16 @@ describe('the compiled pipeline agrees with the reference evaluator', () => {
         fc.array(fc.array(ruleArb, { maxLength: 8 }), { minLength: 3, maxLength: 3 }),
         fc.array(fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), { minLength: 4, maxLength: 4 }),
         fc.array(stepArb, { minLength: 1, maxLength: 60 }),
-        (groupRules, memberships, steps) => {
+        fc.boolean(),
+        (groupRules, memberships, steps, grows) => {
           const model = new StaticModel();
           GROUPS.forEach((g, i) => model.setGroup(g, groupRules[i]));
           const enis = (i: number, groups: boolean[]) =>
             model.setInterface(ENIS[i][0], GROUPS.filter((_, j) => groups[j]), ENIS[i][1], ENIS[i][2]);
           memberships.forEach((m, i) => enis(i, m));
           model.setPrefixList('pl-1', ['10.0.0.0/30']);
-          const fast = new Dataplane(model, { conntrackCapacity: 4096 });
+          // `grows`: the flow table starts at 4 slots, so it grows (its entries migrating) as flows come
+          const fast = new Dataplane(model, { conntrackCapacity: 4096, ...(grows ? { conntrackInitialSlots: 4 } : {}) });
           const reference = new ReferenceEvaluator(model);
           let now = 1_000_000;
           steps.forEach((step, index) => {
