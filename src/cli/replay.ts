@@ -1,13 +1,35 @@
 // `sgfw replay`: judges every frame of pcap/pcapng captures against the groups of the state files,
 // optionally changing them along the way (--timeline), and reports what was allowed and dropped.
+import { statSync } from 'node:fs';
 import { replay, type ReplaySummary } from '../replay/replay-run.js';
+import { replayOnWorkers } from '../replay/replay-workers.js';
 import { readTimeline } from '../replay/timeline.js';
 import type { Command } from './command.js';
 import type { OutputStream } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { FLOW_LOG_INTERVAL_FLAG, flowLogIntervalSec } from './flags-flow-log.js';
+import { availableCores, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
+
+/**
+ * Below this much capture in all, `replay` judges on one thread unless --workers says otherwise:
+ * a worker thread costs some 60-100 ms to start and compile the rules in (BENCHMARKS.md, "Worker
+ * threads"), which one thread spends judging about 20 MB of small frames.
+ */
+const SMALL_CAPTURE_BYTES = 32 << 20;
+
+function defaultWorkers(captures: readonly string[]): number {
+  let bytes = 0;
+  for (const file of captures) {
+    try {
+      bytes += statSync(file).size;
+    } catch {
+      return 1; // the replay names the file it cannot read
+    }
+  }
+  return bytes < SMALL_CAPTURE_BYTES ? 1 : availableCores();
+}
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -38,6 +60,10 @@ export const replayCommand: Command = {
     FLOW_LOG_INTERVAL_FLAG,
     { name: 'write-allowed', kind: 'string', value: 'FILE', description: 'write the allowed frames to a pcap file' },
     { name: 'json', kind: 'boolean', description: 'print the summary as JSON' },
+    {
+      ...WORKERS_FLAG,
+      description: `threads that judge frames, sharded by flow (default: the cores available, but 1 for captures under ${SMALL_CAPTURE_BYTES >> 20} MB in all, where starting threads costs more than it saves); the outputs are the same for any N`,
+    },
   ],
   positional: { name: 'CAPTURE', description: 'pcap or pcapng files', min: 1, max: Infinity },
   async run(args, { io }) {
@@ -48,7 +74,9 @@ export const replayCommand: Command = {
     const timelineFile = args.string('timeline');
     const timeline = timelineFile ? readTimeline(timelineFile) : [];
     const progress = new Progress(io.stderr);
-    const summary = await replay(service, {
+    const workers = workersFlag(args) ?? defaultWorkers(args.positionals);
+    const run = workers > 1 ? (c: typeof service, o: Parameters<typeof replay>[1]) => replayOnWorkers(c, o, workers) : replay;
+    const summary = await run(service, {
       captures: args.positionals,
       timeline,
       timelineFile,

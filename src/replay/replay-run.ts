@@ -69,7 +69,7 @@ export interface ReplaySummary {
 }
 
 /** Buffers text lines and writes them in large chunks. */
-class LineSink {
+export class LineSink {
   private readonly fd: number;
   private parts: string[] = [];
   private size = 0;
@@ -98,7 +98,7 @@ class LineSink {
  * Written as a live mode writes it (header, windows, NODATA, each interface's owner as account-id),
  * but into one file started afresh and never rotated, and a failed write stops the replay.
  */
-class CaptureTimeFlowLog implements FlowSink {
+export class CaptureTimeFlowLog implements FlowSink {
   private file: FlowLogFile | null = null;
   private now = 0;
 
