@@ -2,9 +2,13 @@
 // workload (1,000 rules, 100k concurrent flows) written to a 1M-frame pcap. Whole-process wall
 // times (node start-up, state load and rule compile included), interleaved, medians; the two
 // summaries must be equal (the differential tests check the output files frame by frame).
+// On a loaded machine the wall times say little (threads wait for a core), so each run also gives
+// its CPU time (user + system, /usr/bin/time) and, from each worker thread's CPU time (the
+// summary's `workers`), the critical path: the process's CPU less the workers' plus the busiest
+// worker's, what the run takes on idle cores. One worker's critical path is its process CPU.
 //   node bench/replay-workers.mjs [--frames N] [--runs R] [--workers W]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../dist/capture/pcap-writer.js';
@@ -37,33 +41,37 @@ export function runReplayWorkers({ frames = 1_000_000, runs = 5, workers = 2, ru
     const outputs = {};
     for (let r = 0; r < runs; r++) {
       for (const n of [1, workers]) {
+        const timing = join(dir, 'time.txt');
         const t0 = performance.now();
-        const p = spawnSync(process.execPath, [join(ROOT, 'bin/sgfw.js'), 'replay', '--json', '--workers', String(n), '--state', state, capture], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        const p = spawnSync('/usr/bin/time', ['-o', timing, '-f', '%U %S', process.execPath, join(ROOT, 'bin/sgfw.js'), 'replay', '--json', '--workers', String(n), '--state', state, capture], { encoding: 'utf8', maxBuffer: 64 << 20 });
         const ms = performance.now() - t0;
         if (p.status !== 0) throw new Error(`sgfw replay --workers ${n} exited ${p.status}: ${p.stderr}`);
-        times[n].push(ms);
+        const [user, sys] = readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        const cpuMs = (user + sys) * 1000;
         const s = JSON.parse(p.stdout);
-        delete s.conntrackEntries; // per-worker tables hold the same flows; the sum is compared below
+        const threads = s.workers ?? [];
+        const critical = threads.length ? cpuMs - threads.reduce((a, t) => a + t.cpuMs, 0) + Math.max(...threads.map((t) => t.cpuMs)) : cpuMs;
+        times[n].push({ ms, cpuMs, critical });
         outputs[n] ??= p.stdout;
       }
     }
     const one = JSON.parse(outputs[1]);
     const many = JSON.parse(outputs[workers]);
+    const threadsOfMany = many.workers;
+    delete many.workers;
     const same = one.allowed === many.allowed && one.dropped === many.dropped && JSON.stringify(one.byReason) === JSON.stringify(many.byReason) && JSON.stringify(one.interfaces) === JSON.stringify(many.interfaces) && one.conntrackEntries === many.conntrackEntries;
-    const oneMs = median(times[1]);
-    const manyMs = median(times[workers]);
+    const med = (n, k) => median(times[n].map((t) => t[k]));
     return {
       frames: w.count,
       rules,
       captureMB: statSync(capture).size / 1e6,
       runs,
       workers,
-      oneWorkerMs: oneMs,
-      workersMs: manyMs,
-      speedup: oneMs / manyMs,
+      wallMs: { one: med(1, 'ms'), many: med(workers, 'ms'), speedup: med(1, 'ms') / med(workers, 'ms') },
+      cpuMs: { one: med(1, 'cpuMs'), many: med(workers, 'cpuMs') },
+      criticalPathMs: { one: med(1, 'critical'), many: med(workers, 'critical'), speedup: med(1, 'critical') / med(workers, 'critical') },
+      workerThreads: threadsOfMany,
       sameSummary: same,
-      oneWorkerRuns: times[1],
-      workersRuns: times[workers],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -127,6 +127,7 @@ export function formatSummary(s: ReplaySummary): string {
   if (s.timelineApplied || s.timelineUnreached) {
     lines.push(`timeline calls applied ${s.timelineApplied}${s.timelineUnreached ? `, never reached ${s.timelineUnreached}` : ''}`);
   }
+  if (s.workers) lines.push(`workers ${s.workers.length}, frames judged ${s.workers.map((w) => w.judged).join(' / ')}`);
   if (s.conntrackFull) lines.push(`flows not tracked (table full) ${s.conntrackFull}`);
   if (s.writeAllowedSkipped) lines.push(`frames left out of --write-allowed (other link type) ${s.writeAllowedSkipped}`);
   return `${lines.join('\n')}\n`;

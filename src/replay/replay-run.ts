@@ -66,6 +66,8 @@ export interface ReplaySummary {
   /** frames left out of --write-allowed because their link type differs from the first capture's */
   writeAllowedSkipped: number;
   failure?: ReplayFailure;
+  /** with --workers N > 1: each worker thread's share (frames judged) and CPU time (ms; -1: unknown) */
+  workers?: { judged: number; cpuMs: number }[];
 }
 
 /** Buffers text lines and writes them in large chunks. */

@@ -2,6 +2,7 @@
 // It reads every frame of the captures, counting them as a one-thread replay does, and judges the
 // frames of its shard with its own Dataplane over a mirror of the model; before its first frame at
 // or after a timeline entry's, it asks the main thread for that entry's changes and waits for them.
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureError } from '../capture/capture-error.js';
 import { CaptureReader } from '../capture/capture-reader.js';
@@ -90,6 +91,7 @@ async function run(): Promise<ShardDone> {
   const { shard, shards, timelineFrames } = init;
   let frame = 0;
   let next = 0;
+  let judged = 0;
   outer: for (const file of init.captures) {
     const reader = new CaptureReader(file);
     try {
@@ -120,6 +122,7 @@ async function run(): Promise<ShardDone> {
           owner = flowShard(view, shards);
         }
         if (owner === shard) {
+          judged++;
           dataplane.clock[0] = reader.timestampMs;
           const reason = dataplane.judgeNow(reader.linkType, reader.data, reader.offset, reader.caplen, reader.origLen);
           outputs?.add(dataplane, frame, reason, reader.timestampMs / 1000);
@@ -148,7 +151,21 @@ async function run(): Promise<ShardDone> {
     interfaces,
     conntrackEntries: dataplane.conntrack.size,
     conntrackFull: dataplane.conntrack.insertFailures,
+    judged,
+    cpuMs: threadCpuMs(),
   };
+}
+
+/** This thread's CPU time so far (user + system), ms; -1 off Linux. */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 14 and 15 of proc(5) (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return -1;
+  }
 }
 
 run().then(

@@ -220,6 +220,7 @@ export async function replayOnWorkers(control: ReplayControlPlane, options: Repl
     conntrackFull,
     writeAllowedSkipped: writer?.skippedLinkType ?? 0,
     failure,
+    workers: shards.map((s) => ({ judged: s.done!.judged, cpuMs: s.done!.cpuMs })),
   };
 }
 

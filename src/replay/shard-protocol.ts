@@ -44,6 +44,10 @@ export interface ShardDone {
   interfaces: { interfaceId: string; allowed: number; dropped: number }[];
   conntrackEntries: number;
   conntrackFull: number;
+  /** frames this worker judged */
+  judged: number;
+  /** CPU time of this worker's thread, ms (Linux: /proc/thread-self/stat; -1 where unknown) */
+  cpuMs: number;
 }
 
 /** worker → main */

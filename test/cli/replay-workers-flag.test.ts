@@ -21,7 +21,9 @@ describe('sgfw replay --workers', () => {
     for (const n of ['2', '4']) {
       const many = await run('replay', '--workers', n, ...ARGS);
       expect(many.code).toBe(0);
-      expect(JSON.parse(many.out)).toEqual(JSON.parse(one.out));
+      const { workers, ...summary } = JSON.parse(many.out);
+      expect(summary).toEqual(JSON.parse(one.out));
+      expect(workers).toHaveLength(Number(n));
     }
   });
 
