@@ -135,6 +135,15 @@ export class ModelMirror implements ModelView {
 
   constructor(image: ModelImage) {
     this.version = image.version;
+    this.reset(image);
+  }
+
+  /** Becomes `image` whole (a reloaded model); the caller then recompiles everything. */
+  reset(image: ModelImage): void {
+    this.version = image.version;
+    this.groupsById.clear();
+    this.interfacesById.clear();
+    this.listsById.clear();
     for (const g of image.groups) this.groupsById.set(g.groupId, g);
     for (const i of image.interfaces) this.interfacesById.set(i.interfaceId, i);
     for (const p of image.prefixLists) this.listsById.set(p.prefixListId, p);
