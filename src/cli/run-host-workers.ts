@@ -40,6 +40,12 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
     return startFailed(e, o);
   }
   const running = pool;
+  running.onFailure = (e) => {
+    // A queue nobody reads: exit as a crash does, leaving the rules, so the host fails closed (or
+    // open with --fail-open) until sgfw runs again; a supervisor restarts it.
+    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping with the rules left in: ${e.message}`);
+    process.exit(ExitCode.failed);
+  };
   dropPrivileges(o);
   const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
   const queues = `${queueNum}:${queueNum + workers - 1}`;
@@ -55,6 +61,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   );
   systemd.ready(`host mode on NFQUEUE ${queues}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
+  running.onFailure = null;
   await removeQueueRules();
   const s = await running.stats();
   dataplane.onApplied = null;

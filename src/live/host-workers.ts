@@ -94,7 +94,11 @@ export class HostWorkers {
     });
   }
 
+  /** told once when a worker dies or errs: its queue is no longer read (the caller stops, failing closed) */
+  onFailure: ((e: Error) => void) | null = null;
+
   private fail(e: Error): void {
+    if (this.failure === null) this.onFailure?.(e);
     this.failure ??= e;
     for (const w of this.waiting.splice(0)) w.resolve();
   }
