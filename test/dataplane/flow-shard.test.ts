@@ -73,7 +73,7 @@ describe('frames are sharded by flow', () => {
   it('an ICMP error lands where the flow it quotes does, whoever sent it', () => {
     fc.assert(
       fc.property(flow, v4, (f, router) => {
-        const sent = { ...spec(f), six: false, src: f.a4, dst: f.b4 };
+        const sent = { ...spec(f), src: f.a4, dst: f.b4 };
         const error = buildFrame({ src: router, dst: f.a4, proto: 'icmp', icmp: { type: 3, code: 4, quote: sent } });
         expect(shardOf(error, f.shards)).toBe(shardOf(buildFrame(sent), f.shards));
       }),

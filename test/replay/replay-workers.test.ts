@@ -1,7 +1,7 @@
 // `sgfw replay --workers N` against one thread: the same verdicts, summary and output files, byte
 // for byte, on the benchmark's workload with changes mid-capture, on the bundled scenarios, with
 // ICMP errors about flows whose frames another worker judges, and with a refused timeline call.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,6 @@ interface Run {
 async function run(name: string, workers: number, state: string, captures: string[], timelineText = ''): Promise<Run> {
   const dir = join(tmp, `${name}-${workers}`);
   rmSync(dir, { recursive: true, force: true });
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(dir);
   const service = await serviceFromStateFiles([state]);
   const options: ReplayOptions = {
