@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runPipeline } from './pipeline.mjs';
 import { runReplay } from './replay-e2e.mjs';
+import { runReplayWorkers } from './replay-workers.mjs';
 import { runChangeLatency } from './change-latency.mjs';
 import { liveSkipReason, liveTables } from './live.mjs';
 import { fixed, machine, table } from './lib/stats.mjs';
@@ -57,6 +58,15 @@ if (!smoke) {
     ['tcpdump ms', 'tcpdumpMs', fixed(0)], ['BPF compile ms', 'bpfCompileMs', fixed(0)], ['BPF insns', 'bpfInstructions'],
     ['tcpdump/sgfw', 'ratio', fixed(2)], ['note', 'tcpdumpNote'],
   ], r.rows));
+}
+
+// 3b. replay on worker threads
+if (!smoke) {
+  const w = runReplayWorkers({ frames: quick ? 200_000 : 1_000_000, runs: quick ? 1 : 3 });
+  results.parts.replayWorkers = w;
+  tables.push(table(`Replay on ${w.workers} worker threads vs 1: ${w.frames.toLocaleString('en-US')} frames (median of ${w.runs}; whole process; critical path: CPU as if every thread had a core)`, [
+    ['measure', 'measure'], ['1 worker ms', 'one', fixed(0)], [`${w.workers} workers ms`, 'many', fixed(0)], ['speedup', 'speedup', fixed(2)],
+  ], [{ measure: 'wall', ...w.wallMs }, { measure: 'CPU (all threads)', ...w.cpuMs }, { measure: 'critical path', ...w.criticalPathMs }]));
 }
 
 // 4. conntrack

@@ -30,7 +30,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = 'dist/bundle';
-const ENTRIES = { main: 'src/cli/main.ts' };
+const ENTRIES = {
+  main: 'src/cli/main.ts',
+  // worker threads' entries (src/dataplane/worker-script.ts finds them beside the module that starts them)
+  'replay-worker': 'src/replay/replay-worker.ts',
+  'host-worker': 'src/live/host-worker.ts',
+};
 
 rmSync(`${ROOT}/${OUT}`, { recursive: true, force: true });
 const result = await build({

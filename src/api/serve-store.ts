@@ -21,6 +21,11 @@ export interface ListenAt {
   tls?: TlsMaterial;
   /** told of every answered request (`sgfw serve --metrics`) */
   onAnswered?: (answered: AnsweredRequest) => void;
+  /**
+   * awaited after each call the store accepted, before the answer: resolves once the change is in
+   * force wherever packets are judged (host mode's worker threads, live/host-workers.ts)
+   */
+  inForce?: () => Promise<void>;
 }
 
 /** What `serveStore` serves: a store that runs each call and answers once the change is durable. */
@@ -61,7 +66,7 @@ export async function serveStore<S extends ServedStore>(
     await prepare();
     const live = store.service;
     server = await startApiServer({
-      service: { call: (action, params) => store.apply(action, params), accountId: live.accountId },
+      service: { call: inForceBeforeAnswer(store, o.listen.inForce), accountId: live.accountId },
       credentials,
       listen: o.listen,
       hostNames: o.listen.hostNames,
@@ -87,6 +92,15 @@ export async function serveStore<S extends ServedStore>(
       closing ??= running.close().then(() => store.close());
       return closing;
     },
+  };
+}
+
+function inForceBeforeAnswer(store: ServedStore, inForce: (() => Promise<void>) | undefined): (action: string, params: unknown) => Promise<unknown> {
+  if (inForce === undefined) return (action, params) => store.apply(action, params);
+  return async (action, params) => {
+    const result = await store.apply(action, params);
+    await inForce();
+    return result;
   };
 }
 

@@ -43,6 +43,11 @@ export interface LiveModel {
   metricFamilies(): MetricFamily[];
   /** what SIGHUP does: reload the state files, or log that there is nothing to reload; settles when done */
   hangup(): void | Promise<unknown>;
+  /**
+   * with the API: what an accepted call awaits before its answer (host mode's workers: the change
+   * in force on every worker); the default awaits nothing, the one Dataplane being in force at once
+   */
+  setInForce?(inForce: () => Promise<void>): void;
   /** unsubscribes the Dataplane; with the API, stops the server and closes the store */
   close(): Promise<void>;
 }

@@ -1,14 +1,36 @@
 // `sgfw replay`: judges every frame of pcap/pcapng captures against the groups of the state files,
 // optionally changing them along the way (--timeline), and reports what was allowed and dropped.
+import { statSync } from 'node:fs';
 import { replay, type ReplayOptions, type ReplaySummary } from '../replay/replay-run.js';
+import { replayOnWorkers } from '../replay/replay-workers.js';
 import { readTimeline } from '../replay/timeline.js';
 import type { Command } from './command.js';
 import type { OutputStream } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { FLOW_LOG_INTERVAL_FLAG, flowLogIntervalSec } from './flags-flow-log.js';
+import { availableCores, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runReplayEach } from './replay-each.js';
 import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
+
+/**
+ * Below this much capture in all, `replay` judges on one thread unless --workers says otherwise:
+ * a worker thread costs some 60-100 ms to start and compile the rules in (BENCHMARKS.md, "Worker
+ * threads"), which one thread spends judging about 20 MB of small frames.
+ */
+const SMALL_CAPTURE_BYTES = 32 << 20;
+
+function defaultWorkers(captures: readonly string[]): number {
+  let bytes = 0;
+  for (const file of captures) {
+    try {
+      bytes += statSync(file).size;
+    } catch {
+      return 1; // the replay names the file it cannot read
+    }
+  }
+  return bytes < SMALL_CAPTURE_BYTES ? 1 : availableCores();
+}
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -45,6 +67,10 @@ export const replayCommand: Command = {
     { name: 'write-allowed', kind: 'string', value: 'FILE', description: 'write the allowed frames to a pcap file' },
     { name: 'json', kind: 'boolean', description: 'print the summary as JSON' },
     { name: 'each', kind: 'boolean', description: 'judge each capture on its own: fresh state, a summary and outputs ({name}) each' },
+    {
+      ...WORKERS_FLAG,
+      description: `threads that judge frames, sharded by flow (default: the cores available, but 1 for captures under ${SMALL_CAPTURE_BYTES >> 20} MB in all, where starting threads costs more than it saves); the outputs are the same for any N; --each judges each capture on one thread`,
+    },
   ],
   positional: { name: 'CAPTURE', description: 'pcap or pcapng files', min: 1, max: Infinity },
   async run(args, { io }) {
@@ -66,8 +92,14 @@ export const replayCommand: Command = {
       accountId: service.accountId,
       writeAllowedFile: args.string('write-allowed'),
     };
-    if (args.boolean('each')) return runReplayEach(io, service, args.strings('state'), options, args.boolean('json'), formatSummary);
-    const summary = await replay(service, { ...options, onProgress: (frames) => progress.update(frames) });
+    const workers = workersFlag(args);
+    if (args.boolean('each')) {
+      if (workers !== undefined && workers > 1) throw new UsageError('--each judges each capture on one thread: give --workers 1 or leave it out');
+      return runReplayEach(io, service, args.strings('state'), options, args.boolean('json'), formatSummary);
+    }
+    const threads = workers ?? defaultWorkers(args.positionals);
+    const withProgress = { ...options, onProgress: (frames: number) => progress.update(frames) };
+    const summary = threads > 1 ? await replayOnWorkers(service, withProgress, threads) : await replay(service, withProgress);
     progress.done();
     if (args.boolean('json')) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else io.stdout.write(formatSummary(summary));
@@ -107,6 +139,7 @@ export function formatSummary(s: ReplaySummary): string {
   if (s.timelineApplied || s.timelineUnreached) {
     lines.push(`timeline calls applied ${s.timelineApplied}${s.timelineUnreached ? `, never reached ${s.timelineUnreached}` : ''}`);
   }
+  if (s.workers) lines.push(`workers ${s.workers.length}, frames judged ${s.workers.map((w) => w.judged).join(' / ')}`);
   if (s.conntrackFull) lines.push(`flows not tracked (table full) ${s.conntrackFull}`);
   if (s.writeAllowedSkipped) lines.push(`frames left out of --write-allowed (other link type) ${s.writeAllowedSkipped}`);
   return `${lines.join('\n')}\n`;

@@ -43,7 +43,9 @@ export async function openLiveModel(options: LiveModelOptions): Promise<LiveMode
 }
 
 async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Logger): Promise<LiveModel> {
-  const api = await attachApi({ stateDir: flags.stateDir, listen: flags.listen, stateFiles, logger: log, enforcing: true });
+  let inForce = (): Promise<void> => Promise.resolve();
+  const listen = { ...flags.listen, inForce: () => inForce() };
+  const api = await attachApi({ stateDir: flags.stateDir, listen, stateFiles, logger: log, enforcing: true });
   if (api.keyCount === 0) {
     log.warn({ event: 'no-credentials', stateDir: flags.stateDir }, `no credentials in ${flags.stateDir} yet; run 'sgfw credentials create --state-dir ${flags.stateDir}'`);
   }
@@ -60,6 +62,9 @@ async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Log
     readyNote: apiNote(api.address),
     hangupHint: '',
     metricFamilies: () => [],
+    setInForce(next) {
+      inForce = next;
+    },
     hangup() {
       // No rules to reload: with --listen the state directory is the source of truth.
       reloadApiFiles(api, log, flags.listen.tls);

@@ -5,6 +5,8 @@ import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.j
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
+import { WORKERS_FLAG, workersFlag } from './flags-workers.js';
+import { runHostWorkers } from './run-host-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
@@ -104,6 +106,10 @@ export const runCommand: Command = {
     ...SOURCE_FLAGS,
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
+    {
+      ...WORKERS_FLAG,
+      description: 'with --mode host: threads that judge packets, one NFQUEUE each (--queue-balance from --queue on); default 1 (not yet with --verdicts, --flow-log, --metrics or --store)',
+    },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
     { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics', check: hostPortOrPort },
@@ -144,6 +150,7 @@ export const runCommand: Command = {
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
     const flowLog = flowLogFlagValues(args);
     const capture = args.string('capture') as CaptureMethod | undefined;
+    if (args.string('workers') !== undefined && mode !== 'host') throw new UsageError('--workers goes with --mode host (inline and monitor judge on one thread)');
     if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
     const options = (): RunOptions => ({
       stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
@@ -162,6 +169,12 @@ export const runCommand: Command = {
     }
     const queueNum = args.integer('queue') ?? 0;
     const maxLen = args.integer('queue-maxlen') ?? 0;
+    const workers = workersFlag(args) ?? 1;
+    if (workers > 1) {
+      const unsupported = [args.string('verdicts') !== undefined && '--verdicts', flowLog.flowLogFile !== undefined && '--flow-log', metricsAt && '--metrics', fleet && '--store'].filter(Boolean);
+      if (unsupported.length > 0) throw new UsageError(`${unsupported.join(', ')} not yet with --workers > 1 (use --workers 1)`);
+      return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
+    }
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };

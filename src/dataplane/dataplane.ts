@@ -88,6 +88,11 @@ export class Dataplane {
   lastRebuildMs = 0;
   /** told each rebuild's duration in ms (the rebuild-time histogram); rebuilds are off the hot path */
   onRebuilt: ((ms: number) => void) | null = null;
+  /**
+   * told each change `applyModel` put in force (undefined: the whole model), once in force: host
+   * mode's worker threads follow the main thread's Dataplane through it (live/host-workers.ts)
+   */
+  onApplied: ((change?: ModelChange) => void) | null = null;
   modelVersion = -1;
 
   constructor(
@@ -128,6 +133,7 @@ export class Dataplane {
     this.modelVersion = this.model.version;
     this.lastRebuildMs = performance.now() - started;
     this.onRebuilt?.(this.lastRebuildMs);
+    this.onApplied?.(change);
   }
 
   interfaceById(id: string): CompiledInterface | null {

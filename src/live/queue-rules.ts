@@ -15,6 +15,8 @@ export const XTABLES = ['iptables', 'ip6tables'] as const;
 
 export interface QueueRuleOptions {
   queueNum: number;
+  /** queues from queueNum on, one per worker thread (`--queue-balance`; default 1) */
+  queues?: number;
   /** --queue-bypass: with no process reading the queue, packets pass instead of being dropped */
   failOpen: boolean;
   chain?: string;
@@ -23,7 +25,10 @@ export interface QueueRuleOptions {
 /** Argument lists (after the iptables binary) that install the rules, in order. */
 export function installCommands(o: QueueRuleOptions): string[][] {
   const chain = o.chain ?? QUEUE_CHAIN;
-  const queue = ['-j', 'NFQUEUE', '--queue-num', String(o.queueNum)];
+  const queues = o.queues ?? 1;
+  // --queue-balance spreads packets by a hash of their address pair that is the same both ways
+  // (the kernel's nfqueue_hash), so a flow's packets, either direction, reach one queue.
+  const queue = queues > 1 ? ['-j', 'NFQUEUE', '--queue-balance', `${o.queueNum}:${o.queueNum + queues - 1}`] : ['-j', 'NFQUEUE', '--queue-num', String(o.queueNum)];
   if (o.failOpen) queue.push('--queue-bypass');
   return [
     ['-w', '-N', chain],

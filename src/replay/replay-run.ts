@@ -70,10 +70,12 @@ export interface ReplaySummary {
   /** frames left out of --write-allowed because their link type differs from the first capture's */
   writeAllowedSkipped: number;
   failure?: ReplayFailure;
+  /** with --workers N > 1: each worker thread's share (frames judged) and CPU time (ms; -1: unknown) */
+  workers?: { judged: number; cpuMs: number }[];
 }
 
 /** Buffers text lines and writes them in large chunks. */
-class LineSink {
+export class LineSink {
   private readonly fd: number;
   private parts: string[] = [];
   private size = 0;
@@ -102,7 +104,7 @@ class LineSink {
  * Written as a live mode writes it (header, windows, NODATA, each interface's owner as account-id),
  * but into one file started afresh and never rotated, and a failed write stops the replay.
  */
-class CaptureTimeFlowLog implements FlowSink {
+export class CaptureTimeFlowLog implements FlowSink {
   private file: FlowLogFile | null = null;
   private now = 0;
 

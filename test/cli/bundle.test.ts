@@ -29,6 +29,17 @@ describe('the bundled CLI', () => {
     expect(bin.stdout).toBe(bundled.out);
   });
 
+  it('starts its worker threads from the bundle: replay --workers 2 prints what one thread prints', () => {
+    const argv = ['replay', '--json', '--state', 'pcaps/mary/state.json', '--timeline', 'pcaps/mary/timeline.jsonl', 'pcaps/mary/mary.pcap'];
+    for (const name of ['replay-worker.js', 'host-worker.js']) expect(existsSync(join(BUNDLE, name)), name).toBe(true);
+    const one = runBuild(join(BUNDLE, 'main.js'), argv);
+    const two = runBuild(join(BUNDLE, 'main.js'), [...argv, '--workers', '2']);
+    expect(two.err).toBe('');
+    const { workers, ...rest } = JSON.parse(two.out) as { workers?: unknown[] };
+    expect(workers).toHaveLength(2);
+    expect(rest).toEqual(JSON.parse(one.out));
+  });
+
   it('finds native addons, package.json and scripts where dist/ does: two folders below the root', () => {
     const relative = new Set<string>();
     // the CLI's chunks (ESM) and sgfw.cjs (the JS API for require(), its own URL in __sgfwFileUrl)

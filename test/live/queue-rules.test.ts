@@ -15,6 +15,12 @@ describe('the host-mode queue rules', () => {
     ]);
   });
 
+  it('balance over one queue per worker, from the chosen one on, failing open or closed alike', () => {
+    expect(installCommands({ queueNum: 5, queues: 4, failOpen: false })[3]!.join(' ')).toBe(`-w -A ${QUEUE_CHAIN} -j NFQUEUE --queue-balance 5:8`);
+    expect(installCommands({ queueNum: 0, queues: 2, failOpen: true })[3]!.join(' ')).toBe(`-w -A ${QUEUE_CHAIN} -j NFQUEUE --queue-balance 0:1 --queue-bypass`);
+    expect(installCommands({ queueNum: 7, queues: 1, failOpen: false })[3]!.join(' ')).toBe(`-w -A ${QUEUE_CHAIN} -j NFQUEUE --queue-num 7`);
+  });
+
   it('bypass the queue only when asked to fail open', () => {
     const closed = installCommands({ queueNum: 0, failOpen: false }).flat();
     const open = installCommands({ queueNum: 0, failOpen: true }).flat();

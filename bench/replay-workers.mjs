@@ -1,0 +1,83 @@
+// Issue 18 item 1, replay: `sgfw replay --workers 2` against `--workers 1` on the pipeline's
+// workload (1,000 rules, 100k concurrent flows) written to a 1M-frame pcap. Whole-process wall
+// times (node start-up, state load and rule compile included), interleaved, medians; the two
+// summaries must be equal (the differential tests check the output files frame by frame).
+// On a loaded machine the wall times say little (threads wait for a core), so each run also gives
+// its CPU time (user + system, /usr/bin/time) and, from each worker thread's CPU time (the
+// summary's `workers`), the critical path: the process's CPU less the workers' plus the busiest
+// worker's, what the run takes on idle cores. One worker's critical path is its process CPU.
+//   node bench/replay-workers.mjs [--frames N] [--runs R] [--workers W]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcapWriter } from '../dist/capture/pcap-writer.js';
+import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
+import { median } from './lib/stats.mjs';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export function runReplayWorkers({ frames = 1_000_000, runs = 5, workers = 2, rules = 1000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfw-bench-replay-workers-'));
+  try {
+    const m = makeModel({ rules });
+    const w = makeFrames(m, { frames, concurrent: Math.min(100_000, frames) });
+    const capture = join(dir, 'bench.pcap');
+    const writer = new PcapWriter(capture, 1, { nanosecond: true });
+    for (let i = 0; i < w.count; i++) {
+      const t = w.timesMs[i];
+      const sec = Math.floor(t / 1000);
+      writer.write({ linkType: 1, tsSec: sec, tsNanos: Math.round((t - sec * 1000) * 1e6), caplen: w.lengths[i], origLen: w.lengths[i], data: w.data, offset: w.offsets[i] });
+    }
+    writer.close();
+    const state = join(dir, 'state.json');
+    writeFileSync(state, JSON.stringify(stateDocument(m)));
+    const times = { 1: [], [workers]: [] };
+    const outputs = {};
+    for (let r = 0; r < runs; r++) {
+      for (const n of [1, workers]) {
+        const timing = join(dir, 'time.txt');
+        const t0 = performance.now();
+        const p = spawnSync('/usr/bin/time', ['-o', timing, '-f', '%U %S', process.execPath, join(ROOT, 'bin/sgfw.js'), 'replay', '--json', '--workers', String(n), '--state', state, capture], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        const ms = performance.now() - t0;
+        if (p.status !== 0) throw new Error(`sgfw replay --workers ${n} exited ${p.status}: ${p.stderr}`);
+        const [user, sys] = readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        const cpuMs = (user + sys) * 1000;
+        const s = JSON.parse(p.stdout);
+        const threads = s.workers ?? [];
+        const critical = threads.length ? cpuMs - threads.reduce((a, t) => a + t.cpuMs, 0) + Math.max(...threads.map((t) => t.cpuMs)) : cpuMs;
+        times[n].push({ ms, cpuMs, critical });
+        outputs[n] ??= p.stdout;
+      }
+    }
+    const one = JSON.parse(outputs[1]);
+    const many = JSON.parse(outputs[workers]);
+    const threadsOfMany = many.workers;
+    delete many.workers;
+    const same = one.allowed === many.allowed && one.dropped === many.dropped && JSON.stringify(one.byReason) === JSON.stringify(many.byReason) && JSON.stringify(one.interfaces) === JSON.stringify(many.interfaces) && one.conntrackEntries === many.conntrackEntries;
+    const med = (n, k) => median(times[n].map((t) => t[k]));
+    return {
+      frames: w.count,
+      rules,
+      captureMB: statSync(capture).size / 1e6,
+      runs,
+      workers,
+      wallMs: { one: med(1, 'ms'), many: med(workers, 'ms'), speedup: med(1, 'ms') / med(workers, 'ms') },
+      cpuMs: { one: med(1, 'cpuMs'), many: med(workers, 'cpuMs') },
+      criticalPathMs: { one: med(1, 'critical'), many: med(workers, 'critical'), speedup: med(1, 'critical') / med(workers, 'critical') },
+      workerThreads: threadsOfMany,
+      sameSummary: same,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(runReplayWorkers({ frames: arg('frames', 1_000_000), runs: arg('runs', 5), workers: arg('workers', 2) }), null, 2));
+}

@@ -1,0 +1,38 @@
+// `sgfw run --workers N`: host mode only, and not yet with the per-packet outputs or metrics,
+// each refused with a usage error before anything starts.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from './capture-io.js';
+
+const STATE = join(import.meta.dirname, '..', '..', 'pcaps', 'albert', 'state.json');
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, err: io.err() };
+}
+
+describe('sgfw run --workers', () => {
+  it.each([
+    [['--verdicts', '/tmp/sgfw-never-written.jsonl'], /^sgfw run: --verdicts not yet with --workers > 1 \(use --workers 1\)$/],
+    [['--metrics', '127.0.0.1:0'], /^sgfw run: --metrics not yet with --workers > 1/],
+    [['--flow-log', '/tmp/sgfw-never-written.log'], /^sgfw run: --flow-log not yet with --workers > 1/],
+  ])('host mode with %j and 2 workers is refused, naming the flag', async (extra, message) => {
+    const r = await run('run', '--mode', 'host', '--workers', '2', '--state', STATE, ...extra);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toMatch(message);
+  });
+
+  it('goes with host mode only', async () => {
+    const r = await run('run', '--mode', 'monitor', '--interface', 'lo', '--workers', '2', '--state', STATE);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('sgfw run: --workers goes with --mode host (inline and monitor judge on one thread)');
+  });
+
+  it('refuses a count out of range', async () => {
+    const r = await run('run', '--mode', 'host', '--workers', '0', '--state', STATE);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('sgfw run: --workers expects 1-256, got 0');
+  });
+});

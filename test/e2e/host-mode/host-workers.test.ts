@@ -1,0 +1,84 @@
+// `sgfw run --mode host --workers 2 --listen`: the packets spread over two NFQUEUE queues, one per
+// worker thread, and an API call is in force on both workers before its answer: the connection
+// made right after the answer, from any of 16 addresses (spread over both queues by the kernel's
+// hash), gets through; right after a revoke, none does. Needs root; skipped only outside CI when not root.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
+import { createCredentials } from '../aws-cli/serve-process.js';
+import { apiEndpoint, awsEc2InNs } from '../run-api/aws-in-ns.js';
+import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor, type Pair } from './netns.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const ENTRY = join(ROOT, 'bin', 'sgfw.js');
+const HOST = '10.0.3.10';
+const PEERS = Array.from({ length: 16 }, (_, i) => `203.0.113.${40 + i}`);
+const GROUP = 'sg-0a1b2c3d4e5f60001';
+const QUEUE = 31;
+
+const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
+const dir = mkdtempSync(join(tmpdir(), 'sgfw-host-workers-'));
+const tag = `wk${process.pid % 10000}`;
+let pair: Pair | null = null;
+const children: ChildProcess[] = [];
+
+function writeState(): string {
+  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
+  const eni = state.NetworkInterfaces[0];
+  eni.PrivateIpAddress = HOST;
+  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const file = join(dir, 'albert.json');
+  writeFileSync(file, JSON.stringify(state));
+  return file;
+}
+
+const fromEveryPeer = (ms = 1500) => Promise.all(PEERS.map((p) => tcpConnect(pair!.peer, HOST, 8080, p, ms)));
+
+describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker, API changes in force on all before the answer', () => {
+  beforeAll(async () => {
+    expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
+    pair = createPair(tag, HOST, '10.0.3.0/24', PEERS, '203.0.113.0/24');
+    children.push(await tcpListen(pair.host, HOST, 8080));
+  }, 60_000);
+
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (pair) destroyPair(pair);
+  });
+
+  it('authorize opens the port on both workers by the time it answers; revoke closes it on both', async () => {
+    const stateDir = join(dir, 'state');
+    const credentials = createCredentials(stateDir);
+    const sgfw = spawnInNs(pair!.host, process.execPath, [
+      ENTRY, 'run', '--mode', 'host', '--workers', '2', '--state', writeState(), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', String(QUEUE),
+    ]);
+    children.push(sgfw);
+    let err = '';
+    sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
+    expect(err).toContain(`NFQUEUE ${QUEUE}:${QUEUE + 1} (2 workers)`);
+    const aws = awsEc2InNs(pair!.host, apiEndpoint(err), credentials);
+
+    expect(new Set(await fromEveryPeer(1000))).toEqual(new Set(['timeout']));
+    const permission = ['--group-id', GROUP, '--protocol', 'tcp', '--port', '8080', '--cidr', '203.0.113.0/24'];
+    const authorized = await aws('authorize-security-group-ingress', ...permission);
+    expect(authorized.code, authorized.stderr).toBe(0);
+    expect(new Set(await fromEveryPeer())).toEqual(new Set(['connected']));
+
+    const revoked = await aws('revoke-security-group-ingress', ...permission);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(new Set(await fromEveryPeer(1000))).toEqual(new Set(['timeout']));
+
+    expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
+    const stop = err.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l))[0];
+    expect(stop.workers).toBe(2);
+    // both queues carried traffic: the kernel spread the 16 peers over both workers
+    expect(stop.perWorker).toHaveLength(2);
+    for (const n of stop.perWorker) expect(n).toBeGreaterThan(0);
+    expect(stop.allowed).toBeGreaterThan(0);
+    expect(stop.dropped).toBeGreaterThan(0);
+  }, 120_000);
+});
