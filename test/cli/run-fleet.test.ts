@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetFlags, runCommand } from '../../src/cli/run.js';
 import { defaultAgentStateFile, fleetModel } from '../../src/cli/run-fleet.js';
@@ -17,7 +18,7 @@ import type { LiveModel } from '../../src/cli/run-model.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { isAllowed } from '../../src/dataplane/verdict.js';
 import { FleetAgent } from '../../src/fleet/agent.js';
-import { EtcdGateway } from '../../src/fleet/etcd-gateway.js';
+import { EtcdClient } from '../../src/fleet/etcd-client.js';
 import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { KeyLayout } from '../../src/fleet/key-layout.js';
 import { parseStoreUrl } from '../../src/fleet/store-url.js';
@@ -168,7 +169,7 @@ describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etc
     const { log, lines } = capturedLogger();
     const flags = flagsFor('db-1', proxy.endpoints);
     const live = await fleetModel(flags, log, 200);
-    const gw = new EtcdGateway(cluster.endpoints);
+    const gw = new EtcdClient(cluster.endpoints);
     const statusKey = new KeyLayout(PREFIX).status('db-1');
     try {
       expect(live.api).toBeNull();
@@ -218,24 +219,28 @@ describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etc
       await live.close();
     }
     expect((await gw.range(statusKey)).kvs).toEqual([]);
+    gw.close();
     expect(lines().some((l) => l.event === 'fleet-stopped')).toBe(true);
     const saved = JSON.parse(readFileSync(flags.agentStateFile, 'utf8')) as { hostId: string; revision: number };
     expect(saved.hostId).toBe('db-1');
     expect(saved.revision).toBe(live.fleet!.revision());
   }, 90_000);
 
-  it('reopens a quiet watch before fetch would time it out, without counting it as a loss', async () => {
+  it('keeps a quiet watch up on the answers to its progress requests, without counting a loss', async () => {
     const logs: string[] = [];
     const agent = new FleetAgent({
-      endpoints: cluster.endpoints, prefix: PREFIX, hostId: 'db-1', idleReopenMs: 300, statusTtlSeconds: 0, reconcileIntervalMs: 0,
+      endpoints: cluster.endpoints, prefix: PREFIX, hostId: 'db-1', staleAfterMs: 300, statusTtlSeconds: 0, reconcileIntervalMs: 0,
       onLog: (m, f) => logs.push(f?.event ?? m),
     });
     await agent.start();
     try {
-      await eventually(() => agent.stats.rewatches >= 3, 10_000, 'quiet stream reopened');
+      await sleep(1500); // five times the stale limit with nothing to deliver
       expect(agent.connected).toBe(true);
+      expect(agent.staleSeconds()).toBe(0);
       expect(agent.stats.reconnects).toBe(0);
+      expect(agent.stats.rewatches).toBe(0);
       expect(logs).not.toContain('fleet-disconnected');
+      expect(logs).not.toContain('fleet-stale');
       // Still following: a change after the reopenings arrives.
       await call('RegisterNetworkInterface', { PrivateIpAddress: '10.1.0.3', Groups: [groups.db], HostId: 'db-1' });
       const committed = store.revision;
