@@ -10,8 +10,11 @@
 #   m0.pem … m2.pem, .key   one certificate per member, for clients and peers (serverAuth and
 #                           clientAuth), valid for 127.0.0.1, localhost and each --san (an address or
 #                           a DNS name)
-#   CLIENT.pem, .key        a client certificate (clientAuth) with CN=CLIENT: with etcd's
-#                           --client-cert-auth, the etcd user it is when it logs in with no password
+#   root.pem, .key and      a client certificate (clientAuth) with CN=root (etcd's all-powerful
+#   CLIENT.pem, .key        user, for etcdctl and scripts/etcd-cluster.sh's health checks) and one
+#                           with CN=CLIENT for each CLIENT: with etcd's --client-cert-auth, the etcd
+#                           user it is when it logs in with no password
+#   jwt.key, jwt.pub        the ES256 key pair etcd signs its auth tokens with (--auth-token jwt,…)
 #   NAME-expired.pem, .key  (--expired NAME) a client certificate for NAME valid only on 1 Jan 2020
 #   other-ca.pem, .key and other-client.pem, .key
 #                           (--other-ca) an unrelated CA and a client certificate it signed
@@ -72,7 +75,12 @@ done
 for i in 0 1 2; do
   sign ca "m$i" "etcd-m$i" "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=$alt\n"
 done
-for name in "${clients[@]}"; do sign ca "$name" "$name" "$CLIENT_EXT"; done
+for name in root "${clients[@]}"; do sign ca "$name" "$name" "$CLIENT_EXT"; done
+
+if [ ! -f "$dir/jwt.key" ]; then
+  newkey "$dir/jwt.key"
+  openssl pkey -in "$dir/jwt.key" -pubout -out "$dir/jwt.pub" 2>/dev/null
+fi
 
 # An expired certificate needs a start date in the past, which only `openssl ca` sets (3.0).
 for name in "${expired[@]}"; do
@@ -106,4 +114,4 @@ if [ $other = 1 ]; then
   ca other-ca sgfw-unrelated-ca
   sign other-ca other-client root "$CLIENT_EXT"
 fi
-chmod 0644 "$dir"/*.pem
+chmod 0644 "$dir"/*.pem "$dir/jwt.pub"
