@@ -37,6 +37,37 @@ export interface EtcdctlResult {
   readonly stderr: string;
 }
 
+/** One etcdctl command, as root, and what it reads on stdin (a password). */
+export interface EtcdctlCommand {
+  readonly args: readonly string[];
+  readonly input?: string;
+}
+
+/** The README's grants, as etcdctl commands: the API servers' role (readwrite on the prefix). */
+export function apiRoleCommands(prefix: string): EtcdctlCommand[] {
+  return [{ args: ['role', 'add', 'sgfw-api'] }, { args: ['role', 'grant-permission', 'sgfw-api', 'readwrite', '--prefix', prefix] }];
+}
+
+/** Every agent's role: read the prefix. */
+export function agentRoleCommands(prefix: string): EtcdctlCommand[] {
+  return [{ args: ['role', 'add', 'sgfw-agent'] }, { args: ['role', 'grant-permission', 'sgfw-agent', 'read', '--prefix', prefix] }];
+}
+
+/** One host's role: write its own status key, that key only. */
+export function statusRoleCommands(prefix: string, hostId: string): EtcdctlCommand[] {
+  return [{ args: ['role', 'add', `sgfw-status-${hostId}`] }, { args: ['role', 'grant-permission', `sgfw-status-${hostId}`, 'write', `${prefix}status/${hostId}`] }];
+}
+
+/** A user (its password on stdin, as the README has it: an argument would show in `ps`) and its roles. */
+export function userCommands(name: string, password: string, roles: readonly string[]): EtcdctlCommand[] {
+  return [{ args: ['user', 'add', name, '--interactive=false'], input: `${password}\n` }, ...roles.map((role) => ({ args: ['user', 'grant-role', name, role] }))];
+}
+
+/** root with the root role, then auth on (last: before it, nothing else needs root). */
+export function enableAuthCommands(rootPassword: string): EtcdctlCommand[] {
+  return [...userCommands('root', rootPassword, ['root']), { args: ['auth', 'enable'] }];
+}
+
 export class EtcdTlsCluster {
   private constructor(
     /** everything: certs/, etcd/ (the members' data and logs), password files */
@@ -93,7 +124,7 @@ export class EtcdTlsCluster {
   }
 
   /** etcdctl against member 0 (or `endpoint`), `input` on its stdin: never throws, the exit code says. */
-  async etcdctl(args: readonly string[], as?: EtcdctlAs, endpoint = this.endpoints[0]!, input = ''): Promise<EtcdctlResult> {
+  async etcdctl(args: readonly string[], as?: EtcdctlAs, endpoint = this.endpoints[0]!, input: string = ''): Promise<EtcdctlResult> {
     const identity =
       as === undefined ? [`--cert=${this.root.cert}`, `--key=${this.root.key}`, `--user=root:${this.root.password}`]
       : 'noClientCertificate' in as ? []
@@ -111,25 +142,25 @@ export class EtcdTlsCluster {
 
   /** etcdctl as root; throws with its stderr when it fails. */
   async admin(...args: string[]): Promise<string> {
-    return this.adminWithInput('', ...args);
+    return this.run({ args });
   }
 
-  private async adminWithInput(input: string, ...args: string[]): Promise<string> {
-    const r = await this.etcdctl(args, undefined, this.endpoints[0], input);
-    if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
+  private async run(command: EtcdctlCommand, as?: EtcdctlAs): Promise<string> {
+    const r = await this.etcdctl(command.args, as, this.endpoints[0], command.input);
+    if (r.code !== 0) throw new Error(`etcdctl ${command.args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
     return r.stdout;
   }
 
   /** The API server's user: role sgfw-api, readwrite on the prefix. */
   async addApiUser(name = 'sgfw-api'): Promise<EtcdUser> {
-    await this.ensureRole('sgfw-api', ['readwrite', this.prefix, '--prefix']);
+    await this.ensureRole('sgfw-api', apiRoleCommands(this.prefix));
     return this.addUser(name, ['sgfw-api']);
   }
 
   /** An agent's user: role sgfw-agent (read the prefix) and sgfw-status-HOST (write status/HOST only). */
   async addAgentUser(hostId: string, name = `sgfw-agent-${hostId}`): Promise<EtcdUser> {
-    await this.ensureRole('sgfw-agent', ['read', this.prefix, '--prefix']);
-    await this.ensureRole(`sgfw-status-${hostId}`, ['write', `${this.prefix}status/${hostId}`]);
+    await this.ensureRole('sgfw-agent', agentRoleCommands(this.prefix));
+    await this.ensureRole(`sgfw-status-${hostId}`, statusRoleCommands(this.prefix, hostId));
     return this.addUser(name, ['sgfw-agent', `sgfw-status-${hostId}`]);
   }
 
@@ -137,28 +168,21 @@ export class EtcdTlsCluster {
   async addUser(name: string, roles: readonly string[]): Promise<EtcdUser> {
     await run('bash', [join(SCRIPTS, 'etcd-certs.sh'), join(this.dir, 'certs'), name], { timeout: 60_000 });
     const user = userFiles(this.dir, name);
-    // the password on stdin, as the README has it (an argument would show in `ps`)
-    await this.adminWithInput(`${user.password}\n`, 'user', 'add', name, '--interactive=false');
-    for (const role of roles) await this.admin('user', 'grant-role', name, role);
+    for (const c of userCommands(name, user.password, roles)) await this.run(c);
     return user;
   }
 
   private readonly roles = new Set<string>();
 
-  private async ensureRole(role: string, permission: readonly string[]): Promise<void> {
+  private async ensureRole(role: string, commands: readonly EtcdctlCommand[]): Promise<void> {
     if (this.roles.has(role)) return;
-    await this.admin('role', 'add', role);
-    await this.admin('role', 'grant-permission', role, ...permission);
+    for (const c of commands) await this.run(c);
     this.roles.add(role);
   }
 
   /** root (its password and CN=root certificate) with the root role, then auth on. */
   private async enableAuth(): Promise<void> {
-    const plain = { cert: this.root.cert, key: this.root.key };
-    for (const args of [['user', 'add', 'root', '--interactive=false'], ['user', 'grant-role', 'root', 'root'], ['auth', 'enable']]) {
-      const r = await this.etcdctl(args, plain, this.endpoints[0], `${this.root.password}\n`);
-      if (r.code !== 0) throw new Error(`etcdctl ${args[0]} ${args[1]}: exit ${r.code}: ${r.stderr.trim()}`);
-    }
+    for (const c of enableAuthCommands(this.root.password)) await this.run(c, { cert: this.root.cert, key: this.root.key });
   }
 
   async stopMember(i: number): Promise<void> {
@@ -176,8 +200,8 @@ export class EtcdTlsCluster {
   }
 }
 
-/** A fresh password (written to DIR/NAME.password, 0600) and the certificate files of `name`. */
-function userFiles(dir: string, name: string): EtcdUser {
+/** A fresh password (written to DIR/NAME.password, 0600) and the certificate files of `name` (in DIR/certs). */
+export function userFiles(dir: string, name: string): EtcdUser {
   const password = randomBytes(12).toString('base64url');
   const passwordFile = join(dir, `${name}.password`);
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
