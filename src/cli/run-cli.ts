@@ -5,6 +5,7 @@
 import { TlsFilesError } from '../api/tls-files.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { MissingAddonError } from '../capture/missing-addon.js';
+import { StoreAccessError } from '../fleet/store-access.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
 import type { CliIo } from './cli-io.js';
@@ -65,7 +66,7 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo, 
       return ExitCode.usage;
     }
     // These messages already name the file and the place; print them as they are.
-    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError || e instanceof ConfigError) {
+    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError || e instanceof ConfigError || e instanceof StoreAccessError) {
       io.stderr.write(`${prefix}: ${e.message}\n`);
       return ExitCode.usage;
     }

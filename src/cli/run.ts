@@ -3,14 +3,14 @@
 // run-model.ts and run-fleet.ts.
 import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
-import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
-import { hostPortOrPort, integerIn, listenAddress, oneOf, storeUrl } from './flags-checks.js';
+import { hostPortOrPort, integerIn, listenAddress, oneOf } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
+import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
@@ -63,7 +63,7 @@ export const runCommand: Command = {
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
     'next packet, and SIGHUP has no state to reload (it re-reads --tls-cert and --tls-key). --api-host, --tls-cert and',
     '--tls-key mean what they do for `sgfw serve`. Without --listen or --store, --state is required.',
-    '--store etcd://HOST:PORT[,HOST:PORT…][/PREFIX/] --host-id NAME (host and inline modes): a fleet agent enforces the',
+    '--store etcd[s]://HOST:PORT[,HOST:PORT…][/PREFIX/] --host-id NAME (host and inline modes): a fleet agent enforces the',
     'interfaces registered with HostId NAME in the etcd state that `sgfw serve --store` keeps, following changes through a',
     'watch; each etcd transaction is in force whole, in revision order, for the next packet. A lease-bound key',
     'status/NAME reports the revision applied, and /metrics adds sgfw_fleet_applied_revision, sgfw_fleet_stale_seconds,',
@@ -71,8 +71,11 @@ export const runCommand: Command = {
     `stays in force; it is kept in --agent-state (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json), which boots a`,
     'restart while etcd is away. SIGHUP compares the state in force with etcd now (a reconcile; also every 30 s).',
     'SIGINT/SIGTERM stop the agent: the state file is written a last time and the status key goes.',
+    'etcds:// speaks TLS to etcd, verified with --store-ca (else the system\'s CAs); --store-cert and --store-key add a',
+    `client certificate (mutual TLS); --store-user NAME logs in with the password from --store-password-file or ${STORE_PASSWORD_ENV}.`,
+    'Each file is read at start: one that cannot serve (missing, empty, not PEM, an expired certificate) is exit 2.',
     'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd is',
-    'unreachable with no agent state file; 2 bad usage, state, credentials, TLS certificate or key, agent state file or capture interface.',
+    'unreachable with no agent state file; 2 bad usage, state, credentials, TLS certificate or key, --store-* file, agent state file or capture interface.',
   ].join('\n'),
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor', check: oneOf(MODES) },
@@ -85,7 +88,8 @@ export const runCommand: Command = {
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)', check: listenAddress },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
     ...API_ENDPOINT_FLAGS.map((f) => ({ ...f, description: `with --listen: ${f.description}` })),
-    { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`', check: storeUrl },
+    storeFlag('with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`'),
+    ...STORE_ACCESS_FLAGS,
     { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces' },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
@@ -96,12 +100,12 @@ export const runCommand: Command = {
     ...LOG_FLAGS,
     { name: 'drop-log-rate', kind: 'string', value: 'N', description: 'dropped packets logged per second at most (default 10; 0: none)', check: integerIn(0, 2 ** 31 - 1, 'a number ≥ 0') },
   ],
-  async run(args, { io }) {
+  async run(args, { io, config }) {
     const mode = args.string('mode') as (typeof MODES)[number];
     const listenText = args.string('listen');
     const stateDir = args.string('state-dir');
     const stateFiles = args.strings('state');
-    const fleet = fleetFlags(args.string('store'), args.string('host-id'), args.string('agent-state'));
+    const fleet = fleetFlags(storeFlags(args, config?.env ?? process.env), args.string('host-id'), args.string('agent-state'));
     if (fleet) {
       if (mode === 'monitor') throw new UsageError('--store goes with --mode host or inline');
       const clash = [listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state'].filter(Boolean);
@@ -142,24 +146,17 @@ export const runCommand: Command = {
   },
 };
 
-/** `--store`, `--host-id` and `--agent-state`, checked together; null without --store. */
-export function fleetFlags(storeText: string | undefined, hostId: string | undefined, agentState: string | undefined): FleetFlags | null {
-  if (storeText === undefined) {
+/** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
+export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined): FleetFlags | null {
+  if (store === undefined) {
     if (hostId !== undefined) throw new UsageError('--host-id goes with --store etcd://… (the fleet agent)');
     if (agentState !== undefined) throw new UsageError('--agent-state goes with --store etcd://… (the fleet agent)');
     return null;
-  }
-  let store;
-  try {
-    store = parseStoreUrl(storeText);
-  } catch (e) {
-    if (e instanceof StoreUrlError) throw new UsageError(e.message);
-    throw e;
   }
   if (hostId === undefined) throw new UsageError('--store needs --host-id NAME: the HostId whose interfaces this host enforces');
   if (!HOST_ID_PATTERN.test(hostId)) {
     throw new UsageError(`--host-id expects 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got '${hostId}'`);
   }
   if (agentState === '') throw new UsageError('--agent-state expects a file path, got an empty one');
-  return { store, storeText, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId) };
+  return { store: store.store, storeText: store.text, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId) };
 }

@@ -42,12 +42,13 @@ describe('sgfw run --store: flags', () => {
   const STORE = 'etcd://127.0.0.1:1,127.0.0.1:2';
 
   it('takes --store with --host-id and defaults --agent-state under /var/lib/sgfw', () => {
-    const f = fleetFlags(`${STORE}/fleet/`, 'web-1', undefined)!;
+    const given = (text: string) => ({ store: parseStoreUrl(text), text });
+    const f = fleetFlags(given(`${STORE}/fleet/`), 'web-1', undefined)!;
     expect(f.store).toEqual({ endpoints: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], prefix: '/fleet/' });
     expect(f.hostId).toBe('web-1');
     expect(f.agentStateFile).toBe('/var/lib/sgfw/agent-web-1.json');
     expect(defaultAgentStateFile('h2')).toBe('/var/lib/sgfw/agent-h2.json');
-    expect(fleetFlags(STORE, 'h1', '/tmp/x.json')!.agentStateFile).toBe('/tmp/x.json');
+    expect(fleetFlags(given(STORE), 'h1', '/tmp/x.json')!.agentStateFile).toBe('/tmp/x.json');
     expect(fleetFlags(undefined, undefined, undefined)).toBeNull();
   });
 
