@@ -53,6 +53,8 @@ export async function fleetModel(flags: FleetFlags, log: Logger, staleLogEveryMs
   const agent = new FleetAgent({
     endpoints: flags.store.endpoints,
     prefix: flags.store.prefix,
+    tls: flags.store.tls,
+    auth: flags.store.auth,
     hostId,
     stateFile: agentStateFile,
     onLog: (message, fields) => agentLog(log, message, fields),
