@@ -50,6 +50,8 @@ describe('sgfw run --store: flags', () => {
     expect(defaultAgentStateFile('h2')).toBe('/var/lib/sgfw/agent-h2.json');
     expect(fleetFlags(given(STORE), 'h1', '/tmp/x.json')!.agentStateFile).toBe('/tmp/x.json');
     expect(fleetFlags(undefined, undefined, undefined)).toBeNull();
+    expect(f.staleAfterMs).toBeUndefined(); // the agent's default
+    expect(fleetFlags(given(STORE), 'h1', undefined, '2.5')!.staleAfterMs).toBe(2500);
   });
 
   it.each([
@@ -63,6 +65,9 @@ describe('sgfw run --store: flags', () => {
     [['--store', 'http://127.0.0.1:2379', '--host-id', 'h1'], /--store expects etcd:\/\/HOST:PORT/],
     [['--store', STORE, '--host-id', '-bad'], /--host-id expects 1 to 128 letters.*got '-bad'/],
     [['--store', STORE, '--host-id', 'h1', '--agent-state', ''], /--agent-state expects a file path/],
+    [['--store-stale-after', '5', '--state', 'a.json'], /--store-stale-after goes with --store/],
+    [['--store', STORE, '--host-id', 'h1', '--store-stale-after', '0.1'], /--store-stale-after expects seconds from 0.3 to 3600, got '0.1'/],
+    [['--store', STORE, '--host-id', 'h1', '--store-stale-after', '5s'], /--store-stale-after expects seconds from 0.3 to 3600, got '5s'/],
   ])('host mode %j: usage error', async (argv, message) => {
     const r = await usage('--mode', 'host', ...argv);
     expect(r.code).toBe(2);
@@ -78,7 +83,7 @@ describe('sgfw run --store: flags', () => {
   it('names the flags in --help', async () => {
     const io = captureIo();
     expect(await runCli(['run', '--help'], io, [runCommand])).toBe(0);
-    for (const flag of ['--store', '--host-id', '--agent-state']) expect(io.out()).toContain(flag);
+    for (const flag of ['--store', '--host-id', '--agent-state', '--store-stale-after']) expect(io.out()).toContain(flag);
     expect(io.out()).toContain('/var/lib/sgfw/agent-NAME.json');
   });
 });
