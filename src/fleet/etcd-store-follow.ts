@@ -27,6 +27,13 @@ export interface HeadValue {
   readonly nonce: string;
 }
 
+/**
+ * The action of a fence: `head` rewritten with no change to the state, so that a call whose txn may
+ * still be pending somewhere (its outcome unknown) can never commit: its guard on head's revision
+ * fails from now on (see etcd-store-outcome.ts).
+ */
+export const FENCE_ACTION = 'sgfw:Fence';
+
 export function parseHead(value: string | undefined): HeadValue | undefined {
   if (value === undefined) return undefined;
   try {
@@ -223,6 +230,10 @@ export class EtcdStoreFollower {
     const head = parseHead(headEvent.value);
     if (head === undefined) return `revision ${revision}: ${this.layout.head} does not hold a change`;
     if (head.after !== this.headRevision) return `revision ${revision} follows head ${head.after}, this server holds ${this.headRevision}`;
+    if (head.action === FENCE_ACTION && stateEvents.length === 0) {
+      this.headRevision = revision; // nothing to replay
+      return undefined;
+    }
     if (head.params === undefined || head.ids === undefined) return `revision ${revision} is an ${head.action}`;
     const before = this.service.currentState;
     this.ids.beginReplay(head.ids);
