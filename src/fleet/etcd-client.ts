@@ -432,6 +432,7 @@ export class LeaseKeepAlive {
 /**
  * One watch stream on one member: watchers added and cancelled in place, messages read in order
  * with `next()` (an async iterator), ending with EtcdUnavailable when the stream fails or closes.
+ * `silence()` is what liveness probes read: how long the member has said nothing on it.
  */
 export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
   private nextId = 0;
@@ -439,10 +440,15 @@ export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
   private ended: Error | undefined;
   private wake: (() => void) | undefined;
   private done = false;
+  /** when the stream was opened, or last brought a message (read or not yet), ms since the epoch */
+  lastMessageAt = Date.now();
 
   /** @internal use EtcdClient.watch */
   constructor(private readonly stream: DuplexLike, readonly endpoint: string) {
-    stream.on('data', (msg) => this.push(watchMessage(msg)));
+    stream.on('data', (msg) => {
+      this.lastMessageAt = Date.now();
+      this.push(watchMessage(msg));
+    });
     stream.on('error', (e) => this.end(new EtcdUnavailable(`${endpoint} watch: ${reasonOf(e)}`)));
     stream.on('end', () => this.end(new EtcdUnavailable(`${endpoint} watch: the stream ended`)));
   }
@@ -507,7 +513,7 @@ export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
 function watchMessage(r: Record<string, unknown>): WatchMessage {
   const events = ((r.events as { type?: string; kv?: Parameters<typeof keyValue>[0] }[] | undefined) ?? []).map((e): WatchEvent => {
     const kv = keyValue(e.kv ?? {});
-    return { type: e.type === 'DELETE' ? 'delete' : 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision };
+    return { type: String(e.type).toUpperCase() === 'DELETE' ? 'delete' : 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision };
   });
   const created = r.created === true;
   const canceled = r.canceled === true;

@@ -148,10 +148,15 @@ export class EtcdStoreFollower {
         const stop = (): void => stream.close();
         if (this.stopWatch.signal.aborted) stop();
         this.stopWatch.signal.addEventListener('abort', stop, { once: true });
-        let lastHeard = Date.now();
+        // a tick late by more than a period: this process was too busy to read; decide nothing
         const probeMs = Math.max(50, Math.floor(this.silentAfterMs / 3));
+        let lastTick = Date.now();
         const probe = setInterval(() => {
-          const since = Date.now() - lastHeard;
+          const now = Date.now();
+          const late = now - lastTick - probeMs;
+          lastTick = now;
+          if (late > probeMs) return;
+          const since = now - stream.lastMessageAt;
           if (since >= this.silentAfterMs) {
             silent = true;
             stream.close();
@@ -163,7 +168,6 @@ export class EtcdStoreFollower {
         try {
           stream.add(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1);
           for await (const msg of stream) {
-            lastHeard = Date.now();
             backoff = 50;
             if (this.watchLost) {
               this.watchLost = false;
