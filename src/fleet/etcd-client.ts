@@ -194,11 +194,20 @@ export class EtcdClient {
         faultHandling: { global: noPolicy as never, host: () => noPolicy as never },
         grpcOptions: {
           // a member that stops answering (frozen, partitioned) is found by the watch probe; these
-          // keep a dead TCP connection from lingering past a few seconds
-          'grpc.keepalive_time_ms': 10_000,
-          'grpc.keepalive_timeout_ms': 5_000,
+          // only keep a dead TCP connection from lingering (long enough not to drop a live one
+          // whose process is busy)
+          'grpc.keepalive_time_ms': 30_000,
+          'grpc.keepalive_timeout_ms': 20_000,
+          // grpc-js waits up to 120 s between connection attempts to a member that refused; the
+          // fleet's reconnects are capped near one second
+          'grpc.initial_reconnect_backoff_ms': 200,
+          'grpc.max_reconnect_backoff_ms': 1000,
           'grpc.max_receive_message_length': 64 * 1024 * 1024,
           'grpc.max_send_message_length': 64 * 1024 * 1024,
+          // connections of its own, not shared with the other EtcdClients of the process: an API
+          // server's watch behind a thousand in-process agents' (the benchmark) would share one
+          // HTTP/2 connection window with them, and wait behind their backlogs
+          'grpc.use_local_subchannel_pool': 1,
         },
       };
       if (options.tls !== undefined) {
