@@ -13,10 +13,10 @@ if (process.send !== undefined && process.argv[2] === '--child') {
   const { FleetAgent } = await import('../../dist/fleet/agent.js');
   const o = JSON.parse(process.argv[3]);
   const agents = [];
-  for (let i = o.from; i < o.from + o.count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, o.from + o.count - i) }, async (_, k) => {
+  for (let i = o.from; i < o.from + o.count; i += 20) {
+    await Promise.all(Array.from({ length: Math.min(20, o.from + o.count - i) }, async (_, k) => {
       const at = i + k;
-      const agent = new FleetAgent({ endpoints: o.endpoints, prefix: o.prefix, hostId: `host-${at}`, statusTtlSeconds: 0, reconcileIntervalMs: 0, onLog: () => undefined });
+      const agent = new FleetAgent({ endpoints: o.endpoints, prefix: o.prefix, hostId: `host-${at}`, requestTimeoutMs: 10_000, statusTtlSeconds: 0, reconcileIntervalMs: 0, onLog: () => undefined });
       agents.push(agent);
       await agent.start();
       agent.attach(new Dataplane(agent.model, { conntrackCapacity: 256 }));
@@ -28,6 +28,7 @@ if (process.send !== undefined && process.argv[2] === '--child') {
     }));
   }
   process.send({ op: 'ready' });
+  process.on('disconnect', () => process.exit(0)); // the parent is gone
   process.on('message', async (m) => {
     if (m.op !== 'stop') return;
     await Promise.all(agents.map((a) => a.stop()));
