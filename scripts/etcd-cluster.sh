@@ -3,11 +3,19 @@
 # with Debian's etcd-server (3.4). Everything lives in DIR: one data dir, log and pid file per member,
 # and the base port, so `start` after `stop` brings the same cluster back.
 #
-#   scripts/etcd-cluster.sh start DIR [BASE_PORT]   start (or restart) every member not running
+#   scripts/etcd-cluster.sh start DIR [BASE_PORT] [--tls CERTS]
+#                                                   start (or restart) every member not running
 #   scripts/etcd-cluster.sh start DIR --member N    start member N (0..2) only
 #   scripts/etcd-cluster.sh stop DIR [--member N]   stop every member (or member N) and wait for it
 #   scripts/etcd-cluster.sh status DIR              one line per member; exit 1 unless all are healthy
 #   scripts/etcd-cluster.sh endpoints DIR           the client URLs, comma-separated
+#
+# --tls CERTS (kept in DIR, like the base port): https for clients and peers with the certificates of
+# scripts/etcd-certs.sh CERTS (mN.pem and mN.key each member's, ca.pem the CA), and client
+# certificates required of both (--client-cert-auth, --peer-client-cert-auth); the script's own
+# health checks use CERTS/root.pem. Auth tokens are JWTs signed with CERTS/jwt.key (ES256; valid for
+# ETCD_AUTH_TOKEN_TTL, default 5m), not etcd's default simple tokens. Auth itself (users, roles, auth
+# enable) is the caller's: etcdctl user/role/auth.
 #
 # Ports: client BASE..BASE+2, peer BASE+3..BASE+5 (default BASE 23790). Not 2379/2380: the Debian
 # package may run its own etcd there. --max-txn-ops and --max-request-bytes are raised above the
@@ -21,16 +29,18 @@ MEMBERS=3
 WAIT_SECONDS=${ETCD_CLUSTER_WAIT:-30}
 
 die() { echo "etcd-cluster: $*" >&2; exit 2; }
-usage() { die "usage: $0 start DIR [BASE_PORT] [--member N] | stop DIR [--member N] | status DIR | endpoints DIR"; }
+usage() { die "usage: $0 start DIR [BASE_PORT] [--tls CERTS] [--member N] | stop DIR [--member N] | status DIR | endpoints DIR"; }
 
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2
 shift 2
 member=''
 base=''
+tls=''
 while [ $# -gt 0 ]; do
   case $1 in
     --member) [ $# -ge 2 ] || usage; member=$2; shift 2 ;;
+    --tls) [ $# -ge 2 ] || usage; tls=$(realpath "$2"); shift 2 ;;
     *) [ -z "$base" ] || usage; base=$1; shift ;;
   esac
 done
@@ -47,8 +57,23 @@ base_port() {
   fi
 }
 
-client_url() { echo "http://127.0.0.1:$((BASE + $1))"; }
-peer_url() { echo "http://127.0.0.1:$((BASE + 3 + $1))"; }
+# The CERTS of --tls this cluster was created with (empty: plain http); --tls again must name the same.
+tls_dir() {
+  if [ -f "$dir/tls-dir" ]; then
+    local kept
+    kept=$(cat "$dir/tls-dir")
+    [ -z "$tls" ] || [ "$tls" = "$kept" ] || die "$dir was created with --tls $kept, not $tls"
+    echo "$kept"
+  elif [ -f "$dir/base-port" ]; then
+    [ -z "$tls" ] || die "$dir was created without --tls"
+  else
+    echo "$tls"
+  fi
+}
+
+scheme() { if [ -n "$TLS" ]; then echo https; else echo http; fi; }
+client_url() { echo "$(scheme)://127.0.0.1:$((BASE + $1))"; }
+peer_url() { echo "$(scheme)://127.0.0.1:$((BASE + 3 + $1))"; }
 pid_of() { [ -f "$dir/m$1.pid" ] && cat "$dir/m$1.pid" || true; }
 running() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 selected() { if [ -n "$member" ]; then echo "$member"; else seq 0 $((MEMBERS - 1)); fi; }
@@ -59,18 +84,28 @@ endpoints() {
   echo "$out"
 }
 
-healthy() { ETCDCTL_API=3 "$ETCDCTL" --endpoints="$(client_url "$1")" --command-timeout=2s endpoint health >/dev/null 2>&1; }
+tls_client_flags() { [ -z "$TLS" ] || echo "--cacert=$TLS/ca.pem --cert=$TLS/root.pem --key=$TLS/root.key"; }
+# shellcheck disable=SC2046 # the TLS flags are words without spaces
+healthy() { ETCDCTL_API=3 "$ETCDCTL" --endpoints="$(client_url "$1")" $(tls_client_flags) --command-timeout=2s endpoint health >/dev/null 2>&1; }
+
+tls_member_flags() {
+  [ -n "$TLS" ] || return 0
+  echo "--cert-file=$TLS/m$1.pem --key-file=$TLS/m$1.key --client-cert-auth --trusted-ca-file=$TLS/ca.pem"
+  echo "--peer-cert-file=$TLS/m$1.pem --peer-key-file=$TLS/m$1.key --peer-client-cert-auth --peer-trusted-ca-file=$TLS/ca.pem"
+  echo "--auth-token=jwt,pub-key=$TLS/jwt.pub,priv-key=$TLS/jwt.key,sign-method=ES256,ttl=${ETCD_AUTH_TOKEN_TTL:-5m}"
+}
 
 start_member() {
   local i=$1 cluster='' j
   for j in $(seq 0 $((MEMBERS - 1))); do cluster="$cluster${cluster:+,}m$j=$(peer_url "$j")"; done
   # The initial-cluster flags only matter on first start; a restart reads the member's data dir.
+  # shellcheck disable=SC2046 # the TLS flags are words without spaces
   setsid "$ETCD" \
     --name "m$i" --data-dir "$dir/m$i.data" \
     --listen-client-urls "$(client_url "$i")" --advertise-client-urls "$(client_url "$i")" \
     --listen-peer-urls "$(peer_url "$i")" --initial-advertise-peer-urls "$(peer_url "$i")" \
     --initial-cluster "$cluster" --initial-cluster-token "sgfw-test-$BASE" --initial-cluster-state new \
-    --max-txn-ops 10000 --max-request-bytes 16777216 \
+    --max-txn-ops 10000 --max-request-bytes 16777216 $(tls_member_flags "$i") \
     >>"$dir/m$i.log" 2>&1 </dev/null &
   echo $! >"$dir/m$i.pid"
 }
@@ -81,6 +116,11 @@ case $cmd in
     mkdir -p "$dir"
     BASE=$(base_port)
     [[ $BASE =~ ^[0-9]+$ ]] && [ "$BASE" -ge 1024 ] && [ "$BASE" -le 65530 ] || die "BASE_PORT must be 1024..65530, got '$BASE'"
+    TLS=$(tls_dir)
+    if [ -n "$TLS" ]; then
+      for f in ca.pem root.pem root.key m0.pem m0.key jwt.key jwt.pub; do [ -f "$TLS/$f" ] || die "--tls $TLS: no $f (make them with scripts/etcd-certs.sh $TLS)"; done
+      echo "$TLS" >"$dir/tls-dir"
+    fi
     echo "$BASE" >"$dir/base-port"
     for i in $(selected); do running "$i" || start_member "$i"; done
     deadline=$((SECONDS + WAIT_SECONDS))
@@ -111,6 +151,7 @@ case $cmd in
   status)
     [ -f "$dir/base-port" ] || die "no cluster in $dir"
     BASE=$(base_port)
+    TLS=$(tls_dir)
     ok=0
     for i in $(seq 0 $((MEMBERS - 1))); do
       if running "$i" && healthy "$i"; then echo "m$i $(client_url "$i") healthy pid $(pid_of "$i")"
@@ -123,6 +164,7 @@ case $cmd in
   endpoints)
     [ -f "$dir/base-port" ] || die "no cluster in $dir"
     BASE=$(base_port)
+    TLS=$(tls_dir)
     endpoints
     ;;
   *) usage ;;

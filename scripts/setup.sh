@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 # ansible (with amazon.aws) and python3-boto3: the clients the EC2 API tests drive;
 # nmap, iputils-ping, netcat-openbsd, ethtool, iperf3: the tools the live end-to-end tests and
 # benchmarks run between namespaces; nftables: the kernel peer in the live benchmark;
-# etcd-server, etcd-client: the fleet store (issue 9) and its tests; systemd: systemd-analyze, which
+# etcd-server, etcd-client: the fleet store (issue 9) and its tests; openssl: the certificates of the
+# TLS etcd the fleet tests start (scripts/etcd-certs.sh); systemd: systemd-analyze, which
 # checks the units of packaging/systemd (a container image has no systemd).
 APT_PACKAGES=(libpcap-dev tcpdump awscli libnetfilter-queue-dev iptables iproute2 g++ make python3 ansible python3-boto3
-  nmap iputils-ping netcat-openbsd ethtool iperf3 nftables etcd-server etcd-client systemd prometheus)
+  nmap iputils-ping netcat-openbsd ethtool iperf3 nftables etcd-server etcd-client openssl systemd prometheus)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

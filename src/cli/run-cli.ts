@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { TlsFilesError } from '../api/tls-files.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { MissingAddonError } from '../capture/missing-addon.js';
+import { StoreAccessError } from '../fleet/store-access.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
 import type { CliIo } from './cli-io.js';
@@ -88,7 +89,7 @@ async function runCommand(entry: CommandEntry, argv: readonly string[], io: CliI
       return ExitCode.usage;
     }
     // These messages already name the file and the place; print them as they are.
-    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError || e instanceof ConfigError) {
+    if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError || e instanceof ConfigError || e instanceof StoreAccessError) {
       io.stderr.write(`${prefix}: ${e.message}\n`);
       return ExitCode.usage;
     }

@@ -3,7 +3,6 @@
 // account with --source ec2) in run-model.ts, run-fleet.ts and run-source.ts.
 import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
-import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runHostWorkers } from './run-host-workers.js';
@@ -11,8 +10,9 @@ import { parseListenAddress, type ListenAddress } from '../observe/metrics-serve
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
-import { hostPortOrPort, integerIn, listenAddress, oneOf, storeUrl } from './flags-checks.js';
+import { hostPortOrPort, integerIn, listenAddress, oneOf, secondsIn } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
+import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
@@ -66,7 +66,7 @@ export const runCommand: Command = {
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
     'next packet, and SIGHUP has no state to reload (it re-reads --tls-cert and --tls-key). --api-host, --tls-cert and',
     '--tls-key mean what they do for `sgfw serve`. Without --listen or --store, --state is required.',
-    '--store etcd://HOST:PORT[,HOST:PORT…][/PREFIX/] --host-id NAME (host and inline modes): a fleet agent enforces the',
+    '--store etcd[s]://HOST:PORT[,HOST:PORT…][/PREFIX/] --host-id NAME (host and inline modes): a fleet agent enforces the',
     'interfaces registered with HostId NAME in the etcd state that `sgfw serve --store` keeps, following changes through a',
     'watch; each etcd transaction is in force whole, in revision order, for the next packet. A lease-bound key',
     'status/NAME reports the revision applied, and /metrics adds sgfw_fleet_applied_revision, sgfw_fleet_stale_seconds,',
@@ -74,6 +74,9 @@ export const runCommand: Command = {
     `stays in force; it is kept in --agent-state (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json), which boots a`,
     'restart while etcd is away. SIGHUP compares the state in force with etcd now (a reconcile; also every 30 s).',
     'SIGINT/SIGTERM stop the agent: the state file is written a last time and the status key goes.',
+    'etcds:// speaks TLS to etcd, verified with --store-ca (else the system\'s CAs); --store-cert and --store-key add a',
+    `client certificate (mutual TLS); --store-user NAME logs in with the password from --store-password-file or ${STORE_PASSWORD_ENV}.`,
+    'Each file is read at start: one that cannot serve (missing, empty, not PEM, an expired certificate) is exit 2.',
     '--source ec2[:REGION] (host and inline modes): enforce the interfaces of an EC2 account whose private address is one of',
     'this host\'s own or whose tag sgfw:host-id is --host-id (default: the host name). Read-only: DescribeSecurityGroups,',
     '-NetworkInterfaces, -Vpcs, -ManagedPrefixLists and GetManagedPrefixListEntries, paginated, every --source-interval',
@@ -87,7 +90,7 @@ export const runCommand: Command = {
     'sgfw_source_stale_seconds and poll counters; a log line says when it goes stale and when it recovers. Throttling doubles the',
     'wait between polls (up to 8 intervals). SIGHUP polls now.',
     'Exit codes: 0 stopped cleanly; 1 the queue, the rules, the metrics or the API port could not be set up, or etcd or EC2 is',
-    'unreachable with no agent or source state file; 2 bad usage, state, credentials, TLS certificate or key, agent or source state file or capture interface.',
+    'unreachable with no agent or source state file; 2 bad usage, state, credentials, TLS certificate or key, --store-* file, agent or source state file or capture interface.',
   ].join('\n'),
   flags: [
     { name: 'mode', kind: 'string', value: 'MODE', required: true, description: 'host, inline or monitor', check: oneOf(MODES) },
@@ -100,9 +103,11 @@ export const runCommand: Command = {
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)', check: listenAddress },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
     ...API_ENDPOINT_FLAGS.map((f) => ({ ...f, description: `with --listen: ${f.description}` })),
-    { name: 'store', kind: 'string', value: 'etcd://HOST:PORT[,…]', description: 'with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`', check: storeUrl },
+    storeFlag('with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`'),
+    ...STORE_ACCESS_FLAGS,
     { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces; with --source: the sgfw:host-id tag value naming this host (default: the host name)' },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
+    { name: 'store-stale-after', kind: 'string', value: 'SECONDS', description: 'with --store: after this long without a word from etcd (progress is asked for after a third of it) the agent reports itself disconnected and stale and moves to another member (default 5)', check: secondsIn(0.3, 3600) },
     ...SOURCE_FLAGS,
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
@@ -116,7 +121,7 @@ export const runCommand: Command = {
     ...LOG_FLAGS,
     { name: 'drop-log-rate', kind: 'string', value: 'N', description: 'dropped packets logged per second at most (default 10; 0: none)', check: integerIn(0, 2 ** 31 - 1, 'a number ≥ 0') },
   ],
-  async run(args, { io }) {
+  async run(args, { io, config }) {
     const mode = args.string('mode') as (typeof MODES)[number];
     const listenText = args.string('listen');
     const stateDir = args.string('state-dir');
@@ -131,7 +136,7 @@ export const runCommand: Command = {
       const clash = [args.string('store') !== undefined && '--store', listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state', args.string('agent-state') !== undefined && '--agent-state'].filter(Boolean);
       if (clash.length > 0) throw new UsageError(`--source takes the state from EC2: drop ${clash.join(' and ')}`);
     }
-    const fleet = source ? null : fleetFlags(args.string('store'), args.string('host-id'), args.string('agent-state'));
+    const fleet = source ? null : fleetFlags(storeFlags(args, config?.env ?? process.env), args.string('host-id'), args.string('agent-state'), args.string('store-stale-after'));
     if (fleet) {
       if (mode === 'monitor') throw new UsageError('--store goes with --mode host or inline');
       const clash = [listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state'].filter(Boolean);
@@ -179,24 +184,22 @@ export const runCommand: Command = {
   },
 };
 
-/** `--store`, `--host-id` and `--agent-state`, checked together; null without --store. */
-export function fleetFlags(storeText: string | undefined, hostId: string | undefined, agentState: string | undefined): FleetFlags | null {
-  if (storeText === undefined) {
+/** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
+export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined, staleAfter?: string): FleetFlags | null {
+  if (store === undefined) {
     if (hostId !== undefined) throw new UsageError('--host-id goes with --store etcd://… (the fleet agent) or --source ec2 (the sgfw:host-id tag)');
     if (agentState !== undefined) throw new UsageError('--agent-state goes with --store etcd://… (the fleet agent)');
+    if (staleAfter !== undefined) throw new UsageError('--store-stale-after goes with --store etcd://… (the fleet agent)');
     return null;
-  }
-  let store;
-  try {
-    store = parseStoreUrl(storeText);
-  } catch (e) {
-    if (e instanceof StoreUrlError) throw new UsageError(e.message);
-    throw e;
   }
   if (hostId === undefined) throw new UsageError('--store needs --host-id NAME: the HostId whose interfaces this host enforces');
   if (!HOST_ID_PATTERN.test(hostId)) {
     throw new UsageError(`--host-id expects 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got '${hostId}'`);
   }
   if (agentState === '') throw new UsageError('--agent-state expects a file path, got an empty one');
-  return { store, storeText, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId) };
+  return {
+    store: store.store, storeText: store.text, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId),
+    ...(staleAfter !== undefined ? { staleAfterMs: Math.round(Number(staleAfter) * 1000) } : {}),
+  };
 }
+

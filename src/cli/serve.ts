@@ -7,7 +7,6 @@ import { CredentialsError } from '../api/credentials.js';
 import { DEFAULT_LISTEN } from '../api/server.js';
 import { attachEtcdApi, StoreNotEmpty, type EtcdAttachedApi } from '../fleet/etcd-api-attach.js';
 import { EtcdStoreError } from '../fleet/etcd-store.js';
-import { parseStoreUrl, StoreUrlError } from '../fleet/store-url.js';
 import { pacedReplay } from '../replay/paced-replay.js';
 import type { AttachedApi } from '../api/serve-store.js';
 import { SERVICE_ACTIONS } from '../control/action-table.js';
@@ -18,8 +17,9 @@ import { attachApi, DEFAULT_STATE_DIR, reloadApiFiles } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
-import { listenAddress, storeUrl } from './flags-checks.js';
+import { listenAddress } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
+import { STORE_ACCESS_FLAGS, storeFlag, storeFlags } from './flags-store.js';
 import { serviceNotify } from './service-notify.js';
 import { UsageError } from './usage-error.js';
 import { packageVersion } from './version.js';
@@ -43,13 +43,8 @@ export const serveCommand: Command = {
   ].join('\n'),
   flags: [
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `state directory (default ${DEFAULT_STATE_DIR})` },
-    {
-      name: 'store',
-      kind: 'string',
-      value: 'etcd://HOST:PORT[,HOST:PORT…]',
-      description: 'keep the state in etcd, shared by every server on it, instead of --state-dir (which then holds only the credentials)',
-      check: storeUrl,
-    },
+    storeFlag('keep the state in etcd, shared by every server on it, instead of --state-dir (which then holds only the credentials); etcds:// for TLS'),
+    ...STORE_ACCESS_FLAGS,
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: `address to listen on (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; port 0 picks one)`, check: listenAddress },
     ...API_ENDPOINT_FLAGS,
     {
@@ -70,7 +65,7 @@ export const serveCommand: Command = {
     { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus /metrics (API requests by action and code, latency, process), /status (JSON, for `sgfw status`), /healthz and /readyz here (a bare PORT listens on 127.0.0.1)' },
     ...LOG_FLAGS,
   ],
-  async run(args, { io }) {
+  async run(args, { io, config }) {
     const log = loggerFromFlags(args, io);
     const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
     const dir = args.string('state-dir') ?? DEFAULT_STATE_DIR;
@@ -82,13 +77,9 @@ export const serveCommand: Command = {
     if (metricsText !== undefined && metricsAt === null) throw new UsageError(`--metrics expects HOST:PORT or PORT, got '${metricsText}'`);
     const metricsRegistry = metricsAt === null ? null : new SgfwMetrics({ version: packageVersion() });
     if (metricsRegistry) listen.onAnswered = observeApiRequests(metricsRegistry, [...SERVICE_ACTIONS, 'GetCallerIdentity']);
-    const storeFlag = args.string('store');
-    let store;
-    try {
-      store = storeFlag === undefined ? undefined : parseStoreUrl(storeFlag);
-    } catch (e) {
-      throw e instanceof StoreUrlError ? new UsageError(e.message) : e;
-    }
+    const storeGiven = storeFlags(args, config?.env ?? process.env);
+    const store = storeGiven?.store;
+    const storeText = storeGiven?.text;
     let api: AttachedApi | EtcdAttachedApi;
     try {
       api = store === undefined
@@ -106,7 +97,7 @@ export const serveCommand: Command = {
     let metrics: MetricsServer | null = null;
     if (metricsAt !== null && metricsRegistry !== null) {
       try {
-        metrics = await startMetricsServer(metricsAt, () => metricsRegistry.render(), { status: () => serveStatus(api, storeFlag ?? dir, startedAt) });
+        metrics = await startMetricsServer(metricsAt, () => metricsRegistry.render(), { status: () => serveStatus(api, storeText ?? dir, startedAt) });
       } catch (e) {
         await api.close();
         if (!(e instanceof MetricsServerError)) throw e;
@@ -137,10 +128,10 @@ export const serveCommand: Command = {
     process.on('SIGTERM', stop);
     process.on('SIGHUP', reload);
     log.info(
-      { event: 'ready', url: server.url, stateDir: storeFlag === undefined ? dir : undefined, store: storeFlag, metrics: metrics?.address ?? null, keys: api.keyCount },
-      `listening on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}); SIGINT/SIGTERM to stop, SIGHUP to reload keys and certificate`,
+      { event: 'ready', url: server.url, stateDir: storeText === undefined ? dir : undefined, store: storeText, metrics: metrics?.address ?? null, keys: api.keyCount },
+      `listening on ${server.url} (${storeText === undefined ? `state ${dir}` : `store ${storeText}`}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}); SIGINT/SIGTERM to stop, SIGHUP to reload keys and certificate`,
     );
-    systemd.ready(`API on ${server.url} (${storeFlag === undefined ? `state ${dir}` : `store ${storeFlag}`})`);
+    systemd.ready(`API on ${server.url} (${storeText === undefined ? `state ${dir}` : `store ${storeText}`})`);
     const stopReplay = new AbortController();
     const capture = args.string('replay');
     const replaying = capture

@@ -8,7 +8,10 @@
 // 3. one txn writes them, guarded by the `head` key's mod_revision being the revision R the copy
 //    was taken at, and rewrites `head` with the call (action, params, the ids it drew, a nonce);
 // 4. on a conflict (another server committed since R) it waits for the watch to bring the live
-//    service up to the newer head and runs again, at most `maxAttempts` times.
+//    service up to the newer head and runs again, at most `maxAttempts` times;
+// 5. a txn sent without an answer (a member frozen, cut off or killed) may have committed or may
+//    commit later: the server finds out, fencing it if it has not (etcd-store-outcome.ts), and
+//    answers what happened. ServiceUnavailable means the call did not and will not commit.
 // The guard is one key because the service may read any record in a call (name and address
 // uniqueness scan a VPC, DeleteSecurityGroup checks every group's references, quotas count rules of
 // referenced prefix lists): its read set is the whole model, and `head` changes with every change to
@@ -23,8 +26,9 @@ import { Ec2Error } from '../model/ec2-error.js';
 import { randomIdSuffix } from '../model/ids.js';
 import { IdSource } from '../state/journal-ids.js';
 import { IMPORT_ACTION, runStoreAction, storedParams, StoreFront } from '../state/store-front.js';
-import { EtcdGateway, EtcdRequestError, EtcdUnavailable, type KeyValue, type TxnOp } from './etcd-gateway.js';
-import { EtcdStoreFollower, parseHead, type HeadValue } from './etcd-store-follow.js';
+import { EtcdClient, EtcdOutcomeUnknown, EtcdRequestError, EtcdUnavailable, type EtcdAuth, type EtcdTls, type KeyValue, type TxnOp, type TxnResult } from './etcd-client.js';
+import { OutcomeUnknown, resolveOutcome } from './etcd-store-outcome.js';
+import { EtcdStoreFollower, type HeadValue } from './etcd-store-follow.js';
 import { KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
 import { canonicalJson, diffStates, StoreDamage } from './state-codec.js';
 
@@ -38,13 +42,18 @@ export interface EtcdStoreOptions {
   maxAttempts?: number;
   /** per request and endpoint (default 2000 ms) */
   requestTimeoutMs?: number;
+  /** TLS to the members (server CA, client certificate) and etcd user */
+  tls?: EtcdTls;
+  auth?: EtcdAuth;
   /** how long a call waits for this server's watch to deliver a revision before listing (default 3000 ms) */
   catchUpMs?: number;
   /**
-   * a watch quiet this long is reopened from the applied revision + 1 (default 240 s): Node's fetch
-   * (undici) ends a response body silent for 300 s, and etcd 3.4 sends a quiet watcher nothing
+   * how long a call whose txn's outcome is unknown (sent, then no answer) keeps finding it out
+   * before it is answered InternalError, outcome unknown (default 60 s; see etcd-store-outcome.ts)
    */
-  watchIdleReopenMs?: number;
+  outcomeWaitMs?: number;
+  /** a watch silent this long (no answer to progress requests either) moves to the next member (default 5000 ms) */
+  watchSilentMs?: number;
   onWarning?: (message: string) => void;
   /** test hook: runs after the call ran on its copy and before its txn (to inject a conflict) */
   beforeCommit?: (action: string, attempt: number) => Promise<void>;
@@ -65,10 +74,12 @@ export interface EtcdStoreStats {
   replayed: number;
   /** whole reloads from a list of the prefix */
   resyncs: number;
-  /** quiet watches reopened (not losses) */
-  idleReopens: number;
-  /** watches opened again because etcd did not confirm the watcher (see EtcdWatchIncomplete) */
-  rewatches: number;
+  /** watches given up because their member said nothing (not even to a progress request) */
+  silentReopens: number;
+  /** txns sent without an answer, whose outcome was then found out (fenced or found committed) */
+  unknownOutcomes: number;
+  /** of those, the ones a fence (or another call) kept from committing: answered 503 */
+  fenced: number;
 }
 
 /** The store cannot be opened: unreachable, another account's, or written by something else. */
@@ -93,7 +104,7 @@ function copyState(from: ModelState, to: ModelState): void {
 }
 
 export class EtcdStore {
-  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0, rewatches: 0 };
+  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, silentReopens: 0, unknownOutcomes: 0, fenced: 0 };
   private readonly front: StoreFront;
   private readonly follower: EtcdStoreFollower;
   private readonly maxAttempts: number;
@@ -101,7 +112,7 @@ export class EtcdStore {
 
   /** @internal use openEtcdStore */
   constructor(
-    readonly gateway: EtcdGateway,
+    readonly client: EtcdClient,
     readonly layout: KeyLayout,
     /** the live state as of `revision`; read it freely, change it only through apply() */
     readonly service: SecurityGroupService,
@@ -111,7 +122,7 @@ export class EtcdStore {
     this.maxAttempts = options.maxAttempts ?? 20;
     this.catchUpMs = options.catchUpMs ?? 3000;
     const warn = options.onWarning ?? ((m: string) => process.stderr.write(`sgfw: ${m}\n`));
-    this.follower = new EtcdStoreFollower(gateway, layout, service, ids, this.stats, options.watchIdleReopenMs ?? 240_000, warn, () => this.front.closed);
+    this.follower = new EtcdStoreFollower(client, layout, service, ids, this.stats, options.watchSilentMs ?? 5000, warn, () => this.front.closed);
     this.front = new StoreFront('etcd', service, (action, params) => this.applyNow(action, params));
   }
 
@@ -166,10 +177,23 @@ export class EtcdStore {
       const head: HeadValue = action === IMPORT_ACTION ? { after, action, nonce } : { after, action, params: input, ids: drawn, nonce };
       const ops: TxnOp[] = [...changes].map(([key, value]) => (value === null ? { delete: { key } } : { put: { key, value } }));
       ops.push({ put: { key: this.layout.head, value: canonicalJson(head) } });
-      let res;
+      let res: TxnResult;
       try {
-        res = await this.gateway.txn([{ key: this.layout.head, modRevision: after }], ops, [{ range: { key: this.layout.head } }]);
+        res = await this.client.txn([{ key: this.layout.head, modRevision: after }], ops, [{ range: { key: this.layout.head } }]);
       } catch (e) {
+        if (e instanceof EtcdOutcomeUnknown) {
+          // Sent, and no answer: find out before answering (etcd-store-outcome.ts).
+          this.stats.unknownOutcomes++;
+          const outcome = await this.outcomeOf(after, nonce, e);
+          if (outcome.committed) {
+            this.stats.commits++;
+            await this.catchUp(outcome.revision);
+            return result;
+          }
+          this.stats.fenced++;
+          throw unavailable(new EtcdUnavailable(`${e.message}; not committed (${outcome.how})`));
+        }
+        // refused before it reached any member: certainly not committed
         if (e instanceof EtcdUnavailable) throw unavailable(e);
         if (e instanceof EtcdRequestError) throw new Ec2Error('InternalError', `etcd refused the change: ${e.message}`, 500);
         throw e;
@@ -180,12 +204,6 @@ export class EtcdStore {
         return result;
       }
       const current = res.ranges[0]?.[0];
-      // An attempt that timed out on one member and was retried on another may have committed.
-      if (parseHead(current?.value)?.nonce === nonce) {
-        this.stats.commits++;
-        await this.catchUp(current!.modRevision);
-        return result;
-      }
       this.stats.conflicts++;
       if (attempt >= this.maxAttempts) {
         throw new Ec2Error('RequestLimitExceeded', `Request limit exceeded: ${attempt} attempts of ${action} met concurrent changes; retry.`, 503);
@@ -197,10 +215,22 @@ export class EtcdStore {
     }
   }
 
+  private async outcomeOf(after: number, nonce: string, cause: Error): ReturnType<typeof resolveOutcome> {
+    try {
+      return await resolveOutcome(this.client, this.layout.head, after, nonce, this.options.outcomeWaitMs ?? 60_000);
+    } catch (e) {
+      if (e instanceof OutcomeUnknown) {
+        // Not 503: a client retrying it could meet its own earlier success.
+        throw new Ec2Error('InternalError', `The control-plane store (etcd) took the change and did not say whether it committed (${cause.message}); ${e.message}. Check before retrying.`, 500);
+      }
+      throw e;
+    }
+  }
+
   /** The head key's revision in etcd now: the last committed call (0 in an empty store). */
   private async currentHeadRevision(): Promise<number> {
     try {
-      return (await this.gateway.range(this.layout.head)).kvs[0]?.modRevision ?? 0;
+      return (await this.client.range(this.layout.head)).kvs[0]?.modRevision ?? 0;
     } catch (e) {
       if (e instanceof EtcdUnavailable) throw unavailable(e);
       throw e;
@@ -236,6 +266,7 @@ export class EtcdStore {
     if (this.front.closed) return;
     await this.front.close();
     await this.follower.stop();
+    this.client.close();
   }
 }
 
@@ -245,13 +276,13 @@ export class EtcdStore {
  */
 export async function openEtcdStore(options: EtcdStoreOptions): Promise<EtcdStore> {
   const layout = new KeyLayout(options.prefix);
-  const gateway = new EtcdGateway(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs });
+  const client = new EtcdClient(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs, tls: options.tls, auth: options.auth });
   const ids = new IdSource(options.service?.idGenerator ?? randomIdSuffix);
   const service = new SecurityGroupService({ ...options.service, idGenerator: ids.next });
   const meta: MetaValue = { format: LAYOUT_FORMAT, accountId: service.accountId, defaultVpcId: service.defaultVpcId };
   const where = `${options.endpoints.join(',')} ${layout.prefix}`;
   try {
-    const claim = await gateway.txn([{ key: layout.meta, modRevision: 0 }], [{ put: { key: layout.meta, value: canonicalJson(meta) } }], [{ range: { key: layout.meta } }]);
+    const claim = await client.txn([{ key: layout.meta, modRevision: 0 }], [{ put: { key: layout.meta, value: canonicalJson(meta) } }], [{ range: { key: layout.meta } }]);
     if (!claim.succeeded) {
       let held: Partial<MetaValue>;
       try {
@@ -264,11 +295,12 @@ export async function openEtcdStore(options: EtcdStoreOptions): Promise<EtcdStor
         throw new EtcdStoreError(`${where}: the state belongs to account ${held.accountId} (default VPC ${held.defaultVpcId}), not ${meta.accountId}`);
       }
     }
-    const store = new EtcdStore(gateway, layout, service, ids, options);
-    const { revision, kvs } = await gateway.range(layout.prefix, prefixRangeEnd(layout.prefix));
+    const store = new EtcdStore(client, layout, service, ids, options);
+    const { revision, kvs } = await client.range(layout.prefix, prefixRangeEnd(layout.prefix));
     store.follow(kvs, revision);
     return store;
   } catch (e) {
+    client.close();
     if (e instanceof EtcdUnavailable || e instanceof EtcdRequestError) throw new EtcdStoreError(`${where}: ${e.message}`);
     if (e instanceof StoreDamage) throw new EtcdStoreError(`${where}: ${e.message}`);
     throw e;

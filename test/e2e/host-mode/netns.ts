@@ -11,8 +11,8 @@ export function inNs(ns: string, cmd: string, args: string[]): string {
 }
 
 /** Runs a long-lived command inside a namespace; `ip netns exec` execs it, so its pid is the command's. */
-export function spawnInNs(ns: string, cmd: string, args: string[]): ChildProcess {
-  return spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnInNs(ns: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 export interface Pair {
