@@ -76,6 +76,7 @@ describe('refused, one line naming the flag and the file', () => {
     [{ certFile: 'agent.pem', keyFile: 'agent.pem' }, /^--store-key .*agent\.pem: not an unencrypted PEM private key$/],
     [{ certFile: 'agent.key', keyFile: 'agent.key' }, /^--store-cert .*agent\.key: not a PEM certificate/],
     [{ certFile: 'agent.pem', keyFile: 'm0.key' }, /^--store-key .*m0\.key: this key does not match the certificate in .*agent\.pem$/],
+    [{ caFile: 'agent-expired.pem' }, /^--store-ca .*agent-expired\.pem: the certificate expired on 2020-01-02T00:00:00\.000Z$/],
     [{ certFile: 'agent-expired.pem', keyFile: 'agent-expired.key' }, /^--store-cert .*agent-expired\.pem: the certificate expired on 2020-01-02T00:00:00\.000Z$/],
     [{ certFile: 'srv.pem', keyFile: 'srv.key' }, /^--store-cert .*srv\.pem: the certificate is not for client authentication/],
     [{ user: 'u', passwordFile: 'empty' }, /^--store-password-file .*empty: the file is empty$/],
