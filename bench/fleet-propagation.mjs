@@ -31,7 +31,6 @@ import { join } from 'node:path';
 import { Dataplane } from '../dist/dataplane/dataplane.js';
 import { FleetAgent } from '../dist/fleet/agent.js';
 import { FleetView } from '../dist/fleet/agent-view.js';
-import { EtcdGateway, EtcdUnavailable } from '../dist/fleet/etcd-gateway.js';
 import { openEtcdStore } from '../dist/fleet/etcd-store.js';
 import { machine } from './lib/stats.mjs';
 import { startProxy } from './lib/tcp-proxy.mjs';
@@ -191,22 +190,33 @@ const DEBUG = process.env.FLEET_BENCH_DEBUG === '1';
 const watchLog = new Map();
 let dumped = false;
 function debugWatch(agent, i) {
-  const orig = agent.gateway.watchRanges.bind(agent.gateway);
+  const open = agent.client.watch.bind(agent.client);
   const log = [];
   watchLog.set(i, log);
   const short = (k) => k.split('/').slice(2).join('/');
-  agent.gateway.watchRanges = async function* (ranges, start, signal) {
-    log.push(`open from ${start}: ${ranges.map((r) => short(r.key)).join(' | ')}`);
-    try {
-      for await (const m of orig(ranges, start, signal)) {
-        log.push(`w${m.watchId}${m.created ? ' created' : ''} hdr ${m.headerRevision}: ${m.events.map((e) => `${e.type}@${e.modRevision} ${short(e.key)}`).join(', ')}`);
-        yield m;
+  agent.client.watch = async () => {
+    const stream = await open();
+    const add = stream.add.bind(stream);
+    stream.add = (key, end, start) => {
+      const id = add(key, end, start);
+      log.push(`w${id} add from ${start}: ${short(key)}`);
+      return id;
+    };
+    const iterate = stream[Symbol.asyncIterator].bind(stream);
+    stream[Symbol.asyncIterator] = async function* () {
+      log.push(`open on ${stream.endpoint}`);
+      try {
+        for await (const m of iterate()) {
+          log.push(`w${m.watchId}${m.created ? ' created' : ''}${m.progress ? ' progress' : ''} hdr ${m.headerRevision}: ${m.events.map((e) => `${e.type}@${e.modRevision} ${short(e.key)}`).join(', ')}`);
+          yield m;
+        }
+        log.push('end');
+      } catch (e) {
+        log.push(`error ${e.message}`);
+        throw e;
       }
-      log.push('end');
-    } catch (e) {
-      log.push(`error ${e.message}`);
-      throw e;
-    }
+    };
+    return stream;
   };
 }
 
@@ -217,8 +227,8 @@ async function runScale(endpoints, n, rows, checks) {
   const store = await openEtcdStore({ endpoints, prefix, onWarning: (m) => progress(`  api server: ${m}`), service: { limits: { inboundRulesPerGroup: 200 } } });
   // The commit instant: when etcd's answer to the API server's transaction arrives.
   const commits = new Map();
-  const txn = store.gateway.txn.bind(store.gateway);
-  store.gateway.txn = async (...a) => {
+  const txn = store.client.txn.bind(store.client);
+  store.client.txn = async (...a) => {
     const res = await txn(...a);
     if (res.succeeded) commits.set(res.revision, performance.now());
     return res;
@@ -375,7 +385,7 @@ async function runScale(endpoints, n, rows, checks) {
     const cutAt = performance.now();
     for (let c = 0; c < OUTAGE_CHANGES; c++) await changes[['rule', 'membership', 'prefix-list'][c % 3]]();
     const rev = store.revision;
-    if (compact) await new EtcdGateway(endpoints).compact(rev);
+    if (compact) await store.client.compact(rev);
     await sleep(Math.max(0, cutAt + 5000 - performance.now()));
     await proxy.restore();
     const t0 = performance.now();
@@ -401,7 +411,7 @@ async function runScale(endpoints, n, rows, checks) {
   }
 
   // The final state: each agent's keys equal etcd's for its concerned ranges, at etcd's revision.
-  const listing = await new EtcdGateway(endpoints).range(prefix, prefixEnd(prefix));
+  const listing = await store.client.range(prefix, prefixEnd(prefix));
   await tracker.wait(store.revision, 30_000);
   let differ = 0;
   let behind = 0;
@@ -426,8 +436,8 @@ async function runScale(endpoints, n, rows, checks) {
   };
   checks.push(check);
   scale.peakProxyConnections = await proxy.peakConnections();
-  // streams reopened because etcd's gateway dropped a watcher (EtcdWatchIncomplete) or the ranges
-  // changed, and late backlogs that made an agent list again (see FleetAgent.follow)
+  // concerned ranges changed (watchers added and cancelled in place) or streams reopened for a
+  // repair, and late backlogs that made an agent list again (see FleetAgent.follow)
   check.rewatches = agents.reduce((s, a) => s + a.stats.rewatches, 0);
   check.lateEvents = agents.reduce((s, a) => s + a.stats.late, 0);
   progress(`  checks: ${check.ok ? 'OK' : 'FAILED'}: ${tracker.reordered} reordered, ${tracker.lateRepairs} repairs at a revision already reported, ${lost} lost, ${behind} behind, ${differ} differing from etcd, ${repairs} reconcile repairs, ${check.rewatches} rewatches, ${check.lateEvents} late events${check.samples.length ? `; ${check.samples.join('; ')}` : ''}`);

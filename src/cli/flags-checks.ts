@@ -17,6 +17,14 @@ export function integerIn(min: number, max: number, range: string): Check {
   };
 }
 
+/** Seconds (a decimal number such as 5 or 2.5) in [min, max]. */
+export function secondsIn(min: number, max: number): Check {
+  return (value, flag) => {
+    const n = /^[0-9]+(\.[0-9]+)?$/.test(value) ? Number(value) : NaN;
+    if (!(n >= min && n <= max)) throw new UsageError(`${flag} expects seconds from ${min} to ${max}, got '${value}'`);
+  };
+}
+
 /** One of `choices`, as given. */
 export function oneOf(choices: readonly string[]): Check {
   const words = choices.length < 2 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;

@@ -37,6 +37,8 @@ export interface FleetFlags {
   readonly hostId: string;
   /** --agent-state, or defaultAgentStateFile(hostId) */
   readonly agentStateFile: string;
+  /** --store-stale-after in ms (absent: the agent's default) */
+  readonly staleAfterMs?: number;
 }
 
 /** While etcd is away, how often a log line says how stale the state in force is. */
@@ -53,6 +55,9 @@ export async function fleetModel(flags: FleetFlags, log: Logger, staleLogEveryMs
   const agent = new FleetAgent({
     endpoints: flags.store.endpoints,
     prefix: flags.store.prefix,
+    tls: flags.store.tls,
+    auth: flags.store.auth,
+    staleAfterMs: flags.staleAfterMs,
     hostId,
     stateFile: agentStateFile,
     onLog: (message, fields) => agentLog(log, message, fields),

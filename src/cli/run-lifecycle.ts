@@ -6,7 +6,7 @@ import { MissingAddonError } from '../capture/missing-addon.js';
 import { NfqueueError } from '../capture/nfqueue.js';
 import { AgentStateFileError } from '../fleet/agent-state-file.js';
 import { FleetAgentError } from '../fleet/agent.js';
-import { EtcdRequestError } from '../fleet/etcd-gateway.js';
+import { EtcdRequestError } from '../fleet/etcd-client.js';
 import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
 import { QueueRuleError } from '../live/queue-rules.js';
 import type { DropSampler } from '../observe/drop-sampler.js';

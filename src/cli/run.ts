@@ -8,7 +8,7 @@ import { parseListenAddress, type ListenAddress } from '../observe/metrics-serve
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
-import { hostPortOrPort, integerIn, listenAddress, oneOf } from './flags-checks.js';
+import { hostPortOrPort, integerIn, listenAddress, oneOf, secondsIn } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
@@ -92,6 +92,7 @@ export const runCommand: Command = {
     ...STORE_ACCESS_FLAGS,
     { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces' },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
+    { name: 'store-stale-after', kind: 'string', value: 'SECONDS', description: 'with --store: after this long without a word from etcd (progress is asked for after a third of it) the agent reports itself disconnected and stale and moves to another member (default 5)', check: secondsIn(0.3, 3600) },
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
@@ -105,7 +106,7 @@ export const runCommand: Command = {
     const listenText = args.string('listen');
     const stateDir = args.string('state-dir');
     const stateFiles = args.strings('state');
-    const fleet = fleetFlags(storeFlags(args, config?.env ?? process.env), args.string('host-id'), args.string('agent-state'));
+    const fleet = fleetFlags(storeFlags(args, config?.env ?? process.env), args.string('host-id'), args.string('agent-state'), args.string('store-stale-after'));
     if (fleet) {
       if (mode === 'monitor') throw new UsageError('--store goes with --mode host or inline');
       const clash = [listenText !== undefined && '--listen', stateDir !== undefined && '--state-dir', stateFiles.length > 0 && '--state'].filter(Boolean);
@@ -147,10 +148,11 @@ export const runCommand: Command = {
 };
 
 /** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
-export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined): FleetFlags | null {
+export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined, staleAfter?: string): FleetFlags | null {
   if (store === undefined) {
     if (hostId !== undefined) throw new UsageError('--host-id goes with --store etcd://… (the fleet agent)');
     if (agentState !== undefined) throw new UsageError('--agent-state goes with --store etcd://… (the fleet agent)');
+    if (staleAfter !== undefined) throw new UsageError('--store-stale-after goes with --store etcd://… (the fleet agent)');
     return null;
   }
   if (hostId === undefined) throw new UsageError('--store needs --host-id NAME: the HostId whose interfaces this host enforces');
@@ -158,5 +160,9 @@ export function fleetFlags(store: StoreFlags | undefined, hostId: string | undef
     throw new UsageError(`--host-id expects 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got '${hostId}'`);
   }
   if (agentState === '') throw new UsageError('--agent-state expects a file path, got an empty one');
-  return { store: store.store, storeText: store.text, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId) };
+  return {
+    store: store.store, storeText: store.text, hostId, agentStateFile: agentState ?? defaultAgentStateFile(hostId),
+    ...(staleAfter !== undefined ? { staleAfterMs: Math.round(Number(staleAfter) * 1000) } : {}),
+  };
 }
+

@@ -2,7 +2,7 @@
 // state of, the ranges it covers, and the listeners that hear each applied change. The follower
 // (agent-follow.ts) and the reconcile (agent-reconcile.ts) both change it, one at a time on `queue`.
 import { SerialQueue } from '../control/serial-queue.js';
-import type { EtcdGateway } from './etcd-gateway.js';
+import type { EtcdClient } from './etcd-client.js';
 import { FleetView, isEmptyChange, mergeChanges, rangeEnd, type ConcernedRange, type KeyEvent, type ViewChange } from './agent-view.js';
 import type { AppliedListener, FleetAgentStats } from './agent-options.js';
 import type { KeyLayout } from './key-layout.js';
@@ -29,7 +29,7 @@ export class AppliedState {
   constructor(
     readonly view: FleetView,
     private readonly layout: KeyLayout,
-    readonly gateway: EtcdGateway,
+    readonly client: EtcdClient,
     private readonly hostId: string,
     private readonly region: string | undefined,
     private readonly stats: FleetAgentStats,
@@ -60,7 +60,7 @@ export class AppliedState {
     for (;;) {
       const todo = scratch.concernedRanges().filter((r) => !fetched.has(rangeId(r)));
       if (todo.length === 0) break;
-      const results = await Promise.all(todo.map((r) => this.gateway.range(r.key, rangeEnd(r), revision)));
+      const results = await Promise.all(todo.map((r) => this.client.range(r.key, rangeEnd(r), revision)));
       revision ??= results[0]!.revision;
       const events: KeyEvent[] = [];
       todo.forEach((r, i) => {
@@ -113,7 +113,7 @@ export class AppliedState {
         this.cover(ranges);
         return change;
       }
-      const results = await Promise.all(todo.map((r) => this.gateway.range(r.key, rangeEnd(r), revision)));
+      const results = await Promise.all(todo.map((r) => this.client.range(r.key, rangeEnd(r), revision)));
       const events: KeyEvent[] = [];
       todo.forEach((r, k) => {
         this.covered.add(rangeId(r));
@@ -125,7 +125,7 @@ export class AppliedState {
 
   /** The revision of the last API call as of `revision` (0 in an empty store). */
   async lastCallRevision(revision: number): Promise<number> {
-    const head = await this.gateway.range(this.layout.head, undefined, revision);
+    const head = await this.client.range(this.layout.head, undefined, revision);
     return head.kvs[0]?.modRevision ?? 0;
   }
 

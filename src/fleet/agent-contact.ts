@@ -51,11 +51,16 @@ export class EtcdContact {
     this.lastCurrentAt = Date.now();
   }
 
-  lost(e: Error): void {
+  /**
+   * etcd failed (the stream broke, was refused) or fell silent (`silent`: no answer, not even to a
+   * progress request, for the stale time: a frozen or partitioned member, a hung connection). The
+   * state in force has been current since `lastHeardAt`. Logged once per outage.
+   */
+  lost(e: Error, lastHeardAt: number, silent: boolean): void {
     if (this.connectedNow) {
-      this.lastCurrentAt = Date.now();
-      this.log(`fleet agent ${this.hostId}: lost etcd (${e.message}); enforcing revision ${this.appliedRevision()} until it is back`, {
-        event: 'fleet-disconnected', level: 'warn', revision: this.appliedRevision(), error: e.message,
+      this.lastCurrentAt = Math.min(Date.now(), lastHeardAt);
+      this.log(`fleet agent ${this.hostId}: ${silent ? 'etcd went silent' : 'lost etcd'} (${e.message}); enforcing revision ${this.appliedRevision()} until it is back`, {
+        event: 'fleet-disconnected', level: 'warn', revision: this.appliedRevision(), error: e.message, silent,
       });
     }
     this.connectedNow = false;

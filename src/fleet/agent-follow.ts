@@ -1,28 +1,55 @@
-// How a fleet agent follows etcd (see agent.ts for the watch's shape): one watch stream over the
-// concerned ranges, its events grouped by revision and applied once a later revision arrived or the
-// stream stayed quiet (the settle timers), the stream reopened when the ranges change, and the
-// reconnect loop with its backoff, relists and rewatches.
+// How a fleet agent follows etcd (see agent.ts for the watch's shape): one gRPC watch stream
+// carrying one watcher per concerned range, its events grouped by revision and applied once a later
+// revision arrived or the stream stayed quiet (the settle timers), watchers added and cancelled in
+// place when the ranges change, the liveness probe, and the reconnect loop with its backoff and
+// relists.
+//
+// Liveness: a stream that has said nothing for a third of `staleAfterMs` is asked for a progress
+// notification (etcd answers at once, even when no key changed); a stream silent for `staleAfterMs`
+// (the member is frozen, partitioned, or the connection hangs) is given up: the agent reports itself
+// stale (EtcdContact) and opens a stream on the next member, which catches up from the applied
+// revision + 1. etcd's own progress notifications come every 10 minutes, too rarely to tell.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EtcdCompacted, EtcdUnavailable, EtcdWatchIncomplete } from './etcd-gateway.js';
-import { isEmptyChange, mergeChanges, rangeEnd, type KeyEvent, type ViewChange } from './agent-view.js';
+import { EtcdCompacted, EtcdUnavailable, type EtcdWatchStream } from './etcd-client.js';
+import { isEmptyChange, mergeChanges, rangeEnd, type ConcernedRange, type KeyEvent, type ViewChange } from './agent-view.js';
 import type { AgentLog, FleetAgentOptions, FleetAgentStats } from './agent-options.js';
-import { noChange, type AppliedState } from './agent-applied.js';
+import { noChange, rangeId, type AppliedState } from './agent-applied.js';
 import type { EtcdContact } from './agent-contact.js';
 
 /**
- * How long a new stream's catch-up must stay quiet before it is applied: longer than the 100 ms
- * period at which etcd brings watchers that start behind up to date.
+ * How long new watchers' catch-up must stay quiet before it is applied: longer than the 100 ms
+ * period at which etcd brings watchers that start behind up to date. (etcd 3.4.23 answers a
+ * progress request before the events it covers, etcd-io/etcd #15220, so it cannot mark the end.)
  */
 const CATCH_UP_QUIET_MS = 150;
+
+/** default of FleetAgentOptions.staleAfterMs */
+export const DEFAULT_STALE_AFTER_MS = 5000;
+
+/** The stream said nothing, not even to a progress request, for the stale time. */
+export class EtcdSilent extends EtcdUnavailable {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EtcdSilent';
+  }
+}
 
 export class WatchFollower {
   private pending: KeyEvent[] = [];
   private restartWanted = false;
   private relistNeeded = false;
-  private stream: AbortController | undefined;
+  private stream: EtcdWatchStream | undefined;
   private streamError: unknown;
   private settleTimer: NodeJS.Timeout | undefined;
   private readonly settleMs: number;
+  private readonly staleAfterMs: number;
+  /** the open stream's watchers: range id → watch id, and the ids whose messages count */
+  private readonly watchers = new Map<string, number>();
+  private readonly active = new Set<number>();
+  /** watchers were added and their backlogs are still coming: nothing is applied until quiet */
+  private catchingUp = false;
+  /** when the agent last heard from etcd (any message on a stream) */
+  private lastHeard = Date.now();
 
   constructor(
     private readonly applied: AppliedState,
@@ -35,6 +62,7 @@ export class WatchFollower {
     private readonly onRelisted: () => void,
   ) {
     this.settleMs = options.settleMs ?? 10;
+    this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   }
 
   private get hostId(): string {
@@ -47,7 +75,7 @@ export class WatchFollower {
 
   /** Ends the stream and its settle timer (the stop signal ends the loop). */
   stop(): void {
-    this.stream?.abort();
+    this.stream?.close();
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
   }
 
@@ -60,10 +88,10 @@ export class WatchFollower {
   rewatch(): void {
     if (this.stream === undefined) return;
     this.restartWanted = true;
-    this.stream.abort();
+    this.stream.close();
   }
 
-  /** Follows until the stop signal: reconnects, relists and rewatches as etcd needs. */
+  /** Follows until the stop signal: reconnects and relists as etcd needs. */
   async run(): Promise<void> {
     let backoff = 50;
     const cap = this.options.backoffCapMs ?? 1000;
@@ -71,6 +99,7 @@ export class WatchFollower {
       try {
         if (this.relistNeeded) {
           const listing = await this.applied.listConcerned();
+          this.lastHeard = Date.now();
           await this.applied.queue.run(async () => this.applied.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
@@ -81,66 +110,98 @@ export class WatchFollower {
         backoff = 50;
       } catch (e) {
         if (this.stopped) return;
-        if (e instanceof EtcdWatchIncomplete) {
-          // Not an outage: the same watch again at once, from the applied revision + 1 (nothing
-          // of the incomplete stream was applied; the gateway waits longer the next time).
-          this.stats.rewatches++;
-          continue;
-        }
         if (e instanceof EtcdCompacted) {
           this.log(`fleet agent ${this.hostId}: revision ${this.applied.revision + 1} was compacted; listing again`, { event: 'fleet-compacted', level: 'warn', revision: this.applied.revision });
           this.relistNeeded = true;
           continue;
         }
-        this.contact.lost(e as Error);
+        this.contact.lost(e as Error, this.lastHeard, e instanceof EtcdSilent);
         this.stats.reconnects++;
-        // Jittered, so a fleet that lost etcd together does not come back in one burst.
+        // A silent member is given up at once for the next one; a refusing one after a jittered
+        // pause, so a fleet that lost etcd together does not come back in one burst.
+        if (e instanceof EtcdSilent) continue;
         await sleep(backoff / 2 + Math.random() * (backoff / 2), undefined, { signal: this.stopSignal }).catch(() => undefined);
         backoff = Math.min(backoff * 2, cap);
       }
     }
   }
 
-  /** One stream; returns when the concerned ranges changed, throws when the stream failed. */
+  /** Whether the agent heard from etcd within the stale time (false before the first stream). */
+  heardRecently(now = Date.now()): boolean {
+    return now - this.lastHeard < this.staleAfterMs;
+  }
+
+  private addWatcher(stream: EtcdWatchStream, r: ConcernedRange, startRevision: number): void {
+    const id = stream.add(r.key, rangeEnd(r), startRevision);
+    this.watchers.set(rangeId(r), id);
+    this.active.add(id);
+  }
+
+  /** Watchers for the ranges now concerned (from `startRevision`), none for the others. */
+  private syncWatchers(ranges: readonly ConcernedRange[], startRevision: number): void {
+    const stream = this.stream;
+    if (stream === undefined) return;
+    const wanted = new Map(ranges.map((r) => [rangeId(r), r] as const));
+    for (const [id, watchId] of this.watchers) {
+      if (wanted.has(id)) continue;
+      stream.cancel(watchId);
+      this.active.delete(watchId);
+      this.watchers.delete(id);
+    }
+    let added = false;
+    for (const [id, r] of wanted) {
+      if (this.watchers.has(id)) continue;
+      this.addWatcher(stream, r, startRevision);
+      added = true;
+    }
+    if (added) this.catchingUp = true;
+  }
+
+  /** One stream; returns when it is to be reopened (rewatch), throws when it failed. */
   private async follow(): Promise<void> {
     const ranges = this.applied.view.concernedRanges();
     this.applied.cover(ranges);
-    const ac = new AbortController();
-    this.stream = ac;
+    const stream = await this.applied.client.watch();
+    this.stream = stream;
     this.restartWanted = false;
     this.streamError = undefined;
     this.pending = [];
-    const signal = AbortSignal.any([ac.signal, this.stopSignal]);
-    const idleMs = this.options.idleReopenMs ?? 240_000;
-    let idle: NodeJS.Timeout | undefined;
-    const armIdle = (): void => {
-      if (idle !== undefined) clearTimeout(idle);
-      idle = setTimeout(() => {
-        // Not a loss: the same watch again from applied + 1 (pending events are delivered again).
-        this.restartWanted = true;
-        ac.abort();
-      }, idleMs);
-      idle.unref();
-    };
-    // Nothing from a stream is applied before every watcher on it is confirmed (etcd 3.4's gateway
-    // may drop a create request: see EtcdWatchIncomplete; reopening from applied + 1 then loses
-    // nothing) and the catch-up it starts with has gone quiet: etcd sends each watcher that starts
-    // behind its whole backlog on its own (not revision by revision across watchers), so the
-    // backlog is applied in one change once it stopped coming. After that, a revision is applied
-    // when a later one arrives or the stream stays quiet for settleMs. An event older than what
-    // is applied can only be a watcher's backlog that came late: the view may have shown part of
-    // a transaction, so everything is listed again at once (counted in `late` and `relists`).
-    let confirmed = 0;
-    let ready = false;
+    this.watchers.clear();
+    this.active.clear();
+    for (const r of ranges) this.addWatcher(stream, r, this.applied.revision + 1);
+    this.catchingUp = true;
+    // Liveness (see the file header): the probe runs at a third of the stale time.
+    const opened = Date.now();
+    let heard = false;
+    const probeMs = Math.max(50, Math.floor(this.staleAfterMs / 3));
+    const probe = setInterval(() => {
+      const since = Date.now() - (heard ? this.lastHeard : opened);
+      if (since >= this.staleAfterMs) {
+        this.streamError ??= new EtcdSilent(`${stream.endpoint} said nothing for ${(since / 1000).toFixed(1)} s`);
+        stream.close();
+      } else if (since >= probeMs) {
+        stream.requestProgress();
+      }
+    }, probeMs);
+    probe.unref();
+    const onStop = (): void => stream.close();
+    if (this.stopped) onStop();
+    this.stopSignal.addEventListener('abort', onStop, { once: true });
+    // Nothing is applied while watchers catch up: etcd sends each watcher that starts behind its
+    // whole backlog on its own (not revision by revision across watchers), so a backlog is applied
+    // in one change once it stopped coming. Otherwise a revision is applied when a later one
+    // arrives or the stream stays quiet for settleMs. An event older than what is applied can only
+    // be a watcher's backlog that came late: the view may have shown part of a transaction, so
+    // everything is listed again at once (counted in `late` and `relists`).
     try {
-      const watched = ranges.map((r) => ({ key: r.key, rangeEnd: rangeEnd(r) }));
-      armIdle();
-      for await (const msg of this.applied.gateway.watchRanges(watched, this.applied.revision + 1, signal)) {
-        armIdle();
+      for await (const msg of stream) {
+        heard = true;
+        this.lastHeard = Date.now();
         this.contact.reached();
+        if (msg.progress) continue;
+        if (!this.active.has(msg.watchId)) continue; // a cancelled watcher's last words
         if (msg.compactRevision > 0) throw new EtcdCompacted(`watch from revision ${this.applied.revision + 1}: compacted at ${msg.compactRevision}`);
-        if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
-        if (msg.created) confirmed++;
+        if (msg.canceled) throw new EtcdUnavailable(`${stream.endpoint}: the watch was cancelled: ${msg.cancelReason}`);
         for (const e of msg.events) {
           if (this.options.dropEvent?.(e) === true) continue;
           if (e.modRevision <= this.applied.revision) {
@@ -155,18 +216,20 @@ export class WatchFollower {
           this.pending.push(e);
         }
         if (this.restartWanted || this.streamError !== undefined) break;
-        if (confirmed < ranges.length) continue;
-        if (!ready) {
-          this.armSettle(ac, CATCH_UP_QUIET_MS, () => (ready = true));
+        if (this.catchingUp) {
+          this.armSettle(stream, CATCH_UP_QUIET_MS, () => (this.catchingUp = false));
         } else if (this.pending.length > 0) {
           await this.applied.queue.run(() => this.flush(false));
-          this.armSettle(ac, this.settleMs);
+          if (this.catchingUp) this.armSettle(stream, CATCH_UP_QUIET_MS, () => (this.catchingUp = false));
+          else this.armSettle(stream, this.settleMs);
         }
         if (this.restartWanted || this.streamError !== undefined) break;
       }
     } finally {
-      if (idle !== undefined) clearTimeout(idle);
-      ac.abort();
+      clearInterval(probe);
+      this.stopSignal.removeEventListener('abort', onStop);
+      stream.close();
+      if (this.stream === stream) this.stream = undefined;
       if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
       this.settleTimer = undefined;
     }
@@ -176,21 +239,22 @@ export class WatchFollower {
       this.stats.rewatches++;
       return;
     }
-    throw new EtcdUnavailable('the watch stream ended');
+    throw new EtcdUnavailable(`${stream.endpoint}: the watch stream ended`);
   }
 
-  private armSettle(ac: AbortController, quietMs: number, onFlushed?: () => void): void {
+  private armSettle(stream: EtcdWatchStream, quietMs: number, onFlushed?: () => void): void {
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
-      void this.applied.queue.run(() => this.flush(true)).then(
+      void this.applied.queue.run(() => this.flush(true, onFlushed)).then(
         () => {
-          onFlushed?.();
-          if (this.restartWanted) ac.abort();
+          if (this.restartWanted) stream.close();
+          // ranges added by this flush: their backlogs are to settle too
+          else if (this.catchingUp) this.armSettle(stream, CATCH_UP_QUIET_MS, () => (this.catchingUp = false));
         },
         (e: unknown) => {
           this.streamError = e;
-          ac.abort();
+          stream.close();
         },
       );
     }, quietMs);
@@ -199,9 +263,11 @@ export class WatchFollower {
   /**
    * On the queue: applies the pending revisions that are complete (all but the newest, or all
    * when `all`), in order, as one change. When they change the concerned ranges, the new ranges
-   * are listed at the revision reached and the stream is to be reopened.
+   * are listed at the revision reached and watched from the next one, in place; the rest waits for
+   * their catch-up.
    */
-  private async flush(all: boolean): Promise<void> {
+  private async flush(all: boolean, beforeFlush?: () => void): Promise<void> {
+    beforeFlush?.();
     if (this.pending.length === 0 || this.restartWanted) return;
     this.pending.sort((a, b) => a.modRevision - b.modRevision);
     const newest = this.pending[this.pending.length - 1]!.modRevision;
@@ -221,8 +287,8 @@ export class WatchFollower {
         reached = Math.max(reached, revision);
         if (this.applied.coverageChanged()) {
           change = mergeChanges(change, await this.applied.coverRanges(reached));
-          this.restartWanted = true;
-          i = this.pending.length; // the new stream delivers the rest again from reached + 1
+          this.syncWatchers(this.applied.view.concernedRanges(), reached + 1);
+          this.stats.rewatches++;
           break;
         }
       }

@@ -1,6 +1,6 @@
 // What a fleet agent is given (its options and log) and what it reports (its stats, what it
 // applied): shared by the agent (agent.ts) and the parts it wires, and by `sgfw run --store`.
-import type { WatchEvent } from './etcd-gateway.js';
+import type { EtcdAuth, EtcdTls, WatchEvent } from './etcd-client.js';
 import type { ViewChange } from './agent-view.js';
 
 export interface FleetAgentOptions {
@@ -15,6 +15,15 @@ export interface FleetAgentOptions {
   region?: string;
   /** per request and endpoint (default 2000 ms) */
   requestTimeoutMs?: number;
+  /** TLS to the members (server CA, client certificate) and etcd user */
+  tls?: EtcdTls;
+  auth?: EtcdAuth;
+  /**
+   * after this long without a word from etcd (a watch response or an answer to a progress request,
+   * asked for after a third of it) the agent reports itself disconnected and stale and watches from
+   * another member (default 5000 ms)
+   */
+  staleAfterMs?: number;
   /** quiet time after which the newest revision of the stream is applied (default 10 ms) */
   settleMs?: number;
   /** period of the reconcile (default 30 s; 0: only on demand and after reconnects) */
@@ -34,13 +43,6 @@ export interface FleetAgentOptions {
   saveDebounceMs?: number;
   /** reconnect backoff cap (default 1000 ms) */
   backoffCapMs?: number;
-  /**
-   * A watch stream quiet this long is reopened from the applied revision + 1 (default 240 s): Node's
-   * fetch (undici) ends a response body that sent nothing for 300 s, and etcd 3.4 sends a quiet
-   * watcher nothing (progress notifications come every 10 min at best), so without this a quiet
-   * fleet would see a spurious "lost etcd" every five minutes.
-   */
-  idleReopenMs?: number;
   /** each log line, with its event for structured logs (default: the message on stderr) */
   onLog?: (message: string, fields?: AgentLogFields) => void;
   /** test hook: true drops a watch event as if etcd had lost it */
@@ -59,7 +61,7 @@ export interface FleetAgentStats {
   /** lists of every range after a compaction or a failed update */
   relists: number;
   reconciles: number;
-  /** times the concerned ranges changed and the stream was reopened */
+  /** times the concerned ranges changed (watchers added and cancelled in place) or the stream was reopened for a repair */
   rewatches: number;
   /** events that came after a later revision was applied (a watcher's late backlog): each relists */
   late: number;

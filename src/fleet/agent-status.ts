@@ -1,9 +1,10 @@
 // The agent's report in etcd: `status/<host-id>` holds the revision it has applied, on a lease the
 // agent keeps alive, so the key disappears by itself when the agent dies or loses etcd for longer
-// than the TTL (issue 9). Written at most once per interval and only when the revision moved: with
+// than the TTL (issue 9). The lease is renewed on a gRPC keep-alive stream (one message each way per
+// renewal, at a third of the TTL), reopened on the next member when it fails. Written at most once per interval and only when the revision moved: with
 // a thousand agents, a write per agent per change would multiply every change by the fleet's size.
 import { SerialQueue } from '../control/serial-queue.js';
-import type { EtcdGateway } from './etcd-gateway.js';
+import type { EtcdClient, LeaseKeepAlive } from './etcd-client.js';
 
 export interface AgentStatusValue {
   readonly hostId: string;
@@ -15,6 +16,7 @@ export interface AgentStatusValue {
 
 export class AgentStatusReporter {
   private lease: string | undefined;
+  private keepAlive: LeaseKeepAlive | undefined;
   private lastKeepAlive = 0;
   private written = -1;
   private timer: NodeJS.Timeout | undefined;
@@ -24,7 +26,7 @@ export class AgentStatusReporter {
   lastError: string | undefined;
 
   constructor(
-    private readonly gateway: EtcdGateway,
+    private readonly client: EtcdClient,
     private readonly key: string,
     private readonly current: () => AgentStatusValue,
     private readonly ttlSeconds = 10,
@@ -59,11 +61,22 @@ export class AgentStatusReporter {
     try {
       const now = Date.now();
       if (this.lease === undefined) {
-        this.lease = await this.gateway.leaseGrant(this.ttlSeconds);
+        this.lease = await this.client.leaseGrant(this.ttlSeconds);
         this.lastKeepAlive = now;
         this.written = -1;
       } else if (now - this.lastKeepAlive >= (this.ttlSeconds * 1000) / 3) {
-        if (!(await this.gateway.leaseKeepAlive(this.lease))) {
+        this.keepAlive ??= await this.client.keepAlive(this.lease);
+        let ttl: number;
+        try {
+          ttl = await this.keepAlive.renew();
+        } catch (e) {
+          this.keepAlive.close();
+          this.keepAlive = undefined; // the next tick opens one on the next member
+          throw e;
+        }
+        if (ttl <= 0) {
+          this.keepAlive.close();
+          this.keepAlive = undefined;
           this.lease = undefined; // expired while etcd was away: a new lease and a new write
           return this.report();
         }
@@ -71,7 +84,7 @@ export class AgentStatusReporter {
       }
       const value = this.current();
       if (value.revision === this.written) return;
-      await this.gateway.txn([], [{ put: { key: this.key, value: JSON.stringify(value), lease: this.lease } }]);
+      await this.client.txn([], [{ put: { key: this.key, value: JSON.stringify(value), lease: this.lease } }]);
       this.written = value.revision;
       this.lastError = undefined;
     } catch (e) {
@@ -84,7 +97,9 @@ export class AgentStatusReporter {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await this.ticks.idle();
-    if (this.lease !== undefined) await this.gateway.leaseRevoke(this.lease).catch(() => undefined);
+    this.keepAlive?.close();
+    this.keepAlive = undefined;
+    if (this.lease !== undefined) await this.client.leaseRevoke(this.lease).catch(() => undefined);
     this.lease = undefined;
   }
 }

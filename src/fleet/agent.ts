@@ -1,19 +1,18 @@
 // The fleet agent (issue 9): enforces the interfaces registered to one host (`HostId`) from the
 // state the API servers keep in etcd, following it through a watch.
 //
-// Watch shape: one watch stream per agent carrying one watcher per concerned range (agent-view.ts
-// lists them: the host index, its interfaces, their groups, the members of referenced groups, the
-// referenced prefix lists). Per range, not one watcher on the whole prefix with client-side
-// filtering: etcd delivers an event only to watchers whose range holds its key, so a change costs
-// work and bandwidth for the agents it concerns and nothing for the others. A membership change
-// of a group referenced by every host reaches every host, a rule change of one group reaches the
-// hosts enforcing it, and a thousand agents do not each decode every change of the fleet. One
-// stream, not one per range: etcd queues every watcher of a stream on one channel, so a revision
-// reaches the agent for all its watchers before the next revision for any, and the agent can apply
-// a transaction whole; separate streams (the gateway takes one POST per stream) would give no
-// order between ranges. The gateway cannot add a watcher to an open stream over HTTP/1.1, so when
-// the concerned ranges change the agent lists the new ranges at the revision it applied and opens
-// a new stream from the next revision.
+// Watch shape: one gRPC watch stream per agent carrying one watcher per concerned range
+// (agent-view.ts lists them: the host index, its interfaces, their groups, the members of
+// referenced groups, the referenced prefix lists). Per range, not one watcher on the whole prefix
+// with client-side filtering: etcd delivers an event only to watchers whose range holds its key, so
+// a change costs work and bandwidth for the agents it concerns and nothing for the others. A
+// membership change of a group referenced by every host reaches every host, a rule change of one
+// group reaches the hosts enforcing it, and a thousand agents do not each decode every change of
+// the fleet. One stream, not one per range: etcd queues every watcher of a stream on one channel,
+// so a revision reaches the agent for all its synced watchers before the next revision for any,
+// and the agent can apply a transaction whole. When the concerned ranges change, the agent lists
+// the new ranges at the revision it applied and adds their watchers to the open stream from the
+// next revision (and cancels those of ranges no longer concerned).
 //
 // Order: events are grouped by revision and a revision is applied once a later one arrived on the
 // stream or the stream stayed quiet for `settleMs` (etcd sends a revision's responses for all
@@ -21,7 +20,7 @@
 // repeat after a reconnect) changes nothing. Every flush is one `applyModel(change)`: whole
 // transactions, in revision order.
 //
-// Store down: the last applied state stays in force (the Dataplane keeps its compiled classifiers),
+// Store down or silent: the last applied state stays in force (the Dataplane keeps its compiled classifiers),
 // is kept on disk after each applied revision (agent-state-file.ts) and boots the agent when etcd is
 // unreachable at start. Reconnects use a jittered backoff capped near one second and resume from the
 // applied revision + 1; a compacted revision makes the agent list its ranges at a new revision and
@@ -33,7 +32,7 @@
 // (agent-contact.ts), the status key (agent-status.ts). This file wires them and owns the lifecycle.
 import type { ModelView } from '../model/model-view.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
-import { EtcdGateway, EtcdUnavailable } from './etcd-gateway.js';
+import { EtcdClient, EtcdUnavailable } from './etcd-client.js';
 import { FleetView, isEmptyChange, type ViewChange } from './agent-view.js';
 import type { AgentLog, AppliedListener, FleetAgentOptions, FleetAgentStats } from './agent-options.js';
 import { AppliedState } from './agent-applied.js';
@@ -55,7 +54,7 @@ export class FleetAgent {
   readonly stats: FleetAgentStats = { applies: 0, revisions: 0, repairs: 0, reconnects: 0, relists: 0, reconciles: 0, rewatches: 0, late: 0 };
   readonly view: FleetView;
   readonly layout: KeyLayout;
-  readonly gateway: EtcdGateway;
+  readonly client: EtcdClient;
   private readonly applied: AppliedState;
   private readonly contact: EtcdContact;
   private readonly follower: WatchFollower;
@@ -69,11 +68,11 @@ export class FleetAgent {
   constructor(private readonly options: FleetAgentOptions) {
     if (!HOST_ID_PATTERN.test(options.hostId)) throw new FleetAgentError(`--host-id '${options.hostId}': 1 to 128 letters, digits, '.', '_', ':' or '-'`);
     this.layout = new KeyLayout(options.prefix ?? DEFAULT_PREFIX);
-    this.gateway = new EtcdGateway(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs });
+    this.client = new EtcdClient(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs, tls: options.tls, auth: options.auth });
     this.view = new FleetView(this.layout, options.hostId, options.region);
     this.log = options.onLog ?? ((m: string) => void process.stderr.write(`sgfw: ${m}\n`));
     const stop = this.stopSignal.signal;
-    this.applied = new AppliedState(this.view, this.layout, this.gateway, options.hostId, options.region, this.stats, () => this.saver.schedule());
+    this.applied = new AppliedState(this.view, this.layout, this.client, options.hostId, options.region, this.stats, () => this.saver.schedule());
     this.contact = new EtcdContact(options.hostId, this.log, () => this.applied.revision, () => this.reconciler.scheduleSoon());
     this.follower = new WatchFollower(this.applied, this.contact, this.stats, options, this.log, stop, () => this.reconciler.cancelSoon());
     this.reconciler = new Reconciler(this.applied, this.follower, this.contact, this.stats, options, this.log, stop);
@@ -143,7 +142,7 @@ export class FleetAgent {
     this.loop = this.follower.run();
     const ttl = this.options.statusTtlSeconds ?? 10;
     if (ttl > 0) {
-      this.status = new AgentStatusReporter(this.gateway, this.layout.status(this.hostId), () => ({
+      this.status = new AgentStatusReporter(this.client, this.layout.status(this.hostId), () => ({
         hostId: this.hostId, revision: this.applied.revision, interfaces: [...this.view.interfaces()].length, at: Date.now(),
       }), ttl, this.options.statusIntervalMs ?? 1000);
       this.status.start();
@@ -163,6 +162,7 @@ export class FleetAgent {
     await this.applied.queue.idle();
     await this.status?.stop();
     await this.saver.saveNow();
+    this.client.close();
   }
 
   /** See agent-reconcile.ts. Returns the keys repaired. */

@@ -31,7 +31,7 @@ export class StoreNotEmpty extends Error {
 /** Loads the keys, opens (and seeds) the store, starts the server; closes what it opened if it throws. */
 export async function attachEtcdApi(options: EtcdApiOptions): Promise<EtcdAttachedApi> {
   const keys = await loadCredentials(options.stateDir);
-  const store = await openEtcdStore({ endpoints: options.store.endpoints, prefix: options.store.prefix });
+  const store = await openEtcdStore({ endpoints: options.store.endpoints, prefix: options.store.prefix, tls: options.store.tls, auth: options.store.auth });
   return serveStore(store, { stateDir: options.stateDir, keys, listen: options.listen, logger: options.logger }, () =>
     seedEmptyStore(store, options.stateFiles ?? [], () => new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`)),
   );

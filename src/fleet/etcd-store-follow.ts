@@ -5,12 +5,14 @@
 // revision's keys. A gap (head.after is not the head we hold), a mismatch, an import, a compacted
 // revision or a state write without head: the store lists the prefix and loads it whole (a resync,
 // counted). A call waits here (waitFor) for its own commit to come back through the watch.
+// A watch that says nothing for `silentAfterMs`, not even to the progress requests sent after a
+// third of it, is given up for one on the next member (a frozen or cut-off member).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SecurityGroupService } from '../control/service.js';
 import { ModelState } from '../control/records.js';
 import type { IdSource } from '../state/journal-ids.js';
 import { runStoreAction } from '../state/store-front.js';
-import { EtcdUnavailable, EtcdWatchIncomplete, type EtcdGateway, type KeyValue, type WatchEvent } from './etcd-gateway.js';
+import { EtcdUnavailable, type EtcdClient, type KeyValue, type WatchEvent } from './etcd-client.js';
 import { prefixRangeEnd, type KeyLayout } from './key-layout.js';
 import { decodeState, diffStates, fillState, type KeyChanges } from './state-codec.js';
 
@@ -47,8 +49,8 @@ function sameChanges(expected: KeyChanges, events: readonly WatchEvent[]): boole
 export interface FollowStats {
   replayed: number;
   resyncs: number;
-  idleReopens: number;
-  rewatches: number;
+  /** watches given up because their member said nothing (not even to a progress request) */
+  silentReopens: number;
 }
 
 export class EtcdStoreFollower {
@@ -61,12 +63,12 @@ export class EtcdStoreFollower {
   private lastWarning = '';
 
   constructor(
-    private readonly gateway: EtcdGateway,
+    private readonly client: EtcdClient,
     private readonly layout: KeyLayout,
     private readonly service: SecurityGroupService,
     private readonly ids: IdSource,
     private readonly stats: FollowStats,
-    private readonly idleReopenMs: number,
+    private readonly silentAfterMs: number,
     private readonly warn: (message: string) => void,
     /** the store takes no more calls: the watch ends */
     private readonly isClosed: () => boolean,
@@ -102,7 +104,7 @@ export class EtcdStoreFollower {
 
   /** Lists the prefix and loads it whole into the live service. */
   async resync(reason: string): Promise<void> {
-    const { revision, kvs } = await this.gateway.range(this.layout.prefix, this.rangeEnd);
+    const { revision, kvs } = await this.client.range(this.layout.prefix, this.rangeEnd);
     // The watch may have applied newer revisions while the list was in flight: keep those.
     if (revision < this.appliedRevision) return;
     const decoded = decodeState(this.layout, kvs.map((kv) => [kv.key, kv.value] as const));
@@ -133,54 +135,62 @@ export class EtcdStoreFollower {
   private async watchLoop(): Promise<void> {
     let backoff = 50;
     while (!this.isClosed()) {
-      // A quiet watch is reopened from the applied revision + 1 (options.watchIdleReopenMs).
-      const idle = new AbortController();
-      let idleTimer: NodeJS.Timeout | undefined;
-      const armIdle = (): void => {
-        if (idleTimer !== undefined) clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => idle.abort(), this.idleReopenMs);
-        idleTimer.unref();
-      };
+      let silent = false;
       try {
-        armIdle();
-        const signal = AbortSignal.any([this.stopWatch.signal, idle.signal]);
-        for await (const msg of this.gateway.watch(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1, signal)) {
-          armIdle();
-          backoff = 50;
-          if (this.watchLost) {
-            this.watchLost = false;
-            this.warn(`etcd store: watch resumed from revision ${this.appliedRevision + 1}`);
+        const stream = await this.client.watch();
+        const stop = (): void => stream.close();
+        if (this.stopWatch.signal.aborted) stop();
+        this.stopWatch.signal.addEventListener('abort', stop, { once: true });
+        let lastHeard = Date.now();
+        const probeMs = Math.max(50, Math.floor(this.silentAfterMs / 3));
+        const probe = setInterval(() => {
+          const since = Date.now() - lastHeard;
+          if (since >= this.silentAfterMs) {
+            silent = true;
+            stream.close();
+          } else if (since >= probeMs) {
+            stream.requestProgress();
           }
-          if (msg.compactRevision > 0) {
-            await this.resync(`revision ${this.appliedRevision + 1} was compacted (compact revision ${msg.compactRevision})`);
-            break;
+        }, probeMs);
+        probe.unref();
+        try {
+          stream.add(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1);
+          for await (const msg of stream) {
+            lastHeard = Date.now();
+            backoff = 50;
+            if (this.watchLost) {
+              this.watchLost = false;
+              this.warn(`etcd store: watch resumed from revision ${this.appliedRevision + 1}`);
+            }
+            if (msg.progress || msg.created) continue;
+            if (msg.compactRevision > 0) {
+              await this.resync(`revision ${this.appliedRevision + 1} was compacted (compact revision ${msg.compactRevision})`);
+              break;
+            }
+            if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
+            const reason = this.applyEvents(msg.events);
+            if (reason !== undefined) {
+              await this.resync(reason);
+              break;
+            }
           }
-          if (msg.canceled) throw new EtcdUnavailable(`the watch was cancelled: ${msg.cancelReason}`);
-          const reason = this.applyEvents(msg.events);
-          if (reason !== undefined) {
-            await this.resync(reason);
-            break;
-          }
+          if (silent) throw new EtcdUnavailable(`${stream.endpoint} said nothing for ${this.silentAfterMs} ms`);
+        } finally {
+          clearInterval(probe);
+          this.stopWatch.signal.removeEventListener('abort', stop);
+          stream.close();
         }
       } catch (e) {
         if (this.isClosed()) return;
-        if (e instanceof EtcdWatchIncomplete) {
-          this.stats.rewatches++; // not an outage either: the same watch again at once
-          continue;
-        }
-        if (!idle.signal.aborted && !this.watchLost) {
+        if (silent) this.stats.silentReopens++;
+        if (!this.watchLost) {
           // Once per outage (each endpoint refusing in turn is the same outage), and once back.
           this.watchLost = true;
           this.warn(`etcd store: watch interrupted (${(e as Error).message}); reconnecting`);
         }
-      } finally {
-        clearTimeout(idleTimer);
+        if (silent) continue; // the next member at once
       }
       if (this.isClosed()) return;
-      if (idle.signal.aborted) {
-        this.stats.idleReopens++;
-        continue; // not a loss: the same watch again, at once
-      }
       // Jittered backoff capped near one second, as the issue asks of agents.
       await sleep(backoff / 2 + Math.random() * (backoff / 2), undefined, { signal: this.stopWatch.signal }).catch(() => undefined);
       backoff = Math.min(backoff * 2, 1000);

@@ -23,7 +23,7 @@ import { Ec2Error } from '../model/ec2-error.js';
 import { randomIdSuffix } from '../model/ids.js';
 import { IdSource } from '../state/journal-ids.js';
 import { IMPORT_ACTION, runStoreAction, storedParams, StoreFront } from '../state/store-front.js';
-import { EtcdGateway, EtcdRequestError, EtcdUnavailable, type KeyValue, type TxnOp } from './etcd-gateway.js';
+import { EtcdClient, EtcdRequestError, EtcdUnavailable, type EtcdAuth, type EtcdTls, type KeyValue, type TxnOp } from './etcd-client.js';
 import { EtcdStoreFollower, parseHead, type HeadValue } from './etcd-store-follow.js';
 import { KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
 import { canonicalJson, diffStates, StoreDamage } from './state-codec.js';
@@ -38,13 +38,13 @@ export interface EtcdStoreOptions {
   maxAttempts?: number;
   /** per request and endpoint (default 2000 ms) */
   requestTimeoutMs?: number;
+  /** TLS to the members (server CA, client certificate) and etcd user */
+  tls?: EtcdTls;
+  auth?: EtcdAuth;
   /** how long a call waits for this server's watch to deliver a revision before listing (default 3000 ms) */
   catchUpMs?: number;
-  /**
-   * a watch quiet this long is reopened from the applied revision + 1 (default 240 s): Node's fetch
-   * (undici) ends a response body silent for 300 s, and etcd 3.4 sends a quiet watcher nothing
-   */
-  watchIdleReopenMs?: number;
+  /** a watch silent this long (no answer to progress requests either) moves to the next member (default 5000 ms) */
+  watchSilentMs?: number;
   onWarning?: (message: string) => void;
   /** test hook: runs after the call ran on its copy and before its txn (to inject a conflict) */
   beforeCommit?: (action: string, attempt: number) => Promise<void>;
@@ -65,10 +65,8 @@ export interface EtcdStoreStats {
   replayed: number;
   /** whole reloads from a list of the prefix */
   resyncs: number;
-  /** quiet watches reopened (not losses) */
-  idleReopens: number;
-  /** watches opened again because etcd did not confirm the watcher (see EtcdWatchIncomplete) */
-  rewatches: number;
+  /** watches given up because their member said nothing (not even to a progress request) */
+  silentReopens: number;
 }
 
 /** The store cannot be opened: unreachable, another account's, or written by something else. */
@@ -92,7 +90,7 @@ function copyState(from: ModelState, to: ModelState): void {
 }
 
 export class EtcdStore {
-  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, idleReopens: 0, rewatches: 0 };
+  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, silentReopens: 0 };
   private readonly front: StoreFront;
   private readonly follower: EtcdStoreFollower;
   private readonly maxAttempts: number;
@@ -100,7 +98,7 @@ export class EtcdStore {
 
   /** @internal use openEtcdStore */
   constructor(
-    readonly gateway: EtcdGateway,
+    readonly client: EtcdClient,
     readonly layout: KeyLayout,
     /** the live state as of `revision`; read it freely, change it only through apply() */
     readonly service: SecurityGroupService,
@@ -110,7 +108,7 @@ export class EtcdStore {
     this.maxAttempts = options.maxAttempts ?? 20;
     this.catchUpMs = options.catchUpMs ?? 3000;
     const warn = options.onWarning ?? ((m: string) => process.stderr.write(`sgfw: ${m}\n`));
-    this.follower = new EtcdStoreFollower(gateway, layout, service, ids, this.stats, options.watchIdleReopenMs ?? 240_000, warn, () => this.front.closed);
+    this.follower = new EtcdStoreFollower(client, layout, service, ids, this.stats, options.watchSilentMs ?? 5000, warn, () => this.front.closed);
     this.front = new StoreFront('etcd', service, (action, params) => this.applyNow(action, params));
   }
 
@@ -167,7 +165,7 @@ export class EtcdStore {
       ops.push({ put: { key: this.layout.head, value: canonicalJson(head) } });
       let res;
       try {
-        res = await this.gateway.txn([{ key: this.layout.head, modRevision: after }], ops, [{ range: { key: this.layout.head } }]);
+        res = await this.client.txn([{ key: this.layout.head, modRevision: after }], ops, [{ range: { key: this.layout.head } }]);
       } catch (e) {
         if (e instanceof EtcdUnavailable) throw unavailable(e);
         if (e instanceof EtcdRequestError) throw new Ec2Error('InternalError', `etcd refused the change: ${e.message}`, 500);
@@ -199,7 +197,7 @@ export class EtcdStore {
   /** The head key's revision in etcd now: the last committed call (0 in an empty store). */
   private async currentHeadRevision(): Promise<number> {
     try {
-      return (await this.gateway.range(this.layout.head)).kvs[0]?.modRevision ?? 0;
+      return (await this.client.range(this.layout.head)).kvs[0]?.modRevision ?? 0;
     } catch (e) {
       if (e instanceof EtcdUnavailable) throw unavailable(e);
       throw e;
@@ -235,6 +233,7 @@ export class EtcdStore {
     if (this.front.closed) return;
     await this.front.close();
     await this.follower.stop();
+    this.client.close();
   }
 }
 
@@ -244,13 +243,13 @@ export class EtcdStore {
  */
 export async function openEtcdStore(options: EtcdStoreOptions): Promise<EtcdStore> {
   const layout = new KeyLayout(options.prefix);
-  const gateway = new EtcdGateway(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs });
+  const client = new EtcdClient(options.endpoints, { requestTimeoutMs: options.requestTimeoutMs, tls: options.tls, auth: options.auth });
   const ids = new IdSource(options.service?.idGenerator ?? randomIdSuffix);
   const service = new SecurityGroupService({ ...options.service, idGenerator: ids.next });
   const meta: MetaValue = { format: LAYOUT_FORMAT, accountId: service.accountId, defaultVpcId: service.defaultVpcId };
   const where = `${options.endpoints.join(',')} ${layout.prefix}`;
   try {
-    const claim = await gateway.txn([{ key: layout.meta, modRevision: 0 }], [{ put: { key: layout.meta, value: canonicalJson(meta) } }], [{ range: { key: layout.meta } }]);
+    const claim = await client.txn([{ key: layout.meta, modRevision: 0 }], [{ put: { key: layout.meta, value: canonicalJson(meta) } }], [{ range: { key: layout.meta } }]);
     if (!claim.succeeded) {
       let held: Partial<MetaValue>;
       try {
@@ -263,11 +262,12 @@ export async function openEtcdStore(options: EtcdStoreOptions): Promise<EtcdStor
         throw new EtcdStoreError(`${where}: the state belongs to account ${held.accountId} (default VPC ${held.defaultVpcId}), not ${meta.accountId}`);
       }
     }
-    const store = new EtcdStore(gateway, layout, service, ids, options);
-    const { revision, kvs } = await gateway.range(layout.prefix, prefixRangeEnd(layout.prefix));
+    const store = new EtcdStore(client, layout, service, ids, options);
+    const { revision, kvs } = await client.range(layout.prefix, prefixRangeEnd(layout.prefix));
     store.follow(kvs, revision);
     return store;
   } catch (e) {
+    client.close();
     if (e instanceof EtcdUnavailable || e instanceof EtcdRequestError) throw new EtcdStoreError(`${where}: ${e.message}`);
     if (e instanceof StoreDamage) throw new EtcdStoreError(`${where}: ${e.message}`);
     throw e;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetFlags, runCommand } from '../../src/cli/run.js';
 import { defaultAgentStateFile, fleetModel } from '../../src/cli/run-fleet.js';
@@ -17,7 +18,7 @@ import type { LiveModel } from '../../src/cli/run-model.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { isAllowed } from '../../src/dataplane/verdict.js';
 import { FleetAgent } from '../../src/fleet/agent.js';
-import { EtcdGateway } from '../../src/fleet/etcd-gateway.js';
+import { EtcdClient } from '../../src/fleet/etcd-client.js';
 import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { KeyLayout } from '../../src/fleet/key-layout.js';
 import { parseStoreUrl } from '../../src/fleet/store-url.js';
@@ -49,6 +50,8 @@ describe('sgfw run --store: flags', () => {
     expect(defaultAgentStateFile('h2')).toBe('/var/lib/sgfw/agent-h2.json');
     expect(fleetFlags(given(STORE), 'h1', '/tmp/x.json')!.agentStateFile).toBe('/tmp/x.json');
     expect(fleetFlags(undefined, undefined, undefined)).toBeNull();
+    expect(f.staleAfterMs).toBeUndefined(); // the agent's default
+    expect(fleetFlags(given(STORE), 'h1', undefined, '2.5')!.staleAfterMs).toBe(2500);
   });
 
   it.each([
@@ -62,6 +65,9 @@ describe('sgfw run --store: flags', () => {
     [['--store', 'http://127.0.0.1:2379', '--host-id', 'h1'], /--store expects etcd:\/\/HOST:PORT/],
     [['--store', STORE, '--host-id', '-bad'], /--host-id expects 1 to 128 letters.*got '-bad'/],
     [['--store', STORE, '--host-id', 'h1', '--agent-state', ''], /--agent-state expects a file path/],
+    [['--store-stale-after', '5', '--state', 'a.json'], /--store-stale-after goes with --store/],
+    [['--store', STORE, '--host-id', 'h1', '--store-stale-after', '0.1'], /--store-stale-after expects seconds from 0.3 to 3600, got '0.1'/],
+    [['--store', STORE, '--host-id', 'h1', '--store-stale-after', '5s'], /--store-stale-after expects seconds from 0.3 to 3600, got '5s'/],
   ])('host mode %j: usage error', async (argv, message) => {
     const r = await usage('--mode', 'host', ...argv);
     expect(r.code).toBe(2);
@@ -77,7 +83,7 @@ describe('sgfw run --store: flags', () => {
   it('names the flags in --help', async () => {
     const io = captureIo();
     expect(await runCli(['run', '--help'], io, [runCommand])).toBe(0);
-    for (const flag of ['--store', '--host-id', '--agent-state']) expect(io.out()).toContain(flag);
+    for (const flag of ['--store', '--host-id', '--agent-state', '--store-stale-after']) expect(io.out()).toContain(flag);
     expect(io.out()).toContain('/var/lib/sgfw/agent-NAME.json');
   });
 });
@@ -169,7 +175,7 @@ describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etc
     const { log, lines } = capturedLogger();
     const flags = flagsFor('db-1', proxy.endpoints);
     const live = await fleetModel(flags, log, 200);
-    const gw = new EtcdGateway(cluster.endpoints);
+    const gw = new EtcdClient(cluster.endpoints);
     const statusKey = new KeyLayout(PREFIX).status('db-1');
     try {
       expect(live.api).toBeNull();
@@ -219,24 +225,28 @@ describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etc
       await live.close();
     }
     expect((await gw.range(statusKey)).kvs).toEqual([]);
+    gw.close();
     expect(lines().some((l) => l.event === 'fleet-stopped')).toBe(true);
     const saved = JSON.parse(readFileSync(flags.agentStateFile, 'utf8')) as { hostId: string; revision: number };
     expect(saved.hostId).toBe('db-1');
     expect(saved.revision).toBe(live.fleet!.revision());
   }, 90_000);
 
-  it('reopens a quiet watch before fetch would time it out, without counting it as a loss', async () => {
+  it('keeps a quiet watch up on the answers to its progress requests, without counting a loss', async () => {
     const logs: string[] = [];
     const agent = new FleetAgent({
-      endpoints: cluster.endpoints, prefix: PREFIX, hostId: 'db-1', idleReopenMs: 300, statusTtlSeconds: 0, reconcileIntervalMs: 0,
+      endpoints: cluster.endpoints, prefix: PREFIX, hostId: 'db-1', staleAfterMs: 300, statusTtlSeconds: 0, reconcileIntervalMs: 0,
       onLog: (m, f) => logs.push(f?.event ?? m),
     });
     await agent.start();
     try {
-      await eventually(() => agent.stats.rewatches >= 3, 10_000, 'quiet stream reopened');
+      await sleep(1500); // five times the stale limit with nothing to deliver
       expect(agent.connected).toBe(true);
+      expect(agent.staleSeconds()).toBe(0);
       expect(agent.stats.reconnects).toBe(0);
+      expect(agent.stats.rewatches).toBe(0);
       expect(logs).not.toContain('fleet-disconnected');
+      expect(logs).not.toContain('fleet-stale');
       // Still following: a change after the reopenings arrives.
       await call('RegisterNetworkInterface', { PrivateIpAddress: '10.1.0.3', Groups: [groups.db], HostId: 'db-1' });
       const committed = store.revision;

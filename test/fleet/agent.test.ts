@@ -13,7 +13,7 @@ import { isAllowed } from '../../src/dataplane/verdict.js';
 import type { FleetAgentOptions } from '../../src/fleet/agent-options.js';
 import { FleetAgent } from '../../src/fleet/agent.js';
 import { fleetMetricFamilies } from '../../src/fleet/agent-metrics.js';
-import { EtcdGateway } from '../../src/fleet/etcd-gateway.js';
+import { EtcdClient } from '../../src/fleet/etcd-client.js';
 import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { KeyLayout } from '../../src/fleet/key-layout.js';
 import { buildFrame } from '../../src/packet/frame-builder.js';
@@ -39,6 +39,9 @@ let sport = 20000;
 let dropKey: string | undefined;
 let dropped = 0;
 const logs: string[] = [];
+let etcdClient: EtcdClient | undefined;
+/** a client of the test's own, straight to the cluster */
+const etcd = (): EtcdClient => (etcdClient ??= new EtcdClient(cluster.endpoints));
 
 async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
   const until = Date.now() + ms;
@@ -109,7 +112,7 @@ const appliedChangesOf = (): Record<string, number> => Object.fromEntries([...ho
  * store's own revision, which moves with every write to etcd, agents' status keys included.
  */
 async function lastCallRevision(): Promise<number> {
-  return (await new EtcdGateway(cluster.endpoints).range(new KeyLayout(PREFIX).head)).kvs[0]!.modRevision;
+  return (await etcd().range(new KeyLayout(PREFIX).head)).kvs[0]!.modRevision;
 }
 
 async function register(hostId: string, address: string, group: string): Promise<string> {
@@ -147,6 +150,7 @@ describe.runIf(etcdEnabled)('fleet agents on a 3-member etcd', () => {
   }, 120_000);
 
   afterAll(async () => {
+    etcdClient?.close();
     await Promise.allSettled([...hosts.values()].map((h) => h.agent.stop()));
     await Promise.allSettled([storeA?.close(), storeB?.close()]);
     await proxy?.close();
@@ -162,7 +166,7 @@ describe.runIf(etcdEnabled)('fleet agents on a 3-member etcd', () => {
     expect(allows(host('h1'), '10.0.2.1', '10.0.1.1', 5432)).toBe(true); // h2's interface is in app
     expect(allows(host('h1'), '10.0.9.9', '10.0.1.1', 5432)).toBe(false);
     const layout = new KeyLayout(PREFIX);
-    const gw = new EtcdGateway(cluster.endpoints);
+    const gw = etcd();
     await eventually(async () => (await gw.range(layout.status('h1'))).kvs.length === 1, 10_000, 'status key');
     const status = JSON.parse((await gw.range(layout.status('h1'))).kvs[0]!.value) as { revision: number; interfaces: number };
     expect(status.interfaces).toBe(1);
@@ -250,7 +254,7 @@ describe.runIf(etcdEnabled)('fleet agents on a 3-member etcd', () => {
         GroupId: ids.db, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 7000, ToPort: 7000, IpRanges: [{ CidrIp: '198.51.100.0/24' }] }],
       });
       committed = await lastCallRevision();
-      await new EtcdGateway(cluster.endpoints).compact(committed);
+      await etcd().compact(committed);
       expect(allows(h4, '10.0.7.1', '10.0.4.1', 5432)).toBe(false);
     } finally {
       await proxy.restore();
@@ -291,7 +295,7 @@ describe.runIf(etcdEnabled)('fleet agents on a 3-member etcd', () => {
 
   it('idle agents reconciling do not rewrite their status: it moves with API calls, not with other agents\' status writes', async () => {
     const layout = new KeyLayout(PREFIX);
-    const gw = new EtcdGateway(cluster.endpoints);
+    const gw = etcd();
     const statusRevisions = async (): Promise<number[]> =>
       Promise.all(['h1', 'h2', 'h3'].map(async (id) => (await gw.range(layout.status(id))).kvs[0]?.modRevision ?? -1));
     // settle: every agent reconciled at least once since the last API call and reported it
@@ -308,7 +312,7 @@ describe.runIf(etcdEnabled)('fleet agents on a 3-member etcd', () => {
 
   it('stopping an agent removes its lease-bound status key', async () => {
     const layout = new KeyLayout(PREFIX);
-    const gw = new EtcdGateway(cluster.endpoints);
+    const gw = etcd();
     await eventually(async () => (await gw.range(layout.status('h2'))).kvs.length === 1, 10_000, 'status key');
     await host('h2').agent.stop();
     hosts.delete('h2');

@@ -2,7 +2,7 @@
 // random base port. Tests need Debian's etcd: they run wherever it is installed and in CI, where a
 // missing etcd is a failure rather than a skip.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,26 @@ export class EtcdCluster {
     await run('bash', [SCRIPT, 'start', this.dir, '--member', String(i)], { timeout: 60_000 });
   }
 
+  /** the member's etcd process */
+  pid(i: number): number {
+    return Number(readFileSync(join(this.dir, `m${i}.pid`), 'utf8').trim());
+  }
+
+  /** SIGSTOP: the member holds its connections and answers nothing (a hung machine). */
+  freeze(i: number): void {
+    process.kill(this.pid(i), 'SIGSTOP');
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(i: number): void {
+    process.kill(this.pid(i), 'SIGCONT');
+  }
+
+  /** SIGKILL: the member dies at once, mid-request (startMember brings it back). */
+  kill(i: number): void {
+    process.kill(this.pid(i), 'SIGKILL');
+  }
+
   async stopAll(): Promise<void> {
     await run('bash', [SCRIPT, 'stop', this.dir], { timeout: 60_000 });
   }
@@ -64,6 +84,13 @@ export class EtcdCluster {
 
   /** Stops every member and removes the directory. */
   async destroy(): Promise<void> {
+    for (let i = 0; i < this.endpoints.length; i++) {
+      try {
+        this.thaw(i);
+      } catch {
+        /* not running */
+      }
+    }
     await this.stopAll().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }

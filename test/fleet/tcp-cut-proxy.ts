@@ -1,11 +1,15 @@
 // A TCP proxy per etcd member for the agent tests: cutting it is an agent losing etcd while the
-// cluster (and the API servers, which talk to etcd directly) stays up.
+// cluster (and the API servers, which talk to etcd directly) stays up; stalling it is a partition
+// (nothing flows either way, no connection closes, new ones are accepted and hang) until resumed.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export class CutProxy {
   private servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private ports: number[] = [];
+  /** per connection: stop forwarding, and start again */
+  private readonly pipes = new Map<Socket, { stall(): void; resume(): void }>();
+  private stalled = false;
 
   private constructor(private readonly targets: readonly { host: string; port: number }[]) {}
 
@@ -35,9 +39,22 @@ export class CutProxy {
           s.on('close', () => this.sockets.delete(s));
           s.on('error', () => undefined);
         }
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.on('close', () => upstream.destroy());
+        const pipe = {
+          stall: () => {
+            client.unpipe(upstream);
+            upstream.unpipe(client);
+            client.pause();
+            upstream.pause();
+          },
+          resume: () => {
+            client.pipe(upstream);
+            upstream.pipe(client);
+          },
+        };
+        this.pipes.set(client, pipe);
+        if (this.stalled) pipe.stall();
+        else pipe.resume();
+        client.on('close', () => (this.pipes.delete(client), upstream.destroy()));
         upstream.on('close', () => client.destroy());
       });
       await new Promise<void>((resolve, reject) => {
@@ -57,6 +74,18 @@ export class CutProxy {
     this.sockets.clear();
     await Promise.all(closing);
     this.ports = ports;
+  }
+
+  /** A partition: nothing is forwarded either way, connections stay open, new ones hang. */
+  stall(): void {
+    this.stalled = true;
+    for (const p of this.pipes.values()) p.stall();
+  }
+
+  /** The partition heals: what was held back flows on. */
+  resume(): void {
+    this.stalled = false;
+    for (const p of this.pipes.values()) p.resume();
   }
 
   /** Accepts connections again on the same ports. */

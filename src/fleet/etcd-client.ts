@@ -1,0 +1,493 @@
+// The fleet's one door to etcd: its v3 gRPC API through the npm `etcd3` package (connection,
+// TLS credentials, auth tokens, the generated service clients). Nothing else in fleet imports etcd3.
+//
+// One etcd3 client per member, each with no retry or circuit-breaker policy of its own, so that
+// this module decides which member a call goes to and what a failure means:
+// - reads and lease calls try the members in turn, starting from the last one that answered, with a
+//   per-attempt deadline; a request every member failed is EtcdUnavailable;
+// - a txn that failed after it may have reached etcd is EtcdOutcomeUnknown: it may have committed,
+//   or commit later (a proposal held by a frozen or cut-off member). Only a txn refused before it
+//   was sent (no connection to any member) is plain EtcdUnavailable. The caller finds out the rest
+//   (etcd-store-outcome.ts).
+// - a watch (EtcdWatchStream) is one gRPC stream on one member multiplexing every watcher; watchers
+//   are added and cancelled in place, and `requestProgress` asks etcd to say how far it is, which
+//   the agents use to tell a quiet member from a frozen or unreachable one.
+import { Etcd3, type IOptions } from 'etcd3';
+
+export class EtcdUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EtcdUnavailable';
+  }
+}
+
+/** A txn that may have committed (or may commit later): sent, then no answer or an ambiguous one. */
+export class EtcdOutcomeUnknown extends EtcdUnavailable {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EtcdOutcomeUnknown';
+  }
+}
+
+/** etcd refused the request itself (bad argument, too many ops, permission): retrying elsewhere will not help. */
+export class EtcdRequestError extends Error {
+  constructor(message: string, readonly grpcCode: number) {
+    super(message);
+    this.name = 'EtcdRequestError';
+  }
+}
+
+/** A read at a revision etcd has compacted away: list at a newer one. */
+export class EtcdCompacted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EtcdCompacted';
+  }
+}
+
+export type KeyBytes = string | Uint8Array;
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly createRevision: number;
+  readonly modRevision: number;
+}
+
+export interface WatchEvent {
+  readonly type: 'put' | 'delete';
+  readonly key: string;
+  /** '' for a delete */
+  readonly value: string;
+  readonly modRevision: number;
+}
+
+export interface Compare {
+  readonly key: KeyBytes;
+  /** the key's mod_revision must equal this (0: the key must not exist) */
+  readonly modRevision: number;
+}
+
+export type TxnOp =
+  | { readonly put: { readonly key: KeyBytes; readonly value: string; readonly lease?: string } }
+  | { readonly delete: { readonly key: KeyBytes } }
+  | { readonly range: { readonly key: KeyBytes } };
+
+export interface TxnResult {
+  readonly succeeded: boolean;
+  readonly revision: number;
+  /** the kvs of each range op of the branch that ran, in order */
+  readonly ranges: readonly (readonly KeyValue[])[];
+}
+
+export interface WatchMessage {
+  /** the watcher (as `add` numbered it); -1 for a progress answer to the stream */
+  readonly watchId: number;
+  /** the reply to a create request: the watcher is in place */
+  readonly created: boolean;
+  readonly events: readonly WatchEvent[];
+  /** set when the start revision was compacted: the watcher is cancelled, resync from a list */
+  readonly compactRevision: number;
+  readonly canceled: boolean;
+  readonly cancelReason: string;
+  /** etcd's revision when it sent this (for a progress answer: every event up to it was sent) */
+  readonly headerRevision: number;
+  /** no events, not a create or cancel reply: a progress notification */
+  readonly progress: boolean;
+}
+
+export interface EtcdTls {
+  /** PEM: the CA that signed the members' certificates */
+  readonly ca?: Buffer;
+  /** PEM: this client's certificate and key (mutual TLS) */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
+export interface EtcdAuth {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface EtcdClientOptions {
+  /** per attempt on one member (default 2000 ms) */
+  requestTimeoutMs?: number;
+  tls?: EtcdTls;
+  auth?: EtcdAuth;
+}
+
+// gRPC status codes
+const GRPC = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, OUT_OF_RANGE: 11, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+
+/** Failures another member may not have: the member is down, cut off, leaderless or slow. */
+const RETRYABLE = new Set<number>([GRPC.CANCELLED, GRPC.UNKNOWN, GRPC.DEADLINE_EXCEEDED, GRPC.INTERNAL, GRPC.UNAVAILABLE]);
+
+interface GrpcLikeError {
+  code?: number;
+  details?: string;
+  message?: string;
+}
+
+const buf = (k: KeyBytes): Buffer => (typeof k === 'string' ? Buffer.from(k, 'utf8') : Buffer.from(k));
+const num = (v: unknown): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
+const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : '');
+
+function grpcCode(e: unknown): number | undefined {
+  const err = e as GrpcLikeError;
+  if (typeof err.code === 'number') return err.code;
+  // etcd3 rewraps grpc errors into its own classes (keeping the message, dropping the code)
+  const name = (e as Error).constructor?.name ?? '';
+  const byName: Record<string, number> = {
+    GRPCUnavailableError: GRPC.UNAVAILABLE, GRPCDeadlineExceededError: GRPC.DEADLINE_EXCEEDED, GRPCCancelledError: GRPC.CANCELLED,
+    GRPCUnknownError: GRPC.UNKNOWN, GRPCInternalError: GRPC.INTERNAL, GRPCInvalidArgumentError: GRPC.INVALID_ARGUMENT, GRPCOutOfRangeError: GRPC.OUT_OF_RANGE,
+    GRPCResourceExhastedError: GRPC.RESOURCE_EXHAUSTED, GRPCFailedPreconditionError: GRPC.FAILED_PRECONDITION, GRPCNotFoundError: GRPC.NOT_FOUND,
+    EtcdPermissionDeniedError: GRPC.PERMISSION_DENIED, GRPCUnauthenticatedError: GRPC.UNAUTHENTICATED, EtcdAuthenticationFailedError: GRPC.INVALID_ARGUMENT,
+    EtcdInvalidAuthTokenError: GRPC.UNAUTHENTICATED, EtcdLeaseInvalidError: GRPC.NOT_FOUND,
+  };
+  return byName[name];
+}
+
+function reasonOf(e: unknown): string {
+  const err = e as GrpcLikeError;
+  return (err.details ?? err.message ?? String(e)).replace(/\s+/g, ' ').trim();
+}
+
+/** A failure before the request left this process: no connection to the member at all. */
+function neverSent(e: unknown): boolean {
+  return grpcCode(e) === GRPC.UNAVAILABLE && /No connection established|ECONNREFUSED|Failed to connect|Name resolution failed|EHOSTUNREACH|ENETUNREACH/i.test(reasonOf(e));
+}
+
+function keyValue(kv: { key?: Buffer; value?: Buffer; create_revision?: string; mod_revision?: string }): KeyValue {
+  return { key: str(kv.key), value: str(kv.value), createRevision: num(kv.create_revision), modRevision: num(kv.mod_revision) };
+}
+
+/** What the per-member etcd3 client lets this module reach (its service clients and its pool). */
+interface MemberClient {
+  readonly client: Etcd3;
+  readonly endpoint: string;
+}
+
+interface PoolLike {
+  withConnection(service: 'Watch', fn: (c: { client: { watch(md: unknown, opts: object): DuplexLike }; metadata: { clone(): { set(k: string, v: string): void } } }) => DuplexLike): Promise<DuplexLike>;
+}
+
+const noPolicy = { execute: <T>(fn: (ctx: unknown) => T | Promise<T>) => Promise.resolve().then(() => fn({ signal: new AbortController().signal, attempt: 1 })) };
+
+export class EtcdClient {
+  private preferred = 0;
+  private readonly timeoutMs: number;
+  private readonly members: MemberClient[];
+  private closed = false;
+
+  constructor(readonly endpoints: readonly string[], options: EtcdClientOptions = {}) {
+    if (endpoints.length === 0) throw new RangeError('at least one etcd endpoint is needed');
+    this.timeoutMs = options.requestTimeoutMs ?? 2000;
+    this.members = endpoints.map((endpoint) => {
+      const o: IOptions = {
+        hosts: [endpoint],
+        dialTimeout: this.timeoutMs,
+        // this module chooses members and retries: etcd3's own policies would hide which member a
+        // txn reached and retry it behind our back
+        faultHandling: { global: noPolicy as never, host: () => noPolicy as never },
+        grpcOptions: {
+          // a member that stops answering (frozen, partitioned) is found by the watch probe; these
+          // keep a dead TCP connection from lingering past a few seconds
+          'grpc.keepalive_time_ms': 10_000,
+          'grpc.keepalive_timeout_ms': 5_000,
+          'grpc.max_receive_message_length': 64 * 1024 * 1024,
+          'grpc.max_send_message_length': 64 * 1024 * 1024,
+        },
+      };
+      if (options.tls !== undefined) {
+        o.credentials = { rootCertificate: options.tls.ca ?? Buffer.alloc(0), privateKey: options.tls.key, certChain: options.tls.cert };
+        if (options.tls.ca === undefined) delete (o.credentials as { rootCertificate?: Buffer }).rootCertificate;
+      }
+      if (options.auth !== undefined) o.auth = { username: options.auth.user, password: options.auth.password };
+      return { client: new Etcd3(o), endpoint };
+    });
+  }
+
+  private deadline(): { deadline: number } {
+    return { deadline: Date.now() + this.timeoutMs };
+  }
+
+  /**
+   * Runs `fn` on the members in turn from the preferred one; a failure another member may not have
+   * moves on. `onFailure` may turn a failure into a final error (e.g. a txn whose outcome is unknown).
+   */
+  private async onAny<T>(what: string, fn: (m: MemberClient) => Promise<T>, mayRetry: (e: unknown) => boolean = () => true): Promise<T> {
+    if (this.closed) throw new EtcdUnavailable(`${what}: the etcd client is closed`);
+    const failures: string[] = [];
+    for (let i = 0; i < this.members.length; i++) {
+      const at = (this.preferred + i) % this.members.length;
+      const m = this.members[at]!;
+      try {
+        const r = await fn(m);
+        this.preferred = at;
+        return r;
+      } catch (e) {
+        const code = grpcCode(e);
+        if (code === GRPC.OUT_OF_RANGE) throw new EtcdCompacted(`${m.endpoint} ${what}: ${reasonOf(e)}`);
+        if (code === undefined || !RETRYABLE.has(code)) {
+          if (e instanceof EtcdOutcomeUnknown) throw e;
+          throw new EtcdRequestError(`${m.endpoint} ${what}: ${reasonOf(e)}`, code ?? GRPC.UNKNOWN);
+        }
+        if (!mayRetry(e)) throw new EtcdOutcomeUnknown(`${m.endpoint} ${what}: ${reasonOf(e)} (the outcome is unknown)`);
+        failures.push(`${m.endpoint}: ${reasonOf(e)}`);
+      }
+    }
+    throw new EtcdUnavailable(`no etcd endpoint answered ${what} (${failures.join('; ')})`);
+  }
+
+  /**
+   * The keys in [key, rangeEnd) (or `key` alone), at the newest revision or at `atRevision`
+   * (EtcdCompacted when that revision was compacted).
+   */
+  async range(key: KeyBytes, rangeEnd?: KeyBytes, atRevision?: number): Promise<{ revision: number; kvs: KeyValue[] }> {
+    const req = { key: buf(key), ...(rangeEnd !== undefined ? { range_end: buf(rangeEnd) } : {}), ...(atRevision !== undefined ? { revision: atRevision } : {}) };
+    const res = await this.onAny('range', (m) => m.client.kv.range(req, this.deadline()));
+    return { revision: num(res.header.revision), kvs: res.kvs.map(keyValue) };
+  }
+
+  /**
+   * One transaction: when every compare holds, `success` runs, else `failure`. EtcdUnavailable only
+   * when it reached no member; EtcdOutcomeUnknown when it may have committed.
+   */
+  async txn(compares: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = []): Promise<TxnResult> {
+    const op = (o: TxnOp): object => {
+      if ('put' in o) return { request_put: { key: buf(o.put.key), value: Buffer.from(o.put.value, 'utf8'), ...(o.put.lease !== undefined ? { lease: o.put.lease } : {}) } };
+      if ('delete' in o) return { request_delete_range: { key: buf(o.delete.key) } };
+      return { request_range: { key: buf(o.range.key) } };
+    };
+    const req = {
+      compare: compares.map((c) => ({ key: buf(c.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: c.modRevision })),
+      success: success.map(op),
+      failure: failure.map(op),
+    };
+    const res = await this.onAny('txn', (m) => m.client.kv.txn(req, this.deadline()), neverSent);
+    return {
+      succeeded: res.succeeded,
+      revision: num(res.header.revision),
+      ranges: res.responses.filter((r) => r.response_range !== undefined && r.response_range !== null).map((r) => r.response_range.kvs.map(keyValue)),
+    };
+  }
+
+  /** Compacts the history up to `revision` (operators and tests; the agents recover by listing). */
+  async compact(revision: number): Promise<void> {
+    await this.onAny('compact', (m) => m.client.kv.compact({ revision, physical: true }, this.deadline()));
+  }
+
+  /** A lease of `ttlSeconds`; its id (a decimal string: int64 does not fit a JS number). */
+  async leaseGrant(ttlSeconds: number): Promise<string> {
+    const res = await this.onAny('lease grant', (m) => m.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, this.deadline()));
+    return String(res.ID);
+  }
+
+  async leaseRevoke(id: string): Promise<void> {
+    await this.onAny('lease revoke', (m) => m.client.leaseClient.leaseRevoke({ ID: id }, this.deadline()));
+  }
+
+  /**
+   * A keep-alive stream for one lease on the preferred member: `renew()` sends one keep-alive and
+   * resolves with the remaining TTL (0: the lease expired), rejecting after the request timeout.
+   */
+  async keepAlive(id: string): Promise<LeaseKeepAlive> {
+    const at = this.preferred;
+    const m = this.members[at]!;
+    this.preferred = (at + 1) % this.members.length;
+    const stream = await withTimeout(m.client.leaseClient.leaseKeepAlive(), this.timeoutMs, `${m.endpoint} lease keep-alive`);
+    return new LeaseKeepAlive(stream as unknown as DuplexLike, id, m.endpoint, this.timeoutMs);
+  }
+
+  /**
+   * A watch stream on the next member in turn (so a reconnect after a member failed goes
+   * elsewhere). `hasleader` asks etcd to cancel the watchers when the member loses its leader
+   * (clientv3's WithRequireLeader), so a member cut off from the quorum does not keep them silent.
+   */
+  async watch(): Promise<EtcdWatchStream> {
+    if (this.closed) throw new EtcdUnavailable('watch: the etcd client is closed');
+    const at = this.preferred % this.members.length;
+    const m = this.members[at]!;
+    this.preferred = (at + 1) % this.members.length;
+    const pool = (m.client as unknown as { pool: PoolLike }).pool;
+    try {
+      const stream = await withTimeout(
+        pool.withConnection('Watch', ({ client, metadata }) => {
+          const md = metadata.clone();
+          md.set('hasleader', 'true');
+          return client.watch(md, {});
+        }),
+        this.timeoutMs,
+        `${m.endpoint} watch`,
+      );
+      return new EtcdWatchStream(stream, m.endpoint);
+    } catch (e) {
+      if (e instanceof EtcdUnavailable) throw e;
+      throw new EtcdUnavailable(`${m.endpoint} watch: ${reasonOf(e)}`);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const m of this.members) m.client.close();
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new EtcdUnavailable(`${what}: timed out`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The part of a grpc duplex stream used here. */
+interface DuplexLike {
+  write(msg: unknown): boolean;
+  end(): void;
+  cancel?(): void;
+  on(event: 'data', fn: (msg: Record<string, unknown>) => void): void;
+  on(event: 'error', fn: (e: Error) => void): void;
+  on(event: 'end' | 'close', fn: () => void): void;
+  removeAllListeners(): void;
+}
+
+export class LeaseKeepAlive {
+  private waiting: { resolve: (ttl: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  private failed: Error | undefined;
+
+  /** @internal use EtcdClient.keepAlive */
+  constructor(private readonly stream: DuplexLike, private readonly id: string, readonly endpoint: string, private readonly timeoutMs: number) {
+    stream.on('data', (msg) => this.settle(undefined, num(msg.TTL)));
+    stream.on('error', (e) => this.fail(new EtcdUnavailable(`${endpoint} lease keep-alive: ${reasonOf(e)}`)));
+    stream.on('end', () => this.fail(new EtcdUnavailable(`${endpoint} lease keep-alive: the stream ended`)));
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    this.settle(e, 0);
+  }
+
+  private settle(e: Error | undefined, ttl: number): void {
+    const w = this.waiting;
+    if (w === undefined) return;
+    this.waiting = undefined;
+    clearTimeout(w.timer);
+    if (e !== undefined) w.reject(e);
+    else w.resolve(ttl);
+  }
+
+  /** One keep-alive: the TTL etcd granted again (0: the lease expired). */
+  renew(): Promise<number> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    if (this.waiting !== undefined) return Promise.reject(new EtcdUnavailable(`${this.endpoint} lease keep-alive: one renewal at a time`));
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new EtcdUnavailable(`${this.endpoint} lease keep-alive: no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+      this.waiting = { resolve, reject, timer };
+      this.stream.write({ ID: this.id });
+    });
+  }
+
+  close(): void {
+    this.fail(new EtcdUnavailable(`${this.endpoint} lease keep-alive: closed`));
+    this.stream.cancel?.();
+    this.stream.removeAllListeners();
+    this.stream.on('error', () => undefined);
+  }
+}
+
+/**
+ * One watch stream on one member: watchers added and cancelled in place, messages read in order
+ * with `next()` (an async iterator), ending with EtcdUnavailable when the stream fails or closes.
+ */
+export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
+  private nextId = 0;
+  private readonly queue: WatchMessage[] = [];
+  private ended: Error | undefined;
+  private wake: (() => void) | undefined;
+  private done = false;
+
+  /** @internal use EtcdClient.watch */
+  constructor(private readonly stream: DuplexLike, readonly endpoint: string) {
+    stream.on('data', (msg) => this.push(watchMessage(msg)));
+    stream.on('error', (e) => this.end(new EtcdUnavailable(`${endpoint} watch: ${reasonOf(e)}`)));
+    stream.on('end', () => this.end(new EtcdUnavailable(`${endpoint} watch: the stream ended`)));
+  }
+
+  private push(msg: WatchMessage): void {
+    this.queue.push(msg);
+    this.wake?.();
+  }
+
+  private end(e: Error): void {
+    this.ended ??= e;
+    this.wake?.();
+  }
+
+  /** Adds a watcher on [key, rangeEnd) (or `key` alone) from `startRevision`; returns its id. */
+  add(key: KeyBytes, rangeEnd: KeyBytes | undefined, startRevision: number): number {
+    const id = this.nextId++;
+    this.stream.write({
+      create_request: { key: buf(key), ...(rangeEnd !== undefined ? { range_end: buf(rangeEnd) } : {}), start_revision: startRevision, watch_id: id },
+    });
+    return id;
+  }
+
+  cancel(id: number): void {
+    this.stream.write({ cancel_request: { watch_id: id } });
+  }
+
+  /** Asks etcd for a progress notification (sent once the stream's watchers are caught up). */
+  requestProgress(): void {
+    this.stream.write({ progress_request: {} });
+  }
+
+  /** Ends the stream (the iterator then ends quietly). */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.stream.cancel?.();
+    this.stream.removeAllListeners();
+    this.stream.on('error', () => undefined);
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<WatchMessage> {
+    try {
+      for (;;) {
+        if (this.done) return;
+        const msg = this.queue.shift();
+        if (msg !== undefined) {
+          yield msg;
+          continue;
+        }
+        if (this.ended !== undefined) throw this.ended;
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = undefined;
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
+function watchMessage(r: Record<string, unknown>): WatchMessage {
+  const events = ((r.events as { type?: string; kv?: Parameters<typeof keyValue>[0] }[] | undefined) ?? []).map((e): WatchEvent => {
+    const kv = keyValue(e.kv ?? {});
+    return { type: e.type === 'DELETE' ? 'delete' : 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision };
+  });
+  const created = r.created === true;
+  const canceled = r.canceled === true;
+  const compactRevision = num(r.compact_revision);
+  return {
+    watchId: num(r.watch_id),
+    created,
+    events,
+    compactRevision,
+    canceled,
+    cancelReason: String(r.cancel_reason ?? ''),
+    headerRevision: num((r.header as { revision?: string } | undefined)?.revision),
+    progress: !created && !canceled && compactRevision === 0 && events.length === 0,
+  };
+}
