@@ -133,3 +133,18 @@ function checkedPassword(text: string, where: string): string {
   if (/[\r\n]/.test(password)) throw new StoreAccessError(`${where}: the password must be one line`);
   return password;
 }
+
+/** How long before a client certificate expires sgfw starts saying so. */
+export const CERT_EXPIRY_WARNING_DAYS = 30;
+
+/**
+ * When the client certificate (--store-cert) expires within CERT_EXPIRY_WARNING_DAYS: its end date
+ * and the days left, for a warning at start (etcd refuses it from that date on, and sgfw reads it
+ * only at start: a renewed one takes a restart).
+ */
+export function clientCertificateExpiry(store: StoreUrl, now: Date = new Date()): { notAfter: string; days: number } | undefined {
+  if (store.tls?.cert === undefined) return undefined;
+  const notAfter = new Date(new X509Certificate(store.tls.cert).validTo);
+  const days = (notAfter.getTime() - now.getTime()) / 86_400_000;
+  return days <= CERT_EXPIRY_WARNING_DAYS ? { notAfter: notAfter.toISOString(), days: Math.floor(days * 10) / 10 } : undefined;
+}

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreAccessError, withStoreAccess, type StoreAccessFiles } from '../../src/fleet/store-access.js';
+import { X509Certificate } from 'node:crypto';
+import { clientCertificateExpiry, StoreAccessError, withStoreAccess, type StoreAccessFiles } from '../../src/fleet/store-access.js';
 import { parseStoreUrl, StoreUrlError } from '../../src/fleet/store-url.js';
 
 const CERTS_SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'etcd-certs.sh');
@@ -115,3 +116,15 @@ describe('flags that do not go together are usage errors', () => {
     expect(e.message).toBe(message);
   });
 });
+
+describe('a client certificate close to its end', () => {
+  it('is named with its end date and the days left within 30 days of it, not before', () => {
+    const s = access({ certFile: f('agent.pem'), keyFile: f('agent.key') });
+    const end = new Date(new X509Certificate(readFileSync(f('agent.pem'))).validTo);
+    expect(clientCertificateExpiry(s)).toBeUndefined(); // made today for a year
+    expect(clientCertificateExpiry(s, new Date(end.getTime() - 31 * 86_400_000))).toBeUndefined();
+    expect(clientCertificateExpiry(s, new Date(end.getTime() - 5.5 * 86_400_000))).toEqual({ notAfter: end.toISOString(), days: 5.5 });
+    expect(clientCertificateExpiry(access({}))).toBeUndefined();
+  });
+});
+
