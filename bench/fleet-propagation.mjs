@@ -21,6 +21,7 @@
 // Not run by the tests. Progress goes to stderr.
 //   node bench/fleet-propagation.mjs [--quick] [--agents 10,100,1000] [--changes N] [--phases …] [--json] [--out FILE]
 //   --phases propagation,sustained,resync: which to run (default all)
+//   --processes K: the agents split over K processes (default 1: all in this one)
 //   --quick: 10 and 100 agents, 10 changes per kind, 3 s sustained phases
 //   --json: one object on stdout (machine, command, rows, checks) instead of the table
 //   --out FILE: also write that object to FILE
@@ -33,6 +34,7 @@ import { FleetAgent } from '../dist/fleet/agent.js';
 import { FleetView } from '../dist/fleet/agent-view.js';
 import { openEtcdStore } from '../dist/fleet/etcd-store.js';
 import { machine } from './lib/stats.mjs';
+import { startAgentProcess } from './lib/fleet-agents.mjs';
 import { startProxy } from './lib/tcp-proxy.mjs';
 
 const args = process.argv.slice(2);
@@ -42,7 +44,7 @@ const argOf = (name) => {
   if (i + 1 >= args.length || args[i + 1].startsWith('--')) throw new Error(`${name} needs a value`);
   return args[i + 1];
 };
-const known = new Set(['--quick', '--json', '--agents', '--changes', '--out', '--phases']);
+const known = new Set(['--quick', '--json', '--agents', '--changes', '--out', '--phases', '--processes']);
 for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (known: ${[...known].join(' ')})`);
 const quick = args.includes('--quick');
 const JSON_OUT = args.includes('--json');
@@ -55,6 +57,11 @@ const SCALES = (argOf('--agents') ?? (quick ? '10,100' : '10,100,1000')).split('
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error(`--agents: '${s}' is not a count of 1..10000`);
   return n;
 });
+// --processes K: the agents in K child processes of their own (bench/lib/fleet-agents.mjs), reporting
+// over IPC; the API server stays here. Per-agent stats and final key checks are then not collected.
+const PROCS = Number(argOf('--processes') ?? 1);
+if (!Number.isInteger(PROCS) || PROCS < 1 || PROCS > 64) throw new Error(`--processes: '${argOf('--processes')}' is not 1..64`);
+const NO_CHANGE = { groupIds: [], interfaceIds: [], prefixListIds: [] };
 const CHANGES = Number(argOf('--changes') ?? (quick ? 10 : 30));
 if (!Number.isInteger(CHANGES) || CHANGES < 1) throw new Error(`--changes: '${argOf('--changes')}' is not a positive integer`);
 const SUSTAIN_S = quick ? 3 : 10;
@@ -259,7 +266,15 @@ async function runScale(endpoints, n, rows, checks) {
   const tracker = new Tracker(n);
   const memBefore = process.memoryUsage();
   const startAgents = performance.now();
-  for (let i = 0; i < n; i += 50) {
+  const children = [];
+  if (PROCS > 1) {
+    const per = Math.ceil(n / PROCS);
+    for (let from = 0; from < n; from += per) {
+      children.push(startAgentProcess({ endpoints: proxy.endpoints(), prefix, from, count: Math.min(per, n - from), onReport: (i, rev, changed) => tracker.report(i, rev, changed ? undefined : NO_CHANGE) }));
+    }
+    await Promise.all(children.map((c) => c.started));
+  }
+  for (let i = 0; i < (PROCS > 1 ? 0 : n); i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, n - i) }, async (_, k) => {
       const at = i + k;
       const agent = new FleetAgent({ endpoints: proxy.endpoints(), prefix, hostId: `host-${at}`, statusTtlSeconds: 0, reconcileIntervalMs: 0, onLog: agentLog, ...(RECONCILE_AFTER_MS !== undefined ? { reconcileAfterReconnectMs: RECONCILE_AFTER_MS } : {}) });
@@ -416,6 +431,7 @@ async function runScale(endpoints, n, rows, checks) {
   let differ = 0;
   let behind = 0;
   const differSamples = [];
+  if (PROCS > 1) for (let i = 0; i < n; i++) if (tracker.last[i] < store.revision) behind++;
   for (const [i, agent] of agents.entries()) {
     if (agent.appliedRevision < store.revision) behind++;
     const ranges = agent.view.concernedRanges();
@@ -443,6 +459,7 @@ async function runScale(endpoints, n, rows, checks) {
   progress(`  checks: ${check.ok ? 'OK' : 'FAILED'}: ${tracker.reordered} reordered, ${tracker.lateRepairs} repairs at a revision already reported, ${lost} lost, ${behind} behind, ${differ} differing from etcd, ${repairs} reconcile repairs, ${check.rewatches} rewatches, ${check.lateEvents} late events${check.samples.length ? `; ${check.samples.join('; ')}` : ''}`);
 
   await Promise.all(agents.map((a) => a.stop()));
+  await Promise.all(children.map((c) => c.stop()));
   await proxy.stop();
   await store.close();
   return scale;
@@ -452,7 +469,7 @@ const rows = [];
 const checks = [];
 const scales = [];
 const command = `node ${process.execArgv.join(' ')} bench/fleet-propagation.mjs ${args.join(' ')}`.replace(/\s+/g, ' ').trim();
-const result = { machine: machine(command), quick, experiment: process.env.FLEET_BENCH_EXPERIMENT ?? null, reconcileAfterReconnectMs: RECONCILE_AFTER_MS ?? 'agent default', etcdBasePort: BASE_PORT, changesPerKind: CHANGES, sustainSeconds: SUSTAIN_S, scales, rows, checks };
+const result = { machine: machine(command), quick, processes: PROCS, experiment: process.env.FLEET_BENCH_EXPERIMENT ?? null, reconcileAfterReconnectMs: RECONCILE_AFTER_MS ?? 'agent default', etcdBasePort: BASE_PORT, changesPerKind: CHANGES, sustainSeconds: SUSTAIN_S, scales, rows, checks };
 await withCluster(async (endpoints) => {
   for (const n of SCALES) {
     progress(`scale ${n}…`);

@@ -126,11 +126,6 @@ export class WatchFollower {
     }
   }
 
-  /** Whether the agent heard from etcd within the stale time (false before the first stream). */
-  heardRecently(now = Date.now()): boolean {
-    return now - this.lastHeard < this.staleAfterMs;
-  }
-
   private addWatcher(stream: EtcdWatchStream, r: ConcernedRange, startRevision: number): void {
     const id = stream.add(r.key, rangeEnd(r), startRevision);
     this.watchers.set(rangeId(r), id);
@@ -170,12 +165,17 @@ export class WatchFollower {
     this.active.clear();
     for (const r of ranges) this.addWatcher(stream, r, this.applied.revision + 1);
     this.catchingUp = true;
-    // Liveness (see the file header): the probe runs at a third of the stale time.
-    const opened = Date.now();
-    let heard = false;
+    // Liveness (see the file header): the probe runs at a third of the stale time. A tick that
+    // comes late by more than a period means this process was too busy to read (its own lag, not
+    // etcd's silence): it decides nothing.
     const probeMs = Math.max(50, Math.floor(this.staleAfterMs / 3));
+    let lastTick = Date.now();
     const probe = setInterval(() => {
-      const since = Date.now() - (heard ? this.lastHeard : opened);
+      const now = Date.now();
+      const late = now - lastTick - probeMs;
+      lastTick = now;
+      if (late > probeMs) return;
+      const since = now - stream.lastMessageAt;
       if (since >= this.staleAfterMs) {
         this.streamError ??= new EtcdSilent(`${stream.endpoint} said nothing for ${(since / 1000).toFixed(1)} s`);
         stream.close();
@@ -195,7 +195,6 @@ export class WatchFollower {
     // everything is listed again at once (counted in `late` and `relists`).
     try {
       for await (const msg of stream) {
-        heard = true;
         this.lastHeard = Date.now();
         this.contact.reached();
         if (msg.progress) continue;

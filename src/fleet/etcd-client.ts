@@ -175,6 +175,9 @@ const noPolicy = { execute: <T>(fn: (ctx: unknown) => T | Promise<T>) => Promise
 
 export class EtcdClient {
   private preferred = 0;
+  /** the member the next watch goes to: the preferred one first, then each in turn */
+  private watchCursor: number | undefined;
+  private keepAliveCursor: number | undefined;
   private readonly timeoutMs: number;
   private readonly members: MemberClient[];
   private closed = false;
@@ -207,6 +210,11 @@ export class EtcdClient {
     });
   }
 
+  /** the member the next request goes to first (the last one that answered) */
+  get preferredEndpoint(): string {
+    return this.endpoints[this.preferred]!;
+  }
+
   private deadline(): { deadline: number } {
     return { deadline: Date.now() + this.timeoutMs };
   }
@@ -232,7 +240,10 @@ export class EtcdClient {
           if (e instanceof EtcdOutcomeUnknown) throw e;
           throw new EtcdRequestError(`${m.endpoint} ${what}: ${reasonOf(e)}`, code ?? GRPC.UNKNOWN);
         }
-        if (!mayRetry(e)) throw new EtcdOutcomeUnknown(`${m.endpoint} ${what}: ${reasonOf(e)} (the outcome is unknown)`);
+        if (!mayRetry(e)) {
+          this.preferred = (at + 1) % this.members.length; // whatever comes next goes elsewhere
+          throw new EtcdOutcomeUnknown(`${m.endpoint} ${what}: ${reasonOf(e)} (the outcome is unknown)`);
+        }
         failures.push(`${m.endpoint}: ${reasonOf(e)}`);
       }
     }
@@ -292,9 +303,9 @@ export class EtcdClient {
    * resolves with the remaining TTL (0: the lease expired), rejecting after the request timeout.
    */
   async keepAlive(id: string): Promise<LeaseKeepAlive> {
-    const at = this.preferred;
+    const at = (this.keepAliveCursor ?? this.preferred) % this.members.length;
     const m = this.members[at]!;
-    this.preferred = (at + 1) % this.members.length;
+    this.keepAliveCursor = (at + 1) % this.members.length;
     const stream = await withTimeout(m.client.leaseClient.leaseKeepAlive(), this.timeoutMs, `${m.endpoint} lease keep-alive`);
     return new LeaseKeepAlive(stream as unknown as DuplexLike, id, m.endpoint, this.timeoutMs);
   }
@@ -306,9 +317,9 @@ export class EtcdClient {
    */
   async watch(): Promise<EtcdWatchStream> {
     if (this.closed) throw new EtcdUnavailable('watch: the etcd client is closed');
-    const at = this.preferred % this.members.length;
+    const at = (this.watchCursor ?? this.preferred) % this.members.length;
     const m = this.members[at]!;
-    this.preferred = (at + 1) % this.members.length;
+    this.watchCursor = (at + 1) % this.members.length;
     const pool = (m.client as unknown as { pool: PoolLike }).pool;
     try {
       const stream = await withTimeout(
@@ -324,6 +335,27 @@ export class EtcdClient {
     } catch (e) {
       if (e instanceof EtcdUnavailable) throw e;
       throw new EtcdUnavailable(`${m.endpoint} watch: ${reasonOf(e)}`);
+    }
+  }
+
+  /**
+   * The first change of `key` at `fromRevision` or later, if there is one within the request
+   * timeout (undefined: none yet). EtcdCompacted when that history is gone.
+   */
+  async firstChange(key: KeyBytes, fromRevision: number): Promise<WatchEvent | undefined> {
+    const stream = await this.watch();
+    const timer = setTimeout(() => stream.close(), this.timeoutMs);
+    try {
+      stream.add(key, undefined, fromRevision);
+      for await (const msg of stream) {
+        if (msg.compactRevision > 0) throw new EtcdCompacted(`${stream.endpoint}: revision ${fromRevision} of ${String(key)} was compacted (at ${msg.compactRevision})`);
+        if (msg.canceled) throw new EtcdUnavailable(`${stream.endpoint}: the watch was cancelled: ${msg.cancelReason}`);
+        if (msg.events.length > 0) return msg.events[0];
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      stream.close();
     }
   }
 
@@ -400,6 +432,7 @@ export class LeaseKeepAlive {
 /**
  * One watch stream on one member: watchers added and cancelled in place, messages read in order
  * with `next()` (an async iterator), ending with EtcdUnavailable when the stream fails or closes.
+ * `silence()` is what liveness probes read: how long the member has said nothing on it.
  */
 export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
   private nextId = 0;
@@ -407,10 +440,15 @@ export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
   private ended: Error | undefined;
   private wake: (() => void) | undefined;
   private done = false;
+  /** when the stream was opened, or last brought a message (read or not yet), ms since the epoch */
+  lastMessageAt = Date.now();
 
   /** @internal use EtcdClient.watch */
   constructor(private readonly stream: DuplexLike, readonly endpoint: string) {
-    stream.on('data', (msg) => this.push(watchMessage(msg)));
+    stream.on('data', (msg) => {
+      this.lastMessageAt = Date.now();
+      this.push(watchMessage(msg));
+    });
     stream.on('error', (e) => this.end(new EtcdUnavailable(`${endpoint} watch: ${reasonOf(e)}`)));
     stream.on('end', () => this.end(new EtcdUnavailable(`${endpoint} watch: the stream ended`)));
   }
@@ -475,7 +513,7 @@ export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
 function watchMessage(r: Record<string, unknown>): WatchMessage {
   const events = ((r.events as { type?: string; kv?: Parameters<typeof keyValue>[0] }[] | undefined) ?? []).map((e): WatchEvent => {
     const kv = keyValue(e.kv ?? {});
-    return { type: e.type === 'DELETE' ? 'delete' : 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision };
+    return { type: String(e.type).toUpperCase() === 'DELETE' ? 'delete' : 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision };
   });
   const created = r.created === true;
   const canceled = r.canceled === true;

@@ -27,6 +27,13 @@ export interface HeadValue {
   readonly nonce: string;
 }
 
+/**
+ * The action of a fence: `head` rewritten with no change to the state, so that a call whose txn may
+ * still be pending somewhere (its outcome unknown) can never commit: its guard on head's revision
+ * fails from now on (see etcd-store-outcome.ts).
+ */
+export const FENCE_ACTION = 'sgfw:Fence';
+
 export function parseHead(value: string | undefined): HeadValue | undefined {
   if (value === undefined) return undefined;
   try {
@@ -141,10 +148,15 @@ export class EtcdStoreFollower {
         const stop = (): void => stream.close();
         if (this.stopWatch.signal.aborted) stop();
         this.stopWatch.signal.addEventListener('abort', stop, { once: true });
-        let lastHeard = Date.now();
+        // a tick late by more than a period: this process was too busy to read; decide nothing
         const probeMs = Math.max(50, Math.floor(this.silentAfterMs / 3));
+        let lastTick = Date.now();
         const probe = setInterval(() => {
-          const since = Date.now() - lastHeard;
+          const now = Date.now();
+          const late = now - lastTick - probeMs;
+          lastTick = now;
+          if (late > probeMs) return;
+          const since = now - stream.lastMessageAt;
           if (since >= this.silentAfterMs) {
             silent = true;
             stream.close();
@@ -156,7 +168,6 @@ export class EtcdStoreFollower {
         try {
           stream.add(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1);
           for await (const msg of stream) {
-            lastHeard = Date.now();
             backoff = 50;
             if (this.watchLost) {
               this.watchLost = false;
@@ -223,6 +234,10 @@ export class EtcdStoreFollower {
     const head = parseHead(headEvent.value);
     if (head === undefined) return `revision ${revision}: ${this.layout.head} does not hold a change`;
     if (head.after !== this.headRevision) return `revision ${revision} follows head ${head.after}, this server holds ${this.headRevision}`;
+    if (head.action === FENCE_ACTION && stateEvents.length === 0) {
+      this.headRevision = revision; // nothing to replay
+      return undefined;
+    }
     if (head.params === undefined || head.ids === undefined) return `revision ${revision} is an ${head.action}`;
     const before = this.service.currentState;
     this.ids.beginReplay(head.ids);

@@ -8,7 +8,10 @@
 // 3. one txn writes them, guarded by the `head` key's mod_revision being the revision R the copy
 //    was taken at, and rewrites `head` with the call (action, params, the ids it drew, a nonce);
 // 4. on a conflict (another server committed since R) it waits for the watch to bring the live
-//    service up to the newer head and runs again, at most `maxAttempts` times.
+//    service up to the newer head and runs again, at most `maxAttempts` times;
+// 5. a txn sent without an answer (a member frozen, cut off or killed) may have committed or may
+//    commit later: the server finds out, fencing it if it has not (etcd-store-outcome.ts), and
+//    answers what happened. ServiceUnavailable means the call did not and will not commit.
 // The guard is one key because the service may read any record in a call (name and address
 // uniqueness scan a VPC, DeleteSecurityGroup checks every group's references, quotas count rules of
 // referenced prefix lists): its read set is the whole model, and `head` changes with every change to
@@ -23,8 +26,9 @@ import { Ec2Error } from '../model/ec2-error.js';
 import { randomIdSuffix } from '../model/ids.js';
 import { IdSource } from '../state/journal-ids.js';
 import { IMPORT_ACTION, runStoreAction, storedParams, StoreFront } from '../state/store-front.js';
-import { EtcdClient, EtcdRequestError, EtcdUnavailable, type EtcdAuth, type EtcdTls, type KeyValue, type TxnOp } from './etcd-client.js';
-import { EtcdStoreFollower, parseHead, type HeadValue } from './etcd-store-follow.js';
+import { EtcdClient, EtcdOutcomeUnknown, EtcdRequestError, EtcdUnavailable, type EtcdAuth, type EtcdTls, type KeyValue, type TxnOp, type TxnResult } from './etcd-client.js';
+import { OutcomeUnknown, resolveOutcome } from './etcd-store-outcome.js';
+import { EtcdStoreFollower, type HeadValue } from './etcd-store-follow.js';
 import { KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
 import { canonicalJson, diffStates, StoreDamage } from './state-codec.js';
 
@@ -43,6 +47,11 @@ export interface EtcdStoreOptions {
   auth?: EtcdAuth;
   /** how long a call waits for this server's watch to deliver a revision before listing (default 3000 ms) */
   catchUpMs?: number;
+  /**
+   * how long a call whose txn's outcome is unknown (sent, then no answer) keeps finding it out
+   * before it is answered InternalError, outcome unknown (default 60 s; see etcd-store-outcome.ts)
+   */
+  outcomeWaitMs?: number;
   /** a watch silent this long (no answer to progress requests either) moves to the next member (default 5000 ms) */
   watchSilentMs?: number;
   onWarning?: (message: string) => void;
@@ -67,6 +76,10 @@ export interface EtcdStoreStats {
   resyncs: number;
   /** watches given up because their member said nothing (not even to a progress request) */
   silentReopens: number;
+  /** txns sent without an answer, whose outcome was then found out (fenced or found committed) */
+  unknownOutcomes: number;
+  /** of those, the ones a fence (or another call) kept from committing: answered 503 */
+  fenced: number;
 }
 
 /** The store cannot be opened: unreachable, another account's, or written by something else. */
@@ -90,7 +103,7 @@ function copyState(from: ModelState, to: ModelState): void {
 }
 
 export class EtcdStore {
-  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, silentReopens: 0 };
+  readonly stats: EtcdStoreStats = { commits: 0, conflicts: 0, replayed: 0, resyncs: 0, silentReopens: 0, unknownOutcomes: 0, fenced: 0 };
   private readonly front: StoreFront;
   private readonly follower: EtcdStoreFollower;
   private readonly maxAttempts: number;
@@ -163,10 +176,23 @@ export class EtcdStore {
       const head: HeadValue = action === IMPORT_ACTION ? { after, action, nonce } : { after, action, params: input, ids: drawn, nonce };
       const ops: TxnOp[] = [...changes].map(([key, value]) => (value === null ? { delete: { key } } : { put: { key, value } }));
       ops.push({ put: { key: this.layout.head, value: canonicalJson(head) } });
-      let res;
+      let res: TxnResult;
       try {
         res = await this.client.txn([{ key: this.layout.head, modRevision: after }], ops, [{ range: { key: this.layout.head } }]);
       } catch (e) {
+        if (e instanceof EtcdOutcomeUnknown) {
+          // Sent, and no answer: find out before answering (etcd-store-outcome.ts).
+          this.stats.unknownOutcomes++;
+          const outcome = await this.outcomeOf(after, nonce, e);
+          if (outcome.committed) {
+            this.stats.commits++;
+            await this.catchUp(outcome.revision);
+            return result;
+          }
+          this.stats.fenced++;
+          throw unavailable(new EtcdUnavailable(`${e.message}; not committed (${outcome.how})`));
+        }
+        // refused before it reached any member: certainly not committed
         if (e instanceof EtcdUnavailable) throw unavailable(e);
         if (e instanceof EtcdRequestError) throw new Ec2Error('InternalError', `etcd refused the change: ${e.message}`, 500);
         throw e;
@@ -177,12 +203,6 @@ export class EtcdStore {
         return result;
       }
       const current = res.ranges[0]?.[0];
-      // An attempt that timed out on one member and was retried on another may have committed.
-      if (parseHead(current?.value)?.nonce === nonce) {
-        this.stats.commits++;
-        await this.catchUp(current!.modRevision);
-        return result;
-      }
       this.stats.conflicts++;
       if (attempt >= this.maxAttempts) {
         throw new Ec2Error('RequestLimitExceeded', `Request limit exceeded: ${attempt} attempts of ${action} met concurrent changes; retry.`, 503);
@@ -191,6 +211,18 @@ export class EtcdStore {
       // Servers that lost the same race would meet again at once: a random pause, growing with
       // the attempts, lets one of them through first.
       await sleep(Math.random() * Math.min(2 ** attempt, 200));
+    }
+  }
+
+  private async outcomeOf(after: number, nonce: string, cause: Error): ReturnType<typeof resolveOutcome> {
+    try {
+      return await resolveOutcome(this.client, this.layout.head, after, nonce, this.options.outcomeWaitMs ?? 60_000);
+    } catch (e) {
+      if (e instanceof OutcomeUnknown) {
+        // Not 503: a client retrying it could meet its own earlier success.
+        throw new Ec2Error('InternalError', `The control-plane store (etcd) took the change and did not say whether it committed (${cause.message}); ${e.message}. Check before retrying.`, 500);
+      }
+      throw e;
     }
   }
 

@@ -64,9 +64,18 @@ export class EtcdCluster {
     process.kill(this.pid(i), 'SIGCONT');
   }
 
-  /** SIGKILL: the member dies at once, mid-request (startMember brings it back). */
-  kill(i: number): void {
-    process.kill(this.pid(i), 'SIGKILL');
+  /** SIGKILL: the member dies at once, mid-request (startMember brings it back); resolves once it is gone. */
+  async kill(i: number): Promise<void> {
+    const pid = this.pid(i);
+    process.kill(pid, 'SIGKILL');
+    for (;;) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   async stopAll(): Promise<void> {
