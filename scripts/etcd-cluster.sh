@@ -14,7 +14,7 @@
 # scripts/etcd-certs.sh CERTS (mN.pem and mN.key each member's, ca.pem the CA), and client
 # certificates required of both (--client-cert-auth, --peer-client-cert-auth); the script's own
 # health checks use CERTS/root.pem. Auth tokens are JWTs signed with CERTS/jwt.key (ES256; valid for
-# ETCD_AUTH_TOKEN_TTL, default 5m), not etcd's default simple tokens. Auth itself (users, roles, auth
+# SGFW_ETCD_TOKEN_TTL, default 5m), not etcd's default simple tokens. Auth itself (users, roles, auth
 # enable) is the caller's: etcdctl user/role/auth.
 #
 # Ports: client BASE..BASE+2, peer BASE+3..BASE+5 (default BASE 23790). Not 2379/2380: the Debian
@@ -92,7 +92,7 @@ tls_member_flags() {
   [ -n "$TLS" ] || return 0
   echo "--cert-file=$TLS/m$1.pem --key-file=$TLS/m$1.key --client-cert-auth --trusted-ca-file=$TLS/ca.pem"
   echo "--peer-cert-file=$TLS/m$1.pem --peer-key-file=$TLS/m$1.key --peer-client-cert-auth --peer-trusted-ca-file=$TLS/ca.pem"
-  echo "--auth-token=jwt,pub-key=$TLS/jwt.pub,priv-key=$TLS/jwt.key,sign-method=ES256,ttl=${ETCD_AUTH_TOKEN_TTL:-5m}"
+  echo "--auth-token=jwt,pub-key=$TLS/jwt.pub,priv-key=$TLS/jwt.key,sign-method=ES256,ttl=${SGFW_ETCD_TOKEN_TTL:-5m}"
 }
 
 start_member() {

@@ -3,8 +3,9 @@
 // --store-password-file, from the command line, SGFW_* or the config file like any flag; the
 // password itself only from that file or SGFW_STORE_PASSWORD. The files are read here, while the
 // flags are parsed, so a bad one stops the start before anything is opened.
-import { withStoreAccess } from '../fleet/store-access.js';
+import { clientCertificateExpiry, withStoreAccess } from '../fleet/store-access.js';
 import { parseStoreUrl, StoreUrlError, type StoreUrl } from '../fleet/store-url.js';
+import type { Logger } from '../observe/logger.js';
 import type { ConfigPlace } from './command.js';
 import { storeUrl } from './flags-checks.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';
@@ -60,4 +61,14 @@ export function storeFlags(args: ParsedArgs, env: ConfigPlace['env']): StoreFlag
   } catch (e) {
     throw e instanceof StoreUrlError ? new UsageError(e.message) : e;
   }
+}
+
+/** A warning when --store-cert expires within 30 days (sgfw reads it only at start: renew, then restart). */
+export function warnCertificateExpiry(store: StoreFlags, log: Logger): void {
+  const soon = clientCertificateExpiry(store.store);
+  if (soon === undefined) return;
+  log.warn(
+    { event: 'store-cert-expiring', notAfter: soon.notAfter, days: soon.days },
+    `--store-cert expires on ${soon.notAfter} (in ${soon.days} days): etcd refuses it from then on; renew it and restart`,
+  );
 }

@@ -12,7 +12,7 @@ import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-
 import { FLOW_LOG_FLAGS, flowLogFlagValues } from './flags-flow-log.js';
 import { hostPortOrPort, integerIn, listenAddress, oneOf, secondsIn } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
-import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, type StoreFlags } from './flags-store.js';
+import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, warnCertificateExpiry, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
@@ -150,6 +150,7 @@ export const runCommand: Command = {
       throw new UsageError('missing required flag --state FILE (or --listen HOST:PORT to take the state from --state-dir, or --store etcd://… --host-id NAME, or --source ec2[:REGION])');
     }
     const log = loggerFromFlags(args, io);
+    if (fleet) warnCertificateExpiry({ store: fleet.store, text: fleet.storeText }, log);
     const dropRate = args.integer('drop-log-rate') ?? 10;
     const metricsText = args.string('metrics');
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);

@@ -19,7 +19,7 @@ import { ExitCode } from './exit-codes.js';
 import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
 import { listenAddress } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
-import { STORE_ACCESS_FLAGS, storeFlag, storeFlags } from './flags-store.js';
+import { STORE_ACCESS_FLAGS, storeFlag, storeFlags, warnCertificateExpiry } from './flags-store.js';
 import { serviceNotify } from './service-notify.js';
 import { UsageError } from './usage-error.js';
 import { packageVersion } from './version.js';
@@ -78,6 +78,7 @@ export const serveCommand: Command = {
     const metricsRegistry = metricsAt === null ? null : new SgfwMetrics({ version: packageVersion() });
     if (metricsRegistry) listen.onAnswered = observeApiRequests(metricsRegistry, [...SERVICE_ACTIONS, 'GetCallerIdentity']);
     const storeGiven = storeFlags(args, config?.env ?? process.env);
+    if (storeGiven) warnCertificateExpiry(storeGiven, log);
     const store = storeGiven?.store;
     const storeText = storeGiven?.text;
     let api: AttachedApi | EtcdAttachedApi;

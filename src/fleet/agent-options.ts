@@ -77,7 +77,8 @@ export interface AgentLogFields {
     | 'fleet-repaired'
     | 'fleet-reconnected'
     | 'fleet-disconnected'
-    | 'fleet-state-write-failed';
+    | 'fleet-state-write-failed'
+    | 'fleet-status-refused';
   readonly level: 'info' | 'warn' | 'error';
   readonly [field: string]: unknown;
 }

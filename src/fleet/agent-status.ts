@@ -3,8 +3,14 @@
 // than the TTL (issue 9). The lease is renewed on a gRPC keep-alive stream (one message each way per
 // renewal, at a third of the TTL), reopened on the next member when it fails. Written at most once per interval and only when the revision moved: with
 // a thousand agents, a write per agent per change would multiply every change by the fleet's size.
+// On an etcd with auth, a write etcd refuses (the agent's role does not grant its status key, or the
+// agent runs as another host's user) is reported once through `onRefused` until a write succeeds:
+// the report is missing, enforcement is not affected.
 import { SerialQueue } from '../control/serial-queue.js';
-import type { EtcdClient, LeaseKeepAlive } from './etcd-client.js';
+import { EtcdRequestError, type EtcdClient, type LeaseKeepAlive } from './etcd-client.js';
+
+/** gRPC's PERMISSION_DENIED: what etcd answers a write the user's roles do not grant */
+const PERMISSION_DENIED = 7;
 
 export interface AgentStatusValue {
   readonly hostId: string;
@@ -24,6 +30,8 @@ export class AgentStatusReporter {
   private readonly ticks = new SerialQueue();
   /** the last write or keepalive failure, cleared on success */
   lastError: string | undefined;
+  /** a refusal was reported and no write has succeeded since */
+  private refusalReported = false;
 
   constructor(
     private readonly client: EtcdClient,
@@ -31,6 +39,8 @@ export class AgentStatusReporter {
     private readonly current: () => AgentStatusValue,
     private readonly ttlSeconds = 10,
     private readonly intervalMs = 1000,
+    /** etcd refused the write (permission): called once, again only after a write succeeded */
+    private readonly onRefused: (reason: string) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -87,8 +97,13 @@ export class AgentStatusReporter {
       await this.client.txn([], [{ put: { key: this.key, value: JSON.stringify(value), lease: this.lease } }]);
       this.written = value.revision;
       this.lastError = undefined;
+      this.refusalReported = false;
     } catch (e) {
       this.lastError = (e as Error).message;
+      if (e instanceof EtcdRequestError && e.grpcCode === PERMISSION_DENIED && !this.refusalReported) {
+        this.refusalReported = true;
+        this.onRefused(e.message);
+      }
     }
   }
 

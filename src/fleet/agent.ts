@@ -142,9 +142,13 @@ export class FleetAgent {
     this.loop = this.follower.run();
     const ttl = this.options.statusTtlSeconds ?? 10;
     if (ttl > 0) {
-      this.status = new AgentStatusReporter(this.client, this.layout.status(this.hostId), () => ({
+      const key = this.layout.status(this.hostId);
+      this.status = new AgentStatusReporter(this.client, key, () => ({
         hostId: this.hostId, revision: this.applied.revision, interfaces: [...this.view.interfaces()].length, at: Date.now(),
-      }), ttl, this.options.statusIntervalMs ?? 1000);
+      }), ttl, this.options.statusIntervalMs ?? 1000, (reason) => this.log(
+        `fleet agent ${this.hostId}: etcd refused writing its status key ${key} (${reason}): grant this agent's etcd user write on that key, or give the --host-id its user is for; enforcing goes on, unreported`,
+        { event: 'fleet-status-refused', level: 'error', key, error: reason },
+      ));
       this.status.start();
     }
     this.reconciler.startPeriodic(this.options.reconcileIntervalMs ?? 30_000);

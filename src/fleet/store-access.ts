@@ -56,7 +56,7 @@ export function withStoreAccess(url: StoreUrl, access: StoreAccessFiles, now: Da
   }
   if (url.tls === undefined) return url;
   const tls: { -readonly [K in keyof StoreTls]: StoreTls[K] } = { ...url.tls };
-  if (caFile !== undefined) tls.ca = readCa(caFile);
+  if (caFile !== undefined) tls.ca = readCa(caFile, now);
   if (certFile !== undefined && keyFile !== undefined) Object.assign(tls, readClientCertificate(certFile, keyFile, now));
   const withTls: StoreUrl = { ...url, tls };
   if (user === undefined) return withTls;
@@ -88,9 +88,15 @@ function certificates(flag: string, file: string, data: Buffer): X509Certificate
   });
 }
 
-function readCa(file: string): Buffer {
+/** One or more CA certificates, not all of them expired (then nothing could verify the members). */
+function readCa(file: string, now: Date): Buffer {
   const data = read('--store-ca', file);
-  certificates('--store-ca', file, data);
+  const cas = certificates('--store-ca', file, data);
+  const ends = cas.map((c) => new Date(c.validTo).getTime());
+  if (ends.every((t) => t < now.getTime())) {
+    const last = new Date(Math.max(...ends)).toISOString();
+    throw new StoreAccessError(`--store-ca ${file}: ${cas.length > 1 ? `all ${cas.length} certificates expired, the last` : 'the certificate expired'} on ${last}`);
+  }
   return data;
 }
 
@@ -126,4 +132,19 @@ function checkedPassword(text: string, where: string): string {
   if (password === '') throw new StoreAccessError(`${where}: the password is empty`);
   if (/[\r\n]/.test(password)) throw new StoreAccessError(`${where}: the password must be one line`);
   return password;
+}
+
+/** How long before a client certificate expires sgfw starts saying so. */
+export const CERT_EXPIRY_WARNING_DAYS = 30;
+
+/**
+ * When the client certificate (--store-cert) expires within CERT_EXPIRY_WARNING_DAYS: its end date
+ * and the days left, for a warning at start (etcd refuses it from that date on, and sgfw reads it
+ * only at start: a renewed one takes a restart).
+ */
+export function clientCertificateExpiry(store: StoreUrl, now: Date = new Date()): { notAfter: string; days: number } | undefined {
+  if (store.tls?.cert === undefined) return undefined;
+  const notAfter = new Date(new X509Certificate(store.tls.cert).validTo);
+  const days = (notAfter.getTime() - now.getTime()) / 86_400_000;
+  return days <= CERT_EXPIRY_WARNING_DAYS ? { notAfter: notAfter.toISOString(), days: Math.floor(days * 10) / 10 } : undefined;
 }

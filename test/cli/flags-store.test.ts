@@ -21,6 +21,9 @@ const f = (name: string): string => join(dir, name);
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sgfw-flags-store-'));
   execFileSync('bash', [join(ROOT, 'scripts', 'etcd-certs.sh'), dir, 'agent'], { timeout: 60_000 });
+  // a client certificate that ends in 10 days
+  execFileSync('bash', ['-c', `cd ${dir} && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout short.key -out short.csr -subj /CN=short 2>/dev/null &&
+    printf 'extendedKeyUsage=clientAuth\\n' > short.ext && openssl x509 -req -in short.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 -extfile short.ext -out short.pem 2>/dev/null`]);
   writeFileSync(f('password'), 'pw-from-file\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,5 +106,18 @@ describe('--store-ca, --store-cert, --store-key, --store-user, --store-password-
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/"event":"start-failed"/);
     expect(r.stderr + r.stdout).not.toContain('pw-never-shown');
+  });
+
+  it('a client certificate ending within 30 days is a warning at start, naming the date', () => {
+    const state = f('api-short');
+    execFileSync(process.execPath, [join(ROOT, 'bin', 'sgfw.js'), 'credentials', 'create', '--state-dir', state], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'sgfw.js'), 'serve', '--config', 'none', '--state-dir', state, '--listen', '127.0.0.1:0', '--store', 'etcds://127.0.0.1:1',
+        '--store-ca', f('ca.pem'), '--store-cert', f('short.pem'), '--store-key', f('short.key')],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    const warning = r.stderr.split('\n').find((l) => l.includes('"store-cert-expiring"'));
+    expect(warning, r.stderr).toMatch(/"level":40.*"days":9\.9.*--store-cert expires on 20\d\d-.* \(in 9\.9 days\): etcd refuses it from then on; renew it and restart/);
   });
 });

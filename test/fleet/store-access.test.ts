@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreAccessError, withStoreAccess, type StoreAccessFiles } from '../../src/fleet/store-access.js';
+import { X509Certificate } from 'node:crypto';
+import { clientCertificateExpiry, StoreAccessError, withStoreAccess, type StoreAccessFiles } from '../../src/fleet/store-access.js';
 import { parseStoreUrl, StoreUrlError } from '../../src/fleet/store-url.js';
 
 const CERTS_SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'etcd-certs.sh');
@@ -76,6 +77,7 @@ describe('refused, one line naming the flag and the file', () => {
     [{ certFile: 'agent.pem', keyFile: 'agent.pem' }, /^--store-key .*agent\.pem: not an unencrypted PEM private key$/],
     [{ certFile: 'agent.key', keyFile: 'agent.key' }, /^--store-cert .*agent\.key: not a PEM certificate/],
     [{ certFile: 'agent.pem', keyFile: 'm0.key' }, /^--store-key .*m0\.key: this key does not match the certificate in .*agent\.pem$/],
+    [{ caFile: 'agent-expired.pem' }, /^--store-ca .*agent-expired\.pem: the certificate expired on 2020-01-02T00:00:00\.000Z$/],
     [{ certFile: 'agent-expired.pem', keyFile: 'agent-expired.key' }, /^--store-cert .*agent-expired\.pem: the certificate expired on 2020-01-02T00:00:00\.000Z$/],
     [{ certFile: 'srv.pem', keyFile: 'srv.key' }, /^--store-cert .*srv\.pem: the certificate is not for client authentication/],
     [{ user: 'u', passwordFile: 'empty' }, /^--store-password-file .*empty: the file is empty$/],
@@ -114,3 +116,15 @@ describe('flags that do not go together are usage errors', () => {
     expect(e.message).toBe(message);
   });
 });
+
+describe('a client certificate close to its end', () => {
+  it('is named with its end date and the days left within 30 days of it, not before', () => {
+    const s = access({ certFile: f('agent.pem'), keyFile: f('agent.key') });
+    const end = new Date(new X509Certificate(readFileSync(f('agent.pem'))).validTo);
+    expect(clientCertificateExpiry(s)).toBeUndefined(); // made today for a year
+    expect(clientCertificateExpiry(s, new Date(end.getTime() - 31 * 86_400_000))).toBeUndefined();
+    expect(clientCertificateExpiry(s, new Date(end.getTime() - 5.5 * 86_400_000))).toEqual({ notAfter: end.toISOString(), days: 5.5 });
+    expect(clientCertificateExpiry(access({}))).toBeUndefined();
+  });
+});
+

@@ -1,10 +1,17 @@
 // A fleet on one machine (issue 9): three hosts as network namespaces, each running
-// `sgfw run --mode host --store etcd://… --host-id hN` inside its namespace, one set of groups kept
-// by two `sgfw serve --store` in a 3-member etcd, managed with the real `aws` CLI.
+// `sgfw run --mode host --store etcds://… --host-id hN` inside its namespace, one set of groups kept
+// by two `sgfw serve --store` in a 3-member etcd, managed with the real `aws` CLI. The etcd is as
+// production runs it (issue 19): TLS for clients and peers, client certificates required, auth on,
+// and each client its own etcd user with the README's roles (the API servers read and write the
+// prefix; an agent reads it and writes only its own status key). Agents hA and hB log in with a
+// password file and a certificate, hC with its certificate alone (its CN is its user); one API
+// server takes its flags from the command line, the other from a config file and
+// SGFW_STORE_PASSWORD. No password shows in any log.
 //
-// Where things live: a "control" namespace holds the etcd members (scripts/etcd-cluster.sh, base
-// port 25300, run inside it; a wrapper given as ETCD adds the control address to each member's
-// client URLs beside the namespace's loopback) and both API servers, which listen on its loopback,
+// Where things live: a "control" namespace holds the etcd members (scripts/etcd-cluster.sh --tls
+// with certificates from scripts/etcd-certs.sh, base port 25300, run inside it; a wrapper given as
+// ETCD adds the control address to each member's client URLs beside the namespace's loopback) and
+// both API servers, which listen on its loopback,
 // where the `aws` CLI runs too. Every namespace is a port of one Linux bridge in a namespace of its
 // own (support/lan.ts). Each host has two addresses on its link: a data address, the one its
 // interface is registered with, and a management address in the control subnet, which no interface
@@ -28,6 +35,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { QUEUE_CHAIN } from '../../../src/live/queue-rules.js';
+import { agentRoleCommands, apiRoleCommands, enableAuthCommands, statusRoleCommands, userCommands, userFiles, type EtcdctlCommand, type EtcdUser } from '../../support/etcd-tls-cluster.js';
 import { createCredentials } from '../aws-cli/serve-process.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, waitFor } from '../host-mode/netns.js';
 import { awsEc2InNs, type AwsCall } from '../run-api/aws-in-ns.js';
@@ -38,11 +46,12 @@ import { tcpEchoServers } from '../support/traffic.js';
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLUSTER_SCRIPT = join(ROOT, 'scripts', 'etcd-cluster.sh');
+const CERTS_SCRIPT = join(ROOT, 'scripts', 'etcd-certs.sh');
 const tag = `f${process.pid % 100000}`;
 const BASE_PORT = 25300;
 /** the control namespace's address on the LAN: etcd's client URLs */
 const CTL = '10.93.0.1';
-const STORE = `etcd://${[0, 1, 2].map((i) => `${CTL}:${BASE_PORT + i}`).join(',')}`;
+const STORE = `etcds://${[0, 1, 2].map((i) => `${CTL}:${BASE_PORT + i}`).join(',')}`;
 const PREFIX = '/sgfw/';
 const QUEUE = 13;
 const METRICS = '127.0.0.1:9464';
@@ -65,7 +74,10 @@ const [A, B, C] = HOSTS as [FleetHost, FleetHost, FleetHost];
 let dir = '';
 let lan: Lan | null = null;
 let clusterDir = '';
+let certs = '';
 let clusterStarted = false;
+/** etcd users: root, sgfw-api, sgfw-agent-hA … (each a password, its file, and a certificate with CN=user) */
+const users: Record<string, EtcdUser> = {};
 const children: ChildProcess[] = [];
 const servers: { child: ChildProcess; url: string; err: () => string }[] = [];
 const agents = new Map<string, { child: ChildProcess; err: () => string }>();
@@ -85,7 +97,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
   });
 }
 
-/** scripts/etcd-cluster.sh inside the control namespace, with the wrapper that adds the control address. */
+/** scripts/etcd-cluster.sh inside the control namespace, with the wrapper that adds the control address (TLS: --tls at the first start). */
 function cluster(command: 'start' | 'stop', ...extra: string[]): Promise<string> {
   const env = { ...process.env, ETCD: join(dir, 'etcd-on-control-address.sh') };
   return run('ip', ['netns', 'exec', ns('ctl'), 'bash', CLUSTER_SCRIPT, command, clusterDir, ...extra], env);
@@ -104,7 +116,7 @@ function writeEtcdWrapper(): void {
 args=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --listen-client-urls|--advertise-client-urls) args+=("$1" "$2,http://${CTL}:\${2##*:}"); shift 2 ;;
+    --listen-client-urls|--advertise-client-urls) args+=("$1" "$2,\${2%%://*}://${CTL}:\${2##*:}"); shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -114,14 +126,41 @@ exec /usr/bin/etcd "\${args[@]}"
   chmodSync(file, 0o755);
 }
 
+/** etcdctl in the control namespace as root (its certificate: CN=root), `input` on stdin. */
+function etcdctlText(command: EtcdctlCommand): Promise<string> {
+  const argv = ['netns', 'exec', ns('ctl'), 'etcdctl', `--endpoints=https://127.0.0.1:${BASE_PORT}`, `--cacert=${join(certs, 'ca.pem')}`,
+    `--cert=${join(certs, 'root.pem')}`, `--key=${join(certs, 'root.key')}`, '--command-timeout=3s', ...command.args];
+  return new Promise((resolve, reject) => {
+    const child = execFile('ip', argv, { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8', timeout: 30_000 }, (e, stdout, stderr) => {
+      if (e) reject(new Error(`etcdctl ${command.args.join(' ')}: ${e.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+    child.stdin?.end(command.input ?? '');
+  });
+}
+
 /** etcdctl in the control namespace, JSON out. */
 async function etcdctl(...args: string[]): Promise<any> {
-  const out = await run('ip', ['netns', 'exec', ns('ctl'), 'etcdctl', `--endpoints=http://127.0.0.1:${BASE_PORT}`, '--command-timeout=3s', ...args, '-w', 'json'], {
-    ...process.env,
-    ETCDCTL_API: '3',
-  });
-  return JSON.parse(out);
+  return JSON.parse(await etcdctlText({ args: [...args, '-w', 'json'] }));
 }
+
+/** The README's users and roles: sgfw-api for the API servers, sgfw-agent-<host> for each agent; then auth on. */
+async function grantFleet(): Promise<void> {
+  const commands = [...apiRoleCommands(PREFIX), ...agentRoleCommands(PREFIX)];
+  users['sgfw-api'] = userFiles(dir, 'sgfw-api');
+  commands.push(...userCommands('sgfw-api', users['sgfw-api'].password, ['sgfw-api']));
+  for (const h of HOSTS) {
+    const name = `sgfw-agent-${h.hostId}`;
+    users[name] = userFiles(dir, name);
+    commands.push(...statusRoleCommands(PREFIX, h.hostId), ...userCommands(name, users[name].password, ['sgfw-agent', `sgfw-status-${h.hostId}`]));
+  }
+  users.root = userFiles(dir, 'root');
+  commands.push(...enableAuthCommands(users.root.password));
+  for (const c of commands) await etcdctlText(c);
+}
+
+/** Every password made, to check that none is ever logged. */
+const passwords = (): string[] => Object.values(users).map((u) => u.password);
 
 /** The revision of the last API call's transaction (every call rewrites the head key). */
 async function headRevision(): Promise<number> {
@@ -140,8 +179,24 @@ async function statusKeys(): Promise<Record<string, number>> {
   return out;
 }
 
-async function startServe(stateDir: string): Promise<{ child: ChildProcess; url: string; err: () => string }> {
-  const child = spawnInNs(ns('ctl'), process.execPath, [SGFW_ENTRY, 'serve', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--store', STORE]);
+/**
+ * `sgfw serve --store etcds://…` as etcd user sgfw-api: the first with every flag on the command
+ * line, the second from a config file, its password from SGFW_STORE_PASSWORD.
+ */
+async function startServe(stateDir: string, i: number): Promise<{ child: ChildProcess; url: string; err: () => string }> {
+  const api = users['sgfw-api']!;
+  const args = [SGFW_ENTRY, 'serve', '--state-dir', stateDir, '--listen', '127.0.0.1:0'];
+  let env: NodeJS.ProcessEnv = process.env;
+  if (i === 0) {
+    args.push('--config', 'none', '--store', STORE, '--store-ca', join(certs, 'ca.pem'), '--store-cert', api.cert, '--store-key', api.key,
+      '--store-user', api.name, '--store-password-file', api.passwordFile);
+  } else {
+    const conf = join(dir, 'serve.conf');
+    writeFileSync(conf, ['[serve]', `store = ${STORE}`, `store-ca = ${join(certs, 'ca.pem')}`, `store-cert = ${api.cert}`, `store-key = ${api.key}`, `store-user = ${api.name}`, ''].join('\n'));
+    args.push('--config', conf);
+    env = { ...process.env, SGFW_STORE_PASSWORD: api.password };
+  }
+  const child = spawnInNs(ns('ctl'), process.execPath, args, env);
   children.push(child);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -154,9 +209,13 @@ async function startServe(stateDir: string): Promise<{ child: ChildProcess; url:
   return { child, url, err: () => err };
 }
 
+/** An agent as etcd user sgfw-agent-<host>: hA and hB by password and certificate, hC by its certificate alone. */
 async function startAgent(h: FleetHost): Promise<void> {
+  const user = users[`sgfw-agent-${h.hostId}`]!;
   const args = [
-    SGFW_ENTRY, 'run', '--mode', 'host', '--queue', String(QUEUE), '--store', STORE, '--host-id', h.hostId,
+    SGFW_ENTRY, 'run', '--config', 'none', '--mode', 'host', '--queue', String(QUEUE), '--store', STORE, '--host-id', h.hostId,
+    '--store-ca', join(certs, 'ca.pem'), '--store-cert', user.cert, '--store-key', user.key,
+    ...(h === C ? [] : ['--store-user', user.name, '--store-password-file', user.passwordFile]),
     '--agent-state', join(dir, `agent-${h.hostId}.json`), '--metrics', METRICS, '--log-level', 'info',
   ];
   const child = spawnInNs(ns(h.name), process.execPath, args);
@@ -218,23 +277,26 @@ async function awsOk(aws: (...args: string[]) => Promise<AwsCall>, ...args: stri
 
 const connect = (from: FleetHost, to: FleetHost, port: number, ms = 1500): Promise<string> => tcpConnect(ns(from.name), to.data, port, from.data, ms);
 
-describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd', () => {
+describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd with TLS, client certificates and auth', () => {
   beforeAll(async () => {
     expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
     expect(existsSync('/usr/bin/etcd'), 'Debian etcd-server is not installed').toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'sgfw-fleet-e2e-'));
     clusterDir = join(dir, 'etcd');
+    certs = join(dir, 'certs');
+    await run('bash', [CERTS_SCRIPT, certs, '--san', CTL, 'sgfw-api', ...HOSTS.map((h) => `sgfw-agent-${h.hostId}`)]);
     writeEtcdWrapper();
     lan = createLan('sgfl', tag, [
       { name: 'ctl', addresses: [`${CTL}/24`] },
       ...HOSTS.map((h) => ({ name: h.name, addresses: [`${h.data}/24`, `${h.mgmt}/24`] })),
     ], ['10.93.0.0/24']);
     clusterStarted = true; // from here on afterAll stops whatever members did start
-    await cluster('start', String(BASE_PORT));
+    await cluster('start', String(BASE_PORT), '--tls', certs);
+    await grantFleet();
 
     // Two API servers side by side on the store, each with its own key.
     const keys = [0, 1].map((i) => createCredentials(join(dir, `api-${i}`)));
-    for (const i of [0, 1]) servers.push(await startServe(join(dir, `api-${i}`)));
+    for (const i of [0, 1]) servers.push(await startServe(join(dir, `api-${i}`), i));
     aws1 = awsEc2InNs(ns('ctl'), servers[0]!.url, keys[0]!);
     aws2 = awsEc2InNs(ns('ctl'), servers[1]!.url, keys[1]!);
     // The hosts' data addresses are a subnet of a VPC, as in EC2 (issue 17).
@@ -331,6 +393,12 @@ describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd', () => {
     expect(await connect(B, A, 6000)).toBe('connected');
     expect(await connect(B, A, 22)).toBe('timeout');
   }, 120_000);
+
+  it('no password is in any log', () => {
+    const logs = [...servers.map((s) => s.err()), ...[...agents.values()].map((a) => a.err())].join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const p of passwords()) expect(logs).not.toContain(p);
+  });
 
   it('SIGTERM stops each agent: queue rules removed, status key gone, state file kept', async () => {
     for (const h of HOSTS) {
