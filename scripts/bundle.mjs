@@ -55,7 +55,9 @@ const result = await build({
   // The AWS SDK stays in node_modules, imported only by `sgfw run --source ec2` (src/source/ec2-reader.ts, which
   // is loaded on demand): bundled, it would be a chunk no other command pays for either, but the test
   // that proves no other command loads it watches module resolution, which a chunk bypasses.
-  external: ['@aws-sdk/client-ec2'],
+  // etcd3 stays there too: it and @grpc/grpc-js find their .proto files and package.json by
+  // __dirname at run time, which ESM chunks do not have (only the fleet's commands load it).
+  external: ['@aws-sdk/client-ec2', 'etcd3'],
 });
 // CommonJS has no import.meta: the addons' paths start from the file's own URL instead.
 const api = await build({
