@@ -53,6 +53,16 @@ export interface PrefixListRecord extends PrefixListView {
   readonly history: ReadonlyMap<number, readonly PrefixListEntryRecord[]>;
 }
 
+/** A ClientToken and what its first call asked and answered (client-tokens.ts). */
+export interface ClientTokenRecord {
+  readonly token: string;
+  readonly action: string;
+  /** the request's other parameters, as canonical JSON */
+  readonly request: string;
+  /** the first call's answer, as JSON */
+  readonly answer: string;
+}
+
 export interface VpcRecord {
   readonly vpcId: string;
   /** absent for a VPC known only from an imported snapshot that had no `default` group */
@@ -77,11 +87,14 @@ export class ModelState {
     readonly awsPrefixLists: ReadonlyMap<string, PrefixListRecord> = new Map(),
     /** last so that the callers that predate subnets still build a state positionally */
     readonly subnets = new Map<string, SubnetRecord>(),
+    /** the client tokens of idempotent calls, oldest first (client-tokens.ts) */
+    readonly clientTokens = new Map<string, ClientTokenRecord>(),
   ) {}
 
   /**
-   * Replaces the contents of the five maps with `source`'s, in place (for a state nobody is
-   * reading mid-call: a store that reloaded, an etcd listing); the AWS-managed lists stay.
+   * Replaces the contents of the maps with `source`'s, in place (for a state nobody is reading
+   * mid-call: a store that reloaded, an etcd listing); the AWS-managed lists stay, and the client
+   * tokens too when `source` has none to give (an etcd listing does not carry them).
    */
   fillFrom(source: {
     readonly groups: ReadonlyMap<string, GroupRecord>;
@@ -89,17 +102,20 @@ export class ModelState {
     readonly prefixLists: ReadonlyMap<string, PrefixListRecord>;
     readonly vpcs: ReadonlyMap<string, VpcRecord>;
     readonly subnets?: ReadonlyMap<string, SubnetRecord>;
+    readonly clientTokens?: ReadonlyMap<string, ClientTokenRecord>;
   }): void {
     refill(this.groups, source.groups);
     refill(this.interfaces, source.interfaces);
     refill(this.prefixLists, source.prefixLists);
     refill(this.vpcs, source.vpcs);
     refill(this.subnets, source.subnets ?? new Map());
+    if (source.clientTokens !== undefined) refill(this.clientTokens, source.clientTokens);
   }
 
   draft(): ModelState {
     return new ModelState(
       new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists, new Map(this.subnets),
+      new Map(this.clientTokens),
     );
   }
 
