@@ -1,15 +1,17 @@
 // EC2's client-token idempotency for the actions whose model input carries an idempotency token
 // (botocore's `idempotencyToken: true`: CreateManagedPrefixList and CreateNetworkInterface among
 // those sgfw serves). From "Ensuring idempotency in Amazon EC2 API requests": a client token is "a
-// unique, case-sensitive string of up to 64 ASCII characters"; "if you repeat the request with the
+// unique, case-sensitive string of up to 64 ASCII characters" (CreateManagedPrefixList's reference
+// allows more: "Up to 255 UTF-8 characters in length"); "if you repeat the request with the
 // same client token, the same response is returned"; "if you repeat the request with the same client
 // token, but change another request parameter, Amazon EC2 returns an IdempotentParameterMismatch
 // error". botocore and the aws CLI fill a fresh token on every call and keep it across their own
 // retries, so a create whose answer was lost is made once.
 //
 // What is kept: per token, the action, the request's other parameters as canonical JSON and the first
-// answer as JSON, in the state (records.ts), so the durable store's journal replays them and its
-// snapshots carry them (snapshot.ts `ClientTokens`). A token is for one account and Region: tokens are
+// answer as JSON, in the state (records.ts), so the durable store's journal replays them, its
+// snapshots carry them (state/snapshot-file.ts `clientTokens`) and the etcd store keeps them under
+// token/ (fleet/state-codec.ts). A token is for one account and Region: tokens are
 // not shared across actions, so a token reused by another action is a mismatch too. EC2 keeps a token
 // "for at least 24 hours"; sgfw keeps the newest MAX_CLIENT_TOKENS whatever their age (a count, not a
 // clock, so replaying the journal keeps the same ones), which a client retrying within a day will
@@ -23,7 +25,12 @@ import type { ClientTokenRecord, ModelState } from './records.js';
 export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set(['CreateManagedPrefixList', 'CreateNetworkInterface']);
 
 export const MAX_CLIENT_TOKENS = 10_000;
-const MAX_TOKEN_LENGTH = 64;
+
+/** What each action's reference allows of a token: CreateManagedPrefixList any 255 characters, the others 64 printable ASCII. */
+const TOKEN_FORMS: Readonly<Record<string, { max: number; asciiOnly: boolean }>> = {
+  CreateManagedPrefixList: { max: 255, asciiOnly: false },
+};
+const DEFAULT_TOKEN_FORM = { max: 64, asciiOnly: true };
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -41,11 +48,14 @@ function requestText(params: unknown): string {
   return canonical(rest);
 }
 
-function checkToken(token: unknown): string | undefined {
+function checkToken(action: string, token: unknown): string | undefined {
   if (token === undefined) return undefined;
-  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH || !/^[\x20-\x7e]+$/.test(token)) {
+  const form = Object.hasOwn(TOKEN_FORMS, action) ? TOKEN_FORMS[action]! : DEFAULT_TOKEN_FORM;
+  const length = typeof token === 'string' ? [...token].length : 0;
+  if (typeof token !== 'string' || length === 0 || length > form.max || (form.asciiOnly && !/^[\x20-\x7e]+$/.test(token))) {
     throw Ec2Errors.invalidParameterValue(
-      `Invalid value '${String(token)}' for ClientToken. A client token is a case-sensitive string of 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`,
+      `Invalid value '${String(token)}' for ClientToken. A client token of ${action} is a case-sensitive string of 1 to ${form.max} ` +
+        `${form.asciiOnly ? 'printable ASCII ' : ''}characters.`,
     );
   }
   return token;
@@ -72,7 +82,7 @@ export function withClientToken(
   params: unknown,
   handler: (ctx: ActionContext, params: unknown) => unknown,
 ): unknown {
-  const token = checkToken(typeof params === 'object' && params !== null ? (params as Record<string, unknown>).ClientToken : undefined);
+  const token = checkToken(action, typeof params === 'object' && params !== null ? (params as Record<string, unknown>).ClientToken : undefined);
   if (token === undefined) return handler(ctx, params);
   const request = requestText(params);
   const earlier = ctx.state.clientTokens.get(token);

@@ -5,8 +5,8 @@
 // IncludeManagedResources (sgfw has no managed interfaces, so nothing differs), AssignPrivateIpAddresses'
 // AllowReassignment (an address another interface holds is refused as InvalidIPAddress.InUse either way).
 // ClientToken (CreateManagedPrefixList, CreateNetworkInterface) is carried out: client-tokens.ts keeps
-// each token with its request and first answer, durably (the state directory's journal and snapshots);
-// the etcd store keeps them in the serving process only (see client-tokens.ts).
+// each token with its request and first answer, durably (the state directory's journal and snapshots,
+// the etcd store's token/ keys).
 // test/control/unsupported-params.test.ts checks every name here against the model.
 import { Ec2Error } from '../model/ec2-error.js';
 

@@ -83,14 +83,14 @@ describe('CreateManagedPrefixList retried with its ClientToken', () => {
     expect(s.call('CreateManagedPrefixList', { ...request, ClientToken: 'd', DryRun: false })).toEqual(first);
   });
 
-  it('refuses a token longer than 64 characters or not printable ASCII', () => {
+  it('takes a token of up to 255 characters, any of them (the reference: "Up to 255 UTF-8 characters")', () => {
     const s = newService();
-    for (const bad of ['a'.repeat(65), '', 'caf\u00e9', 5]) {
+    for (const bad of ['a'.repeat(256), '', 5]) {
       const e = ec2Error(() => s.call('CreateManagedPrefixList', { ...request, ClientToken: bad }));
       expect(e.code).toBe('InvalidParameterValue');
-      expect(e.message).toContain('ClientToken');
+      expect(e.message).toContain('1 to 255 characters');
     }
-    expect(() => s.call('CreateManagedPrefixList', { ...request, ClientToken: 'a'.repeat(64) })).not.toThrow();
+    expect(() => s.call('CreateManagedPrefixList', { ...request, ClientToken: '\u00e9'.repeat(255) })).not.toThrow();
   });
 
   it('keeps the newest tokens only, past the bound, oldest dropped first', () => {
@@ -115,8 +115,16 @@ describe('CreateNetworkInterface retried with its ClientToken', () => {
     const e = ec2Error(() => s.call('CreateNetworkInterface', { SubnetId: subnetId, Description: 'db', ClientToken: 'eni-token' }));
     expect([e.code, e.message]).toEqual(['IdempotentParameterMismatch', MISMATCH]);
     // without a token, every call is a new interface (and the answer has no ClientToken)
-    const plain = s.call('CreateNetworkInterface', { SubnetId: subnetId }) as Record<string, unknown>;
-    expect(plain.ClientToken).toBeUndefined();
+    // its token is 64 printable ASCII characters at most ("Ensuring idempotency")
+    for (const bad of ['a'.repeat(65), 'caf\u00e9']) {
+      expect(ec2Error(() => s.call('CreateNetworkInterface', { SubnetId: subnetId, ClientToken: bad })).message).toContain('1 to 64 printable ASCII characters');
+    }
+    const plain = s.call('CreateNetworkInterface', { SubnetId: subnetId, ClientToken: 'b'.repeat(64) }) as Record<string, unknown>;
+    expect(plain.ClientToken).toBe('b'.repeat(64));
+    expect([...s.interfaces()]).toHaveLength(2);
+    s.call('DeleteNetworkInterface', { NetworkInterfaceId: (plain.NetworkInterface as { NetworkInterfaceId: string }).NetworkInterfaceId });
+    const untokened = s.call('CreateNetworkInterface', { SubnetId: subnetId }) as Record<string, unknown>;
+    expect(untokened.ClientToken).toBeUndefined();
     expect([...s.interfaces()]).toHaveLength(2);
   });
 });
