@@ -63,10 +63,11 @@ function checkToken(action: string, token: unknown): string | undefined {
 
 /** Keeps `record` in `draft`, dropping the oldest tokens past MAX_CLIENT_TOKENS (a Map keeps insertion order). */
 export function keepClientToken(draft: ModelState, record: ClientTokenRecord): void {
-  draft.clientTokens.set(record.token, record);
-  for (const oldest of draft.clientTokens.keys()) {
-    if (draft.clientTokens.size <= MAX_CLIENT_TOKENS) break;
-    draft.clientTokens.delete(oldest);
+  const tokens = draft.writableClientTokens();
+  tokens.set(record.token, record);
+  for (const oldest of tokens.keys()) {
+    if (tokens.size <= MAX_CLIENT_TOKENS) break;
+    tokens.delete(oldest);
   }
 }
 

@@ -87,9 +87,31 @@ export class ModelState {
     readonly awsPrefixLists: ReadonlyMap<string, PrefixListRecord> = new Map(),
     /** last so that the callers that predate subnets still build a state positionally */
     readonly subnets = new Map<string, SubnetRecord>(),
-    /** the client tokens of idempotent calls, oldest first (client-tokens.ts) */
-    readonly clientTokens = new Map<string, ClientTokenRecord>(),
-  ) {}
+    /** the client tokens of idempotent calls, oldest first (client-tokens.ts); copied before its first change */
+    clientTokens?: ReadonlyMap<string, ClientTokenRecord>,
+  ) {
+    this.tokens = (clientTokens ?? new Map()) as Map<string, ClientTokenRecord>;
+    this.tokensShared = clientTokens !== undefined;
+  }
+
+  // Client tokens are copied on write, not per draft: only idempotent creates change them, and a
+  // full map (client-tokens.ts keeps up to 10,000) would cost a millisecond to copy on every call.
+  private tokens: Map<string, ClientTokenRecord>;
+  /** the map is another state's (or the caller's): copy it before changing it */
+  private tokensShared: boolean;
+
+  get clientTokens(): ReadonlyMap<string, ClientTokenRecord> {
+    return this.tokens;
+  }
+
+  /** The client tokens, to change: this state's own copy from now on. */
+  writableClientTokens(): Map<string, ClientTokenRecord> {
+    if (this.tokensShared) {
+      this.tokens = new Map(this.tokens);
+      this.tokensShared = false;
+    }
+    return this.tokens;
+  }
 
   /**
    * Replaces the contents of the maps with `source`'s, in place (for a state nobody is reading
@@ -109,13 +131,13 @@ export class ModelState {
     refill(this.prefixLists, source.prefixLists);
     refill(this.vpcs, source.vpcs);
     refill(this.subnets, source.subnets ?? new Map());
-    if (source.clientTokens !== undefined) refill(this.clientTokens, source.clientTokens);
+    if (source.clientTokens !== undefined) refill(this.writableClientTokens(), source.clientTokens);
   }
 
   draft(): ModelState {
     return new ModelState(
       new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists, new Map(this.subnets),
-      new Map(this.clientTokens),
+      this.tokens,
     );
   }
 

@@ -158,7 +158,7 @@ export class SecurityGroupService implements ModelView {
     if (change === undefined) {
       // client tokens change no rule, so no listener hears of them; they are swapped in all the same
       if (!sameEntries(before.clientTokens, next.clientTokens)) {
-        this.state = new ModelState(before.groups, before.interfaces, before.prefixLists, before.vpcs, before.awsPrefixLists, before.subnets, new Map(next.clientTokens));
+        this.state = new ModelState(before.groups, before.interfaces, before.prefixLists, before.vpcs, before.awsPrefixLists, before.subnets, next.clientTokens);
       }
       return undefined;
     }

@@ -56,7 +56,7 @@ export function serviceFromSnapshot(file: string, snapshot: SnapshotBody, option
     if (pl !== undefined) lists.set(id, { ...pl, history: new Map(history) });
   }
   // Client tokens (control/client-tokens.ts), oldest first as the snapshot lists them.
-  for (const t of snapshot.clientTokens ?? []) service.currentState.clientTokens.set(t.token, t);
+  for (const t of snapshot.clientTokens ?? []) service.currentState.writableClientTokens().set(t.token, t);
   return { service, ids };
 }
 

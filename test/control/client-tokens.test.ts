@@ -93,6 +93,17 @@ describe('CreateManagedPrefixList retried with its ClientToken', () => {
     expect(() => s.call('CreateManagedPrefixList', { ...request, ClientToken: '\u00e9'.repeat(255) })).not.toThrow();
   });
 
+  it('a draft shares the tokens until it changes them, and its change never reaches the state it came from', () => {
+    const state = new ModelState();
+    const record = (token: string) => ({ token, action: 'CreateManagedPrefixList', request: '{}', answer: '{}' });
+    keepClientToken(state, record('a'));
+    const draft = state.draft();
+    expect(draft.clientTokens).toBe(state.clientTokens);
+    keepClientToken(draft, record('b'));
+    expect([...state.clientTokens.keys()]).toEqual(['a']);
+    expect([...draft.clientTokens.keys()]).toEqual(['a', 'b']);
+  });
+
   it('keeps the newest tokens only, past the bound, oldest dropped first', () => {
     const state = new ModelState();
     for (let i = 0; i <= MAX_CLIENT_TOKENS; i++) keepClientToken(state, { token: `t${i}`, action: 'CreateManagedPrefixList', request: '{}', answer: '{}' });

@@ -28,7 +28,7 @@ function loaded(keys: Map<string, string>): SecurityGroupService {
   decoded.prefixLists.forEach((v, k) => s.prefixLists.set(k, v));
   decoded.vpcs.forEach((v, k) => s.vpcs.set(k, v));
   decoded.subnets.forEach((v, k) => s.subnets.set(k, v));
-  decoded.clientTokens.forEach((v, k) => s.clientTokens.set(k, v));
+  decoded.clientTokens.forEach((v, k) => s.writableClientTokens().set(k, v));
   return svc;
 }
 
