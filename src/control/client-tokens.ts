@@ -11,8 +11,8 @@
 // What is kept: per token, the action, the request's other parameters as canonical JSON and the first
 // answer as JSON, in the state (records.ts), so the durable store's journal replays them, its
 // snapshots carry them (state/snapshot-file.ts `clientTokens`) and the etcd store keeps them under
-// token/ (fleet/state-codec.ts). A token is for one account and Region: tokens are
-// not shared across actions, so a token reused by another action is a mismatch too. EC2 keeps a token
+// token/ (fleet/state-codec.ts). All actions share one token namespace (the
+// service is one account in one Region), so a token reused by the other action is a mismatch too. EC2 keeps a token
 // "for at least 24 hours"; sgfw keeps the newest MAX_CLIENT_TOKENS whatever their age (a count, not a
 // clock, so replaying the journal keeps the same ones), which a client retrying within a day will
 // not outrun. DryRun is left out of the comparison (a dry run followed by the real call is not a
