@@ -53,6 +53,16 @@ export interface PrefixListRecord extends PrefixListView {
   readonly history: ReadonlyMap<number, readonly PrefixListEntryRecord[]>;
 }
 
+/** A ClientToken and what its first call asked and answered (client-tokens.ts). */
+export interface ClientTokenRecord {
+  readonly token: string;
+  readonly action: string;
+  /** the request's other parameters, as canonical JSON */
+  readonly request: string;
+  /** the first call's answer, as JSON */
+  readonly answer: string;
+}
+
 export interface VpcRecord {
   readonly vpcId: string;
   /** absent for a VPC known only from an imported snapshot that had no `default` group */
@@ -77,11 +87,36 @@ export class ModelState {
     readonly awsPrefixLists: ReadonlyMap<string, PrefixListRecord> = new Map(),
     /** last so that the callers that predate subnets still build a state positionally */
     readonly subnets = new Map<string, SubnetRecord>(),
-  ) {}
+    /** the client tokens of idempotent calls, oldest first (client-tokens.ts); copied before its first change */
+    clientTokens?: ReadonlyMap<string, ClientTokenRecord>,
+  ) {
+    this.tokens = (clientTokens ?? new Map()) as Map<string, ClientTokenRecord>;
+    this.tokensShared = clientTokens !== undefined;
+  }
+
+  // Client tokens are copied on write, not per draft: only idempotent creates change them, and a
+  // full map (client-tokens.ts keeps up to 10,000) would cost a millisecond to copy on every call.
+  private tokens: Map<string, ClientTokenRecord>;
+  /** the map is another state's (or the caller's): copy it before changing it */
+  private tokensShared: boolean;
+
+  get clientTokens(): ReadonlyMap<string, ClientTokenRecord> {
+    return this.tokens;
+  }
+
+  /** The client tokens, to change: this state's own copy from now on. */
+  writableClientTokens(): Map<string, ClientTokenRecord> {
+    if (this.tokensShared) {
+      this.tokens = new Map(this.tokens);
+      this.tokensShared = false;
+    }
+    return this.tokens;
+  }
 
   /**
-   * Replaces the contents of the five maps with `source`'s, in place (for a state nobody is
-   * reading mid-call: a store that reloaded, an etcd listing); the AWS-managed lists stay.
+   * Replaces the contents of the maps with `source`'s, in place (for a state nobody is reading
+   * mid-call: a store that reloaded, an etcd listing); the AWS-managed lists stay, and the client
+   * tokens too when `source` has none to give (an etcd listing does not carry them).
    */
   fillFrom(source: {
     readonly groups: ReadonlyMap<string, GroupRecord>;
@@ -89,17 +124,20 @@ export class ModelState {
     readonly prefixLists: ReadonlyMap<string, PrefixListRecord>;
     readonly vpcs: ReadonlyMap<string, VpcRecord>;
     readonly subnets?: ReadonlyMap<string, SubnetRecord>;
+    readonly clientTokens?: ReadonlyMap<string, ClientTokenRecord>;
   }): void {
     refill(this.groups, source.groups);
     refill(this.interfaces, source.interfaces);
     refill(this.prefixLists, source.prefixLists);
     refill(this.vpcs, source.vpcs);
     refill(this.subnets, source.subnets ?? new Map());
+    if (source.clientTokens !== undefined) refill(this.writableClientTokens(), source.clientTokens);
   }
 
   draft(): ModelState {
     return new ModelState(
       new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists, new Map(this.subnets),
+      this.tokens,
     );
   }
 

@@ -23,6 +23,7 @@ import { ModelState } from './records.js';
 import type { ActionContext } from './action-context.js';
 import { ChangeSet, type ModelChange } from './change.js';
 import { refuseUnsupportedParams } from './unsupported-params.js';
+import { IDEMPOTENT_ACTIONS, withClientToken } from './client-tokens.js';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_LIMITS, DEFAULT_VPC_ID, type Limits, type ServiceOptions } from './service-options.js';
 import { stateDifference } from './state-diff.js';
 import { exportSnapshot, importSnapshot } from './snapshot.js';
@@ -148,13 +149,20 @@ export class SecurityGroupService implements ModelView {
 
   /**
    * Swaps in `next` whole (a store that reloaded its state: etcd-store.ts's resync) and tells the
-   * listeners what differs (state-diff.ts). No change, no event.
+   * listeners what differs (state-diff.ts). No change, no event (client tokens alone are swapped in
+   * without one).
    */
   replaceState(next: ModelState, action = 'ReplaceState'): ModelChange | undefined {
     const before = this.state;
     const change = stateDifference(before, next);
-    if (change === undefined) return undefined;
-    const fresh = new ModelState(next.groups, next.interfaces, next.prefixLists, next.vpcs, before.awsPrefixLists, next.subnets);
+    if (change === undefined) {
+      // client tokens change no rule, so no listener hears of them; they are swapped in all the same
+      if (!sameEntries(before.clientTokens, next.clientTokens)) {
+        this.state = new ModelState(before.groups, before.interfaces, before.prefixLists, before.vpcs, before.awsPrefixLists, before.subnets, next.clientTokens);
+      }
+      return undefined;
+    }
+    const fresh = new ModelState(next.groups, next.interfaces, next.prefixLists, next.vpcs, before.awsPrefixLists, next.subnets, next.clientTokens);
     return this.mutate(action, (d, c) => {
       d.fillFrom(fresh);
       for (const id of change.groupIds) c.groupIds.add(id);
@@ -185,7 +193,7 @@ export class SecurityGroupService implements ModelView {
   describeNetworkInterfaces(params?: unknown) { return interfaces.describeNetworkInterfaces(this.context, params); }
   modifyNetworkInterfaceAttribute(params: unknown) { return interfaces.modifyNetworkInterfaceAttribute(this.context, params); }
 
-  createManagedPrefixList(params: unknown) { return prefixLists.createManagedPrefixList(this.context, params); }
+  createManagedPrefixList(params: unknown) { return this.call('CreateManagedPrefixList', params) as ReturnType<typeof prefixLists.createManagedPrefixList>; }
   modifyManagedPrefixList(params: unknown) { return prefixLists.modifyManagedPrefixList(this.context, params); }
   getManagedPrefixListEntries(params: unknown) { return prefixLists.getManagedPrefixListEntries(this.context, params); }
   describeManagedPrefixLists(params?: unknown) { return prefixLists.describeManagedPrefixLists(this.context, params); }
@@ -216,12 +224,18 @@ export class SecurityGroupService implements ModelView {
   }
 }
 
+function sameEntries<T>(a: ReadonlyMap<string, T>, b: ReadonlyMap<string, T>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (JSON.stringify(b.get(k)) !== JSON.stringify(v)) return false;
+  return true;
+}
+
 function actionNamed(action: string): (ctx: ActionContext, params: unknown) => unknown {
   // Own names only: `toString`, `constructor` or `__proto__` must not reach Object.prototype.
   const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
   if (handler === undefined) throw Ec2Errors.invalidAction(action);
   return (ctx, params) => {
     refuseUnsupportedParams(action, params);
-    return handler(ctx, params);
+    return IDEMPOTENT_ACTIONS.has(action) ? withClientToken(action, ctx, params, handler) : handler(ctx, params);
   };
 }

@@ -3,10 +3,10 @@
 // as if it had been done: a tool that asked for IPAM addressing or an unchecked source/destination
 // must learn it did not happen. Accepted without acting on them: DescribeNetworkInterfaces'
 // IncludeManagedResources (sgfw has no managed interfaces, so nothing differs), AssignPrivateIpAddresses'
-// AllowReassignment (an address another interface holds is refused as InvalidIPAddress.InUse either way) and
-// CreateManagedPrefixList's ClientToken (botocore fills it on every call, so refusing it would refuse
-// every client; sgfw keeps no tokens, so a create retried after a lost answer makes a second list
-// where EC2 would return the first).
+// AllowReassignment (an address another interface holds is refused as InvalidIPAddress.InUse either way).
+// ClientToken (CreateManagedPrefixList, CreateNetworkInterface) is carried out: client-tokens.ts keeps
+// each token with its request and first answer, durably (the state directory's journal and snapshots,
+// the etcd store's token/ keys).
 // test/control/unsupported-params.test.ts checks every name here against the model.
 import { Ec2Error } from '../model/ec2-error.js';
 

@@ -116,7 +116,7 @@ export class EtcdStoreFollower {
     if (revision < this.appliedRevision) return;
     const decoded = decodeState(this.layout, kvs.map((kv) => [kv.key, kv.value] as const));
     // Listeners (a `--replay` dataplane) hear exactly what differs, as after a call.
-    this.service.replaceState(new ModelState(decoded.groups, decoded.interfaces, decoded.prefixLists, decoded.vpcs, undefined, decoded.subnets), 'Resync');
+    this.service.replaceState(new ModelState(decoded.groups, decoded.interfaces, decoded.prefixLists, decoded.vpcs, undefined, decoded.subnets, decoded.clientTokens), 'Resync');
     this.headRevision = kvs.find((kv) => kv.key === this.layout.head)?.modRevision ?? 0;
     this.stats.resyncs++;
     this.warnOnce(`etcd store: reloaded the state at revision ${revision} (${reason})`);

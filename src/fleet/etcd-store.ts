@@ -101,6 +101,7 @@ function copyState(from: ModelState, to: ModelState): void {
   for (const [k, v] of from.prefixLists) to.prefixLists.set(k, v);
   for (const [k, v] of from.vpcs) to.vpcs.set(k, v);
   for (const [k, v] of from.subnets) to.subnets.set(k, v);
+  for (const [k, v] of from.clientTokens) to.writableClientTokens().set(k, v);
 }
 
 export class EtcdStore {

@@ -14,18 +14,20 @@
 //   subnet/<subnet-id>        a subnet: its VPC and CIDR blocks
 //   tags/<resource-id>        the tags of a group, rule, prefix list, VPC, subnet or interface
 //   host/<host-id>/<eni-id>   index: the interfaces registered to a host (written with the interface)
+//   token/<client-token>      a ClientToken of an idempotent create, its request and first answer
+//                             (control/client-tokens.ts); the token URI-encoded, as it may hold `/`
 //   status/<host-id>          an agent's applied revision, bound to the agent's lease
 
 export const DEFAULT_PREFIX = '/sgfw/';
 export const LAYOUT_FORMAT = 'sgfw-etcd/1';
 
-export type Section = 'sg' | 'eni' | 'member' | 'pl' | 'pl-version' | 'vpc' | 'subnet' | 'tags' | 'host';
+export type Section = 'sg' | 'eni' | 'member' | 'pl' | 'pl-version' | 'vpc' | 'subnet' | 'tags' | 'host' | 'token';
 
 /**
  * Sections written by API calls (member/ and host/ are derived from the interfaces); anything else
  * under the prefix (head, meta, status/) is not state.
  */
-export const STATE_SECTIONS: readonly Section[] = ['sg', 'eni', 'member', 'pl', 'pl-version', 'vpc', 'subnet', 'tags', 'host'];
+export const STATE_SECTIONS: readonly Section[] = ['sg', 'eni', 'member', 'pl', 'pl-version', 'vpc', 'subnet', 'tags', 'host', 'token'];
 
 export class KeyLayout {
   readonly head: string;
@@ -76,6 +78,9 @@ export class KeyLayout {
   }
   tags(resourceId: string): string {
     return `${this.prefix}tags/${resourceId}`;
+  }
+  clientToken(token: string): string {
+    return `${this.prefix}token/${encodeURIComponent(token)}`;
   }
 
   /** The section and the path after it (`sg-…`, `sg-…/eni-…`), or undefined outside the state sections. */

@@ -1,12 +1,14 @@
 // The service's records ↔ the keys of key-layout.ts. Values are the records themselves as canonical
 // JSON (sorted fields, so equal records are equal bytes and an unchanged record is never rewritten),
 // minus what lives in its own key: tags (tags/…, interfaces' and subnets' too), prefix-list history (pl-version/…). Membership
-// keys are derived from interfaces and ignored when loading.
+// keys are derived from interfaces and ignored when loading. Client tokens (token/…) are the records
+// as they are; a listing gives them in key order, so after a reload the bound of client-tokens.ts
+// drops the first tokens by name rather than the oldest.
 //
 // Records are immutable (control/records.ts): a call that changes a group replaces its record, so
 // the keys a call must write are found by comparing record identities before and after it, and
 // re-encoding only the replaced records.
-import type { GroupRecord, InterfaceRecord, PrefixListEntryRecord, PrefixListRecord, RuleRecord, SubnetRecord, VpcRecord } from '../control/records.js';
+import type { ClientTokenRecord, GroupRecord, InterfaceRecord, PrefixListEntryRecord, PrefixListRecord, RuleRecord, SubnetRecord, VpcRecord } from '../control/records.js';
 import type { ModelState } from '../control/records.js';
 import type { Tag } from '../model/types.js';
 import { hostIdOf } from '../control/service.js';
@@ -22,6 +24,7 @@ export interface DecodedState {
   readonly prefixLists: Map<string, PrefixListRecord>;
   readonly vpcs: Map<string, VpcRecord>;
   readonly subnets: Map<string, SubnetRecord>;
+  readonly clientTokens: Map<string, ClientTokenRecord>;
 }
 
 /** A key whose value does not decode: the store was written by something else. */
@@ -133,6 +136,10 @@ function diffMap<T>(
   }
 }
 
+function clientTokenKeys(layout: KeyLayout, t: ClientTokenRecord): Map<string, string> {
+  return new Map([[layout.clientToken(t.token), canonicalJson(t)]]);
+}
+
 /** The key puts and deletes that turn the store of `before` into that of `after`. */
 export function diffStates(layout: KeyLayout, before: ModelState, after: ModelState): KeyChanges {
   const changes: KeyChanges = new Map();
@@ -141,6 +148,7 @@ export function diffStates(layout: KeyLayout, before: ModelState, after: ModelSt
   diffMap(changes, before.prefixLists, after.prefixLists, (p) => prefixListKeys(layout, p));
   diffMap(changes, before.vpcs, after.vpcs, (v) => vpcKeys(layout, v));
   diffMap(changes, before.subnets, after.subnets, (s) => subnetKeys(layout, s));
+  diffMap(changes, before.clientTokens, after.clientTokens, (t) => clientTokenKeys(layout, t));
   return changes;
 }
 
@@ -153,6 +161,7 @@ export function stateKeys(layout: KeyLayout, state: ModelState): Map<string, str
   for (const p of state.prefixLists.values()) add(prefixListKeys(layout, p));
   for (const v of state.vpcs.values()) add(vpcKeys(layout, v));
   for (const s of state.subnets.values()) add(subnetKeys(layout, s));
+  for (const t of state.clientTokens.values()) add(clientTokenKeys(layout, t));
   return out;
 }
 
@@ -178,6 +187,7 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
   const vpcs: VpcRecord[] = [];
   const subnets: SubnetRecord[] = [];
   const tags = new Map<string, readonly Tag[]>();
+  const clientTokens = new Map<string, ClientTokenRecord>();
   for (const [key, value] of kvs) {
     const at = layout.parse(key);
     if (at === undefined) continue;
@@ -210,6 +220,17 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
       case 'tags':
         tags.set(at.rest, parseJson<Tag[]>(key, value, (t) => Array.isArray(t) && t.every((x) => isString(x?.Key) && isString(x?.Value)), 'a list of tags'));
         break;
+      case 'token': {
+        let token: string;
+        try {
+          token = decodeURIComponent(at.rest);
+        } catch {
+          throw new StoreDamage(key, 'expected token/<URI-encoded client token>');
+        }
+        clientTokens.set(token, parseJson<ClientTokenRecord>(key, value, (t) =>
+          t.token === token && isString(t.action) && isString(t.request) && isString(t.answer), 'a client token'));
+        break;
+      }
       case 'member':
       case 'host':
         break; // derived from the interfaces
@@ -227,6 +248,7 @@ export function decodeState(layout: KeyLayout, kvs: Iterable<readonly [string, s
     })),
     vpcs: new Map(vpcs.map((v) => [v.vpcId, tags.has(v.vpcId) ? { ...v, tags: tags.get(v.vpcId)! } : v])),
     subnets: new Map(subnets.map((s) => [s.subnetId, { ...s, tags: tags.get(s.subnetId) ?? [] }])),
+    clientTokens,
   };
 }
 

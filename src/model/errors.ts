@@ -61,6 +61,9 @@ export const Ec2Errors = {
 
   permissionDuplicate: (rule: string) =>
     new Ec2Error('InvalidPermission.Duplicate', `the specified rule "${rule}" already exists`),
+  // "Ensuring idempotency in Amazon EC2 API requests": the same ClientToken with other parameters
+  idempotentParameterMismatch: () =>
+    new Ec2Error('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).'),
   permissionNotFound: () =>
     new Ec2Error('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.'),
   permissionMalformed: (message: string) => new Ec2Error('InvalidPermission.Malformed', message),

@@ -6,6 +6,9 @@
 // - ruleIds: importSnapshot gives every rule a new id (describe-security-groups output has no rule
 //   ids), so the snapshot lists, in the order the import draws them, the ids the rules had;
 // - prefixListHistory: earlier versions' entries, for GetManagedPrefixListEntries' TargetVersion.
+// - clientTokens: the ClientTokens of idempotent creates with their requests and answers, oldest
+//   first (control/client-tokens.ts), so a retry after a restart still answers the first call;
+//   left out when there are none, so older snapshots read the same.
 // - format 2 adds dir (the state directory's id) and chain (the journal's chain value at journalSeq,
 //   journal-file.ts), which tie the snapshot to its journal and `acked`; format 1 is still read.
 // A sha256 over the body turns any damage into a refusal to start instead of a different firewall,
@@ -15,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SecurityGroupService } from '../control/service.js';
 import { ruleKey } from '../control/permissions.js';
-import type { PrefixListEntryRecord } from '../control/records.js';
+import type { ClientTokenRecord, PrefixListEntryRecord } from '../control/records.js';
 import { countingIdGenerator } from '../model/ids.js';
 import type { SnapshotDocument } from '../model/types.js';
 import { writeFileAtomic, fsErrorText } from './durable-fs.js';
@@ -38,6 +41,7 @@ export interface SnapshotBody {
   readonly ruleIds: readonly string[];
   readonly prefixListHistory: Readonly<Record<string, readonly (readonly [number, readonly PrefixListEntryRecord[]])[]>>;
   readonly state: Required<SnapshotDocument>;
+  readonly clientTokens?: readonly ClientTokenRecord[];
 }
 
 function checksumOf(body: SnapshotBody): string {
@@ -83,9 +87,10 @@ export function buildSnapshot(service: SecurityGroupService, at: SnapshotPoint):
   for (const pl of service.currentState.prefixLists.values()) {
     if (pl.history.size > 0) prefixListHistory[pl.prefixListId] = [...pl.history].map(([v, e]) => [v, [...e]]);
   }
+  const clientTokens = [...service.currentState.clientTokens.values()];
   return {
     format: SNAPSHOT_FORMAT, dir: at.dir, journalSeq: at.journalSeq, chain: at.chain, ...(at.fresh === true ? { fresh: true } : {}),
-    version: service.version, ruleIds, prefixListHistory, state,
+    version: service.version, ruleIds, prefixListHistory, state, ...(clientTokens.length > 0 ? { clientTokens } : {}),
   };
 }
 
@@ -132,6 +137,14 @@ export async function readSnapshot(file: string): Promise<SnapshotBody | undefin
     body.state === null || typeof body.prefixListHistory !== 'object'
   ) {
     throw new StateError(file, 'snapshot', 'the snapshot lacks journalSeq, ruleIds, prefixListHistory or state');
+  }
+  if (body.clientTokens !== undefined) {
+    if (!Array.isArray(body.clientTokens)) throw new StateError(file, 'snapshot.clientTokens', 'expected a list');
+    body.clientTokens.forEach((t: Partial<ClientTokenRecord> | null, i) => {
+      if (typeof t !== 'object' || t === null || !(['token', 'action', 'request', 'answer'] as const).every((k) => typeof t[k] === 'string')) {
+        throw new StateError(file, `snapshot.clientTokens[${i}]`, 'expected {"token", "action", "request", "answer"}, all strings');
+      }
+    });
   }
   return body as SnapshotBody;
 }

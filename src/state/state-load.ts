@@ -55,6 +55,8 @@ export function serviceFromSnapshot(file: string, snapshot: SnapshotBody, option
     const pl = lists.get(id);
     if (pl !== undefined) lists.set(id, { ...pl, history: new Map(history) });
   }
+  // Client tokens (control/client-tokens.ts), oldest first as the snapshot lists them.
+  for (const t of snapshot.clientTokens ?? []) service.currentState.writableClientTokens().set(t.token, t);
   return { service, ids };
 }
 

@@ -210,13 +210,38 @@ describe('revoking rules', () => {
     expect(s.group(GroupId)!.ingress.map((r) => r.fromPort)).toEqual([80]);
   });
 
-  it('revoking a rule that is not there gives InvalidPermission.NotFound', () => {
+  it('revoking a rule that is not there gives InvalidPermission.NotFound in a non-default VPC', () => {
     const s = newService();
-    const { GroupId } = s.createSecurityGroup({ GroupName: 'web', Description: 'w' });
+    const { GroupId } = s.createSecurityGroup({ GroupName: 'web', Description: 'w', VpcId: VPC });
     s.authorizeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32')] });
     expect(ec2Error(() => s.revokeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(23, '203.0.113.1/32')] })).code).toBe('InvalidPermission.NotFound');
     // inbound rules are not revoked from the outbound side
     expect(ec2Error(() => s.revokeSecurityGroupEgress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32')] })).code).toBe('InvalidPermission.NotFound');
+  });
+
+  it('in the default VPC, revokes the rules that exist and answers the others as UnknownIpPermissions (EC2 API reference)', () => {
+    const s = newService();
+    const { GroupId } = s.createSecurityGroup({ GroupName: 'web', Description: 'w' });
+    s.authorizeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32'), tcp(80, '0.0.0.0/0')] });
+    const ruleId = s.group(GroupId)!.ingress[0]!.ruleId;
+    const version = s.version;
+    const missing = { IpProtocol: 'tcp', FromPort: 23, ToPort: 23, IpRanges: [], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] };
+    // only missing rules: success, nothing changes (not even the version)
+    expect(s.revokeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(23, '203.0.113.1/32')] })).toEqual({
+      Return: true, RevokedSecurityGroupRules: [], UnknownIpPermissions: [{ ...missing, IpRanges: [{ CidrIp: '203.0.113.1/32' }] }],
+    });
+    expect(s.version).toBe(version);
+    expect(s.group(GroupId)!.ingress).toHaveLength(2);
+    // one present, one missing: the present one goes
+    expect(s.revokeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32'), tcp(23, '198.51.100.0/24')] })).toEqual({
+      Return: true,
+      RevokedSecurityGroupRules: [{ SecurityGroupRuleId: ruleId, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '203.0.113.1/32' }],
+      UnknownIpPermissions: [{ ...missing, IpRanges: [{ CidrIp: '198.51.100.0/24' }] }],
+    });
+    expect(s.group(GroupId)!.ingress.map((r) => r.fromPort)).toEqual([80]);
+    // outbound too; a rule id that names nothing is still an error
+    expect(s.revokeSecurityGroupEgress({ GroupId, IpPermissions: [tcp(22, '203.0.113.1/32')] })).toMatchObject({ Return: true, RevokedSecurityGroupRules: [] });
+    expect(ec2Error(() => s.revokeSecurityGroupIngress({ GroupId, SecurityGroupRuleIds: [ruleId] })).code).toBe('InvalidSecurityGroupRuleId.NotFound');
   });
 
   it('removes rules by SecurityGroupRuleIds', () => {
@@ -297,9 +322,9 @@ describe('a failing call changes nothing', () => {
     expect(s.group(GroupId)!.ingress).toHaveLength(0);
   });
 
-  it('a revoke of one present and one missing rule removes neither', () => {
+  it('a revoke of one present and one missing rule removes neither (outside the default VPC)', () => {
     const s = newService();
-    const { GroupId } = s.createSecurityGroup({ GroupName: 'web', Description: 'w' });
+    const { GroupId } = s.createSecurityGroup({ GroupName: 'web', Description: 'w', VpcId: VPC });
     s.authorizeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '0.0.0.0/0')] });
     expect(ec2Error(() => s.revokeSecurityGroupIngress({ GroupId, IpPermissions: [tcp(22, '0.0.0.0/0'), tcp(23, '0.0.0.0/0')] })).code).toBe('InvalidPermission.NotFound');
     expect(s.group(GroupId)!.ingress).toHaveLength(1);

@@ -106,6 +106,20 @@ describe.runIf(etcdEnabled)('sgfw serve on a 3-member etcd', () => {
     expect(a.stats.commits + b.stats.commits).toBe(1 + 100 + 10);
   }, 120_000);
 
+  it('a create retried with its ClientToken on the other server, or on a store opened afresh, answers the first list', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = [await store(prefix), await store(prefix)];
+    const request = { PrefixListName: 'office', AddressFamily: 'IPv4', MaxEntries: 2, ClientToken: 'etcd-retry' };
+    const first = await a.apply('CreateManagedPrefixList', request);
+    await eventually(() => b.revision === a.revision);
+    expect(await b.apply('CreateManagedPrefixList', request)).toEqual(first);
+    const mismatch = await b.apply('CreateManagedPrefixList', { ...request, MaxEntries: 3 }).catch((e: unknown) => e);
+    expect((mismatch as Ec2Error).code).toBe('IdempotentParameterMismatch');
+    const c = await store(prefix);
+    expect(await c.apply('CreateManagedPrefixList', request)).toEqual(first);
+    expect(c.service.currentState.prefixLists.size).toBe(1);
+  }, 60_000);
+
   it('a refused call writes nothing, and a conflict it meets is retried on the newer state', async () => {
     const prefix = freshPrefix();
     const b = await store(prefix);

@@ -28,8 +28,33 @@ function loaded(keys: Map<string, string>): SecurityGroupService {
   decoded.prefixLists.forEach((v, k) => s.prefixLists.set(k, v));
   decoded.vpcs.forEach((v, k) => s.vpcs.set(k, v));
   decoded.subnets.forEach((v, k) => s.subnets.set(k, v));
+  decoded.clientTokens.forEach((v, k) => s.writableClientTokens().set(k, v));
   return svc;
 }
+
+describe('client tokens are kept in etcd', () => {
+  it('a retried create answers the first list after the state went through the keys, a token with a slash included', () => {
+    const svc = new SecurityGroupService();
+    const request = { PrefixListName: 'office', AddressFamily: 'IPv4', MaxEntries: 5, ClientToken: 'a/b c%' };
+    const first = svc.call('CreateManagedPrefixList', request);
+    const keys = stateKeys(layout, svc.currentState);
+    expect([...keys.keys()]).toContain('/t/token/a%2Fb%20c%25');
+    const back = loaded(keys);
+    expect(back.call('CreateManagedPrefixList', request)).toEqual(first);
+    expect(back.currentState.prefixLists.size).toBe(1);
+    expect(() => back.call('CreateManagedPrefixList', { ...request, MaxEntries: 6 })).toThrow(/inconsistent/);
+    // the create's own change writes the token key
+    const empty = new SecurityGroupService();
+    const before = empty.currentState;
+    empty.call('CreateManagedPrefixList', { ...request, ClientToken: 't2' });
+    expect([...diffStates(layout, before, empty.currentState).keys()]).toContain('/t/token/t2');
+  });
+
+  it('a damaged token key is refused, naming the key', () => {
+    expect(() => decodeState(layout, [['/t/token/x', '{"token":"y","action":"a","request":"{}","answer":"{}"}']])).toThrow(/\/t\/token\/x: not a client token/);
+    expect(() => decodeState(layout, [['/t/token/%E0%A4%A', '{}']])).toThrow(/token\/<URI-encoded client token>/);
+  });
+});
 
 describe('the etcd key layout holds the whole model', () => {
   it('subnets, IPv6 VPCs and interfaces made in a subnet, with their tags and tag-placed host, round-trip', () => {

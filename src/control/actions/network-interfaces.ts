@@ -65,7 +65,8 @@ function ipv6Range(subnet: SubnetRecord): CidrRange | undefined {
   return subnet.ipv6CidrBlock === undefined ? undefined : cidrRange(subnet.ipv6CidrBlock);
 }
 
-export function createNetworkInterface(ctx: ActionContext, params: unknown): { NetworkInterface: Answer } {
+/** The answer echoes the request's ClientToken, as EC2's does (client-tokens.ts keeps the token). */
+export function createNetworkInterface(ctx: ActionContext, params: unknown): { NetworkInterface: Answer; ClientToken?: string } {
   const p = asParams(params);
   return ctx.mutate('CreateNetworkInterface', (d, change) => {
     const subnet = subnetById(d, p.SubnetId);
@@ -117,7 +118,10 @@ export function createNetworkInterface(ctx: ActionContext, params: unknown): { N
       ConnectionTracking: p.ConnectionTrackingSpecification,
       Tags: tags,
     });
-    return { NetworkInterface: renderInterface(record, d, { ownerId: ctx.accountId, region: ctx.region }) };
+    return {
+      NetworkInterface: renderInterface(record, d, { ownerId: ctx.accountId, region: ctx.region }),
+      ...(typeof p.ClientToken === 'string' ? { ClientToken: p.ClientToken } : {}),
+    };
   });
 }
 

@@ -12,7 +12,7 @@ import type { ActionContext } from '../action-context.js';
 import type { GroupRecord, ModelState, RuleRecord } from '../records.js';
 import { asParams, stringList, type Params } from '../params.js';
 import { describeRuleForError, expandPermissions, ruleKey, type RuleSpec } from '../permissions.js';
-import { renderRule } from '../render.js';
+import { renderPermissions, renderRule } from '../render.js';
 import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
 import { RULE_ID_FILTERS, ruleFields } from '../describe-fields.js';
 import { tagsFromSpecifications } from '../tagging.js';
@@ -97,15 +97,27 @@ function permissionsOf(p: Params): unknown {
 function namedRules(
   ctx: ActionContext, d: ModelState, g: GroupRecord, existing: readonly RuleRecord[], perms: unknown, egress: boolean,
 ): { spec: RuleSpec; rule: RuleRecord }[] {
+  const { found, unknown } = matchRules(ctx, d, g, existing, perms, egress);
+  if (unknown.length > 0) throw Ec2Errors.permissionNotFound();
+  return found;
+}
+
+/** The rules `perms` names by content, and the permissions that name none. */
+function matchRules(
+  ctx: ActionContext, d: ModelState, g: GroupRecord, existing: readonly RuleRecord[], perms: unknown, egress: boolean,
+): { found: { spec: RuleSpec; rule: RuleRecord }[]; unknown: RuleSpec[] } {
   const specs = expandPermissions(perms, {
     state: d, accountId: ctx.accountId, vpcId: g.vpcId, egress, keepMissingReferences: false, forRevoke: true,
   }, 'IpPermissions');
-  return specs.map((spec) => {
+  const found: { spec: RuleSpec; rule: RuleRecord }[] = [];
+  const unknown: RuleSpec[] = [];
+  for (const spec of specs) {
     const key = ruleKey(spec);
     const rule = existing.find((r) => ruleKey(r) === key);
-    if (rule === undefined) throw Ec2Errors.permissionNotFound();
-    return { spec, rule };
-  });
+    if (rule === undefined) unknown.push(spec);
+    else found.push({ spec, rule });
+  }
+  return { found, unknown };
 }
 
 type AuthorizeResult = { Return: true; SecurityGroupRules: ReturnType<typeof renderRule>[] };
@@ -171,7 +183,7 @@ function revokedRule(r: RuleRecord): RevokedSecurityGroupRule {
   };
 }
 
-type RevokeAnswer = { Return: true; RevokedSecurityGroupRules: RevokedSecurityGroupRule[] };
+type RevokeAnswer = { Return: true; RevokedSecurityGroupRules: RevokedSecurityGroupRule[]; UnknownIpPermissions?: IpPermission[] };
 
 export function revokeSecurityGroupIngress(ctx: ActionContext, params: unknown): RevokeAnswer {
   return revoke(ctx, 'RevokeSecurityGroupIngress', params, false);
@@ -181,9 +193,18 @@ export function revokeSecurityGroupEgress(ctx: ActionContext, params: unknown): 
   return revoke(ctx, 'RevokeSecurityGroupEgress', params, true);
 }
 
+/**
+ * A permission that names no rule: the EC2 API reference (RevokeSecurityGroupIngress, and Egress for
+ * the default VPC): "For a default VPC, if the values you specify do not match the existing rule's
+ * values, no error is returned, and the output describes the security group rules that were not
+ * revoked. For a non-default VPC, … an InvalidPermission.NotFound client error is returned, and no
+ * rules are revoked." So in the default VPC the rules that exist are revoked and the others come
+ * back in UnknownIpPermissions; in any other VPC nothing is revoked. A rule id that names no rule is
+ * InvalidSecurityGroupRuleId.NotFound in every VPC. The seeds say nothing of a revoke that names no rule.
+ */
 function revoke(ctx: ActionContext, action: string, params: unknown, egress: boolean): RevokeAnswer {
   const p = asParams(params);
-  return ctx.mutate(action, (d, change) => {
+  const plan = (d: ModelState) => {
     const g = targetGroup(ctx, d, p);
     const existing = egress ? g.egress : g.ingress;
     const remove = new Set<string>();
@@ -194,10 +215,23 @@ function revoke(ctx: ActionContext, action: string, params: unknown, egress: boo
     }
     const perms = permissionsOf(p);
     if (perms === undefined && remove.size === 0) throw Ec2Errors.missingParameter('IpPermissions');
-    if (perms !== undefined) for (const { rule } of namedRules(ctx, d, g, existing, perms, egress)) remove.add(rule.ruleId);
+    const { found, unknown } = perms === undefined ? { found: [], unknown: [] } : matchRules(ctx, d, g, existing, perms, egress);
+    if (unknown.length > 0 && g.vpcId !== ctx.defaultVpcId) throw Ec2Errors.permissionNotFound();
+    for (const { rule } of found) remove.add(rule.ruleId);
+    const answer: RevokeAnswer = { Return: true as const, RevokedSecurityGroupRules: existing.filter((r) => remove.has(r.ruleId)).map(revokedRule) };
+    if (unknown.length > 0) {
+      answer.UnknownIpPermissions = renderPermissions(unknown.map((spec) => ({ ...spec, ruleId: '', groupId: g.groupId })), d);
+    }
+    return { g, existing, remove, answer };
+  };
+  // naming only rules that do not exist changes nothing, so it is answered without a change
+  const dry = plan(ctx.state);
+  if (dry.remove.size === 0) return dry.answer;
+  return ctx.mutate(action, (d, change) => {
+    const { g, existing, remove, answer } = plan(d);
     d.groups.set(g.groupId, withRules(g, egress, existing.filter((r) => !remove.has(r.ruleId))));
     change.groupIds.add(g.groupId);
-    return { Return: true as const, RevokedSecurityGroupRules: existing.filter((r) => remove.has(r.ruleId)).map(revokedRule) };
+    return answer;
   });
 }
 

@@ -30,7 +30,7 @@ let dir: string;
 let server: ServeProcess;
 let credentials: { accessKeyId: string; secretAccessKey: string };
 let aws: AwsEc2;
-const ids = { web: '', app: '', db: '', pl: '', sshRule: '' };
+const ids = { web: '', app: '', db: '', pl: '', sshRule: '', retried: '' };
 
 beforeAll(async () => {
   if (skip) return;
@@ -210,15 +210,35 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
     expect(names).not.toContain('dry');
   });
 
-  it('revokes ingress, and a revoked rule is gone', async () => {
-    const r = ok(await aws('revoke-security-group-ingress', '--group-id', ids.web, '--protocol', 'tcp', '--port', '22', '--cidr', '203.0.113.5/32'));
+  it('revokes ingress, and a revoked rule is gone; revoking it again answers it as unknown (default VPC) or InvalidPermission.NotFound (other VPCs)', async () => {
+    const revoke = ['revoke-security-group-ingress', '--protocol', 'tcp', '--port', '22', '--cidr', '203.0.113.5/32'];
+    const r = ok(await aws(...revoke, '--group-id', ids.web));
     expect(r.Return).toBe(true);
-    fails(
-      await aws('revoke-security-group-ingress', '--group-id', ids.web, '--protocol', 'tcp', '--port', '22', '--cidr', '203.0.113.5/32'),
-      'InvalidPermission.NotFound',
-      'The specified rule does not exist in this security group.',
-    );
+    // the EC2 API reference: "For a default VPC, … no error is returned, and the output describes the security group rules that were not revoked"
+    const again = ok(await aws(...revoke, '--group-id', ids.web));
+    expect(again.Return).toBe(true);
+    expect(again.UnknownIpPermissions).toEqual([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.5/32' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+    ]);
     expect(ok(await aws('describe-security-groups', '--group-ids', ids.web)).SecurityGroups[0].IpPermissions).toEqual([]);
+    // "For a non-default VPC, … an InvalidPermission.NotFound client error is returned"
+    fails(await aws(...revoke, '--group-id', ids.db), 'InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+  });
+
+  it('a create-managed-prefix-list retried with its --client-token answers the first list; other parameters are IdempotentParameterMismatch', async () => {
+    const create = ['create-managed-prefix-list', '--prefix-list-name', 'retried', '--address-family', 'IPv4', '--max-entries', '2', '--client-token', 'cli-token-1'];
+    const first = ok(await aws(...create)).PrefixList;
+    ids.retried = first.PrefixListId;
+    const again = ok(await aws(...create)).PrefixList;
+    expect(again).toEqual(first);
+    fails(
+      await aws(...create.slice(0, -4), '--max-entries', '3', '--client-token', 'cli-token-1'),
+      'IdempotentParameterMismatch',
+      'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+    );
+    const named = ok(await aws('describe-managed-prefix-lists', '--filters', 'Name=prefix-list-name,Values=retried')).PrefixLists;
+    expect(named.map((p: any) => p.PrefixListId)).toEqual([first.PrefixListId]);
+    ok(await aws('delete-managed-prefix-list', '--prefix-list-id', first.PrefixListId));
   });
 
   it('deletes a prefix list and a group once nothing refers to them', async () => {
@@ -244,5 +264,9 @@ describe.skipIf(skip)('managing security groups with the aws CLI against sgfw se
     expect(byName.web.GroupId).toBe(ids.web);
     expect(byName.app.IpPermissions.map((p: any) => p.FromPort)).toEqual([443, 8080]);
     expect(ok(eni).NetworkInterfaces[0].Groups.map((g: any) => g.GroupId)).toEqual([ids.web, ids.app]);
+    // the client token came back from the state directory: the retry answers the first (since deleted) list
+    const retried = ok(await aws('create-managed-prefix-list', '--prefix-list-name', 'retried', '--address-family', 'IPv4', '--max-entries', '2', '--client-token', 'cli-token-1'));
+    expect(retried.PrefixList.PrefixListId).toBe(ids.retried);
+    expect(ok(await aws('describe-managed-prefix-lists', '--filters', 'Name=prefix-list-name,Values=retried')).PrefixLists).toEqual([]);
   });
 });

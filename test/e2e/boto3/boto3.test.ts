@@ -40,6 +40,8 @@ const CHECKS = [
   'create_network_interface_draws_addresses_from_its_subnet',
   'the_sgfw_host_id_tag_places_an_interface',
   'ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses',
+  'client_token_retries_answer_the_first_create',
+  'revoking_a_rule_that_is_not_there',
 ];
 
 interface CheckLine {

@@ -571,6 +571,57 @@ def ipv6_vpcs_give_their_groups_ipv6_egress_and_subnets_ipv6_addresses():
     ec2.delete_vpc(VpcId=vpc["VpcId"])
 
 
+@check
+def client_token_retries_answer_the_first_create():
+    # EC2's "Ensuring idempotency": same token and request, the first answer; other request, IdempotentParameterMismatch.
+    mismatch = ("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).")
+    req = {"PrefixListName": "boto3-idem", "AddressFamily": "IPv4", "MaxEntries": 3, "Entries": [{"Cidr": "203.0.113.0/24"}]}
+    first = ec2.create_managed_prefix_list(ClientToken="boto3-pl-token", **req)["PrefixList"]
+    again = ec2.create_managed_prefix_list(ClientToken="boto3-pl-token", **req)["PrefixList"]
+    eq(again["PrefixListId"], first["PrefixListId"], "the retried create's list")
+    eq(len(ec2.describe_managed_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": ["boto3-idem"]}])["PrefixLists"]), 1, "lists named boto3-idem")
+    code, msg, status = client_error(ec2.create_managed_prefix_list, ClientToken="boto3-pl-token", **{**req, "MaxEntries": 4})
+    eq((code, msg, status), mismatch + (400,), "the token with another MaxEntries")
+    # boto3 fills a fresh token itself: two plain calls are two lists
+    other = ec2.create_managed_prefix_list(**req)["PrefixList"]
+    assert other["PrefixListId"] != first["PrefixListId"], other
+    ec2.delete_managed_prefix_list(PrefixListId=other["PrefixListId"])
+    ec2.delete_managed_prefix_list(PrefixListId=first["PrefixListId"])
+
+    vpc = ec2.create_vpc(CidrBlock="10.47.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.47.1.0/24")["Subnet"]["SubnetId"]
+    a = ec2.create_network_interface(SubnetId=sub, Description="idem", ClientToken="boto3-eni-token")
+    b = ec2.create_network_interface(SubnetId=sub, Description="idem", ClientToken="boto3-eni-token")
+    eq(a.get("ClientToken"), "boto3-eni-token", "CreateNetworkInterface echoes the token")
+    eq(b["NetworkInterface"]["NetworkInterfaceId"], a["NetworkInterface"]["NetworkInterfaceId"], "the retried create's interface")
+    eq(b["NetworkInterface"]["PrivateIpAddress"], a["NetworkInterface"]["PrivateIpAddress"], "and its address")
+    code, msg, _ = client_error(ec2.create_network_interface, SubnetId=sub, Description="other", ClientToken="boto3-eni-token")
+    eq((code, msg), mismatch, "the token with another Description")
+    enis = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [sub]}])["NetworkInterfaces"]
+    eq(len(enis), 1, "interfaces in the subnet")
+    ec2.delete_network_interface(NetworkInterfaceId=a["NetworkInterface"]["NetworkInterfaceId"])
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+@check
+def revoking_a_rule_that_is_not_there():
+    # EC2 API reference: the default VPC answers the unknown rules in UnknownIpPermissions; another VPC, InvalidPermission.NotFound.
+    perm = {"IpProtocol": "tcp", "FromPort": 2222, "ToPort": 2222, "IpRanges": [{"CidrIp": "192.0.2.9/32"}]}
+    gid = ec2.create_security_group(GroupName="boto3-revoke-unknown", Description="r")["GroupId"]
+    r = ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=[perm])
+    assert r.get("Return") is True, r
+    eq([(p["IpProtocol"], p["FromPort"], p["ToPort"], p["IpRanges"]) for p in r["UnknownIpPermissions"]],
+       [("tcp", 2222, 2222, [{"CidrIp": "192.0.2.9/32"}])], "UnknownIpPermissions")
+    ec2.delete_security_group(GroupId=gid)
+    vpc = ec2.create_vpc(CidrBlock="10.48.0.0/16")["Vpc"]["VpcId"]
+    gid = ec2.create_security_group(GroupName="boto3-revoke-unknown", Description="r", VpcId=vpc)["GroupId"]
+    code, msg, _ = client_error(ec2.revoke_security_group_ingress, GroupId=gid, IpPermissions=[perm])
+    eq((code, msg), ("InvalidPermission.NotFound", "The specified rule does not exist in this security group."), "a non-default VPC")
+    ec2.delete_security_group(GroupId=gid)
+    ec2.delete_vpc(VpcId=vpc)
+
+
 for line in results:
     print(json.dumps(line))
 sys.exit(0 if all(r["ok"] for r in results) else 1)
