@@ -23,7 +23,7 @@ import type { LiveModel } from '../../src/cli/live-model.js';
 import { fleetFlags, runCommand } from '../../src/cli/run.js';
 import { serveCommand } from '../../src/cli/serve.js';
 import type { Logger } from '../../src/observe/logger.js';
-import { createCredentials, startServe, type ServeProcess } from '../e2e/aws-cli/serve-process.js';
+import { createCredentials, startServe, type ServeProcess } from '../support/serve-process.js';
 import { EtcdTlsCluster, type EtcdUser } from '../support/etcd-tls-cluster.js';
 import { etcdEnabled } from './etcd-cluster.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCredentials, startServe, type ServeProcess } from '../e2e/aws-cli/serve-process.js';
+import { createCredentials, startServe, type ServeProcess } from '../support/serve-process.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
 
 const BIN = join(process.cwd(), 'bin', 'sgfw.js');

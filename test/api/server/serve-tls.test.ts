@@ -16,7 +16,7 @@ import { credentialsCommand } from '../../../src/cli/credentials.js';
 import { runCommand } from '../../../src/cli/run.js';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { serveCommand } from '../../../src/cli/serve.js';
-import { awsEc2, hasAwsCli } from '../../e2e/aws-cli/aws-cli.js';
+import { awsEc2, hasAwsCli } from '../../support/aws-cli.js';
 
 const COMMANDS = [credentialsCommand, serveCommand, runCommand];
 

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCredentials, startServe, type ServeProcess } from '../aws-cli/serve-process.js';
+import { createCredentials, startServe, type ServeProcess } from '../../support/serve-process.js';
 import { awsPrefixLists } from '../../../src/control/aws-prefix-lists.js';
 import { ansiblePlaybook, hasAnsible, type PlaybookRun, type SgfwConnection } from './ansible-playbook.js';
 

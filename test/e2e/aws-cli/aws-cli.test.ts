@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEc2, hasAwsCli, SERVICE_ERROR_EXITS, type AwsEc2, type AwsResult } from './aws-cli.js';
-import { createCredentials, startServe, type ServeProcess } from './serve-process.js';
+import { awsEc2, awsFails as fails, awsOk as ok, hasAwsCli, type AwsEc2 } from '../../support/aws-cli.js';
+import { createCredentials, startServe, type ServeProcess } from '../../support/serve-process.js';
 
 // CI installs awscli (scripts/setup.sh): there a missing `aws` must fail, not skip.
 const skip = !hasAwsCli && !process.env.CI;
@@ -45,18 +45,6 @@ afterAll(async () => {
   if (server) await server.stop();
 }, 30_000);
 
-function ok(r: AwsResult): any {
-  expect(r.stderr, 'aws printed an error').toBe('');
-  expect(r.code).toBe(0);
-  return r.json;
-}
-
-function fails(r: AwsResult, code: string, message?: string | RegExp): void {
-  expect(r.error?.code, r.stderr).toBe(code);
-  if (message !== undefined) expect(r.error?.message).toMatch(message);
-  expect(SERVICE_ERROR_EXITS).toContain(r.code);
-  expect(r.json).toBeNull();
-}
 
 describe.skipIf(skip)('managing security groups with the aws CLI against sgfw serve', { timeout: 180_000 }, () => {
   it('creates groups in the default VPC and in a named VPC', async () => {

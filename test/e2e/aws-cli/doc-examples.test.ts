@@ -5,12 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEc2, hasAwsCli, SERVICE_ERROR_EXITS, type AwsEc2, type AwsResult } from './aws-cli.js';
+import { awsEc2, awsFails as fails, awsOk as ok, hasAwsCli, type AwsEc2 } from '../../support/aws-cli.js';
 import {
   DEFAULT_GROUP_RULES, fill, MY_SECURITY_GROUP, PREFIX_LIST_KEYS, STALE_GROUP_KEYS, STALE_PERMISSION_KEYS, TAG_KEYS,
   VPC_CIDR_ASSOCIATION_KEYS, VPC_KEYS,
 } from './doc-examples.js';
-import { createCredentials, startServe, type ServeProcess } from './serve-process.js';
+import { createCredentials, startServe, type ServeProcess } from '../../support/serve-process.js';
 
 const skip = !hasAwsCli && !process.env.CI;
 
@@ -41,17 +41,6 @@ afterAll(async () => {
   if (server) await server.stop();
 }, 30_000);
 
-function ok(r: AwsResult): any {
-  expect(r.stderr, 'aws printed an error').toBe('');
-  expect(r.code).toBe(0);
-  return r.json;
-}
-
-function fails(r: AwsResult, code: string, message: string): void {
-  expect(r.error?.code, r.stderr).toBe(code);
-  expect(r.error?.message).toBe(message);
-  expect(SERVICE_ERROR_EXITS).toContain(r.code);
-}
 
 const byRule = (a: any, b: any) => JSON.stringify([a.IsEgress, a.CidrIpv4 ?? a.CidrIpv6 ?? '']).localeCompare(JSON.stringify([b.IsEgress, b.CidrIpv4 ?? b.CidrIpv6 ?? '']));
 

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEc2, hasAwsCli, SERVICE_ERROR_EXITS, type AwsEc2, type AwsResult } from './aws-cli.js';
-import { createCredentials, startServe, type ServeProcess } from './serve-process.js';
+import { awsEc2, awsFails as fails, awsOk as ok, hasAwsCli, type AwsEc2, type AwsResult } from '../../support/aws-cli.js';
+import { createCredentials, startServe, type ServeProcess } from '../../support/serve-process.js';
 
 const skip = !hasAwsCli && !process.env.CI;
 
@@ -27,17 +27,6 @@ afterAll(async () => {
   if (server) await server.stop();
 }, 30_000);
 
-function ok(r: AwsResult): any {
-  expect(r.stderr, 'aws printed an error').toBe('');
-  expect(r.code).toBe(0);
-  return r.json;
-}
-
-function fails(r: AwsResult, code: string, message?: string | RegExp): void {
-  expect(r.error?.code, r.stderr).toBe(code);
-  if (message !== undefined) expect(r.error?.message).toMatch(message);
-  expect(SERVICE_ERROR_EXITS).toContain(r.code);
-}
 
 describe.skipIf(skip)('registering hosts with the aws CLI against sgfw serve', { timeout: 180_000 }, () => {
   it('create-vpc with an Amazon-provided IPv6 block; its groups allow ::/0 outbound', async () => {

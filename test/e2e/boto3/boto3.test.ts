@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCredentials, startServe, type ServeProcess } from '../aws-cli/serve-process.js';
+import { createCredentials, startServe, type ServeProcess } from '../../support/serve-process.js';
 import { awsChildEnv, DEBIAN_PYTHON, hasBoto3 } from './python-tools.js';
 
 // CI installs python3-boto3 (scripts/setup.sh): there a missing boto3 must fail, not skip.

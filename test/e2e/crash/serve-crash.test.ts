@@ -12,7 +12,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { createCredentials, startServe } from '../aws-cli/serve-process.js';
+import { createCredentials, startServe } from '../../support/serve-process.js';
 
 const ROUNDS = 4;
 

@@ -22,9 +22,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { QUEUE_CHAIN } from '../../../src/live/queue-rules.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
+import { createCredentials } from '../../support/serve-process.js';
 import { inNs, stopProcess, tcpConnect, waitFor } from '../host-mode/netns.js';
-import { awsEc2InNs, type AwsCall } from '../run-api/aws-in-ns.js';
+import { awsEc2, type AwsEc2 } from '../../support/aws-cli.js';
 import { createLan, destroyLan, type Lan } from '../support/lan.js';
 import { SGFW_ENTRY } from '../support/sgfw-host.js';
 import { tcpEchoServers } from '../support/traffic.js';
@@ -46,7 +46,7 @@ let keys: { accessKeyId: string; secretAccessKey: string } | null = null;
 let serve: ChildProcess | null = null;
 let host: { child: ChildProcess; err: () => string } | null = null;
 const children: ChildProcess[] = [];
-let aws: ((...args: string[]) => Promise<AwsCall>) | null = null;
+let aws: AwsEc2 | null = null;
 let group = '';
 
 const ns = (name: string): string => lan!.ns[name]!;
@@ -135,7 +135,7 @@ describe.runIf(enabled)('a host following an EC2 endpoint (sgfw serve) with --so
     ], ['10.94.0.0/24', '10.94.1.0/24']);
     keys = createCredentials(join(dir, 'api'));
     await startServe();
-    aws = awsEc2InNs(ns('ctl'), ENDPOINT, keys);
+    aws = awsEc2(ENDPOINT, keys, { netns: ns('ctl') });
     group = (await awsOk('create-security-group', '--group-name', 'db', '--description', 'database hosts')).GroupId;
     // The host's interface, with its data address: sgfw's own RegisterNetworkInterface (the aws CLI
     // has no model for it), signed by curl --aws-sigv4.

@@ -36,9 +36,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { QUEUE_CHAIN } from '../../../src/live/queue-rules.js';
 import { agentRoleCommands, apiRoleCommands, enableAuthCommands, statusRoleCommands, userCommands, userFiles, type EtcdctlCommand, type EtcdUser } from '../../support/etcd-tls-cluster.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
+import { createCredentials } from '../../support/serve-process.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, waitFor } from '../host-mode/netns.js';
-import { awsEc2InNs, type AwsCall } from '../run-api/aws-in-ns.js';
+import { awsEc2, type AwsEc2 } from '../../support/aws-cli.js';
 import { createLan, destroyLan, type Lan } from '../support/lan.js';
 import { SGFW_ENTRY } from '../support/sgfw-host.js';
 import { tcpEchoServers } from '../support/traffic.js';
@@ -83,8 +83,8 @@ const servers: { child: ChildProcess; url: string; err: () => string }[] = [];
 const agents = new Map<string, { child: ChildProcess; err: () => string }>();
 const groups: Record<string, string> = {};
 const enis: Record<string, string> = {};
-let aws1: ((...args: string[]) => Promise<AwsCall>) | null = null;
-let aws2: ((...args: string[]) => Promise<AwsCall>) | null = null;
+let aws1: AwsEc2 | null = null;
+let aws2: AwsEc2 | null = null;
 
 const ns = (name: string): string => lan!.ns[name]!;
 
@@ -265,7 +265,7 @@ async function eventually<T>(check: () => Promise<T | false> | T | false, ms: nu
 }
 
 /** An aws call, retried while the API answers 503 (no etcd quorum yet). */
-async function awsOk(aws: (...args: string[]) => Promise<AwsCall>, ...args: string[]): Promise<any> {
+async function awsOk(aws: AwsEc2, ...args: string[]): Promise<any> {
   const r = await eventually(async () => {
     const c = await aws(...args);
     if (c.code !== 0 && /ServiceUnavailable|503/.test(c.stderr)) return false;
@@ -297,8 +297,8 @@ describe.runIf(enabled)('a fleet of namespaces on one 3-member etcd with TLS, cl
     // Two API servers side by side on the store, each with its own key.
     const keys = [0, 1].map((i) => createCredentials(join(dir, `api-${i}`)));
     for (const i of [0, 1]) servers.push(await startServe(join(dir, `api-${i}`), i));
-    aws1 = awsEc2InNs(ns('ctl'), servers[0]!.url, keys[0]!);
-    aws2 = awsEc2InNs(ns('ctl'), servers[1]!.url, keys[1]!);
+    aws1 = awsEc2(servers[0]!.url, keys[0]!, { netns: ns('ctl') });
+    aws2 = awsEc2(servers[1]!.url, keys[1]!, { netns: ns('ctl') });
     // The hosts' data addresses are a subnet of a VPC, as in EC2 (issue 17).
     const vpc = (await awsOk(aws1, 'create-vpc', '--cidr-block', '10.93.0.0/16')).Vpc.VpcId as string;
     const subnet = (await awsOk(aws1, 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.93.1.0/24')).Subnet.SubnetId as string;

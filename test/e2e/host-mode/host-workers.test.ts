@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
-import { apiEndpoint, awsEc2InNs } from '../run-api/aws-in-ns.js';
+import { createCredentials } from '../../support/serve-process.js';
+import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor, type Pair } from './netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -60,7 +60,7 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker,
     sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
     expect(err).toContain(`NFQUEUE ${QUEUE}:${QUEUE + 1} (2 workers)`);
-    const aws = awsEc2InNs(pair!.host, apiEndpoint(err), credentials);
+    const aws = awsEc2(apiEndpoint(err), credentials, { netns: pair!.host });
 
     expect(new Set(await fromEveryPeer(1000))).toEqual(new Set(['timeout']));
     const permission = ['--group-id', GROUP, '--protocol', 'tcp', '--port', '8080', '--cidr', '203.0.113.0/24'];

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../observe/exposition.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
+import { createCredentials } from '../../support/serve-process.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
-import { apiEndpoint, awsEc2InNs } from '../run-api/aws-in-ns.js';
+import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -177,7 +177,7 @@ describe.runIf(enabled)('sgfw run --mode inline enforces Albert\'s default group
     const credentials = createCredentials(stateDir);
     const sgfw = await startSgfw('--state', stateFile, '--state-dir', stateDir, '--listen', '127.0.0.1:0');
     // The API listens on the middle namespace's loopback: the CLI runs there too.
-    const aws = awsEc2InNs(net!.middle, apiEndpoint(sgfw.stderr()), credentials);
+    const aws = awsEc2(apiEndpoint(sgfw.stderr()), credentials, { netns: net!.middle });
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 8080, STRANGER, 1000)).toBe('timeout');
     const r = await aws('authorize-security-group-ingress', '--group-id', GROUP, '--protocol', 'tcp', '--port', '8080', '--cidr', `${STRANGER}/32`);
     expect(r.code, r.stderr).toBe(0);

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
+import { createCredentials } from '../../support/serve-process.js';
 import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor, type Pair } from '../host-mode/netns.js';
-import { apiEndpoint, awsEc2InNs } from './aws-in-ns.js';
+import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -67,7 +67,7 @@ describe.runIf(enabled)('sgfw run --listen: an API call changes what host mode e
     let err = '';
     sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 15_000);
-    const aws = awsEc2InNs(pair!.host, apiEndpoint(err), credentials);
+    const aws = awsEc2(apiEndpoint(err), credentials, { netns: pair!.host });
 
     expect(await tcpConnect(pair!.peer, HOST, 8080, STRANGER, 1000)).toBe('timeout');
     const permission = ['--group-id', GROUP, '--protocol', 'tcp', '--port', '8080', '--cidr', `${STRANGER}/32`];

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
-import { apiEndpoint, awsEc2InNs } from '../run-api/aws-in-ns.js';
+import { createCredentials } from '../../support/serve-process.js';
+import { apiEndpoint, awsEc2, type AwsEc2 } from '../../support/aws-cli.js';
 import { stopProcess, tcpConnect } from '../host-mode/netns.js';
 import { destroyLan, sourceAddressFor } from '../support/lan.js';
 import { nmapTcp, openPorts } from '../support/nmap.js';
@@ -53,7 +53,7 @@ async function expectScan(from: string, target: string): Promise<number[]> {
 }
 
 describe.runIf(enabled)("Mary's three tiers, each host behind its own sgfw", () => {
-  let aws: ReturnType<typeof awsEc2InNs> | null = null;
+  let aws: AwsEc2 | null = null;
 
   beforeAll(async () => {
     expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
@@ -72,7 +72,7 @@ describe.runIf(enabled)("Mary's three tiers, each host behind its own sgfw", () 
       }),
     );
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    aws = awsEc2InNs(mary.lan.ns.db!, apiEndpoint(sgfw.db!.stderr()), credentials);
+    aws = awsEc2(apiEndpoint(sgfw.db!.stderr()), credentials, { netns: mary.lan.ns.db! });
   }, 60_000);
 
   afterAll(async () => {
