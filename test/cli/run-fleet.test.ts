@@ -8,8 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetFlags, runCommand } from '../../src/cli/run.js';
@@ -29,6 +27,8 @@ import { LinkType } from '../../src/packet/link-types.js';
 import { EtcdCluster, etcdEnabled } from '../fleet/etcd-cluster.js';
 import { CutProxy } from '../fleet/tcp-cut-proxy.js';
 import { captureIo } from './capture-io.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { eventually } from '../support/eventually.js';
 
 const BIN = join(process.cwd(), 'bin', 'sgfw.js');
 
@@ -110,26 +110,7 @@ describe('sgfw run --store: start-up failures, before any queue is opened', () =
   });
 });
 
-/** A pino logger whose lines the test reads back as objects. */
-function capturedLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out.push(chunk.toString());
-      done();
-    },
-  });
-  const log = pino({ level: 'info' }, sink) as unknown as Logger;
-  return { log, lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.runIf(etcdEnabled)('sgfw run --store: the fleet model on a 3-member etcd', () => {
   const PREFIX = `/sgfw-run-fleet-${process.pid}/`;

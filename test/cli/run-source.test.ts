@@ -8,8 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/api/credentials.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
@@ -28,6 +26,7 @@ import { renderExposition } from '../../src/observe/metrics.js';
 import { buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';
 import { captureIo } from './capture-io.js';
+import { capturedLogger } from '../support/captured-logger.js';
 
 async function usage(...argv: string[]): Promise<{ code: number; err: string }> {
   const io = captureIo();
@@ -103,18 +102,6 @@ describe('the AWS SDK is loaded only with --source', () => {
   });
 });
 
-/** A pino logger whose lines the test reads back as objects. */
-function capturedLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out.push(chunk.toString());
-      done();
-    },
-  });
-  const log = pino({ level: 'info' }, sink) as unknown as Logger;
-  return { log, lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 describe('sgfw run --source ec2: the model, from an endpoint found as AWS tools find it', () => {
   const VPC = 'vpc-0a1b2c3d4e5f60718';

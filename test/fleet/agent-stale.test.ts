@@ -14,6 +14,7 @@ import { buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
 import { CutProxy } from './tcp-cut-proxy.js';
+import { eventually } from '../support/eventually.js';
 
 const PREFIX = `/sgfw-stale-${process.pid}/`;
 const STALE_MS = 1200;
@@ -23,13 +24,6 @@ let store: EtcdStore;
 let sport = 30000;
 const RULE = { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: '192.0.2.0/24' }] };
 
-async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function call(action: string, params: unknown): Promise<Record<string, unknown>> {
   const until = Date.now() + 30_000;

@@ -20,6 +20,7 @@ import { buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';
 import { CutProxy } from './tcp-cut-proxy.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
+import { eventually } from '../support/eventually.js';
 
 const PREFIX = `/sgfw-agent-${process.pid}/`;
 
@@ -43,13 +44,6 @@ let etcdClient: EtcdClient | undefined;
 /** a client of the test's own, straight to the cluster */
 const etcd = (): EtcdClient => (etcdClient ??= new EtcdClient(cluster.endpoints));
 
-async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** An API call, retried while the store answers ServiceUnavailable (a cluster coming back). */
 async function call(store: EtcdStore, action: string, params: unknown): Promise<Record<string, unknown>> {

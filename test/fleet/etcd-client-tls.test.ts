@@ -10,14 +10,8 @@ import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { KeyLayout } from '../../src/fleet/key-layout.js';
 import { EtcdTlsCluster, type EtcdUser } from '../support/etcd-tls-cluster.js';
 import { etcdEnabled } from './etcd-cluster.js';
+import { eventually } from '../support/eventually.js';
 
-async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.runIf(etcdEnabled)('the fleet over TLS with client certificates and etcd auth', () => {
   const PREFIX = `/sgfw-grpc-tls-${process.pid}/`;

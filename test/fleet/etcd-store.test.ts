@@ -13,6 +13,7 @@ import { decodeState } from '../../src/fleet/state-codec.js';
 import { Ec2Error } from '../../src/model/ec2-error.js';
 import { sdkFailure as failure } from '../api/server/sdk-failure.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
+import { eventually } from '../support/eventually.js';
 
 const credentials = { accessKeyId: 'AKIAFLEETTESTKEY0001', secretAccessKey: 'ZmxlZXQtdGVzdC1zZWNyZXQtZmxlZXQtdGVzdC14eXo=' };
 
@@ -41,14 +42,6 @@ function freshPrefix(): string {
   return `/sgfw-test-${process.pid}-${++prefixCount}/`;
 }
 
-/** Polls `check` until it holds, at most `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function listed(prefix: string): Promise<{ revision: number; kvs: { key: string; value: string; modRevision: number }[] }> {
   const client = new EtcdClient(cluster.endpoints);

@@ -11,9 +11,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigPlace } from '../../src/cli/command.js';
 import { commandArgs } from '../../src/cli/config-args.js';
@@ -26,29 +24,12 @@ import type { Logger } from '../../src/observe/logger.js';
 import { createCredentials, startServe, type ServeProcess } from '../support/serve-process.js';
 import { EtcdTlsCluster, type EtcdUser } from '../support/etcd-tls-cluster.js';
 import { etcdEnabled } from './etcd-cluster.js';
+import { capturedLogger } from '../support/captured-logger.js';
+import { eventually } from '../support/eventually.js';
 
 const BIN = join(process.cwd(), 'bin', 'sgfw.js');
 
-/** A pino logger whose lines the test reads back as objects. */
-function capturedLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
-  const out: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out.push(chunk.toString());
-      done();
-    },
-  });
-  const log = pino({ level: 'info' }, sink) as unknown as Logger;
-  return { log, lines: () => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The lines of a start that failed, each parsed: JSON log records (pino) or the CLI's plain lines. */
 function stderrLines(text: string): string[] {

@@ -12,6 +12,7 @@ import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
+import { eventually } from '../support/eventually.js';
 
 const PREFIX = `/sgfw-many-${process.pid}/`;
 const AGENTS = 40;
@@ -32,13 +33,6 @@ let bystander: Host;
 const ids: Record<string, string> = {};
 let sport = 30000;
 
-async function eventually(check: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function call(store: EtcdStore, action: string, params: unknown): Promise<Record<string, unknown>> {
   return (await store.apply(action, params)) as Record<string, unknown>;

@@ -28,6 +28,7 @@ import { awsEc2, type AwsEc2 } from '../../support/aws-cli.js';
 import { createLan, destroyLan, type Lan } from '../support/lan.js';
 import { SGFW_ENTRY } from '../support/sgfw-host.js';
 import { tcpEchoServers } from '../support/traffic.js';
+import { eventually } from '../../support/eventually.js';
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
 const tag = `e${process.pid % 100000}`;
@@ -99,20 +100,6 @@ function metric(name: string): number {
   return Number(m[1]);
 }
 
-async function eventually<T>(check: () => Promise<T | false> | T | false, ms: number, what: string): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function awsOk(...args: string[]): Promise<any> {
   const r = await aws!(...args);

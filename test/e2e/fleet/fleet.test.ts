@@ -42,6 +42,7 @@ import { awsEc2, type AwsEc2 } from '../../support/aws-cli.js';
 import { createLan, destroyLan, type Lan } from '../support/lan.js';
 import { SGFW_ENTRY } from '../support/sgfw-host.js';
 import { tcpEchoServers } from '../support/traffic.js';
+import { eventually } from '../../support/eventually.js';
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -249,20 +250,6 @@ function metric(h: FleetHost, name: string): number {
   return Number(m[1]);
 }
 
-async function eventually<T>(check: () => Promise<T | false> | T | false, ms: number, what: string): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** An aws call, retried while the API answers 503 (no etcd quorum yet). */
 async function awsOk(aws: AwsEc2, ...args: string[]): Promise<any> {
@@ -270,7 +257,7 @@ async function awsOk(aws: AwsEc2, ...args: string[]): Promise<any> {
     const c = await aws(...args);
     if (c.code !== 0 && /ServiceUnavailable|503/.test(c.stderr)) return false;
     return c;
-  }, 30_000, `aws ec2 ${args[0]}`);
+  }, 30_000, `aws ec2 ${args[0]}`, 200);
   if (r.code !== 0) throw new Error(`aws ec2 ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
   return r.json;
 }
