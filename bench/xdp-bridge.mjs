@@ -12,9 +12,11 @@
 //   - kernel bridge + br_netfilter + nftables inet forward chain with conntrack, same rules.
 // TCP: iperf3 -t S (Gbit/s); UDP: iperf3 -u -l 18 -b 0 (64-byte frames; frames/s received). Per
 // filter: frames it forwarded per second, its own CPU per frame, and the whole machine's busy CPU
-// per frame (the kernel bridge does its work in softirq, charged to nobody in particular).
+// per frame (the kernel bridge does its work in softirq, charged to nobody in particular; that
+// column counts every tenant of the machine, so it means something only on a quiet one).
 // `--perf DIR`: `perf record -g` of each user-space bridge during its first TCP test, and where its
 // time went (the send syscall, the receiving host's stack run inside it, user space).
+// (needs perf: Debian linux-perf; not in setup.sh, as nothing else uses it).
 // Namespaces `xp-*-PID`, deleted at the end, on errors and on SIGINT/SIGTERM. Root only.
 //
 // Run: npm run build && bash scripts/build-native.sh && node bench/xdp-bridge.mjs [--seconds S] [--sessions N]

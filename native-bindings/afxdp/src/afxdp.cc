@@ -352,6 +352,10 @@ class Bridge : public Napi::ObjectWrap<Bridge> {
       Napi::TypeError::New(env, "sendBatch(side, frames, count)").ThrowAsJavaScriptException();
       return env.Undefined();
     }
+    if (info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      Napi::TypeError::New(env, "sendBatch: frames must be an Int32Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     int side = info[0].As<Napi::Number>().Int32Value();
     Napi::Int32Array frames = info[1].As<Napi::Int32Array>();
     int64_t count = info[2].As<Napi::Number>().Int64Value();
@@ -593,13 +597,20 @@ class Bridge : public Napi::ObjectWrap<Bridge> {
         napi_fatal_exception(env, e.Value());
       }
       if (closed_) return;
-      // What JS did not send goes back to the fill ring it came from.
+      // What JS did not send goes back to the fill ring it came from while it has room (a refill
+      // may have topped it up meanwhile), else to the free list.
       uint32_t prod = *p.fill.producer;
+      uint32_t space = p.fill.size - (prod - p.fill.Cons());
       uint32_t back = 0;
       for (uint32_t i = 0; i < n; i++) {
         uint64_t frame = batchAddrs_[i] >> frameShift_;
         if (frame >= frameCount_ || state_[frame] != kInJs) continue;
         uint64_t addr = frame << frameShift_;
+        if (back == space) {
+          state_[frame] = kFree;
+          free_.push_back(addr);
+          continue;
+        }
         p.fill.Addrs()[(prod + back) & (p.fill.size - 1)] = addr;
         state_[frame] = kFill;
         back++;
