@@ -530,7 +530,8 @@ class Bridge : public Napi::ObjectWrap<Bridge> {
       if ((txPending_ & (1u << i)) == 0) continue;
       Port& p = ports_[i];
       if (p.zeroCopy && !p.tx.NeedsWakeup()) continue;
-      for (int tries = 0; tries < 64; tries++) {
+      // A few tries, then the 1 ms timer: a busy device must not make the loop spin.
+      for (int tries = 0; tries < 8; tries++) {
         p.kicks++;
         ssize_t r = sendto(p.fd, nullptr, 0, MSG_DONTWAIT, nullptr, 0);
         if (r >= 0) break;
@@ -556,11 +557,16 @@ class Bridge : public Napi::ObjectWrap<Bridge> {
   static void OnTimer(uv_timer_t* handle) {
     Bridge* b = static_cast<Bridge*>(handle->data);
     if (b->closed_) return;
+    // Frames still in a TX ring (the kernel stopped early: the device was busy) get another wakeup.
+    for (int i = 0; i < b->nPorts_; i++)
+      if (b->ports_[i].tx.Cons() != *b->ports_[i].tx.producer) b->txPending_ |= 1u << i;
+    b->Kick();
     b->Refill();
     b->ArmTimer();
   }
 
-  // While frames are out in TX rings, reap their completions every millisecond even without RX.
+  // While frames are out in TX rings, reap their completions (and wake the TX of frames still
+  // queued) every millisecond even without RX.
   void ArmTimer() {
     if (timer_ == nullptr) return;
     bool outstanding = false;
