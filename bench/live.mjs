@@ -30,7 +30,7 @@
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline mode, side by side)
 //        [--workers 1,2]  (sgfw inline (afpacket) also on that many worker threads, each row its own)
 //        [--parallel P]  (iperf3 -P P: P flows at once, which inline --workers spreads over its workers)
-//      node bench/live.mjs --profile DIR [--capture afpacket|pcap]  (sgfw inline under iperf3 load with node --cpu-prof)
+//      node bench/live.mjs --profile DIR [--capture afpacket|pcap] [--workers N]  (sgfw inline under iperf3 load with node --cpu-prof; a summary per thread)
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -626,7 +626,7 @@ export function profileSummary(file, top = 20) {
 }
 
 /** sgfw inline under one TCP and one UDP iperf3 test, with node --cpu-prof; prints the summary. */
-async function profileInline(outDir, method) {
+async function profileInline(outDir, method, workers) {
   if (process.getuid?.() !== 0) throw new Error('--profile needs root');
   checkTools();
   const work = scratch('sgbl-prof-');
@@ -636,18 +636,21 @@ async function profileInline(outDir, method) {
     for (const kind of ['tcp', 'udp']) {
       const sub = join(outDir, kind);
       const capture = await inlineCaptureMethods();
-      const sgfw = inlineFilters(net, procs, stateFile, { capture, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] })
-        .find((f) => f.label === (method === 'afpacket' ? SGFW_AFPACKET : SGFW_PCAP));
+      const label = method === 'afpacket' ? `${SGFW_AFPACKET}${workers ? `, ${workers} workers` : ''}` : SGFW_PCAP;
+      const sgfw = inlineFilters(net, procs, stateFile, { capture, workerCounts: workers ? [workers] : [], extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] })
+        .find((f) => f.label === label);
       if (!sgfw) throw new Error(`--capture ${method}: not in this build (${capture.methods.join(', ')})`);
       await sgfw.start();
       await warmUp(procs, net.outside, INSIDE_HOST, [[net.outside, '10.77.1.255'], [net.inside, '10.77.2.255']]);
       const r = await iperf(procs, { clientNs: net.outside, serverNs: net.inside, kind, seconds: 5, filterPid: sgfw.pid, counted: { ns: net.middle, devs: [net.middleOutside, net.middleInside], both: false } });
       console.log(`${kind}: ${JSON.stringify(r)}`);
       console.log(await sgfw.stop());
-      const file = readdirSync(sub).find((f) => f.endsWith('.cpuprofile'));
-      const s = profileSummary(join(sub, file));
-      console.log(`${kind}: ${join(sub, file)}, ${s.totalMs.toFixed(0)} ms sampled; self time:`);
-      for (const [pct, name] of s.top) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
+      // One profile per thread (the main thread's and, with --workers, each worker's).
+      for (const file of readdirSync(sub).filter((f) => f.endsWith('.cpuprofile'))) {
+        const s = profileSummary(join(sub, file));
+        console.log(`${kind}: ${join(sub, file)}, ${s.totalMs.toFixed(0)} ms sampled; self time:`);
+        for (const [pct, name] of s.top) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
+      }
     }
   } finally {
     work.close();
@@ -688,7 +691,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const at = args.indexOf('--profile');
   if (at >= 0) {
     const c = args.indexOf('--capture');
-    await profileInline(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), c >= 0 ? args[c + 1] : 'pcap');
+    const w = args.indexOf('--workers');
+    await profileInline(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), c >= 0 ? args[c + 1] : 'pcap', w >= 0 ? Number.parseInt(args[w + 1], 10) : undefined);
   } else {
     const json = args.includes('--json');
     if (args.includes('--sgfw')) SGFW = args[args.indexOf('--sgfw') + 1];
