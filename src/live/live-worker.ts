@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { hugePageMemory } from '../capture/huge-pages.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
+import { workerFailure } from './worker-errors.js';
 import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
 
 /** A mode's capture, opened on start: its counters and its close. */
@@ -28,7 +29,7 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats>(
   const init = workerData as Init;
   const send = (m: FromLiveWorker<Stats>): void => port.postMessage(m);
   const failed = (e: unknown): void => {
-    send({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+    send({ kind: 'error', failure: workerFailure(e) });
     port.close();
   };
   try {

@@ -15,6 +15,7 @@ import { modelDelta, modelImage } from '../dataplane/model-mirror.js';
 import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
+import { errorOfWorker } from './worker-errors.js';
 import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
 
 interface Member<Stats> {
@@ -22,6 +23,8 @@ interface Member<Stats> {
   acked: number;
   stats: ((s: Stats) => void) | null;
   closed: (() => void) | null;
+  /** the thread has exited (stopped by ready() after a failed start, or died) */
+  exited: boolean;
   /** set during start-up: the worker's answer to the step it is at */
   step: ((m: FromLiveWorker<Stats>) => void) | null;
 }
@@ -62,7 +65,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     for (let i = 0; i < spec.workers; i++) {
       const init = { ...spec.init(i), image, index: i, versions };
       const worker = new Worker(spec.script, { workerData: init, execArgv: workerExecArgv() });
-      members.push({ worker, acked: 0, stats: null, closed: null, step: null });
+      members.push({ worker, acked: 0, stats: null, closed: null, exited: false, step: null });
     }
     return new LiveWorkers<Init, Stats>(view, members, versions);
   }
@@ -91,7 +94,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
         m.worker.off('error', onError);
         m.worker.off('exit', onExit);
         if (msg.kind === kind) resolve(msg);
-        else reject(new Error(msg.kind === 'error' ? msg.message : `worker ${i}: ${msg.kind}`));
+        else reject(msg.kind === 'error' ? errorOfWorker(msg.failure) : new Error(`worker ${i}: ${msg.kind}`));
       };
     });
   }
@@ -117,6 +120,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     });
     m.worker.on('error', (e) => this.fail(e));
     m.worker.on('exit', (code) => {
+      m.exited = true;
       if (m.closed) m.closed();
       else this.fail(new Error(`a worker thread exited (code ${code})`));
     });
@@ -176,12 +180,13 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     );
   }
 
-  /** Closes every worker's capture, then the workers. */
+  /** Closes every worker's capture, then the workers (a worker already gone is not waited for). */
   async close(): Promise<void> {
     await Promise.all(
       this.members.map(
         (m) =>
           new Promise<void>((resolve) => {
+            if (m.exited) return resolve();
             m.closed = resolve;
             m.worker.postMessage({ kind: 'close' } satisfies ToLiveWorker);
           }),

@@ -4,6 +4,7 @@
 // it with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts). The mode's own
 // part rides along: its start-up settings in the init, its counters in `stats`.
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
+import type { WorkerFailure } from './worker-errors.js';
 
 /** What every live worker starts with; a mode's init adds its own fields. */
 export interface LiveWorkerInit {
@@ -37,4 +38,4 @@ export type FromLiveWorker<Stats> =
   | { kind: 'ack'; generation: number }
   | { kind: 'stats'; stats: Stats }
   | { kind: 'closed' }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; failure: WorkerFailure };

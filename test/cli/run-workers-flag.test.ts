@@ -41,6 +41,15 @@ describe('sgfw run --workers', () => {
     expect(r.err.split('\n')[0]).toBe('sgfw run: --workers > 1 goes with --mode host or inline (monitor mode judges on one thread)');
   });
 
+  it('a worker that cannot open its capture fails the start as one thread does: one line, the same exit code', async () => {
+    const r = await run('run', '--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'afpacket', '--workers', '2', '--state', STATE);
+    const lines = r.err.split('\n').filter(Boolean);
+    expect(lines, r.err).toHaveLength(1);
+    expect(lines[0]).toContain('"event":"start-failed"');
+    expect(lines[0]).toMatch(/sgfw-none0: cannot capture: .*no such interface|needs the AF_PACKET addon/);
+    expect(r.code).toBe(lines[0]!.includes('AF_PACKET addon') ? 1 : 2);
+  });
+
   it('refuses a count out of range', async () => {
     const r = await run('run', '--mode', 'host', '--workers', '0', '--state', STATE);
     expect(r.code).toBe(2);
