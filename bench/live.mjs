@@ -28,7 +28,9 @@
 // Run: npx tsc -p tsconfig.build.json && node bench/live.mjs [--quick | --smoke] [--json]
 //        [--seconds S] [--sessions N] [--only LABEL-PART,…] [--offloads] [--rings 64x262144,16x1048576/10]
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline mode, side by side)
-//      node bench/live.mjs --profile DIR [--capture afpacket|pcap]  (sgfw inline under iperf3 load with node --cpu-prof)
+//        [--workers 1,2]  (sgfw inline (afpacket) also on that many worker threads, each row its own)
+//        [--parallel P]  (iperf3 -P P: P flows at once, which inline --workers spreads over its workers)
+//      node bench/live.mjs --profile DIR [--capture afpacket|pcap] [--workers N]  (sgfw inline under iperf3 load with node --cpu-prof; a summary per thread)
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -240,7 +242,7 @@ export const KERNEL_BRIDGE = 'kernel bridge + nftables';
  * Each filter: start() (resolves when it is enforcing) and stop() (a summary of what it did); `pid`
  * when it is one process; `optional`: a failure to start is noted and the filter left out.
  */
-function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, ringVariants = [], builds = [], extraNodeArgs = [] }) {
+function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, ringVariants = [], builds = [], workerCounts = [], extraNodeArgs = [] }) {
   const proc = (label, args, { offloads = false, optional = false } = {}) => {
     let child = null;
     return {
@@ -262,8 +264,8 @@ function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, r
       },
     };
   };
-  const sgfw = (method, bin = SGFW) => [...extraNodeArgs, bin, 'run', '--mode', 'inline', '--inside', n.middleInside, '--outside', n.middleOutside, '--state', stateFile,
-    ...(capture.flag ? ['--capture', method] : [])];
+  const sgfw = (method, bin = SGFW, extra = []) => [...extraNodeArgs, bin, 'run', '--mode', 'inline', '--inside', n.middleInside, '--outside', n.middleOutside, '--state', stateFile,
+    ...(capture.flag ? ['--capture', method] : []), ...extra];
   const kernel = {
     label: KERNEL_BRIDGE,
     pid: 0,
@@ -286,6 +288,10 @@ function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, r
   };
   const filters = [proc(SGFW_PCAP, sgfw('pcap'))];
   if (capture.methods.includes('afpacket')) filters.push(proc(SGFW_AFPACKET, sgfw('afpacket'), { optional: true }));
+  // `--workers 1,2`: the afpacket bridge on that many worker threads (a fanout group per interface).
+  if (capture.methods.includes('afpacket')) {
+    for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${w} workers`, sgfw('afpacket', SGFW, ['--workers', String(w)]), { optional: true }));
+  }
   // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`, e.g. a patched copy): same flags.
   for (const b of builds) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}`, sgfw('afpacket', b.bin), { optional: true }));
   // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
@@ -365,11 +371,13 @@ function linkPackets(ns, devs) {
  * One iperf3 test from `clientNs` to the server in `serverNs`: its figures, the frames the filter
  * passed (`counted`: a namespace and the devices whose packet counters count them), and CPU use.
  */
-async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, counted }) {
+async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, counted, parallel = 1 }) {
   const server = procs.spawn(serverNs, 'iperf3', ['-s', '-1', '-B', INSIDE_HOST, '-p', String(PORT), '--forceflush'], { timeoutMs: (seconds + 20) * 1000 });
   await waitForText(server, 'stdout', 'Server listening', 5000);
   const args = ['-c', INSIDE_HOST, '-p', String(PORT), '-t', String(seconds), '-J', '--connect-timeout', '3000'];
   if (kind === 'udp') args.push('-u', '-l', '18', '-b', '0');
+  // `--parallel P`: P flows at once (iperf3 -P), which a fanout group can spread over its workers.
+  if (parallel > 1) args.push('-P', String(parallel));
   const links0 = linkPackets(counted.ns, counted.devs);
   const sys0 = systemCpuSeconds();
   const filter0 = filterPid ? processCpuSeconds(filterPid) : 0;
@@ -450,7 +458,7 @@ export function liveSkipReason() {
  * `offloads`: add sgfw (pcap) on veths with their default offloads; `rings`: parseRings' variants.
  * Returns { skipped } when not root; otherwise { rows, ratios, settings, notes }.
  */
-export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, rings = [], builds = [], log = (s) => console.log(s) } = {}) {
+export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, rings = [], builds = [], workerCounts = [], parallel = 1, log = (s) => console.log(s) } = {}) {
   const skip = liveSkipReason();
   if (skip) {
     log(`Live (item 6): skipped: ${skip}`);
@@ -470,7 +478,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   try {
     const n = work.open();
     const parts = [
-      { part: 'inline', filters: inlineFilters(n, procs, stateFile, { capture, offloadVariant: offloads, ringVariants: rings, builds }), clientNs: n.outside, serverNs: n.inside,
+      { part: 'inline', filters: inlineFilters(n, procs, stateFile, { capture, offloadVariant: offloads, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
         broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
         counted: { ns: n.middle, devs: [n.middleOutside, n.middleInside], both: false } },
       { part: 'host', filters: hostFilters(n, procs, stateFile), clientNs: n.client, serverNs: n.host, broadcasts: [],
@@ -496,7 +504,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
             await warmUp(procs, p.clientNs, INSIDE_HOST, p.broadcasts);
             for (let k = 0; k < runsPerSession; k++) {
               for (const kind of ['tcp', 'udp']) {
-                const r = await iperf(procs, { clientNs: p.clientNs, serverNs: p.serverNs, kind, seconds, filterPid: f.pid, counted: p.counted });
+                const r = await iperf(procs, { clientNs: p.clientNs, serverNs: p.serverNs, kind, seconds, filterPid: f.pid, counted: p.counted, parallel });
                 const key = `${p.part}/${f.label}/${kind}`;
                 if (!samples.has(key)) samples.set(key, []);
                 samples.get(key).push(r);
@@ -554,13 +562,17 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${SGFW_AFPACKET}, ${b.label}`, AFPACKET_CEILING);
     add('inline', `${SGFW_AFPACKET}, ${b.label}`, KERNEL_BRIDGE);
   }
+  for (const w of workerCounts) {
+    add('inline', `${SGFW_AFPACKET}, ${w} workers`, KERNEL_BRIDGE, 1.0);
+    add('inline', `${SGFW_AFPACKET}, ${w} workers`, AFPACKET_CEILING);
+  }
   add('host', 'sgfw host (NFQUEUE)', 'iptables + conntrack');
   add('host', 'sgfw host (NFQUEUE)', 'no filter');
   add('host', 'iptables + conntrack', 'no filter');
   for (const r of ratios) r.met = r.target === null ? null : r.ratio >= r.target;
   return {
     settings: {
-      captureMethods: capture.methods, seconds, repeats, sessions, runsPerSession, rules: rules.length, groups: GROUPS, udpPayload: 18,
+      captureMethods: capture.methods, seconds, repeats, sessions, runsPerSession, rules: rules.length, groups: GROUPS, udpPayload: 18, parallel, workerCounts,
       elapsedSec: (performance.now() - started) / 1000, loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
       date: new Date().toISOString(),
     },
@@ -575,7 +587,7 @@ export function liveTables(r) {
   if (r.skipped) return [];
   const s = r.settings;
   const opt = (d) => (x) => (x === null || x === undefined ? '' : fixed(d)(x));
-  const rows = table(`Live: iperf3 through each filter, ${s.rules} rules (median of ${s.repeats} runs of ${s.seconds} s; TCP: 1500-byte frames; UDP: -l 18, 64-byte frames, -b 0)`, [
+  const rows = table(`Live: iperf3 through each filter, ${s.rules} rules (median of ${s.repeats} runs of ${s.seconds} s; TCP: 1500-byte frames; UDP: -l 18, 64-byte frames, -b 0${s.parallel > 1 ? `; iperf3 -P ${s.parallel}` : ''})`, [
     ['mode', 'part'], ['filter', 'filter'], ['test', 'kind'], ['runs', 'runs'], ['TCP Gbit/s', 'gbps', opt(2)], ['TCP retrans', 'retransmits', opt(0)],
     ['UDP rx frames/s', 'framesPerSec', opt(0)], ['UDP tx frames/s', 'sentPerSec', opt(0)], ['UDP loss %', 'lossPct', opt(1)],
     ['frames/s at filter', 'filterFramesPerSec', opt(0)], ['filter CPU %', 'filterCpuPct', opt(0)], ['filter CPU µs/frame', 'filterCpuUsPerFrame', opt(2)],
@@ -614,7 +626,7 @@ export function profileSummary(file, top = 20) {
 }
 
 /** sgfw inline under one TCP and one UDP iperf3 test, with node --cpu-prof; prints the summary. */
-async function profileInline(outDir, method) {
+async function profileInline(outDir, method, workers) {
   if (process.getuid?.() !== 0) throw new Error('--profile needs root');
   checkTools();
   const work = scratch('sgbl-prof-');
@@ -624,18 +636,21 @@ async function profileInline(outDir, method) {
     for (const kind of ['tcp', 'udp']) {
       const sub = join(outDir, kind);
       const capture = await inlineCaptureMethods();
-      const sgfw = inlineFilters(net, procs, stateFile, { capture, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] })
-        .find((f) => f.label === (method === 'afpacket' ? SGFW_AFPACKET : SGFW_PCAP));
+      const label = method === 'afpacket' ? `${SGFW_AFPACKET}${workers ? `, ${workers} workers` : ''}` : SGFW_PCAP;
+      const sgfw = inlineFilters(net, procs, stateFile, { capture, workerCounts: workers ? [workers] : [], extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] })
+        .find((f) => f.label === label);
       if (!sgfw) throw new Error(`--capture ${method}: not in this build (${capture.methods.join(', ')})`);
       await sgfw.start();
       await warmUp(procs, net.outside, INSIDE_HOST, [[net.outside, '10.77.1.255'], [net.inside, '10.77.2.255']]);
       const r = await iperf(procs, { clientNs: net.outside, serverNs: net.inside, kind, seconds: 5, filterPid: sgfw.pid, counted: { ns: net.middle, devs: [net.middleOutside, net.middleInside], both: false } });
       console.log(`${kind}: ${JSON.stringify(r)}`);
       console.log(await sgfw.stop());
-      const file = readdirSync(sub).find((f) => f.endsWith('.cpuprofile'));
-      const s = profileSummary(join(sub, file));
-      console.log(`${kind}: ${join(sub, file)}, ${s.totalMs.toFixed(0)} ms sampled; self time:`);
-      for (const [pct, name] of s.top) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
+      // One profile per thread (the main thread's and, with --workers, each worker's).
+      for (const file of readdirSync(sub).filter((f) => f.endsWith('.cpuprofile'))) {
+        const s = profileSummary(join(sub, file));
+        console.log(`${kind}: ${join(sub, file)}, ${s.totalMs.toFixed(0)} ms sampled; self time:`);
+        for (const [pct, name] of s.top) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
+      }
     }
   } finally {
     work.close();
@@ -676,7 +691,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const at = args.indexOf('--profile');
   if (at >= 0) {
     const c = args.indexOf('--capture');
-    await profileInline(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), c >= 0 ? args[c + 1] : 'pcap');
+    const w = args.indexOf('--workers');
+    await profileInline(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), c >= 0 ? args[c + 1] : 'pcap', w >= 0 ? Number.parseInt(args[w + 1], 10) : undefined);
   } else {
     const json = args.includes('--json');
     if (args.includes('--sgfw')) SGFW = args[args.indexOf('--sgfw') + 1];
@@ -693,6 +709,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         if (at <= 0) throw new Error(`--build ${v}: not LABEL=PATH/bin/sgfw.js`);
         return { label: v.slice(0, at), bin: v.slice(at + 1) };
       }),
+      workerCounts: (value('--workers') ?? '').split(',').filter(Boolean).map((w) => Number.parseInt(w, 10)),
+      parallel: int('--parallel') ?? 1,
       log: (s) => console.error(s),
     });
     if (json) console.log(JSON.stringify(r));

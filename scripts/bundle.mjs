@@ -35,6 +35,7 @@ const ENTRIES = {
   // worker threads' entries (src/dataplane/worker-script.ts finds them beside the module that starts them)
   'replay-worker': 'src/replay/replay-worker.ts',
   'host-worker': 'src/live/host-worker.ts',
+  'inline-worker': 'src/live/inline-worker.ts',
 };
 
 rmSync(`${ROOT}/${OUT}`, { recursive: true, force: true });

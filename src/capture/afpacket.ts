@@ -49,6 +49,12 @@ export interface AfPacketOptions {
    * outgoing frame comes back in, so there it still captures it once.
    */
   outgoing?: boolean;
+  /**
+   * A PACKET_FANOUT group (hash mode) to share the interface's frames with other sockets, each flow
+   * (both directions alike) to one of them: `'new'` starts a group of the socket's own (its id is
+   * `fanoutGroup` after), a number joins that group. Absent: the socket takes every frame.
+   */
+  fanout?: 'new' | number;
 }
 
 /** Reused for every batch: valid only inside the handler call. */
@@ -86,7 +92,7 @@ interface NativeSocket {
   close(): void;
   stats(): [number, number, number, number, number, number, number, number, string];
   ring(): ArrayBuffer | null;
-  info(): { ifindex: number; hwType: number; ignoresOutgoing: boolean };
+  info(): { ifindex: number; hwType: number; ignoresOutgoing: boolean; fanoutGroup: number };
   send(data: Uint8Array, offset: number, length: number): boolean;
   sendBatch(data: Uint8Array, frames: Int32Array, count: number): number;
 }
@@ -100,6 +106,7 @@ interface NativeModule {
     meta: ArrayBuffer,
     onBatch: (count: number) => void,
     outgoing: boolean,
+    fanout: number,
   ) => NativeSocket;
   META_STRIDE: number;
   SEND_STRIDE: number;
@@ -142,6 +149,9 @@ const LINK_TYPES: Record<number, number> = {
   0xfffe: LinkType.RAW, // ARPHRD_NONE (tun): raw IP
 };
 
+/** The binding's fanout argument for "a group of our own" (-1: none, 0-65535: join that one). */
+const NEW_FANOUT_GROUP = 65536;
+
 const isPowerOfTwo = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 export class AfPacketSocket {
@@ -150,6 +160,8 @@ export class AfPacketSocket {
   readonly ifindex: number;
   /** whether the kernel filters outgoing frames (PACKET_IGNORE_OUTGOING, Linux ≥ 4.20); else they are skipped here (false with `outgoing`) */
   readonly ignoresOutgoing: boolean;
+  /** the PACKET_FANOUT group the socket is in (another socket joins it with `fanout: id`); null when none */
+  readonly fanoutGroup: number | null;
   private readonly socket: NativeSocket;
   private closed = false;
 
@@ -163,7 +175,7 @@ export class AfPacketSocket {
     onBatch: AfPacketBatchHandler,
     options: AfPacketOptions = {},
   ) {
-    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true, outgoing = false } = options;
+    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true, outgoing = false, fanout } = options;
     if (!isPowerOfTwo(blockSize) || blockSize < 4096 || blockSize > 64 << 20) {
       throw new CaptureError(device, `ring block size ${blockSize} is not a power of two from 4096 to 64 MiB`);
     }
@@ -173,6 +185,9 @@ export class AfPacketSocket {
     if (!Number.isInteger(blockTimeoutMs) || blockTimeoutMs < 1 || blockTimeoutMs > 1000) {
       throw new CaptureError(device, `ring block timeout ${blockTimeoutMs} ms is not 1–1000`);
     }
+    if (fanout !== undefined && fanout !== 'new' && !(Number.isInteger(fanout) && fanout >= 0 && fanout <= 0xffff)) {
+      throw new CaptureError(device, `fanout group ${fanout} is not 'new' or 0-65535`);
+    }
     const mod = loadNative(device);
     // A frame takes at least 80 bytes of a block (its header and sockaddr_ll): room for a full block.
     const meta = new ArrayBuffer(Math.ceil(blockSize / 64) * AFPACKET_META_STRIDE * 4);
@@ -181,7 +196,7 @@ export class AfPacketSocket {
       this.socket = new mod.Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta, (count) => {
         batch.count = count;
         onBatch(batch);
-      }, outgoing);
+      }, outgoing, fanout === undefined ? -1 : fanout === 'new' ? NEW_FANOUT_GROUP : fanout);
     } catch (e) {
       const err = e as Error & { code?: string };
       const hint = err.code === 'EPERM' ? ' (needs root or CAP_NET_RAW)' : err.code === 'ENODEV' ? ' (no such interface)' : '';
@@ -196,6 +211,7 @@ export class AfPacketSocket {
     this.linkType = linkType;
     this.ifindex = info.ifindex;
     this.ignoresOutgoing = info.ignoresOutgoing;
+    this.fanoutGroup = info.fanoutGroup < 0 ? null : info.fanoutGroup;
     batch.data = Buffer.from(this.socket.ring()!);
     this.socket.start();
   }

@@ -26,3 +26,15 @@ export function workersFlag(args: ParsedArgs): number | undefined {
 export function availableCores(): number {
   return availableParallelism();
 }
+
+/**
+ * A live mode's worker count: --workers as given, else the cores available (`defaultWorkers`).
+ * `oneThreadOnly` names the flags in use that are not yet with more than one worker: with them,
+ * --workers N > 1 is a usage error naming them, and the default is 1.
+ */
+export function liveWorkers(args: ParsedArgs, oneThreadOnly: readonly string[], defaultWorkers: number = availableCores()): number {
+  const n = workersFlag(args);
+  if (n === undefined) return oneThreadOnly.length > 0 ? 1 : defaultWorkers;
+  if (n > 1 && oneThreadOnly.length > 0) throw new UsageError(`${oneThreadOnly.join(', ')} not yet with --workers > 1 (use --workers 1)`);
+  return n;
+}

@@ -1,10 +1,11 @@
 // `sgfw run`: live enforcement. This file parses the flags; each mode's wiring is in run-<mode>.ts,
 // the model (state files, the EC2 API with --listen, a fleet agent on etcd with --store, or an EC2
 // account with --source ec2) in run-model.ts, run-fleet.ts and run-source.ts.
-import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.js';
+import { CAPTURE_METHODS, defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
-import { WORKERS_FLAG, workersFlag } from './flags-workers.js';
+import { liveWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
+import { runInlineWorkers } from './run-inline-workers.js';
 import { runHostWorkers } from './run-host-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
@@ -14,6 +15,7 @@ import { hostPortOrPort, integerIn, listenAddress, oneOf, secondsIn } from './fl
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, warnCertificateExpiry, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
+import type { ParsedArgs } from './flags.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
 import { runInline } from './run-inline.js';
@@ -113,7 +115,9 @@ export const runCommand: Command = {
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     {
       ...WORKERS_FLAG,
-      description: 'with --mode host: threads that judge packets, one NFQUEUE each (--queue-balance from --queue on); default 1 (not yet with --verdicts, --flow-log, --metrics or --store)',
+      description:
+        'threads that judge packets. --mode inline: one AF_PACKET socket per interface each, in a PACKET_FANOUT group (a flow to one worker), default the cores available; ' +
+        '--mode host: one NFQUEUE each (--queue-balance from --queue on), default 1; --mode monitor: 1 only. More than 1 not yet with --verdicts, --flow-log, --metrics, --store or --capture pcap (their default is then 1)',
     },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
@@ -156,7 +160,7 @@ export const runCommand: Command = {
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
     const flowLog = flowLogFlagValues(args);
     const capture = args.string('capture') as CaptureMethod | undefined;
-    if (args.string('workers') !== undefined && mode !== 'host') throw new UsageError('--workers goes with --mode host (inline and monitor judge on one thread)');
+    if (mode === 'monitor' && (workersFlag(args) ?? 1) > 1) throw new UsageError('--workers > 1 goes with --mode host or inline (monitor mode judges on one thread)');
     if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
     const options = (): RunOptions => ({
       stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
@@ -171,19 +175,27 @@ export const runCommand: Command = {
       const outside = args.string('outside');
       if (!inside || !outside) throw new UsageError('--mode inline needs --inside IF and --outside IF');
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
+      const method = capture ?? defaultCaptureMethod();
+      const oneThreadOnly = [...outputsOnOneThread(args, flowLog.flowLogFile, metricsAt), fleet && '--store', method === 'pcap' && (capture ? '--capture pcap' : '--capture pcap (the afpacket addon is not built)')].filter((f): f is string => typeof f === 'string');
+      const workers = liveWorkers(args, oneThreadOnly);
+      if (workers > 1) return runInlineWorkers(options(), { inside, outside, capture: method }, workers);
       return runInline(options(), { inside, outside, capture });
     }
     const queueNum = args.integer('queue') ?? 0;
     const maxLen = args.integer('queue-maxlen') ?? 0;
-    const workers = workersFlag(args) ?? 1;
+    // Host mode's default stays one thread for now (the cores available is the aim, as inline's).
+    const workers = liveWorkers(args, [...outputsOnOneThread(args, flowLog.flowLogFile, metricsAt), fleet && '--store'].filter((f): f is string => typeof f === 'string'), 1);
     if (workers > 1) {
-      const unsupported = [args.string('verdicts') !== undefined && '--verdicts', flowLog.flowLogFile !== undefined && '--flow-log', metricsAt && '--metrics', fleet && '--store'].filter(Boolean);
-      if (unsupported.length > 0) throw new UsageError(`${unsupported.join(', ')} not yet with --workers > 1 (use --workers 1)`);
       return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
     }
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };
+
+/** The per-frame outputs and metrics given, which are not yet added up across workers. */
+function outputsOnOneThread(args: ParsedArgs, flowLogFile: string | undefined, metricsAt: ListenAddress | null): string[] {
+  return [args.string('verdicts') !== undefined && '--verdicts', flowLogFile !== undefined && '--flow-log', metricsAt !== null && '--metrics'].filter((f): f is string => typeof f === 'string');
+}
 
 /** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
 export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined, staleAfter?: string): FleetFlags | null {

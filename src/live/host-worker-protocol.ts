@@ -1,27 +1,13 @@
-// What crosses between host mode's main thread (the control plane: state files, the API, SIGHUP)
-// and its worker threads, each of which reads one NFQUEUE queue of a `--queue-balance` range and
-// judges its packets with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts).
-import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
+// Host mode's part of what crosses between the main thread and its worker threads
+// (live/worker-protocol.ts has the rest): each worker reads one NFQUEUE queue of a `--queue-balance`
+// range and judges its packets with its own Dataplane over a mirror of the model.
+import type { LiveWorkerInit } from './worker-protocol.js';
 
-export interface HostWorkerInit {
+export interface HostWorkerInit extends LiveWorkerInit {
   queueNum: number;
   maxLen: number;
   failOpen: boolean;
-  image: ModelImage;
-  conntrackCapacity?: number;
-  /** this worker's index in `versions` */
-  index: number;
-  /** over a SharedArrayBuffer: each worker's model version in force, written after every change */
-  versions: Int32Array;
 }
-
-/** main → worker. A change carries a generation; the worker acks it once in force. */
-export type ToHostWorker =
-  | { kind: 'delta'; generation: number; delta: ModelDelta }
-  /** the model replaced whole (a reload): rebuild everything */
-  | { kind: 'image'; generation: number; image: ModelImage }
-  | { kind: 'stats' }
-  | { kind: 'close' };
 
 export interface HostWorkerStats {
   packets: number;
@@ -33,12 +19,3 @@ export interface HostWorkerStats {
   /** NFQUEUE counters of the worker's queue */
   queue: { received: number; batches: number; enobufs: number; verdictErrors: number; overflows: number };
 }
-
-/** worker → main */
-export type FromHostWorker =
-  /** the queue is bound and read: the rules may send packets to it */
-  | { kind: 'ready' }
-  | { kind: 'ack'; generation: number }
-  | ({ kind: 'stats' } & HostWorkerStats)
-  | { kind: 'closed' }
-  | { kind: 'error'; message: string };

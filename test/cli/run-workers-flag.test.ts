@@ -1,5 +1,6 @@
-// `sgfw run --workers N`: host mode only, and not yet with the per-packet outputs or metrics,
-// each refused with a usage error before anything starts.
+// `sgfw run --workers N`: host and inline modes (monitor: 1 only), not yet with the per-packet
+// outputs or metrics (inline: nor with --capture pcap), each refused with a usage error before
+// anything starts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -24,10 +25,29 @@ describe('sgfw run --workers', () => {
     expect(r.err.split('\n')[0]).toMatch(message);
   });
 
-  it('goes with host mode only', async () => {
+  it.each([
+    [['--verdicts', '/tmp/sgfw-never-written.jsonl'], /^sgfw run: --verdicts not yet with --workers > 1 \(use --workers 1\)$/],
+    [['--capture', 'pcap'], /^sgfw run: --capture pcap not yet with --workers > 1/],
+    [['--metrics', '127.0.0.1:0', '--capture', 'pcap'], /^sgfw run: --metrics, --capture pcap not yet with --workers > 1/],
+  ])('inline mode with %j and 2 workers is refused, naming the flags', async (extra, message) => {
+    const r = await run('run', '--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b', '--workers', '2', '--state', STATE, ...extra);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toMatch(message);
+  });
+
+  it('goes with host and inline modes: monitor mode takes 1 only', async () => {
     const r = await run('run', '--mode', 'monitor', '--interface', 'lo', '--workers', '2', '--state', STATE);
     expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toBe('sgfw run: --workers goes with --mode host (inline and monitor judge on one thread)');
+    expect(r.err.split('\n')[0]).toBe('sgfw run: --workers > 1 goes with --mode host or inline (monitor mode judges on one thread)');
+  });
+
+  it('a worker that cannot open its capture fails the start as one thread does: one line, the same exit code', async () => {
+    const r = await run('run', '--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'afpacket', '--workers', '2', '--state', STATE);
+    const lines = r.err.split('\n').filter(Boolean);
+    expect(lines, r.err).toHaveLength(1);
+    expect(lines[0]).toContain('"event":"start-failed"');
+    expect(lines[0]).toMatch(/sgfw-none0: cannot capture: .*no such interface|needs the AF_PACKET addon/);
+    expect(r.code).toBe(lines[0]!.includes('AF_PACKET addon') ? 1 : 2);
   });
 
   it('refuses a count out of range', async () => {

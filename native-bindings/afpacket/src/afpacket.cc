@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -38,6 +39,9 @@ constexpr int32_t kFlagTruncated = 1;
 // Blocks handed to JS per readable event before yielding to the event loop (epoll is level
 // triggered: the rest wakes us again).
 constexpr int kBlocksPerWakeup = 16;
+// The fanout argument: -1 none, kNewFanoutGroup a group of our own (an id the kernel picks, so no other
+// process's group on this interface can be joined by chance), 0..65535 join that group.
+constexpr int32_t kNewFanoutGroup = 65536;
 // Messages per sendmmsg call (the kernel caps one call at UIO_MAXIOV, 1024).
 constexpr uint32_t kSendChunk = 256;
 // V3 ignores the frame size but checks it divides the block (linux/if_packet.h, packet_set_ring).
@@ -78,7 +82,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   }
 
   // new Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta: ArrayBuffer (int32), onBatch(count),
-  //            outgoing = false)
+  //            outgoing = false, fanout = -1)
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber() ||
@@ -105,6 +109,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
     onBatch_ = Napi::Persistent(info[6].As<Napi::Function>());
     // Monitor mode watches both directions, as libpcap does; the bridge must never see its own sends.
     outgoing_ = info.Length() > 7 && info[7].IsBoolean() && info[7].As<Napi::Boolean>().Value();
+    const int32_t fanout = info.Length() > 8 && info[8].IsNumber() ? info[8].As<Napi::Number>().Int32Value() : -1;
+    if (fanout < -1 || fanout > kNewFanoutGroup) {
+      Napi::RangeError::New(env, "Socket: fanout group must be -1, 0-65535 or 65536 (a new one)").ThrowAsJavaScriptException();
+      return;
+    }
 
     // The name first: a missing interface is ENODEV whoever asks.
     ifindex_ = static_cast<int>(if_nametoindex(device.c_str()));
@@ -151,7 +160,28 @@ class Socket : public Napi::ObjectWrap<Socket> {
     sll.sll_family = AF_PACKET;
     sll.sll_protocol = htons(ETH_P_ALL);
     sll.sll_ifindex = ifindex_;
+    // In a fanout group, the socket must take nothing of its own between bind and joining: every
+    // frame it queued would also reach the group's member chosen for it (sent twice). A filter that
+    // takes nothing holds it off until it has joined (the kernel requires a bound socket to join).
+    struct sock_filter none[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+    struct sock_fprog noneProg = {1, none};
+    if (fanout >= 0 && setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &noneProg, sizeof noneProg) != 0) { Fail(env, "SO_ATTACH_FILTER", errno); return; }
     if (bind(fd_, reinterpret_cast<struct sockaddr*>(&sll), sizeof sll) != 0) { Fail(env, "bind(" + device + ")", errno); return; }
+    if (fanout >= 0) {
+      // PACKET_FANOUT_HASH: the kernel's symmetric flow hash (__skb_get_hash_symmetric: both
+      // directions of a flow alike; a fragment hashes on its addresses and protocol alone, so every
+      // fragment of a datagram reaches one member), modulo the members in the order they joined.
+      // No PACKET_FANOUT_FLAG_DEFRAG: the member would get the datagram reassembled, which a bridge
+      // could not send on (longer than the MTU); the fragments themselves stay together anyway.
+      uint32_t arg = fanout == kNewFanoutGroup ? ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16)
+                                               : (static_cast<uint32_t>(fanout) | (PACKET_FANOUT_HASH << 16));
+      if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) { Fail(env, "PACKET_FANOUT", errno); return; }
+      uint32_t joined = 0;
+      socklen_t joinedLen = sizeof joined;
+      if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &joined, &joinedLen) != 0) { Fail(env, "getsockopt(PACKET_FANOUT)", errno); return; }
+      fanoutGroup_ = static_cast<int32_t>(joined & 0xffff);
+      if (setsockopt(fd_, SOL_SOCKET, SO_DETACH_FILTER, &one, sizeof one) != 0) { Fail(env, "SO_DETACH_FILTER", errno); return; }
+    }
     if (promiscuous) {
       // A membership, not the interface flag: the kernel drops it when the socket closes, however we exit.
       struct packet_mreq mr;
@@ -209,13 +239,14 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return ringRef_.Value();
   }
 
-  // { ifindex, hwType (ARPHRD_*), ignoresOutgoing }
+  // { ifindex, hwType (ARPHRD_*), ignoresOutgoing, fanoutGroup (-1: none) }
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
     o.Set("ifindex", Napi::Number::New(env, ifindex_));
     o.Set("hwType", Napi::Number::New(env, hwType_));
     o.Set("ignoresOutgoing", Napi::Boolean::New(env, ignoresOutgoing_));
+    o.Set("fanoutGroup", Napi::Number::New(env, fanoutGroup_));
     return o;
   }
 
@@ -471,6 +502,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   int ifindex_ = 0;
   int hwType_ = -1;
   bool ignoresOutgoing_ = false;
+  int32_t fanoutGroup_ = -1;
   uint32_t blockSize_ = 0;
   uint32_t blockCount_ = 0;
   uint32_t current_ = 0;

@@ -12,17 +12,17 @@ export interface BridgeNet {
   middleInside: string;
 }
 
-/** `sgin` + tag; the outside host gets every `outsideAddrs`, the inside host `insideAddr`, all /24. */
-export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: readonly string[]): BridgeNet {
+/** `prefix` (default `sgin`) + tag; the outside host gets every `outsideAddrs`, the inside host `insideAddr`, all /24. */
+export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: readonly string[], prefix = 'sgin'): BridgeNet {
   const net: BridgeNet = {
-    outside: `sgin-o-${tag}`,
-    middle: `sgin-m-${tag}`,
-    inside: `sgin-i-${tag}`,
-    middleOutside: `sginmo${tag}`.slice(0, 15),
-    middleInside: `sginmi${tag}`.slice(0, 15),
+    outside: `${prefix}-o-${tag}`,
+    middle: `${prefix}-m-${tag}`,
+    inside: `${prefix}-i-${tag}`,
+    middleOutside: `${prefix}mo${tag}`.slice(0, 15),
+    middleInside: `${prefix}mi${tag}`.slice(0, 15),
   };
-  const hostOutside = `sginho${tag}`.slice(0, 15);
-  const hostInside = `sginhi${tag}`.slice(0, 15);
+  const hostOutside = `${prefix}ho${tag}`.slice(0, 15);
+  const hostInside = `${prefix}hi${tag}`.slice(0, 15);
   destroyBridgeNet(net);
   for (const ns of [net.outside, net.middle, net.inside]) sh('ip', ['netns', 'add', ns]);
   sh('ip', ['link', 'add', hostOutside, 'netns', net.outside, 'type', 'veth', 'peer', 'name', net.middleOutside, 'netns', net.middle]);

@@ -1,0 +1,95 @@
+// `sgfw run --mode inline --workers N` (N > 1): N worker threads, each an inline bridge on its own
+// AF_PACKET sockets, one PACKET_FANOUT group per interface, so the kernel spreads the flows over
+// them, both directions of a flow to one worker (live/inline-workers.ts). This thread keeps the
+// model (state files and SIGHUP, the API, an EC2 source), and an API call answers once its change is
+// in force on every worker. Per-frame outputs (--verdicts, --flow-log) and --metrics are not yet
+// added up across workers: run.ts refuses them with --workers > 1 (and leaves out the default).
+import { spawnInlineWorkers, sumInlineStats, type InlineWorkers } from '../live/inline-workers.js';
+import { ExitCode } from './exit-codes.js';
+import type { InlineFlags } from './run-inline.js';
+import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
+import { openLiveModel, type LiveModel } from './run-model.js';
+import type { RunOptions } from './run-options.js';
+import { serviceNotify } from './service-notify.js';
+
+export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: number): Promise<number> {
+  const { log } = o;
+  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
+  let live: LiveModel;
+  try {
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
+  } catch (e) {
+    return startFailed(e, o);
+  }
+  const { dataplane } = live;
+  let pool: InlineWorkers | null = null;
+  try {
+    // Spawned on the model as it is, and following every change the main Dataplane applies from now on.
+    pool = spawnInlineWorkers(live.view, [f.inside, f.outside], workers);
+    const following = pool;
+    dataplane.onApplied = (change) => following.apply(change);
+    live.setInForce?.(() => following.inForce());
+    await pool.ready();
+  } catch (e) {
+    dataplane.onApplied = null;
+    await pool?.close().catch(() => undefined);
+    await live.close();
+    return startFailed(e, o);
+  }
+  const running = pool;
+  running.onFailure = (e) => {
+    // A share of the flows nobody bridges: exit as a crash does (the link is cut, failing closed); a supervisor restarts it.
+    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
+    process.exit(ExitCode.failed);
+  };
+  dropPrivileges(o);
+  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  log.info(
+    {
+      event: 'start', mode: 'inline', capture: 'afpacket', inside: f.inside, outside: f.outside, workers, interfaces, modelVersion: dataplane.modelVersion,
+      api: live.api?.address ?? null,
+      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+    },
+    'inline mode enforcing',
+  );
+  const signals = stopSignals(() => live.hangup(), systemd);
+  log.info(
+    { event: 'ready', mode: 'inline', workers },
+    `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: afpacket, ${workers} workers in a fanout group per interface), ` +
+      `${interfaces.length} managed interfaces${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
+  );
+  systemd.ready(`inline between ${f.inside} and ${f.outside}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
+  const signal = await signals.stopped;
+  running.onFailure = null;
+  const each = await running.stats();
+  const s = sumInlineStats(each);
+  dataplane.onApplied = null;
+  await running.close();
+  await live.close();
+  const sum = (a: readonly number[]): number => a[0]! + a[1]!;
+  const captureDrops = s.captures.reduce((n, c) => n + c.drops, 0);
+  log.info(
+    {
+      event: 'stop',
+      signal,
+      workers,
+      perWorker: each.map((w) => w.frames),
+      frames: s.frames,
+      forwarded: sum(s.forwarded),
+      dropped: sum(s.dropped),
+      neighbourDiscovery: sum(s.neighbourDiscovery),
+      truncated: sum(s.truncated),
+      injectErrors: sum(s.injectErrors),
+      failures: s.failures,
+      captureDrops,
+      lastError: s.lastError,
+      reloads: live.reloads?.reloads ?? 0,
+      reloadFailures: live.reloads?.failures ?? 0,
+    },
+    `${signal}: stopped; frames ${s.frames} forwarded ${sum(s.forwarded)} dropped ${sum(s.dropped)} (${workers} workers: ${each.map((w) => w.frames).join(' / ')})` +
+      (captureDrops ? ` capture drops ${captureDrops}` : '') +
+      (sum(s.injectErrors) ? ` inject errors ${sum(s.injectErrors)} (${s.lastError})` : ''),
+  );
+  signals.release();
+  return ExitCode.ok;
+}

@@ -1,0 +1,73 @@
+// The worker side of a live mode's worker pool (live/worker-pool.ts): builds the worker's Dataplane
+// over a mirror of the model, opens the mode's capture when the main thread says start, keeps the
+// mirror in step with every change the main thread sends (acked once in force), and answers for
+// its counters and the close. A mode's worker entry module (host-worker.ts, inline-worker.ts) gives
+// only what opens its capture.
+import { parentPort, workerData } from 'node:worker_threads';
+import { hugePageMemory } from '../capture/huge-pages.js';
+import { Dataplane } from '../dataplane/dataplane.js';
+import { ModelMirror } from '../dataplane/model-mirror.js';
+import { workerFailure } from './worker-errors.js';
+import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
+
+/** A mode's capture, opened on start: its counters and its close. */
+export interface LiveWorkerCapture<Stats> {
+  /** what the next worker's start gets (the fanout groups to join, …) */
+  readonly started?: unknown;
+  stats(): Stats;
+  close(): void;
+}
+
+/**
+ * Runs this thread as a live worker: `open` opens the capture that feeds `dataplane` (called once,
+ * on start, with the init and what the previous worker's start said).
+ */
+export function serveLiveWorker<Init extends LiveWorkerInit, Stats>(
+  open: (dataplane: Dataplane, init: Init, after: unknown) => LiveWorkerCapture<Stats>,
+): void {
+  const port = parentPort!;
+  const init = workerData as Init;
+  const send = (m: FromLiveWorker<Stats>): void => port.postMessage(m);
+  const failed = (e: unknown): void => {
+    send({ kind: 'error', failure: workerFailure(e) });
+    port.close();
+  };
+  try {
+    const mirror = new ModelMirror(init.image);
+    const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
+    const inForce = (): void => void Atomics.store(init.versions, init.index, dataplane.modelVersion);
+    inForce();
+    let capture: LiveWorkerCapture<Stats> | null = null;
+    port.on('message', (m: ToLiveWorker) => {
+      // Messages are handled between batches: a change is in force from the next batch on.
+      if (m.kind === 'delta') {
+        mirror.apply(m.delta);
+        dataplane.applyModel(m.delta.change);
+        inForce();
+        send({ kind: 'ack', generation: m.generation });
+      } else if (m.kind === 'image') {
+        mirror.reset(m.image);
+        dataplane.applyModel();
+        inForce();
+        send({ kind: 'ack', generation: m.generation });
+      } else if (m.kind === 'start') {
+        try {
+          capture = open(dataplane, init, m.after);
+        } catch (e) {
+          failed(e);
+          return;
+        }
+        send({ kind: 'ready', started: capture.started });
+      } else if (m.kind === 'stats') {
+        if (capture) send({ kind: 'stats', stats: capture.stats() });
+      } else {
+        capture?.close();
+        send({ kind: 'closed' });
+        port.close();
+      }
+    });
+    send({ kind: 'prepared' });
+  } catch (e) {
+    failed(e);
+  }
+}

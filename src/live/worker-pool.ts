@@ -1,0 +1,197 @@
+// A live mode on N worker threads (`sgfw run --workers N`, host and inline): the main thread keeps
+// the control plane and its own compiled Dataplane (status, reloads and metrics read it), and each
+// worker captures a share of the traffic and judges it with its own Dataplane. Every model change
+// the main Dataplane applies is sent to all workers as a delta with a generation; `inForce()`
+// resolves once every worker has acked the latest generation, and the API answers only then, so an
+// accepted call is in force on every worker before its answer. Judging never waits for the main
+// thread: an API call, a DryRun, a snapshot or a reload there holds no worker's packets.
+//
+// The workers build their Dataplanes side by side, then open their captures one at a time in index
+// order, each told what the one before said when it opened (inline mode: the PACKET_FANOUT groups
+// the first worker made, which the others join in the same order on both interfaces, so that a
+// flow's hash picks the same worker on either side).
+import { Worker } from 'node:worker_threads';
+import { modelDelta, modelImage } from '../dataplane/model-mirror.js';
+import type { ModelChange } from '../dataplane/dataplane.js';
+import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
+import type { ModelView } from '../model/model-view.js';
+import { errorOfWorker } from './worker-errors.js';
+import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
+
+interface Member<Stats> {
+  readonly worker: Worker;
+  acked: number;
+  stats: ((s: Stats) => void) | null;
+  closed: (() => void) | null;
+  /** the thread has exited (stopped by ready() after a failed start, or died) */
+  exited: boolean;
+  /** set during start-up: the worker's answer to the step it is at */
+  step: ((m: FromLiveWorker<Stats>) => void) | null;
+}
+
+/** What a mode gives the pool: its worker entry module and each worker's own init fields. */
+export interface LiveWorkerSpec<Init extends LiveWorkerInit> {
+  /** the entry module's URL (workerScript(import.meta.url, 'x-worker.js') from the mode's module) */
+  script: URL;
+  workers: number;
+  /** worker i's init, less what the pool adds (the model image, its index, the versions array) */
+  init(index: number): Omit<Init, keyof LiveWorkerInit>;
+}
+
+export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
+  private generation = 0;
+  private waiting: { generation: number; resolve: () => void }[] = [];
+  private failure: Error | null = null;
+  private readonly started: Promise<void>;
+
+  private constructor(
+    private readonly view: ModelView,
+    private readonly members: Member<Stats>[],
+    private readonly versions: Int32Array,
+  ) {
+    for (const m of members) this.follow(m);
+    this.started = this.startInOrder();
+    this.started.catch(() => undefined); // awaited by ready()
+  }
+
+  /**
+   * Starts the workers on the model as it is now; changes may be sent at once (a worker takes them
+   * once started). `ready()` says when every capture is open.
+   */
+  static spawn<Init extends LiveWorkerInit, Stats>(view: ModelView, spec: LiveWorkerSpec<Init>): LiveWorkers<Init, Stats> {
+    const image = modelImage(view);
+    const versions = new Int32Array(new SharedArrayBuffer(4 * spec.workers)).fill(-1);
+    const members: Member<Stats>[] = [];
+    for (let i = 0; i < spec.workers; i++) {
+      const init = { ...spec.init(i), image, index: i, versions };
+      const worker = new Worker(spec.script, { workerData: init, execArgv: workerExecArgv() });
+      members.push({ worker, acked: 0, stats: null, closed: null, exited: false, step: null });
+    }
+    return new LiveWorkers<Init, Stats>(view, members, versions);
+  }
+
+  private async startInOrder(): Promise<void> {
+    // Every worker prepared (side by side), then each capture opened after the one before.
+    await Promise.all(this.members.map((m, i) => this.await(m, i, 'prepared')));
+    let after: unknown;
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[i]!;
+      const ready = this.await(m, i, 'ready');
+      m.worker.postMessage({ kind: 'start', after } satisfies ToLiveWorker);
+      const r = await ready;
+      after = r.kind === 'ready' ? r.started : undefined;
+    }
+  }
+
+  private await(m: Member<Stats>, i: number, kind: 'prepared' | 'ready'): Promise<FromLiveWorker<Stats>> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      const onExit = (code: number): void => reject(new Error(`worker ${i} exited (code ${code}) before it was ${kind}`));
+      m.worker.once('error', onError);
+      m.worker.once('exit', onExit);
+      m.step = (msg) => {
+        m.step = null;
+        m.worker.off('error', onError);
+        m.worker.off('exit', onExit);
+        if (msg.kind === kind) resolve(msg);
+        else reject(msg.kind === 'error' ? errorOfWorker(msg.failure) : new Error(`worker ${i}: ${msg.kind}`));
+      };
+    });
+  }
+
+  /** Resolves once every worker has opened its capture; rejects (and stops them all) if one cannot. */
+  async ready(): Promise<void> {
+    try {
+      await this.started;
+    } catch (e) {
+      await Promise.all(this.members.map((m) => m.worker.terminate()));
+      throw e;
+    }
+  }
+
+  private follow(m: Member<Stats>): void {
+    m.worker.on('message', (msg: FromLiveWorker<Stats>) => {
+      if (msg.kind === 'ack') {
+        m.acked = msg.generation;
+        this.settle();
+      } else if (msg.kind === 'stats') m.stats?.(msg.stats);
+      else if (msg.kind === 'closed') m.closed?.();
+      else m.step?.(msg); // start-up: see startInOrder
+    });
+    m.worker.on('error', (e) => this.fail(e));
+    m.worker.on('exit', (code) => {
+      m.exited = true;
+      if (m.closed) m.closed();
+      else this.fail(new Error(`a worker thread exited (code ${code})`));
+    });
+  }
+
+  /** told once when a worker dies or errs: its share of the traffic is no longer judged (the caller stops, failing closed) */
+  onFailure: ((e: Error) => void) | null = null;
+
+  private fail(e: Error): void {
+    if (this.failure === null) this.onFailure?.(e);
+    this.failure ??= e;
+    for (const w of this.waiting.splice(0)) w.resolve();
+  }
+
+  private settle(): void {
+    const low = Math.min(...this.members.map((m) => m.acked));
+    this.waiting = this.waiting.filter((w) => {
+      if (w.generation > low) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  /** The model version in force on each worker now (-1: not started), read without asking them. */
+  workerVersions(): number[] {
+    return Array.from(this.versions, (_, i) => Atomics.load(this.versions, i));
+  }
+
+  /** Sends a change (the main Dataplane's `applyModel` argument; none: the model replaced whole) to every worker. */
+  apply(change?: ModelChange): void {
+    const generation = ++this.generation;
+    const m: ToLiveWorker = change ? { kind: 'delta', generation, delta: modelDelta(this.view, change) } : { kind: 'image', generation, image: modelImage(this.view) };
+    for (const member of this.members) member.worker.postMessage(m);
+  }
+
+  /** Resolves once every worker has the changes sent so far in force; rejects if a worker died. */
+  inForce(): Promise<void> {
+    const generation = this.generation;
+    return new Promise<void>((resolve, reject) => {
+      const done = () => (this.failure ? reject(this.failure) : resolve());
+      if (this.failure) return done();
+      this.waiting.push({ generation, resolve: done });
+      this.settle();
+    });
+  }
+
+  /** Each worker's counters, in index order (once ready). */
+  stats(): Promise<Stats[]> {
+    return Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<Stats>((resolve) => {
+            m.stats = resolve;
+            m.worker.postMessage({ kind: 'stats' } satisfies ToLiveWorker);
+          }),
+      ),
+    );
+  }
+
+  /** Closes every worker's capture, then the workers (a worker already gone is not waited for). */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            if (m.exited) return resolve();
+            m.closed = resolve;
+            m.worker.postMessage({ kind: 'close' } satisfies ToLiveWorker);
+          }),
+      ),
+    );
+    await Promise.all(this.members.map((m) => m.worker.terminate()));
+  }
+}

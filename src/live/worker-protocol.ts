@@ -1,0 +1,41 @@
+// What crosses between a live mode's main thread (the control plane: state files, the API, SIGHUP)
+// and its worker threads, each of which captures a share of the traffic (host mode: one NFQUEUE
+// queue of a balanced range; inline: its sockets of a PACKET_FANOUT group per interface) and judges
+// it with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts). The mode's own
+// part rides along: its start-up settings in the init, its counters in `stats`.
+import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
+import type { WorkerFailure } from './worker-errors.js';
+
+/** What every live worker starts with; a mode's init adds its own fields. */
+export interface LiveWorkerInit {
+  image: ModelImage;
+  conntrackCapacity?: number;
+  /** this worker's index in `versions` */
+  index: number;
+  /** over a SharedArrayBuffer: each worker's model version in force, written after every change */
+  versions: Int32Array;
+}
+
+/** main → worker. A change carries a generation; the worker acks it once in force. */
+export type ToLiveWorker =
+  /**
+   * open the capture and start judging; `after` is what the worker before it said when it started
+   * (workers start one at a time, in index order), undefined for the first
+   */
+  | { kind: 'start'; after: unknown }
+  | { kind: 'delta'; generation: number; delta: ModelDelta }
+  /** the model replaced whole (a reload): rebuild everything */
+  | { kind: 'image'; generation: number; image: ModelImage }
+  | { kind: 'stats' }
+  | { kind: 'close' };
+
+/** worker → main */
+export type FromLiveWorker<Stats> =
+  /** the Dataplane is built: it may be started */
+  | { kind: 'prepared' }
+  /** the capture is open and read (`started`: what the next worker's start gets) */
+  | { kind: 'ready'; started: unknown }
+  | { kind: 'ack'; generation: number }
+  | { kind: 'stats'; stats: Stats }
+  | { kind: 'closed' }
+  | { kind: 'error'; failure: WorkerFailure };
