@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
-import { createCredentials } from '../aws-cli/serve-process.js';
+import { createCredentials } from '../../support/serve-process.js';
 import { spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
-import { apiEndpoint, awsEc2InNs } from '../run-api/aws-in-ns.js';
+import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { tcpEchoServers, udpEchoServers } from '../support/traffic.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
 
@@ -189,7 +189,7 @@ describe.runIf(enabled)('sgfw run --mode inline --workers 2: a fanout group per 
     const stateDir = join(dir, 'api-state');
     const credentials = createCredentials(stateDir);
     const sgfw = await startSgfw('--state', writeState(), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--workers', '2');
-    const aws = awsEc2InNs(net!.middle, apiEndpoint(sgfw.stderr()), credentials);
+    const aws = awsEc2(apiEndpoint(sgfw.stderr()), credentials, { netns: net!.middle });
     const many = (ms = 2000) => flows(net!.outside, times(16, (): Flow => ['tcp', INSIDE, API_PORT, FRIEND]), ms);
 
     expect(new Set(await many(1000))).toEqual(new Set(['timeout']));
