@@ -1,14 +1,22 @@
-// What crosses between `sgfw replay --workers N`'s main thread and its workers. Every worker reads
-// every frame of the captures (counting them as one replay does) and judges the frames of its
-// shard (dataplane/flow-shard.ts); the main thread keeps the control plane, applies the timeline,
-// and writes the outputs in frame order from the workers' batches.
+// What crosses between `sgfw replay --workers N`'s main thread and its workers. The workers are
+// started before the main thread loads the state (their start-up overlaps it) and get the model in
+// a `start` message once it is loaded. Every worker reads every frame of the captures (counting
+// them as one replay does) and judges the frames of its shard (dataplane/flow-shard.ts); the main
+// thread keeps the control plane, applies the timeline, and writes the outputs in frame order from
+// the workers' batches.
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
 import type { FlowObservation } from '../observe/flow-log.js';
 
-export interface ShardInit {
+/** The worker's `workerData`: what it is told as it starts, before the state is loaded. */
+export interface ShardSpawn {
   shard: number;
   shards: number;
   captures: readonly string[];
+}
+
+/** main → worker, first and once: the model and what the replay writes (see ShardStart's users). */
+export interface ShardStart {
+  kind: 'start';
   image: ModelImage;
   conntrackCapacity?: number;
   /** the frame before which each timeline entry applies, in order */
@@ -21,6 +29,7 @@ export interface ShardInit {
 
 /** main → worker: the answer to `need` for timeline entry `entry`, sent to every worker in order */
 export type ToShard =
+  | ShardStart
   | { kind: 'changes'; entry: number; deltas: ModelDelta[] }
   /** the entry failed: judge no frame from its frame on */
   | { kind: 'stop'; entry: number };
