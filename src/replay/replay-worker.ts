@@ -94,6 +94,8 @@ async function run(): Promise<ShardDone> {
   const view = new PacketView();
   const { shard, shards } = spawn;
   const { timelineFrames } = init;
+  const readyMs = sinceStart();
+  const loopFrom = threadCpuMs();
   let frame = 0;
   let next = 0;
   let judged = 0;
@@ -143,6 +145,8 @@ async function run(): Promise<ShardDone> {
     }
   }
   outputs?.flush();
+  const doneMs = sinceStart();
+  const loopCpuMs = loopFrom < 0 ? -1 : threadCpuMs() - loopFrom;
   const interfaces: ShardDone['interfaces'] = [];
   for (const eni of mirror.interfaces()) {
     const compiled = dataplane.interfaceById(eni.interfaceId);
@@ -159,16 +163,21 @@ async function run(): Promise<ShardDone> {
     conntrackFull: dataplane.conntrack.insertFailures,
     judged,
     cpuMs: threadCpuMs(),
+    loopCpuMs,
+    readyMs,
+    doneMs,
   };
 }
 
-/** This thread's CPU time so far (user + system), ms; -1 off Linux. */
+/** ms from the process's start (the main thread's time origin) to now */
+function sinceStart(): number {
+  return Math.round(performance.timeOrigin + performance.now() - spawn.origin);
+}
+
+/** This thread's CPU time so far, ms (the scheduler's nanoseconds on the CPU); -1 off Linux. */
 function threadCpuMs(): number {
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields 14 and 15 of proc(5) (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux)
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return Math.round(Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6);
   } catch {
     return -1;
   }

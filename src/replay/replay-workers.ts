@@ -65,7 +65,7 @@ export class ReplayWorkers {
   ) {
     const script = workerScript(import.meta.url, 'replay-worker.js');
     for (let shard = 0; shard < workers; shard++) {
-      const spawn: ShardSpawn = { shard, shards: workers, captures };
+      const spawn: ShardSpawn = { shard, shards: workers, captures, origin: performance.timeOrigin };
       const s = new Shard(new Worker(script, { workerData: spawn, execArgv: workerExecArgv() }));
       this.shards.push(s);
       // Listening from the start: a worker that fails before `run` must not go unheard.
@@ -258,7 +258,7 @@ export class ReplayWorkers {
       conntrackFull,
       writeAllowedSkipped: writer?.skippedLinkType ?? 0,
       failure,
-      workers: shards.map((s) => ({ judged: s.done!.judged, cpuMs: s.done!.cpuMs })),
+      workers: shards.map(({ done }) => ({ judged: done!.judged, cpuMs: done!.cpuMs, loopCpuMs: done!.loopCpuMs, readyMs: done!.readyMs, doneMs: done!.doneMs })),
     };
   }
 }

@@ -12,6 +12,8 @@ export interface ShardSpawn {
   shard: number;
   shards: number;
   captures: readonly string[];
+  /** the main thread's performance.timeOrigin: the worker's times are counted from it */
+  origin: number;
 }
 
 /** main → worker, first and once: the model and what the replay writes (see ShardStart's users). */
@@ -55,8 +57,14 @@ export interface ShardDone {
   conntrackFull: number;
   /** frames this worker judged */
   judged: number;
-  /** CPU time of this worker's thread, ms (Linux: /proc/thread-self/stat; -1 where unknown) */
+  /** CPU time of this worker's thread, ms (Linux: /proc/thread-self/schedstat; -1 where unknown) */
   cpuMs: number;
+  /** of which its loop over the frames (reading, sharding, judging) */
+  loopCpuMs: number;
+  /** when it began judging (its model in, its rules compiled), ms after the process started */
+  readyMs: number;
+  /** when it was done judging, ms after the process started */
+  doneMs: number;
 }
 
 /** worker → main */
