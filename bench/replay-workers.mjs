@@ -5,11 +5,14 @@
 // On a loaded machine the wall times say little (threads wait for a core), so each run also gives
 // its CPU time (user + system, /usr/bin/time) and, from each worker thread's CPU time (the
 // summary's `workers`), the critical path: the process's CPU less the workers' plus the busiest
-// worker's, what the run takes on idle cores. One worker's critical path is its process CPU.
+// worker's, what the run takes on idle cores (an upper bound: the workers now start while the main
+// thread loads the state). One worker's critical path is its process CPU. From the workers' own
+// clocks: when the last began judging and was done (ms after the process started), and the CPU of
+// the busiest one's loop; `load` is the load average at the end.
 //   node bench/replay-workers.mjs [--frames N] [--runs R] [--workers W]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../dist/capture/pcap-writer.js';
 import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
@@ -51,7 +54,8 @@ export function runReplayWorkers({ frames = 1_000_000, runs = 5, workers = 2, ru
         const s = JSON.parse(p.stdout);
         const threads = s.workers ?? [];
         const critical = threads.length ? cpuMs - threads.reduce((a, t) => a + t.cpuMs, 0) + Math.max(...threads.map((t) => t.cpuMs)) : cpuMs;
-        times[n].push({ ms, cpuMs, critical });
+        const timeline = threads.length ? { readyMs: Math.max(...threads.map((t) => t.readyMs)), doneMs: Math.max(...threads.map((t) => t.doneMs)), loopCpuMs: Math.max(...threads.map((t) => t.loopCpuMs)) } : {};
+        times[n].push({ ms, cpuMs, critical, ...timeline });
         outputs[n] ??= p.stdout;
       }
     }
@@ -70,7 +74,10 @@ export function runReplayWorkers({ frames = 1_000_000, runs = 5, workers = 2, ru
       wallMs: { one: med(1, 'ms'), many: med(workers, 'ms'), speedup: med(1, 'ms') / med(workers, 'ms') },
       cpuMs: { one: med(1, 'cpuMs'), many: med(workers, 'cpuMs') },
       criticalPathMs: { one: med(1, 'critical'), many: med(workers, 'critical'), speedup: med(1, 'critical') / med(workers, 'critical') },
+      // the last worker to begin judging and the last to be done (ms after the process started), the busiest loop's CPU
+      workerTimeline: { readyMs: med(workers, 'readyMs'), doneMs: med(workers, 'doneMs'), loopCpuMs: med(workers, 'loopCpuMs') },
       workerThreads: threadsOfMany,
+      load: loadavg().map((x) => Math.round(x * 10) / 10),
       sameSummary: same,
     };
   } finally {

@@ -2,8 +2,9 @@
 // optionally changing them along the way (--timeline), and reports what was allowed and dropped.
 import { statSync } from 'node:fs';
 import { replay, type ReplayOptions, type ReplaySummary } from '../replay/replay-run.js';
-import { replayOnWorkers } from '../replay/replay-workers.js';
-import { readTimeline } from '../replay/timeline.js';
+import type { SecurityGroupService } from '../control/service.js';
+import { ReplayWorkers } from '../replay/replay-workers.js';
+import { readTimeline, type TimelineEntry } from '../replay/timeline.js';
 import type { Command } from './command.js';
 import type { OutputStream } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
@@ -77,9 +78,22 @@ export const replayCommand: Command = {
     const flowLogFile = args.string('flow-log');
     const flowLogWindowSec = flowLogIntervalSec(args);
     if (flowLogWindowSec !== undefined && flowLogFile === undefined) throw new UsageError('--flow-log-interval needs --flow-log FILE');
-    const service = await serviceFromStateFiles(args.strings('state'));
+    const workers = workersFlag(args);
+    const each = args.boolean('each');
+    if (each && workers !== undefined && workers > 1) throw new UsageError('--each judges each capture on one thread: give --workers 1 or leave it out');
+    const threads = each ? 1 : (workers ?? defaultWorkers(args.positionals));
+    // Worker threads start first: their start-up runs while this thread loads the state.
+    const pool = threads > 1 ? new ReplayWorkers(args.positionals, threads) : null;
+    let service: SecurityGroupService;
+    let timeline: TimelineEntry[];
     const timelineFile = args.string('timeline');
-    const timeline = timelineFile ? readTimeline(timelineFile) : [];
+    try {
+      service = await serviceFromStateFiles(args.strings('state'));
+      timeline = timelineFile ? readTimeline(timelineFile) : [];
+    } catch (e) {
+      pool?.cancel();
+      throw e;
+    }
     const progress = new Progress(io.stderr);
     const options: ReplayOptions = {
       captures: args.positionals,
@@ -92,14 +106,9 @@ export const replayCommand: Command = {
       accountId: service.accountId,
       writeAllowedFile: args.string('write-allowed'),
     };
-    const workers = workersFlag(args);
-    if (args.boolean('each')) {
-      if (workers !== undefined && workers > 1) throw new UsageError('--each judges each capture on one thread: give --workers 1 or leave it out');
-      return runReplayEach(io, service, args.strings('state'), options, args.boolean('json'), formatSummary);
-    }
-    const threads = workers ?? defaultWorkers(args.positionals);
+    if (each) return runReplayEach(io, service, args.strings('state'), options, args.boolean('json'), formatSummary);
     const withProgress = { ...options, onProgress: (frames: number) => progress.update(frames) };
-    const summary = threads > 1 ? await replayOnWorkers(service, withProgress, threads) : await replay(service, withProgress);
+    const summary = pool ? await pool.run(service, withProgress) : await replay(service, withProgress);
     progress.done();
     if (args.boolean('json')) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else io.stdout.write(formatSummary(summary));

@@ -70,8 +70,12 @@ export interface ReplaySummary {
   /** frames left out of --write-allowed because their link type differs from the first capture's */
   writeAllowedSkipped: number;
   failure?: ReplayFailure;
-  /** with --workers N > 1: each worker thread's share (frames judged) and CPU time (ms; -1: unknown) */
-  workers?: { judged: number; cpuMs: number }[];
+  /**
+   * with --workers N > 1, each worker thread's share (frames judged), CPU time (ms; -1: unknown) and
+   * that of its loop over the frames, and when (ms after the process started) it began judging and
+   * when it was done
+   */
+  workers?: { judged: number; cpuMs: number; loopCpuMs: number; readyMs: number; doneMs: number }[];
 }
 
 /** Buffers text lines and writes them in large chunks. */

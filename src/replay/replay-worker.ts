@@ -1,7 +1,8 @@
-// A worker thread of `sgfw replay --workers N` (the entry module; started by replay-workers.ts).
-// It reads every frame of the captures, counting them as a one-thread replay does, and judges the
-// frames of its shard with its own Dataplane over a mirror of the model; before its first frame at
-// or after a timeline entry's, it asks the main thread for that entry's changes and waits for them.
+// A worker thread of `sgfw replay --workers N` (the entry module; started by replay-workers.ts
+// before the main thread loads the state). Once the model comes (`start`), it reads every frame of
+// the captures, counting them as a one-thread replay does, and judges the frames of its shard with
+// its own Dataplane over a mirror of the model; before its first frame at or after a timeline
+// entry's, it asks the main thread for that entry's changes and waits for them.
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureError } from '../capture/capture-error.js';
@@ -18,13 +19,13 @@ import { decodeFrame } from '../packet/decode.js';
 import { PacketView } from '../packet/packet-view.js';
 import { isSupportedLinkType } from '../packet/link-types.js';
 import { REASON_WORDS } from './replay-run.js';
-import type { FromShard, ShardBatch, ShardDone, ShardInit, ToShard } from './shard-protocol.js';
+import type { FromShard, ShardBatch, ShardDone, ShardSpawn, ShardStart, ToShard } from './shard-protocol.js';
 
 /** Judged frames per batch sent to the main thread. */
 const BATCH = 8192;
 
 const port = parentPort!;
-const init = workerData as ShardInit;
+const spawn = workerData as ShardSpawn;
 
 const inbox: ToShard[] = [];
 let wake: (() => void) | null = null;
@@ -44,6 +45,7 @@ function send(m: FromShard, transfer: ArrayBuffer[] = []): void {
 }
 
 class Outputs {
+  constructor(private readonly init: ShardStart) {}
   private frames = new Int32Array(BATCH);
   private reasons = new Uint8Array(BATCH);
   private lines: string[] = [];
@@ -56,8 +58,8 @@ class Outputs {
     const n = this.count++;
     this.frames[n] = frame;
     this.reasons[n] = reason;
-    if (init.verdictLines) this.lines.push(verdictLine(dataplane, frame, REASON_WORDS[reason]!));
-    if (init.flowObservations) {
+    if (this.init.verdictLines) this.lines.push(verdictLine(dataplane, frame, REASON_WORDS[reason]!));
+    if (this.init.flowObservations) {
       const before = this.flows.length;
       if (dataplane.lastSourceInterface >= 0 || dataplane.lastDestinationInterface >= 0) recordFlows(dataplane, this.sink, timeSeconds, isAllowed(reason));
       this.flowCounts[n] = this.flows.length - before;
@@ -72,9 +74,9 @@ class Outputs {
       kind: 'batch',
       frames: this.frames.slice(0, n),
       reasons: this.reasons.slice(0, n),
-      lines: init.verdictLines ? this.lines : null,
-      flowCounts: init.flowObservations ? this.flowCounts.slice(0, n) : null,
-      flows: init.flowObservations ? this.flows : null,
+      lines: this.init.verdictLines ? this.lines : null,
+      flowCounts: this.init.flowObservations ? this.flowCounts.slice(0, n) : null,
+      flows: this.init.flowObservations ? this.flows : null,
     };
     send(batch, [batch.frames.buffer as ArrayBuffer, batch.reasons.buffer as ArrayBuffer]);
     this.lines = [];
@@ -84,15 +86,20 @@ class Outputs {
 }
 
 async function run(): Promise<ShardDone> {
+  const init = await nextMessage();
+  if (init.kind !== 'start') throw new Error(`replay worker: ${init.kind} before start`);
   const mirror = new ModelMirror(init.image);
   const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
-  const outputs = init.perFrame ? new Outputs() : null;
+  const outputs = init.perFrame ? new Outputs(init) : null;
   const view = new PacketView();
-  const { shard, shards, timelineFrames } = init;
+  const { shard, shards } = spawn;
+  const { timelineFrames } = init;
+  const readyMs = sinceStart();
+  const loopFrom = threadCpuMs();
   let frame = 0;
   let next = 0;
   let judged = 0;
-  outer: for (const file of init.captures) {
+  outer: for (const file of spawn.captures) {
     const reader = new CaptureReader(file);
     try {
       let checkedLink = -1;
@@ -103,6 +110,7 @@ async function run(): Promise<ShardDone> {
           send({ kind: 'need', entry: next });
           const answer = await nextMessage();
           if (answer.kind === 'stop') break outer;
+          if (answer.kind !== 'changes') throw new Error(`replay worker: ${answer.kind} for timeline entry ${next}`);
           for (const delta of answer.deltas) {
             mirror.apply(delta);
             dataplane.applyModel(delta.change);
@@ -137,6 +145,8 @@ async function run(): Promise<ShardDone> {
     }
   }
   outputs?.flush();
+  const doneMs = sinceStart();
+  const loopCpuMs = loopFrom < 0 ? -1 : threadCpuMs() - loopFrom;
   const interfaces: ShardDone['interfaces'] = [];
   for (const eni of mirror.interfaces()) {
     const compiled = dataplane.interfaceById(eni.interfaceId);
@@ -153,23 +163,32 @@ async function run(): Promise<ShardDone> {
     conntrackFull: dataplane.conntrack.insertFailures,
     judged,
     cpuMs: threadCpuMs(),
+    loopCpuMs,
+    readyMs,
+    doneMs,
   };
 }
 
-/** This thread's CPU time so far (user + system), ms; -1 off Linux. */
+/** ms from the process's start (the main thread's time origin) to now */
+function sinceStart(): number {
+  return Math.round(performance.timeOrigin + performance.now() - spawn.origin);
+}
+
+/** This thread's CPU time so far, ms (the scheduler's nanoseconds on the CPU); -1 off Linux. */
 function threadCpuMs(): number {
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields 14 and 15 of proc(5) (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux)
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return Math.round(Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6);
   } catch {
     return -1;
   }
 }
 
 run().then(
-  (done) => send(done),
+  (done) => {
+    send(done);
+    // nothing more will come: the thread ends by itself, the main thread need not stop it
+    port.unref();
+  },
   (e: unknown) => {
     if (e instanceof CaptureError) send({ kind: 'error', message: e.message, captureFile: e.file, captureReason: e.reason });
     else send({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

@@ -66,8 +66,25 @@ describe('frames are sharded by flow', () => {
         expect(decodedShard(tagged, f.shards)).toBe(decodedShard(frame, f.shards));
       }),
     );
-    const ping = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', icmp: { type: 8, id: 1, seq: 1 }, payload: 'x'.repeat(40) });
-    expect(peekShard(1, ping, 0, ping.length, 4)).toBe(-1);
+  });
+
+  it('the byte peek reads ICMP queries, and leaves errors and fragments to the decoder', () => {
+    fc.assert(
+      fc.property(flow, fc.constantFrom(0, 8, 13, 14), (f, type) => {
+        const query = buildFrame({ src: f.a4, dst: f.b4, proto: 'icmp', icmp: { type, id: 1, seq: 1 } });
+        expect(peekShard(1, query, 0, query.length, f.shards)).toBe(decodedShard(query, f.shards));
+        const reply = buildFrame({ src: f.b4, dst: f.a4, proto: 'icmp', icmp: { type, id: 1, seq: 1 } });
+        expect(peekShard(1, reply, 0, reply.length, f.shards)).toBe(decodedShard(query, f.shards));
+      }),
+    );
+    const sent: FrameSpec = { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 5353, dport: 53 };
+    for (const type of [3, 4, 5, 11, 12]) {
+      const error = buildFrame({ src: '10.0.0.9', dst: '10.0.0.1', proto: 'icmp', icmp: { type, code: 0, quote: sent } });
+      expect(peekShard(1, error, 0, error.length, 4)).toBe(-1);
+    }
+    const fragments = buildFragments({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', icmp: { type: 8, id: 1, seq: 1 }, id: 9, payload: 'z'.repeat(3000) }, 1000);
+    expect(fragments.length).toBeGreaterThan(2);
+    for (const fragment of fragments) expect(peekShard(1, fragment, 0, fragment.length, 4)).toBe(-1);
   });
 
   it('an ICMP error lands where the flow it quotes does, whoever sent it', () => {
