@@ -24,6 +24,14 @@ const GROUPS = arg('groups', 2500);
 // 59 ingress rules and one egress rule per group: 60, and room for the flood's authorize under the
 // default quota of 60 ingress rules
 const RULES = arg('rules', 59);
+const textArg = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+// --profile DIR: the sgfw process (and its worker threads) write V8 CPU profiles there
+const PROFILE_DIR = textArg('profile');
+// --only N: one run, with --workers N
+const ONLY = arg('only', 0);
 const HOST = '10.0.7.10';
 const PEER = '203.0.113.70';
 const NS_HOST = 'wk-cpl-h';
@@ -102,7 +110,8 @@ async function run(workers, stateFile, dir, first) {
   const creds = sh(process.execPath, [join(ROOT, 'bin/sgfw.js'), 'credentials', 'create', '--state-dir', stateDir]);
   const key = /AWS_ACCESS_KEY_ID=(\S+)/.exec(creds)[1];
   const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(creds)[1];
-  const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, join(ROOT, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
+  const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `workers-${workers}`)] : [];
+  const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, ...profile, join(ROOT, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
     ...(first ? ['--state', stateFile] : []), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', '61'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const ready = await waitForLine(sgfw, 'SIGINT/SIGTERM to stop', 300_000);
@@ -150,7 +159,7 @@ try {
   const stateFile = join(dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(stateDocument()));
   const rows = [];
-  for (const workers of (process.argv.includes('--one-first') ? [1, 2] : [2, 1])) rows.push(await run(workers, stateFile, dir, rows.length === 0));
+  for (const workers of (ONLY > 0 ? [ONLY] : process.argv.includes('--one-first') ? [1, 2] : [2, 1])) rows.push(await run(workers, stateFile, dir, rows.length === 0));
   console.log(JSON.stringify({ machine: machine(), groups: GROUPS, rules: RULES, seconds: SECONDS, concurrency: CONCURRENCY, rows }, null, 2));
 } finally {
   destroy();
