@@ -231,7 +231,17 @@ export interface ExportedPrefixList extends ManagedPrefixList {
   Entries: PrefixListEntry[];
 }
 
-export function exportSnapshot(state: ModelState, ownerId: string, region: string): {
+export type ExportedSnapshot = ReturnType<typeof exportSnapshotWith>;
+
+export function exportSnapshot(state: ModelState, ownerId: string, region: string): ExportedSnapshot {
+  return exportSnapshotWith(state, ownerId, region, [...state.groups.values()].map((g) => renderGroup(g, state)));
+}
+
+/**
+ * exportSnapshot with its SecurityGroups given: `securityGroups` must be renderGroup of each of
+ * `state`'s groups, in order (state/snapshot-slices.ts renders them a slice at a time).
+ */
+export function exportSnapshotWith(state: ModelState, ownerId: string, region: string, securityGroups: SecurityGroup[]): {
   SecurityGroups: SecurityGroup[];
   NetworkInterfaces: (NetworkInterface & { HostId?: string })[];
   PrefixLists: ExportedPrefixList[];
@@ -249,7 +259,7 @@ export function exportSnapshot(state: ModelState, ownerId: string, region: strin
     for (const r of [...g.ingress, ...g.egress]) if ((r.tags?.length ?? 0) > 0) taggedRules.push(renderRule(r, g, state));
   }
   return {
-    SecurityGroups: [...state.groups.values()].map((g) => renderGroup(g, state)),
+    SecurityGroups: securityGroups,
     // HostId is sgfw's, not describe-network-interfaces': only a snapshot carries it
     NetworkInterfaces: [...state.interfaces.values()].map((i) => {
       const hostId = hostIdOf(i);
