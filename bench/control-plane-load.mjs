@@ -4,8 +4,9 @@
 // runs against it; meanwhile the peer pings the host every 10 ms through sgfw's queue. Reported: the
 // worst and p99.9 ping round trip (each crosses sgfw twice: the request in, the reply out), the
 // share over 10 ms, and the API's latencies (p50, p99, max) by call; for --workers 1 (judging on the
-// main thread, beside the API) and --workers 2 (judging on worker threads). Needs root.
-//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first]
+// main thread, beside the API) and --workers 2 (judging on worker threads); with workers, what held
+// their loops besides packets (control messages, GC, the loop's worst lateness). Needs root.
+//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR]
 // (the first run seeds the state directory, the second starts from it; --one-first swaps the order)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +114,9 @@ async function run(workers, stateFile, dir, first) {
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `workers-${workers}`)] : [];
   const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, ...profile, join(ROOT, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
     ...(first ? ['--state', stateFile] : []), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', '61'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  sgfw.stderr.on('data', (d) => (log += d));
+  let result;
   try {
     const ready = await waitForLine(sgfw, 'SIGINT/SIGTERM to stop', 300_000);
     const endpoint = `http://${/API on (\S+?)[;,]/.exec(ready)[1]}`;
@@ -141,7 +145,7 @@ async function run(workers, stateFile, dir, first) {
       api[name] = { calls: xs.length, p50: round(pct(xs, 50)), p99: round(pct(xs, 99)), max: round(Math.max(...xs)) };
     }
     const all = Object.values(times).flat();
-    return {
+    result = {
       workers,
       ping: { sent, answered: rtts.length, maxMs: round(Math.max(...rtts)), p999Ms: round(pct(rtts, 99.9)), p50Ms: round(pct(rtts, 50)), over10ms: rtts.filter((x) => x > 10).length },
       api: { calls, callsPerSec: round(calls / SECONDS), errors, p99Ms: round(pct(all, 99)), maxMs: round(Math.max(...all)), byCall: api },
@@ -151,6 +155,10 @@ async function run(workers, stateFile, dir, first) {
     if (sgfw.exitCode === null && sgfw.signalCode === null) sgfw.kill('SIGTERM');
     await exited;
   }
+  // with workers, the stop line says what held their loops besides packets (observe/thread-pauses.ts)
+  const stop = log.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l)).pop();
+  if (stop?.workerPauses) result.workerPauses = Object.fromEntries(Object.entries(stop.workerPauses).map(([k, v]) => [k, round(v)]));
+  return result;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sgfw-bench-cpl-'));

@@ -2,6 +2,7 @@
 // and its worker threads, each of which reads one NFQUEUE queue of a `--queue-balance` range and
 // judges its packets with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts).
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
+import type { ThreadPauseStats } from '../observe/thread-pauses.js';
 
 export interface HostWorkerInit {
   queueNum: number;
@@ -32,6 +33,8 @@ export interface HostWorkerStats {
   modelVersion: number;
   /** NFQUEUE counters of the worker's queue */
   queue: { received: number; batches: number; enobufs: number; verdictErrors: number; overflows: number };
+  /** what held the worker's loop besides packets (summed: the longest of any worker) */
+  pauses: ThreadPauseStats;
 }
 
 /** worker → main */

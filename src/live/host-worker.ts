@@ -8,6 +8,7 @@ import { hugePageMemory } from '../capture/huge-pages.js';
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
+import { ThreadPauses } from '../observe/thread-pauses.js';
 import { HostEnforcer } from './host-enforcer.js';
 import type { FromHostWorker, HostWorkerInit, ToHostWorker } from './host-worker-protocol.js';
 
@@ -21,17 +22,22 @@ try {
   const enforcer = new HostEnforcer(dataplane);
   const inForce = (): void => void Atomics.store(init.versions, init.index, dataplane.modelVersion);
   inForce();
+  const pauses = new ThreadPauses();
   const reader = new NfqueueReader({ queueNum: init.queueNum, maxLen: init.maxLen, failOpen: init.failOpen }, enforcer.onBatch);
   port.on('message', (m: ToHostWorker) => {
     // Messages are handled between batches: a change is in force from the next batch on.
     if (m.kind === 'delta') {
-      mirror.apply(m.delta);
-      dataplane.applyModel(m.delta.change);
+      pauses.control(() => {
+        mirror.apply(m.delta);
+        dataplane.applyModel(m.delta.change);
+      });
       inForce();
       send({ kind: 'ack', generation: m.generation });
     } else if (m.kind === 'image') {
-      mirror.reset(m.image);
-      dataplane.applyModel();
+      pauses.control(() => {
+        mirror.reset(m.image);
+        dataplane.applyModel();
+      });
       inForce();
       send({ kind: 'ack', generation: m.generation });
     } else if (m.kind === 'stats') {
@@ -44,9 +50,11 @@ try {
         conntrackEntries: dataplane.conntrack.size,
         modelVersion: dataplane.modelVersion,
         queue: reader.stats(),
+        pauses: pauses.read(),
       });
     } else {
       reader.close();
+      pauses.close();
       send({ kind: 'closed' });
       port.close();
     }

@@ -146,7 +146,10 @@ export class HostWorkers {
           }),
       ),
     );
-    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 } };
+    const sum: HostWorkerStats = {
+      packets: 0, allowed: 0, dropped: 0, failedBatches: 0, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 },
+      pauses: { controls: 0, controlTotalMs: 0, controlMaxMs: 0, gcs: 0, gcMaxMs: 0, loopDelayMaxMs: 0 },
+    };
     for (const s of all) {
       sum.packets += s.packets;
       sum.allowed += s.allowed;
@@ -155,6 +158,13 @@ export class HostWorkers {
       sum.conntrackEntries += s.conntrackEntries;
       sum.modelVersion = Math.min(sum.modelVersion, s.modelVersion);
       for (const k of Object.keys(sum.queue) as (keyof HostWorkerStats['queue'])[]) sum.queue[k] += s.queue[k];
+      const p = sum.pauses;
+      p.controls += s.pauses.controls;
+      p.controlTotalMs += s.pauses.controlTotalMs;
+      p.gcs += s.pauses.gcs;
+      p.controlMaxMs = Math.max(p.controlMaxMs, s.pauses.controlMaxMs);
+      p.gcMaxMs = Math.max(p.gcMaxMs, s.pauses.gcMaxMs);
+      p.loopDelayMaxMs = Math.max(p.loopDelayMaxMs, s.pauses.loopDelayMaxMs);
     }
     return { ...sum, perWorker: all.map((s) => s.packets), each: all };
   }
