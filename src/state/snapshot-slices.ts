@@ -12,11 +12,11 @@
 // - The checksum (over the compact body) and the file text (indented) are serialised in slices too
 //   (json-slices.ts), and the file is written in pieces by writeFileAtomic.
 import { createHash } from 'node:crypto';
-import type { SecurityGroup } from '../model/types.js';
+import type { SecurityGroup, SecurityGroupRule } from '../model/types.js';
 import type { ModelState } from '../control/records.js';
 import { expandPermissions, ruleKey } from '../control/permissions.js';
 import { renderGroup } from '../control/render.js';
-import { exportSnapshotWith } from '../control/snapshot.js';
+import { exportSnapshotWith, taggedRulesOf } from '../control/snapshot.js';
 import { writeFileAtomic } from './durable-fs.js';
 import { stringifyInSlices } from './json-slices.js';
 import { SNAPSHOT_INDENT, snapshotBody, suffix, type SnapshotBody, type SnapshotPoint } from './snapshot-file.js';
@@ -34,28 +34,31 @@ export interface CapturedState {
 export async function buildSnapshotInSlices(captured: CapturedState, at: SnapshotPoint, slicer: Slicer): Promise<SnapshotBody> {
   const { state, accountId, region } = captured;
   const securityGroups: SecurityGroup[] = [];
+  const taggedRules: SecurityGroupRule[] = [];
   const ruleIds: string[] = [];
-  let rules = 0;
   for (const g of state.groups.values()) {
     const rendered = renderGroup(g, state);
     securityGroups.push(rendered);
+    taggedRules.push(...taggedRulesOf(g, state));
     for (const egress of [false, true]) {
       const own = egress ? g.egress : g.ingress;
-      rules += own.length;
       const byKey = new Map<string, string>();
       for (const r of own) byKey.set(ruleKey(r), r.ruleId);
       const perms = (egress ? rendered.IpPermissionsEgress : rendered.IpPermissions) ?? [];
       const specs = expandPermissions(perms, { state, accountId, vpcId: g.vpcId, egress, keepMissingReferences: true }, g.groupId);
+      // one for one: every rule once (the import would refuse a second rule of the same content)
       for (const spec of specs) {
-        const id = byKey.get(ruleKey(spec));
-        if (id === undefined) throw new Error(`snapshot: rule ${g.groupId}|${ruleKey(spec)} does not survive export and import`);
+        const key = ruleKey(spec);
+        const id = byKey.get(key);
+        if (id === undefined) throw new Error(`snapshot: rule ${g.groupId}|${key} does not survive export and import`);
+        byKey.delete(key);
         ruleIds.push(suffix(id));
       }
+      if (byKey.size > 0) throw new Error(`snapshot: rules of ${g.groupId} do not survive export and import`);
     }
     if (slicer.due) await slicer.pause();
   }
-  if (ruleIds.length !== rules || new Set(ruleIds).size !== rules) throw new Error('snapshot: the rules do not survive export and import one for one');
-  const document = exportSnapshotWith(state, accountId, region, securityGroups);
+  const document = exportSnapshotWith(state, accountId, region, securityGroups, taggedRules);
   return snapshotBody(state, captured.version, at, document, ruleIds);
 }
 
