@@ -6,7 +6,7 @@
 // share over 10 ms, and the API's latencies (p50, p99, max) by call; for --workers 1 (judging on the
 // main thread, beside the API) and --workers 2 (judging on worker threads); with workers, what held
 // their loops besides packets (control messages, GC, the loop's worst lateness). Needs root.
-//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR]
+//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR] [--sgfw DIR]
 // (the first run seeds the state directory, the second starts from it; --one-first swaps the order)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine } from './lib/stats.mjs';
 
+// --sgfw DIR: run the sgfw of another built checkout (an A/B against main); the flood stays this one's
 const ROOT = new URL('..', import.meta.url).pathname;
+const SGFW = process.argv.includes('--sgfw') ? process.argv[process.argv.indexOf('--sgfw') + 1] : ROOT;
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -108,11 +110,11 @@ const round = (x) => (x === null ? null : Math.round(x * 100) / 100);
 async function run(workers, stateFile, dir, first) {
   // one state directory for both runs: the first seeds it from the state file (the slow part), the second starts from it
   const stateDir = join(dir, 'state');
-  const creds = sh(process.execPath, [join(ROOT, 'bin/sgfw.js'), 'credentials', 'create', '--state-dir', stateDir]);
+  const creds = sh(process.execPath, [join(SGFW, 'bin/sgfw.js'), 'credentials', 'create', '--state-dir', stateDir]);
   const key = /AWS_ACCESS_KEY_ID=(\S+)/.exec(creds)[1];
   const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(creds)[1];
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `workers-${workers}`)] : [];
-  const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, ...profile, join(ROOT, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
+  const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, ...profile, join(SGFW, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
     ...(first ? ['--state', stateFile] : []), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', '61'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   sgfw.stderr.on('data', (d) => (log += d));
