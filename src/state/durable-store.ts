@@ -243,16 +243,12 @@ export class DurableStore {
           this.journal = await open(file, 'a', 0o600);
           await old.close();
         });
-        this.lastSnapshot = { slices: pending.slicer.slices, longestSliceMs: pending.slicer.longestMs };
       } finally {
         this.pending = null;
       }
     })();
     return pending.done;
   }
-
-  /** How the last background snapshot went: how many slices it took, the longest (ms). */
-  lastSnapshot: { readonly slices: number; readonly longestSliceMs: number } | undefined;
 
   /** Writes a snapshot of the state after the pending changes and empties the journal of what it holds. */
   async snapshot(): Promise<void> {
