@@ -4,8 +4,9 @@
 // runs against it; meanwhile the peer pings the host every 10 ms through sgfw's queue. Reported: the
 // worst and p99.9 ping round trip (each crosses sgfw twice: the request in, the reply out), the
 // share over 10 ms, and the API's latencies (p50, p99, max) by call; for --workers 1 (judging on the
-// main thread, beside the API) and --workers 2 (judging on worker threads). Needs root.
-//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first]
+// main thread, beside the API) and --workers 2 (judging on worker threads); with workers, what held
+// their loops besides packets (control messages, GC, the loop's worst lateness). Needs root.
+//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR] [--sgfw DIR]
 // (the first run seeds the state directory, the second starts from it; --one-first swaps the order)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine } from './lib/stats.mjs';
 
+// --sgfw DIR: run the sgfw of another built checkout (an A/B against main); the flood stays this one's
 const ROOT = new URL('..', import.meta.url).pathname;
+const SGFW = process.argv.includes('--sgfw') ? process.argv[process.argv.indexOf('--sgfw') + 1] : ROOT;
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -24,6 +27,14 @@ const GROUPS = arg('groups', 2500);
 // 59 ingress rules and one egress rule per group: 60, and room for the flood's authorize under the
 // default quota of 60 ingress rules
 const RULES = arg('rules', 59);
+const textArg = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+// --profile DIR: the sgfw process (and its worker threads) write V8 CPU profiles there
+const PROFILE_DIR = textArg('profile');
+// --only N: one run, with --workers N
+const ONLY = arg('only', 0);
 const HOST = '10.0.7.10';
 const PEER = '203.0.113.70';
 const NS_HOST = 'wk-cpl-h';
@@ -99,11 +110,15 @@ const round = (x) => (x === null ? null : Math.round(x * 100) / 100);
 async function run(workers, stateFile, dir, first) {
   // one state directory for both runs: the first seeds it from the state file (the slow part), the second starts from it
   const stateDir = join(dir, 'state');
-  const creds = sh(process.execPath, [join(ROOT, 'bin/sgfw.js'), 'credentials', 'create', '--state-dir', stateDir]);
+  const creds = sh(process.execPath, [join(SGFW, 'bin/sgfw.js'), 'credentials', 'create', '--state-dir', stateDir]);
   const key = /AWS_ACCESS_KEY_ID=(\S+)/.exec(creds)[1];
   const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(creds)[1];
-  const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, join(ROOT, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
+  const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `workers-${workers}`)] : [];
+  const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, ...profile, join(SGFW, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
     ...(first ? ['--state', stateFile] : []), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', '61'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  sgfw.stderr.on('data', (d) => (log += d));
+  let result;
   try {
     const ready = await waitForLine(sgfw, 'SIGINT/SIGTERM to stop', 300_000);
     const endpoint = `http://${/API on (\S+?)[;,]/.exec(ready)[1]}`;
@@ -132,7 +147,7 @@ async function run(workers, stateFile, dir, first) {
       api[name] = { calls: xs.length, p50: round(pct(xs, 50)), p99: round(pct(xs, 99)), max: round(Math.max(...xs)) };
     }
     const all = Object.values(times).flat();
-    return {
+    result = {
       workers,
       ping: { sent, answered: rtts.length, maxMs: round(Math.max(...rtts)), p999Ms: round(pct(rtts, 99.9)), p50Ms: round(pct(rtts, 50)), over10ms: rtts.filter((x) => x > 10).length },
       api: { calls, callsPerSec: round(calls / SECONDS), errors, p99Ms: round(pct(all, 99)), maxMs: round(Math.max(...all)), byCall: api },
@@ -142,6 +157,10 @@ async function run(workers, stateFile, dir, first) {
     if (sgfw.exitCode === null && sgfw.signalCode === null) sgfw.kill('SIGTERM');
     await exited;
   }
+  // with workers, the stop line says what held their loops besides packets (observe/thread-pauses.ts)
+  const stop = log.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l)).pop();
+  if (stop?.workerPauses) result.workerPauses = Object.fromEntries(Object.entries(stop.workerPauses).map(([k, v]) => [k, round(v)]));
+  return result;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sgfw-bench-cpl-'));
@@ -150,7 +169,7 @@ try {
   const stateFile = join(dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(stateDocument()));
   const rows = [];
-  for (const workers of (process.argv.includes('--one-first') ? [1, 2] : [2, 1])) rows.push(await run(workers, stateFile, dir, rows.length === 0));
+  for (const workers of (ONLY > 0 ? [ONLY] : process.argv.includes('--one-first') ? [1, 2] : [2, 1])) rows.push(await run(workers, stateFile, dir, rows.length === 0));
   console.log(JSON.stringify({ machine: machine(), groups: GROUPS, rules: RULES, seconds: SECONDS, concurrency: CONCURRENCY, rows }, null, 2));
 } finally {
   destroy();

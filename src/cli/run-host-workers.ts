@@ -68,7 +68,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   await running.close();
   await live.close();
   log.info(
-    { event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue, failedBatches: s.failedBatches },
+    { event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue, failedBatches: s.failedBatches, workerPauses: s.pauses },
     `${signal}: rules removed; packets ${s.packets} allowed ${s.allowed} dropped ${s.dropped} (${workers} workers)` +
       (s.queue.enobufs ? ` overruns ${s.queue.enobufs}` : ''),
   );

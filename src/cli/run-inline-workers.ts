@@ -85,6 +85,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
       lastError: s.lastError,
       reloads: live.reloads?.reloads ?? 0,
       reloadFailures: live.reloads?.failures ?? 0,
+      workerPauses: s.pauses,
     },
     `${signal}: stopped; frames ${s.frames} forwarded ${sum(s.forwarded)} dropped ${sum(s.dropped)} (${workers} workers: ${each.map((w) => w.frames).join(' / ')})` +
       (captureDrops ? ` capture drops ${captureDrops}` : '') +

@@ -58,6 +58,18 @@ export function checkFilterIds(filters: readonly CompiledFilter[], idKinds: Read
   }
 }
 
+/**
+ * The values of filter `name` when every one is a plain value (no `*`, `?` or `\\`), as a set: an
+ * item whose `name` field is none of them cannot pass (callers skip such items before reading them).
+ * Undefined when there is no such filter or a value is a pattern. With two filters of one name
+ * (each must pass) the first is enough to narrow by.
+ */
+export function literalValues(filters: readonly CompiledFilter[], name: string): ReadonlySet<string> | undefined {
+  const f = filters.find((x) => x.name === name);
+  if (f === undefined || f.values.some((v) => /[*?\\]/.test(v))) return undefined;
+  return new Set(f.values);
+}
+
 export function matchesFilters<T>(item: T, filters: readonly CompiledFilter[], fields: FilterFields<T>): boolean {
   for (const f of filters) {
     const values = fields(item, f.name) ?? [];

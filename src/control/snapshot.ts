@@ -231,7 +231,26 @@ export interface ExportedPrefixList extends ManagedPrefixList {
   Entries: PrefixListEntry[];
 }
 
-export function exportSnapshot(state: ModelState, ownerId: string, region: string): {
+export type ExportedSnapshot = ReturnType<typeof exportSnapshotWith>;
+
+export function exportSnapshot(state: ModelState, ownerId: string, region: string): ExportedSnapshot {
+  const groups = [...state.groups.values()];
+  return exportSnapshotWith(state, ownerId, region, groups.map((g) => renderGroup(g, state)), groups.flatMap((g) => taggedRulesOf(g, state)));
+}
+
+/** The rules of `g` that carry tags, as the document's SecurityGroupRules lists them. */
+export function taggedRulesOf(g: GroupRecord, state: ModelState): SecurityGroupRule[] {
+  const out: SecurityGroupRule[] = [];
+  for (const rules of [g.ingress, g.egress]) for (const r of rules) if ((r.tags?.length ?? 0) > 0) out.push(renderRule(r, g, state));
+  return out;
+}
+
+/**
+ * exportSnapshot with the per-group parts given: `securityGroups` must be renderGroup of each of
+ * `state`'s groups and `taggedRules` taggedRulesOf each, in order (state/snapshot-slices.ts
+ * computes them a slice at a time).
+ */
+export function exportSnapshotWith(state: ModelState, ownerId: string, region: string, securityGroups: SecurityGroup[], taggedRules: SecurityGroupRule[]): {
   SecurityGroups: SecurityGroup[];
   NetworkInterfaces: (NetworkInterface & { HostId?: string })[];
   PrefixLists: ExportedPrefixList[];
@@ -244,12 +263,8 @@ export function exportSnapshot(state: ModelState, ownerId: string, region: strin
   const vpcs = [...state.vpcs.values()]
     .filter((v) => v.cidrBlock !== undefined || v.ipv6CidrBlock !== undefined || (v.tags?.length ?? 0) > 0)
     .map((record) => renderVpc({ record, isDefault: false, ownerId, region }));
-  const taggedRules: SecurityGroupRule[] = [];
-  for (const g of state.groups.values()) {
-    for (const r of [...g.ingress, ...g.egress]) if ((r.tags?.length ?? 0) > 0) taggedRules.push(renderRule(r, g, state));
-  }
   return {
-    SecurityGroups: [...state.groups.values()].map((g) => renderGroup(g, state)),
+    SecurityGroups: securityGroups,
     // HostId is sgfw's, not describe-network-interfaces': only a snapshot carries it
     NetworkInterfaces: [...state.interfaces.values()].map((i) => {
       const hostId = hostIdOf(i);

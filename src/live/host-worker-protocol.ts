@@ -1,7 +1,7 @@
 // Host mode's part of what crosses between the main thread and its worker threads
 // (live/worker-protocol.ts has the rest): each worker reads one NFQUEUE queue of a `--queue-balance`
 // range and judges its packets with its own Dataplane over a mirror of the model.
-import type { LiveWorkerInit } from './worker-protocol.js';
+import type { LiveWorkerInit, LiveWorkerStats } from './worker-protocol.js';
 
 export interface HostWorkerInit extends LiveWorkerInit {
   queueNum: number;
@@ -9,7 +9,7 @@ export interface HostWorkerInit extends LiveWorkerInit {
   failOpen: boolean;
 }
 
-export interface HostWorkerStats {
+export interface HostWorkerStats extends LiveWorkerStats {
   packets: number;
   allowed: number;
   dropped: number;

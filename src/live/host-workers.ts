@@ -5,6 +5,7 @@ import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
 import type { HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
+import { addPauses, noPauses } from '../observe/thread-pauses.js';
 import { LiveWorkers } from './worker-pool.js';
 
 export interface HostWorkersOptions {
@@ -65,7 +66,7 @@ export class HostWorkers {
   /** The workers' counters, summed (queue counters too; the lowest model version), and each worker's. */
   async stats(): Promise<HostWorkerStats & { perWorker: number[]; each: HostWorkerStats[] }> {
     const all = await this.pool.stats();
-    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 } };
+    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 }, pauses: noPauses() };
     for (const s of all) {
       sum.packets += s.packets;
       sum.allowed += s.allowed;
@@ -74,6 +75,7 @@ export class HostWorkers {
       sum.conntrackEntries += s.conntrackEntries;
       sum.modelVersion = Math.min(sum.modelVersion, s.modelVersion);
       for (const k of Object.keys(sum.queue) as (keyof HostWorkerStats['queue'])[]) sum.queue[k] += s.queue[k];
+      addPauses(sum.pauses, s.pauses);
     }
     return { ...sum, perWorker: all.map((s) => s.packets), each: all };
   }

@@ -2,7 +2,7 @@
 // (live/worker-protocol.ts has the rest): each worker opens its own AF_PACKET socket on both
 // interfaces of the bridge, in one PACKET_FANOUT group per interface, and bridges what it receives.
 import type { AfPacketStats } from '../capture/afpacket.js';
-import type { LiveWorkerInit } from './worker-protocol.js';
+import type { LiveWorkerInit, LiveWorkerStats } from './worker-protocol.js';
 
 export interface InlineWorkerInit extends LiveWorkerInit {
   /** the interfaces, by Side */
@@ -15,7 +15,7 @@ export interface InlineWorkerStarted {
 }
 
 /** One worker's bridge counters (InlineBridge's, per Side), its capture sockets' and its flows. */
-export interface InlineWorkerStats {
+export interface InlineWorkerStats extends LiveWorkerStats {
   frames: number;
   received: number[];
   forwarded: number[];

@@ -4,6 +4,7 @@
 // interface (inline-worker.ts), and the workers' counters added up.
 import { workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
+import { addPauses, noPauses } from '../observe/thread-pauses.js';
 import type { InlineWorkerInit, InlineWorkerStats } from './inline-worker-protocol.js';
 import { LiveWorkers } from './worker-pool.js';
 
@@ -43,5 +44,6 @@ export function sumInlineStats(all: readonly InlineWorkerStats[]): InlineWorkerS
     conntrackEntries: all.reduce((n, s) => n + s.conntrackEntries, 0),
     modelVersion: Math.min(...all.map((s) => s.modelVersion)),
     captures: [capture(0), capture(1)],
+    pauses: all.reduce((sum, s) => (addPauses(sum, s.pauses), sum), noPauses()),
   };
 }

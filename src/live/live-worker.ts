@@ -7,8 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { hugePageMemory } from '../capture/huge-pages.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
+import { ThreadPauses } from '../observe/thread-pauses.js';
 import { workerFailure } from './worker-errors.js';
-import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
+import type { FromLiveWorker, LiveWorkerInit, LiveWorkerStats, ToLiveWorker } from './worker-protocol.js';
 
 /** A mode's capture, opened on start: its counters and its close. */
 export interface LiveWorkerCapture<Stats> {
@@ -22,8 +23,8 @@ export interface LiveWorkerCapture<Stats> {
  * Runs this thread as a live worker: `open` opens the capture that feeds `dataplane` (called once,
  * on start, with the init and what the previous worker's start said).
  */
-export function serveLiveWorker<Init extends LiveWorkerInit, Stats>(
-  open: (dataplane: Dataplane, init: Init, after: unknown) => LiveWorkerCapture<Stats>,
+export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveWorkerStats>(
+  open: (dataplane: Dataplane, init: Init, after: unknown) => LiveWorkerCapture<Omit<Stats, 'pauses'>>,
 ): void {
   const port = parentPort!;
   const init = workerData as Init;
@@ -37,17 +38,22 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats>(
     const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
     const inForce = (): void => void Atomics.store(init.versions, init.index, dataplane.modelVersion);
     inForce();
-    let capture: LiveWorkerCapture<Stats> | null = null;
+    const pauses = new ThreadPauses();
+    let capture: LiveWorkerCapture<Omit<Stats, 'pauses'>> | null = null;
     port.on('message', (m: ToLiveWorker) => {
       // Messages are handled between batches: a change is in force from the next batch on.
       if (m.kind === 'delta') {
-        mirror.apply(m.delta);
-        dataplane.applyModel(m.delta.change);
+        pauses.control(() => {
+          mirror.apply(m.delta);
+          dataplane.applyModel(m.delta.change);
+        });
         inForce();
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'image') {
-        mirror.reset(m.image);
-        dataplane.applyModel();
+        pauses.control(() => {
+          mirror.reset(m.image);
+          dataplane.applyModel();
+        });
         inForce();
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'start') {
@@ -59,9 +65,10 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats>(
         }
         send({ kind: 'ready', started: capture.started });
       } else if (m.kind === 'stats') {
-        if (capture) send({ kind: 'stats', stats: capture.stats() });
+        if (capture) send({ kind: 'stats', stats: { ...capture.stats(), pauses: pauses.read() } as Stats });
       } else {
         capture?.close();
+        pauses.close();
         send({ kind: 'closed' });
         port.close();
       }

@@ -4,6 +4,7 @@
 // it with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts). The mode's own
 // part rides along: its start-up settings in the init, its counters in `stats`.
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
+import type { ThreadPauseStats } from '../observe/thread-pauses.js';
 import type { WorkerFailure } from './worker-errors.js';
 
 /** What every live worker starts with; a mode's init adds its own fields. */
@@ -14,6 +15,12 @@ export interface LiveWorkerInit {
   index: number;
   /** over a SharedArrayBuffer: each worker's model version in force, written after every change */
   versions: Int32Array;
+}
+
+/** What every live worker's counters include; a mode's stats add its own. */
+export interface LiveWorkerStats {
+  /** what held the worker's loop besides packets (observe/thread-pauses.ts) */
+  pauses: ThreadPauseStats;
 }
 
 /** main → worker. A change carries a generation; the worker acks it once in force. */

@@ -13,12 +13,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Replaces `file` with `data` so that a crash leaves either the old or the new content, never a mix. */
-export async function writeFileAtomic(file: string, data: string | Buffer, dir: string): Promise<void> {
+/**
+ * Replaces `file` with `data` (or its pieces, written in order) so that a crash leaves either the
+ * old or the new content, never a mix.
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer | readonly (string | Buffer)[], dir: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   const h = await open(tmp, 'w', 0o600);
   try {
-    await h.writeFile(data);
+    if (typeof data === 'string' || Buffer.isBuffer(data)) await h.writeFile(data);
+    else for (const piece of data) await h.writeFile(piece);
     await h.sync();
   } finally {
     await h.close();

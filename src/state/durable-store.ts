@@ -20,7 +20,8 @@
 //   Read-only calls (Describe*, Get*) skip the queue and may see a change whose fsync is in flight.
 // - Every `snapshotEvery` entries the state is written to a new snapshot (temp, fsync, rename,
 //   fsync dir) and the journal replaced by a header continuing it (the same way). A crash between
-//   the two leaves journal entries the snapshot already holds; replay skips them.
+//   the two leaves journal entries the snapshot already holds; replay skips them. The snapshot is
+//   built in the background, a few milliseconds at a time, while calls go on (startSnapshot).
 // - Format 1 directories (no header, no `acked`) load as before and are upgraded on open: a fresh
 //   snapshot of the loaded state, then a journal continuing it, then `acked`.
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,8 @@ import { lockHolder, lockStateDir, type DirLock } from './durable-lock.js';
 import type { IdSource } from './journal-ids.js';
 import { encodeEntry, encodeHeader, genesisChain, type JournalEntry } from './journal-file.js';
 import { buildSnapshot, writeSnapshot } from './snapshot-file.js';
+import { buildSnapshotInSlices, writeSnapshotInSlices, type CapturedState } from './snapshot-slices.js';
+import { SliceCancelled, Slicer } from './slicer.js';
 import { emptyService, replayEntry, serviceFromSnapshot, type LoadedService } from './state-load.js';
 import { JOURNAL_FILE, proveStateDir, SNAPSHOT_FILE, type DirProof } from './state-proof.js';
 import { runStoreAction, storedParams, StoreFront } from './store-front.js';
@@ -124,10 +127,18 @@ export async function writeNewChain(dir: string, service: SecurityGroupService, 
   return { dirId, seq, chain };
 }
 
+interface PendingSnapshot {
+  readonly entries: Buffer[];
+  readonly slicer: Slicer;
+  done: Promise<void>;
+}
+
 export class DurableStore {
   private readonly front: StoreFront;
   private failure: Error | undefined;
   private sinceSnapshot: number;
+  /** the snapshot being built in the background, and the journal lines appended since its capture */
+  private pending: PendingSnapshot | null = null;
 
   /** @internal use openDurableStore */
   constructor(
@@ -191,37 +202,78 @@ export class DurableStore {
     }
     this.lastSeq = entry.seq;
     this.chain = chain;
+    this.pending?.entries.push(bytes);
     this.onAcknowledged?.(this.position);
-    if (++this.sinceSnapshot >= this.snapshotEvery) {
+    if (++this.sinceSnapshot >= this.snapshotEvery && this.pending === null) {
       // The entry is durable already; a failed snapshot only leaves a longer journal, so it is retried.
-      await this.writeSnapshotNow().catch((e: unknown) => this.warn(`${join(this.dir, SNAPSHOT_FILE)}: cannot write a snapshot: ${fsErrorText(e)}`));
+      void this.startSnapshot().catch((e: unknown) => this.warnSnapshot(e));
     }
     return result;
   }
 
-  private async writeSnapshotNow(): Promise<void> {
+  private warnSnapshot(e: unknown): void {
+    if (!(e instanceof SliceCancelled)) this.warn(`${join(this.dir, SNAPSHOT_FILE)}: cannot write a snapshot: ${fsErrorText(e)}`);
+  }
+
+  /**
+   * Starts a snapshot of the state as of the last entry, to be built in slices while later changes
+   * go on (snapshot-slices.ts); call it between changes (in the queue), so the state and the entry
+   * it is captured at agree. Resolves once the snapshot is written and the journal continues it.
+   * - the snapshot file is written first, beside the journal that still holds its entries (which
+   *   recovery skips, state-proof.ts), so a crash at any point leaves a directory that proves itself;
+   * - then, between two changes, the journal is replaced by a header continuing the snapshot and
+   *   the entries journaled since it was captured (their lines as they were: each chain value
+   *   depends only on the line before it, and the header carries the chain value at the snapshot).
+   */
+  private startSnapshot(): Promise<void> {
+    const captured: CapturedState = { state: this.service.currentState, version: this.service.version, accountId: this.service.accountId, region: this.service.region };
     const at = { dir: this.dirId, journalSeq: this.lastSeq, chain: this.chain };
-    await writeSnapshot(join(this.dir, SNAPSHOT_FILE), this.dir, buildSnapshot(this.service, at));
-    const file = join(this.dir, JOURNAL_FILE);
-    await writeFileAtomic(file, encodeHeader({ dir: this.dirId, base: this.lastSeq, chain: this.chain }), this.dir);
-    const old = this.journal;
-    this.journal = await open(file, 'a', 0o600);
-    await old.close();
+    const pending: PendingSnapshot = { entries: [], slicer: new Slicer(), done: Promise.resolve() };
+    this.pending = pending;
     this.sinceSnapshot = 0;
+    const file = join(this.dir, JOURNAL_FILE);
+    pending.done = (async () => {
+      try {
+        const body = await buildSnapshotInSlices(captured, at, pending.slicer);
+        await writeSnapshotInSlices(join(this.dir, SNAPSHOT_FILE), this.dir, body, pending.slicer);
+        await this.front.run(async () => {
+          if (this.failure !== undefined) return; // the journal is behind the memory: leave it alone
+          await writeFileAtomic(file, [encodeHeader({ dir: this.dirId, base: at.journalSeq, chain: at.chain }), ...pending.entries], this.dir);
+          const old = this.journal;
+          this.journal = await open(file, 'a', 0o600);
+          await old.close();
+        });
+      } finally {
+        this.pending = null;
+      }
+    })();
+    return pending.done;
   }
 
-  /** Writes a snapshot now (after pending changes) and empties the journal. */
-  snapshot(): Promise<void> {
-    return this.front.run(() => {
+  /** Writes a snapshot of the state after the pending changes and empties the journal of what it holds. */
+  async snapshot(): Promise<void> {
+    await this.pending?.done.catch(() => undefined);
+    const started = await this.front.run(() => {
       if (this.failure !== undefined) throw this.failure;
-      return this.writeSnapshotNow();
+      return { done: this.startSnapshot() };
     });
+    await started.done;
   }
 
-  /** Waits for pending changes, closes the journal and releases the directory. */
+  /** Resolves once the snapshot being written in the background, if any, is written (or failed). */
+  async snapshotSettled(): Promise<void> {
+    await this.pending?.done.catch(() => undefined);
+  }
+
+  /**
+   * Waits for pending changes, closes the journal and releases the directory. A snapshot still
+   * being built is given up (the journal holds what it would have).
+   */
   async close(): Promise<void> {
     if (this.front.closed) return;
     await this.front.close();
+    this.pending?.slicer.cancel();
+    await this.pending?.done.catch(() => undefined);
     await this.journal.close();
     await this.acked.close();
     await this.lock.release();

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SecurityGroupService } from '../control/service.js';
 import { ruleKey } from '../control/permissions.js';
-import type { ClientTokenRecord, PrefixListEntryRecord } from '../control/records.js';
+import type { ClientTokenRecord, ModelState, PrefixListEntryRecord } from '../control/records.js';
 import { countingIdGenerator } from '../model/ids.js';
 import type { SnapshotDocument } from '../model/types.js';
 import { writeFileAtomic, fsErrorText } from './durable-fs.js';
@@ -56,7 +56,7 @@ function rulesByKey(service: SecurityGroupService): Map<string, string> {
   return out;
 }
 
-const suffix = (id: string): string => id.slice(id.indexOf('-') + 1);
+export const suffix = (id: string): string => id.slice(id.indexOf('-') + 1);
 
 export interface SnapshotPoint {
   readonly dir: string;
@@ -83,18 +83,25 @@ export function buildSnapshot(service: SecurityGroupService, at: SnapshotPoint):
   if (ruleIds.length !== real.size || ruleIds.some((id) => id === undefined)) {
     throw new Error('snapshot: the rules do not survive export and import one for one');
   }
+  return snapshotBody(service.currentState, service.version, at, state, ruleIds);
+}
+
+/** The body around `state` and `ruleIds`: the one layout (and key order) both builders write. */
+export function snapshotBody(model: ModelState, version: number, at: SnapshotPoint, state: Required<SnapshotDocument>, ruleIds: string[]): SnapshotBody {
   const prefixListHistory: Record<string, [number, PrefixListEntryRecord[]][]> = {};
-  for (const pl of service.currentState.prefixLists.values()) {
+  for (const pl of model.prefixLists.values()) {
     if (pl.history.size > 0) prefixListHistory[pl.prefixListId] = [...pl.history].map(([v, e]) => [v, [...e]]);
   }
-  const clientTokens = [...service.currentState.clientTokens.values()];
+  const clientTokens = [...model.clientTokens.values()];
   return {
     format: SNAPSHOT_FORMAT, dir: at.dir, journalSeq: at.journalSeq, chain: at.chain, ...(at.fresh === true ? { fresh: true } : {}),
-    version: service.version, ruleIds, prefixListHistory, state, ...(clientTokens.length > 0 ? { clientTokens } : {}),
+    version, ruleIds, prefixListHistory, state, ...(clientTokens.length > 0 ? { clientTokens } : {}),
   };
 }
 
-const serialise = (outer: unknown): string => `${JSON.stringify(outer, null, 1)}\n`;
+/** The file's layout: the checksum over the compact body, then both, indented by one space. */
+export const SNAPSHOT_INDENT = 1;
+const serialise = (outer: unknown): string => `${JSON.stringify(outer, null, SNAPSHOT_INDENT)}\n`;
 
 export async function writeSnapshot(file: string, dir: string, body: SnapshotBody): Promise<void> {
   await writeFileAtomic(file, serialise({ checksum: checksumOf(body), snapshot: body }), dir);

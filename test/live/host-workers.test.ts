@@ -50,6 +50,12 @@ describe.runIf(enabled)('host workers follow the model', () => {
     expect(pool.workerVersions()).toEqual([s.version, s.version, s.version]);
     const stats = await pool.stats();
     expect(stats.each.map((w) => w.modelVersion)).toEqual([s.version, s.version, s.version]);
+    // each worker timed the 7 deltas (6 authorizes, the new group) and the image it applied: what held its loop besides packets
+    expect(stats.each.map((w) => w.pauses.controls)).toEqual([8, 8, 8]);
+    expect(stats.pauses.controls).toBe(24);
+    expect(stats.pauses.controlMaxMs).toBe(Math.max(...stats.each.map((w) => w.pauses.controlMaxMs)));
+    expect(stats.pauses.controlMaxMs).toBeGreaterThan(0);
+    expect(stats.pauses.controlTotalMs).toBeGreaterThanOrEqual(stats.pauses.controlMaxMs);
   });
 
   it('a queue another reader holds fails the start, naming it', async () => {

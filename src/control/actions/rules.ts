@@ -13,7 +13,7 @@ import type { GroupRecord, ModelState, RuleRecord } from '../records.js';
 import { asParams, stringList, type Params } from '../params.js';
 import { describeRuleForError, expandPermissions, ruleKey, type RuleSpec } from '../permissions.js';
 import { renderPermissions, renderRule } from '../render.js';
-import { checkFilterIds, checkFilterNames, compileFilters, matchesFilters } from '../filters.js';
+import { checkFilterIds, checkFilterNames, compileFilters, literalValues, matchesFilters } from '../filters.js';
 import { RULE_ID_FILTERS, ruleFields } from '../describe-fields.js';
 import { tagsFromSpecifications } from '../tagging.js';
 import { modifyRules } from '../modify-rules.js';
@@ -247,12 +247,19 @@ export function describeSecurityGroupRules(ctx: ActionContext, params?: unknown)
     if (d.findRule(id) === undefined) throw Ec2Errors.ruleIdNotFound(id);
   }
   const wanted = new Set(ids);
+  // A group-id filter of plain ids (the usual "rules of this group") names the only groups whose
+  // rules can pass: the others are skipped by id before their rules are read, so the call costs the
+  // named groups' rules, not all of them (150,000 at 2,500 groups × 60). The order is the scan's.
+  const inGroups = literalValues(filters, 'group-id');
   const matched: { r: RuleRecord; g: GroupRecord }[] = [];
   for (const g of d.groups.values()) {
-    for (const r of [...g.ingress, ...g.egress]) {
-      if (wanted.size > 0 && !wanted.has(r.ruleId)) continue;
-      if (!matchesFilters(r, filters, ruleFields)) continue;
-      matched.push({ r, g });
+    if (inGroups !== undefined && !inGroups.has(g.groupId)) continue;
+    for (const rules of [g.ingress, g.egress]) {
+      for (const r of rules) {
+        if (wanted.size > 0 && !wanted.has(r.ruleId)) continue;
+        if (!matchesFilters(r, filters, ruleFields)) continue;
+        matched.push({ r, g });
+      }
     }
   }
   const page = paginate(matched, (x) => x.r.ruleId, p, pageLimits('DescribeSecurityGroupRules'));
