@@ -4,7 +4,7 @@
 import { CAPTURE_METHODS, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
-import { WORKERS_FLAG, workersFlag } from './flags-workers.js';
+import { availableCores, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runHostWorkers } from './run-host-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
@@ -113,7 +113,7 @@ export const runCommand: Command = {
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     {
       ...WORKERS_FLAG,
-      description: 'with --mode host: threads that judge packets, one NFQUEUE each (--queue-balance from --queue on); default 1 (not yet with --verdicts, --flow-log, --metrics or --store)',
+      description: 'with --mode host: threads that judge packets, one NFQUEUE each (--queue-balance from --queue on); default: the cores available (1 judges on the main thread, on NFQUEUE --queue alone)',
     },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
@@ -175,12 +175,9 @@ export const runCommand: Command = {
     }
     const queueNum = args.integer('queue') ?? 0;
     const maxLen = args.integer('queue-maxlen') ?? 0;
-    const workers = workersFlag(args) ?? 1;
-    if (workers > 1) {
-      const unsupported = [args.string('verdicts') !== undefined && '--verdicts', flowLog.flowLogFile !== undefined && '--flow-log', metricsAt && '--metrics', fleet && '--store'].filter(Boolean);
-      if (unsupported.length > 0) throw new UsageError(`${unsupported.join(', ')} not yet with --workers > 1 (use --workers 1)`);
-      return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
-    }
+    // As replay: every core the process may run on, unless told otherwise; one judges on the main thread.
+    const workers = workersFlag(args) ?? availableCores();
+    if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };

@@ -3,13 +3,19 @@
 // packets with its own Dataplane over a mirror of the model. The kernel's queue-balance hash puts
 // both directions of an address pair on one queue, so a flow's packets reach one worker and its
 // connection-tracking table. Model changes come from the main thread; each is acked once in force.
+// Per-packet outputs (verdict lines, flow observations, sampled drop lines) go to the main thread
+// in batches (worker-output.ts); a scrape asks for this worker's metric families.
 import { parentPort, workerData } from 'node:worker_threads';
 import { hugePageMemory } from '../capture/huge-pages.js';
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
+import { DropSampler } from '../observe/drop-sampler.js';
 import { HostEnforcer } from './host-enforcer.js';
+import { hostMetricFamilies } from './host-metrics.js';
 import type { FromHostWorker, HostWorkerInit, ToHostWorker } from './host-worker-protocol.js';
+import { recordLastFlow } from './verdict-duties.js';
+import { WorkerOutputBuffer } from './worker-output.js';
 
 const port = parentPort!;
 const init = workerData as HostWorkerInit;
@@ -18,7 +24,17 @@ const send = (m: FromHostWorker): void => port.postMessage(m);
 try {
   const mirror = new ModelMirror(init.image);
   const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
-  const enforcer = new HostEnforcer(dataplane);
+  const { verdicts, flows, dropRate } = init.outputs;
+  const output = new WorkerOutputBuffer((batch) => send({ kind: 'output', batch }));
+  const sampler = new DropSampler(dropRate);
+  const enforcer = new HostEnforcer(
+    dataplane,
+    verdicts ? output : null,
+    undefined,
+    dropRate > 0 ? { sampler, logger: output } : null,
+    flows ? { record: (accepted) => recordLastFlow(dataplane, output, accepted) } : null,
+  );
+  const ticker = dropRate > 0 ? setInterval(() => sampler.tick(), 1000) : null;
   const inForce = (): void => void Atomics.store(init.versions, init.index, dataplane.modelVersion);
   inForce();
   const reader = new NfqueueReader({ queueNum: init.queueNum, maxLen: init.maxLen, failOpen: init.failOpen }, enforcer.onBatch);
@@ -41,12 +57,19 @@ try {
         allowed: enforcer.allowed,
         dropped: enforcer.dropped,
         failedBatches: enforcer.failedBatches,
+        lastError: enforcer.lastError?.message ?? null,
         conntrackEntries: dataplane.conntrack.size,
         modelVersion: dataplane.modelVersion,
         queue: reader.stats(),
       });
+    } else if (m.kind === 'metrics') {
+      const families = hostMetricFamilies({ dataplane, enforcer, queue: () => reader.stats(), dropLogsSuppressed: () => sampler.suppressedTotal });
+      send({ kind: 'metrics', families, judged: enforcer.packets, reasonCounts: Array.from(dataplane.reasonCounts) });
     } else {
       reader.close();
+      if (ticker) clearInterval(ticker);
+      // what the last batches produced, before the main thread closes its files
+      output.flush();
       send({ kind: 'closed' });
       port.close();
     }

@@ -11,6 +11,8 @@ import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
 import type { FromHostWorker, HostWorkerInit, HostWorkerStats, ToHostWorker } from './host-worker-protocol.js';
+import type { WorkerOutputBatch } from './worker-output.js';
+import type { WorkerScrape } from './worker-metrics.js';
 
 export interface HostWorkersOptions {
   /** the first queue of the range; worker i reads queue `queueBase + i` */
@@ -18,12 +20,19 @@ export interface HostWorkersOptions {
   workers: number;
   maxLen: number;
   failOpen: boolean;
+  /** per-packet outputs the workers send (default none); they arrive at `onOutput` */
+  outputs?: HostWorkerInit['outputs'];
 }
+
+/** How long a scrape waits for a worker (busy with a long rebuild) before serving its last answer. */
+const SCRAPE_WAIT_MS = 2000;
 
 interface Member {
   readonly worker: Worker;
   acked: number;
-  stats: ((s: HostWorkerStats) => void) | null;
+  stats: ((s: HostWorkerStats) => void)[];
+  scrapes: ((s: WorkerScrape) => void)[];
+  lastScrape: WorkerScrape;
   closed: (() => void) | null;
 }
 
@@ -52,9 +61,10 @@ export class HostWorkers {
     const ready: Promise<void>[] = [];
     const versions = new Int32Array(new SharedArrayBuffer(4 * o.workers)).fill(-1);
     for (let i = 0; i < o.workers; i++) {
-      const init: HostWorkerInit = { queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen, image, index: i, versions };
+      const outputs = o.outputs ?? { verdicts: false, flows: false, dropRate: 0 };
+      const init: HostWorkerInit = { queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen, image, index: i, versions, outputs };
       const worker = new Worker(script, { workerData: init, execArgv: workerExecArgv() });
-      const member: Member = { worker, acked: 0, stats: null, closed: null };
+      const member: Member = { worker, acked: 0, stats: [], scrapes: [], lastScrape: { families: [], judged: 0, reasonCounts: [] }, closed: null };
       members.push(member);
       ready.push(
         new Promise<void>((resolve, reject) => {
@@ -84,8 +94,12 @@ export class HostWorkers {
       if (msg.kind === 'ack') {
         m.acked = msg.generation;
         this.settle();
-      } else if (msg.kind === 'stats') m.stats?.(msg);
-      else if (msg.kind === 'closed') m.closed?.();
+      } else if (msg.kind === 'output') this.onOutput?.(msg.batch);
+      else if (msg.kind === 'stats') m.stats.shift()?.(msg);
+      else if (msg.kind === 'metrics') {
+        m.lastScrape = { families: msg.families, judged: msg.judged, reasonCounts: msg.reasonCounts };
+        m.scrapes.shift()?.(m.lastScrape);
+      } else if (msg.kind === 'closed') m.closed?.();
     });
     m.worker.on('error', (e) => this.fail(e));
     m.worker.on('exit', (code) => {
@@ -93,6 +107,9 @@ export class HostWorkers {
       else this.fail(new Error(`a host worker exited (code ${code})`));
     });
   }
+
+  /** each worker's batches of per-packet outputs, in the order each worker sent them */
+  onOutput: ((batch: WorkerOutputBatch) => void) | null = null;
 
   /** told once when a worker dies or errs: its queue is no longer read (the caller stops, failing closed) */
   onFailure: ((e: Error) => void) | null = null;
@@ -135,23 +152,48 @@ export class HostWorkers {
     });
   }
 
+  /**
+   * Every worker's metric families, asked now (one message each, no per-packet cost); a worker that
+   * does not answer within SCRAPE_WAIT_MS (a long rebuild) is served as it last answered.
+   */
+  scrape(): Promise<WorkerScrape[]> {
+    return Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<WorkerScrape>((resolve) => {
+            const timer = setTimeout(() => {
+              m.scrapes = m.scrapes.filter((s) => s !== answer);
+              resolve(m.lastScrape);
+            }, SCRAPE_WAIT_MS);
+            const answer = (s: WorkerScrape): void => {
+              clearTimeout(timer);
+              resolve(s);
+            };
+            m.scrapes.push(answer);
+            m.worker.postMessage({ kind: 'metrics' } satisfies ToHostWorker);
+          }),
+      ),
+    );
+  }
+
   /** The workers' counters, summed (queue counters too; the lowest model version), and each worker's. */
   async stats(): Promise<HostWorkerStats & { perWorker: number[]; each: HostWorkerStats[] }> {
     const all = await Promise.all(
       this.members.map(
         (m) =>
           new Promise<HostWorkerStats>((resolve) => {
-            m.stats = resolve;
+            m.stats.push(resolve);
             m.worker.postMessage({ kind: 'stats' } satisfies ToHostWorker);
           }),
       ),
     );
-    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 } };
+    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, lastError: null, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 } };
     for (const s of all) {
       sum.packets += s.packets;
       sum.allowed += s.allowed;
       sum.dropped += s.dropped;
       sum.failedBatches += s.failedBatches;
+      sum.lastError ??= s.lastError;
       sum.conntrackEntries += s.conntrackEntries;
       sum.modelVersion = Math.min(sum.modelVersion, s.modelVersion);
       for (const k of Object.keys(sum.queue) as (keyof HostWorkerStats['queue'])[]) sum.queue[k] += s.queue[k];
