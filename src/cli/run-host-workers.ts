@@ -34,7 +34,6 @@ function mainFamilies(live: LiveModel, sampler: DropSampler): MetricFamily[] {
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
-  if (queueNum + workers - 1 > 65535) return startFailed(new Error(`--queue ${queueNum} with --workers ${workers} runs past queue 65535`), o);
   const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
   try {

@@ -175,8 +175,11 @@ export const runCommand: Command = {
     }
     const queueNum = args.integer('queue') ?? 0;
     const maxLen = args.integer('queue-maxlen') ?? 0;
-    // As replay: every core the process may run on, unless told otherwise; one judges on the main thread.
-    const workers = workersFlag(args) ?? availableCores();
+    // As replay: every core the process may run on, unless told otherwise (as many as there are
+    // queues from --queue on); one judges on the main thread.
+    const asked = workersFlag(args);
+    if (asked !== undefined && queueNum + asked - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${asked} runs past queue 65535 (one queue per worker)`);
+    const workers = asked ?? Math.min(availableCores(), 65536 - queueNum);
     if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },

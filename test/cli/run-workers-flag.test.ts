@@ -1,5 +1,5 @@
-// `sgfw run --workers N`: host mode only, and not yet with the per-packet outputs or metrics,
-// each refused with a usage error before anything starts.
+// `sgfw run --workers N`: host mode only (with every output: --verdicts, --flow-log and --metrics
+// go with any count), a count in range, and a queue range that fits.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -14,14 +14,11 @@ async function run(...argv: string[]) {
 }
 
 describe('sgfw run --workers', () => {
-  it.each([
-    [['--verdicts', '/tmp/sgfw-never-written.jsonl'], /^sgfw run: --verdicts not yet with --workers > 1 \(use --workers 1\)$/],
-    [['--metrics', '127.0.0.1:0'], /^sgfw run: --metrics not yet with --workers > 1/],
-    [['--flow-log', '/tmp/sgfw-never-written.log'], /^sgfw run: --flow-log not yet with --workers > 1/],
-  ])('host mode with %j and 2 workers is refused, naming the flag', async (extra, message) => {
-    const r = await run('run', '--mode', 'host', '--workers', '2', '--state', STATE, ...extra);
+  it('a queue range past 65535 is bad usage, refused before anything starts, naming both flags', async () => {
+    const r = await run('run', '--mode', 'host', '--workers', '2', '--queue', '65535', '--state', STATE, '--verdicts', '/tmp/sgfw-never-written.jsonl', '--metrics', '127.0.0.1:0');
     expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toMatch(message);
+    expect(r.err.split('\n')[0]).toBe('sgfw run: --queue 65535 with --workers 2 runs past queue 65535 (one queue per worker)');
+    expect(r.err).not.toMatch(/not yet with/);
   });
 
   it('goes with host mode only', async () => {
