@@ -6,7 +6,7 @@
 // and are written here as one output (live/worker-output.ts); --metrics asks every worker at scrape
 // time and serves the sums under the names one thread uses (live/worker-metrics.ts).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { hostMetricFamilies, observeRebuilds } from '../live/host-metrics.js';
+import { mainThreadFamilies, observeRebuilds } from '../live/host-metrics.js';
 import { HostWorkers } from '../live/host-workers.js';
 import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
 import { runStatus } from '../live/run-status.js';
@@ -24,12 +24,6 @@ import type { RunOptions } from './run-options.js';
 import { statusSource } from './run-status-source.js';
 import { serviceNotify } from './service-notify.js';
 import { packageVersion } from './version.js';
-
-/** The main thread's own families beside the workers': reloads, and drop lines it held back. */
-function mainFamilies(live: LiveModel, sampler: DropSampler): MetricFamily[] {
-  return hostMetricFamilies({ dataplane: live.dataplane, enforcer: { packetCounts: new Float64Array(0), byteCounts: new Float64Array(0) }, reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal })
-    .filter((f) => f.name === 'sgfw_reloads_total' || f.name === 'sgfw_drop_logs_suppressed_total');
-}
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
@@ -69,7 +63,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
       // The main Dataplane rebuilds on every change as each worker's does: its timings stand for theirs.
       observeRebuilds(registry, dataplane);
       const render = async (): Promise<string> => {
-        scraped = workerMetricFamilies(await following.scrape(), mainFamilies(live, sampler));
+        scraped = workerMetricFamilies(await following.scrape(), mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal }));
         return registry.render();
       };
       // /status as one thread reports it: the workers' verdicts and flows, summed.
