@@ -6,10 +6,11 @@ import { recordLastFlow } from '../live/verdict-duties.js';
 import type { ModelView } from '../model/model-view.js';
 import { interfaceOwners } from '../observe/flow-log-account.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
+import type { FlowObservation, FlowSink } from '../observe/flow-log.js';
 import type { Logger } from '../observe/logger.js';
 import type { FlowLogFlagValues } from './flags-flow-log.js';
 
-export class RunFlowLog {
+export class RunFlowLog implements FlowSink {
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
@@ -39,6 +40,11 @@ export class RunFlowLog {
   /** The last judged packet, if it touched a managed interface. Allocates: flow logs are opt-in. */
   record(accepted: boolean): void {
     recordLastFlow(this.dataplane, this.file, accepted);
+  }
+
+  /** An observation a worker thread made (host mode's workers): windowed by its time. */
+  add(o: FlowObservation): void {
+    this.file.add(o);
   }
 
   reopen(): void {

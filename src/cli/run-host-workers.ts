@@ -1,41 +1,88 @@
-// `sgfw run --mode host --workers N` (N > 1): the packets through N NFQUEUE queues (--queue-balance
-// from --queue on), each read and judged by a worker thread (live/host-workers.ts); this thread
-// keeps the model (state files and SIGHUP, or the API), and an API call answers once its change is
-// in force on every worker. Per-packet outputs (--verdicts, --flow-log) and --metrics are not yet
-// aggregated across workers: run.ts refuses them with --workers > 1.
+// `sgfw run --mode host --workers N` (N > 1; the default is the cores available): the packets
+// through N NFQUEUE queues (--queue-balance from --queue on), each read and judged by a worker
+// thread (live/host-workers.ts); this thread keeps the model (state files and SIGHUP, the API, a
+// fleet agent or an EC2 account), and a change answers (the API) once it is in force on every
+// worker. Per-packet outputs (--verdicts, --flow-log, drop lines) come from the workers in batches
+// and are written here as one output (live/worker-output.ts); --metrics asks every worker at scrape
+// time and serves the sums under the names one thread uses (live/worker-metrics.ts).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mainThreadFamilies, observeRebuilds } from '../live/host-metrics.js';
 import { HostWorkers } from '../live/host-workers.js';
 import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
+import { runStatus } from '../live/run-status.js';
+import { summedGauge, summedReasonCounts, workerMetricFamilies } from '../live/worker-metrics.js';
+import { WorkerOutputWriter } from '../live/worker-output.js';
+import { DropSampler } from '../observe/drop-sampler.js';
+import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
+import { SgfwMetrics, type MetricFamily } from '../observe/metrics.js';
 import { ExitCode } from './exit-codes.js';
 import type { HostFlags } from './run-host.js';
-import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
+import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
+import { RunFlowLog } from './run-flow-log.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
+import { statusSource } from './run-status-source.js';
 import { serviceNotify } from './service-notify.js';
+import { packageVersion } from './version.js';
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
-  if (queueNum + workers - 1 > 65535) return startFailed(new Error(`--queue ${queueNum} with --workers ${workers} runs past queue 65535`), o);
   const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
   let live: LiveModel;
   try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, log });
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
   } catch (e) {
     return startFailed(e, o);
   }
   const { dataplane } = live;
+  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
+  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
+  // Each worker samples at the run's rate; this thread samples their lines again, so the log as a
+  // whole keeps to --drop-log-rate.
+  const sampler = new DropSampler(o.dropRate);
+  const output = new WorkerOutputWriter({ verdicts, flows: flowLog, drops: o.dropRate > 0 ? { sampler, logger: log } : null });
   let pool: HostWorkers | null = null;
+  let metrics: MetricsServer | null = null;
+  const startedAt = Date.now();
+  let enforcing = false;
   try {
     // Spawned on the model as it is, and following every change the main Dataplane applies from now on.
-    pool = HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen });
+    pool = HostWorkers.spawn(live.view, {
+      queueBase: queueNum, workers, maxLen, failOpen, outputs: { verdicts: verdicts !== null, flows: flowLog !== null, dropRate: o.dropRate },
+    });
     const following = pool;
+    pool.onOutput = (batch) => output.take(batch);
     dataplane.onApplied = (change) => following.apply(change);
     live.setInForce?.(() => following.inForce());
+    if (o.metricsAt) {
+      let scraped: MetricFamily[] = [];
+      const registry = new SgfwMetrics({ version: packageVersion() })
+        .addFamilies(() => scraped)
+        .addFamilies(() => live.metricFamilies());
+      // The main Dataplane rebuilds on every change as each worker's does: its timings stand for theirs.
+      observeRebuilds(registry, dataplane);
+      const render = async (): Promise<string> => {
+        scraped = workerMetricFamilies(await following.scrape(), mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal }));
+        return registry.render();
+      };
+      // /status as one thread reports it: the workers' verdicts and flows, summed.
+      const status = async (): Promise<unknown> => {
+        const scrapes = await following.scrape();
+        const judged = { reasonCounts: summedReasonCounts(scrapes), conntrackEntries: summedGauge(scrapes, 'sgfw_conntrack_entries'), conntrackCapacity: summedGauge(scrapes, 'sgfw_conntrack_capacity') };
+        return runStatus({ ...statusSource(live, 'host', startedAt), judged });
+      };
+      metrics = await startMetricsServer(o.metricsAt, render, { status, ready: () => enforcing });
+    }
     await pool.ready();
     await installQueueRules({ queueNum, queues: workers, failOpen });
+    enforcing = true;
   } catch (e) {
     dataplane.onApplied = null;
     await pool?.close().catch(() => undefined);
+    await metrics?.close();
+    verdicts?.end();
+    flowLog?.close();
     await live.close();
     return startFailed(e, o);
   }
@@ -50,27 +97,47 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
   const queues = `${queueNum}:${queueNum + workers - 1}`;
   log.info(
-    { event: 'start', mode: 'host', queues, workers, failOpen, interfaces, modelVersion: dataplane.modelVersion, api: live.api?.address ?? null },
+    {
+      event: 'start', mode: 'host', queue: queueNum, queues, workers, failOpen, interfaces, modelVersion: dataplane.modelVersion,
+      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
+      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
+      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+    },
     'host mode enforcing',
   );
-  const signals = stopSignals(() => live.hangup(), systemd);
+  const ticker = dropLogTicker(sampler, o);
+  const signals = stopSignals(() => {
+    flowLog?.reopen();
+    return live.hangup();
+  }, systemd);
   log.info(
     { event: 'ready', mode: 'host' },
     `host mode on NFQUEUE ${queues} (${workers} workers), ${interfaces.length} managed interfaces, ` +
-      `fail ${failOpen ? 'open' : 'closed'}${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
+      `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
+      `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`host mode on NFQUEUE ${queues}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
+  clearInterval(ticker);
   running.onFailure = null;
+  // Rules first: packets stop being queued before the workers go away.
   await removeQueueRules();
   const s = await running.stats();
   dataplane.onApplied = null;
+  // Each worker sends its last outputs before it says it closed: the files below get them all.
   await running.close();
   await live.close();
+  await metrics?.close();
+  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
+  flowLog?.close();
   log.info(
-    { event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue, failedBatches: s.failedBatches, workerPauses: s.pauses },
+    {
+      event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue,
+      failedBatches: s.failedBatches, lastError: s.lastError, reloads: live.reloads?.reloads ?? 0, reloadFailures: live.reloads?.failures ?? 0, workerPauses: s.pauses,
+    },
     `${signal}: rules removed; packets ${s.packets} allowed ${s.allowed} dropped ${s.dropped} (${workers} workers)` +
-      (s.queue.enobufs ? ` overruns ${s.queue.enobufs}` : ''),
+      (s.queue.enobufs ? ` overruns ${s.queue.enobufs}` : '') +
+      (s.failedBatches ? ` failed batches ${s.failedBatches} (${s.lastError})` : ''),
   );
   signals.release();
   return ExitCode.ok;

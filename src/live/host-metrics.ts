@@ -141,6 +141,16 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
       { name: 'sgfw_nfqueue_verdict_errors_total', help: 'Verdicts the kernel refused.', type: 'counter', samples: one(q.verdictErrors) },
     );
   }
+  families.push(...mainThreadFamilies(s));
+  return families;
+}
+
+/**
+ * The families of what the thread that keeps the model counts (SIGHUP reloads, drop lines held
+ * back): with worker threads, the main thread serves these beside the workers' merged families.
+ */
+export function mainThreadFamilies(s: Pick<HostMetricSources, 'reloads' | 'dropLogsSuppressed'>): MetricFamily[] {
+  const families: MetricFamily[] = [];
   if (s.reloads) {
     families.push({
       name: 'sgfw_reloads_total',

@@ -7,6 +7,8 @@ export interface HostWorkerInit extends LiveWorkerInit {
   queueNum: number;
   maxLen: number;
   failOpen: boolean;
+  /** what the worker sends the main thread per packet, in batches (worker-output.ts) */
+  outputs: { verdicts: boolean; flows: boolean; /** drop lines per second this worker may send at most (0: none) */ dropRate: number };
 }
 
 export interface HostWorkerStats extends LiveWorkerStats {
@@ -16,6 +18,8 @@ export interface HostWorkerStats extends LiveWorkerStats {
   failedBatches: number;
   conntrackEntries: number;
   modelVersion: number;
+  /** the message of the last batch whose handler threw */
+  lastError: string | null;
   /** NFQUEUE counters of the worker's queue */
   queue: { received: number; batches: number; enobufs: number; verdictErrors: number; overflows: number };
 }

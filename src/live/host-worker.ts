@@ -2,14 +2,30 @@
 // host-workers.ts through the live worker pool): it binds one NFQUEUE queue of the balanced range
 // and judges that queue's packets with its own Dataplane over a mirror of the model (live-worker.ts
 // keeps it in step). The kernel's queue-balance hash puts both directions of an address pair on
-// one queue, so a flow's packets reach one worker and its connection-tracking table.
+// one queue, so a flow's packets reach one worker and its connection-tracking table. Per-packet
+// outputs (verdict lines, flow observations, sampled drop lines) go to the main thread in batches
+// (worker-output.ts); a scrape asks for this worker's metric families.
 import { NfqueueReader } from '../capture/nfqueue.js';
+import { DropSampler } from '../observe/drop-sampler.js';
 import { HostEnforcer } from './host-enforcer.js';
+import { hostMetricFamilies } from './host-metrics.js';
 import type { HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
 import { serveLiveWorker } from './live-worker.js';
+import { recordLastFlow } from './verdict-duties.js';
+import { WorkerOutputBuffer } from './worker-output.js';
 
-serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init) => {
-  const enforcer = new HostEnforcer(dataplane);
+serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init, _after, send) => {
+  const { verdicts, flows, dropRate } = init.outputs;
+  const output = new WorkerOutputBuffer(send);
+  const sampler = new DropSampler(dropRate);
+  const enforcer = new HostEnforcer(
+    dataplane,
+    verdicts ? output : null,
+    undefined,
+    dropRate > 0 ? { sampler, logger: output } : null,
+    flows ? { record: (accepted) => recordLastFlow(dataplane, output, accepted) } : null,
+  );
+  const ticker = dropRate > 0 ? setInterval(() => sampler.tick(), 1000) : null;
   const reader = new NfqueueReader({ queueNum: init.queueNum, maxLen: init.maxLen, failOpen: init.failOpen }, enforcer.onBatch);
   reader.start();
   return {
@@ -18,10 +34,21 @@ serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init) => {
       allowed: enforcer.allowed,
       dropped: enforcer.dropped,
       failedBatches: enforcer.failedBatches,
+      lastError: enforcer.lastError?.message ?? null,
       conntrackEntries: dataplane.conntrack.size,
       modelVersion: dataplane.modelVersion,
       queue: reader.stats(),
     }),
-    close: () => reader.close(),
+    metrics: () => ({
+      families: hostMetricFamilies({ dataplane, enforcer, queue: () => reader.stats(), dropLogsSuppressed: () => sampler.suppressedTotal }),
+      judged: enforcer.packets,
+      reasonCounts: Array.from(dataplane.reasonCounts),
+    }),
+    close: () => {
+      reader.close();
+      if (ticker) clearInterval(ticker);
+      // what the last batches produced, before the main thread closes its files
+      output.flush();
+    },
   };
 });

@@ -6,6 +6,8 @@ import { workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
 import type { HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
 import { addPauses, noPauses } from '../observe/thread-pauses.js';
+import type { WorkerScrape } from './worker-metrics.js';
+import type { WorkerOutputBatch } from './worker-output.js';
 import { LiveWorkers } from './worker-pool.js';
 
 export interface HostWorkersOptions {
@@ -14,6 +16,8 @@ export interface HostWorkersOptions {
   workers: number;
   maxLen: number;
   failOpen: boolean;
+  /** per-packet outputs the workers send (default none); they arrive at `onOutput` */
+  outputs?: HostWorkerInit['outputs'];
 }
 
 export class HostWorkers {
@@ -28,7 +32,7 @@ export class HostWorkers {
       LiveWorkers.spawn<HostWorkerInit, HostWorkerStats>(view, {
         script: workerScript(import.meta.url, 'host-worker.js'),
         workers: o.workers,
-        init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen }),
+        init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen, outputs: o.outputs ?? { verdicts: false, flows: false, dropRate: 0 } }),
       }),
     );
   }
@@ -36,6 +40,16 @@ export class HostWorkers {
   /** Resolves once every worker has bound its queue; rejects (and stops them all) if one cannot. */
   ready(): Promise<void> {
     return this.pool.ready();
+  }
+
+  /** each worker's batches of per-packet outputs, in the order each worker sent them */
+  set onOutput(f: ((batch: WorkerOutputBatch) => void) | null) {
+    this.pool.onOutput = f;
+  }
+
+  /** Every worker's metric families, asked now (a worker busy too long: as it last answered). */
+  scrape(): Promise<WorkerScrape[]> {
+    return this.pool.scrape();
   }
 
   /** told once when a worker dies or errs: its queue is no longer read (the caller stops, failing closed) */
@@ -66,12 +80,13 @@ export class HostWorkers {
   /** The workers' counters, summed (queue counters too; the lowest model version), and each worker's. */
   async stats(): Promise<HostWorkerStats & { perWorker: number[]; each: HostWorkerStats[] }> {
     const all = await this.pool.stats();
-    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 }, pauses: noPauses() };
+    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, lastError: null, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 }, pauses: noPauses() };
     for (const s of all) {
       sum.packets += s.packets;
       sum.allowed += s.allowed;
       sum.dropped += s.dropped;
       sum.failedBatches += s.failedBatches;
+      sum.lastError ??= s.lastError;
       sum.conntrackEntries += s.conntrackEntries;
       sum.modelVersion = Math.min(sum.modelVersion, s.modelVersion);
       for (const k of Object.keys(sum.queue) as (keyof HostWorkerStats['queue'])[]) sum.queue[k] += s.queue[k];

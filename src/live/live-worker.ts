@@ -9,6 +9,8 @@ import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
 import { ThreadPauses } from '../observe/thread-pauses.js';
 import { workerFailure } from './worker-errors.js';
+import type { WorkerScrape } from './worker-metrics.js';
+import type { WorkerOutputBatch } from './worker-output.js';
 import type { FromLiveWorker, LiveWorkerInit, LiveWorkerStats, ToLiveWorker } from './worker-protocol.js';
 
 /** A mode's capture, opened on start: its counters and its close. */
@@ -16,15 +18,19 @@ export interface LiveWorkerCapture<Stats> {
   /** what the next worker's start gets (the fanout groups to join, …) */
   readonly started?: unknown;
   stats(): Stats;
+  /** what a scrape gets (a mode without worker metrics leaves it out) */
+  metrics?(): WorkerScrape;
+  /** stops the capture and hands over what the last batches produced */
   close(): void;
 }
 
 /**
  * Runs this thread as a live worker: `open` opens the capture that feeds `dataplane` (called once,
- * on start, with the init and what the previous worker's start said).
+ * on start, with the init, what the previous worker's start said, and where per-packet output
+ * batches go: to the main thread).
  */
 export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveWorkerStats>(
-  open: (dataplane: Dataplane, init: Init, after: unknown) => LiveWorkerCapture<Omit<Stats, 'pauses'>>,
+  open: (dataplane: Dataplane, init: Init, after: unknown, output: (batch: WorkerOutputBatch) => void) => LiveWorkerCapture<Omit<Stats, 'pauses'>>,
 ): void {
   const port = parentPort!;
   const init = workerData as Init;
@@ -58,12 +64,14 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'start') {
         try {
-          capture = open(dataplane, init, m.after);
+          capture = open(dataplane, init, m.after, (batch) => send({ kind: 'output', batch }));
         } catch (e) {
           failed(e);
           return;
         }
         send({ kind: 'ready', started: capture.started });
+      } else if (m.kind === 'metrics') {
+        send({ kind: 'metrics', scrape: capture?.metrics?.() ?? { families: [], judged: 0, reasonCounts: [] } });
       } else if (m.kind === 'stats') {
         if (capture) send({ kind: 'stats', stats: { ...capture.stats(), pauses: pauses.read() } as Stats });
       } else {

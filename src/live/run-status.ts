@@ -52,21 +52,25 @@ export interface RunStatusSource {
   api?: string;
   fleet?: () => FleetStatus;
   ec2?: () => Ec2SourceStatus;
+  /** where worker threads judge (host mode's --workers): their counts summed, in place of the dataplane's own */
+  judged?: { reasonCounts: ArrayLike<number>; conntrackEntries: number; conntrackCapacity: number };
 }
 
 export function runStatus(s: RunStatusSource, now = Date.now()): RunStatus {
   const dropsByReason: Record<string, number> = {};
   let allowed = 0;
   let dropped = 0;
-  s.dataplane.reasonCounts.forEach((n, reason) => {
-    if (n === 0) return;
+  const counts = s.judged?.reasonCounts ?? s.dataplane.reasonCounts;
+  for (let reason = 0; reason < counts.length; reason++) {
+    const n = counts[reason];
+    if (n === 0) continue;
     if (isAllowed(reason)) {
       allowed += n;
-      return;
+      continue;
     }
     dropped += n;
     dropsByReason[REASON_NAMES[reason]] = n;
-  });
+  }
   return {
     status: 'running',
     mode: s.mode,
@@ -74,7 +78,9 @@ export function runStatus(s: RunStatusSource, now = Date.now()): RunStatus {
     uptimeSeconds: Math.round((now - s.startedAt) / 100) / 10,
     interfaces: [...s.view.interfaces()].map((i) => i.interfaceId),
     modelVersion: s.dataplane.modelVersion,
-    conntrack: { entries: s.dataplane.conntrack.size, capacity: s.dataplane.conntrack.capacity },
+    conntrack: s.judged
+      ? { entries: s.judged.conntrackEntries, capacity: s.judged.conntrackCapacity }
+      : { entries: s.dataplane.conntrack.size, capacity: s.dataplane.conntrack.capacity },
     allowed,
     dropped,
     dropsByReason,

@@ -10,7 +10,6 @@ import { isAllowed, Reason, REASON_COUNT, REASON_NAMES } from '../dataplane/verd
 import { recordFlows } from '../dataplane/verdict-summary.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
 import type { FlowSink } from '../observe/flow-log.js';
-import type { Logger } from '../observe/logger.js';
 import { reasonWords, verdictLine } from '../observe/verdict-line.js';
 
 /** Where `--verdicts` lines go. */
@@ -18,10 +17,15 @@ export interface VerdictSink {
   write(line: string): unknown;
 }
 
+/** What writes a drop line: the run's logger, or a worker's buffer that carries it to the main thread. */
+export interface DropLogger {
+  info(fields: object, message: string): unknown;
+}
+
 /** Sampled drop lines: the sampler decides (a counter check), the logger writes the few it lets by. */
 export interface DropLog {
   readonly sampler: DropSampler;
-  readonly logger: Logger;
+  readonly logger: DropLogger;
 }
 
 /** Where flow-log records of the last judged packet go (off by default: it allocates). */

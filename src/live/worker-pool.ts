@@ -16,12 +16,20 @@ import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
 import { errorOfWorker } from './worker-errors.js';
+import type { WorkerScrape } from './worker-metrics.js';
+import type { WorkerOutputBatch } from './worker-output.js';
 import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
+
+/** How long a scrape waits for a worker (busy with a long rebuild) before serving its last answer. */
+const SCRAPE_WAIT_MS = 2000;
 
 interface Member<Stats> {
   readonly worker: Worker;
   acked: number;
-  stats: ((s: Stats) => void) | null;
+  /** callers waiting for its counters / its scrape, in the order asked */
+  stats: ((s: Stats) => void)[];
+  scrapes: ((s: WorkerScrape) => void)[];
+  lastScrape: WorkerScrape;
   closed: (() => void) | null;
   /** the thread has exited (stopped by ready() after a failed start, or died) */
   exited: boolean;
@@ -65,7 +73,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     for (let i = 0; i < spec.workers; i++) {
       const init = { ...spec.init(i), image, index: i, versions };
       const worker = new Worker(spec.script, { workerData: init, execArgv: workerExecArgv() });
-      members.push({ worker, acked: 0, stats: null, closed: null, exited: false, step: null });
+      members.push({ worker, acked: 0, stats: [], scrapes: [], lastScrape: { families: [], judged: 0, reasonCounts: [] }, closed: null, exited: false, step: null });
     }
     return new LiveWorkers<Init, Stats>(view, members, versions);
   }
@@ -114,8 +122,12 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       if (msg.kind === 'ack') {
         m.acked = msg.generation;
         this.settle();
-      } else if (msg.kind === 'stats') m.stats?.(msg.stats);
-      else if (msg.kind === 'closed') m.closed?.();
+      } else if (msg.kind === 'output') this.onOutput?.(msg.batch);
+      else if (msg.kind === 'stats') m.stats.shift()?.(msg.stats);
+      else if (msg.kind === 'metrics') {
+        m.lastScrape = msg.scrape;
+        m.scrapes.shift()?.(msg.scrape);
+      } else if (msg.kind === 'closed') m.closed?.();
       else m.step?.(msg); // start-up: see startInOrder
     });
     m.worker.on('error', (e) => this.fail(e));
@@ -125,6 +137,9 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       else this.fail(new Error(`a worker thread exited (code ${code})`));
     });
   }
+
+  /** each worker's batches of per-packet outputs, in the order each worker sent them */
+  onOutput: ((batch: WorkerOutputBatch) => void) | null = null;
 
   /** told once when a worker dies or errs: its share of the traffic is no longer judged (the caller stops, failing closed) */
   onFailure: ((e: Error) => void) | null = null;
@@ -173,8 +188,32 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       this.members.map(
         (m) =>
           new Promise<Stats>((resolve) => {
-            m.stats = resolve;
+            m.stats.push(resolve);
             m.worker.postMessage({ kind: 'stats' } satisfies ToLiveWorker);
+          }),
+      ),
+    );
+  }
+
+  /**
+   * Every worker's metric families, asked now (one message each, no per-packet cost); a worker that
+   * does not answer within SCRAPE_WAIT_MS (a long rebuild) is served as it last answered.
+   */
+  scrape(): Promise<WorkerScrape[]> {
+    return Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<WorkerScrape>((resolve) => {
+            const timer = setTimeout(() => {
+              m.scrapes = m.scrapes.filter((s) => s !== answer);
+              resolve(m.lastScrape);
+            }, SCRAPE_WAIT_MS);
+            const answer = (s: WorkerScrape): void => {
+              clearTimeout(timer);
+              resolve(s);
+            };
+            m.scrapes.push(answer);
+            m.worker.postMessage({ kind: 'metrics' } satisfies ToLiveWorker);
           }),
       ),
     );

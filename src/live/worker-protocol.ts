@@ -6,6 +6,8 @@
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
 import type { ThreadPauseStats } from '../observe/thread-pauses.js';
 import type { WorkerFailure } from './worker-errors.js';
+import type { WorkerScrape } from './worker-metrics.js';
+import type { WorkerOutputBatch } from './worker-output.js';
 
 /** What every live worker starts with; a mode's init adds its own fields. */
 export interface LiveWorkerInit {
@@ -34,6 +36,8 @@ export type ToLiveWorker =
   /** the model replaced whole (a reload): rebuild everything */
   | { kind: 'image'; generation: number; image: ModelImage }
   | { kind: 'stats' }
+  /** a scrape: the worker's metric families, now */
+  | { kind: 'metrics' }
   | { kind: 'close' };
 
 /** worker → main */
@@ -44,5 +48,8 @@ export type FromLiveWorker<Stats> =
   | { kind: 'ready'; started: unknown }
   | { kind: 'ack'; generation: number }
   | { kind: 'stats'; stats: Stats }
+  | { kind: 'metrics'; scrape: WorkerScrape }
+  /** per-packet outputs (verdict lines, flow observations, drop lines), in batches */
+  | { kind: 'output'; batch: WorkerOutputBatch }
   | { kind: 'closed' }
   | { kind: 'error'; failure: WorkerFailure };

@@ -30,7 +30,7 @@ export interface MetricsServer {
 }
 
 export interface MetricsServerExtras {
-  /** GET /status: this object as JSON (404 without it) */
+  /** GET /status: this object (or what it resolves to) as JSON (404 without it) */
   status?: () => unknown;
   /** GET /readyz answers 200 once this is true, 503 before; always 200 without it */
   ready?: () => boolean;
@@ -52,14 +52,16 @@ export function startMetricsServer(at: ListenAddress, render: () => string | Pro
     if (path === '/healthz') return plain(res, 200, 'ok\n', head);
     if (path === '/readyz') return extras.ready === undefined || extras.ready() ? plain(res, 200, 'ready\n', head) : plain(res, 503, 'starting\n', head);
     if (path === '/status' && extras.status !== undefined) {
-      let body: string;
-      try {
-        body = `${JSON.stringify(extras.status())}\n`;
-      } catch (e) {
-        return plain(res, 500, `${(e as Error).message}\n`, head);
-      }
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(head ? undefined : body);
+      const status = extras.status;
+      // A sync throw and a rejected promise both become a 500.
+      new Promise<unknown>((resolve) => resolve(status())).then(
+        (value) => {
+          const body = `${JSON.stringify(value)}\n`;
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(head ? undefined : body);
+        },
+        (e: unknown) => plain(res, 500, `${e instanceof Error ? e.message : String(e)}\n`, head),
+      );
       return;
     }
     if (path !== '/metrics' && path !== '/') {

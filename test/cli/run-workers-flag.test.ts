@@ -1,6 +1,6 @@
-// `sgfw run --workers N`: host and inline modes (monitor: 1 only), not yet with the per-packet
-// outputs or metrics (inline: nor with --capture pcap), each refused with a usage error before
-// anything starts.
+// `sgfw run --workers N`: host mode with every output (--verdicts, --flow-log and --metrics go
+// with any count) and a queue range that fits; inline mode not yet with the per-packet outputs,
+// metrics or --capture pcap; monitor mode 1 only. Each refusal is a usage error before anything starts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -15,14 +15,11 @@ async function run(...argv: string[]) {
 }
 
 describe('sgfw run --workers', () => {
-  it.each([
-    [['--verdicts', '/tmp/sgfw-never-written.jsonl'], /^sgfw run: --verdicts not yet with --workers > 1 \(use --workers 1\)$/],
-    [['--metrics', '127.0.0.1:0'], /^sgfw run: --metrics not yet with --workers > 1/],
-    [['--flow-log', '/tmp/sgfw-never-written.log'], /^sgfw run: --flow-log not yet with --workers > 1/],
-  ])('host mode with %j and 2 workers is refused, naming the flag', async (extra, message) => {
-    const r = await run('run', '--mode', 'host', '--workers', '2', '--state', STATE, ...extra);
+  it('a queue range past 65535 is bad usage, refused before anything starts, naming both flags', async () => {
+    const r = await run('run', '--mode', 'host', '--workers', '2', '--queue', '65535', '--state', STATE, '--verdicts', '/tmp/sgfw-never-written.jsonl', '--metrics', '127.0.0.1:0');
     expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toMatch(message);
+    expect(r.err.split('\n')[0]).toBe('sgfw run: --queue 65535 with --workers 2 runs past queue 65535 (one queue per worker)');
+    expect(r.err).not.toMatch(/not yet with/);
   });
 
   it.each([

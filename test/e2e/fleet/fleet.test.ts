@@ -218,6 +218,8 @@ async function startAgent(h: FleetHost): Promise<void> {
     '--store-ca', join(certs, 'ca.pem'), '--store-cert', user.cert, '--store-key', user.key,
     ...(h === C ? [] : ['--store-user', user.name, '--store-password-file', user.passwordFile]),
     '--agent-state', join(dir, `agent-${h.hostId}.json`), '--metrics', METRICS, '--log-level', 'info',
+    // A judges on two worker threads (the agent's changes reach both through the API's apply path), B and C on one
+    '--workers', h === A ? '2' : '1',
   ];
   const child = spawnInNs(ns(h.name), process.execPath, args);
   children.push(child);
@@ -230,6 +232,7 @@ async function startAgent(h: FleetHost): Promise<void> {
   } catch (e) {
     throw new Error(`sgfw run in ${ns(h.name)} did not start: ${(e as Error).message}\nstderr: ${err}`);
   }
+  if (h === A) expect(err).toContain(`NFQUEUE ${QUEUE}:${QUEUE + 1} (2 workers)`);
 }
 
 /** The agent's JSON log records (the ready line and other plain lines skipped). */

@@ -3,7 +3,7 @@
 // a stranger's. Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
@@ -15,6 +15,9 @@ const HOST = '10.0.0.10';
 const ALBERT_MACHINE = '203.0.113.5';
 const STRANGER = '203.0.113.6';
 const QUEUE = 7;
+/** the rule's target: one queue with --workers 1, a balanced range over the default (the cores available) */
+const CORES = availableParallelism();
+const TARGET = CORES > 1 ? `-j NFQUEUE --queue-balance ${QUEUE}:${QUEUE + CORES - 1}` : `-j NFQUEUE --queue-num ${QUEUE}`;
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
 const dir = mkdtempSync(join(tmpdir(), 'sgfw-host-mode-'));
@@ -84,11 +87,11 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
     expect(lines.some((l) => l.verdict === 'allow' && l.reason === 'rule')).toBe(true);
   }, 30_000);
 
-  it('removes its rules on SIGTERM and SIGINT, leaving the host open', async () => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const sgfw = await startSgfw(join(dir, `verdicts-${signal}.jsonl`));
-      expect(rules('iptables')).toContain('-j NFQUEUE --queue-num 7');
-      expect(rules('ip6tables')).toContain('-j NFQUEUE --queue-num 7');
+  it('removes its rules on SIGTERM and SIGINT, leaving the host open (one worker per core by default, or --workers 1)', async () => {
+    for (const [signal, workers, target] of [['SIGTERM', [], TARGET], ['SIGINT', ['--workers', '1'], `-j NFQUEUE --queue-num ${QUEUE}`]] as const) {
+      const sgfw = await startSgfw(join(dir, `verdicts-${signal}.jsonl`), ...workers);
+      expect(rules('iptables')).toContain(target);
+      expect(rules('ip6tables')).toContain(target);
       expect(await stopProcess(sgfw, signal)).toBe(0);
       expect(rules('iptables')).not.toContain('SGFW');
       expect(rules('ip6tables')).not.toContain('SGFW');
@@ -110,7 +113,7 @@ describe.runIf(enabled)('sgfw run --mode host enforces Albert\'s default group o
 
   it('with --fail-open, lets traffic pass while no sgfw reads the queue', async () => {
     const sgfw = await startSgfw(join(dir, 'verdicts-open.jsonl'), '--fail-open');
-    expect(rules('iptables')).toContain('-j NFQUEUE --queue-num 7 --queue-bypass');
+    expect(rules('iptables')).toContain(`${TARGET} --queue-bypass`);
     expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER, 1000)).toBe('timeout');
     await stopProcess(sgfw, 'SIGKILL');
     expect(await tcpConnect(pair!.peer, HOST, 22, STRANGER)).toBe('connected');

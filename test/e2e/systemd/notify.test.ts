@@ -115,7 +115,7 @@ describe.runIf(asRoot)('sgfw run --mode host under systemd', () => {
     const r = await notifyReceiver(socket, ['iptables', '-w', '-S'], inNs);
     receivers.push(r);
     const host = sgfw(
-      ['run', '--mode', 'host', '--state', join(ROOT, 'pcaps', 'albert', 'state.json'), '--queue', String(QUEUE)],
+      ['run', '--mode', 'host', '--state', join(ROOT, 'pcaps', 'albert', 'state.json'), '--queue', String(QUEUE), '--workers', '1'],
       { NOTIFY_SOCKET: socket, WATCHDOG_USEC: '200000', WATCHDOG_PID: '1' },
       inNs,
     );
