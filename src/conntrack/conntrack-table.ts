@@ -55,7 +55,7 @@ import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './rec
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
 import { atShare, Eviction, Sources } from './eviction.js';
-import { Double, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
+import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
 import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
@@ -235,6 +235,28 @@ export class ConntrackTable {
   private presetHash = 0;
   private hasPresetHash = false;
 
+  // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
+  // the interfaces of the frame at hand's sender and receiver as the caller knows them for that
+  // generation (setEndpoints), stamped on the records its lookups find or insert.
+  /** the caller's address-map generation; 0 until advanceGeneration: records then carry nothing */
+  private generation = 0;
+  /** setEndpoints was called for the frame at hand (cleared by clearEndpoints) */
+  private endpointsKnown = false;
+  private kSrcIf = -1;
+  private kDstIf = -1;
+  /** what lookupFlowNow found: the frame's sender's and receiver's interfaces (-1: unmanaged) and the record's own */
+  flowSrcIf = -1;
+  flowDstIf = -1;
+  flowIf = -1;
+  /**
+   * Counts every change of where entries are (a removal's shift, an insert, a migration, a
+   * resize): a slot found, or an empty slot that ended a probe, holds while it is unchanged.
+   */
+  layoutChanges = 0;
+  /** lookupFlowNow's probe met no entry of the key on any interface, at layoutChanges `flowMissAt` (see lookupSameNow) */
+  private flowMissed = false;
+  private flowMissAt = 0;
+
   constructor(options: ConntrackOptions = {}) {
     const capacity = options.capacity ?? 1 << 20;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
@@ -333,6 +355,14 @@ export class ConntrackTable {
     if (keyed === Keyed.STALE) return this.lookupNow(ifIndex, pkt);
     this.kInfo = ((ifIndex & 0xffff) << 16) | (this.kInfo & 0xffff);
     if (keyed === Keyed.RELATED) return this.find() >= 0 ? CT_RELATED : CT_MISS;
+    if (this.flowMissed && this.flowMissAt === this.layoutChanges) {
+      // lookupFlowNow's probe already missed on every interface, and nothing moved since: a new
+      // flow is probed once. (`kEmpty` is still the empty slot that ended that probe.)
+      this.missKeyed = true;
+      this.missIf = ifIndex;
+      this.missPkt = pkt;
+      return CT_MISS;
+    }
     return this.lookupKeyed(ifIndex, pkt);
   }
 
@@ -346,7 +376,144 @@ export class ConntrackTable {
       return CT_MISS;
     }
     this.update(i, pkt.tcpFlags);
+    if (this.endpointsKnown) this.stamp(i);
     return CT_ESTABLISHED;
+  }
+
+  // ---- established flows in one lookup ----------------------------------------------------
+  //
+  // A caller that maps addresses to interfaces (the dataplane) keeps in each record which
+  // interface each endpoint's address is on, under the generation of its address map: a packet of
+  // an established flow then finds its flow first, interface-free (the hash never held the
+  // interface), and takes its interfaces from the record, without looking its addresses up. The
+  // protocol: advanceGeneration whenever the address map changes; per frame, lookupFlowNow first;
+  // then setEndpoints with the interfaces (the record's, or looked up when it found none) before
+  // the frame's lookups and tracks, and clearEndpoints after them.
+
+  /** The caller's address map changed: every record's endpoints are stale until found again. */
+  advanceGeneration(): void {
+    if (this.generation === Endpoints.MAX_GENERATION) {
+      // Once in 16M changes: no record may claim a generation that comes round again.
+      this.unstampAll(this.s, this.slots);
+      this.unstampAll(this.os, this.oSlots);
+      this.generation = 0;
+    }
+    this.generation++;
+  }
+
+  private unstampAll(sw: Int32Array, slots: number): void {
+    for (let i = 0; i < slots; i++) sw[i * Word.STRIDE + Word.FLAGS] &= Endpoints.FLAGS_MASK;
+  }
+
+  /** The frame at hand's sender and receiver interfaces (-1: unmanaged), under the current generation. */
+  setEndpoints(srcIf: number, dstIf: number): void {
+    this.kSrcIf = srcIf;
+    this.kDstIf = dstIf;
+    this.endpointsKnown = this.generation !== 0;
+  }
+
+  /** The frame is judged: later calls stamp nothing until the next setEndpoints. */
+  clearEndpoints(): void {
+    this.endpointsKnown = false;
+  }
+
+  /**
+   * The record at `i` (its key in scratch, its interface one of the frame's endpoints' under the
+   * current generation) learns the frame's endpoints' interfaces.
+   */
+  private stamp(i: number): void {
+    const w = i * Word.STRIDE;
+    const sw = this.s;
+    const f = sw[w + Word.FLAGS];
+    if (f >>> Endpoints.GENERATION_SHIFT === this.generation) return;
+    const own = sw[w + Word.INFO] >>> 16;
+    const ifA = this.kSenderIsA ? this.kSrcIf : this.kDstIf;
+    const ifB = this.kSenderIsA ? this.kDstIf : this.kSrcIf;
+    const atA = own === ifA;
+    const other = atA ? ifB : ifA;
+    sw[w + Word.SOURCE] = (sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK) | ((other + 1) << Endpoints.OTHER_SHIFT);
+    sw[w + Word.FLAGS] = (f & Endpoints.FLAGS_MASK & ~Flag.AT_A) | (atA ? Flag.AT_A : 0) | (this.generation << Endpoints.GENERATION_SHIFT);
+  }
+
+  /**
+   * The first step of a frame: keys `pkt` (once: the lookups that follow reuse the key, see
+   * lookupSameNow) and looks for a record of its flow on any interface whose endpoints are of the
+   * current generation. Returns its slot, its interfaces in flowSrcIf, flowDstIf and flowIf (then
+   * `updateFlowNow(slot, pkt)` is the lookup on flowIf, when that is the frame's first); -1 when
+   * there is none (the caller looks the addresses up, then `lookupSameNow`); -2 when the packet
+   * has no key of its own (an ICMP error, not IP: the caller looks up with lookupNow). Changes
+   * nothing but reclaims expired entries it meets, as every lookup does.
+   */
+  lookupFlowNow(pkt: PacketView): number {
+    this.missKeyed = false;
+    this.flowMissed = false;
+    this.keyed = Keyed.STALE;
+    const ver = pkt.ipVersion;
+    if (ver !== 4 && ver !== 6) return -2;
+    const proto = pkt.protocol;
+    if (isIcmpProtocol(ver, proto)) {
+      if (isIcmpError(ver, pkt.icmpType)) return -2;
+      if (!this.keyIcmpQuery(0, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return -2;
+    } else {
+      this.keyFlow(0, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+    }
+    this.keyed = Keyed.FLOW;
+    return this.generation === 0 ? -1 : this.findFlow();
+  }
+
+  /** As lookupFlowNow, for a packet whose key's hash is known (as lookupHashedNow). */
+  lookupFlowHashedNow(pkt: PacketView, hash: number): number {
+    this.presetHash = hash;
+    this.hasPresetHash = true;
+    const r = this.lookupFlowNow(pkt);
+    this.hasPresetHash = false;
+    return r;
+  }
+
+  /** lookupNow on the interface of the record lookupFlowNow found at `i`: refreshes it. */
+  updateFlowNow(i: number, pkt: PacketView): number {
+    this.kInfo = (this.flowIf << 16) | (this.kInfo & 0xffff);
+    this.update(i, pkt.tcpFlags);
+    return CT_ESTABLISHED;
+  }
+
+  /** The record with the scratch key on any interface, if its endpoints are current; else -1. */
+  private findFlow(): number {
+    const nowMs = this.clock[0];
+    const sw = this.s;
+    const mask = this.slotMask;
+    const hash = this.kHash;
+    const flow = this.kInfo & 0xffff;
+    let i = hash & this.homeMask;
+    for (;;) {
+      const w = i * Word.STRIDE;
+      const f = sw[w + Word.FLAGS];
+      if ((f & Flag.LIVE) === 0) {
+        // No entry of the flow on any interface. (While a resize migrates entries, the old table
+        // may hold one: the slow path's find looks there.)
+        this.kEmpty = i;
+        this.flowMissed = !this.migrating;
+        this.flowMissAt = this.layoutChanges;
+        return -1;
+      }
+      if (nowMs > this.f[i * Double.STRIDE + Double.EXPIRES]) {
+        this.expire(i);
+        continue;
+      }
+      if (sw[w + Word.HASH] === hash && (sw[w + Word.INFO] & 0xffff) === flow && this.sameEndpoints(this.u, sw, w)) {
+        if (f >>> Endpoints.GENERATION_SHIFT !== this.generation) return -1;
+        const own = sw[w + Word.INFO] >>> 16;
+        const other = ((sw[w + Word.SOURCE] >>> Endpoints.OTHER_SHIFT) & Endpoints.OTHER_MASK) - 1;
+        const atA = (f & Flag.AT_A) !== 0;
+        const ifA = atA ? own : other;
+        const ifB = atA ? other : own;
+        this.flowSrcIf = this.kSenderIsA ? ifA : ifB;
+        this.flowDstIf = this.kSenderIsA ? ifB : ifA;
+        this.flowIf = own;
+        return i;
+      }
+      i = (i + 1) & mask;
+    }
   }
 
   /**
@@ -381,6 +548,7 @@ export class ConntrackTable {
   private trackKeyed(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts, outbound: boolean): boolean {
     const keyed = this.missKeyed;
     this.missKeyed = false;
+    this.flowMissed = false;
     this.setTimeouts(ifIndex, timeouts);
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return true;
@@ -406,6 +574,7 @@ export class ConntrackTable {
       const found = this.find();
       if (found >= 0) {
         this.update(found, pkt.tcpFlags);
+        if (this.endpointsKnown) this.stamp(found);
         return true;
       }
     }
@@ -424,6 +593,7 @@ export class ConntrackTable {
       i = this.emptySlotFrom(this.kHash & this.homeMask);
     }
     const w = i * Word.STRIDE;
+    this.layoutChanges++;
     const u = this.u;
     const a = this.kA;
     const b = this.kB;
@@ -456,6 +626,7 @@ export class ConntrackTable {
       flags |= Flag.EARLY;
     }
     sw[w + Word.FLAGS] = flags;
+    if (this.endpointsKnown) this.stamp(i);
     this.expireAfter(i, timeoutMs);
     // After the insert, never between its probe and its write: migrating moves entries about.
     // Growing first, even mid-migration (resize finishes it): past half full, the table would
@@ -506,6 +677,7 @@ export class ConntrackTable {
   /** Forgets everything (counters stay). */
   clear(): void {
     this.missKeyed = false;
+    this.layoutChanges++;
     if (this.migrating) this.endMigration();
     this.s.fill(0);
     this.ifEntries.fill(0);
@@ -647,6 +819,7 @@ export class ConntrackTable {
       kb[1] = kb[2] = kb[3] = 0;
     }
     this.missKeyed = false;
+    this.flowMissed = false;
     // lookupNow and lookupRelated say what they keyed; any other caller's key is not theirs.
     this.keyed = Keyed.STALE;
     this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
@@ -746,6 +919,23 @@ export class ConntrackTable {
     }
   }
 
+  /** Does the record at word `w` of `u`/`sw` hold the scratch key's endpoints (ports and addresses)? */
+  private sameEndpoints(u: Uint32Array, sw: Int32Array, w: number): boolean {
+    const ka = this.kA;
+    const kb = this.kB;
+    return (
+      sw[w + Word.PORTS] === this.kPorts &&
+      u[w + Word.A] === ka[0] &&
+      u[w + Word.B] === kb[0] &&
+      u[w + Word.A + 1] === ka[1] &&
+      u[w + Word.A + 2] === ka[2] &&
+      u[w + Word.A + 3] === ka[3] &&
+      u[w + Word.B + 1] === kb[1] &&
+      u[w + Word.B + 2] === kb[2] &&
+      u[w + Word.B + 3] === kb[3]
+    );
+  }
+
   /** Does the record at word `w` of `u`/`sw` (one table's two views) hold the scratch key? */
   private matches(u: Uint32Array, sw: Int32Array, w: number): boolean {
     const ka = this.kA;
@@ -788,10 +978,10 @@ export class ConntrackTable {
         // A fresh SYN after the close: a new connection on the same ports, opened by its sender,
         // unanswered again and counted against the sender's source.
         f = this.kSenderIsA ? f | Flag.ORIGINATOR_IS_A : f & ~Flag.ORIGINATOR_IS_A;
-        if ((f & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+        if ((f & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
         f &= ~(Flag.SEEN_REPLY | Flag.ASSURED);
         const source = this.sourceBucket(this.kSenderIsA);
-        sw[w + Word.SOURCE] = source;
+        sw[w + Word.SOURCE] = (sw[w + Word.SOURCE] & ~Endpoints.SOURCE_MASK) | source;
         this.unanswered[source]++;
       }
       sw[w + Word.STATE] = after;
@@ -807,7 +997,7 @@ export class ConntrackTable {
     if ((f & Flag.ASSURED) === 0) {
       if ((f & Flag.SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + Word.STATE]))) {
         f = (f | Flag.ASSURED) & ~Flag.EARLY;
-        this.unanswered[sw[w + Word.SOURCE]]--;
+        this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
       } else if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
         timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
         f |= Flag.EARLY;
@@ -953,7 +1143,7 @@ export class ConntrackTable {
   /** The entry at word `w` of `sw` leaves the table: the counts it was in. */
   private forget(sw: Int32Array, w: number): void {
     if (--this.ifEntries[sw[w + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
     this.size--;
   }
 
@@ -965,6 +1155,7 @@ export class ConntrackTable {
    * still bounds it.
    */
   private shiftOut(sw: Int32Array, f: Float64Array, mask: number, homeMask: number, i: number): void {
+    this.layoutChanges++;
     let gap = i;
     let j = i;
     for (;;) {
@@ -1008,6 +1199,7 @@ export class ConntrackTable {
   /** Swaps in an empty table of `slots` slots; the current one's entries migrate from now on. */
   private resize(slots: number): void {
     if (this.migrating) this.migrate(Infinity);
+    this.layoutChanges++;
     const records = recordMemory(slots * Word.STRIDE * 4, this.allocate);
     this.ou = this.u;
     this.os = this.s;
@@ -1063,6 +1255,7 @@ export class ConntrackTable {
     const sw = this.s;
     const wi = i * Word.STRIDE;
     const wt = to * Word.STRIDE;
+    this.layoutChanges++;
     for (let k = 0; k < Word.STRIDE; k++) sw[wt + k] = from[wi + k];
     // Its expiry may be the earliest, and the sweep's pass may be past `to`.
     const e = this.of[i * Double.STRIDE + Double.EXPIRES];

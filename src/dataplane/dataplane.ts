@@ -129,6 +129,8 @@ export class Dataplane {
       this.interfaceCounts = grown;
     }
     this.interfaces = next;
+    // The flow records' endpoint interfaces are of the old address map: stale from this frame on.
+    if (this.map.addresses !== this.addresses) this.conntrack.advanceGeneration();
     this.addresses = this.map.addresses;
     this.modelVersion = this.model.version;
     this.lastRebuildMs = performance.now() - started;
@@ -242,33 +244,55 @@ export class Dataplane {
       return this.finish(reason);
     }
     if (v.ipVersion === 6 && v.protocol === IpProto.ICMPV6 && isNeighbourDiscovery(v, frame)) return this.finish(Reason.NEIGHBOUR_DISCOVERY);
-    const src = this.addresses.get(v.ipVersion, v.src);
-    const dst = this.addresses.get(v.ipVersion, v.dst);
+    const ct = this.conntrack;
+    const laterFragment = v.isFragment && v.fragmentOffset > 0;
+    // An established flow's record says which interfaces its endpoints are on (while the address
+    // map is the one it was stamped under): one lookup, keyed once, and no address lookups.
+    // (A later fragment has no ports to key: its datagram's first fragment decided for it.)
+    const found = laterFragment ? -2 : this.hasStagedHash ? ct.lookupFlowHashedNow(v, this.stagedHash) : ct.lookupFlowNow(v);
+    let src: number;
+    let dst: number;
+    if (found >= 0) {
+      src = ct.flowSrcIf;
+      dst = ct.flowDstIf;
+    } else {
+      src = this.addresses.get(v.ipVersion, v.src);
+      dst = this.addresses.get(v.ipVersion, v.dst);
+    }
     this.lastSourceInterface = src;
     this.lastDestinationInterface = dst;
     if (src < 0 && dst < 0) return this.finish(Reason.UNMANAGED);
 
-    if (v.isFragment && v.fragmentOffset > 0) {
+    if (laterFragment) {
       // Ports live in the first fragment only: a later fragment shares its datagram's verdict.
       const known = this.fragments.lookupNow(v);
       return this.finish(known === FRAGMENT_ALLOWED ? Reason.FRAGMENT : Reason.FRAGMENT_UNKNOWN);
     }
 
     // Between two managed interfaces, the sender's egress and the receiver's ingress must both allow.
+    ct.setEndpoints(src, dst);
+    // The record found serves the lookup on its interface while no entry moved since.
+    const foundAt = ct.layoutChanges;
     let reason: number = Reason.UNMANAGED;
-    if (src >= 0) reason = this.judgeOn(src, true, false);
-    // The receiver's lookup reuses the sender's key: a frame is keyed once.
-    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false, src >= 0);
+    if (src >= 0) reason = this.judgeOn(src, true, found >= 0 && ct.flowIf === src ? found : -1);
+    // The receiver's lookup reuses the key: a frame is keyed once.
+    if (dst >= 0 && isAllowed(reason)) {
+      reason = this.judgeOn(dst, false, found >= 0 && ct.flowIf === dst && ct.layoutChanges === foundAt ? found : -1);
+    }
+    ct.clearEndpoints();
     if (v.isFragment) this.fragments.rememberFirstNow(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN);
     return this.finish(reason);
   }
 
-  /** `again`: the frame was looked up on its other interface just before (see lookupSameNow). */
-  private judgeOn(index: number, outbound: boolean, again: boolean): number {
+  /**
+   * `found`: the slot of the frame's flow record on this interface, as lookupFlowNow found it
+   * (the frame's first lookup); -1 otherwise (the frame was keyed: see lookupSameNow).
+   */
+  private judgeOn(index: number, outbound: boolean, found: number): number {
     const v = this.view;
     const iface = this.interfaces[index]!;
     const ct = this.conntrack;
-    const tracked = again ? ct.lookupSameNow(index, v) : this.hasStagedHash ? ct.lookupHashedNow(index, v, this.stagedHash) : ct.lookupNow(index, v);
+    const tracked = found >= 0 ? ct.updateFlowNow(found, v) : ct.lookupSameNow(index, v);
     if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
     if (tracked === CT_RELATED) return Reason.RELATED;
 
