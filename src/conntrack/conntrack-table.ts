@@ -120,6 +120,18 @@ const INITIAL_SLOTS = 1 << 15;
 const MIGRATE_BUDGET = 16;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
+/** keys `stageKey` keeps (the dataplane stages batches of up to 16 frames) */
+const STAGED_KEYS = 32;
+/** A kept key in words: endpoint A (4), endpoint B (4), info, ports, hash, sender is A. */
+const enum Kept {
+  A = 0,
+  B = 4,
+  INFO = 8,
+  PORTS = 9,
+  HASH = 10,
+  SENDER_IS_A = 11,
+  STRIDE = 12,
+}
 
 export class ConntrackTable {
   readonly capacity: number;
@@ -231,6 +243,8 @@ export class ConntrackTable {
    * nothing; lookupSameNow reuses it for the frame's other interface.
    */
   private keyed: number = Keyed.STALE;
+  /** the keys stageKey built, by row (see Kept) */
+  private readonly kept = new Uint32Array(STAGED_KEYS * Kept.STRIDE);
   /** lookupHashedNow's hash, for the next setKey to take instead of hashing (see there) */
   private presetHash = 0;
   private hasPresetHash = false;
@@ -461,13 +475,58 @@ export class ConntrackTable {
     return this.generation === 0 ? -1 : this.findFlow();
   }
 
-  /** As lookupFlowNow, for a packet whose key's hash is known (as lookupHashedNow). */
-  lookupFlowHashedNow(pkt: PacketView, hash: number): number {
-    this.presetHash = hash;
-    this.hasPresetHash = true;
-    const r = this.lookupFlowNow(pkt);
-    this.hasPresetHash = false;
-    return r;
+  /**
+   * As homeOf, and keeps the key in row `row` (0 ≤ row < STAGED_KEYS) for lookupFlowKeptNow: a
+   * staged frame is keyed and hashed once.
+   */
+  stageKey(pkt: PacketView, row: number): number {
+    const home = this.homeOf(pkt);
+    if (home < 0) return -1;
+    const k = this.kept;
+    const r = row * Kept.STRIDE;
+    const a = this.kA;
+    const b = this.kB;
+    k[r + Kept.A] = a[0];
+    k[r + Kept.A + 1] = a[1];
+    k[r + Kept.A + 2] = a[2];
+    k[r + Kept.A + 3] = a[3];
+    k[r + Kept.B] = b[0];
+    k[r + Kept.B + 1] = b[1];
+    k[r + Kept.B + 2] = b[2];
+    k[r + Kept.B + 3] = b[3];
+    k[r + Kept.INFO] = this.kInfo;
+    k[r + Kept.PORTS] = this.kPorts;
+    k[r + Kept.HASH] = this.kHash;
+    k[r + Kept.SENDER_IS_A] = this.kSenderIsA ? 1 : 0;
+    return home;
+  }
+
+  /**
+   * As lookupFlowNow, for the packet whose key stageKey kept in `row` (it returned a home, not -1):
+   * the key is taken as kept instead of built again.
+   */
+  lookupFlowKeptNow(row: number): number {
+    this.missKeyed = false;
+    this.flowMissed = false;
+    const k = this.kept;
+    const r = row * Kept.STRIDE;
+    const a = this.kA;
+    const b = this.kB;
+    a[0] = k[r + Kept.A];
+    a[1] = k[r + Kept.A + 1];
+    a[2] = k[r + Kept.A + 2];
+    a[3] = k[r + Kept.A + 3];
+    b[0] = k[r + Kept.B];
+    b[1] = k[r + Kept.B + 1];
+    b[2] = k[r + Kept.B + 2];
+    b[3] = k[r + Kept.B + 3];
+    // As int32, as setKey leaves them (see i32be in packet/byte-order.ts).
+    this.kInfo = k[r + Kept.INFO] | 0;
+    this.kPorts = k[r + Kept.PORTS] | 0;
+    this.kHash = k[r + Kept.HASH] | 0;
+    this.kSenderIsA = k[r + Kept.SENDER_IS_A] !== 0;
+    this.keyed = Keyed.FLOW;
+    return this.generation === 0 ? -1 : this.findFlow();
   }
 
   /** lookupNow on the interface of the record lookupFlowNow found at `i`: refreshes it. */

@@ -55,11 +55,8 @@ export class Dataplane {
   private readonly stagedViews: PacketView[] = Array.from({ length: JUDGE_BATCH }, () => new PacketView());
   private readonly stagedFrames: Uint8Array[] = new Array<Uint8Array>(JUDGE_BATCH).fill(NO_FRAME);
   private readonly stagedHomes = new Int32Array(JUDGE_BATCH);
-  /** the staged frames' flow-key hashes (where their home is not -1): the lookup takes them */
-  private readonly stagedHashes = new Int32Array(JUDGE_BATCH);
-  /** judgeStaged's frame has its hash in `stagedHash` */
-  private hasStagedHash = false;
-  private stagedHash = 0;
+  /** judgeStaged's frame's key is kept in this row of the conntrack table (see stageKey); -1: none */
+  private stagedRow = -1;
   /** what `prefetchStaged` read, kept so the JIT keeps the reads */
   private prefetched = 0;
   readonly conntrack: ConntrackTable;
@@ -184,8 +181,8 @@ export class Dataplane {
   stage(slot: number, linkType: number, frame: Uint8Array, offset: number, length: number, wireLength: number): void {
     const v = this.stagedViews[slot]!;
     this.stagedFrames[slot] = frame;
-    this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.homeOf(v) : -1;
-    this.stagedHashes[slot] = this.conntrack.keyHash;
+    // Keyed and hashed here, once: judgeStaged's lookup takes the key as kept.
+    this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.stageKey(v, slot) : -1;
   }
 
   /**
@@ -223,11 +220,10 @@ export class Dataplane {
 
   /** Judges the frame staged in `slot`, at the time in `clock[0]`; as judgeNow. */
   judgeStaged(slot: number): number {
-    // The flow's key was hashed when staged: the lookup takes that hash.
-    this.hasStagedHash = this.stagedHomes[slot]! >= 0;
-    this.stagedHash = this.stagedHashes[slot]!;
+    // The flow's key was built when staged: the lookup takes it as kept.
+    this.stagedRow = this.stagedHomes[slot]! >= 0 ? slot : -1;
     const reason = this.judgeDecoded(this.stagedViews[slot]!, this.stagedFrames[slot]!);
-    this.hasStagedHash = false;
+    this.stagedRow = -1;
     return reason;
   }
 
@@ -249,7 +245,7 @@ export class Dataplane {
     // An established flow's record says which interfaces its endpoints are on (while the address
     // map is the one it was stamped under): one lookup, keyed once, and no address lookups.
     // (A later fragment has no ports to key: its datagram's first fragment decided for it.)
-    const found = laterFragment ? -2 : this.hasStagedHash ? ct.lookupFlowHashedNow(v, this.stagedHash) : ct.lookupFlowNow(v);
+    const found = laterFragment ? -2 : this.stagedRow >= 0 ? ct.lookupFlowKeptNow(this.stagedRow) : ct.lookupFlowNow(v);
     let src: number;
     let dst: number;
     if (found >= 0) {
