@@ -32,6 +32,11 @@
 // swaps in the new table at once and migrates the old one's entries a few per insert (see
 // "growing and shrinking" below), so no packet waits for a whole rehash.
 //
+// Established flows in one lookup: a record also remembers which interface each endpoint's
+// address is on, under the caller's address-map generation, so the dataplane finds an established
+// frame's flow (and with it both interfaces) before, and instead of, looking its addresses up
+// (lookupFlowNow, "established flows in one lookup" below).
+//
 // Why one file past 400 lines: it is one concept, the record table's per-packet path and the
 // writers that keep its invariants. The per-packet path (lookupNow → find → matches → update →
 // timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
@@ -357,10 +362,11 @@ export class ConntrackTable {
   }
 
   /**
-   * As lookupNow(ifIndex, pkt), for the frame of the table's last lookupNow, on its other
-   * interface (a frame between two managed interfaces): that lookup's key is reused, only its
-   * interface changes, so a frame is keyed and hashed once. The calls between may be that
-   * lookup's trackMissNow, nothing else.
+   * As lookupNow(ifIndex, pkt), for the frame the table last keyed in lookupNow, lookupFlowNow or
+   * lookupFlowKeptNow (its first lookup, or its other interface's: a frame between two managed
+   * interfaces): that key is reused, only its interface changes, so a frame is keyed and hashed
+   * once. The calls between may be that frame's updateFlowNow, lookupSameNow and trackMissNow,
+   * nothing else.
    */
   lookupSameNow(ifIndex: number, pkt: PacketView): number {
     this.missKeyed = false;
