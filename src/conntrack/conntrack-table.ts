@@ -250,9 +250,6 @@ export class ConntrackTable {
   private keyed: number = Keyed.STALE;
   /** the keys stageKey built, by row (see Kept) */
   private readonly kept = new Uint32Array(STAGED_KEYS * Kept.STRIDE);
-  /** lookupHashedNow's hash, for the next setKey to take instead of hashing (see there) */
-  private presetHash = 0;
-  private hasPresetHash = false;
 
   // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
   // the interfaces of the frame at hand's sender and receiver as the caller knows them for that
@@ -341,24 +338,6 @@ export class ConntrackTable {
     }
     this.keyed = Keyed.FLOW;
     return this.lookupKeyed(ifIndex, pkt);
-  }
-
-  /**
-   * As lookupNow, for a packet whose key's hash is known: `hash` is `keyHash` after homeOf(pkt)
-   * returned a slot (not -1), the table unchanged or resized since (the hash holds neither the
-   * interface nor the table's size). A staged frame is so hashed once.
-   */
-  lookupHashedNow(ifIndex: number, pkt: PacketView, hash: number): number {
-    this.presetHash = hash;
-    this.hasPresetHash = true;
-    const r = this.lookupNow(ifIndex, pkt);
-    this.hasPresetHash = false;
-    return r;
-  }
-
-  /** The hash of the key homeOf built last. */
-  get keyHash(): number {
-    return this.kHash;
   }
 
   /**
@@ -889,12 +868,6 @@ export class ConntrackTable {
     this.keyed = Keyed.STALE;
     this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
     this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
-    if (this.hasPresetHash) {
-      // lookupHashedNow's: the packet's own key (homeOf had one), so never an ICMP error's quote.
-      this.kHash = this.presetHash;
-      this.hasPresetHash = false;
-      return;
-    }
     // The interface is left out of the hash (it is still part of the key): a frame between two
     // managed interfaces looks up the same bucket twice, and the second time it is in cache.
     // Words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
