@@ -32,6 +32,11 @@
 // swaps in the new table at once and migrates the old one's entries a few per insert (see
 // "growing and shrinking" below), so no packet waits for a whole rehash.
 //
+// Established flows in one lookup: a record also remembers which interface each endpoint's
+// address is on, under the caller's address-map generation, so the dataplane finds an established
+// frame's flow (and with it both interfaces) before, and instead of, looking its addresses up
+// (lookupFlowNow, "established flows in one lookup" below).
+//
 // Why one file past 400 lines: it is one concept, the record table's per-packet path and the
 // writers that keep its invariants. The per-packet path (lookupNow → find → matches → update →
 // timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
@@ -55,7 +60,7 @@ import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './rec
 import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
 import { atShare, Eviction, Sources } from './eviction.js';
-import { Double, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
+import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
 import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
@@ -120,6 +125,18 @@ const INITIAL_SLOTS = 1 << 15;
 const MIGRATE_BUDGET = 16;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
+/** keys `stageKey` keeps (the dataplane stages batches of up to 16 frames) */
+const STAGED_KEYS = 32;
+/** A kept key in words: endpoint A (4), endpoint B (4), info, ports, hash, sender is A. */
+const enum Kept {
+  A = 0,
+  B = 4,
+  INFO = 8,
+  PORTS = 9,
+  HASH = 10,
+  SENDER_IS_A = 11,
+  STRIDE = 12,
+}
 
 export class ConntrackTable {
   readonly capacity: number;
@@ -231,9 +248,30 @@ export class ConntrackTable {
    * nothing; lookupSameNow reuses it for the frame's other interface.
    */
   private keyed: number = Keyed.STALE;
-  /** lookupHashedNow's hash, for the next setKey to take instead of hashing (see there) */
-  private presetHash = 0;
-  private hasPresetHash = false;
+  /** the keys stageKey built, by row (see Kept) */
+  private readonly kept = new Uint32Array(STAGED_KEYS * Kept.STRIDE);
+
+  // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
+  // the interfaces of the frame at hand's sender and receiver as the caller knows them for that
+  // generation (setEndpoints), stamped on the records its lookups find or insert.
+  /** the caller's address-map generation; 0 until advanceGeneration: records then carry nothing */
+  private generation = 0;
+  /** setEndpoints was called for the frame at hand (cleared by clearEndpoints) */
+  private endpointsKnown = false;
+  private kSrcIf = -1;
+  private kDstIf = -1;
+  /** what lookupFlowNow found: the frame's sender's and receiver's interfaces (-1: unmanaged) and the record's own */
+  flowSrcIf = -1;
+  flowDstIf = -1;
+  flowIf = -1;
+  /**
+   * Counts every change of where entries are (a removal's shift, an insert, a migration, a
+   * resize): a slot found, or an empty slot that ended a probe, holds while it is unchanged.
+   */
+  layoutChanges = 0;
+  /** lookupFlowNow's probe met no entry of the key on any interface, at layoutChanges `flowMissAt` (see lookupSameNow) */
+  private flowMissed = false;
+  private flowMissAt = 0;
 
   constructor(options: ConntrackOptions = {}) {
     const capacity = options.capacity ?? 1 << 20;
@@ -303,28 +341,11 @@ export class ConntrackTable {
   }
 
   /**
-   * As lookupNow, for a packet whose key's hash is known: `hash` is `keyHash` after homeOf(pkt)
-   * returned a slot (not -1), the table unchanged or resized since (the hash holds neither the
-   * interface nor the table's size). A staged frame is so hashed once.
-   */
-  lookupHashedNow(ifIndex: number, pkt: PacketView, hash: number): number {
-    this.presetHash = hash;
-    this.hasPresetHash = true;
-    const r = this.lookupNow(ifIndex, pkt);
-    this.hasPresetHash = false;
-    return r;
-  }
-
-  /** The hash of the key homeOf built last. */
-  get keyHash(): number {
-    return this.kHash;
-  }
-
-  /**
-   * As lookupNow(ifIndex, pkt), for the frame of the table's last lookupNow, on its other
-   * interface (a frame between two managed interfaces): that lookup's key is reused, only its
-   * interface changes, so a frame is keyed and hashed once. The calls between may be that
-   * lookup's trackMissNow, nothing else.
+   * As lookupNow(ifIndex, pkt), for the frame the table last keyed in lookupNow, lookupFlowNow or
+   * lookupFlowKeptNow (its first lookup, or its other interface's: a frame between two managed
+   * interfaces): that key is reused, only its interface changes, so a frame is keyed and hashed
+   * once. The calls between may be that frame's updateFlowNow, lookupSameNow and trackMissNow,
+   * nothing else.
    */
   lookupSameNow(ifIndex: number, pkt: PacketView): number {
     this.missKeyed = false;
@@ -333,6 +354,14 @@ export class ConntrackTable {
     if (keyed === Keyed.STALE) return this.lookupNow(ifIndex, pkt);
     this.kInfo = ((ifIndex & 0xffff) << 16) | (this.kInfo & 0xffff);
     if (keyed === Keyed.RELATED) return this.find() >= 0 ? CT_RELATED : CT_MISS;
+    if (this.flowMissed && this.flowMissAt === this.layoutChanges) {
+      // lookupFlowNow's probe already missed on every interface, and nothing moved since: a new
+      // flow is probed once. (`kEmpty` is still the empty slot that ended that probe.)
+      this.missKeyed = true;
+      this.missIf = ifIndex;
+      this.missPkt = pkt;
+      return CT_MISS;
+    }
     return this.lookupKeyed(ifIndex, pkt);
   }
 
@@ -346,7 +375,189 @@ export class ConntrackTable {
       return CT_MISS;
     }
     this.update(i, pkt.tcpFlags);
+    if (this.endpointsKnown) this.stamp(i);
     return CT_ESTABLISHED;
+  }
+
+  // ---- established flows in one lookup ----------------------------------------------------
+  //
+  // A caller that maps addresses to interfaces (the dataplane) keeps in each record which
+  // interface each endpoint's address is on, under the generation of its address map: a packet of
+  // an established flow then finds its flow first, interface-free (the hash never held the
+  // interface), and takes its interfaces from the record, without looking its addresses up. The
+  // protocol: advanceGeneration whenever the address map changes; per frame, lookupFlowNow first;
+  // then setEndpoints with the interfaces (the record's, or looked up when it found none) before
+  // the frame's lookups and tracks, and clearEndpoints after them.
+
+  /** The caller's address map changed: every record's endpoints are stale until found again. */
+  advanceGeneration(): void {
+    if (this.generation === Endpoints.MAX_GENERATION) {
+      // Once in 16M changes: no record may claim a generation that comes round again.
+      this.unstampAll(this.s, this.slots);
+      this.unstampAll(this.os, this.oSlots);
+      this.generation = 0;
+    }
+    this.generation++;
+  }
+
+  private unstampAll(sw: Int32Array, slots: number): void {
+    for (let i = 0; i < slots; i++) sw[i * Word.STRIDE + Word.FLAGS] &= Endpoints.FLAGS_MASK;
+  }
+
+  /** The frame at hand's sender and receiver interfaces (-1: unmanaged), under the current generation. */
+  setEndpoints(srcIf: number, dstIf: number): void {
+    this.kSrcIf = srcIf;
+    this.kDstIf = dstIf;
+    this.endpointsKnown = this.generation !== 0;
+  }
+
+  /** The frame is judged: later calls stamp nothing until the next setEndpoints. */
+  clearEndpoints(): void {
+    this.endpointsKnown = false;
+  }
+
+  /**
+   * The record at `i` (its key in scratch, its interface one of the frame's endpoints' under the
+   * current generation) learns the frame's endpoints' interfaces.
+   */
+  private stamp(i: number): void {
+    const w = i * Word.STRIDE;
+    const sw = this.s;
+    const f = sw[w + Word.FLAGS];
+    if (f >>> Endpoints.GENERATION_SHIFT === this.generation) return;
+    const own = sw[w + Word.INFO] >>> 16;
+    const ifA = this.kSenderIsA ? this.kSrcIf : this.kDstIf;
+    const ifB = this.kSenderIsA ? this.kDstIf : this.kSrcIf;
+    const atA = own === ifA;
+    const other = atA ? ifB : ifA;
+    sw[w + Word.SOURCE] = (sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK) | ((other + 1) << Endpoints.OTHER_SHIFT);
+    sw[w + Word.FLAGS] = (f & Endpoints.FLAGS_MASK & ~Flag.AT_A) | (atA ? Flag.AT_A : 0) | (this.generation << Endpoints.GENERATION_SHIFT);
+  }
+
+  /**
+   * The first step of a frame: keys `pkt` (once: the lookups that follow reuse the key, see
+   * lookupSameNow) and looks for a record of its flow on any interface whose endpoints are of the
+   * current generation. Returns its slot, its interfaces in flowSrcIf, flowDstIf and flowIf (then
+   * `updateFlowNow(slot, pkt)` is the lookup on flowIf, when that is the frame's first); -1 when
+   * there is none (the caller looks the addresses up, then `lookupSameNow`); -2 when the packet
+   * has no key of its own (an ICMP error, not IP: the caller looks up with lookupNow). Changes
+   * nothing but reclaims expired entries it meets, as every lookup does.
+   */
+  lookupFlowNow(pkt: PacketView): number {
+    this.missKeyed = false;
+    this.flowMissed = false;
+    this.keyed = Keyed.STALE;
+    const ver = pkt.ipVersion;
+    if (ver !== 4 && ver !== 6) return -2;
+    const proto = pkt.protocol;
+    if (isIcmpProtocol(ver, proto)) {
+      if (isIcmpError(ver, pkt.icmpType)) return -2;
+      if (!this.keyIcmpQuery(0, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return -2;
+    } else {
+      this.keyFlow(0, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
+    }
+    this.keyed = Keyed.FLOW;
+    return this.generation === 0 ? -1 : this.findFlow();
+  }
+
+  /**
+   * As homeOf, and keeps the key in row `row` (0 ≤ row < STAGED_KEYS) for lookupFlowKeptNow: a
+   * staged frame is keyed and hashed once.
+   */
+  stageKey(pkt: PacketView, row: number): number {
+    const home = this.homeOf(pkt);
+    if (home < 0) return -1;
+    const k = this.kept;
+    const r = row * Kept.STRIDE;
+    const a = this.kA;
+    const b = this.kB;
+    k[r + Kept.A] = a[0];
+    k[r + Kept.A + 1] = a[1];
+    k[r + Kept.A + 2] = a[2];
+    k[r + Kept.A + 3] = a[3];
+    k[r + Kept.B] = b[0];
+    k[r + Kept.B + 1] = b[1];
+    k[r + Kept.B + 2] = b[2];
+    k[r + Kept.B + 3] = b[3];
+    k[r + Kept.INFO] = this.kInfo;
+    k[r + Kept.PORTS] = this.kPorts;
+    k[r + Kept.HASH] = this.kHash;
+    k[r + Kept.SENDER_IS_A] = this.kSenderIsA ? 1 : 0;
+    return home;
+  }
+
+  /**
+   * As lookupFlowNow, for the packet whose key stageKey kept in `row` (it returned a home, not -1):
+   * the key is taken as kept instead of built again.
+   */
+  lookupFlowKeptNow(row: number): number {
+    this.missKeyed = false;
+    this.flowMissed = false;
+    const k = this.kept;
+    const r = row * Kept.STRIDE;
+    const a = this.kA;
+    const b = this.kB;
+    a[0] = k[r + Kept.A];
+    a[1] = k[r + Kept.A + 1];
+    a[2] = k[r + Kept.A + 2];
+    a[3] = k[r + Kept.A + 3];
+    b[0] = k[r + Kept.B];
+    b[1] = k[r + Kept.B + 1];
+    b[2] = k[r + Kept.B + 2];
+    b[3] = k[r + Kept.B + 3];
+    // As int32, as setKey leaves them (see i32be in packet/byte-order.ts).
+    this.kInfo = k[r + Kept.INFO] | 0;
+    this.kPorts = k[r + Kept.PORTS] | 0;
+    this.kHash = k[r + Kept.HASH] | 0;
+    this.kSenderIsA = k[r + Kept.SENDER_IS_A] !== 0;
+    this.keyed = Keyed.FLOW;
+    return this.generation === 0 ? -1 : this.findFlow();
+  }
+
+  /** lookupNow on the interface of the record lookupFlowNow found at `i`: refreshes it. */
+  updateFlowNow(i: number, pkt: PacketView): number {
+    this.kInfo = (this.flowIf << 16) | (this.kInfo & 0xffff);
+    this.update(i, pkt.tcpFlags);
+    return CT_ESTABLISHED;
+  }
+
+  /** The record with the scratch key on any interface, if its endpoints are current; else -1. */
+  private findFlow(): number {
+    const nowMs = this.clock[0];
+    const sw = this.s;
+    const mask = this.slotMask;
+    const hash = this.kHash;
+    const flow = this.kInfo & 0xffff;
+    let i = hash & this.homeMask;
+    for (;;) {
+      const w = i * Word.STRIDE;
+      const f = sw[w + Word.FLAGS];
+      if ((f & Flag.LIVE) === 0) {
+        // No entry of the flow on any interface. (While a resize migrates entries, the old table
+        // may hold one: the slow path's find looks there.)
+        this.kEmpty = i;
+        this.flowMissed = !this.migrating;
+        this.flowMissAt = this.layoutChanges;
+        return -1;
+      }
+      if (nowMs > this.f[i * Double.STRIDE + Double.EXPIRES]) {
+        this.expire(i);
+        continue;
+      }
+      if (sw[w + Word.HASH] === hash && (sw[w + Word.INFO] & 0xffff) === flow && this.sameEndpoints(this.u, sw, w)) {
+        if (f >>> Endpoints.GENERATION_SHIFT !== this.generation) return -1;
+        const own = sw[w + Word.INFO] >>> 16;
+        const other = ((sw[w + Word.SOURCE] >>> Endpoints.OTHER_SHIFT) & Endpoints.OTHER_MASK) - 1;
+        const atA = (f & Flag.AT_A) !== 0;
+        const ifA = atA ? own : other;
+        const ifB = atA ? other : own;
+        this.flowSrcIf = this.kSenderIsA ? ifA : ifB;
+        this.flowDstIf = this.kSenderIsA ? ifB : ifA;
+        this.flowIf = own;
+        return i;
+      }
+      i = (i + 1) & mask;
+    }
   }
 
   /**
@@ -381,6 +592,7 @@ export class ConntrackTable {
   private trackKeyed(ifIndex: number, pkt: PacketView, timeouts: ConntrackTimeouts, outbound: boolean): boolean {
     const keyed = this.missKeyed;
     this.missKeyed = false;
+    this.flowMissed = false;
     this.setTimeouts(ifIndex, timeouts);
     const ver = pkt.ipVersion;
     if (ver !== 4 && ver !== 6) return true;
@@ -406,6 +618,7 @@ export class ConntrackTable {
       const found = this.find();
       if (found >= 0) {
         this.update(found, pkt.tcpFlags);
+        if (this.endpointsKnown) this.stamp(found);
         return true;
       }
     }
@@ -424,6 +637,7 @@ export class ConntrackTable {
       i = this.emptySlotFrom(this.kHash & this.homeMask);
     }
     const w = i * Word.STRIDE;
+    this.layoutChanges++;
     const u = this.u;
     const a = this.kA;
     const b = this.kB;
@@ -456,6 +670,7 @@ export class ConntrackTable {
       flags |= Flag.EARLY;
     }
     sw[w + Word.FLAGS] = flags;
+    if (this.endpointsKnown) this.stamp(i);
     this.expireAfter(i, timeoutMs);
     // After the insert, never between its probe and its write: migrating moves entries about.
     // Growing first, even mid-migration (resize finishes it): past half full, the table would
@@ -506,6 +721,7 @@ export class ConntrackTable {
   /** Forgets everything (counters stay). */
   clear(): void {
     this.missKeyed = false;
+    this.layoutChanges++;
     if (this.migrating) this.endMigration();
     this.s.fill(0);
     this.ifEntries.fill(0);
@@ -647,16 +863,11 @@ export class ConntrackTable {
       kb[1] = kb[2] = kb[3] = 0;
     }
     this.missKeyed = false;
+    this.flowMissed = false;
     // lookupNow and lookupRelated say what they keyed; any other caller's key is not theirs.
     this.keyed = Keyed.STALE;
     this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
     this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
-    if (this.hasPresetHash) {
-      // lookupHashedNow's: the packet's own key (homeOf had one), so never an ICMP error's quote.
-      this.kHash = this.presetHash;
-      this.hasPresetHash = false;
-      return;
-    }
     // The interface is left out of the hash (it is still part of the key): a frame between two
     // managed interfaces looks up the same bucket twice, and the second time it is in cache.
     // Words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
@@ -746,6 +957,23 @@ export class ConntrackTable {
     }
   }
 
+  /** Does the record at word `w` of `u`/`sw` hold the scratch key's endpoints (ports and addresses)? */
+  private sameEndpoints(u: Uint32Array, sw: Int32Array, w: number): boolean {
+    const ka = this.kA;
+    const kb = this.kB;
+    return (
+      sw[w + Word.PORTS] === this.kPorts &&
+      u[w + Word.A] === ka[0] &&
+      u[w + Word.B] === kb[0] &&
+      u[w + Word.A + 1] === ka[1] &&
+      u[w + Word.A + 2] === ka[2] &&
+      u[w + Word.A + 3] === ka[3] &&
+      u[w + Word.B + 1] === kb[1] &&
+      u[w + Word.B + 2] === kb[2] &&
+      u[w + Word.B + 3] === kb[3]
+    );
+  }
+
   /** Does the record at word `w` of `u`/`sw` (one table's two views) hold the scratch key? */
   private matches(u: Uint32Array, sw: Int32Array, w: number): boolean {
     const ka = this.kA;
@@ -788,10 +1016,10 @@ export class ConntrackTable {
         // A fresh SYN after the close: a new connection on the same ports, opened by its sender,
         // unanswered again and counted against the sender's source.
         f = this.kSenderIsA ? f | Flag.ORIGINATOR_IS_A : f & ~Flag.ORIGINATOR_IS_A;
-        if ((f & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+        if ((f & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
         f &= ~(Flag.SEEN_REPLY | Flag.ASSURED);
         const source = this.sourceBucket(this.kSenderIsA);
-        sw[w + Word.SOURCE] = source;
+        sw[w + Word.SOURCE] = (sw[w + Word.SOURCE] & ~Endpoints.SOURCE_MASK) | source;
         this.unanswered[source]++;
       }
       sw[w + Word.STATE] = after;
@@ -807,7 +1035,7 @@ export class ConntrackTable {
     if ((f & Flag.ASSURED) === 0) {
       if ((f & Flag.SEEN_REPLY) !== 0 && (proto !== IpProto.TCP || tcpHandshakeDone(sw[w + Word.STATE]))) {
         f = (f | Flag.ASSURED) & ~Flag.EARLY;
-        this.unanswered[sw[w + Word.SOURCE]]--;
+        this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
       } else if (this.size >= this.pressureAt && timeoutMs > UNANSWERED_UNDER_PRESSURE_MS) {
         timeoutMs = UNANSWERED_UNDER_PRESSURE_MS;
         f |= Flag.EARLY;
@@ -953,7 +1181,7 @@ export class ConntrackTable {
   /** The entry at word `w` of `sw` leaves the table: the counts it was in. */
   private forget(sw: Int32Array, w: number): void {
     if (--this.ifEntries[sw[w + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE]]--;
+    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
     this.size--;
   }
 
@@ -965,6 +1193,7 @@ export class ConntrackTable {
    * still bounds it.
    */
   private shiftOut(sw: Int32Array, f: Float64Array, mask: number, homeMask: number, i: number): void {
+    this.layoutChanges++;
     let gap = i;
     let j = i;
     for (;;) {
@@ -1008,6 +1237,7 @@ export class ConntrackTable {
   /** Swaps in an empty table of `slots` slots; the current one's entries migrate from now on. */
   private resize(slots: number): void {
     if (this.migrating) this.migrate(Infinity);
+    this.layoutChanges++;
     const records = recordMemory(slots * Word.STRIDE * 4, this.allocate);
     this.ou = this.u;
     this.os = this.s;
@@ -1063,6 +1293,7 @@ export class ConntrackTable {
     const sw = this.s;
     const wi = i * Word.STRIDE;
     const wt = to * Word.STRIDE;
+    this.layoutChanges++;
     for (let k = 0; k < Word.STRIDE; k++) sw[wt + k] = from[wi + k];
     // Its expiry may be the earliest, and the sweep's pass may be past `to`.
     const e = this.of[i * Double.STRIDE + Double.EXPIRES];

@@ -26,7 +26,7 @@
 //   gives way.
 // A refused or evicted flow is still judged by the rules — the table can only take away passes
 // that tracking explains, so a full table never lets through what the rules would not allow.
-import { Flag, Word } from './record-layout.js';
+import { Endpoints, Flag, Word } from './record-layout.js';
 
 /**
  * per-source counters of unassured entries: 16 KiB, in cache. Sources sharing a bucket add up,
@@ -133,7 +133,7 @@ export class Eviction {
       let rank: number;
       if ((f & Flag.ASSURED) === 0) {
         if (requesterOver && owner !== ifIndex) continue;
-        const weight = weightOf(this.unanswered[sw[w + Word.SOURCE]]);
+        const weight = weightOf(this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]);
         if (weight < floor) continue;
         const openedOutside = ((f & Flag.INSIDE_IS_A) !== 0) !== ((f & Flag.ORIGINATOR_IS_A) !== 0);
         if (!openedInside && !openedOutside) continue;

@@ -40,14 +40,21 @@ export const enum Word {
   INFO = 1,
   /** port A << 16 | port B; ICMP queries: identifier << 16 | request type */
   PORTS = 2,
-  /** the originator's source bucket (see the table's sourceBucket) */
+  /**
+   * the originator's source bucket (see the table's sourceBucket) in the low Endpoints.SOURCE_BITS;
+   * above them (Endpoints.OTHER_SHIFT) the interface index + 1 of the endpoint the record's own
+   * interface is not on (0: unmanaged), valid while the record's generation is current
+   */
   SOURCE = 3,
   /** endpoint A's address: 1 word for IPv4, 4 for IPv6 (the rest 0) */
   A = 4,
   B = 8,
   /** TCP state; UDP: direction changes seen (saturating at Udp.STREAM_TURNS) */
   STATE = 12,
-  /** Flag bits; 0 in an empty slot */
+  /**
+   * Flag bits (the low byte); above them (Endpoints.GENERATION_SHIFT) the address-map generation
+   * the record's endpoints were last looked up at. 0 in an empty slot
+   */
   FLAGS = 13,
 }
 
@@ -71,6 +78,29 @@ export const enum Flag {
   EARLY = 32,
   /** endpoint A is the managed side of the entry's interface (the flow was tracked going out from A) */
   INSIDE_IS_A = 64,
+  /**
+   * the record's interface (Word.INFO >>> 16) is endpoint A's in the address map of the record's
+   * generation (else B's); valid while that generation is current
+   */
+  AT_A = 128,
+}
+
+/**
+ * What a record remembers of the address map (which managed interface each endpoint's address is
+ * on), so that a packet of an established flow finds its interfaces in its flow's record instead of
+ * looking both addresses up first. Trusted only while the record's generation is the table's: any
+ * change to the address map advances that, and a record is stamped again when the slow path (the
+ * address lookups, then the keyed lookup) next finds it.
+ */
+export const enum Endpoints {
+  FLAGS_MASK = 0xff,
+  GENERATION_SHIFT = 8,
+  /** generations fit in the 24 bits above the flags; past this the table restamps every record 0 */
+  MAX_GENERATION = 0xffffff,
+  SOURCE_MASK = 0xfff,
+  OTHER_SHIFT = 12,
+  /** interface index + 1: 17 bits (MAX_INTERFACE_INDEX is 0xffff) */
+  OTHER_MASK = 0x1ffff,
 }
 
 export const enum Udp {

@@ -55,11 +55,8 @@ export class Dataplane {
   private readonly stagedViews: PacketView[] = Array.from({ length: JUDGE_BATCH }, () => new PacketView());
   private readonly stagedFrames: Uint8Array[] = new Array<Uint8Array>(JUDGE_BATCH).fill(NO_FRAME);
   private readonly stagedHomes = new Int32Array(JUDGE_BATCH);
-  /** the staged frames' flow-key hashes (where their home is not -1): the lookup takes them */
-  private readonly stagedHashes = new Int32Array(JUDGE_BATCH);
-  /** judgeStaged's frame has its hash in `stagedHash` */
-  private hasStagedHash = false;
-  private stagedHash = 0;
+  /** judgeStaged's frame's key is kept in this row of the conntrack table (see stageKey); -1: none */
+  private stagedRow = -1;
   /** what `prefetchStaged` read, kept so the JIT keeps the reads */
   private prefetched = 0;
   readonly conntrack: ConntrackTable;
@@ -129,6 +126,8 @@ export class Dataplane {
       this.interfaceCounts = grown;
     }
     this.interfaces = next;
+    // The flow records' endpoint interfaces are of the old address map: stale from this frame on.
+    if (this.map.addresses !== this.addresses) this.conntrack.advanceGeneration();
     this.addresses = this.map.addresses;
     this.modelVersion = this.model.version;
     this.lastRebuildMs = performance.now() - started;
@@ -182,8 +181,8 @@ export class Dataplane {
   stage(slot: number, linkType: number, frame: Uint8Array, offset: number, length: number, wireLength: number): void {
     const v = this.stagedViews[slot]!;
     this.stagedFrames[slot] = frame;
-    this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.homeOf(v) : -1;
-    this.stagedHashes[slot] = this.conntrack.keyHash;
+    // Keyed and hashed here, once: judgeStaged's lookup takes the key as kept.
+    this.stagedHomes[slot] = decodeFrame(linkType, frame, offset, length, v, wireLength) === DecodeStatus.OK ? this.conntrack.stageKey(v, slot) : -1;
   }
 
   /**
@@ -221,11 +220,10 @@ export class Dataplane {
 
   /** Judges the frame staged in `slot`, at the time in `clock[0]`; as judgeNow. */
   judgeStaged(slot: number): number {
-    // The flow's key was hashed when staged: the lookup takes that hash.
-    this.hasStagedHash = this.stagedHomes[slot]! >= 0;
-    this.stagedHash = this.stagedHashes[slot]!;
+    // The flow's key was built when staged: the lookup takes it as kept.
+    this.stagedRow = this.stagedHomes[slot]! >= 0 ? slot : -1;
     const reason = this.judgeDecoded(this.stagedViews[slot]!, this.stagedFrames[slot]!);
-    this.hasStagedHash = false;
+    this.stagedRow = -1;
     return reason;
   }
 
@@ -242,33 +240,55 @@ export class Dataplane {
       return this.finish(reason);
     }
     if (v.ipVersion === 6 && v.protocol === IpProto.ICMPV6 && isNeighbourDiscovery(v, frame)) return this.finish(Reason.NEIGHBOUR_DISCOVERY);
-    const src = this.addresses.get(v.ipVersion, v.src);
-    const dst = this.addresses.get(v.ipVersion, v.dst);
+    const ct = this.conntrack;
+    const laterFragment = v.isFragment && v.fragmentOffset > 0;
+    // An established flow's record says which interfaces its endpoints are on (while the address
+    // map is the one it was stamped under): one lookup, keyed once, and no address lookups.
+    // (A later fragment has no ports to key: its datagram's first fragment decided for it.)
+    const found = laterFragment ? -2 : this.stagedRow >= 0 ? ct.lookupFlowKeptNow(this.stagedRow) : ct.lookupFlowNow(v);
+    let src: number;
+    let dst: number;
+    if (found >= 0) {
+      src = ct.flowSrcIf;
+      dst = ct.flowDstIf;
+    } else {
+      src = this.addresses.get(v.ipVersion, v.src);
+      dst = this.addresses.get(v.ipVersion, v.dst);
+    }
     this.lastSourceInterface = src;
     this.lastDestinationInterface = dst;
     if (src < 0 && dst < 0) return this.finish(Reason.UNMANAGED);
 
-    if (v.isFragment && v.fragmentOffset > 0) {
+    if (laterFragment) {
       // Ports live in the first fragment only: a later fragment shares its datagram's verdict.
       const known = this.fragments.lookupNow(v);
       return this.finish(known === FRAGMENT_ALLOWED ? Reason.FRAGMENT : Reason.FRAGMENT_UNKNOWN);
     }
 
     // Between two managed interfaces, the sender's egress and the receiver's ingress must both allow.
+    ct.setEndpoints(src, dst);
+    // The record found serves the lookup on its interface while no entry moved since.
+    const foundAt = ct.layoutChanges;
     let reason: number = Reason.UNMANAGED;
-    if (src >= 0) reason = this.judgeOn(src, true, false);
-    // The receiver's lookup reuses the sender's key: a frame is keyed once.
-    if (dst >= 0 && isAllowed(reason)) reason = this.judgeOn(dst, false, src >= 0);
+    if (src >= 0) reason = this.judgeOn(src, true, found >= 0 && ct.flowIf === src ? found : -1);
+    // The receiver's lookup reuses the key: a frame is keyed once.
+    if (dst >= 0 && isAllowed(reason)) {
+      reason = this.judgeOn(dst, false, found >= 0 && ct.flowIf === dst && ct.layoutChanges === foundAt ? found : -1);
+    }
+    ct.clearEndpoints();
     if (v.isFragment) this.fragments.rememberFirstNow(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN);
     return this.finish(reason);
   }
 
-  /** `again`: the frame was looked up on its other interface just before (see lookupSameNow). */
-  private judgeOn(index: number, outbound: boolean, again: boolean): number {
+  /**
+   * `found`: the slot of the frame's flow record on this interface, as lookupFlowNow found it
+   * (the frame's first lookup); -1 otherwise (the frame was keyed: see lookupSameNow).
+   */
+  private judgeOn(index: number, outbound: boolean, found: number): number {
     const v = this.view;
     const iface = this.interfaces[index]!;
     const ct = this.conntrack;
-    const tracked = again ? ct.lookupSameNow(index, v) : this.hasStagedHash ? ct.lookupHashedNow(index, v, this.stagedHash) : ct.lookupNow(index, v);
+    const tracked = found >= 0 ? ct.updateFlowNow(found, v) : ct.lookupSameNow(index, v);
     if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
     if (tracked === CT_RELATED) return Reason.RELATED;
 

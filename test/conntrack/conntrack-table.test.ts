@@ -276,22 +276,27 @@ describe('a frame between two managed interfaces is keyed once', () => {
     expect(answers.size).toBeGreaterThanOrEqual(4);
   });
 
-  it('a staged frame is hashed once: its lookup takes the hash homeOf made, even across a resize', () => {
+  it('a staged frame is keyed once: its lookup takes the key stageKey kept, even across a resize', () => {
     const ct = new ConntrackTable({ capacity: 1 << 12, initialSlots: 4 });
     const frames = [udp(ME, 5000, PEER, 53), tcp(PEER, 22, ME, 40000, SYN | ACK), icmp(ME, PEER, 8, 3), packet({ src: ME, dst: PEER, protocol: 47 })];
     for (const f of frames) ct.track(3, f, true, 0, AWS_DEFAULTS);
-    const hashes = frames.map((f) => (ct.homeOf(f) >= 0 ? ct.keyHash : NaN));
+    frames.forEach((f, k) => expect(ct.stageKey(f, k)).toBeGreaterThanOrEqual(0));
     // more flows: the table grows from 4 slots, entries migrate
     for (let port = 1; port <= 100; port++) ct.track(3, udp(ME, port, PEER, 53), true, 0, AWS_DEFAULTS);
     expect(ct.resizes).toBeGreaterThan(2);
     frames.forEach((f, k) => {
-      expect(ct.lookupHashedNow(3, f, hashes[k]!)).toBe(CT_ESTABLISHED);
-      expect(ct.lookupHashedNow(4, f, hashes[k]!)).toBe(CT_MISS);
+      // (no generation: the record lookup trusts nothing, the key is kept all the same)
+      expect(ct.lookupFlowKeptNow(k)).toBe(-1);
+      expect(ct.lookupSameNow(3, f)).toBe(CT_ESTABLISHED);
+      expect(ct.lookupSameNow(4, f)).toBe(CT_MISS);
     });
-    // the hash is the packet's own: one from another flow finds nothing
-    expect(ct.lookupHashedNow(3, frames[0]!, hashes[1]!)).toBe(CT_MISS);
-    // and an ICMP error (homeOf has no key for it) is looked up as ever
-    expect(ct.homeOf(icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)))).toBe(-1);
+    // the key is the kept one, not the view's: row 1's key finds row 1's flow for frame 0
+    ct.lookupFlowKeptNow(1);
+    expect(ct.lookupSameNow(3, frames[0]!)).toBe(CT_ESTABLISHED);
+    ct.lookupFlowKeptNow(1);
+    expect(ct.lookupSameNow(4, frames[0]!)).toBe(CT_MISS);
+    // and an ICMP error (stageKey has no key for it) is looked up as ever
+    expect(ct.stageKey(icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)), 0)).toBe(-1);
     expect(ct.lookupNow(3, icmpError(PEER, ME, 3, udp(ME, 5000, PEER, 53)))).toBe(CT_RELATED);
   });
 
