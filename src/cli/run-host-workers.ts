@@ -5,25 +5,16 @@
 // worker. Per-packet outputs (--verdicts, --flow-log, drop lines) come from the workers in batches
 // and are written here as one output (live/worker-output.ts); --metrics asks every worker at scrape
 // time and serves the sums under the names one thread uses (live/worker-metrics.ts).
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mainThreadFamilies, observeRebuilds } from '../live/host-metrics.js';
 import { HostWorkers } from '../live/host-workers.js';
 import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
-import { runStatus } from '../live/run-status.js';
-import { summedGauge, summedReasonCounts, workerMetricFamilies } from '../live/worker-metrics.js';
-import { WorkerOutputWriter } from '../live/worker-output.js';
-import { DropSampler } from '../observe/drop-sampler.js';
-import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { SgfwMetrics, type MetricFamily } from '../observe/metrics.js';
+import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { HostFlags } from './run-host.js';
-import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { RunFlowLog } from './run-flow-log.js';
+import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
-import { statusSource } from './run-status-source.js';
+import { RunWorkerOutputs } from './run-worker-outputs.js';
 import { serviceNotify } from './service-notify.js';
-import { packageVersion } from './version.js';
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
@@ -36,53 +27,26 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
     return startFailed(e, o);
   }
   const { dataplane } = live;
-  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
-  // Each worker samples at the run's rate; this thread samples their lines again, so the log as a
-  // whole keeps to --drop-log-rate.
-  const sampler = new DropSampler(o.dropRate);
-  const output = new WorkerOutputWriter({ verdicts, flows: flowLog, drops: o.dropRate > 0 ? { sampler, logger: log } : null });
+  const outputs = RunWorkerOutputs.open(o, live);
   let pool: HostWorkers | null = null;
   let metrics: MetricsServer | null = null;
   const startedAt = Date.now();
   let enforcing = false;
   try {
     // Spawned on the model as it is, and following every change the main Dataplane applies from now on.
-    pool = HostWorkers.spawn(live.view, {
-      queueBase: queueNum, workers, maxLen, failOpen, outputs: { verdicts: verdicts !== null, flows: flowLog !== null, dropRate: o.dropRate },
-    });
+    pool = HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec });
     const following = pool;
-    pool.onOutput = (batch) => output.take(batch);
+    pool.onOutput = outputs.take;
     dataplane.onApplied = (change) => following.apply(change);
     live.setInForce?.(() => following.inForce());
-    if (o.metricsAt) {
-      let scraped: MetricFamily[] = [];
-      const registry = new SgfwMetrics({ version: packageVersion() })
-        .addFamilies(() => scraped)
-        .addFamilies(() => live.metricFamilies());
-      // The main Dataplane rebuilds on every change as each worker's does: its timings stand for theirs.
-      observeRebuilds(registry, dataplane);
-      const render = async (): Promise<string> => {
-        scraped = workerMetricFamilies(await following.scrape(), mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal }));
-        return registry.render();
-      };
-      // /status as one thread reports it: the workers' verdicts and flows, summed.
-      const status = async (): Promise<unknown> => {
-        const scrapes = await following.scrape();
-        const judged = { reasonCounts: summedReasonCounts(scrapes), conntrackEntries: summedGauge(scrapes, 'sgfw_conntrack_entries'), conntrackCapacity: summedGauge(scrapes, 'sgfw_conntrack_capacity') };
-        return runStatus({ ...statusSource(live, 'host', startedAt), judged });
-      };
-      metrics = await startMetricsServer(o.metricsAt, render, { status, ready: () => enforcing });
-    }
+    metrics = await outputs.serveMetrics(following, 'host', startedAt, () => enforcing);
     await pool.ready();
     await installQueueRules({ queueNum, queues: workers, failOpen });
     enforcing = true;
   } catch (e) {
     dataplane.onApplied = null;
     await pool?.close().catch(() => undefined);
-    await metrics?.close();
-    verdicts?.end();
-    flowLog?.close();
+    await outputs.close();
     await live.close();
     return startFailed(e, o);
   }
@@ -105,9 +69,9 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
     },
     'host mode enforcing',
   );
-  const ticker = dropLogTicker(sampler, o);
+  outputs.startTicker();
   const signals = stopSignals(() => {
-    flowLog?.reopen();
+    outputs.reopen();
     return live.hangup();
   }, systemd);
   log.info(
@@ -118,7 +82,6 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   );
   systemd.ready(`host mode on NFQUEUE ${queues}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
-  clearInterval(ticker);
   running.onFailure = null;
   // Rules first: packets stop being queued before the workers go away.
   await removeQueueRules();
@@ -127,9 +90,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   // Each worker sends its last outputs before it says it closed: the files below get them all.
   await running.close();
   await live.close();
-  await metrics?.close();
-  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
-  flowLog?.close();
+  await outputs.close();
   log.info(
     {
       event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue,

@@ -2,14 +2,17 @@
 // AF_PACKET sockets, one PACKET_FANOUT group per interface, so the kernel spreads the flows over
 // them, both directions of a flow to one worker (live/inline-workers.ts). This thread keeps the
 // model (state files and SIGHUP, the API, an EC2 source), and an API call answers once its change is
-// in force on every worker. Per-frame outputs (--verdicts, --flow-log) and --metrics are not yet
-// added up across workers: run.ts refuses them with --workers > 1 (and leaves out the default).
+// in force on every worker. Per-frame outputs (--verdicts, --flow-log, drop lines) come from the
+// workers in batches and --metrics from a scrape of each, reported as one thread would
+// (run-worker-outputs.ts).
 import { spawnInlineWorkers, sumInlineStats, type InlineWorkers } from '../live/inline-workers.js';
+import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { InlineFlags } from './run-inline.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
+import { RunWorkerOutputs } from './run-worker-outputs.js';
 import { serviceNotify } from './service-notify.js';
 
 export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: number): Promise<number> {
@@ -22,17 +25,25 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
     return startFailed(e, o);
   }
   const { dataplane } = live;
+  const outputs = RunWorkerOutputs.open(o, live);
   let pool: InlineWorkers | null = null;
+  let metrics: MetricsServer | null = null;
+  const startedAt = Date.now();
+  let enforcing = false;
   try {
     // Spawned on the model as it is, and following every change the main Dataplane applies from now on.
-    pool = spawnInlineWorkers(live.view, [f.inside, f.outside], workers);
+    pool = spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec);
     const following = pool;
+    pool.onOutput = outputs.take;
     dataplane.onApplied = (change) => following.apply(change);
     live.setInForce?.(() => following.inForce());
+    metrics = await outputs.serveMetrics(following, 'inline', startedAt, () => enforcing);
     await pool.ready();
+    enforcing = true;
   } catch (e) {
     dataplane.onApplied = null;
     await pool?.close().catch(() => undefined);
+    await outputs.close();
     await live.close();
     return startFailed(e, o);
   }
@@ -47,16 +58,21 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   log.info(
     {
       event: 'start', mode: 'inline', capture: 'afpacket', inside: f.inside, outside: f.outside, workers, interfaces, modelVersion: dataplane.modelVersion,
-      api: live.api?.address ?? null,
+      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
+      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
       ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
     },
     'inline mode enforcing',
   );
-  const signals = stopSignals(() => live.hangup(), systemd);
+  outputs.startTicker();
+  const signals = stopSignals(() => {
+    outputs.reopen();
+    return live.hangup();
+  }, systemd);
   log.info(
     { event: 'ready', mode: 'inline', workers },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: afpacket, ${workers} workers in a fanout group per interface), ` +
-      `${interfaces.length} managed interfaces${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
+      `${interfaces.length} managed interfaces${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`inline between ${f.inside} and ${f.outside}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;
@@ -64,8 +80,10 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   const each = await running.stats();
   const s = sumInlineStats(each);
   dataplane.onApplied = null;
+  // Each worker sends its last outputs before it says it closed: the files below get them all.
   await running.close();
   await live.close();
+  await outputs.close();
   const sum = (a: readonly number[]): number => a[0]! + a[1]!;
   const captureDrops = s.captures.reduce((n, c) => n + c.drops, 0);
   log.info(

@@ -117,7 +117,7 @@ export const runCommand: Command = {
       ...WORKERS_FLAG,
       description:
         'threads that judge packets, default the cores available (1 judges on the main thread). --mode host: one NFQUEUE each (--queue-balance from --queue on); ' +
-        '--mode inline: one AF_PACKET socket per interface each, in a PACKET_FANOUT group (a flow to one worker), more than 1 not yet with --verdicts, --flow-log, --metrics, --store or --capture pcap (their default is then 1); --mode monitor: 1 only',
+        '--mode inline: one AF_PACKET socket per interface each, in a PACKET_FANOUT group (a flow to one worker), more than 1 not yet with --capture pcap (its default is then 1); --mode monitor: 1 only',
     },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
@@ -176,7 +176,7 @@ export const runCommand: Command = {
       if (!inside || !outside) throw new UsageError('--mode inline needs --inside IF and --outside IF');
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
       const method = capture ?? defaultCaptureMethod();
-      const oneThreadOnly = [...outputsOnOneThread(args, flowLog.flowLogFile, metricsAt), fleet && '--store', method === 'pcap' && (capture ? '--capture pcap' : '--capture pcap (the afpacket addon is not built)')].filter((f): f is string => typeof f === 'string');
+      const oneThreadOnly = [method === 'pcap' && (capture ? '--capture pcap' : '--capture pcap (the afpacket addon is not built)')].filter((f): f is string => typeof f === 'string');
       const workers = liveWorkers(args, oneThreadOnly);
       if (workers > 1) return runInlineWorkers(options(), { inside, outside, capture: method }, workers);
       return runInline(options(), { inside, outside, capture });
@@ -194,9 +194,6 @@ export const runCommand: Command = {
 };
 
 /** The per-frame outputs and metrics given, which are not yet added up across workers. */
-function outputsOnOneThread(args: ParsedArgs, flowLogFile: string | undefined, metricsAt: ListenAddress | null): string[] {
-  return [args.string('verdicts') !== undefined && '--verdicts', flowLogFile !== undefined && '--flow-log', metricsAt !== null && '--metrics'].filter((f): f is string => typeof f === 'string');
-}
 
 /** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
 export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined, staleAfter?: string): FleetFlags | null {

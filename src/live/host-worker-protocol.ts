@@ -7,8 +7,6 @@ export interface HostWorkerInit extends LiveWorkerInit {
   queueNum: number;
   maxLen: number;
   failOpen: boolean;
-  /** what the worker sends the main thread per packet, in batches (worker-output.ts) */
-  outputs: { verdicts: boolean; flows: boolean; /** drop lines per second this worker may send at most (0: none) */ dropRate: number };
 }
 
 export interface HostWorkerStats extends LiveWorkerStats {

@@ -9,6 +9,7 @@ import { addPauses, noPauses } from '../observe/thread-pauses.js';
 import type { WorkerScrape } from './worker-metrics.js';
 import type { WorkerOutputBatch } from './worker-output.js';
 import { LiveWorkers } from './worker-pool.js';
+import type { LiveWorkerOutputs } from './worker-protocol.js';
 
 export interface HostWorkersOptions {
   /** the first queue of the range; worker i reads queue `queueBase + i` */
@@ -17,7 +18,7 @@ export interface HostWorkersOptions {
   maxLen: number;
   failOpen: boolean;
   /** per-packet outputs the workers send (default none); they arrive at `onOutput` */
-  outputs?: HostWorkerInit['outputs'];
+  outputs?: LiveWorkerOutputs;
 }
 
 export class HostWorkers {
@@ -32,7 +33,8 @@ export class HostWorkers {
       LiveWorkers.spawn<HostWorkerInit, HostWorkerStats>(view, {
         script: workerScript(import.meta.url, 'host-worker.js'),
         workers: o.workers,
-        init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen, outputs: o.outputs ?? { verdicts: false, flows: false, dropRate: 0 } }),
+        init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen }),
+        ...(o.outputs ? { outputs: o.outputs } : {}),
       }),
     );
   }

@@ -4,21 +4,34 @@
 // each in the interface's PACKET_FANOUT group. The kernel's fanout hash is symmetric, and every
 // worker joins both groups at the same place (the pool starts them one at a time), so both
 // directions of a flow reach one worker and its connection-tracking table. What a worker receives
-// on one side it sends out of the other from its own socket there.
+// on one side it sends out of the other from its own socket there. Per-packet outputs (verdict
+// lines, flow observations, sampled drop lines) go to the main thread in batches (worker-output.ts);
+// a scrape asks for this worker's metric families.
 import { AfPacketSocket } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
+import { DropSampler } from '../observe/drop-sampler.js';
 import { LinkType } from '../packet/link-types.js';
 import { InlineBridge, Side } from './inline-bridge.js';
 import type { InlineWorkerInit, InlineWorkerStarted, InlineWorkerStats } from './inline-worker-protocol.js';
+import { inlineMetricFamilies } from './inline-metrics.js';
 import { serveLiveWorker } from './live-worker.js';
+import { recordLastFlow } from './verdict-duties.js';
+import { WorkerOutputBuffer } from './worker-output.js';
 
 /** Expired flows are reclaimed a slice at a time between batches, as on one thread (run-inline.ts). */
 const SWEEP_EVERY_MS = 1000;
 const SWEEP_SLICE = 1 << 14;
 
-serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after) => {
+serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after, send) => {
   const groups = (after as InlineWorkerStarted | undefined)?.fanout;
-  const bridge = new InlineBridge(dataplane, LinkType.ETHERNET);
+  const { verdicts, flows, dropRate } = init.outputs;
+  const output = new WorkerOutputBuffer(send);
+  const sampler = new DropSampler(dropRate);
+  const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, {
+    verdicts: verdicts ? output : null,
+    drops: dropRate > 0 ? { sampler, logger: output } : null,
+    flows: flows ? { record: (accepted) => recordLastFlow(dataplane, output, accepted) } : null,
+  });
   const sockets: AfPacketSocket[] = [];
   try {
     for (const side of [Side.INSIDE, Side.OUTSIDE]) {
@@ -35,6 +48,7 @@ serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after) =>
   const [inside, outside] = sockets as [AfPacketSocket, AfPacketSocket];
   bridge.attach(inside, outside);
   const sweeper = setInterval(() => dataplane.conntrack.sweep(performance.now(), SWEEP_SLICE), SWEEP_EVERY_MS);
+  const ticker = dropRate > 0 ? setInterval(() => sampler.tick(), 1000) : null;
   const started: InlineWorkerStarted = { fanout: [inside.fanoutGroup!, outside.fanoutGroup!] };
   return {
     started,
@@ -52,12 +66,22 @@ serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after) =>
       modelVersion: dataplane.modelVersion,
       captures: [inside.stats(), outside.stats()],
     }),
+    metrics: () => ({
+      families: inlineMetricFamilies({
+        dataplane, bridge, devices: init.devices, dropLogsSuppressed: () => sampler.suppressedTotal, captureStats: (side) => sockets[side]!.stats(),
+      }),
+      judged: bridge.frames,
+      reasonCounts: Array.from(dataplane.reasonCounts),
+    }),
     close: () => {
       clearInterval(sweeper);
+      if (ticker) clearInterval(ticker);
       // Forgotten first: a frame still delivered goes nowhere; the kernel's counters were read by stats().
       bridge.detach();
       inside.close();
       outside.close();
+      // what the last batches produced, before the main thread closes its files
+      output.flush();
     },
   };
 });

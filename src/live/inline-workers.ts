@@ -7,15 +7,20 @@ import type { ModelView } from '../model/model-view.js';
 import { addPauses, noPauses } from '../observe/thread-pauses.js';
 import type { InlineWorkerInit, InlineWorkerStats } from './inline-worker-protocol.js';
 import { LiveWorkers } from './worker-pool.js';
+import type { LiveWorkerOutputs } from './worker-protocol.js';
 
 export type InlineWorkers = LiveWorkers<InlineWorkerInit, InlineWorkerStats>;
 
-/** Starts `workers` bridges between `devices` (by Side) on the model as it is now; `ready()` says when all are open. */
-export function spawnInlineWorkers(view: ModelView, devices: [string, string], workers: number): InlineWorkers {
+/**
+ * Starts `workers` bridges between `devices` (by Side) on the model as it is now; `ready()` says when
+ * all are open. Per-packet outputs (`outputs`) arrive at the pool's `onOutput`.
+ */
+export function spawnInlineWorkers(view: ModelView, devices: [string, string], workers: number, outputs?: LiveWorkerOutputs): InlineWorkers {
   return LiveWorkers.spawn<InlineWorkerInit, InlineWorkerStats>(view, {
     script: workerScript(import.meta.url, 'inline-worker.js'),
     workers,
     init: () => ({ devices }),
+    ...(outputs ? { outputs } : {}),
   });
 }
 

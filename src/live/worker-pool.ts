@@ -18,7 +18,7 @@ import type { ModelView } from '../model/model-view.js';
 import { errorOfWorker } from './worker-errors.js';
 import type { WorkerScrape } from './worker-metrics.js';
 import type { WorkerOutputBatch } from './worker-output.js';
-import type { FromLiveWorker, LiveWorkerInit, ToLiveWorker } from './worker-protocol.js';
+import { NO_OUTPUTS, type FromLiveWorker, type LiveWorkerInit, type LiveWorkerOutputs, type ToLiveWorker } from './worker-protocol.js';
 
 /** How long a scrape waits for a worker (busy with a long rebuild) before serving its last answer. */
 const SCRAPE_WAIT_MS = 2000;
@@ -42,8 +42,10 @@ export interface LiveWorkerSpec<Init extends LiveWorkerInit> {
   /** the entry module's URL (workerScript(import.meta.url, 'x-worker.js') from the mode's module) */
   script: URL;
   workers: number;
-  /** worker i's init, less what the pool adds (the model image, its index, the versions array) */
+  /** worker i's init, less what the pool adds (the model image, its index, the versions array, the outputs) */
   init(index: number): Omit<Init, keyof LiveWorkerInit>;
+  /** per-packet outputs the workers send (default none); they arrive at `onOutput` */
+  outputs?: LiveWorkerOutputs;
 }
 
 export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
@@ -71,7 +73,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     const versions = new Int32Array(new SharedArrayBuffer(4 * spec.workers)).fill(-1);
     const members: Member<Stats>[] = [];
     for (let i = 0; i < spec.workers; i++) {
-      const init = { ...spec.init(i), image, index: i, versions };
+      const init = { ...spec.init(i), image, index: i, versions, outputs: spec.outputs ?? NO_OUTPUTS };
       const worker = new Worker(spec.script, { workerData: init, execArgv: workerExecArgv() });
       members.push({ worker, acked: 0, stats: [], scrapes: [], lastScrape: { families: [], judged: 0, reasonCounts: [] }, closed: null, exited: false, step: null });
     }

@@ -9,6 +9,17 @@ import type { WorkerFailure } from './worker-errors.js';
 import type { WorkerScrape } from './worker-metrics.js';
 import type { WorkerOutputBatch } from './worker-output.js';
 
+/** What a worker sends the main thread per packet, in batches (worker-output.ts). */
+export interface LiveWorkerOutputs {
+  verdicts: boolean;
+  flows: boolean;
+  /** drop lines per second this worker may send at most (0: none) */
+  dropRate: number;
+}
+
+/** No per-packet outputs: the default. */
+export const NO_OUTPUTS: LiveWorkerOutputs = { verdicts: false, flows: false, dropRate: 0 };
+
 /** What every live worker starts with; a mode's init adds its own fields. */
 export interface LiveWorkerInit {
   image: ModelImage;
@@ -17,6 +28,7 @@ export interface LiveWorkerInit {
   index: number;
   /** over a SharedArrayBuffer: each worker's model version in force, written after every change */
   versions: Int32Array;
+  outputs: LiveWorkerOutputs;
 }
 
 /** What every live worker's counters include; a mode's stats add its own. */

@@ -1,6 +1,6 @@
-// `sgfw run --workers N`: host mode with every output (--verdicts, --flow-log and --metrics go
-// with any count) and a queue range that fits; inline mode not yet with the per-packet outputs,
-// metrics or --capture pcap; monitor mode 1 only. Each refusal is a usage error before anything starts.
+// `sgfw run --workers N`: host and inline modes with every output (--verdicts, --flow-log and
+// --metrics go with any count), host mode with a queue range that fits; inline mode not yet with
+// --capture pcap; monitor mode 1 only. Each refusal is a usage error before anything starts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -23,10 +23,9 @@ describe('sgfw run --workers', () => {
   });
 
   it.each([
-    [['--verdicts', '/tmp/sgfw-never-written.jsonl'], /^sgfw run: --verdicts not yet with --workers > 1 \(use --workers 1\)$/],
-    [['--capture', 'pcap'], /^sgfw run: --capture pcap not yet with --workers > 1/],
-    [['--metrics', '127.0.0.1:0', '--capture', 'pcap'], /^sgfw run: --metrics, --capture pcap not yet with --workers > 1/],
-  ])('inline mode with %j and 2 workers is refused, naming the flags', async (extra, message) => {
+    [['--capture', 'pcap'], /^sgfw run: --capture pcap not yet with --workers > 1 \(use --workers 1\)$/],
+    [['--verdicts', '/tmp/sgfw-never-written.jsonl', '--metrics', '127.0.0.1:0', '--capture', 'pcap'], /^sgfw run: --capture pcap not yet with --workers > 1/],
+  ])('inline mode with %j and 2 workers is refused, naming the flag', async (extra, message) => {
     const r = await run('run', '--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b', '--workers', '2', '--state', STATE, ...extra);
     expect(r.code).toBe(2);
     expect(r.err.split('\n')[0]).toMatch(message);

@@ -50,9 +50,10 @@ interface Sgfw {
   stderr(): string;
 }
 
+/** One thread (`--workers 1`): what this file checks is the one-thread bridge; inline-workers*.test.ts check N. */
 async function startSgfw(...extra: string[]): Promise<Sgfw> {
   const child = spawnInNs(net!.middle, process.execPath, [
-    ENTRY, 'run', '--mode', 'inline', '--inside', net!.middleInside, '--outside', net!.middleOutside, ...extra,
+    ENTRY, 'run', '--mode', 'inline', '--inside', net!.middleInside, '--outside', net!.middleOutside, '--workers', '1', ...extra,
   ]);
   children.push(child);
   running.push(child);
