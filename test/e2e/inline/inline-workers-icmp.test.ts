@@ -1,0 +1,175 @@
+// `sgfw run --mode inline --workers 2`: an ICMP error from a third address (a router between the
+// hosts) about a flow is `related` whichever worker tracks the flow. The fanout group's cBPF program
+// sends the error to the worker its quoted datagram hashes to, which is the flow's. The inside host
+// sends UDP to many outside addresses (egress allows it: tracked flows spread over both workers); the
+// "router" answers each datagram with a forged port unreachable from its own address, which no
+// ingress rule allows, and one more quoting a flow nobody sent. Each tracked flow's error reaches the
+// inside host through two workers exactly as through one; the untracked one never does. Needs root;
+// skipped only outside CI when not root.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
+import { spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
+import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const ENTRY = join(ROOT, 'bin', 'sgfw.js');
+const INSIDE = '10.0.8.10';
+const ROUTER = '10.0.8.99';
+/** an address nobody holds: the inside host never sent to it, so an error quoting it is tracked by no worker */
+const NOBODY = '10.0.8.77';
+const PEERS = Array.from({ length: 24 }, (_, i) => `10.0.8.${30 + i}`);
+const PORT = 9000;
+const FIRST_SOURCE_PORT = 40000;
+
+const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
+const dir = mkdtempSync(join(tmpdir(), 'sgfw-inline-icmp-'));
+const tag = String(process.pid % 100000);
+let net: BridgeNet | null = null;
+const running: ChildProcess[] = [];
+
+/** Inside: one UDP datagram to each peer from its own port, then the port unreachables from the router, by quoted `dst:sport`. */
+const INSIDE_SCRIPT = `
+import json, select, socket, struct, sys, time
+inside, peers, router, port, first = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+socks = []
+for i, p in enumerate(peers):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((inside, first + i))
+    s.sendto(b'ping', (p, port))
+    socks.append(s)
+got = set()
+end = time.time() + 3
+while True:
+    left = end - time.time()
+    if left <= 0 or not select.select([raw], [], [], left)[0]:
+        break
+    pkt = raw.recv(65535)
+    ihl = (pkt[0] & 15) * 4
+    if socket.inet_ntoa(pkt[12:16]) != router or pkt[ihl] != 3:
+        continue
+    q = pkt[ihl + 8:]
+    qihl = (q[0] & 15) * 4
+    got.add(socket.inet_ntoa(q[16:20]) + ':' + str(struct.unpack('!H', q[qihl:qihl + 2])[0]))
+print(json.dumps(sorted(got)), flush=True)
+`;
+
+/** Outside: receive on every peer address; for each datagram, a port unreachable from the router quoting it; and one quoting NOBODY. */
+const ROUTER_SCRIPT = `
+import json, select, socket, struct, sys, time
+inside, peers, router, nobody, port = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+def csum(b):
+    if len(b) % 2: b += b'\\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+def ip(src, dst, proto, payload):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0x1234, 0, 64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+def unreachable(src, dst, sport):
+    quoted = ip(src, dst, 17, struct.pack('!HHHH', sport, port, 12, 0) + b'ping')
+    icmp = struct.pack('!BBHI', 3, 3, 0, 0) + quoted
+    icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
+    raw.sendto(ip(router, inside, 1, icmp), (inside, 0))
+socks = {}
+for p in peers:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((p, port))
+    socks[s] = p
+print('ready', flush=True)
+seen = 0
+end = time.time() + 10
+while seen < len(peers) and time.time() < end:
+    for s in select.select(list(socks), [], [], 1)[0]:
+        data, (src, sport) = s.recvfrom(2048)
+        unreachable(src, socks[s], sport)
+        seen += 1
+unreachable(inside, nobody, 39999)
+print(json.dumps(seen), flush=True)
+`;
+
+function writeState(): string {
+  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
+  const eni = state.NetworkInterfaces[0];
+  eni.PrivateIpAddress = INSIDE;
+  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: INSIDE }];
+  const file = join(dir, 'state.json');
+  writeFileSync(file, JSON.stringify(state));
+  return file;
+}
+
+function output(c: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('exit', (code) => resolve(code === 0 ? out : `exit ${code}: ${out} ${err}`));
+  });
+}
+
+/** The flows' datagrams and the router's answers; what the inside host received from the router. */
+async function exchange(): Promise<{ received: string[]; routerSaw: string }> {
+  const router = spawnInNs(net!.outside, 'python3', ['-c', ROUTER_SCRIPT, INSIDE, JSON.stringify(PEERS), ROUTER, NOBODY, String(PORT)]);
+  const routerDone = output(router);
+  await waitFor(router, 'stdout', 'ready', 10_000);
+  const inside = spawnInNs(net!.inside, 'python3', ['-c', INSIDE_SCRIPT, INSIDE, JSON.stringify(PEERS), ROUTER, String(PORT), String(FIRST_SOURCE_PORT)]);
+  const insideOut = await output(inside);
+  const routerOut = await routerDone;
+  return { received: JSON.parse(insideOut) as string[], routerSaw: routerOut.trim().split('\n').pop()! };
+}
+
+function stopRecord(stderr: string): Record<string, unknown> {
+  const line = stderr.split('\n').find((l) => l.includes('"event":"stop"'));
+  if (line === undefined) throw new Error(`no stop record in: ${stderr}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+describe.runIf(enabled)('sgfw run --mode inline --workers 2: ICMP errors from a third address reach the worker tracking the flow', () => {
+  beforeAll(() => {
+    expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
+    net = createBridgeNet(tag, INSIDE, [...PEERS, ROUTER], 'ii');
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const c of running.splice(0)) await stopProcess(c, 'SIGTERM');
+  });
+
+  afterAll(() => {
+    for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (net) destroyBridgeNet(net);
+  });
+
+  it('each tracked flow\'s error is related through two workers as through one; an error about no flow is dropped', async () => {
+    const state = writeState();
+    const expected = PEERS.map((p, i) => `${p}:${FIRST_SOURCE_PORT + i}`).sort();
+    for (const workers of ['1', '2']) {
+      const sgfw = spawnInNs(net!.middle, process.execPath, [ENTRY, 'run', '--mode', 'inline', '--inside', net!.middleInside, '--outside', net!.middleOutside, '--state', state, '--capture', 'afpacket', '--workers', workers]);
+      running.push(sgfw);
+      let err = '';
+      sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
+      const { received, routerSaw } = await exchange();
+      expect(routerSaw, `workers ${workers}`).toBe(String(PEERS.length));
+      expect(received, `workers ${workers}`).toEqual(expected);
+      expect(received).not.toContain(`${NOBODY}:39999`);
+      running.splice(running.indexOf(sgfw), 1);
+      expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
+      const stop = stopRecord(err);
+      expect(stop.failures).toBe(0);
+      // the error about no flow, judged by the rules (no ingress rule allows ICMP from the router)
+      expect(stop.dropped as number, `workers ${workers}`).toBeGreaterThanOrEqual(1);
+      if (workers === '2') {
+        // 24 address pairs over two workers: both hold flows (and got their errors)
+        expect(stop.perWorker).toHaveLength(2);
+        for (const n of stop.perWorker as number[]) expect(n).toBeGreaterThan(0);
+      }
+    }
+  }, 120_000);
+});
