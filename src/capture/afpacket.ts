@@ -50,9 +50,10 @@ export interface AfPacketOptions {
    */
   outgoing?: boolean;
   /**
-   * A PACKET_FANOUT group (hash mode) to share the interface's frames with other sockets, each flow
-   * (both directions alike) to one of them: `'new'` starts a group of the socket's own (its id is
-   * `fanoutGroup` after), a number joins that group. Absent: the socket takes every frame.
+   * A PACKET_FANOUT group to share the interface's frames with other sockets, each address pair
+   * (both directions alike, its fragments, and an ICMP error quoting it) to one of them by the
+   * addon's cBPF program: `'new'` starts a group of the socket's own (its id is `fanoutGroup`
+   * after), a number joins that group. Absent: the socket takes every frame.
    */
   fanout?: 'new' | number;
 }

@@ -1,12 +1,13 @@
 // A worker thread of `sgfw run --mode inline --workers N` (the entry module; started by
 // inline-workers.ts through the live worker pool): an inline bridge of its own (its Dataplane over
 // a mirror of the model, kept in step by live-worker.ts) on its own AF_PACKET socket per interface,
-// each in the interface's PACKET_FANOUT group. The kernel's fanout hash is symmetric, and every
+// each in the interface's PACKET_FANOUT group. The group's cBPF program (in the afpacket addon)
+// hashes the address pair the same both ways, an ICMP error by the datagram it quotes, and every
 // worker joins both groups at the same place (the pool starts them one at a time), so both
-// directions of a flow reach one worker and its connection-tracking table. What a worker receives
-// on one side it sends out of the other from its own socket there. Per-packet outputs (verdict
-// lines, flow observations, sampled drop lines) go to the main thread in batches (worker-output.ts);
-// a scrape asks for this worker's metric families.
+// directions of a flow, and a router's errors about it, reach one worker and its
+// connection-tracking table. What a worker receives on one side it sends out of the other from its
+// own socket there. Per-packet outputs (verdict lines, flow observations, sampled drop lines) go to
+// the main thread in batches (worker-output.ts); a scrape asks for this worker's metric families.
 import { AfPacketSocket } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { DropSampler } from '../observe/drop-sampler.js';

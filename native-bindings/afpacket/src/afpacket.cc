@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -54,6 +55,116 @@ std::string ErrnoText(const std::string& what, int err) { return what + ": " + s
 const char* ErrnoName(int err) {
   const char* name = strerrorname_np(err);
   return name != nullptr ? name : "EIO";
+}
+
+// The fanout group's classic BPF program: which member gets a frame (its return value modulo the
+// members). Run on the frame as the kernel received it, the VLAN tag already taken out into the skb
+// (so loads from the network header, SKF_NET_OFF, and the EtherType from SKF_AD_PROTOCOL). Returns
+//   IPv4: mix(fold(saddr ^ daddr) + protocol); an ICMP error (type 3, 4, 5, 11, 12, in a datagram's
+//         first fragment) the same over the IPv4 header it quotes;
+//   IPv6: mix(fold(XOR of the address words)) (no next header: a fragment's is 44, its flow's 6);
+//         an ICMPv6 error (type 1-4, next header 58 directly) the same over the header it quotes;
+//   anything else (ARP, …) 0. A load past the frame's end makes the program return 0.
+// Symmetric (XOR), so both directions of a flow, and its errors, reach one member.
+std::vector<struct sock_filter> FlowSpreader() {
+  constexpr int32_t N = SKF_NET_OFF;
+  struct Insn { uint16_t code; uint32_t k; int jt; int jf; };  // jt/jf: label numbers, -1 next
+  enum Label { kV4 = 0, kV6, kV4Inner, kV4Outer, kFold4, kV6Inner, kV6Outer, kFold, kMix, kLabels };
+  std::vector<Insn> code;
+  int at[kLabels];
+  const auto op = [&](uint16_t c, uint32_t k) { code.push_back({c, k, -1, -1}); };
+  const auto jump = [&](uint16_t c, uint32_t k, int jt, int jf) { code.push_back({c, k, jt, jf}); };
+  const auto label = [&](Label l) { at[l] = static_cast<int>(code.size()); };
+  const auto k = [](int32_t v) { return static_cast<uint32_t>(v); };
+  op(BPF_LD | BPF_H | BPF_ABS, k(SKF_AD_OFF + SKF_AD_PROTOCOL));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, kV4, -1);
+  jump(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, kV6, -1);
+  op(BPF_RET | BPF_K, 0);
+
+  label(kV4);
+  op(BPF_LD | BPF_B | BPF_ABS, k(N + 9));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMP, -1, kV4Outer);
+  op(BPF_LD | BPF_H | BPF_ABS, k(N + 6));
+  jump(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, kV4Outer, -1);  // a later fragment: no ICMP header
+  op(BPF_LD | BPF_B | BPF_ABS, k(N + 0));
+  op(BPF_ALU | BPF_AND | BPF_K, 0x0f);
+  op(BPF_ALU | BPF_LSH | BPF_K, 2);
+  op(BPF_MISC | BPF_TAX, 0);  // X = the IPv4 header's length
+  op(BPF_LD | BPF_B | BPF_IND, k(N + 0));  // the ICMP type
+  for (uint32_t type : {3u, 4u, 5u, 11u, 12u}) jump(BPF_JMP | BPF_JEQ | BPF_K, type, kV4Inner, -1);
+  jump(BPF_JMP | BPF_JA, 0, kV4Outer, kV4Outer);
+
+  label(kV4Inner);  // the quoted IPv4 header starts 8 bytes into the ICMP message
+  op(BPF_LD | BPF_B | BPF_IND, k(N + 8 + 9));
+  op(BPF_ST, 2);
+  op(BPF_LD | BPF_W | BPF_IND, k(N + 8 + 12));
+  op(BPF_ST, 0);
+  op(BPF_LD | BPF_W | BPF_IND, k(N + 8 + 16));
+  op(BPF_LDX | BPF_MEM, 0);
+  op(BPF_ALU | BPF_XOR | BPF_X, 0);
+  jump(BPF_JMP | BPF_JA, 0, kFold4, kFold4);
+
+  label(kV4Outer);
+  op(BPF_LD | BPF_B | BPF_ABS, k(N + 9));
+  op(BPF_ST, 2);
+  op(BPF_LD | BPF_W | BPF_ABS, k(N + 12));
+  op(BPF_MISC | BPF_TAX, 0);
+  op(BPF_LD | BPF_W | BPF_ABS, k(N + 16));
+  op(BPF_ALU | BPF_XOR | BPF_X, 0);
+
+  label(kFold4);  // A = saddr ^ daddr, M[2] = protocol
+  op(BPF_MISC | BPF_TAX, 0);
+  op(BPF_ALU | BPF_RSH | BPF_K, 16);
+  op(BPF_ALU | BPF_XOR | BPF_X, 0);
+  op(BPF_LDX | BPF_MEM, 2);
+  op(BPF_ALU | BPF_ADD | BPF_X, 0);
+  jump(BPF_JMP | BPF_JA, 0, kMix, kMix);
+
+  label(kV6);
+  op(BPF_LD | BPF_B | BPF_ABS, k(N + 6));
+  jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, -1, kV6Outer);
+  op(BPF_LD | BPF_B | BPF_ABS, k(N + 40));  // the ICMPv6 type
+  jump(BPF_JMP | BPF_JEQ | BPF_K, 0, kV6Outer, -1);
+  jump(BPF_JMP | BPF_JGT | BPF_K, 4, kV6Outer, kV6Inner);
+
+  // The 8 address words from `base` (16 bytes of source, 16 of destination), XORed into A.
+  const auto xorAddresses = [&](int32_t base) {
+    op(BPF_LD | BPF_W | BPF_ABS, k(N + base));
+    for (int32_t w = 1; w < 8; w++) {
+      op(BPF_MISC | BPF_TAX, 0);
+      op(BPF_LD | BPF_W | BPF_ABS, k(N + base + 4 * w));
+      op(BPF_ALU | BPF_XOR | BPF_X, 0);
+    }
+  };
+  label(kV6Inner);  // the quoted IPv6 header starts 8 bytes into the ICMPv6 message
+  xorAddresses(40 + 8 + 8);
+  jump(BPF_JMP | BPF_JA, 0, kFold, kFold);
+  label(kV6Outer);
+  xorAddresses(8);
+
+  label(kFold);
+  op(BPF_MISC | BPF_TAX, 0);
+  op(BPF_ALU | BPF_RSH | BPF_K, 16);
+  op(BPF_ALU | BPF_XOR | BPF_X, 0);
+
+  label(kMix);  // Fibonacci hashing: the modulo sees every input bit, not only the low ones
+  op(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1u);
+  op(BPF_ALU | BPF_RSH | BPF_K, 16);
+  op(BPF_RET | BPF_A, 0);
+
+  std::vector<struct sock_filter> out;
+  for (size_t i = 0; i < code.size(); i++) {
+    const Insn& in = code[i];
+    const auto rel = [&](int l) { return static_cast<uint8_t>(l < 0 ? 0 : at[l] - static_cast<int>(i) - 1); };
+    if (in.code == (BPF_JMP | BPF_JA)) {
+      out.push_back(BPF_STMT(in.code, static_cast<uint32_t>(at[in.jt] - static_cast<int>(i) - 1)));
+    } else if (BPF_CLASS(in.code) == BPF_JMP) {
+      out.push_back(BPF_JUMP(in.code, in.k, rel(in.jt), rel(in.jf)));
+    } else {
+      out.push_back(BPF_STMT(in.code, in.k));
+    }
+  }
+  return out;
 }
 
 // Owned by the external ArrayBuffer's finalizer, so the mapping outlives every JS view of it.
@@ -168,18 +279,23 @@ class Socket : public Napi::ObjectWrap<Socket> {
     if (fanout >= 0 && setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &noneProg, sizeof noneProg) != 0) { Fail(env, "SO_ATTACH_FILTER", errno); return; }
     if (bind(fd_, reinterpret_cast<struct sockaddr*>(&sll), sizeof sll) != 0) { Fail(env, "bind(" + device + ")", errno); return; }
     if (fanout >= 0) {
-      // PACKET_FANOUT_HASH: the kernel's symmetric flow hash (__skb_get_hash_symmetric: both
-      // directions of a flow alike; a fragment hashes on its addresses and protocol alone, so every
-      // fragment of a datagram reaches one member), modulo the members in the order they joined.
-      // No PACKET_FANOUT_FLAG_DEFRAG: the member would get the datagram reassembled, which a bridge
-      // could not send on (longer than the MTU); the fragments themselves stay together anyway.
-      uint32_t arg = fanout == kNewFanoutGroup ? ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16)
-                                               : (static_cast<uint32_t>(fanout) | (PACKET_FANOUT_HASH << 16));
+      // PACKET_FANOUT_CBPF with FlowSpreader() below: a hash of the address pair the same both ways,
+      // and for an ICMP error the same hash of the datagram it quotes, so a router's error about a
+      // flow reaches the member whose conntrack table holds it. Addresses only (no ports): every
+      // fragment of a datagram reaches the member its unfragmented packets reach. Modulo the members
+      // in the order they joined. No PACKET_FANOUT_FLAG_DEFRAG: the member would get the datagram
+      // reassembled, which a bridge could not send on (longer than the MTU).
+      uint32_t arg = fanout == kNewFanoutGroup ? ((PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16)
+                                               : (static_cast<uint32_t>(fanout) | (PACKET_FANOUT_CBPF << 16));
       if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) { Fail(env, "PACKET_FANOUT", errno); return; }
       uint32_t joined = 0;
       socklen_t joinedLen = sizeof joined;
       if (getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &joined, &joinedLen) != 0) { Fail(env, "getsockopt(PACKET_FANOUT)", errno); return; }
       fanoutGroup_ = static_cast<int32_t>(joined & 0xffff);
+      // One program per group: every member sets the same one (the first before any frame is spread).
+      static const std::vector<struct sock_filter> spreader = FlowSpreader();
+      struct sock_fprog spreaderProg = {static_cast<unsigned short>(spreader.size()), const_cast<struct sock_filter*>(spreader.data())};
+      if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT_DATA, &spreaderProg, sizeof spreaderProg) != 0) { Fail(env, "PACKET_FANOUT_DATA(cBPF)", errno); return; }
       if (setsockopt(fd_, SOL_SOCKET, SO_DETACH_FILTER, &one, sizeof one) != 0) { Fail(env, "SO_DETACH_FILTER", errno); return; }
     }
     if (promiscuous) {

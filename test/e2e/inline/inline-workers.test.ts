@@ -22,6 +22,9 @@ const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const INSIDE = '10.0.7.10';
 const FRIEND = '10.0.7.20';
 const STRANGER = '10.0.7.21';
+/** the API test's clients: 16 addresses, since the fanout hash spreads address pairs (not ports) over the workers */
+const API_FRIENDS = Array.from({ length: 16 }, (_, i) => `10.0.7.${64 + i}`);
+const API_CIDR = '10.0.7.64/28';
 const GROUP = 'sg-0a1b2c3d4e5f60001';
 /** inside: TCP 7000 and UDP 7001 open to the friend, 7002 (both) and 7003 (TCP, opened by the API test) not */
 const TCP_OPEN = 7000;
@@ -146,7 +149,7 @@ function stopRecord(stderr: string): Record<string, unknown> {
 describe.runIf(enabled)('sgfw run --mode inline --workers 2: a fanout group per interface, one Dataplane per worker', () => {
   beforeAll(async () => {
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
-    net = createBridgeNet(tag, INSIDE, [FRIEND, STRANGER], 'if');
+    net = createBridgeNet(tag, INSIDE, [FRIEND, STRANGER, ...API_FRIENDS], 'if');
     children.push(await tcpEchoServers(net.inside, [TCP_OPEN, CLOSED, API_PORT]));
     children.push(await udpEchoServers(net.inside, INSIDE, [UDP_OPEN, CLOSED]));
     children.push(await tcpEchoServers(net.outside, [OUT_TCP]));
@@ -174,7 +177,7 @@ describe.runIf(enabled)('sgfw run --mode inline --workers 2: a fanout group per 
       if (workers === '2') {
         expect(sgfw.stderr()).toContain('2 workers in a fanout group per interface');
         expect(stop.workers).toBe(2);
-        // 84 flows over a symmetric hash: both workers judged some (a miss would be 2^-83)
+        // 84 flows of 4 address pairs and protocols over the fanout hash: both workers judged some
         expect(stop.perWorker).toHaveLength(2);
         for (const n of stop.perWorker as number[]) expect(n).toBeGreaterThan(0);
         expect(stop.frames).toBe((stop.perWorker as number[]).reduce((a, b) => a + b, 0));
@@ -190,10 +193,10 @@ describe.runIf(enabled)('sgfw run --mode inline --workers 2: a fanout group per 
     const credentials = createCredentials(stateDir);
     const sgfw = await startSgfw('--state', writeState(), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--workers', '2');
     const aws = awsEc2(apiEndpoint(sgfw.stderr()), credentials, { netns: net!.middle });
-    const many = (ms = 2000) => flows(net!.outside, times(16, (): Flow => ['tcp', INSIDE, API_PORT, FRIEND]), ms);
+    const many = (ms = 2000) => flows(net!.outside, API_FRIENDS.map((from): Flow => ['tcp', INSIDE, API_PORT, from]), ms);
 
     expect(new Set(await many(1000))).toEqual(new Set(['timeout']));
-    const permission = ['--group-id', GROUP, '--protocol', 'tcp', '--port', String(API_PORT), '--cidr', `${FRIEND}/32`];
+    const permission = ['--group-id', GROUP, '--protocol', 'tcp', '--port', String(API_PORT), '--cidr', API_CIDR];
     const authorized = await aws('authorize-security-group-ingress', ...permission);
     expect(authorized.code, authorized.stderr).toBe(0);
     expect(new Set(await many())).toEqual(new Set(['connected']));
