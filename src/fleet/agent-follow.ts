@@ -117,6 +117,11 @@ export class WatchFollower {
         }
         this.contact.lost(e as Error, this.lastHeard, e instanceof EtcdSilent);
         this.stats.reconnects++;
+        // Back on a stream, the watchers would each catch up from the applied revision on their
+        // own, and a backlog coming late would have let the agent report a revision it had not
+        // wholly applied. Listing every range at one revision and watching from the next instead
+        // leaves no backlog to interleave.
+        this.relistNeeded = true;
         // A silent member is given up at once for the next one; a refusing one after a jittered
         // pause, so a fleet that lost etcd together does not come back in one burst.
         if (e instanceof EtcdSilent) continue;
