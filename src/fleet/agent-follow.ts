@@ -103,6 +103,9 @@ export class WatchFollower {
           await this.applied.queue.run(async () => this.applied.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
+          // etcd answered and the state is current as of the listing: connected (and back, if it
+          // was lost), before the watch says anything; the listing stands for the reconcile due soon
+          this.contact.reached();
           this.onRelisted();
           this.log(`fleet agent ${this.hostId}: listed every concerned key again at revision ${listing.revision}`, { event: 'fleet-relisted', level: 'info', revision: listing.revision });
         }

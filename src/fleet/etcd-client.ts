@@ -292,8 +292,9 @@ export class EtcdClient {
         return r;
       } catch (e) {
         if (this.closed) {
-          if (e instanceof EtcdUnavailable) throw e;
-          throw new EtcdUnavailable(`${what}: the etcd client is closed`);
+          // a txn that may have left is not known not to commit
+          if (mayRetry(e)) throw new EtcdUnavailable(`${what}: the etcd client is closed`);
+          throw new EtcdOutcomeUnknown(`${m.endpoint} ${what}: the etcd client was closed before it answered (the outcome is unknown)`);
         }
         const code = grpcCode(e);
         if (code === GRPC.OUT_OF_RANGE) throw new EtcdCompacted(`${m.endpoint} ${what}: ${reasonOf(e)}`);
