@@ -70,6 +70,9 @@ const BASE_PORT = Number(process.env.FLEET_BENCH_ETCD_PORT ?? 26300);
 // FLEET_BENCH_RECONCILE_AFTER_MS: the agents' reconcileAfterReconnectMs (default theirs, 1000 ms), to
 // see what the reconcile after a reconnect costs a resync.
 const RECONCILE_AFTER_MS = process.env.FLEET_BENCH_RECONCILE_AFTER_MS === undefined ? undefined : Number(process.env.FLEET_BENCH_RECONCILE_AFTER_MS);
+// FLEET_BENCH_BACKOFF_CAP_MS: the agents' backoffCapMs (default theirs, 1000 ms): how much of a resync
+// is the wait for each agent's next attempt after etcd is back.
+const BACKOFF_CAP_MS = process.env.FLEET_BENCH_BACKOFF_CAP_MS === undefined ? undefined : Number(process.env.FLEET_BENCH_BACKOFF_CAP_MS);
 const SCRIPT = join(import.meta.dirname, '..', 'scripts', 'etcd-cluster.sh');
 
 const progress = (...a) => process.stderr.write(`${a.join(' ')}\n`);
@@ -277,7 +280,7 @@ async function runScale(endpoints, n, rows, checks) {
   for (let i = 0; i < (PROCS > 1 ? 0 : n); i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, n - i) }, async (_, k) => {
       const at = i + k;
-      const agent = new FleetAgent({ endpoints: proxy.endpoints(), prefix, hostId: `host-${at}`, statusTtlSeconds: 0, reconcileIntervalMs: 0, onLog: agentLog, ...(RECONCILE_AFTER_MS !== undefined ? { reconcileAfterReconnectMs: RECONCILE_AFTER_MS } : {}) });
+      const agent = new FleetAgent({ endpoints: proxy.endpoints(), prefix, hostId: `host-${at}`, statusTtlSeconds: 0, reconcileIntervalMs: 0, onLog: agentLog, ...(RECONCILE_AFTER_MS !== undefined ? { reconcileAfterReconnectMs: RECONCILE_AFTER_MS } : {}), ...(BACKOFF_CAP_MS !== undefined ? { backoffCapMs: BACKOFF_CAP_MS } : {}) });
       agents[at] = agent;
       if (DEBUG) debugWatch(agent, at);
       if (process.env.FLEET_BENCH_EXPERIMENT === 'no-reconcile-while-relisting') {

@@ -9,7 +9,8 @@
 // re-list after compaction, repairs); while etcd stays away a line every STALE_LOG_EVERY_MS says
 // how stale the state in force is. Its Prometheus families join the mode's /metrics. SIGHUP runs a
 // reconcile now. Stopping stops the agent: a last write of the state file, and the status key's
-// lease revoked (the key goes).
+// lease revoked (the key goes), etcd given a second for it: a frozen or unreachable etcd does not hold
+// the stop (the key then expires with its lease).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hugePageMemory } from '../capture/huge-pages.js';
@@ -115,10 +116,13 @@ export async function fleetModel(flags: FleetFlags, log: Logger, staleLogEveryMs
     },
     async close() {
       clearInterval(staleTicker);
-      await agent.stop();
+      const statusRevoked = await agent.stop();
       unlisten();
       detach();
-      log.info({ event: 'fleet-stopped', hostId, revision: agent.appliedRevision, agentState: agentStateFile }, 'fleet agent stopped; status key revoked');
+      log.info(
+        { event: 'fleet-stopped', hostId, revision: agent.appliedRevision, agentState: agentStateFile, statusRevoked },
+        `fleet agent stopped; ${statusRevoked ? 'status key revoked' : 'etcd did not answer: the status key expires with its lease'}`,
+      );
     },
   };
 }

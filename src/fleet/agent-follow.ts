@@ -103,6 +103,9 @@ export class WatchFollower {
           await this.applied.queue.run(async () => this.applied.install(listing));
           this.relistNeeded = false;
           this.stats.relists++;
+          // etcd answered and the state is current as of the listing: connected (and back, if it
+          // was lost), before the watch says anything; the listing stands for the reconcile due soon
+          this.contact.reached();
           this.onRelisted();
           this.log(`fleet agent ${this.hostId}: listed every concerned key again at revision ${listing.revision}`, { event: 'fleet-relisted', level: 'info', revision: listing.revision });
         }
@@ -117,6 +120,11 @@ export class WatchFollower {
         }
         this.contact.lost(e as Error, this.lastHeard, e instanceof EtcdSilent);
         this.stats.reconnects++;
+        // Back on a stream, the watchers would each catch up from the applied revision on their
+        // own, and a backlog coming late would have let the agent report a revision it had not
+        // wholly applied. Listing every range at one revision and watching from the next instead
+        // leaves no backlog to interleave.
+        this.relistNeeded = true;
         // A silent member is given up at once for the next one; a refusing one after a jittered
         // pause, so a fleet that lost etcd together does not come back in one burst.
         if (e instanceof EtcdSilent) continue;

@@ -107,14 +107,30 @@ export class AgentStatusReporter {
     }
   }
 
-  /** Stops reporting and revokes the lease (the status key goes with it). */
-  async stop(): Promise<void> {
+  /**
+   * Stops reporting and revokes the lease (the status key goes with it), giving etcd `withinMs`
+   * for it: false when it did not answer in time (frozen, cut off), the key then expiring with
+   * its lease's TTL.
+   */
+  async stop(withinMs: number): Promise<boolean> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticks.idle();
-    this.keepAlive?.close();
-    this.keepAlive = undefined;
-    if (this.lease !== undefined) await this.client.leaseRevoke(this.lease).catch(() => undefined);
-    this.lease = undefined;
+    const lastWords = (async (): Promise<boolean> => {
+      await this.ticks.idle();
+      this.keepAlive?.close();
+      this.keepAlive = undefined;
+      const lease = this.lease;
+      this.lease = undefined;
+      if (lease === undefined) return true;
+      return this.client.leaseRevoke(lease).then(() => true, () => false);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const revoked = await Promise.race([lastWords, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), withinMs)))]);
+    clearTimeout(timer);
+    if (!revoked) {
+      this.keepAlive?.close();
+      this.keepAlive = undefined;
+    }
+    return revoked;
   }
 }

@@ -43,6 +43,9 @@ import { StateSaver } from './agent-save.js';
 import { AgentStatusReporter } from './agent-status.js';
 import { DEFAULT_PREFIX, KeyLayout } from './key-layout.js';
 
+/** how long a stopping agent waits for etcd to revoke its status lease */
+const STATUS_REVOKE_MS = 1000;
+
 export class FleetAgentError extends Error {
   constructor(message: string) {
     super(message);
@@ -155,18 +158,24 @@ export class FleetAgent {
     return { source, revision: this.applied.revision };
   }
 
-  /** Stops following, writes the state file a last time, revokes the status lease. */
-  async stop(): Promise<void> {
-    if (this.stopSignal.signal.aborted) return;
+  /**
+   * Stops following, revokes the status lease (etcd is given STATUS_REVOKE_MS for it: stopping
+   * is not held by a frozen or unreachable etcd) and writes the state file a last time. Whether
+   * the status key was revoked (false: it expires with its lease).
+   */
+  async stop(): Promise<boolean> {
+    if (this.stopSignal.signal.aborted) return false;
     this.stopSignal.abort();
     this.follower.stop();
     this.reconciler.stop();
     this.saver.cancel();
+    const revoked = (await this.status?.stop(STATUS_REVOKE_MS)) ?? true;
+    // whatever still waits on etcd (a listing, a reconcile, a status write) fails now
+    this.client.close();
     await this.loop;
     await this.applied.queue.idle();
-    await this.status?.stop();
     await this.saver.saveNow();
-    this.client.close();
+    return revoked;
   }
 
   /** See agent-reconcile.ts. Returns the keys repaired. */

@@ -12,6 +12,10 @@
 // - a watch (EtcdWatchStream) is one gRPC stream on one member multiplexing every watcher; watchers
 //   are added and cancelled in place, and `requestProgress` asks etcd to say how far it is, which
 //   the agents use to tell a quiet member from a frozen or unreachable one.
+// Every request is bounded: each attempt on a member by the request timeout (the wait for an auth
+// token included: etcd3 fetches one before the call's own deadline starts), and `close()` fails
+// whatever is still waiting at once, so a caller stopping while etcd is frozen or cut off is not
+// held by it.
 import { Etcd3, type IOptions } from 'etcd3';
 
 export class EtcdUnavailable extends Error {
@@ -161,6 +165,14 @@ function keyValue(kv: { key?: Buffer; value?: Buffer; create_revision?: string; 
   return { key: str(kv.key), value: str(kv.value), createRevision: num(kv.create_revision), modRevision: num(kv.mod_revision) };
 }
 
+/** A grpc-js call as an interceptor sees it (etcd3 passes call options through to grpc-js). */
+interface GrpcCall {
+  cancelWithStatus(code: number, details: string): void;
+}
+
+/** grpc-js CallOptions, as far as used here */
+type GrpcCallOptions = { deadline: number };
+
 /** What the per-member etcd3 client lets this module reach (its service clients and its pool). */
 interface MemberClient {
   readonly client: Etcd3;
@@ -181,6 +193,10 @@ export class EtcdClient {
   private readonly timeoutMs: number;
   private readonly members: MemberClient[];
   private closed = false;
+  /** aborted by close(): every request still waiting fails at once */
+  private readonly closing = new AbortController();
+  /** token requests (etcd3 makes them before a call when auth is on), cancelled by close() */
+  private readonly authCalls = new Set<GrpcCall>();
 
   constructor(readonly endpoints: readonly string[], options: EtcdClientOptions = {}) {
     if (endpoints.length === 0) throw new RangeError('at least one etcd endpoint is needed');
@@ -214,7 +230,9 @@ export class EtcdClient {
         o.credentials = { rootCertificate: options.tls.ca ?? Buffer.alloc(0), privateKey: options.tls.key, certChain: options.tls.cert };
         if (options.tls.ca === undefined) delete (o.credentials as { rootCertificate?: Buffer }).rootCertificate;
       }
-      if (options.auth !== undefined) o.auth = { username: options.auth.user, password: options.auth.password };
+      // etcd3 asks for a token with no deadline of its own, and every call of the client waits for it:
+      // a member frozen while it answers would hold them all
+      if (options.auth !== undefined) o.auth = { username: options.auth.user, password: options.auth.password, callOptions: () => this.callOptions(this.authCalls) };
       return { client: new Etcd3(o), endpoint };
     });
   }
@@ -224,25 +242,60 @@ export class EtcdClient {
     return this.endpoints[this.preferred]!;
   }
 
-  private deadline(): { deadline: number } {
-    return { deadline: Date.now() + this.timeoutMs };
+  /**
+   * A call's options: the request timeout as its deadline, and an interceptor that hands the call
+   * to `calls`, so that one given up (timed out, or the client closed) can be cancelled: a call
+   * left waiting on a frozen member would keep the process alive until its deadline.
+   */
+  private callOptions(calls: Set<GrpcCall>): GrpcCallOptions {
+    const keep = (options: object, next: (options: object) => GrpcCall): GrpcCall => {
+      const call = next(options);
+      if (this.closed) call.cancelWithStatus(GRPC.CANCELLED, 'the etcd client is closed');
+      calls.add(call);
+      // token requests are few and one at a time: the last few are all that can still be waiting
+      if (calls === this.authCalls && calls.size > 8) calls.delete(calls.values().next().value!);
+      return call;
+    };
+    return { deadline: Date.now() + this.timeoutMs, interceptors: [keep] } as GrpcCallOptions;
+  }
+
+  /**
+   * `fn`'s call, unless the request timeout passes first (a DEADLINE_EXCEEDED, as etcd3's own
+   * deadline would give once the call started: etcd3 may first wait for an auth token) or the
+   * client is closed (EtcdUnavailable); the call given up is cancelled.
+   */
+  private async attempt<T>(m: MemberClient, what: string, fn: (m: MemberClient, call: GrpcCallOptions) => Promise<T>): Promise<T> {
+    const calls = new Set<GrpcCall>();
+    let settled = false;
+    try {
+      const r = await withTimeout(fn(m, this.callOptions(calls)), this.timeoutMs, what, this.closing.signal, () => Object.assign(new Error(`${what}: no answer in ${this.timeoutMs} ms`), { code: GRPC.DEADLINE_EXCEEDED }));
+      settled = true;
+      return r;
+    } finally {
+      if (!settled) for (const c of calls) c.cancelWithStatus(GRPC.CANCELLED, `${what}: given up`);
+    }
   }
 
   /**
    * Runs `fn` on the members in turn from the preferred one; a failure another member may not have
    * moves on. `onFailure` may turn a failure into a final error (e.g. a txn whose outcome is unknown).
    */
-  private async onAny<T>(what: string, fn: (m: MemberClient) => Promise<T>, mayRetry: (e: unknown) => boolean = () => true): Promise<T> {
+  private async onAny<T>(what: string, fn: (m: MemberClient, call: GrpcCallOptions) => Promise<T>, mayRetry: (e: unknown) => boolean = () => true): Promise<T> {
     if (this.closed) throw new EtcdUnavailable(`${what}: the etcd client is closed`);
     const failures: string[] = [];
     for (let i = 0; i < this.members.length; i++) {
       const at = (this.preferred + i) % this.members.length;
       const m = this.members[at]!;
       try {
-        const r = await fn(m);
+        const r = await this.attempt(m, `${m.endpoint} ${what}`, fn);
         this.preferred = at;
         return r;
       } catch (e) {
+        if (this.closed) {
+          // a txn that may have left is not known not to commit
+          if (mayRetry(e)) throw new EtcdUnavailable(`${what}: the etcd client is closed`);
+          throw new EtcdOutcomeUnknown(`${m.endpoint} ${what}: the etcd client was closed before it answered (the outcome is unknown)`);
+        }
         const code = grpcCode(e);
         if (code === GRPC.OUT_OF_RANGE) throw new EtcdCompacted(`${m.endpoint} ${what}: ${reasonOf(e)}`);
         if (code === undefined || !RETRYABLE.has(code)) {
@@ -265,7 +318,7 @@ export class EtcdClient {
    */
   async range(key: KeyBytes, rangeEnd?: KeyBytes, atRevision?: number): Promise<{ revision: number; kvs: KeyValue[] }> {
     const req = { key: buf(key), ...(rangeEnd !== undefined ? { range_end: buf(rangeEnd) } : {}), ...(atRevision !== undefined ? { revision: atRevision } : {}) };
-    const res = await this.onAny('range', (m) => m.client.kv.range(req, this.deadline()));
+    const res = await this.onAny('range', (m, call) => m.client.kv.range(req, call));
     return { revision: num(res.header.revision), kvs: res.kvs.map(keyValue) };
   }
 
@@ -284,7 +337,7 @@ export class EtcdClient {
       success: success.map(op),
       failure: failure.map(op),
     };
-    const res = await this.onAny('txn', (m) => m.client.kv.txn(req, this.deadline()), neverSent);
+    const res = await this.onAny('txn', (m, call) => m.client.kv.txn(req, call), neverSent);
     return {
       succeeded: res.succeeded,
       revision: num(res.header.revision),
@@ -294,17 +347,17 @@ export class EtcdClient {
 
   /** Compacts the history up to `revision` (operators and tests; the agents recover by listing). */
   async compact(revision: number): Promise<void> {
-    await this.onAny('compact', (m) => m.client.kv.compact({ revision, physical: true }, this.deadline()));
+    await this.onAny('compact', (m, call) => m.client.kv.compact({ revision, physical: true }, call));
   }
 
   /** A lease of `ttlSeconds`; its id (a decimal string: int64 does not fit a JS number). */
   async leaseGrant(ttlSeconds: number): Promise<string> {
-    const res = await this.onAny('lease grant', (m) => m.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, this.deadline()));
+    const res = await this.onAny('lease grant', (m, call) => m.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, call));
     return String(res.ID);
   }
 
   async leaseRevoke(id: string): Promise<void> {
-    await this.onAny('lease revoke', (m) => m.client.leaseClient.leaseRevoke({ ID: id }, this.deadline()));
+    await this.onAny('lease revoke', (m, call) => m.client.leaseClient.leaseRevoke({ ID: id }, call));
   }
 
   /**
@@ -315,7 +368,8 @@ export class EtcdClient {
     const at = (this.keepAliveCursor ?? this.preferred) % this.members.length;
     const m = this.members[at]!;
     this.keepAliveCursor = (at + 1) % this.members.length;
-    const stream = await withTimeout(m.client.leaseClient.leaseKeepAlive(), this.timeoutMs, `${m.endpoint} lease keep-alive`);
+    if (this.closed) throw new EtcdUnavailable('lease keep-alive: the etcd client is closed');
+    const stream = await withTimeout(m.client.leaseClient.leaseKeepAlive(), this.timeoutMs, `${m.endpoint} lease keep-alive`, this.closing.signal);
     return new LeaseKeepAlive(stream as unknown as DuplexLike, id, m.endpoint, this.timeoutMs);
   }
 
@@ -339,6 +393,7 @@ export class EtcdClient {
         }),
         this.timeoutMs,
         `${m.endpoint} watch`,
+        this.closing.signal,
       );
       return new EtcdWatchStream(stream, m.endpoint);
     } catch (e) {
@@ -368,18 +423,49 @@ export class EtcdClient {
     }
   }
 
+  /** Closes the connections; every request still waiting fails at once with EtcdUnavailable. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    for (const m of this.members) m.client.close();
+    this.closing.abort();
+    for (const c of this.authCalls) c.cancelWithStatus(GRPC.CANCELLED, 'the etcd client is closed');
+    this.authCalls.clear();
+    for (const m of this.members) {
+      // etcd3 closes a channel still connecting (to a frozen member) only a second later, a
+      // workaround for an old grpc-js (grpc/grpc-node#1487) that holds the process: closed now
+      const hosts = (m.client as unknown as { pool: { hosts?: { cachedServices?: Record<string, { close(): void } | undefined> }[] } }).pool.hosts ?? [];
+      for (const h of hosts) for (const service of Object.values(h.cachedServices ?? {})) service?.close();
+      m.client.close();
+    }
   }
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * `p`, or a rejection after `ms` (`timedOut()`, else EtcdUnavailable) or once `closing` aborts
+ * (EtcdUnavailable). A stream `p` brings after it lost is closed.
+ */
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string, closing: AbortSignal, timedOut?: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onClose: (() => void) | undefined;
+  let lost = false;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new EtcdUnavailable(`${what}: timed out`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timedOut?.() ?? new EtcdUnavailable(`${what}: timed out`)), ms);
+        onClose = () => reject(new EtcdUnavailable(`${what}: the etcd client is closed`));
+        if (closing.aborted) onClose();
+        else closing.addEventListener('abort', onClose, { once: true });
+      }),
+    ]);
+  } catch (e) {
+    lost = true;
+    throw e;
   } finally {
     clearTimeout(timer);
+    if (onClose !== undefined) closing.removeEventListener('abort', onClose);
+    // a late answer: a stream nobody reads is cancelled, a rejection nobody awaits is ignored
+    if (lost) p.then((late) => (late as { cancel?: () => void } | null)?.cancel?.(), () => undefined);
   }
 }
 

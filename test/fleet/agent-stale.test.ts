@@ -114,6 +114,9 @@ describe.runIf(etcdEnabled)('an agent cut off from etcd says so and catches up w
       expect(h.agent.connected).toBe(true);
       expect(gauge(h, 'sgfw_fleet_stale_seconds')).toBe(0);
       expect(h.agent.stats.reconciles).toBe(0); // the watch brought it, not a reconcile
+      // back on a stream it listed every range at one revision: no watcher's backlog to come late
+      expect(h.agent.stats.relists).toBeGreaterThan(0);
+      expect(h.agent.stats.late).toBe(0);
       expect(h.events.filter((e) => e.event === 'fleet-disconnected')).toHaveLength(1);
       expect(h.events.filter((e) => e.event === 'fleet-reconnected')).toHaveLength(1);
     } finally {
