@@ -55,9 +55,9 @@
 // the records are placed (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
-import { hashFinish, hashWord } from './flow-hash.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
-import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
+import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
+import { Keyed, ScratchKey } from './scratch-key.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
 import { atShare, Eviction, Sources } from './eviction.js';
 import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
@@ -100,17 +100,6 @@ export interface ConntrackOptions {
   migrateBudget?: number;
 }
 
-/** What the scratch key holds, for lookupSameNow. */
-const enum Keyed {
-  NONE = 0,
-  /** a flow or ICMP query: its lookup refreshes and may be followed by trackMissNow */
-  FLOW = 1,
-  /** the flow an ICMP error quotes */
-  RELATED = 2,
-  /** built for another call (homeOf, placeOf, a track without its lookup): not reusable */
-  STALE = 3,
-}
-
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
 /**
@@ -125,20 +114,7 @@ const INITIAL_SLOTS = 1 << 15;
 const MIGRATE_BUDGET = 16;
 /** words per 4 KiB page, to touch each page of the records once */
 const PAGE_WORDS = 1024;
-/** keys `stageKey` keeps (the dataplane stages batches of up to 16 frames) */
-const STAGED_KEYS = 32;
-/** A kept key in words: endpoint A (4), endpoint B (4), info, ports, hash, sender is A. */
-const enum Kept {
-  A = 0,
-  B = 4,
-  INFO = 8,
-  PORTS = 9,
-  HASH = 10,
-  SENDER_IS_A = 11,
-  STRIDE = 12,
-}
-
-export class ConntrackTable {
+export class ConntrackTable extends ScratchKey {
   readonly capacity: number;
   /** record slots now (a power of two; the table grows and shrinks, see resize) */
   slots: number;
@@ -206,7 +182,6 @@ export class ConntrackTable {
   private oLive = 0;
   /** a lower bound of the old table's expiries: its entries are never refreshed where they are */
   private oEarliest = Infinity;
-  private readonly seed: number;
   private readonly evictUnreplied: boolean;
 
   /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
@@ -226,31 +201,10 @@ export class ConntrackTable {
   private passMin = Infinity;
   private earliest = Infinity;
 
-  // The key of the packet at hand.
-  private readonly kA = new Uint32Array(4);
-  private readonly kB = new Uint32Array(4);
-  private kInfo = 0;
-  private kPorts = 0;
-  private kHash = 0;
-  /** the packet's sender is endpoint A */
-  private kSenderIsA = false;
   /** after a find() that missed: the empty slot that ended the probe, where the key would go */
   private kEmpty = 0;
-  /**
-   * lookupNow(missIf, missPkt) missed, and since then no key was built and no entry moved: the
-   * scratch key and `kEmpty` still describe that packet (see trackMissNow).
-   */
-  private missKeyed = false;
   private missIf = -1;
   private missPkt: PacketView | null = null;
-  /**
-   * What the last lookupNow keyed (Keyed): a flow or query, an ICMP error's quoted flow, or
-   * nothing; lookupSameNow reuses it for the frame's other interface.
-   */
-  private keyed: number = Keyed.STALE;
-  /** the keys stageKey built, by row (see Kept) */
-  private readonly kept = new Uint32Array(STAGED_KEYS * Kept.STRIDE);
-
   // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
   // the interfaces of the frame at hand's sender and receiver as the caller knows them for that
   // generation (setEndpoints), stamped on the records its lookups find or insert.
@@ -269,11 +223,10 @@ export class ConntrackTable {
    * resize): a slot found, or an empty slot that ended a probe, holds while it is unchanged.
    */
   layoutChanges = 0;
-  /** lookupFlowNow's probe met no entry of the key on any interface, at layoutChanges `flowMissAt` (see lookupSameNow) */
-  private flowMissed = false;
   private flowMissAt = 0;
 
   constructor(options: ConntrackOptions = {}) {
+    super((options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0);
     const capacity = options.capacity ?? 1 << 20;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
@@ -301,7 +254,6 @@ export class ConntrackTable {
     // (a microsecond or more) that would otherwise land on the packet that inserts there. Tables
     // that grow later fault their pages in as entries land on them, a page at a time.
     for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
-    this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
     this.evictUnreplied = options.evictUnreplied ?? true;
     this.pressureAt = Math.ceil(capacity * PRESSURE_FRACTION);
     this.clock = options.clock ?? new Float64Array(1);
@@ -467,22 +419,7 @@ export class ConntrackTable {
   stageKey(pkt: PacketView, row: number): number {
     const home = this.homeOf(pkt);
     if (home < 0) return -1;
-    const k = this.kept;
-    const r = row * Kept.STRIDE;
-    const a = this.kA;
-    const b = this.kB;
-    k[r + Kept.A] = a[0];
-    k[r + Kept.A + 1] = a[1];
-    k[r + Kept.A + 2] = a[2];
-    k[r + Kept.A + 3] = a[3];
-    k[r + Kept.B] = b[0];
-    k[r + Kept.B + 1] = b[1];
-    k[r + Kept.B + 2] = b[2];
-    k[r + Kept.B + 3] = b[3];
-    k[r + Kept.INFO] = this.kInfo;
-    k[r + Kept.PORTS] = this.kPorts;
-    k[r + Kept.HASH] = this.kHash;
-    k[r + Kept.SENDER_IS_A] = this.kSenderIsA ? 1 : 0;
+    this.keepKey(row);
     return home;
   }
 
@@ -493,23 +430,7 @@ export class ConntrackTable {
   lookupFlowKeptNow(row: number): number {
     this.missKeyed = false;
     this.flowMissed = false;
-    const k = this.kept;
-    const r = row * Kept.STRIDE;
-    const a = this.kA;
-    const b = this.kB;
-    a[0] = k[r + Kept.A];
-    a[1] = k[r + Kept.A + 1];
-    a[2] = k[r + Kept.A + 2];
-    a[3] = k[r + Kept.A + 3];
-    b[0] = k[r + Kept.B];
-    b[1] = k[r + Kept.B + 1];
-    b[2] = k[r + Kept.B + 2];
-    b[3] = k[r + Kept.B + 3];
-    // As int32, as setKey leaves them (see i32be in packet/byte-order.ts).
-    this.kInfo = k[r + Kept.INFO] | 0;
-    this.kPorts = k[r + Kept.PORTS] | 0;
-    this.kHash = k[r + Kept.HASH] | 0;
-    this.kSenderIsA = k[r + Kept.SENDER_IS_A] !== 0;
+    this.takeKey(row);
     this.keyed = Keyed.FLOW;
     return this.generation === 0 ? -1 : this.findFlow();
   }
@@ -802,90 +723,6 @@ export class ConntrackTable {
     return acc;
   }
 
-  // ---- keys -------------------------------------------------------------------------------
-
-  /** TCP/UDP/other: endpoints ordered so both directions build the same key. */
-  private keyFlow(
-    ifIndex: number,
-    ver: number,
-    proto: number,
-    src: Uint32Array,
-    dst: Uint32Array,
-    srcPort: number,
-    dstPort: number,
-  ): void {
-    if (proto !== IpProto.TCP && proto !== IpProto.UDP) {
-      srcPort = 0;
-      dstPort = 0;
-    }
-    let order = 0; // < 0: src is lower
-    const words = ver === 4 ? 1 : 4;
-    for (let k = 0; k < words && order === 0; k++) order = src[k] - dst[k];
-    if (order === 0) order = srcPort - dstPort;
-    const srcIsA = order <= 0;
-    this.setKey(ifIndex, ver, proto, srcIsA ? src : dst, srcIsA ? dst : src, srcIsA ? srcPort : dstPort, srcIsA ? dstPort : srcPort);
-    this.kSenderIsA = srcIsA;
-  }
-
-  /** ICMP queries: A is the requester. False when the message is not a query. */
-  private keyIcmpQuery(
-    ifIndex: number,
-    ver: number,
-    proto: number,
-    src: Uint32Array,
-    dst: Uint32Array,
-    type: number,
-    id: number,
-  ): boolean {
-    const requestType = icmpRequestType(ver, type);
-    if (requestType < 0) return false;
-    const isRequest = type === requestType;
-    this.setKey(ifIndex, ver, proto, isRequest ? src : dst, isRequest ? dst : src, id, requestType);
-    this.kSenderIsA = isRequest;
-    return true;
-  }
-
-  private setKey(ifIndex: number, ver: number, proto: number, a: Uint32Array, b: Uint32Array, portA: number, portB: number): void {
-    const ka = this.kA;
-    const kb = this.kB;
-    ka[0] = a[0];
-    kb[0] = b[0];
-    if (ver === 6) {
-      ka[1] = a[1];
-      ka[2] = a[2];
-      ka[3] = a[3];
-      kb[1] = b[1];
-      kb[2] = b[2];
-      kb[3] = b[3];
-    } else {
-      // The decoder may leave an earlier IPv6 packet's words behind: an IPv4 key is word 0 only.
-      ka[1] = ka[2] = ka[3] = 0;
-      kb[1] = kb[2] = kb[3] = 0;
-    }
-    this.missKeyed = false;
-    this.flowMissed = false;
-    // lookupNow and lookupRelated say what they keyed; any other caller's key is not theirs.
-    this.keyed = Keyed.STALE;
-    this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
-    this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
-    // The interface is left out of the hash (it is still part of the key): a frame between two
-    // managed interfaces looks up the same bucket twice, and the second time it is in cache.
-    // Words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
-    let h = hashWord(this.seed, this.kInfo & 0xffff);
-    h = hashWord(h, this.kPorts);
-    h = hashWord(h, ka[0] | 0);
-    h = hashWord(h, kb[0] | 0);
-    if (ver === 6) {
-      h = hashWord(h, ka[1] | 0);
-      h = hashWord(h, ka[2] | 0);
-      h = hashWord(h, ka[3] | 0);
-      h = hashWord(h, kb[1] | 0);
-      h = hashWord(h, kb[2] | 0);
-      h = hashWord(h, kb[3] | 0);
-    }
-    this.kHash = hashFinish(h, ver === 6 ? 10 : 4);
-  }
-
   /** RFC 792 / RFC 4443: the error quotes the original packet; find the flow it belongs to. */
   private lookupRelated(ifIndex: number, q: QuotedHeader): number {
     if (!q.valid) return CT_MISS;
@@ -957,44 +794,6 @@ export class ConntrackTable {
     }
   }
 
-  /** Does the record at word `w` of `u`/`sw` hold the scratch key's endpoints (ports and addresses)? */
-  private sameEndpoints(u: Uint32Array, sw: Int32Array, w: number): boolean {
-    const ka = this.kA;
-    const kb = this.kB;
-    return (
-      sw[w + Word.PORTS] === this.kPorts &&
-      u[w + Word.A] === ka[0] &&
-      u[w + Word.B] === kb[0] &&
-      u[w + Word.A + 1] === ka[1] &&
-      u[w + Word.A + 2] === ka[2] &&
-      u[w + Word.A + 3] === ka[3] &&
-      u[w + Word.B + 1] === kb[1] &&
-      u[w + Word.B + 2] === kb[2] &&
-      u[w + Word.B + 3] === kb[3]
-    );
-  }
-
-  /** Does the record at word `w` of `u`/`sw` (one table's two views) hold the scratch key? */
-  private matches(u: Uint32Array, sw: Int32Array, w: number): boolean {
-    const ka = this.kA;
-    const kb = this.kB;
-    // The key's scalar words are int32 (see i32be in packet/byte-order.ts): compare
-    // them through the signed view of the same memory.
-    return (
-      sw[w + Word.HASH] === this.kHash &&
-      sw[w + Word.INFO] === this.kInfo &&
-      sw[w + Word.PORTS] === this.kPorts &&
-      u[w + Word.A] === ka[0] &&
-      u[w + Word.B] === kb[0] &&
-      u[w + Word.A + 1] === ka[1] &&
-      u[w + Word.A + 2] === ka[2] &&
-      u[w + Word.A + 3] === ka[3] &&
-      u[w + Word.B + 1] === kb[1] &&
-      u[w + Word.B + 2] === kb[2] &&
-      u[w + Word.B + 3] === kb[3]
-    );
-  }
-
   /** The first empty slot at or after `i`; there always is one (slots > capacity). */
   private emptySlotFrom(i: number): number {
     while ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) i = (i + 1) & this.slotMask;
@@ -1045,21 +844,6 @@ export class ConntrackTable {
     }
     sw[w + Word.FLAGS] = f;
     this.expireAfter(i, timeoutMs);
-  }
-
-  /**
-   * The bucket of the originator's address (endpoint A when `originatorIsA`) of the scratch key,
-   * seeded apart from the key's hash.
-   */
-  private sourceBucket(originatorIsA: boolean): number {
-    const o = originatorIsA ? this.kA : this.kB;
-    let h = hashWord(~this.seed, o[0] | 0);
-    if ((this.kInfo & 0xff) === 6) {
-      h = hashWord(h, o[1] | 0);
-      h = hashWord(h, o[2] | 0);
-      h = hashWord(h, o[3] | 0);
-    }
-    return hashFinish(h, 4) & (Sources.BUCKETS - 1);
   }
 
   private timeoutOf(i: number): number {
