@@ -55,11 +55,12 @@
 // the records are placed (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
-import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
+import type { RecordAllocator } from './record-memory.js';
 import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { Keyed, ScratchKey } from './scratch-key.js';
+import { RecordGrowth } from './record-growth.js';
+import { Keyed } from './scratch-key.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
-import { atShare, Eviction, Sources } from './eviction.js';
+import { atShare, Eviction } from './eviction.js';
 import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
 import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
 import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
@@ -112,23 +113,11 @@ const INITIAL_SLOTS = 1 << 15;
  * growth at half full, the old table is empty long before the new one is half full in turn
  */
 const MIGRATE_BUDGET = 16;
-/** words per 4 KiB page, to touch each page of the records once */
-const PAGE_WORDS = 1024;
-export class ConntrackTable extends ScratchKey {
+export class ConntrackTable extends RecordGrowth {
   readonly capacity: number;
-  /** record slots now (a power of two; the table grows and shrinks, see resize) */
-  slots: number;
-  /** the most slots: the power of two at or above 4/3 of `capacity` */
-  readonly maxSlots: number;
   /** the fewest slots: the table starts with these and never shrinks below */
   readonly minSlots: number;
-  /** resizes begun: growths and shrinks */
-  resizes = 0;
-  /** entries held, including expired ones not yet reclaimed */
-  size = 0;
   inserts = 0;
-  /** entries removed because their timeout passed (lazily, by sweep, or to make room) */
-  expired = 0;
   /** `track` calls refused because the table was full */
   insertFailures = 0;
   /** entries evicted to make room: evictedUnanswered + evictedOverShare */
@@ -137,72 +126,17 @@ export class ConntrackTable extends ScratchKey {
   evictedUnanswered = 0;
   /** assured entries of an interface over its share evicted for one below it */
   evictedOverShare = 0;
-  /** unassured entries removed after the timeout cut under pressure (also in `expired`) */
-  earlyExpired = 0;
   /** refusals (also in `insertFailures`) of a flow whose interface held its share of a full table */
   shareRefusals = 0;
   /** size from which the table is under pressure (see PRESSURE_FRACTION) */
   readonly pressureAt: number;
-  /** where the records live (see record-memory.ts): `huge-pages` is the fast case */
-  memoryKind: RecordMemoryKind;
-
-  /** the records as words: hash, info, ports, addresses, state, flags */
-  private u: Uint32Array;
-  /** the same memory, signed: the scalar key words compare and move as int32 */
-  private s: Int32Array;
-  /** the same memory as doubles: expiry times */
-  private f: Float64Array;
-  /**
-   * The time, in ms, of the packet at hand: `clock[0]`. Kept in a typed array, not passed along:
-   * a double argument would be boxed (see i32be in packet/byte-order.ts).
-   */
-  readonly clock: Float64Array;
-  /** slots - 1: probe sequences wrap with it */
-  private slotMask: number;
-  /** home slot = hash & homeMask (slotMask unless `buckets` narrows it) */
-  private homeMask: number;
-  /** `buckets` as a power of two: the most home slots a table of any size uses */
-  private readonly buckets: number;
-  /** size above which the table grows (Infinity at maxSlots) */
-  private growAt: number;
-  private readonly allocate: RecordAllocator | undefined;
-  private readonly migrateBudget: number;
-
-  // The old table while entries migrate to the current one (see resize): its records' views,
-  // masks and the migration cursor, below which its slots are empty. Empty arrays otherwise.
-  private migrating = false;
-  private ou: Uint32Array = new Uint32Array(0);
-  private os: Int32Array = new Int32Array(0);
-  private of: Float64Array = new Float64Array(0);
-  private oSlots = 0;
-  private oMask = 0;
-  private oHomeMask = 0;
-  private oCursor = 0;
-  /** entries left in the old table: at 0 it goes */
-  private oLive = 0;
-  /** a lower bound of the old table's expiries: its entries are never refreshed where they are */
-  private oEarliest = Infinity;
   private readonly evictUnreplied: boolean;
 
   /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
   private ifTimeouts = new Float64Array(0);
-  /** per interface index: live entries (grown with ifTimeouts) */
-  private ifEntries = new Int32Array(0);
-  /** interfaces with at least one entry: the share is capacity / this */
-  private activeInterfaces = 0;
-  /** per source bucket: unassured entries */
-  private readonly unanswered = new Int32Array(Sources.BUCKETS);
   /** chooses the entry a full table gives up */
   private readonly eviction: Eviction;
 
-  // Sweep state. `earliest` is a lower bound of every live entry's expiry: while `now` is not
-  // past it nothing can have expired, so a full table refuses in O(1) instead of scanning.
-  private cursor = 0;
-  private passMin = Infinity;
-  private earliest = Infinity;
-
-  /** after a find() that missed: the empty slot that ended the probe, where the key would go */
-  private kEmpty = 0;
   private missIf = -1;
   private missPkt: PacketView | null = null;
   // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
@@ -218,45 +152,32 @@ export class ConntrackTable extends ScratchKey {
   flowSrcIf = -1;
   flowDstIf = -1;
   flowIf = -1;
-  /**
-   * Counts every change of where entries are (a removal's shift, an insert, a migration, a
-   * resize): a slot found, or an empty slot that ended a probe, holds while it is unchanged.
-   */
-  layoutChanges = 0;
   private flowMissAt = 0;
 
   constructor(options: ConntrackOptions = {}) {
-    super((options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0);
     const capacity = options.capacity ?? 1 << 20;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
     }
-    this.capacity = capacity;
-    this.maxSlots = slotsFor(capacity);
+    const maxSlots = slotsFor(capacity);
     const initial = options.initialSlots ?? INITIAL_SLOTS;
     if (!Number.isInteger(initial) || initial < 4 || nextPowerOfTwo(initial) !== initial) {
       throw new RangeError(`conntrack initialSlots must be a power of two of at least 4, got ${initial}`);
     }
-    this.minSlots = Math.min(initial, this.maxSlots);
-    this.buckets = nextPowerOfTwo(Math.max(1, options.buckets ?? this.maxSlots));
-    this.allocate = options.memory;
-    this.migrateBudget = Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET));
-    const records = recordMemory(this.minSlots * Word.STRIDE * 4, options.memory);
-    this.memoryKind = records.kind;
-    this.slots = this.minSlots;
-    this.slotMask = this.slots - 1;
-    this.homeMask = Math.min(this.buckets, this.slots) - 1;
-    this.growAt = this.growthPoint();
-    this.u = new Uint32Array(records.buffer, 0, this.slots * Word.STRIDE);
-    this.s = new Int32Array(records.buffer, 0, this.slots * Word.STRIDE);
-    this.f = new Float64Array(records.buffer, 0, this.slots * Double.STRIDE);
-    // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
-    // (a microsecond or more) that would otherwise land on the packet that inserts there. Tables
-    // that grow later fault their pages in as entries land on them, a page at a time.
-    for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
+    const minSlots = Math.min(initial, maxSlots);
+    super(
+      (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0,
+      minSlots,
+      maxSlots,
+      nextPowerOfTwo(Math.max(1, options.buckets ?? maxSlots)),
+      options.memory,
+      options.clock ?? new Float64Array(1),
+      Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET)),
+    );
+    this.capacity = capacity;
+    this.minSlots = minSlots;
     this.evictUnreplied = options.evictUnreplied ?? true;
     this.pressureAt = Math.ceil(capacity * PRESSURE_FRACTION);
-    this.clock = options.clock ?? new Float64Array(1);
     this.eviction = new Eviction(this.s, this.unanswered, this.slots, capacity, (i) => this.lastSeenOf(i));
   }
 
@@ -596,7 +517,7 @@ export class ConntrackTable extends ScratchKey {
     // After the insert, never between its probe and its write: migrating moves entries about.
     // Growing first, even mid-migration (resize finishes it): past half full, the table would
     // soon have no empty slot to end a probe.
-    if (this.size > this.growAt) this.resize(this.slots * 2);
+    if (this.size > this.growAt) this.resizeTo(this.slots * 2);
     else if (this.migrating) this.migrate(this.migrateBudget);
     return true;
   }
@@ -610,7 +531,7 @@ export class ConntrackTable extends ScratchKey {
     // The table follows its flows down too: quiet, it shrinks (and migrates here, between
     // packets, when no insert does it).
     if (this.migrating) this.migrate(budget);
-    else if (this.slots > this.minSlots && this.size * 8 < this.slots) this.resize(Math.max(this.minSlots, nextPowerOfTwo(this.size * 4)));
+    else if (this.slots > this.minSlots && this.size * 8 < this.slots) this.resizeTo(Math.max(this.minSlots, nextPowerOfTwo(this.size * 4)));
     return this.expired - expiredBefore;
   }
 
@@ -767,39 +688,6 @@ export class ConntrackTable extends ScratchKey {
     }
   }
 
-  /**
-   * find() in the old table, after it missed in the current one (`kEmpty` is where the key goes
-   * there). An entry found moves to `kEmpty` (a flow that is busy migrates on its next packet):
-   * returns its slot in the current table, or -1.
-   */
-  private findOld(): number {
-    const nowMs = this.clock[0];
-    const sw = this.os;
-    const mask = this.oMask;
-    const hash = this.kHash;
-    let i = hash & this.oHomeMask;
-    for (;;) {
-      const w = i * Word.STRIDE;
-      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) return -1;
-      if (nowMs > this.of[i * Double.STRIDE + Double.EXPIRES]) {
-        this.expireOld(i);
-        continue;
-      }
-      if (sw[w + Word.HASH] === hash && this.matches(this.ou, sw, w)) {
-        const to = this.kEmpty;
-        this.moveOld(i, to);
-        return to;
-      }
-      i = (i + 1) & mask;
-    }
-  }
-
-  /** The first empty slot at or after `i`; there always is one (slots > capacity). */
-  private emptySlotFrom(i: number): number {
-    while ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) i = (i + 1) & this.slotMask;
-    return i;
-  }
-
   /** A packet of entry `i` went by (its key is in scratch): advance state, restart the timer. */
   private update(i: number, tcpFlags: number): void {
     const w = i * Word.STRIDE;
@@ -899,13 +787,6 @@ export class ConntrackTable extends ScratchKey {
     return this.size < this.capacity;
   }
 
-  /** Removes the expired entry at `i`, counted. */
-  private expire(i: number): void {
-    if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
-    this.removeAt(i);
-    this.expired++;
-  }
-
   /**
    * Walks `budget` slots from the cursor removing expired entries (stopping at the first when
    * `stopAtFirst`). A full pass leaves in `earliest` the smallest expiry it saw, which with the
@@ -949,168 +830,17 @@ export class ConntrackTable extends ScratchKey {
     this.evictions++;
   }
 
+  /** resize (see record-growth.ts), the flood policy pointed at the new records. */
+  private resizeTo(slots: number): void {
+    this.resize(slots);
+    this.eviction.retarget(this.s, slots);
+  }
+
   /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
   private lastSeenOf(i: number): number {
     const expires = this.f[i * Double.STRIDE + Double.EXPIRES];
     return expires - ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
   }
 
-  /** Removes the entry at `i`: its counts, then its slot (see shiftOut). */
-  private removeAt(i: number): void {
-    this.missKeyed = false;
-    this.forget(this.s, i * Word.STRIDE);
-    this.shiftOut(this.s, this.f, this.slotMask, this.homeMask, i);
-  }
-
-  /** The entry at word `w` of `sw` leaves the table: the counts it was in. */
-  private forget(sw: Int32Array, w: number): void {
-    if (--this.ifEntries[sw[w + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
-    this.size--;
-  }
-
-  /**
-   * Empties slot `i` of one table (its views `sw` and `f`, its masks) and closes the gap: each
-   * later entry of the cluster whose home is not between the gap and itself moves back into the
-   * gap, which moves on to where it was. A moved entry may jump from ahead of the sweep cursor
-   * to behind it and so miss this pass: its expiry goes into `passMin`, so the pass's `earliest`
-   * still bounds it.
-   */
-  private shiftOut(sw: Int32Array, f: Float64Array, mask: number, homeMask: number, i: number): void {
-    this.layoutChanges++;
-    let gap = i;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const wj = j * Word.STRIDE;
-      if ((sw[wj + Word.FLAGS] & Flag.LIVE) === 0) break;
-      const home = sw[wj + Word.HASH] & homeMask;
-      // Probe distances, modulo the table: home → j, and gap → j. The entry may fill the gap
-      // when its home is at or before the gap, i.e. when the gap is no farther from j than home.
-      if (((j - home) & mask) >= ((j - gap) & mask)) {
-        const wg = gap * Word.STRIDE;
-        for (let k = 0; k < Word.STRIDE; k++) sw[wg + k] = sw[wj + k];
-        const e = f[j * Double.STRIDE + Double.EXPIRES];
-        if (e < this.passMin) this.passMin = e;
-        gap = j;
-      }
-    }
-    sw[gap * Word.STRIDE + Word.FLAGS] = 0;
-    f[gap * Double.STRIDE + Double.EXPIRES] = 0;
-  }
-
-  // ---- growing and shrinking ------------------------------------------------------------------
-  //
-  // The table holds as many slots as its flows need, not as its capacity allows: it starts with
-  // `minSlots`, doubles when more than half full (up to `maxSlots`, where the load stays at most
-  // 3/4 at capacity) and, when a sweep finds it less than 1/8 full, shrinks to a quarter full.
-  // A resize never stops the world: the new table takes the old one's place and entries migrate
-  // incrementally, MIGRATE_BUDGET old slots after each insert and a sweep's budget per sweep,
-  // and any entry a packet finds in the old table moves at once (findOld). The old table only
-  // ever loses entries, slot by slot from 0: below `oCursor` it is empty, and removing an entry
-  // by backward shift (shiftOut) only moves others towards their home and never across an empty
-  // slot, so every entry still there stays where its probe finds it. New entries go to the
-  // current table; a lookup that misses there probes the old one. Counts (size, per interface,
-  // per source) do not change as entries move: only where they are.
-
-  /** The size above which the table doubles: half its slots, or never at maxSlots. */
-  private growthPoint(): number {
-    return this.slots < this.maxSlots ? this.slots / 2 : Infinity;
-  }
-
-  /** Swaps in an empty table of `slots` slots; the current one's entries migrate from now on. */
-  private resize(slots: number): void {
-    if (this.migrating) this.migrate(Infinity);
-    this.layoutChanges++;
-    const records = recordMemory(slots * Word.STRIDE * 4, this.allocate);
-    this.ou = this.u;
-    this.os = this.s;
-    this.of = this.f;
-    this.oSlots = this.slots;
-    this.oMask = this.slotMask;
-    this.oHomeMask = this.homeMask;
-    this.oCursor = 0;
-    this.oLive = this.size;
-    this.oEarliest = this.earliest;
-    this.migrating = true;
-    this.memoryKind = records.kind;
-    this.u = new Uint32Array(records.buffer, 0, slots * Word.STRIDE);
-    this.s = new Int32Array(records.buffer, 0, slots * Word.STRIDE);
-    this.f = new Float64Array(records.buffer, 0, slots * Double.STRIDE);
-    this.slots = slots;
-    this.slotMask = slots - 1;
-    this.homeMask = Math.min(this.buckets, slots) - 1;
-    this.growAt = this.growthPoint();
-    // A new pass over the new table; `earliest` still bounds every entry, wherever it is.
-    this.cursor = 0;
-    this.passMin = Infinity;
-    this.eviction.retarget(this.s, slots);
-    this.missKeyed = false;
-    this.resizes++;
-    if (this.oLive === 0) this.endMigration();
-  }
-
-  /**
-   * Migrates the old table's next `budget` slots (an expired entry is removed instead of moved);
-   * when none is left, the old table goes.
-   */
-  private migrate(budget: number): void {
-    this.missKeyed = false;
-    const sw = this.os;
-    const n = this.oSlots;
-    const nowMs = this.clock[0];
-    for (let k = 0; k < budget && this.oLive > 0; k++) {
-      const i = this.oCursor;
-      if (i === n) break;
-      const w = i * Word.STRIDE;
-      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) this.oCursor = i + 1;
-      else if (nowMs > this.of[i * Double.STRIDE + Double.EXPIRES]) this.expireOld(i);
-      else this.moveOld(i, this.emptySlotFrom(sw[w + Word.HASH] & this.homeMask));
-      // Not i + 1 after a removal or a move: the shift may have brought a later entry into slot i.
-    }
-    if (this.oLive === 0 || this.oCursor === n) this.endMigration();
-  }
-
-  /** Moves the old table's entry at `i` to the current table's empty slot `to`. */
-  private moveOld(i: number, to: number): void {
-    const from = this.os;
-    const sw = this.s;
-    const wi = i * Word.STRIDE;
-    const wt = to * Word.STRIDE;
-    this.layoutChanges++;
-    for (let k = 0; k < Word.STRIDE; k++) sw[wt + k] = from[wi + k];
-    // Its expiry may be the earliest, and the sweep's pass may be past `to`.
-    const e = this.of[i * Double.STRIDE + Double.EXPIRES];
-    if (e < this.passMin) this.passMin = e;
-    this.shiftOut(this.os, this.of, this.oMask, this.oHomeMask, i);
-    if (--this.oLive === 0) this.endMigration();
-  }
-
-  /** Removes the old table's expired entry at `i`, counted. */
-  private expireOld(i: number): void {
-    if ((this.os[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
-    this.removeOldAt(i);
-    this.expired++;
-  }
-
-  /** Removes the old table's entry at `i`. */
-  private removeOldAt(i: number): void {
-    this.missKeyed = false;
-    this.forget(this.os, i * Word.STRIDE);
-    this.shiftOut(this.os, this.of, this.oMask, this.oHomeMask, i);
-    if (--this.oLive === 0) this.endMigration();
-  }
-
-  /** The old table is empty (or forgotten): it goes. */
-  private endMigration(): void {
-    this.migrating = false;
-    this.ou = new Uint32Array(0);
-    this.os = new Int32Array(0);
-    this.of = new Float64Array(0);
-    this.oSlots = 0;
-    this.oCursor = 0;
-    this.oLive = 0;
-    this.oEarliest = Infinity;
-  }
 
 }
