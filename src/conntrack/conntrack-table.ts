@@ -5,15 +5,8 @@
 // Nothing is allocated per packet: the key of the packet at hand is built in preallocated
 // scratch fields, then compared word by word.
 //
-// Keys:
-// - TCP, UDP: (interface, family, protocol, endpoint A, endpoint B), the two endpoints ordered
-//   (address words, then port) so both directions find one entry; the entry remembers which
-//   endpoint opened the flow.
-// - ICMP/ICMPv6 queries (echo, timestamp, information, address mask): (requester, responder,
-//   identifier, request type), oriented: a request A→B and a reply B→A find the entry A opened,
-//   a request B→A with the same identifier is another flow.
-// - Other protocols: (address pair, protocol number), no ports (seed 001: "only the IP address
-//   and protocol number is tracked").
+// Keys: scratch-key.ts (TCP/UDP by ordered endpoints, ICMP queries oriented by requester,
+// other protocols by address pair and protocol number).
 //
 // Verdicts: `lookup` says ESTABLISHED (a packet of a tracked flow, either direction), RELATED
 // (an ICMP error quoting a tracked flow) or MISS. It never says INVALID: AWS documents no case
@@ -28,31 +21,35 @@
 // still judged by the rules, so a full table never lets through what the rules would not allow.
 //
 // Memory follows the flows: the table starts at `minSlots` (2 MiB) and doubles when half full,
-// up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone. A resize
-// swaps in the new table at once and migrates the old one's entries a few per insert (see
-// "growing and shrinking" below), so no packet waits for a whole rehash.
+// up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone; a resize
+// migrates the old table's entries a few per insert (record-growth.ts), so no packet waits for a
+// whole rehash.
 //
 // Established flows in one lookup: a record also remembers which interface each endpoint's
-// address is on, under the caller's address-map generation, so the dataplane finds an established
-// frame's flow (and with it both interfaces) before, and instead of, looking its addresses up
-// (lookupFlowNow, "established flows in one lookup" below).
+// address is on, under the caller's address-map generation (flow-endpoints.ts).
 //
-// Why one file past 400 lines: it is one concept, the record table's per-packet path and the
-// writers that keep its invariants. The per-packet path (lookupNow → find → matches → update →
-// timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
-// same three views (u, s, f) with the scratch key beside them, and needs them as monomorphic
-// fields of one class so V8 inlines it: keying or probing in another module would put a call
-// boundary, or a second object's loads, on every packet. Those methods alone are some 390 lines,
-// with 80 of fields they share; the incremental resize (some 130 lines) probes, moves and shifts
-// the same records. And this class is the records' only writer: the layout's
-// invariants (one empty slot ends every probe, backward-shift deletion, the sweep cursor and the
-// `earliest` bound that every expireAfter lowers, the per-interface and per-source counts the
-// flood policy reads, kept in step by every insert and by removeAt) hold because every write is
-// here. What only reads the records lives beside it: the layout's word offsets and flags
-// (record-layout.ts), which entry a full table evicts (eviction.ts), the entries described for
-// people (entry-info.ts); and what does not touch them: the TCP state machine (tcp-state.ts),
-// the ICMP kinds (icmp-kinds.ts), the timeouts (timeouts.ts), hashing (flow-hash.ts) and where
-// the records are placed (record-memory.ts).
+// The table is one class chain, each link a module with one job:
+//   ScratchKey (scratch-key.ts)       the key of the packet at hand: keying, hashing, compare, staged keys
+//   RecordStore (record-store.ts)     the records, their counts, removal by backward shift
+//   RecordGrowth (record-growth.ts)   resize and the incremental migration of the old table
+//   RecordExpiry (record-expiry.ts)   expiry times and the sweep
+//   FlowEndpoints (flow-endpoints.ts) endpoint stamping, lookupFlowNow's interface-free probe
+//   ConntrackTable (this file)        the per-packet lookups and tracks, state and timeouts, the
+//                                     flood policy's making room, the public API
+// A chain, not objects of their own or virtual hooks: the per-packet path (lookupNow → find →
+// matches → update → timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word
+// records through the same three views (u, s, f) with the scratch key beside them as monomorphic
+// fields of one object (one concrete class, one hidden class), so V8 inlines it as when it was one
+// class; a second object would put its loads on every packet. No link calls a method a later
+// link defines. The chain together is the records' only writer: the layout's invariants (one
+// empty slot ends every probe, backward-shift deletion, the sweep cursor and the `earliest` bound
+// that every expireAfter lowers, the per-interface and per-source counts the flood policy reads,
+// kept in step by every insert and by removeAt) hold because every write is in it. What only reads
+// the records lives beside it: the layout's word offsets and flags (record-layout.ts), which
+// entry a full table evicts (eviction.ts), the entries described for people (entry-info.ts); and
+// what does not touch them: the TCP state machine (tcp-state.ts), the ICMP kinds (icmp-kinds.ts),
+// the timeouts (timeouts.ts), hashing (flow-hash.ts) and where the records are placed
+// (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import type { RecordAllocator } from './record-memory.js';
@@ -598,14 +595,6 @@ export class ConntrackTable extends FlowEndpoints {
     return portlessTimeoutMs(info & 0xff, proto);
   }
 
-  /** The entry expires `timeoutMs` after `clock[0]`. */
-  private expireAfter(i: number, timeoutMs: number): void {
-    const expiresMs = this.clock[0] + timeoutMs;
-    this.f[i * Double.STRIDE + Double.EXPIRES] = expiresMs;
-    if (expiresMs < this.earliest) this.earliest = expiresMs;
-    if (expiresMs < this.passMin) this.passMin = expiresMs;
-  }
-
   private setTimeouts(ifIndex: number, timeouts: ConntrackTimeouts): void {
     const t = ifIndex * 3;
     if (t + 3 > this.ifTimeouts.length) this.growTimeouts(ifIndex);
@@ -639,39 +628,6 @@ export class ConntrackTable extends FlowEndpoints {
     if (this.clock[0] > this.earliest) this.scan(RECLAIM_BUDGET, true);
     if (this.size >= this.capacity && this.evictUnreplied) this.evictOne(ifIndex, source, openedInside);
     return this.size < this.capacity;
-  }
-
-  /**
-   * Walks `budget` slots from the cursor removing expired entries (stopping at the first when
-   * `stopAtFirst`). A full pass leaves in `earliest` the smallest expiry it saw, which with the
-   * updates made meanwhile (see expireAfter) and the entries moved behind the cursor (see
-   * removeAt) bounds every live entry's expiry from below.
-   */
-  private scan(budget: number, stopAtFirst: boolean): number {
-    const nowMs = this.clock[0];
-    let removed = 0;
-    const n = this.slots;
-    for (let k = 0; k < budget; k++) {
-      const i = this.cursor;
-      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) {
-        const e = this.f[i * Double.STRIDE + Double.EXPIRES];
-        if (nowMs > e) {
-          this.expire(i);
-          removed++;
-          if (stopAtFirst) break;
-          // The cursor stays: the shift may have moved a later entry into this slot.
-          continue;
-        }
-        if (e < this.passMin) this.passMin = e;
-      }
-      if (++this.cursor === n) {
-        this.cursor = 0;
-        // The old table's entries are not in the pass: its bound stands for them.
-        this.earliest = this.migrating ? Math.min(this.passMin, this.oEarliest) : this.passMin;
-        this.passMin = Infinity;
-      }
-    }
-    return removed;
   }
 
   /** Evicts the entry the flood policy names for a flow of `ifIndex` from `source`, if any. */

@@ -1,5 +1,5 @@
 // Established flows in one lookup, the fourth link of ConntrackTable's class chain
-// (ScratchKey → RecordStore → RecordGrowth → FlowEndpoints → ConntrackTable).
+// (ScratchKey → RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable).
 //
 // A caller that maps addresses to interfaces (the dataplane) keeps in each record which
 // interface each endpoint's address is on, under the generation of its address map: a packet of
@@ -11,10 +11,10 @@
 import type { PacketView } from '../packet/packet-view.js';
 import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
 import { Double, Endpoints, Flag, Word } from './record-layout.js';
-import { RecordGrowth } from './record-growth.js';
+import { RecordExpiry } from './record-expiry.js';
 import { Keyed } from './scratch-key.js';
 
-export class FlowEndpoints extends RecordGrowth {
+export class FlowEndpoints extends RecordExpiry {
   // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
   // the interfaces of the frame at hand's sender and receiver as the caller knows them for that
   // generation (setEndpoints), stamped on the records its lookups find or insert.

@@ -1,6 +1,7 @@
 // Growing and shrinking the conntrack records, the third link of ConntrackTable's class chain
-// (ScratchKey → RecordStore → RecordGrowth → ConntrackTable): the old table while its entries
-// migrate, the resize that swaps in a new one, and the migration a few slots at a time.
+// (ScratchKey → RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable):
+// the old table while its entries migrate, the resize that swaps in a new one, and the migration
+// a few slots at a time.
 //
 // The table holds as many slots as its flows need, not as its capacity allows: it starts with
 // `minSlots`, doubles when more than half full (up to `maxSlots`, where the load stays at most

@@ -1,9 +1,10 @@
 // The conntrack records and their removal, the second link of ConntrackTable's class chain
-// (ScratchKey → RecordStore → RecordGrowth → ConntrackTable): the open-addressed records (one
-// 64-byte record per slot, seen as words, signed words and doubles), the counts the flood policy
-// reads (size, per interface, per source), and the one way an entry leaves: its counts, then a
-// backward shift that closes the gap (record-layout.ts says why no tombstones). Fields, not an
-// object of their own: the per-packet probe reads them as the table's own, one hidden class.
+// (ScratchKey → RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable):
+// the open-addressed records (one 64-byte record per slot, seen as words, signed words and
+// doubles), the counts the flood policy reads (size, per interface, per source), and the one way
+// an entry leaves: its counts, then a backward shift that closes the gap (record-layout.ts says
+// why no tombstones). Fields of the table, not an object of their own: the per-packet probe
+// reads them as the table's own, one hidden class, no second object's loads.
 import { Sources } from './eviction.js';
 import { Double, Endpoints, Flag, Word } from './record-layout.js';
 import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
