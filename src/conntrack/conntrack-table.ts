@@ -34,7 +34,8 @@
 //   RecordGrowth (record-growth.ts)   resize and the incremental migration of the old table
 //   RecordExpiry (record-expiry.ts)   expiry times and the sweep
 //   FlowEndpoints (flow-endpoints.ts) endpoint stamping, lookupFlowNow's interface-free probe
-//   ConntrackTable (this file)        the per-packet lookups and tracks, state and timeouts, the
+//   EntryTimeouts (entry-timeouts.ts) per-interface timeouts, the timeout an entry gets
+//   ConntrackTable (this file)        the per-packet lookups and tracks, TCP/UDP state, the
 //                                     flood policy's making room, the public API
 // A chain, not objects of their own or virtual hooks: the per-packet path (lookupNow → find →
 // matches → update → timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word
@@ -54,20 +55,17 @@ import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import type { RecordAllocator } from './record-memory.js';
 import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { FlowEndpoints } from './flow-endpoints.js';
+import { EntryTimeouts } from './entry-timeouts.js';
 import { Keyed } from './scratch-key.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
 import { atShare, Eviction } from './eviction.js';
 import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
-import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
-import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
+import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, TcpState } from './tcp-state.js';
+import { PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
 export const CT_RELATED = 2;
-
-/** The largest interface index a key can hold. */
-export const MAX_INTERFACE_INDEX = 0xffff;
 
 export interface ConntrackOptions {
   /** entries the table holds, all interfaces together (default 1 << 20) */
@@ -110,7 +108,7 @@ const INITIAL_SLOTS = 1 << 15;
  * growth at half full, the old table is empty long before the new one is half full in turn
  */
 const MIGRATE_BUDGET = 16;
-export class ConntrackTable extends FlowEndpoints {
+export class ConntrackTable extends EntryTimeouts {
   readonly capacity: number;
   /** the fewest slots: the table starts with these and never shrinks below */
   readonly minSlots: number;
@@ -129,8 +127,6 @@ export class ConntrackTable extends FlowEndpoints {
   readonly pressureAt: number;
   private readonly evictUnreplied: boolean;
 
-  /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
-  private ifTimeouts = new Float64Array(0);
   /** chooses the entry a full table gives up */
   private readonly eviction: Eviction;
 
@@ -583,39 +579,6 @@ export class ConntrackTable extends FlowEndpoints {
     }
     sw[w + Word.FLAGS] = f;
     this.expireAfter(i, timeoutMs);
-  }
-
-  private timeoutOf(i: number): number {
-    const w = i * Word.STRIDE;
-    const info = this.s[w + Word.INFO];
-    const proto = (info >>> 8) & 0xff;
-    const t = (info >>> 16) * 3;
-    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + Word.STATE], this.ifTimeouts[t]);
-    if (proto === IpProto.UDP) return this.s[w + Word.STATE] >= Udp.STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
-    return portlessTimeoutMs(info & 0xff, proto);
-  }
-
-  private setTimeouts(ifIndex: number, timeouts: ConntrackTimeouts): void {
-    const t = ifIndex * 3;
-    if (t + 3 > this.ifTimeouts.length) this.growTimeouts(ifIndex);
-    this.ifTimeouts[t] = timeouts.tcpEstablished * 1000;
-    this.ifTimeouts[t + 1] = timeouts.udp * 1000;
-    this.ifTimeouts[t + 2] = timeouts.udpStream * 1000;
-  }
-
-  private growTimeouts(ifIndex: number): void {
-    if (!Number.isInteger(ifIndex) || ifIndex < 0 || ifIndex > MAX_INTERFACE_INDEX) {
-      throw new RangeError(`conntrack interface index must be in 0..${MAX_INTERFACE_INDEX}, got ${ifIndex}`);
-    }
-    const grown = new Float64Array(Math.max(ifIndex + 1, 8, (this.ifTimeouts.length / 3) * 2) * 3);
-    // The new slots stay 0: no entry reads them before its interface's `setTimeouts` (every insert
-    // sets its interface's timeouts first), so they need no defaults (those are the model's
-    // CONNTRACK_DEFAULTS, which reach here as an interface's timeouts).
-    grown.set(this.ifTimeouts);
-    this.ifTimeouts = grown;
-    const entries = new Int32Array(grown.length / 3);
-    entries.set(this.ifEntries);
-    this.ifEntries = entries;
   }
 
   // ---- making room, expiry and removal -------------------------------------------------------

@@ -1,5 +1,5 @@
-// Established flows in one lookup, the fourth link of ConntrackTable's class chain
-// (ScratchKey → RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable).
+// Established flows in one lookup, a link of ConntrackTable's class chain
+// (conntrack-table.ts lists it).
 //
 // A caller that maps addresses to interfaces (the dataplane) keeps in each record which
 // interface each endpoint's address is on, under the generation of its address map: a packet of

@@ -1,6 +1,5 @@
-// Expiry of the conntrack records, a link of ConntrackTable's class chain (ScratchKey →
-// RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable): an entry's expiry
-// time, and the sweep that walks the slots from its cursor removing expired entries. The sweep
+// Expiry of the conntrack records, a link of ConntrackTable's class chain (conntrack-table.ts
+// lists it): an entry's expiry time, and the sweep that walks the slots from its cursor removing expired entries. The sweep
 // keeps `earliest`, a lower bound of every live entry's expiry (record-store.ts holds it with the
 // cursor, since removal and migration lower it too): while `now` is not past it nothing can have
 // expired, so a full table refuses in O(1) instead of scanning.

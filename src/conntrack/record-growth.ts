@@ -1,6 +1,5 @@
 // Growing and shrinking the conntrack records, the third link of ConntrackTable's class chain
-// (ScratchKey → RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable):
-// the old table while its entries migrate, the resize that swaps in a new one, and the migration
+// (conntrack-table.ts lists it): the old table while its entries migrate, the resize that swaps in a new one, and the migration
 // a few slots at a time.
 //
 // The table holds as many slots as its flows need, not as its capacity allows: it starts with

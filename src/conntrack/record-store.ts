@@ -1,6 +1,5 @@
 // The conntrack records and their removal, the second link of ConntrackTable's class chain
-// (ScratchKey → RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable):
-// the open-addressed records (one 64-byte record per slot, seen as words, signed words and
+// (conntrack-table.ts lists it): the open-addressed records (one 64-byte record per slot, seen as words, signed words and
 // doubles), the counts the flood policy reads (size, per interface, per source), and the one way
 // an entry leaves: its counts, then a backward shift that closes the gap (record-layout.ts says
 // why no tombstones). Fields of the table, not an object of their own: the per-packet probe

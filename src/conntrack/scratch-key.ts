@@ -1,6 +1,5 @@
-// The key of the packet at hand, the base of ConntrackTable's class chain (ScratchKey →
-// RecordStore → RecordGrowth → RecordExpiry → FlowEndpoints → ConntrackTable): built in preallocated
-// scratch fields (nothing allocated per packet), hashed, compared word by word with a record,
+// The key of the packet at hand, the base of ConntrackTable's class chain (conntrack-table.ts
+// lists it): built in preallocated scratch fields (nothing allocated per packet), hashed, compared word by word with a record,
 // and kept by row for staged frames. A base class, not a field of its own object: the probe loop
 // reads the key as the table's own monomorphic fields, with no second object's loads per packet
 // and no call boundary V8 would not inline (every subclass method sees one hidden class).
