@@ -5,15 +5,8 @@
 // Nothing is allocated per packet: the key of the packet at hand is built in preallocated
 // scratch fields, then compared word by word.
 //
-// Keys:
-// - TCP, UDP: (interface, family, protocol, endpoint A, endpoint B), the two endpoints ordered
-//   (address words, then port) so both directions find one entry; the entry remembers which
-//   endpoint opened the flow.
-// - ICMP/ICMPv6 queries (echo, timestamp, information, address mask): (requester, responder,
-//   identifier, request type), oriented: a request A→B and a reply B→A find the entry A opened,
-//   a request B→A with the same identifier is another flow.
-// - Other protocols: (address pair, protocol number), no ports (seed 001: "only the IP address
-//   and protocol number is tracked").
+// Keys: scratch-key.ts (TCP/UDP by ordered endpoints, ICMP queries oriented by requester,
+// other protocols by address pair and protocol number).
 //
 // Verdicts: `lookup` says ESTABLISHED (a packet of a tracked flow, either direction), RELATED
 // (an ICMP error quoting a tracked flow) or MISS. It never says INVALID: AWS documents no case
@@ -28,48 +21,51 @@
 // still judged by the rules, so a full table never lets through what the rules would not allow.
 //
 // Memory follows the flows: the table starts at `minSlots` (2 MiB) and doubles when half full,
-// up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone. A resize
-// swaps in the new table at once and migrates the old one's entries a few per insert (see
-// "growing and shrinking" below), so no packet waits for a whole rehash.
+// up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone; a resize
+// migrates the old table's entries a few per insert (record-growth.ts), so no packet waits for a
+// whole rehash.
 //
 // Established flows in one lookup: a record also remembers which interface each endpoint's
-// address is on, under the caller's address-map generation, so the dataplane finds an established
-// frame's flow (and with it both interfaces) before, and instead of, looking its addresses up
-// (lookupFlowNow, "established flows in one lookup" below).
+// address is on, under the caller's address-map generation (flow-endpoints.ts).
 //
-// Why one file past 400 lines: it is one concept, the record table's per-packet path and the
-// writers that keep its invariants. The per-packet path (lookupNow → find → matches → update →
-// timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word records through the
-// same three views (u, s, f) with the scratch key beside them, and needs them as monomorphic
-// fields of one class so V8 inlines it: keying or probing in another module would put a call
-// boundary, or a second object's loads, on every packet. Those methods alone are some 390 lines,
-// with 80 of fields they share; the incremental resize (some 130 lines) probes, moves and shifts
-// the same records. And this class is the records' only writer: the layout's
-// invariants (one empty slot ends every probe, backward-shift deletion, the sweep cursor and the
-// `earliest` bound that every expireAfter lowers, the per-interface and per-source counts the
-// flood policy reads, kept in step by every insert and by removeAt) hold because every write is
-// here. What only reads the records lives beside it: the layout's word offsets and flags
-// (record-layout.ts), which entry a full table evicts (eviction.ts), the entries described for
-// people (entry-info.ts); and what does not touch them: the TCP state machine (tcp-state.ts),
-// the ICMP kinds (icmp-kinds.ts), the timeouts (timeouts.ts), hashing (flow-hash.ts) and where
-// the records are placed (record-memory.ts).
+// The table is one class chain, each link a module with one job:
+//   ScratchKey (scratch-key.ts)       the key of the packet at hand: keying, hashing, compare, staged keys
+//   RecordStore (record-store.ts)     the records, their counts, removal by backward shift
+//   RecordGrowth (record-growth.ts)   resize and the incremental migration of the old table
+//   RecordExpiry (record-expiry.ts)   expiry times and the sweep
+//   FlowEndpoints (flow-endpoints.ts) endpoint stamping, lookupFlowNow's interface-free probe
+//   EntryTimeouts (entry-timeouts.ts) per-interface timeouts, the timeout an entry gets
+//   ConntrackTable (this file)        the per-packet lookups and tracks, TCP/UDP state, the
+//                                     flood policy's making room, the public API
+// A chain, not objects of their own or virtual hooks: the per-packet path (lookupNow → find →
+// matches → update → timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word
+// records through the same three views (u, s, f) with the scratch key beside them as monomorphic
+// fields of one object (one concrete class, one hidden class), so V8 inlines it as when it was one
+// class; a second object would put its loads on every packet. No link calls a method a later
+// link defines. The chain together is the records' only writer: the layout's invariants (one
+// empty slot ends every probe, backward-shift deletion, the sweep cursor and the `earliest` bound
+// that every expireAfter lowers, the per-interface and per-source counts the flood policy reads,
+// kept in step by every insert and by removeAt) hold because every write is in it. What only reads
+// the records lives beside it: the layout's word offsets and flags (record-layout.ts), which
+// entry a full table evicts (eviction.ts), the entries described for people (entry-info.ts); and
+// what does not touch them: the TCP state machine (tcp-state.ts), the ICMP kinds (icmp-kinds.ts),
+// the timeouts (timeouts.ts), hashing (flow-hash.ts) and where the records are placed
+// (record-memory.ts).
 import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
-import { hashFinish, hashWord } from './flow-hash.js';
-import { recordMemory, type RecordAllocator, type RecordMemoryKind } from './record-memory.js';
-import { icmpRequestType, isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
+import type { RecordAllocator } from './record-memory.js';
+import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
+import { EntryTimeouts } from './entry-timeouts.js';
+import { Keyed } from './scratch-key.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
-import { atShare, Eviction, Sources } from './eviction.js';
+import { atShare, Eviction } from './eviction.js';
 import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
-import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, tcpTimeoutMs, TcpState } from './tcp-state.js';
-import { portlessTimeoutMs, PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
+import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, TcpState } from './tcp-state.js';
+import { PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
 export const CT_RELATED = 2;
-
-/** The largest interface index a key can hold. */
-export const MAX_INTERFACE_INDEX = 0xffff;
 
 export interface ConntrackOptions {
   /** entries the table holds, all interfaces together (default 1 << 20) */
@@ -100,17 +96,6 @@ export interface ConntrackOptions {
   migrateBudget?: number;
 }
 
-/** What the scratch key holds, for lookupSameNow. */
-const enum Keyed {
-  NONE = 0,
-  /** a flow or ICMP query: its lookup refreshes and may be followed by trackMissNow */
-  FLOW = 1,
-  /** the flow an ICMP error quotes */
-  RELATED = 2,
-  /** built for another call (homeOf, placeOf, a track without its lookup): not reusable */
-  STALE = 3,
-}
-
 /** slots examined for an expired entry when the table is full and one might exist */
 const RECLAIM_BUDGET = 1024;
 /**
@@ -123,36 +108,11 @@ const INITIAL_SLOTS = 1 << 15;
  * growth at half full, the old table is empty long before the new one is half full in turn
  */
 const MIGRATE_BUDGET = 16;
-/** words per 4 KiB page, to touch each page of the records once */
-const PAGE_WORDS = 1024;
-/** keys `stageKey` keeps (the dataplane stages batches of up to 16 frames) */
-const STAGED_KEYS = 32;
-/** A kept key in words: endpoint A (4), endpoint B (4), info, ports, hash, sender is A. */
-const enum Kept {
-  A = 0,
-  B = 4,
-  INFO = 8,
-  PORTS = 9,
-  HASH = 10,
-  SENDER_IS_A = 11,
-  STRIDE = 12,
-}
-
-export class ConntrackTable {
+export class ConntrackTable extends EntryTimeouts {
   readonly capacity: number;
-  /** record slots now (a power of two; the table grows and shrinks, see resize) */
-  slots: number;
-  /** the most slots: the power of two at or above 4/3 of `capacity` */
-  readonly maxSlots: number;
   /** the fewest slots: the table starts with these and never shrinks below */
   readonly minSlots: number;
-  /** resizes begun: growths and shrinks */
-  resizes = 0;
-  /** entries held, including expired ones not yet reclaimed */
-  size = 0;
   inserts = 0;
-  /** entries removed because their timeout passed (lazily, by sweep, or to make room) */
-  expired = 0;
   /** `track` calls refused because the table was full */
   insertFailures = 0;
   /** entries evicted to make room: evictedUnanswered + evictedOverShare */
@@ -161,150 +121,42 @@ export class ConntrackTable {
   evictedUnanswered = 0;
   /** assured entries of an interface over its share evicted for one below it */
   evictedOverShare = 0;
-  /** unassured entries removed after the timeout cut under pressure (also in `expired`) */
-  earlyExpired = 0;
   /** refusals (also in `insertFailures`) of a flow whose interface held its share of a full table */
   shareRefusals = 0;
   /** size from which the table is under pressure (see PRESSURE_FRACTION) */
   readonly pressureAt: number;
-  /** where the records live (see record-memory.ts): `huge-pages` is the fast case */
-  memoryKind: RecordMemoryKind;
-
-  /** the records as words: hash, info, ports, addresses, state, flags */
-  private u: Uint32Array;
-  /** the same memory, signed: the scalar key words compare and move as int32 */
-  private s: Int32Array;
-  /** the same memory as doubles: expiry times */
-  private f: Float64Array;
-  /**
-   * The time, in ms, of the packet at hand: `clock[0]`. Kept in a typed array, not passed along:
-   * a double argument would be boxed (see i32be in packet/byte-order.ts).
-   */
-  readonly clock: Float64Array;
-  /** slots - 1: probe sequences wrap with it */
-  private slotMask: number;
-  /** home slot = hash & homeMask (slotMask unless `buckets` narrows it) */
-  private homeMask: number;
-  /** `buckets` as a power of two: the most home slots a table of any size uses */
-  private readonly buckets: number;
-  /** size above which the table grows (Infinity at maxSlots) */
-  private growAt: number;
-  private readonly allocate: RecordAllocator | undefined;
-  private readonly migrateBudget: number;
-
-  // The old table while entries migrate to the current one (see resize): its records' views,
-  // masks and the migration cursor, below which its slots are empty. Empty arrays otherwise.
-  private migrating = false;
-  private ou: Uint32Array = new Uint32Array(0);
-  private os: Int32Array = new Int32Array(0);
-  private of: Float64Array = new Float64Array(0);
-  private oSlots = 0;
-  private oMask = 0;
-  private oHomeMask = 0;
-  private oCursor = 0;
-  /** entries left in the old table: at 0 it goes */
-  private oLive = 0;
-  /** a lower bound of the old table's expiries: its entries are never refreshed where they are */
-  private oEarliest = Infinity;
-  private readonly seed: number;
   private readonly evictUnreplied: boolean;
 
-  /** per interface index: TCP established, UDP, UDP stream timeouts in ms (set by every track) */
-  private ifTimeouts = new Float64Array(0);
-  /** per interface index: live entries (grown with ifTimeouts) */
-  private ifEntries = new Int32Array(0);
-  /** interfaces with at least one entry: the share is capacity / this */
-  private activeInterfaces = 0;
-  /** per source bucket: unassured entries */
-  private readonly unanswered = new Int32Array(Sources.BUCKETS);
   /** chooses the entry a full table gives up */
   private readonly eviction: Eviction;
 
-  // Sweep state. `earliest` is a lower bound of every live entry's expiry: while `now` is not
-  // past it nothing can have expired, so a full table refuses in O(1) instead of scanning.
-  private cursor = 0;
-  private passMin = Infinity;
-  private earliest = Infinity;
-
-  // The key of the packet at hand.
-  private readonly kA = new Uint32Array(4);
-  private readonly kB = new Uint32Array(4);
-  private kInfo = 0;
-  private kPorts = 0;
-  private kHash = 0;
-  /** the packet's sender is endpoint A */
-  private kSenderIsA = false;
-  /** after a find() that missed: the empty slot that ended the probe, where the key would go */
-  private kEmpty = 0;
-  /**
-   * lookupNow(missIf, missPkt) missed, and since then no key was built and no entry moved: the
-   * scratch key and `kEmpty` still describe that packet (see trackMissNow).
-   */
-  private missKeyed = false;
   private missIf = -1;
   private missPkt: PacketView | null = null;
-  /**
-   * What the last lookupNow keyed (Keyed): a flow or query, an ICMP error's quoted flow, or
-   * nothing; lookupSameNow reuses it for the frame's other interface.
-   */
-  private keyed: number = Keyed.STALE;
-  /** the keys stageKey built, by row (see Kept) */
-  private readonly kept = new Uint32Array(STAGED_KEYS * Kept.STRIDE);
-
-  // The frame's endpoints (see record-layout.ts's Endpoints): the address map's generation, and
-  // the interfaces of the frame at hand's sender and receiver as the caller knows them for that
-  // generation (setEndpoints), stamped on the records its lookups find or insert.
-  /** the caller's address-map generation; 0 until advanceGeneration: records then carry nothing */
-  private generation = 0;
-  /** setEndpoints was called for the frame at hand (cleared by clearEndpoints) */
-  private endpointsKnown = false;
-  private kSrcIf = -1;
-  private kDstIf = -1;
-  /** what lookupFlowNow found: the frame's sender's and receiver's interfaces (-1: unmanaged) and the record's own */
-  flowSrcIf = -1;
-  flowDstIf = -1;
-  flowIf = -1;
-  /**
-   * Counts every change of where entries are (a removal's shift, an insert, a migration, a
-   * resize): a slot found, or an empty slot that ended a probe, holds while it is unchanged.
-   */
-  layoutChanges = 0;
-  /** lookupFlowNow's probe met no entry of the key on any interface, at layoutChanges `flowMissAt` (see lookupSameNow) */
-  private flowMissed = false;
-  private flowMissAt = 0;
 
   constructor(options: ConntrackOptions = {}) {
     const capacity = options.capacity ?? 1 << 20;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
     }
-    this.capacity = capacity;
-    this.maxSlots = slotsFor(capacity);
+    const maxSlots = slotsFor(capacity);
     const initial = options.initialSlots ?? INITIAL_SLOTS;
     if (!Number.isInteger(initial) || initial < 4 || nextPowerOfTwo(initial) !== initial) {
       throw new RangeError(`conntrack initialSlots must be a power of two of at least 4, got ${initial}`);
     }
-    this.minSlots = Math.min(initial, this.maxSlots);
-    this.buckets = nextPowerOfTwo(Math.max(1, options.buckets ?? this.maxSlots));
-    this.allocate = options.memory;
-    this.migrateBudget = Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET));
-    const records = recordMemory(this.minSlots * Word.STRIDE * 4, options.memory);
-    this.memoryKind = records.kind;
-    this.slots = this.minSlots;
-    this.slotMask = this.slots - 1;
-    this.homeMask = Math.min(this.buckets, this.slots) - 1;
-    this.growAt = this.growthPoint();
-    this.u = new Uint32Array(records.buffer, 0, this.slots * Word.STRIDE);
-    this.s = new Int32Array(records.buffer, 0, this.slots * Word.STRIDE);
-    this.f = new Float64Array(records.buffer, 0, this.slots * Double.STRIDE);
-    // Touch every page now: the memory is committed lazily, and a first touch costs a page fault
-    // (a microsecond or more) that would otherwise land on the packet that inserts there. Tables
-    // that grow later fault their pages in as entries land on them, a page at a time.
-    for (let w = 0; w < this.s.length; w += PAGE_WORDS) this.s[w] = 0;
-    this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0;
+    const minSlots = Math.min(initial, maxSlots);
+    super(
+      (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0,
+      minSlots,
+      maxSlots,
+      nextPowerOfTwo(Math.max(1, options.buckets ?? maxSlots)),
+      options.memory,
+      options.clock ?? new Float64Array(1),
+      Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET)),
+    );
+    this.capacity = capacity;
+    this.minSlots = minSlots;
     this.evictUnreplied = options.evictUnreplied ?? true;
     this.pressureAt = Math.ceil(capacity * PRESSURE_FRACTION);
-    this.clock = options.clock ?? new Float64Array(1);
     this.eviction = new Eviction(this.s, this.unanswered, this.slots, capacity, (i) => this.lastSeenOf(i));
   }
 
@@ -379,87 +231,6 @@ export class ConntrackTable {
     return CT_ESTABLISHED;
   }
 
-  // ---- established flows in one lookup ----------------------------------------------------
-  //
-  // A caller that maps addresses to interfaces (the dataplane) keeps in each record which
-  // interface each endpoint's address is on, under the generation of its address map: a packet of
-  // an established flow then finds its flow first, interface-free (the hash never held the
-  // interface), and takes its interfaces from the record, without looking its addresses up. The
-  // protocol: advanceGeneration whenever the address map changes; per frame, lookupFlowNow first;
-  // then setEndpoints with the interfaces (the record's, or looked up when it found none) before
-  // the frame's lookups and tracks, and clearEndpoints after them.
-
-  /** The caller's address map changed: every record's endpoints are stale until found again. */
-  advanceGeneration(): void {
-    if (this.generation === Endpoints.MAX_GENERATION) {
-      // Once in 16M changes: no record may claim a generation that comes round again.
-      this.unstampAll(this.s, this.slots);
-      this.unstampAll(this.os, this.oSlots);
-      this.generation = 0;
-    }
-    this.generation++;
-  }
-
-  private unstampAll(sw: Int32Array, slots: number): void {
-    for (let i = 0; i < slots; i++) sw[i * Word.STRIDE + Word.FLAGS] &= Endpoints.FLAGS_MASK;
-  }
-
-  /** The frame at hand's sender and receiver interfaces (-1: unmanaged), under the current generation. */
-  setEndpoints(srcIf: number, dstIf: number): void {
-    this.kSrcIf = srcIf;
-    this.kDstIf = dstIf;
-    this.endpointsKnown = this.generation !== 0;
-  }
-
-  /** The frame is judged: later calls stamp nothing until the next setEndpoints. */
-  clearEndpoints(): void {
-    this.endpointsKnown = false;
-  }
-
-  /**
-   * The record at `i` (its key in scratch, its interface one of the frame's endpoints' under the
-   * current generation) learns the frame's endpoints' interfaces.
-   */
-  private stamp(i: number): void {
-    const w = i * Word.STRIDE;
-    const sw = this.s;
-    const f = sw[w + Word.FLAGS];
-    if (f >>> Endpoints.GENERATION_SHIFT === this.generation) return;
-    const own = sw[w + Word.INFO] >>> 16;
-    const ifA = this.kSenderIsA ? this.kSrcIf : this.kDstIf;
-    const ifB = this.kSenderIsA ? this.kDstIf : this.kSrcIf;
-    const atA = own === ifA;
-    const other = atA ? ifB : ifA;
-    sw[w + Word.SOURCE] = (sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK) | ((other + 1) << Endpoints.OTHER_SHIFT);
-    sw[w + Word.FLAGS] = (f & Endpoints.FLAGS_MASK & ~Flag.AT_A) | (atA ? Flag.AT_A : 0) | (this.generation << Endpoints.GENERATION_SHIFT);
-  }
-
-  /**
-   * The first step of a frame: keys `pkt` (once: the lookups that follow reuse the key, see
-   * lookupSameNow) and looks for a record of its flow on any interface whose endpoints are of the
-   * current generation. Returns its slot, its interfaces in flowSrcIf, flowDstIf and flowIf (then
-   * `updateFlowNow(slot, pkt)` is the lookup on flowIf, when that is the frame's first); -1 when
-   * there is none (the caller looks the addresses up, then `lookupSameNow`); -2 when the packet
-   * has no key of its own (an ICMP error, not IP: the caller looks up with lookupNow). Changes
-   * nothing but reclaims expired entries it meets, as every lookup does.
-   */
-  lookupFlowNow(pkt: PacketView): number {
-    this.missKeyed = false;
-    this.flowMissed = false;
-    this.keyed = Keyed.STALE;
-    const ver = pkt.ipVersion;
-    if (ver !== 4 && ver !== 6) return -2;
-    const proto = pkt.protocol;
-    if (isIcmpProtocol(ver, proto)) {
-      if (isIcmpError(ver, pkt.icmpType)) return -2;
-      if (!this.keyIcmpQuery(0, ver, proto, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return -2;
-    } else {
-      this.keyFlow(0, ver, proto, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
-    }
-    this.keyed = Keyed.FLOW;
-    return this.generation === 0 ? -1 : this.findFlow();
-  }
-
   /**
    * As homeOf, and keeps the key in row `row` (0 ≤ row < STAGED_KEYS) for lookupFlowKeptNow: a
    * staged frame is keyed and hashed once.
@@ -467,51 +238,8 @@ export class ConntrackTable {
   stageKey(pkt: PacketView, row: number): number {
     const home = this.homeOf(pkt);
     if (home < 0) return -1;
-    const k = this.kept;
-    const r = row * Kept.STRIDE;
-    const a = this.kA;
-    const b = this.kB;
-    k[r + Kept.A] = a[0];
-    k[r + Kept.A + 1] = a[1];
-    k[r + Kept.A + 2] = a[2];
-    k[r + Kept.A + 3] = a[3];
-    k[r + Kept.B] = b[0];
-    k[r + Kept.B + 1] = b[1];
-    k[r + Kept.B + 2] = b[2];
-    k[r + Kept.B + 3] = b[3];
-    k[r + Kept.INFO] = this.kInfo;
-    k[r + Kept.PORTS] = this.kPorts;
-    k[r + Kept.HASH] = this.kHash;
-    k[r + Kept.SENDER_IS_A] = this.kSenderIsA ? 1 : 0;
+    this.keepKey(row);
     return home;
-  }
-
-  /**
-   * As lookupFlowNow, for the packet whose key stageKey kept in `row` (it returned a home, not -1):
-   * the key is taken as kept instead of built again.
-   */
-  lookupFlowKeptNow(row: number): number {
-    this.missKeyed = false;
-    this.flowMissed = false;
-    const k = this.kept;
-    const r = row * Kept.STRIDE;
-    const a = this.kA;
-    const b = this.kB;
-    a[0] = k[r + Kept.A];
-    a[1] = k[r + Kept.A + 1];
-    a[2] = k[r + Kept.A + 2];
-    a[3] = k[r + Kept.A + 3];
-    b[0] = k[r + Kept.B];
-    b[1] = k[r + Kept.B + 1];
-    b[2] = k[r + Kept.B + 2];
-    b[3] = k[r + Kept.B + 3];
-    // As int32, as setKey leaves them (see i32be in packet/byte-order.ts).
-    this.kInfo = k[r + Kept.INFO] | 0;
-    this.kPorts = k[r + Kept.PORTS] | 0;
-    this.kHash = k[r + Kept.HASH] | 0;
-    this.kSenderIsA = k[r + Kept.SENDER_IS_A] !== 0;
-    this.keyed = Keyed.FLOW;
-    return this.generation === 0 ? -1 : this.findFlow();
   }
 
   /** lookupNow on the interface of the record lookupFlowNow found at `i`: refreshes it. */
@@ -519,45 +247,6 @@ export class ConntrackTable {
     this.kInfo = (this.flowIf << 16) | (this.kInfo & 0xffff);
     this.update(i, pkt.tcpFlags);
     return CT_ESTABLISHED;
-  }
-
-  /** The record with the scratch key on any interface, if its endpoints are current; else -1. */
-  private findFlow(): number {
-    const nowMs = this.clock[0];
-    const sw = this.s;
-    const mask = this.slotMask;
-    const hash = this.kHash;
-    const flow = this.kInfo & 0xffff;
-    let i = hash & this.homeMask;
-    for (;;) {
-      const w = i * Word.STRIDE;
-      const f = sw[w + Word.FLAGS];
-      if ((f & Flag.LIVE) === 0) {
-        // No entry of the flow on any interface. (While a resize migrates entries, the old table
-        // may hold one: the slow path's find looks there.)
-        this.kEmpty = i;
-        this.flowMissed = !this.migrating;
-        this.flowMissAt = this.layoutChanges;
-        return -1;
-      }
-      if (nowMs > this.f[i * Double.STRIDE + Double.EXPIRES]) {
-        this.expire(i);
-        continue;
-      }
-      if (sw[w + Word.HASH] === hash && (sw[w + Word.INFO] & 0xffff) === flow && this.sameEndpoints(this.u, sw, w)) {
-        if (f >>> Endpoints.GENERATION_SHIFT !== this.generation) return -1;
-        const own = sw[w + Word.INFO] >>> 16;
-        const other = ((sw[w + Word.SOURCE] >>> Endpoints.OTHER_SHIFT) & Endpoints.OTHER_MASK) - 1;
-        const atA = (f & Flag.AT_A) !== 0;
-        const ifA = atA ? own : other;
-        const ifB = atA ? other : own;
-        this.flowSrcIf = this.kSenderIsA ? ifA : ifB;
-        this.flowDstIf = this.kSenderIsA ? ifB : ifA;
-        this.flowIf = own;
-        return i;
-      }
-      i = (i + 1) & mask;
-    }
   }
 
   /**
@@ -675,7 +364,7 @@ export class ConntrackTable {
     // After the insert, never between its probe and its write: migrating moves entries about.
     // Growing first, even mid-migration (resize finishes it): past half full, the table would
     // soon have no empty slot to end a probe.
-    if (this.size > this.growAt) this.resize(this.slots * 2);
+    if (this.size > this.growAt) this.resizeTo(this.slots * 2);
     else if (this.migrating) this.migrate(this.migrateBudget);
     return true;
   }
@@ -689,7 +378,7 @@ export class ConntrackTable {
     // The table follows its flows down too: quiet, it shrinks (and migrates here, between
     // packets, when no insert does it).
     if (this.migrating) this.migrate(budget);
-    else if (this.slots > this.minSlots && this.size * 8 < this.slots) this.resize(Math.max(this.minSlots, nextPowerOfTwo(this.size * 4)));
+    else if (this.slots > this.minSlots && this.size * 8 < this.slots) this.resizeTo(Math.max(this.minSlots, nextPowerOfTwo(this.size * 4)));
     return this.expired - expiredBefore;
   }
 
@@ -802,90 +491,6 @@ export class ConntrackTable {
     return acc;
   }
 
-  // ---- keys -------------------------------------------------------------------------------
-
-  /** TCP/UDP/other: endpoints ordered so both directions build the same key. */
-  private keyFlow(
-    ifIndex: number,
-    ver: number,
-    proto: number,
-    src: Uint32Array,
-    dst: Uint32Array,
-    srcPort: number,
-    dstPort: number,
-  ): void {
-    if (proto !== IpProto.TCP && proto !== IpProto.UDP) {
-      srcPort = 0;
-      dstPort = 0;
-    }
-    let order = 0; // < 0: src is lower
-    const words = ver === 4 ? 1 : 4;
-    for (let k = 0; k < words && order === 0; k++) order = src[k] - dst[k];
-    if (order === 0) order = srcPort - dstPort;
-    const srcIsA = order <= 0;
-    this.setKey(ifIndex, ver, proto, srcIsA ? src : dst, srcIsA ? dst : src, srcIsA ? srcPort : dstPort, srcIsA ? dstPort : srcPort);
-    this.kSenderIsA = srcIsA;
-  }
-
-  /** ICMP queries: A is the requester. False when the message is not a query. */
-  private keyIcmpQuery(
-    ifIndex: number,
-    ver: number,
-    proto: number,
-    src: Uint32Array,
-    dst: Uint32Array,
-    type: number,
-    id: number,
-  ): boolean {
-    const requestType = icmpRequestType(ver, type);
-    if (requestType < 0) return false;
-    const isRequest = type === requestType;
-    this.setKey(ifIndex, ver, proto, isRequest ? src : dst, isRequest ? dst : src, id, requestType);
-    this.kSenderIsA = isRequest;
-    return true;
-  }
-
-  private setKey(ifIndex: number, ver: number, proto: number, a: Uint32Array, b: Uint32Array, portA: number, portB: number): void {
-    const ka = this.kA;
-    const kb = this.kB;
-    ka[0] = a[0];
-    kb[0] = b[0];
-    if (ver === 6) {
-      ka[1] = a[1];
-      ka[2] = a[2];
-      ka[3] = a[3];
-      kb[1] = b[1];
-      kb[2] = b[2];
-      kb[3] = b[3];
-    } else {
-      // The decoder may leave an earlier IPv6 packet's words behind: an IPv4 key is word 0 only.
-      ka[1] = ka[2] = ka[3] = 0;
-      kb[1] = kb[2] = kb[3] = 0;
-    }
-    this.missKeyed = false;
-    this.flowMissed = false;
-    // lookupNow and lookupRelated say what they keyed; any other caller's key is not theirs.
-    this.keyed = Keyed.STALE;
-    this.kInfo = ((ifIndex & 0xffff) << 16) | ((proto & 0xff) << 8) | ver;
-    this.kPorts = ((portA & 0xffff) << 16) | (portB & 0xffff);
-    // The interface is left out of the hash (it is still part of the key): a frame between two
-    // managed interfaces looks up the same bucket twice, and the second time it is in cache.
-    // Words go in as int32 (`| 0`), never heap numbers: see i32be in packet/byte-order.ts.
-    let h = hashWord(this.seed, this.kInfo & 0xffff);
-    h = hashWord(h, this.kPorts);
-    h = hashWord(h, ka[0] | 0);
-    h = hashWord(h, kb[0] | 0);
-    if (ver === 6) {
-      h = hashWord(h, ka[1] | 0);
-      h = hashWord(h, ka[2] | 0);
-      h = hashWord(h, ka[3] | 0);
-      h = hashWord(h, kb[1] | 0);
-      h = hashWord(h, kb[2] | 0);
-      h = hashWord(h, kb[3] | 0);
-    }
-    this.kHash = hashFinish(h, ver === 6 ? 10 : 4);
-  }
-
   /** RFC 792 / RFC 4443: the error quotes the original packet; find the flow it belongs to. */
   private lookupRelated(ifIndex: number, q: QuotedHeader): number {
     if (!q.valid) return CT_MISS;
@@ -928,77 +533,6 @@ export class ConntrackTable {
       if (sw[w + Word.HASH] === hash && this.matches(this.u, sw, w)) return i;
       i = (i + 1) & mask;
     }
-  }
-
-  /**
-   * find() in the old table, after it missed in the current one (`kEmpty` is where the key goes
-   * there). An entry found moves to `kEmpty` (a flow that is busy migrates on its next packet):
-   * returns its slot in the current table, or -1.
-   */
-  private findOld(): number {
-    const nowMs = this.clock[0];
-    const sw = this.os;
-    const mask = this.oMask;
-    const hash = this.kHash;
-    let i = hash & this.oHomeMask;
-    for (;;) {
-      const w = i * Word.STRIDE;
-      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) return -1;
-      if (nowMs > this.of[i * Double.STRIDE + Double.EXPIRES]) {
-        this.expireOld(i);
-        continue;
-      }
-      if (sw[w + Word.HASH] === hash && this.matches(this.ou, sw, w)) {
-        const to = this.kEmpty;
-        this.moveOld(i, to);
-        return to;
-      }
-      i = (i + 1) & mask;
-    }
-  }
-
-  /** Does the record at word `w` of `u`/`sw` hold the scratch key's endpoints (ports and addresses)? */
-  private sameEndpoints(u: Uint32Array, sw: Int32Array, w: number): boolean {
-    const ka = this.kA;
-    const kb = this.kB;
-    return (
-      sw[w + Word.PORTS] === this.kPorts &&
-      u[w + Word.A] === ka[0] &&
-      u[w + Word.B] === kb[0] &&
-      u[w + Word.A + 1] === ka[1] &&
-      u[w + Word.A + 2] === ka[2] &&
-      u[w + Word.A + 3] === ka[3] &&
-      u[w + Word.B + 1] === kb[1] &&
-      u[w + Word.B + 2] === kb[2] &&
-      u[w + Word.B + 3] === kb[3]
-    );
-  }
-
-  /** Does the record at word `w` of `u`/`sw` (one table's two views) hold the scratch key? */
-  private matches(u: Uint32Array, sw: Int32Array, w: number): boolean {
-    const ka = this.kA;
-    const kb = this.kB;
-    // The key's scalar words are int32 (see i32be in packet/byte-order.ts): compare
-    // them through the signed view of the same memory.
-    return (
-      sw[w + Word.HASH] === this.kHash &&
-      sw[w + Word.INFO] === this.kInfo &&
-      sw[w + Word.PORTS] === this.kPorts &&
-      u[w + Word.A] === ka[0] &&
-      u[w + Word.B] === kb[0] &&
-      u[w + Word.A + 1] === ka[1] &&
-      u[w + Word.A + 2] === ka[2] &&
-      u[w + Word.A + 3] === ka[3] &&
-      u[w + Word.B + 1] === kb[1] &&
-      u[w + Word.B + 2] === kb[2] &&
-      u[w + Word.B + 3] === kb[3]
-    );
-  }
-
-  /** The first empty slot at or after `i`; there always is one (slots > capacity). */
-  private emptySlotFrom(i: number): number {
-    while ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) i = (i + 1) & this.slotMask;
-    return i;
   }
 
   /** A packet of entry `i` went by (its key is in scratch): advance state, restart the timer. */
@@ -1047,62 +581,6 @@ export class ConntrackTable {
     this.expireAfter(i, timeoutMs);
   }
 
-  /**
-   * The bucket of the originator's address (endpoint A when `originatorIsA`) of the scratch key,
-   * seeded apart from the key's hash.
-   */
-  private sourceBucket(originatorIsA: boolean): number {
-    const o = originatorIsA ? this.kA : this.kB;
-    let h = hashWord(~this.seed, o[0] | 0);
-    if ((this.kInfo & 0xff) === 6) {
-      h = hashWord(h, o[1] | 0);
-      h = hashWord(h, o[2] | 0);
-      h = hashWord(h, o[3] | 0);
-    }
-    return hashFinish(h, 4) & (Sources.BUCKETS - 1);
-  }
-
-  private timeoutOf(i: number): number {
-    const w = i * Word.STRIDE;
-    const info = this.s[w + Word.INFO];
-    const proto = (info >>> 8) & 0xff;
-    const t = (info >>> 16) * 3;
-    if (proto === IpProto.TCP) return tcpTimeoutMs(this.s[w + Word.STATE], this.ifTimeouts[t]);
-    if (proto === IpProto.UDP) return this.s[w + Word.STATE] >= Udp.STREAM_TURNS ? this.ifTimeouts[t + 2] : this.ifTimeouts[t + 1];
-    return portlessTimeoutMs(info & 0xff, proto);
-  }
-
-  /** The entry expires `timeoutMs` after `clock[0]`. */
-  private expireAfter(i: number, timeoutMs: number): void {
-    const expiresMs = this.clock[0] + timeoutMs;
-    this.f[i * Double.STRIDE + Double.EXPIRES] = expiresMs;
-    if (expiresMs < this.earliest) this.earliest = expiresMs;
-    if (expiresMs < this.passMin) this.passMin = expiresMs;
-  }
-
-  private setTimeouts(ifIndex: number, timeouts: ConntrackTimeouts): void {
-    const t = ifIndex * 3;
-    if (t + 3 > this.ifTimeouts.length) this.growTimeouts(ifIndex);
-    this.ifTimeouts[t] = timeouts.tcpEstablished * 1000;
-    this.ifTimeouts[t + 1] = timeouts.udp * 1000;
-    this.ifTimeouts[t + 2] = timeouts.udpStream * 1000;
-  }
-
-  private growTimeouts(ifIndex: number): void {
-    if (!Number.isInteger(ifIndex) || ifIndex < 0 || ifIndex > MAX_INTERFACE_INDEX) {
-      throw new RangeError(`conntrack interface index must be in 0..${MAX_INTERFACE_INDEX}, got ${ifIndex}`);
-    }
-    const grown = new Float64Array(Math.max(ifIndex + 1, 8, (this.ifTimeouts.length / 3) * 2) * 3);
-    // The new slots stay 0: no entry reads them before its interface's `setTimeouts` (every insert
-    // sets its interface's timeouts first), so they need no defaults (those are the model's
-    // CONNTRACK_DEFAULTS, which reach here as an interface's timeouts).
-    grown.set(this.ifTimeouts);
-    this.ifTimeouts = grown;
-    const entries = new Int32Array(grown.length / 3);
-    entries.set(this.ifEntries);
-    this.ifEntries = entries;
-  }
-
   // ---- making room, expiry and removal -------------------------------------------------------
 
   /**
@@ -1115,46 +593,6 @@ export class ConntrackTable {
     return this.size < this.capacity;
   }
 
-  /** Removes the expired entry at `i`, counted. */
-  private expire(i: number): void {
-    if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
-    this.removeAt(i);
-    this.expired++;
-  }
-
-  /**
-   * Walks `budget` slots from the cursor removing expired entries (stopping at the first when
-   * `stopAtFirst`). A full pass leaves in `earliest` the smallest expiry it saw, which with the
-   * updates made meanwhile (see expireAfter) and the entries moved behind the cursor (see
-   * removeAt) bounds every live entry's expiry from below.
-   */
-  private scan(budget: number, stopAtFirst: boolean): number {
-    const nowMs = this.clock[0];
-    let removed = 0;
-    const n = this.slots;
-    for (let k = 0; k < budget; k++) {
-      const i = this.cursor;
-      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) !== 0) {
-        const e = this.f[i * Double.STRIDE + Double.EXPIRES];
-        if (nowMs > e) {
-          this.expire(i);
-          removed++;
-          if (stopAtFirst) break;
-          // The cursor stays: the shift may have moved a later entry into this slot.
-          continue;
-        }
-        if (e < this.passMin) this.passMin = e;
-      }
-      if (++this.cursor === n) {
-        this.cursor = 0;
-        // The old table's entries are not in the pass: its bound stands for them.
-        this.earliest = this.migrating ? Math.min(this.passMin, this.oEarliest) : this.passMin;
-        this.passMin = Infinity;
-      }
-    }
-    return removed;
-  }
-
   /** Evicts the entry the flood policy names for a flow of `ifIndex` from `source`, if any. */
   private evictOne(ifIndex: number, source: number, openedInside: boolean): void {
     const victim = this.eviction.victim(ifIndex, source, openedInside, this.ifEntries, this.activeInterfaces);
@@ -1165,168 +603,17 @@ export class ConntrackTable {
     this.evictions++;
   }
 
+  /** resize (see record-growth.ts), the flood policy pointed at the new records. */
+  private resizeTo(slots: number): void {
+    this.resize(slots);
+    this.eviction.retarget(this.s, slots);
+  }
+
   /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
   private lastSeenOf(i: number): number {
     const expires = this.f[i * Double.STRIDE + Double.EXPIRES];
     return expires - ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
   }
 
-  /** Removes the entry at `i`: its counts, then its slot (see shiftOut). */
-  private removeAt(i: number): void {
-    this.missKeyed = false;
-    this.forget(this.s, i * Word.STRIDE);
-    this.shiftOut(this.s, this.f, this.slotMask, this.homeMask, i);
-  }
-
-  /** The entry at word `w` of `sw` leaves the table: the counts it was in. */
-  private forget(sw: Int32Array, w: number): void {
-    if (--this.ifEntries[sw[w + Word.INFO] >>> 16] === 0) this.activeInterfaces--;
-    if ((sw[w + Word.FLAGS] & Flag.ASSURED) === 0) this.unanswered[sw[w + Word.SOURCE] & Endpoints.SOURCE_MASK]--;
-    this.size--;
-  }
-
-  /**
-   * Empties slot `i` of one table (its views `sw` and `f`, its masks) and closes the gap: each
-   * later entry of the cluster whose home is not between the gap and itself moves back into the
-   * gap, which moves on to where it was. A moved entry may jump from ahead of the sweep cursor
-   * to behind it and so miss this pass: its expiry goes into `passMin`, so the pass's `earliest`
-   * still bounds it.
-   */
-  private shiftOut(sw: Int32Array, f: Float64Array, mask: number, homeMask: number, i: number): void {
-    this.layoutChanges++;
-    let gap = i;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const wj = j * Word.STRIDE;
-      if ((sw[wj + Word.FLAGS] & Flag.LIVE) === 0) break;
-      const home = sw[wj + Word.HASH] & homeMask;
-      // Probe distances, modulo the table: home → j, and gap → j. The entry may fill the gap
-      // when its home is at or before the gap, i.e. when the gap is no farther from j than home.
-      if (((j - home) & mask) >= ((j - gap) & mask)) {
-        const wg = gap * Word.STRIDE;
-        for (let k = 0; k < Word.STRIDE; k++) sw[wg + k] = sw[wj + k];
-        const e = f[j * Double.STRIDE + Double.EXPIRES];
-        if (e < this.passMin) this.passMin = e;
-        gap = j;
-      }
-    }
-    sw[gap * Word.STRIDE + Word.FLAGS] = 0;
-    f[gap * Double.STRIDE + Double.EXPIRES] = 0;
-  }
-
-  // ---- growing and shrinking ------------------------------------------------------------------
-  //
-  // The table holds as many slots as its flows need, not as its capacity allows: it starts with
-  // `minSlots`, doubles when more than half full (up to `maxSlots`, where the load stays at most
-  // 3/4 at capacity) and, when a sweep finds it less than 1/8 full, shrinks to a quarter full.
-  // A resize never stops the world: the new table takes the old one's place and entries migrate
-  // incrementally, MIGRATE_BUDGET old slots after each insert and a sweep's budget per sweep,
-  // and any entry a packet finds in the old table moves at once (findOld). The old table only
-  // ever loses entries, slot by slot from 0: below `oCursor` it is empty, and removing an entry
-  // by backward shift (shiftOut) only moves others towards their home and never across an empty
-  // slot, so every entry still there stays where its probe finds it. New entries go to the
-  // current table; a lookup that misses there probes the old one. Counts (size, per interface,
-  // per source) do not change as entries move: only where they are.
-
-  /** The size above which the table doubles: half its slots, or never at maxSlots. */
-  private growthPoint(): number {
-    return this.slots < this.maxSlots ? this.slots / 2 : Infinity;
-  }
-
-  /** Swaps in an empty table of `slots` slots; the current one's entries migrate from now on. */
-  private resize(slots: number): void {
-    if (this.migrating) this.migrate(Infinity);
-    this.layoutChanges++;
-    const records = recordMemory(slots * Word.STRIDE * 4, this.allocate);
-    this.ou = this.u;
-    this.os = this.s;
-    this.of = this.f;
-    this.oSlots = this.slots;
-    this.oMask = this.slotMask;
-    this.oHomeMask = this.homeMask;
-    this.oCursor = 0;
-    this.oLive = this.size;
-    this.oEarliest = this.earliest;
-    this.migrating = true;
-    this.memoryKind = records.kind;
-    this.u = new Uint32Array(records.buffer, 0, slots * Word.STRIDE);
-    this.s = new Int32Array(records.buffer, 0, slots * Word.STRIDE);
-    this.f = new Float64Array(records.buffer, 0, slots * Double.STRIDE);
-    this.slots = slots;
-    this.slotMask = slots - 1;
-    this.homeMask = Math.min(this.buckets, slots) - 1;
-    this.growAt = this.growthPoint();
-    // A new pass over the new table; `earliest` still bounds every entry, wherever it is.
-    this.cursor = 0;
-    this.passMin = Infinity;
-    this.eviction.retarget(this.s, slots);
-    this.missKeyed = false;
-    this.resizes++;
-    if (this.oLive === 0) this.endMigration();
-  }
-
-  /**
-   * Migrates the old table's next `budget` slots (an expired entry is removed instead of moved);
-   * when none is left, the old table goes.
-   */
-  private migrate(budget: number): void {
-    this.missKeyed = false;
-    const sw = this.os;
-    const n = this.oSlots;
-    const nowMs = this.clock[0];
-    for (let k = 0; k < budget && this.oLive > 0; k++) {
-      const i = this.oCursor;
-      if (i === n) break;
-      const w = i * Word.STRIDE;
-      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) this.oCursor = i + 1;
-      else if (nowMs > this.of[i * Double.STRIDE + Double.EXPIRES]) this.expireOld(i);
-      else this.moveOld(i, this.emptySlotFrom(sw[w + Word.HASH] & this.homeMask));
-      // Not i + 1 after a removal or a move: the shift may have brought a later entry into slot i.
-    }
-    if (this.oLive === 0 || this.oCursor === n) this.endMigration();
-  }
-
-  /** Moves the old table's entry at `i` to the current table's empty slot `to`. */
-  private moveOld(i: number, to: number): void {
-    const from = this.os;
-    const sw = this.s;
-    const wi = i * Word.STRIDE;
-    const wt = to * Word.STRIDE;
-    this.layoutChanges++;
-    for (let k = 0; k < Word.STRIDE; k++) sw[wt + k] = from[wi + k];
-    // Its expiry may be the earliest, and the sweep's pass may be past `to`.
-    const e = this.of[i * Double.STRIDE + Double.EXPIRES];
-    if (e < this.passMin) this.passMin = e;
-    this.shiftOut(this.os, this.of, this.oMask, this.oHomeMask, i);
-    if (--this.oLive === 0) this.endMigration();
-  }
-
-  /** Removes the old table's expired entry at `i`, counted. */
-  private expireOld(i: number): void {
-    if ((this.os[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0) this.earlyExpired++;
-    this.removeOldAt(i);
-    this.expired++;
-  }
-
-  /** Removes the old table's entry at `i`. */
-  private removeOldAt(i: number): void {
-    this.missKeyed = false;
-    this.forget(this.os, i * Word.STRIDE);
-    this.shiftOut(this.os, this.of, this.oMask, this.oHomeMask, i);
-    if (--this.oLive === 0) this.endMigration();
-  }
-
-  /** The old table is empty (or forgotten): it goes. */
-  private endMigration(): void {
-    this.migrating = false;
-    this.ou = new Uint32Array(0);
-    this.os = new Int32Array(0);
-    this.of = new Float64Array(0);
-    this.oSlots = 0;
-    this.oCursor = 0;
-    this.oLive = 0;
-    this.oEarliest = Infinity;
-  }
 
 }

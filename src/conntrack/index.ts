@@ -3,9 +3,9 @@ export {
   CT_ESTABLISHED,
   CT_MISS,
   CT_RELATED,
-  MAX_INTERFACE_INDEX,
   type ConntrackOptions,
 } from './conntrack-table.js';
+export { MAX_INTERFACE_INDEX } from './entry-timeouts.js';
 export type { ConntrackEntryInfo } from './entry-info.js';
 export { ReferenceConntrack } from './reference-conntrack.js';
 export { TcpState, TCP_STATE_NAMES } from './tcp-state.js';
