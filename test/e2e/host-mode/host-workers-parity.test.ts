@@ -7,12 +7,13 @@
 // port-unreachable, which the kernel rate-limits) and IPv6 off (no router solicitations).
 // Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from './netns.js';
+import { flowRecords, metricSamples, metricValue, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -60,50 +61,14 @@ function tearDown(): void {
   }
 }
 
-function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
-  state.SecurityGroups[0].IpPermissions = [{ IpProtocol: 'udp', FromPort: OPEN, ToPort: OPEN, IpRanges: [{ CidrIp: ALLOWED }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
-  const file = join(dir, 'state.json');
-  writeFileSync(file, JSON.stringify(state));
-  return file;
-}
 
-const SEND = `
-const dgram = require('dgram');
-const [host, open, closed, n, ...peers] = process.argv.slice(1);
-(async () => {
-  for (const [i, from] of peers.entries()) {
-    const s = dgram.createSocket('udp4');
-    await new Promise((r) => s.bind(40000 + i, from, r));
-    for (let k = 0; k < Number(n); k++) {
-      for (const port of [open, closed]) await new Promise((r) => s.send(Buffer.alloc(20 + i), Number(port), host, r));
-    }
-    s.close();
-  }
-})();
-`;
-const LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
 
 async function scrape(at: string, path = '/metrics'): Promise<string> {
   const out = inNs(ns.host, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
   return out;
 }
 
-/** sgfw_… samples of the families compared, as 'name{labels} value' lines, sorted */
-function samples(text: string, names: readonly string[]): string[] {
-  return text
-    .split('\n')
-    .filter((l) => names.some((n) => l.startsWith(`${n}{`) || l.startsWith(`${n} `)))
-    .sort();
-}
 
-function metricValue(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : NaN;
-}
 
 interface Run {
   metrics: string;
@@ -120,14 +85,14 @@ async function run(workers: number): Promise<Run> {
   const flowFile = join(dir, `flows-${workers}.log`);
   const at = '127.0.0.1:9467';
   const sgfw = spawnInNs(ns.host, process.execPath, [
-    ENTRY, 'run', '--mode', 'host', '--workers', String(workers), '--state', writeState(), '--queue', String(QUEUE),
+    ENTRY, 'run', '--mode', 'host', '--workers', String(workers), '--state', udpParityState(dir, HOST, OPEN, ALLOWED), '--queue', String(QUEUE),
     '--metrics', at, '--verdicts', verdictsFile, '--flow-log', flowFile,
   ]);
   children.push(sgfw);
   let err = '';
   sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
-  sh('ip', ['netns', 'exec', ns.peer, process.execPath, '-e', SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
+  sh('ip', ['netns', 'exec', ns.peer, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
   // every datagram judged (no reply is sent, so the count stops there)
   let metrics = '';
   for (let i = 0; i < 50; i++) {
@@ -139,12 +104,7 @@ async function run(workers: number): Promise<Run> {
   expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   const stop = err.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l))[0];
   const verdicts = readFileSync(verdictsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  // version account interface src dst sport dport proto packets bytes (start end) action status
-  const flows = readFileSync(flowFile, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => {
-    const f = l.split(' ');
-    return [...f.slice(0, 10), ...f.slice(12)].join(' ');
-  });
-  return { metrics, status, verdicts, flows: flows.sort(), stop };
+  return { metrics, status, verdicts, flows: flowRecords(flowFile), stop };
 }
 
 describe.runIf(enabled)('host mode on 2 workers reports as on 1: metrics, status, verdicts, flow logs', () => {
@@ -152,7 +112,7 @@ describe.runIf(enabled)('host mode on 2 workers reports as on 1: metrics, status
   beforeAll(async () => {
     expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
     setUp();
-    listener = spawnInNs(ns.host, process.execPath, ['-e', LISTEN, HOST, String(OPEN)]);
+    listener = spawnInNs(ns.host, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
     children.push(listener);
     await waitFor(listener, 'stdout', 'listening', 5000);
   }, 60_000);
@@ -166,13 +126,13 @@ describe.runIf(enabled)('host mode on 2 workers reports as on 1: metrics, status
     const one = await run(1);
     const two = await run(2);
     const compared = ['sgfw_packets_total', 'sgfw_bytes_total', 'sgfw_nfqueue_packets_total', 'sgfw_nfqueue_enobufs_total', 'sgfw_conntrack_entries', 'sgfw_conntrack_inserts_total', 'sgfw_model_version', 'sgfw_up'];
-    const expected = samples(one.metrics, compared);
+    const expected = metricSamples(one.metrics, compared);
     // the traffic was what we sent: 8 peers × 3 allowed, the rest dropped; one flow per allowed peer
     expect(metricValue(one.metrics, 'sgfw_nfqueue_packets_total')).toBe(TOTAL);
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="rule"} 8');
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="tracked"} 16');
     expect(expected).toContain('sgfw_conntrack_entries 8');
-    expect(samples(two.metrics, compared)).toEqual(expected);
+    expect(metricSamples(two.metrics, compared)).toEqual(expected);
     // the same families besides, and how the work spread
     const names = (t: string): string[] => [...new Set(t.split('\n').filter((l) => l.startsWith('# TYPE sgfw_') && !/ sgfw_worker(s|_)/.test(l)).map((l) => l.split(' ')[2]))].sort();
     expect(names(two.metrics)).toEqual(names(one.metrics));

@@ -8,13 +8,14 @@
 // comparison (how many ARP frames a run sees depends on the neighbour caches).
 // Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+import { flowRecords, metricSamples, metricValue, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -33,32 +34,7 @@ const tag = `${process.pid % 10000}`;
 const children: ChildProcess[] = [];
 let net: BridgeNet | null = null;
 
-function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
-  state.SecurityGroups[0].IpPermissions = [{ IpProtocol: 'udp', FromPort: OPEN, ToPort: OPEN, IpRanges: [{ CidrIp: ALLOWED }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
-  const file = join(dir, 'state.json');
-  writeFileSync(file, JSON.stringify(state));
-  return file;
-}
 
-const SEND = `
-const dgram = require('dgram');
-const [host, open, closed, n, ...peers] = process.argv.slice(1);
-(async () => {
-  for (const [i, from] of peers.entries()) {
-    const s = dgram.createSocket('udp4');
-    await new Promise((r) => s.bind(40000 + i, from, r));
-    for (let k = 0; k < Number(n); k++) {
-      for (const port of [open, closed]) await new Promise((r) => s.send(Buffer.alloc(20 + i), Number(port), host, r));
-    }
-    s.close();
-  }
-})();
-`;
-const LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
 
 function scrape(at: string, path = '/metrics'): string {
   return inNs(net!.middle, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
@@ -66,13 +42,6 @@ function scrape(at: string, path = '/metrics'): string {
 
 const notArp = (l: string): boolean => !l.includes('reason="not-ip"');
 
-/** the samples of the families compared, as 'name{labels} value' lines, sorted, ARP left out */
-function samples(text: string, names: readonly string[]): string[] {
-  return text
-    .split('\n')
-    .filter((l) => names.some((n) => l.startsWith(`${n}{`) || l.startsWith(`${n} `)) && notArp(l))
-    .sort();
-}
 
 /** IP packets judged, from the scrape */
 function judged(text: string): number {
@@ -82,10 +51,6 @@ function judged(text: string): number {
     .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
 }
 
-function metricValue(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : NaN;
-}
 
 interface Run {
   metrics: string;
@@ -102,13 +67,13 @@ async function run(workers: number): Promise<Run> {
   const at = '127.0.0.1:9468';
   const sgfw = spawnInNs(net!.middle, process.execPath, [
     ENTRY, 'run', '--mode', 'inline', '--inside', net!.middleInside, '--outside', net!.middleOutside, '--capture', 'afpacket',
-    '--workers', String(workers), '--state', writeState(), '--metrics', at, '--verdicts', verdictsFile, '--flow-log', flowFile,
+    '--workers', String(workers), '--state', udpParityState(dir, HOST, OPEN, ALLOWED), '--metrics', at, '--verdicts', verdictsFile, '--flow-log', flowFile,
   ]);
   children.push(sgfw);
   let err = '';
   sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
-  sh('ip', ['netns', 'exec', net!.outside, process.execPath, '-e', SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
+  sh('ip', ['netns', 'exec', net!.outside, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
   let metrics = '';
   for (let i = 0; i < 50; i++) {
     metrics = scrape(at);
@@ -119,12 +84,7 @@ async function run(workers: number): Promise<Run> {
   expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   const stop = err.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l))[0];
   const verdicts = readFileSync(verdictsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  // version account interface src dst sport dport proto packets bytes (start end) action status
-  const flows = readFileSync(flowFile, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => {
-    const f = l.split(' ');
-    return [...f.slice(0, 10), ...f.slice(12)].join(' ');
-  });
-  return { metrics, status, verdicts, flows: flows.sort(), stop };
+  return { metrics, status, verdicts, flows: flowRecords(flowFile), stop };
 }
 
 describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, status, verdicts, flow logs', () => {
@@ -132,7 +92,7 @@ describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, stat
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
     net = createBridgeNet(tag, HOST, PEERS, 'iw');
     for (const n of [net.outside, net.inside]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-    const listener = spawnInNs(net.inside, process.execPath, ['-e', LISTEN, HOST, String(OPEN)]);
+    const listener = spawnInNs(net.inside, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
     children.push(listener);
     await waitFor(listener, 'stdout', 'listening', 5000);
   }, 60_000);
@@ -146,12 +106,12 @@ describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, stat
     const one = await run(1);
     const two = await run(2);
     const compared = ['sgfw_packets_total', 'sgfw_bytes_total', 'sgfw_conntrack_entries', 'sgfw_conntrack_inserts_total', 'sgfw_model_version', 'sgfw_up'];
-    const expected = samples(one.metrics, compared);
+    const expected = metricSamples(one.metrics, compared, notArp);
     // the traffic was what we sent: 8 peers × 3 allowed (the first a rule, then tracked), the rest dropped
     expect(judged(one.metrics)).toBe(TOTAL);
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="rule"} 8');
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="tracked"} 16');
-    expect(samples(two.metrics, compared)).toEqual(expected);
+    expect(metricSamples(two.metrics, compared, notArp)).toEqual(expected);
     // the same families besides (the inline and capture ones too), and how the work spread
     const names = (t: string): string[] => [...new Set(t.split('\n').filter((l) => l.startsWith('# TYPE sgfw_') && !/ sgfw_worker(s|_)/.test(l)).map((l) => l.split(' ')[2]))].sort();
     expect(names(two.metrics)).toEqual(names(one.metrics));

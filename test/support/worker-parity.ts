@@ -1,0 +1,65 @@
+// What the worker parity tests (host and inline: `--workers 2` reports as `--workers 1`) share: a
+// state with one UDP port open to a /28, a deterministic UDP sender and a listener (run with
+// `node -e SCRIPT …` inside a namespace), and readers for a scrape and a flow log.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Albert's state with its interface at `host` and one ingress rule: UDP `port` from `allowed`. Written to DIR/state.json. */
+export function udpParityState(dir: string, host: string, port: number, allowed: string): string {
+  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
+  const eni = state.NetworkInterfaces[0];
+  eni.PrivateIpAddress = host;
+  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: host }];
+  state.SecurityGroups[0].IpPermissions = [{ IpProtocol: 'udp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
+  const file = join(dir, 'state.json');
+  writeFileSync(file, JSON.stringify(state));
+  return file;
+}
+
+/** argv: HOST OPEN CLOSED N PEER…: from each peer address (source port 40000 + its index), N datagrams to each port. */
+export const UDP_SEND = `
+const dgram = require('dgram');
+const [host, open, closed, n, ...peers] = process.argv.slice(1);
+(async () => {
+  for (const [i, from] of peers.entries()) {
+    const s = dgram.createSocket('udp4');
+    await new Promise((r) => s.bind(40000 + i, from, r));
+    for (let k = 0; k < Number(n); k++) {
+      for (const port of [open, closed]) await new Promise((r) => s.send(Buffer.alloc(20 + i), Number(port), host, r));
+    }
+    s.close();
+  }
+})();
+`;
+
+/** argv: ADDR PORT: a UDP socket that takes what comes (so no port-unreachable); prints 'listening'. */
+export const UDP_LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
+
+/** The samples of the families named, as 'name{labels} value' lines, sorted; `keep` filters lines. */
+export function metricSamples(text: string, names: readonly string[], keep: (line: string) => boolean = () => true): string[] {
+  return text
+    .split('\n')
+    .filter((l) => names.some((n) => l.startsWith(`${n}{`) || l.startsWith(`${n} `)) && keep(l))
+    .sort();
+}
+
+/** An unlabelled sample's value (NaN when absent). */
+export function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : NaN;
+}
+
+/** A flow log's records without their start and end times (version account interface src dst sport dport proto packets bytes action status), sorted. */
+export function flowRecords(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => {
+      const f = l.split(' ');
+      return [...f.slice(0, 10), ...f.slice(12)].join(' ');
+    })
+    .sort();
+}
