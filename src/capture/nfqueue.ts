@@ -1,7 +1,8 @@
 // The typed face of native-bindings/nfqueue: one NFQUEUE queue read on the event loop. Packets
 // arrive in batches in buffers allocated once here; the handler writes one verdict per packet into
 // `batch.verdicts` before it returns, and the binding sends them (runs of consecutive ids with one
-// verdict as a single batch verdict). A packet the handler leaves unanswered is dropped.
+// verdict as a single batch verdict). A packet the handler leaves unanswered is dropped; one it
+// marks DEFER stays queued in the kernel until `reader.verdict(id, accept)` (each id exactly once).
 import { createRequire } from 'node:module';
 import { BUILD_ADDONS_COMMAND, missingAddon } from './missing-addon.js';
 
@@ -19,7 +20,8 @@ export const NfqMeta = {
 } as const;
 export const META_STRIDE = 6;
 
-export const NfqVerdict = { DROP: 0, ACCEPT: 1 } as const;
+/** DEFER: answered later by `NfqueueReader.verdict` (batch verdicts are held back while one is pending) */
+export const NfqVerdict = { DROP: 0, ACCEPT: 1, DEFER: 2 } as const;
 
 export interface NfqueueOptions {
   /** the queue number of `-j NFQUEUE --queue-num N` (0–65535) */
@@ -58,6 +60,7 @@ interface NativeQueue {
   close(): void;
   stats(): number[];
   fd(): number;
+  verdict(id: number, accept: boolean): boolean;
 }
 interface NativeModule {
   Queue: new (
@@ -152,6 +155,14 @@ export class NfqueueReader {
     if (this.closed) return;
     this.closed = true;
     this.queue.close();
+  }
+
+  /**
+   * Answers a packet a batch marked DEFER (its id: `meta[i * META_STRIDE + NfqMeta.ID]`), once.
+   * False when the queue is closed (the kernel dropped it) or the kernel refused the verdict.
+   */
+  verdict(id: number, accept: boolean): boolean {
+    return this.queue.verdict(id, accept);
   }
 
   stats(): NfqueueStats {

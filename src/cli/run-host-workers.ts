@@ -93,7 +93,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   await outputs.close();
   log.info(
     {
-      event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue,
+      event: 'stop', signal, workers, perWorker: s.perWorker, packets: s.packets, allowed: s.allowed, dropped: s.dropped, queue: s.queue, related: s.related,
       failedBatches: s.failedBatches, lastError: s.lastError, reloads: live.reloads?.reloads ?? 0, reloadFailures: live.reloads?.failures ?? 0, workerPauses: s.pauses,
     },
     `${signal}: rules removed; packets ${s.packets} allowed ${s.allowed} dropped ${s.dropped} (${workers} workers)` +

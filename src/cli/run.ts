@@ -4,7 +4,7 @@
 import { CAPTURE_METHODS, defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
-import { liveWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
+import { availableCores, liveWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runInlineWorkers } from './run-inline-workers.js';
 import { runHostWorkers } from './run-host-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
@@ -116,8 +116,8 @@ export const runCommand: Command = {
     {
       ...WORKERS_FLAG,
       description:
-        'threads that judge packets (1 judges on the main thread). --mode host: one NFQUEUE each (--queue-balance from --queue on), default 1; ' +
-        '--mode inline: default the cores available, one AF_PACKET socket per interface each, in a PACKET_FANOUT group (a flow to one worker), more than 1 not yet with --capture pcap (its default is then 1); --mode monitor: 1 only',
+        'threads that judge packets, default the cores available (1 judges on the main thread). --mode host: one NFQUEUE each (--queue-balance from --queue on); ' +
+        '--mode inline: one AF_PACKET socket per interface each, in a PACKET_FANOUT group (a flow to one worker), more than 1 not yet with --capture pcap (its default is then 1); --mode monitor: 1 only',
     },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
@@ -183,12 +183,12 @@ export const runCommand: Command = {
     }
     const queueNum = args.integer('queue') ?? 0;
     const maxLen = args.integer('queue-maxlen') ?? 0;
-    // One thread unless told otherwise: with N workers an ICMP error from a third address (a router's
-    // "fragmentation needed") about a flow another worker tracks is judged by the rules alone, where
-    // one thread allows it as related; not the default while that is so.
+    // As replay: every core the process may run on, unless told otherwise (as many as there are
+    // queues from --queue on); one judges on the main thread. An ICMP error about another worker's
+    // flow is still related: the workers ask each other (live/related-relay.ts).
     const asked = workersFlag(args);
     if (asked !== undefined && queueNum + asked - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${asked} runs past queue 65535 (one queue per worker)`);
-    const workers = asked ?? 1;
+    const workers = asked ?? Math.min(availableCores(), 65536 - queueNum);
     if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },

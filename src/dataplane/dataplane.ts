@@ -5,7 +5,7 @@
 // by interface-map.ts on each model change and swapped in here whole; which allowed flows go
 // untracked is seed 001's rule in untracked-flows.ts, asked also by `sgfw explain`.
 import { MATCH } from '../classify/index.js';
-import { ConntrackTable, CT_ESTABLISHED, CT_RELATED, isIcmpProtocol, isNeighbourDiscoveryType, type RecordAllocator } from '../conntrack/index.js';
+import { ConntrackTable, CT_ESTABLISHED, CT_RELATED, isIcmpError, isIcmpProtocol, isNeighbourDiscoveryType, type RecordAllocator } from '../conntrack/index.js';
 import { FragmentTable, FRAGMENT_ALLOWED, FRAGMENT_UNKNOWN } from '../conntrack/fragment-table.js';
 import type { ModelView, RuleView } from '../model/model-view.js';
 import { decodeFrame } from '../packet/decode.js';
@@ -318,6 +318,55 @@ export class Dataplane {
     // A full table refuses and counts it (conntrack.insertFailures); the rules allowed the packet.
     this.conntrack.trackMissNow(index, v, iface.timeouts, outbound);
     return Reason.RULE;
+  }
+
+  // ICMP errors about another worker's flow (host mode on workers: the kernel's queue hash is of
+  // the error's own addresses, so a router's error can reach a worker that never saw the flow).
+
+  /** The last judged frame is an ICMP or ICMPv6 error quoting a datagram (whose flow it may be about). */
+  lastQuotesDatagram(): boolean {
+    const v = this.view;
+    return v.status === DecodeStatus.OK && isIcmpProtocol(v.ipVersion, v.protocol) && isIcmpError(v.ipVersion, v.icmpType) && v.quoted.valid;
+  }
+
+  /**
+   * Whether this Dataplane tracks the flow an ICMP error (`frame`, as judged elsewhere) quotes, on
+   * either managed end of the error: the lookup that makes it `related`, read only (no counters,
+   * no state), at `nowMs`. Another thread's Dataplane asks; off the per-packet path.
+   */
+  tracksQuotedFlow(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number): boolean {
+    const v = this.singleView;
+    decodeFrame(linkType, frame, offset, length, v, length);
+    if (v.status !== DecodeStatus.OK || !isIcmpProtocol(v.ipVersion, v.protocol) || !isIcmpError(v.ipVersion, v.icmpType)) return false;
+    this.clock[0] = nowMs;
+    const src = this.addresses.get(v.ipVersion, v.src);
+    const dst = this.addresses.get(v.ipVersion, v.dst);
+    return (src >= 0 && this.conntrack.lookupNow(src, v) === CT_RELATED) || (dst >= 0 && this.conntrack.lookupNow(dst, v) === CT_RELATED);
+  }
+
+  /**
+   * Makes `frame` (judged earlier as `judged`, between interfaces `src` and `dst`, and counted so)
+   * the last judged frame again, now decided as `reason`: its counters move from one to the other,
+   * and the last-frame readers (verdict lines, drop lines, flow records) see it. For a packet whose
+   * verdict waited on other threads.
+   */
+  settleLast(linkType: number, frame: Uint8Array, offset: number, length: number, judged: number, reason: number, src: number, dst: number): void {
+    const v = this.singleView;
+    decodeFrame(linkType, frame, offset, length, v, length);
+    this.view = v;
+    this.lastSourceInterface = src;
+    this.lastDestinationInterface = dst;
+    this.lastReason = reason;
+    if (judged === reason) return;
+    this.reasonCounts[judged]--;
+    this.reasonCounts[reason]++;
+    const was = isAllowed(judged) ? 0 : 1;
+    const now = isAllowed(reason) ? 0 : 1;
+    for (const i of [src, dst]) {
+      if (i < 0) continue;
+      this.interfaceCounts[i * 2 + was]--;
+      this.interfaceCounts[i * 2 + now]++;
+    }
   }
 
   private finish(reason: number): number {

@@ -4,8 +4,9 @@
 import type { NfqueueBatch } from '../capture/nfqueue.js';
 import { META_STRIDE, NfqMeta, NfqVerdict } from '../capture/nfqueue.js';
 import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
-import { isAllowed } from '../dataplane/verdict.js';
+import { isAllowed, Reason } from '../dataplane/verdict.js';
 import { LinkType } from '../packet/link-types.js';
+import type { RelatedRelay } from './related-relay.js';
 import { type DropLog, type FlowRecorder, VerdictDuties, type VerdictSink } from './verdict-duties.js';
 
 export class HostEnforcer {
@@ -17,6 +18,14 @@ export class HostEnforcer {
   lastError: Error | null = null;
   /** counters, verdict lines, flow records and sampled drop lines of every packet */
   readonly duties: VerdictDuties;
+
+  /**
+   * Host mode on workers: where an ICMP error this worker would drop for lack of a rule goes to ask
+   * the other workers whether they track the flow it quotes (see related-relay.ts); null: one thread.
+   * `answer(id, accept)` gives the deferred packet its verdict (NfqueueReader.verdict).
+   */
+  private relay: RelatedRelay<DeferredError> | null = null;
+  private answer: ((id: number, accept: boolean) => void) | null = null;
 
   /** Bound once, so the binding calls the same function for every batch. */
   readonly onBatch = (batch: NfqueueBatch): void => this.judgeBatch(batch);
@@ -43,6 +52,20 @@ export class HostEnforcer {
     return this.duties.byteCounts;
   }
 
+  /** Defers ICMP errors about flows this worker does not track to `relay`; `answer` sends their verdicts. */
+  askOthers(relay: RelatedRelay<DeferredError>, answer: (id: number, accept: boolean) => void): void {
+    this.relay = relay;
+    this.answer = answer;
+  }
+
+  /** A deferred error's verdict: `related` when another worker tracks its flow, else its drop reason. */
+  readonly settle = (e: DeferredError, related: boolean): void => {
+    const reason = related ? Reason.RELATED : e.reason;
+    this.dataplane.settleLast(LinkType.RAW, e.frame, 0, e.frame.length, e.reason, reason, e.src, e.dst);
+    this.answer?.(e.id, related);
+    this.count(reason, e.frame.length);
+  };
+
   judgeBatch(batch: NfqueueBatch): void {
     try {
       this.judgeAll(batch);
@@ -50,14 +73,14 @@ export class HostEnforcer {
       // The binding drops whatever was left unanswered; the loop keeps serving later batches.
       this.failedBatches++;
       this.lastError = e instanceof Error ? e : new Error(String(e));
-      batch.verdicts.fill(NfqVerdict.DROP, 0, batch.count);
+      // (A packet already deferred stays so: its question is out and will answer it.)
+      for (let i = 0; i < batch.count; i++) if (batch.verdicts[i] !== NfqVerdict.DEFER) batch.verdicts[i] = NfqVerdict.DROP;
     }
   }
 
   private judgeAll(batch: NfqueueBatch): void {
     const { meta, data, verdicts, count } = batch;
     const dataplane = this.dataplane;
-    const duties = this.duties;
     // One time for the batch, written where the pipeline reads it (see Dataplane.clock).
     dataplane.clock[0] = this.clock();
     for (let i = 0; i < count; i++) {
@@ -70,15 +93,44 @@ export class HostEnforcer {
       const length = meta[i * META_STRIDE + NfqMeta.LENGTH];
       const reason = dataplane.judgeStaged(slot);
       const allow = isAllowed(reason);
-      verdicts[i] = allow ? NfqVerdict.ACCEPT : NfqVerdict.DROP;
-      if (allow) this.allowed++;
-      else {
-        this.dropped++;
-        duties.logDrop(reason, null);
+      if (!allow && this.relay !== null && (reason === Reason.INGRESS_NO_RULE || reason === Reason.EGRESS_NO_RULE) && dataplane.lastQuotesDatagram() && this.relay.canAsk()) {
+        // Rare: a copy of the error goes to the other workers; the packet waits in the kernel.
+        const offset = meta[i * META_STRIDE + NfqMeta.OFFSET]!;
+        const frame = data.slice(offset, offset + length);
+        const id = meta[i * META_STRIDE + NfqMeta.ID]!;
+        this.relay.ask({ id, frame, reason, src: dataplane.lastSourceInterface, dst: dataplane.lastDestinationInterface }, frame);
+        verdicts[i] = NfqVerdict.DEFER;
+        continue;
       }
-      this.packets++;
-      duties.countLast(reason, length);
-      duties.reportLast(this.packets, reason, allow);
+      verdicts[i] = allow ? NfqVerdict.ACCEPT : NfqVerdict.DROP;
+      this.count(reason, length);
     }
   }
+
+  /** The counters, verdict line, flow record and drop line of the last judged packet. */
+  private count(reason: number, length: number): void {
+    const duties = this.duties;
+    const allow = isAllowed(reason);
+    if (allow) this.allowed++;
+    else {
+      this.dropped++;
+      duties.logDrop(reason, null);
+    }
+    this.packets++;
+    duties.countLast(reason, length);
+    duties.reportLast(this.packets, reason, allow);
+  }
+}
+
+/** An ICMP error waiting for the other workers' answer (see HostEnforcer.askOthers). */
+export interface DeferredError {
+  /** the NFQUEUE packet id */
+  id: number;
+  /** a copy of the packet (raw IP) */
+  frame: Uint8Array;
+  /** how this worker judged it (a drop) */
+  reason: number;
+  /** the interfaces it touched, as judged */
+  src: number;
+  dst: number;
 }

@@ -5,6 +5,7 @@ import type { Dataplane } from '../dataplane/dataplane.js';
 import { isAllowed, REASON_COUNT, REASON_NAMES } from '../dataplane/verdict.js';
 import { Histogram } from 'prom-client';
 import type { MetricFamily, MetricSample, SgfwMetrics } from '../observe/metrics.js';
+import type { RelayCounters } from './related-relay.js';
 import type { VerdictCounts } from './verdict-duties.js';
 
 export interface HostMetricSources {
@@ -13,6 +14,8 @@ export interface HostMetricSources {
   readonly enforcer: VerdictCounts;
   /** host mode's NFQUEUE; absent in inline mode, which has no queue */
   readonly queue?: () => NfqueueStats;
+  /** host mode on workers: ICMP errors asked about across workers (related-relay.ts); absent: zeros */
+  readonly related?: () => RelayCounters;
   readonly reloads?: { readonly reloads: number; readonly failures: number };
   readonly dropLogsSuppressed?: () => number;
 }
@@ -140,6 +143,21 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
       { name: 'sgfw_nfqueue_overflows_total', help: 'Packets the binding could not fit in a batch.', type: 'counter', samples: one(q.overflows) },
       { name: 'sgfw_nfqueue_verdict_errors_total', help: 'Verdicts the kernel refused.', type: 'counter', samples: one(q.verdictErrors) },
     );
+  }
+  if (s.queue) {
+    // one thread asks nobody: zeros, so the families are the same on 1 worker as on N
+    const r = s.related?.() ?? { deferred: 0, handedOver: 0, timeouts: 0, overflows: 0 };
+    families.push({
+      name: 'sgfw_related_asks_total',
+      help: "ICMP errors a worker would drop and asked the other workers about, by outcome: asked, handed_over (another worker tracks the flow: related), timeout (dropped, no answer in time), overflow (dropped at once: too many questions open).",
+      type: 'counter',
+      samples: [
+        { labels: { outcome: 'asked' }, value: r.deferred },
+        { labels: { outcome: 'handed_over' }, value: r.handedOver },
+        { labels: { outcome: 'timeout' }, value: r.timeouts },
+        { labels: { outcome: 'overflow' }, value: r.overflows },
+      ],
+    });
   }
   families.push(...mainThreadFamilies(s));
   return families;

@@ -4,13 +4,16 @@
 // keeps it in step). The kernel's queue-balance hash puts both directions of an address pair on
 // one queue, so a flow's packets reach one worker and its connection-tracking table. Per-packet
 // outputs (verdict lines, flow observations, sampled drop lines) go to the main thread in batches
-// (worker-output.ts); a scrape asks for this worker's metric families.
+// (worker-output.ts); a scrape asks for this worker's metric families. An ICMP error from a third
+// address (a router) hashes anywhere: a worker that would drop it asks the others (related-relay.ts).
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { DropSampler } from '../observe/drop-sampler.js';
-import { HostEnforcer } from './host-enforcer.js';
+import { LinkType } from '../packet/link-types.js';
+import { type DeferredError, HostEnforcer } from './host-enforcer.js';
 import { hostMetricFamilies } from './host-metrics.js';
 import type { HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
 import { serveLiveWorker } from './live-worker.js';
+import { RelatedRelay } from './related-relay.js';
 import { recordLastFlow } from './verdict-duties.js';
 import { WorkerOutputBuffer } from './worker-output.js';
 
@@ -27,6 +30,15 @@ serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init, _after, send)
   );
   const ticker = dropRate > 0 ? setInterval(() => sampler.tick(), 1000) : null;
   const reader = new NfqueueReader({ queueNum: init.queueNum, maxLen: init.maxLen, failOpen: init.failOpen }, enforcer.onBatch);
+  const relay =
+    init.peers.length > 0
+      ? new RelatedRelay<DeferredError>(
+          init.peers,
+          (frame) => dataplane.tracksQuotedFlow(LinkType.RAW, frame, 0, frame.length, performance.now()),
+          enforcer.settle,
+        )
+      : null;
+  if (relay) enforcer.askOthers(relay, (id, accept) => void reader.verdict(id, accept));
   reader.start();
   return {
     stats: () => ({
@@ -38,13 +50,15 @@ serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init, _after, send)
       conntrackEntries: dataplane.conntrack.size,
       modelVersion: dataplane.modelVersion,
       queue: reader.stats(),
+      related: relay ? { ...relay.counters } : { deferred: 0, handedOver: 0, timeouts: 0, overflows: 0 },
     }),
     metrics: () => ({
-      families: hostMetricFamilies({ dataplane, enforcer, queue: () => reader.stats(), dropLogsSuppressed: () => sampler.suppressedTotal }),
+      families: hostMetricFamilies({ dataplane, enforcer, queue: () => reader.stats(), ...(relay ? { related: () => relay.counters } : {}), dropLogsSuppressed: () => sampler.suppressedTotal }),
       judged: enforcer.packets,
       reasonCounts: Array.from(dataplane.reasonCounts),
     }),
     close: () => {
+      relay?.close();
       reader.close();
       if (ticker) clearInterval(ticker);
       // what the last batches produced, before the main thread closes its files

@@ -34,6 +34,8 @@ export class HostWorkers {
         script: workerScript(import.meta.url, 'host-worker.js'),
         workers: o.workers,
         init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen }),
+        // an ICMP error about another worker's flow is asked about over these (related-relay.ts)
+        peers: true,
         ...(o.outputs ? { outputs: o.outputs } : {}),
       }),
     );
@@ -82,7 +84,7 @@ export class HostWorkers {
   /** The workers' counters, summed (queue counters too; the lowest model version), and each worker's. */
   async stats(): Promise<HostWorkerStats & { perWorker: number[]; each: HostWorkerStats[] }> {
     const all = await this.pool.stats();
-    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, lastError: null, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 }, pauses: noPauses() };
+    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, lastError: null, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 }, related: { deferred: 0, handedOver: 0, timeouts: 0, overflows: 0 }, pauses: noPauses() };
     for (const s of all) {
       sum.packets += s.packets;
       sum.allowed += s.allowed;
@@ -92,6 +94,7 @@ export class HostWorkers {
       sum.conntrackEntries += s.conntrackEntries;
       sum.modelVersion = Math.min(sum.modelVersion, s.modelVersion);
       for (const k of Object.keys(sum.queue) as (keyof HostWorkerStats['queue'])[]) sum.queue[k] += s.queue[k];
+      for (const k of Object.keys(sum.related) as (keyof HostWorkerStats['related'])[]) sum.related[k] += s.related[k];
       addPauses(sum.pauses, s.pauses);
     }
     return { ...sum, perWorker: all.map((s) => s.packets), each: all };

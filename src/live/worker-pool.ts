@@ -10,7 +10,7 @@
 // order, each told what the one before said when it opened (inline mode: the PACKET_FANOUT groups
 // the first worker made, which the others join in the same order on both interfaces, so that a
 // flow's hash picks the same worker on either side).
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { modelDelta, modelImage } from '../dataplane/model-mirror.js';
 import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
@@ -42,10 +42,12 @@ export interface LiveWorkerSpec<Init extends LiveWorkerInit> {
   /** the entry module's URL (workerScript(import.meta.url, 'x-worker.js') from the mode's module) */
   script: URL;
   workers: number;
-  /** worker i's init, less what the pool adds (the model image, its index, the versions array, the outputs) */
+  /** worker i's init, less what the pool adds (the model image, its index, the versions array, the outputs, the peer ports) */
   init(index: number): Omit<Init, keyof LiveWorkerInit>;
   /** per-packet outputs the workers send (default none); they arrive at `onOutput` */
   outputs?: LiveWorkerOutputs;
+  /** give each worker a MessagePort to every other worker (init `peers`), to talk without the main thread */
+  peers?: boolean;
 }
 
 export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
@@ -72,9 +74,20 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     const image = modelImage(view);
     const versions = new Int32Array(new SharedArrayBuffer(4 * spec.workers)).fill(-1);
     const members: Member<Stats>[] = [];
+    // peers[i]: worker i's ends of a channel to each other worker, in index order
+    const peers: MessagePort[][] = Array.from({ length: spec.workers }, () => []);
+    if (spec.peers) {
+      for (let i = 0; i < spec.workers; i++) {
+        for (let j = i + 1; j < spec.workers; j++) {
+          const { port1, port2 } = new MessageChannel();
+          peers[i]!.push(port1);
+          peers[j]!.push(port2);
+        }
+      }
+    }
     for (let i = 0; i < spec.workers; i++) {
-      const init = { ...spec.init(i), image, index: i, versions, outputs: spec.outputs ?? NO_OUTPUTS };
-      const worker = new Worker(spec.script, { workerData: init, execArgv: workerExecArgv() });
+      const init = { ...spec.init(i), image, index: i, versions, outputs: spec.outputs ?? NO_OUTPUTS, peers: peers[i]! };
+      const worker = new Worker(spec.script, { workerData: init, transferList: peers[i]!, execArgv: workerExecArgv() });
       members.push({ worker, acked: 0, stats: [], scrapes: [], lastScrape: { families: [], judged: 0, reasonCounts: [] }, closed: null, exited: false, step: null });
     }
     return new LiveWorkers<Init, Stats>(view, members, versions);

@@ -3,6 +3,7 @@
 // queue of a balanced range; inline: its sockets of a PACKET_FANOUT group per interface) and judges
 // it with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts). The mode's own
 // part rides along: its start-up settings in the init, its counters in `stats`.
+import type { MessagePort } from 'node:worker_threads';
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
 import type { ThreadPauseStats } from '../observe/thread-pauses.js';
 import type { WorkerFailure } from './worker-errors.js';
@@ -29,6 +30,8 @@ export interface LiveWorkerInit {
   /** over a SharedArrayBuffer: each worker's model version in force, written after every change */
   versions: Int32Array;
   outputs: LiveWorkerOutputs;
+  /** a port to each other worker (when the mode asked for them: see LiveWorkerSpec.peers), else none */
+  peers: MessagePort[];
 }
 
 /** What every live worker's counters include; a mode's stats add its own. */

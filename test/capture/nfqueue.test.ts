@@ -46,6 +46,43 @@ rx.bind(9999, '127.0.0.1', () => {
 });
 `;
 
+// Defers datagrams 2 and 5 (the handler marks them DEFER), accepts the rest at once, then answers
+// 2 with accept and 5 with drop after later batches went by: a batch verdict must not answer them.
+const DEFER_PROBE = `
+const { NfqueueReader, NfqMeta, META_STRIDE, NfqVerdict } = await import(${JSON.stringify(join(ROOT, 'dist', 'capture', 'nfqueue.js'))});
+const dgram = await import('node:dgram');
+const N = Number(process.argv[1]);
+const deferred = new Map(), got = [], early = [];
+const reader = new NfqueueReader({ queueNum: 4, maxBatch: 4 }, (b) => {
+  for (let i = 0; i < b.count; i++) {
+    const m = i * META_STRIDE;
+    const end = b.meta[m + NfqMeta.OFFSET] + b.meta[m + NfqMeta.LENGTH];
+    const index = b.data[end - 1];
+    if (index === 2 || index === 5) {
+      deferred.set(index, b.meta[m + NfqMeta.ID]);
+      b.verdicts[i] = NfqVerdict.DEFER;
+    } else b.verdicts[i] = NfqVerdict.ACCEPT;
+  }
+});
+reader.start();
+const rx = dgram.createSocket('udp4');
+rx.on('message', (msg) => got.push(msg[msg.length - 1]));
+rx.bind(9998, '127.0.0.1', () => {
+  const tx = dgram.createSocket('udp4');
+  for (let i = 0; i < N; i++) tx.send(Buffer.from([0xab, i]), 9998, '127.0.0.1');
+  setTimeout(() => {
+    early.push(...got);
+    const answered = [reader.verdict(deferred.get(2), true), reader.verdict(deferred.get(5), false)];
+    setTimeout(() => {
+      const stats = reader.stats();
+      reader.close();
+      console.log(JSON.stringify({ early: early.sort((a, b) => a - b), got: got.sort((a, b) => a - b), answered, stats }));
+      process.exit(0);
+    }, 300);
+  }, 500);
+});
+`;
+
 function ns(...args: string[]): string {
   return execFileSync('ip', ['netns', 'exec', NS, ...args], { encoding: 'utf8', timeout: 15_000 });
 }
@@ -75,6 +112,18 @@ describe.runIf(enabled)('the NFQUEUE binding on a live queue', () => {
     expect(out.got).toEqual([0, 1, 2, 3, 8, 9]);
     expect(out.hooks).toEqual([3]); // NF_INET_LOCAL_OUT
     expect(out.second).toBe('NfqueueError'); // one reader per queue
+    expect(out.stats.received).toBe(10);
+    expect(out.stats.verdictErrors).toBe(0);
+  });
+
+  it('keeps a deferred packet queued past later batches until its own verdict', () => {
+    ns('iptables', '-w', '-A', 'OUTPUT', '-o', 'lo', '-p', 'udp', '--dport', '9998', '-j', 'NFQUEUE', '--queue-num', '4');
+    const out = JSON.parse(ns(process.execPath, '--input-type=module', '-e', DEFER_PROBE, '10'));
+    // before the late verdicts: everything but the two deferred datagrams
+    expect(out.early).toEqual([0, 1, 3, 4, 6, 7, 8, 9]);
+    expect(out.answered).toEqual([true, true]);
+    // after: 2 accepted, 5 dropped
+    expect(out.got).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
     expect(out.stats.received).toBe(10);
     expect(out.stats.verdictErrors).toBe(0);
   });

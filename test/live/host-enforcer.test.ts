@@ -1,11 +1,15 @@
 // The host-mode verdict loop over a hand-made NFQUEUE batch: Albert's host (seed 000), SSH from
 // his own machine only, all egress.
 import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { META_STRIDE, NfqMeta, NfqVerdict, type NfqueueBatch } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
-import { HostEnforcer } from '../../src/live/host-enforcer.js';
+import { type DeferredError, HostEnforcer } from '../../src/live/host-enforcer.js';
+import { RelatedRelay } from '../../src/live/related-relay.js';
+import { Reason } from '../../src/dataplane/verdict.js';
+import { LinkType } from '../../src/packet/link-types.js';
 import type { VerdictSink } from '../../src/live/verdict-duties.js';
 import { buildFrame, type FrameSpec } from '../../src/packet/frame-builder.js';
 
@@ -71,5 +75,53 @@ describe('host mode answers each queued packet of a batch', () => {
     expect(batch.verdicts[0]).toBe(NfqVerdict.DROP);
     expect(e.failedBatches).toBe(1);
     expect(e.lastError?.message).toBe('disk full');
+  });
+
+  it('defers an ICMP error about a flow it does not track, and settles it by what another worker says', async () => {
+    // two workers' enforcers with a relay between them, as host-worker.ts wires them
+    const [a, b] = [await enforcer(), await enforcer()];
+    const { port1, port2 } = new MessageChannel();
+    const answers: [number, boolean][] = [];
+    const relays = [a, b].map((e, i) => {
+      const dp = (e as unknown as { dataplane: Dataplane }).dataplane;
+      const relay = new RelatedRelay<DeferredError>([i === 0 ? port1 : port2], (f) => dp.tracksQuotedFlow(LinkType.RAW, f, 0, f.length, 1000), e.settle);
+      e.askOthers(relay, (id, accept) => answers.push([id, accept]));
+      return relay;
+    });
+    /** resolves once `n` deferred packets were answered */
+    const answered = (n: number): Promise<void> =>
+      new Promise((r) => {
+        const check = setInterval(() => {
+          if (answers.length < n) return;
+          clearInterval(check);
+          r();
+        }, 2);
+      });
+    const syn: FrameSpec = { src: '10.0.0.10', dst: '198.51.100.7', proto: 'tcp', sport: 50000, dport: 443, flags: 'S' };
+    b.judgeBatch(batchOf([syn])); // the flow is b's
+    const error = (quote: FrameSpec): FrameSpec => ({ src: '192.0.2.1', dst: '10.0.0.10', proto: 'icmp', icmp: { type: 3, code: 4, quote } });
+    const batch = batchOf([error(syn)]);
+    a.judgeBatch(batch);
+    expect([...batch.verdicts]).toEqual([NfqVerdict.DEFER]);
+    expect(a.packets).toBe(0); // counted once settled
+    await answered(1);
+    expect(answers).toEqual([[100, true]]);
+    expect([a.packets, a.allowed, a.dropped]).toEqual([1, 1, 0]);
+    const dpA = (a as unknown as { dataplane: Dataplane }).dataplane;
+    expect(dpA.reasonCounts[Reason.RELATED]).toBe(1);
+    expect(dpA.reasonCounts[Reason.INGRESS_NO_RULE]).toBe(0);
+    // about a flow nobody tracks: asked, then dropped with the rules' reason
+    const other = batchOf([error({ ...syn, dst: '198.51.100.8' })]);
+    a.judgeBatch(other);
+    expect([...other.verdicts]).toEqual([NfqVerdict.DEFER]);
+    await answered(2);
+    expect(answers[1]).toEqual([100, false]);
+    expect([a.packets, a.allowed, a.dropped]).toEqual([2, 1, 1]);
+    expect(dpA.reasonCounts[Reason.INGRESS_NO_RULE]).toBe(1);
+    // an error b can settle itself is not deferred
+    const own = batchOf([error(syn)]);
+    b.judgeBatch(own);
+    expect([...own.verdicts]).toEqual([NfqVerdict.ACCEPT]);
+    for (const r of relays) r.close();
   });
 });

@@ -1,6 +1,7 @@
 // N-API binding of libnetfilter_queue: one queue, read on the libuv loop when its netlink socket is
 // readable, packets copied into a JS-owned arena and handed over in batches, verdicts taken back
-// from a JS-owned array right after each batch. No policy here: the TypeScript wrapper
+// from a JS-owned array right after each batch (a packet JS defers stays queued until its own
+// `verdict(id, accept)`). No policy here: the TypeScript wrapper
 // (src/capture/nfqueue.ts) owns types, errors and what a verdict means.
 #include <napi.h>
 #include <uv.h>
@@ -26,6 +27,8 @@ constexpr uint32_t kMetaStride = 6;
 constexpr uint32_t kCopyRange = 0xffff;
 // Room one more packet needs in the arena before the next recv.
 constexpr size_t kMaxPayload = 0x10000;
+// A verdict JS leaves for later: the packet stays queued until verdict(id, accept).
+constexpr uint8_t kDefer = 2;
 // Batches handled per readable event before yielding to the event loop.
 constexpr int kRoundsPerWakeup = 16;
 
@@ -36,7 +39,8 @@ class Queue : public Napi::ObjectWrap<Queue> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Queue",
                        {InstanceMethod<&Queue::Start>("start"), InstanceMethod<&Queue::Close>("close"),
-                        InstanceMethod<&Queue::Stats>("stats"), InstanceMethod<&Queue::Fd>("fd")});
+                        InstanceMethod<&Queue::Stats>("stats"), InstanceMethod<&Queue::Fd>("fd"),
+                        InstanceMethod<&Queue::Verdict>("verdict")});
   }
 
   // new Queue(queueNum, maxLen, failOpen, arena: ArrayBuffer, meta: ArrayBuffer (uint32),
@@ -134,6 +138,22 @@ class Queue : public Napi::ObjectWrap<Queue> {
 
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
+  // verdict(id, accept): answers one packet a batch left deferred. Returns false when the queue is
+  // closed (the kernel dropped what was pending) or the kernel refused the verdict.
+  Napi::Value Verdict(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBoolean()) {
+      Napi::TypeError::New(env, "verdict(id, accept)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (deferred_ > 0) deferred_--;
+    if (qh_ == nullptr) return Napi::Boolean::New(env, false);
+    uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+    int rc = nfq_set_verdict(qh_, id, info[1].As<Napi::Boolean>().Value() ? NF_ACCEPT : NF_DROP, 0, nullptr);
+    if (rc < 0) verdictErrors_++;
+    return Napi::Boolean::New(env, rc >= 0);
+  }
+
   void Fail(Napi::Env env, const std::string& message) {
     Shutdown();
     Napi::Error::New(env, message).ThrowAsJavaScriptException();
@@ -224,13 +244,22 @@ class Queue : public Napi::ObjectWrap<Queue> {
       napi_fatal_exception(env, e.Value());
     }
     if (qh_ == nullptr) return;  // closed from inside the callback: the kernel drops what was pending
+    for (uint32_t i = 0; i < count; i++) {
+      if (verdicts_[i] == kDefer) deferred_++;
+    }
     uint32_t i = 0;
     while (i < count) {
+      if (verdicts_[i] == kDefer) {  // answered later, by verdict(id, accept)
+        i++;
+        continue;
+      }
       uint32_t verdict = verdicts_[i] ? NF_ACCEPT : NF_DROP;
       uint32_t j = i;
-      // A run of consecutive ids with one verdict goes in one message; every earlier id is already answered.
-      while (j + 1 < count && meta_[(j + 1) * kMetaStride] == meta_[j * kMetaStride] + 1 &&
-             (verdicts_[j + 1] ? NF_ACCEPT : NF_DROP) == verdict) {
+      // A run of consecutive ids with one verdict goes in one message; every earlier id is already
+      // answered. A batch verdict answers every pending id up to its own, so while a deferred
+      // packet is pending each id goes alone.
+      while (deferred_ == 0 && j + 1 < count && meta_[(j + 1) * kMetaStride] == meta_[j * kMetaStride] + 1 &&
+             verdicts_[j + 1] != kDefer && (verdicts_[j + 1] ? NF_ACCEPT : NF_DROP) == verdict) {
         j++;
       }
       int rc = j > i ? nfq_set_verdict_batch(qh_, meta_[j * kMetaStride], verdict)
@@ -252,6 +281,8 @@ class Queue : public Napi::ObjectWrap<Queue> {
   uint32_t* meta_ = nullptr;
   uint8_t* verdicts_ = nullptr;
   uint32_t count_ = 0;
+  // deferred packets not yet answered by verdict(): while any is, no batch verdicts
+  uint64_t deferred_ = 0;
   uint64_t received_ = 0, batches_ = 0, enobufs_ = 0, verdictErrors_ = 0, overflows_ = 0;
   Napi::Reference<Napi::ArrayBuffer> arenaRef_, metaRef_, verdictsRef_;
   Napi::FunctionReference onBatch_;
