@@ -39,6 +39,12 @@ const LINK_TYPES: Record<string, number> = {
 /** libpcap's snapshot length in `cap` is fixed at 65535, so a larger buffer would never fill. */
 const FRAME_BUFFER_BYTES = 65535;
 
+/**
+ * Handles whose open failed, kept reachable for the life of the process: `cap` aborts the process
+ * (libuv's uv_poll_stop assertion on a closing handle) when such a handle is garbage collected.
+ */
+const failedHandles: CapHandle[] = [];
+
 export interface LiveCaptureOptions {
   /** a BPF filter ('' for every frame) */
   filter?: string;
@@ -68,6 +74,7 @@ export class LiveCapture {
     try {
       name = this.handle.open(device, options.filter ?? '', options.bufferSize ?? 16 << 20, this.buffer);
     } catch (e) {
+      failedHandles.push(this.handle);
       throw new CaptureError(device, `cannot capture: ${(e as Error).message}`);
     }
     const linkType = LINK_TYPES[name];
