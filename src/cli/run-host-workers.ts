@@ -13,7 +13,7 @@ import type { HostFlags } from './run-host.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
-import { RunWorkerOutputs } from './run-worker-outputs.js';
+import { WorkersRun } from './run-workers.js';
 import { serviceNotify } from './service-notify.js';
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
@@ -27,24 +27,20 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
     return startFailed(e, o);
   }
   const { dataplane } = live;
-  const outputs = RunWorkerOutputs.open(o, live);
+  const outputs = WorkersRun.open(o, live);
   let pool: HostWorkers | null = null;
   let metrics: MetricsServer | null = null;
   const startedAt = Date.now();
   let enforcing = false;
   try {
-    // Spawned on the model as it is, and following every change the main Dataplane applies from now on.
+    // Spawned on the model as it is, and following every change the main Dataplane applies from now on (attach).
     pool = HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec });
-    const following = pool;
-    pool.onOutput = outputs.take;
-    dataplane.onApplied = (change) => following.apply(change);
-    live.setInForce?.(() => following.inForce());
-    metrics = await outputs.serveMetrics(following, 'host', startedAt, () => enforcing);
+    metrics = await outputs.attach(pool, 'host', startedAt, () => enforcing);
     await pool.ready();
     await installQueueRules({ queueNum, queues: workers, failOpen });
     enforcing = true;
   } catch (e) {
-    dataplane.onApplied = null;
+    outputs.detach();
     await pool?.close().catch(() => undefined);
     await outputs.close();
     await live.close();
@@ -86,7 +82,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   // Rules first: packets stop being queued before the workers go away.
   await removeQueueRules();
   const s = await running.stats();
-  dataplane.onApplied = null;
+  outputs.detach();
   // Each worker sends its last outputs before it says it closed: the files below get them all.
   await running.close();
   await live.close();

@@ -4,7 +4,7 @@
 // model (state files and SIGHUP, the API, an EC2 source), and an API call answers once its change is
 // in force on every worker. Per-frame outputs (--verdicts, --flow-log, drop lines) come from the
 // workers in batches and --metrics from a scrape of each, reported as one thread would
-// (run-worker-outputs.ts).
+// (run-workers.ts).
 import { spawnInlineWorkers, sumInlineStats, type InlineWorkers } from '../live/inline-workers.js';
 import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
@@ -12,7 +12,7 @@ import type { InlineFlags } from './run-inline.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
-import { RunWorkerOutputs } from './run-worker-outputs.js';
+import { WorkersRun } from './run-workers.js';
 import { serviceNotify } from './service-notify.js';
 
 export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: number): Promise<number> {
@@ -25,23 +25,19 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
     return startFailed(e, o);
   }
   const { dataplane } = live;
-  const outputs = RunWorkerOutputs.open(o, live);
+  const outputs = WorkersRun.open(o, live);
   let pool: InlineWorkers | null = null;
   let metrics: MetricsServer | null = null;
   const startedAt = Date.now();
   let enforcing = false;
   try {
-    // Spawned on the model as it is, and following every change the main Dataplane applies from now on.
+    // Spawned on the model as it is, and following every change the main Dataplane applies from now on (attach).
     pool = spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec);
-    const following = pool;
-    pool.onOutput = outputs.take;
-    dataplane.onApplied = (change) => following.apply(change);
-    live.setInForce?.(() => following.inForce());
-    metrics = await outputs.serveMetrics(following, 'inline', startedAt, () => enforcing);
+    metrics = await outputs.attach(pool, 'inline', startedAt, () => enforcing);
     await pool.ready();
     enforcing = true;
   } catch (e) {
-    dataplane.onApplied = null;
+    outputs.detach();
     await pool?.close().catch(() => undefined);
     await outputs.close();
     await live.close();
@@ -79,7 +75,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   running.onFailure = null;
   const each = await running.stats();
   const s = sumInlineStats(each);
-  dataplane.onApplied = null;
+  outputs.detach();
   // Each worker sends its last outputs before it says it closed: the files below get them all.
   await running.close();
   await live.close();

@@ -1,13 +1,16 @@
-// What a live mode on worker threads reports, as one thread would (host and inline alike): the
-// per-packet outputs the workers send in batches (--verdicts, --flow-log, sampled drop lines)
-// written here as one output (live/worker-output.ts), and --metrics and /status served from a
-// scrape of every worker, merged under the names one thread uses (live/worker-metrics.ts).
+// The main thread's side of a live mode on worker threads (host and inline alike): the workers
+// follow every change the main Dataplane applies (an API call answers once it is in force on all),
+// and what they report reads as one thread's: the per-packet outputs they send in batches
+// (--verdicts, --flow-log, sampled drop lines) written here as one output (live/worker-output.ts),
+// --metrics and /status served from a scrape of every worker, merged under the names one thread
+// uses (live/worker-metrics.ts).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mainThreadFamilies, observeRebuilds } from '../live/host-metrics.js';
 import { runStatus } from '../live/run-status.js';
 import { summedGauge, summedReasonCounts, workerMetricFamilies, type WorkerScrape } from '../live/worker-metrics.js';
 import { WorkerOutputWriter, type WorkerOutputBatch } from '../live/worker-output.js';
 import type { LiveWorkerOutputs } from '../live/worker-protocol.js';
+import type { ModelChange } from '../dataplane/dataplane.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
 import { SgfwMetrics, type MetricFamily } from '../observe/metrics.js';
@@ -18,12 +21,15 @@ import type { RunOptions } from './run-options.js';
 import { statusSource } from './run-status-source.js';
 import { packageVersion } from './version.js';
 
-/** What a pool of live workers gives for metrics: a scrape of each. */
-interface Scrapeable {
+/** What the main thread needs of a pool of live workers (live/worker-pool.ts, host-workers.ts). */
+interface Workers {
+  apply(change?: ModelChange): void;
+  inForce(): Promise<void>;
   scrape(): Promise<WorkerScrape[]>;
+  onOutput: ((batch: WorkerOutputBatch) => void) | null;
 }
 
-export class RunWorkerOutputs {
+export class WorkersRun {
   /** what each worker is asked to send */
   readonly spec: LiveWorkerOutputs;
   private readonly writer: WorkerOutputWriter;
@@ -42,18 +48,22 @@ export class RunWorkerOutputs {
   }
 
   /** Opens the run's output files. Each worker samples drop lines at the run's rate; this thread samples their lines again, so the log as a whole keeps to --drop-log-rate. */
-  static open(o: RunOptions, live: LiveModel): RunWorkerOutputs {
+  static open(o: RunOptions, live: LiveModel): WorkersRun {
     const verdicts = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
     const flowLog = RunFlowLog.open(o.flowLog, live.dataplane, live.view, o.log);
-    return new RunWorkerOutputs(o, live, verdicts, flowLog, new DropSampler(o.dropRate));
+    return new WorkersRun(o, live, verdicts, flowLog, new DropSampler(o.dropRate));
   }
 
-  /** a worker's batch of outputs (the pool's onOutput) */
-  readonly take = (batch: WorkerOutputBatch): void => this.writer.take(batch);
-
-  /** With --metrics: serves the workers' families merged, and /status summed, while `ready()` says enforcing. */
-  async serveMetrics(pool: Scrapeable, mode: string, startedAt: number, ready: () => boolean): Promise<MetricsServer | null> {
+  /**
+   * Wires `pool` in: its outputs written here, every change the main Dataplane applies sent to it
+   * (and the API waiting until it is in force there), and with --metrics the server, which serves
+   * the workers' families merged, and /status summed, while `ready()` says enforcing.
+   */
+  async attach(pool: Workers, mode: string, startedAt: number, ready: () => boolean): Promise<MetricsServer | null> {
     const { o, live, sampler } = this;
+    pool.onOutput = (batch) => this.writer.take(batch);
+    live.dataplane.onApplied = (change) => pool.apply(change);
+    live.setInForce?.(() => pool.inForce());
     if (!o.metricsAt) return null;
     let scraped: MetricFamily[] = [];
     const registry = new SgfwMetrics({ version: packageVersion() })
@@ -73,6 +83,11 @@ export class RunWorkerOutputs {
     };
     this.metrics = await startMetricsServer(o.metricsAt, render, { status, ready });
     return this.metrics;
+  }
+
+  /** Changes stop going to the workers (before they close). */
+  detach(): void {
+    this.live.dataplane.onApplied = null;
   }
 
   /** Once enforcing: the once-a-second count of drop lines not logged. */
