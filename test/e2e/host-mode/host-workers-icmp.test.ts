@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from './netns.js';
+import { exchangeErrors } from '../../support/icmp-errors.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -32,67 +33,7 @@ const tag = `hi${process.pid % 10000}`;
 const ns = { host: `${tag}-h`, peer: `${tag}-p` };
 const running: ChildProcess[] = [];
 
-/** The host: one UDP datagram to each peer from its own port, then the router's port unreachables, by quoted `dst:sport`. */
-const HOST_SCRIPT = `
-import json, select, socket, struct, sys, time
-inside, peers, router, port, first = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-socks = []
-for i, p in enumerate(peers):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((inside, first + i))
-    s.sendto(b'ping', (p, port))
-    socks.append(s)
-got = set()
-end = time.time() + 3
-while True:
-    left = end - time.time()
-    if left <= 0 or not select.select([raw], [], [], left)[0]:
-        break
-    pkt, addr = raw.recvfrom(65535)
-    ihl = (pkt[0] & 15) * 4
-    if socket.inet_ntoa(pkt[12:16]) != router or pkt[ihl] != 3:
-        continue
-    q = pkt[ihl + 8:]
-    qihl = (q[0] & 15) * 4
-    got.add(socket.inet_ntoa(q[16:20]) + ':' + str(struct.unpack('!H', q[qihl:qihl + 2])[0]))
-print(json.dumps(sorted(got)), flush=True)
-`;
 
-/** The peers' side: receive on every peer address; for each datagram, a port unreachable from the router quoting it; and one quoting NOBODY. */
-const ROUTER_SCRIPT = `
-import json, select, socket, struct, sys, time
-inside, peers, router, nobody, port = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-def csum(b):
-    if len(b) % 2: b += b'\\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
-def ip(src, dst, proto, payload):
-    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0x1234, 0, 64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
-    return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
-raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-def unreachable(src, dst, sport):
-    quoted = ip(src, dst, 17, struct.pack('!HHHH', sport, port, 12, 0) + b'ping')
-    icmp = struct.pack('!BBHI', 3, 3, 0, 0) + quoted
-    icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
-    raw.sendto(ip(router, inside, 1, icmp), (inside, 0))
-socks = {}
-for p in peers:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((p, port))
-    socks[s] = p
-print('ready', flush=True)
-seen = 0
-end = time.time() + 10
-while seen < len(peers) and time.time() < end:
-    for s in select.select(list(socks), [], [], 1)[0]:
-        data, addr = s.recvfrom(2048)
-        unreachable(addr[0], socks[s], addr[1])
-        seen += 1
-unreachable(inside, nobody, 39999)
-print(json.dumps(seen), flush=True)
-`;
 
 function setUp(): void {
   tearDown();
@@ -134,15 +75,6 @@ function writeState(): string {
   return file;
 }
 
-function output(c: ChildProcess): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    let err = '';
-    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    c.on('exit', (code) => resolve(code === 0 ? out : `exit ${code}: ${out} ${err}`));
-  });
-}
 
 function stopRecord(stderr: string): Record<string, unknown> {
   const line = stderr.split('\n').find((l) => l.includes('"event":"stop"'));
@@ -174,12 +106,8 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: ICMP errors from a th
       let err = '';
       sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
-      const router = spawnInNs(ns.peer, 'python3', ['-c', ROUTER_SCRIPT, HOST, JSON.stringify(PEERS), ROUTER, NOBODY, String(PORT)]);
-      const routerDone = output(router);
-      await waitFor(router, 'stdout', 'ready', 10_000);
-      const host = spawnInNs(ns.host, 'python3', ['-c', HOST_SCRIPT, HOST, JSON.stringify(PEERS), ROUTER, String(PORT), String(FIRST_SOURCE_PORT)]);
-      const received = JSON.parse(await output(host)) as string[];
-      expect((await routerDone).trim().split('\n').pop(), `workers ${workers}`).toBe(String(PEERS.length));
+      const { received, routerSaw } = await exchangeErrors(ns.peer, ns.host, { v: '4', inside: HOST, peers: PEERS, router: ROUTER, nobody: NOBODY }, PORT, FIRST_SOURCE_PORT);
+      expect(routerSaw, `workers ${workers}`).toBe(String(PEERS.length));
       expect(received, `workers ${workers}`).toEqual(expected);
       expect(received).not.toContain(`${NOBODY}:39999`);
       const metrics = inNs(ns.host, process.execPath, ['-e', `fetch('http://${METRICS}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`]);

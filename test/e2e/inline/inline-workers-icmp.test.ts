@@ -15,19 +15,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { inNs, spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
+import { exchangeErrors, output, type ErrorExchange } from '../../support/icmp-errors.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
-/** per address family: the inside host, its peers outside, the router (outside too), an address nobody holds */
-interface Family {
-  v: '4' | '6';
-  inside: string;
-  peers: string[];
-  router: string;
-  /** the inside host never sent to it, so an error quoting it is tracked by no worker */
-  nobody: string;
-}
+/** per address family: the inside host, its peers outside, the router (outside too), an address nobody holds (the inside host never sent to it, so an error quoting it is tracked by no worker) */
+type Family = ErrorExchange;
 const V4: Family = { v: '4', inside: '10.0.8.10', peers: Array.from({ length: 24 }, (_, i) => `10.0.8.${30 + i}`), router: '10.0.8.99', nobody: '10.0.8.77' };
 const V6: Family = { v: '6', inside: '2001:db8:8::10', peers: Array.from({ length: 24 }, (_, i) => `2001:db8:8::${30 + i}`), router: '2001:db8:8::99', nobody: '2001:db8:8::77' };
 const PORT = 9000;
@@ -39,86 +33,7 @@ const tag = String(process.pid % 100000);
 let net: BridgeNet | null = null;
 const running: ChildProcess[] = [];
 
-/** Inside: one UDP datagram to each peer from its own port, then the port unreachables from the router, by quoted `dst:sport`. */
-const INSIDE_SCRIPT = `
-import json, select, socket, struct, sys, time
-v6, inside, peers, router, port, first = sys.argv[1] == '6', sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
-family = socket.AF_INET6 if v6 else socket.AF_INET
-raw = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
-socks = []
-for i, p in enumerate(peers):
-    s = socket.socket(family, socket.SOCK_DGRAM)
-    s.bind((inside, first + i))
-    s.sendto(b'ping', (p, port))
-    socks.append(s)
-got = set()
-end = time.time() + 3
-while True:
-    left = end - time.time()
-    if left <= 0 or not select.select([raw], [], [], left)[0]:
-        break
-    pkt, addr = raw.recvfrom(65535)
-    if v6:
-        # the ICMPv6 message alone: the quoted IPv6 header 8 bytes in, its UDP header after 40
-        if addr[0] != router or pkt[0] != 1:
-            continue
-        q = pkt[8:]
-        got.add(socket.inet_ntop(family, q[24:40]) + ':' + str(struct.unpack('!H', q[40:42])[0]))
-        continue
-    ihl = (pkt[0] & 15) * 4
-    if socket.inet_ntoa(pkt[12:16]) != router or pkt[ihl] != 3:
-        continue
-    q = pkt[ihl + 8:]
-    qihl = (q[0] & 15) * 4
-    got.add(socket.inet_ntoa(q[16:20]) + ':' + str(struct.unpack('!H', q[qihl:qihl + 2])[0]))
-print(json.dumps(sorted(got)), flush=True)
-`;
 
-/** Outside: receive on every peer address; for each datagram, a port unreachable from the router quoting it; and one quoting `nobody`. */
-const ROUTER_SCRIPT = `
-import json, select, socket, struct, sys, time
-v6, inside, peers, router, nobody, port = sys.argv[1] == '6', sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
-family = socket.AF_INET6 if v6 else socket.AF_INET
-def csum(b):
-    if len(b) % 2: b += b'\\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
-def ip(src, dst, proto, payload):
-    if v6:
-        return struct.pack('!IHBB', 6 << 28, len(payload), proto, 64) + socket.inet_pton(family, src) + socket.inet_pton(family, dst) + payload
-    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0x1234, 0, 64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
-    return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
-if v6:
-    # from the router's own address; the kernel fills in the ICMPv6 checksum
-    raw = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-    raw.bind((router, 0))
-else:
-    raw = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
-def unreachable(src, dst, sport):
-    quoted = ip(src, dst, 17, struct.pack('!HHHH', sport, port, 12, 0) + b'ping')
-    if v6:
-        raw.sendto(struct.pack('!BBHI', 1, 4, 0, 0) + quoted, (inside, 0))
-        return
-    icmp = struct.pack('!BBHI', 3, 3, 0, 0) + quoted
-    icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
-    raw.sendto(ip(router, inside, 1, icmp), (inside, 0))
-socks = {}
-for p in peers:
-    s = socket.socket(family, socket.SOCK_DGRAM)
-    s.bind((p, port))
-    socks[s] = p
-print('ready', flush=True)
-seen = 0
-end = time.time() + 10
-while seen < len(peers) and time.time() < end:
-    for s in select.select(list(socks), [], [], 1)[0]:
-        data, addr = s.recvfrom(2048)
-        unreachable(addr[0], socks[s], addr[1])
-        seen += 1
-unreachable(inside, nobody, 39999)
-print(json.dumps(seen), flush=True)
-`;
 
 /** 802.1Q VLAN 10 in raw frames (this kernel may have no VLAN devices), the ENI's second address. */
 const VLAN: Family & { id: number } = { v: '4', inside: '10.0.9.10', peers: Array.from({ length: 24 }, (_, i) => `10.0.9.${30 + i}`), router: '10.0.9.99', nobody: '10.0.9.77', id: 10 };
@@ -207,26 +122,7 @@ function writeState(): string {
   return file;
 }
 
-function output(c: ChildProcess): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    let err = '';
-    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    c.on('exit', (code) => resolve(code === 0 ? out : `exit ${code}: ${out} ${err}`));
-  });
-}
 
-/** The flows' datagrams and the router's answers; what the inside host received from the router. */
-async function exchange(f: Family): Promise<{ received: string[]; routerSaw: string }> {
-  const router = spawnInNs(net!.outside, 'python3', ['-c', ROUTER_SCRIPT, f.v, f.inside, JSON.stringify(f.peers), f.router, f.nobody, String(PORT)]);
-  const routerDone = output(router);
-  await waitFor(router, 'stdout', 'ready', 10_000);
-  const inside = spawnInNs(net!.inside, 'python3', ['-c', INSIDE_SCRIPT, f.v, f.inside, JSON.stringify(f.peers), f.router, String(PORT), String(FIRST_SOURCE_PORT)]);
-  const insideOut = await output(inside);
-  const routerOut = await routerDone;
-  return { received: JSON.parse(insideOut) as string[], routerSaw: routerOut.trim().split('\n').pop()! };
-}
 
 function macOf(ns: string, dev: string): string {
   return (JSON.parse(inNs(ns, 'ip', ['-j', 'link', 'show', dev])) as { address: string }[])[0]!.address;
@@ -280,7 +176,7 @@ describe.runIf(enabled)('sgfw run --mode inline --workers 2: ICMP errors from a 
       let err = '';
       sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
-      const { received, routerSaw } = f === VLAN ? await vlanExchange() : await exchange(f);
+      const { received, routerSaw } = f === VLAN ? await vlanExchange() : await exchangeErrors(net!.outside, net!.inside, f, PORT, FIRST_SOURCE_PORT);
       expect(routerSaw, `workers ${workers}`).toBe(String(f.peers.length));
       expect(received, `workers ${workers}`).toEqual(expected);
       expect(received).not.toContain(`${f.nobody}:39999`);
