@@ -92,7 +92,10 @@ export interface ConntrackOptions {
    * fills (see resize) up to the slots `capacity` needs
    */
   initialSlots?: number;
-  /** old-table slots migrated per insert while resizing (default MIGRATE_BUDGET; tests use 1 so that migrations last) */
+  /**
+   * old-table slots migrated per insert while resizing (default MIGRATE_BUDGET; tests use 1 so
+   * that migrations last); Infinity moves them all as the table resizes (replay: see record-growth.ts)
+   */
   migrateBudget?: number;
 }
 

@@ -27,6 +27,12 @@ export interface DataplaneOptions {
    * them; it grows with its flows). Benchmarks of a table already grown pass all of them.
    */
   conntrackInitialSlots?: number;
+  /**
+   * the connection-tracking table moves all its entries at once when it grows or shrinks, instead
+   * of a few per new flow: cheaper in all, but one frame waits for the whole move. For replay,
+   * where no frame waits on a wire (default false: live modes never stall a frame for long).
+   */
+  conntrackResizeAtOnce?: boolean;
   /** datagrams whose first fragment's verdict is remembered */
   fragmentCapacity?: number;
   /**
@@ -101,6 +107,7 @@ export class Dataplane {
       clock: this.clock,
       memory: options.recordMemory,
       initialSlots: options.conntrackInitialSlots,
+      migrateBudget: options.conntrackResizeAtOnce ? Infinity : undefined,
     });
     this.fragments = new FragmentTable(options.fragmentCapacity ?? 4096, undefined, this.clock);
     this.applyModel();

@@ -156,7 +156,7 @@ export class CaptureTimeFlowLog implements FlowSink {
 
 export async function replay(control: ReplayControlPlane, options: ReplayOptions): Promise<ReplaySummary> {
   const conntrackCapacity = options.conntrackCapacity ?? captureFlowBound(options.captures);
-  const dataplane = new Dataplane(control, { conntrackCapacity, recordMemory: hugePageMemory });
+  const dataplane = new Dataplane(control, { conntrackCapacity, recordMemory: hugePageMemory, conntrackResizeAtOnce: true });
   const unsubscribe = control.onChange((change) => dataplane.applyModel(change));
   const timeline = options.timeline ?? [];
   const onVerdict = options.onVerdict;

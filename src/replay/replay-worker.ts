@@ -89,7 +89,7 @@ async function run(): Promise<ShardDone> {
   const init = await nextMessage();
   if (init.kind !== 'start') throw new Error(`replay worker: ${init.kind} before start`);
   const mirror = new ModelMirror(init.image);
-  const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
+  const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory, conntrackResizeAtOnce: true });
   const outputs = init.perFrame ? new Outputs(init) : null;
   const view = new PacketView();
   const { shard, shards } = spawn;

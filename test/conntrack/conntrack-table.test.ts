@@ -211,6 +211,26 @@ describe('the table holds as much memory as its flows need, and gives it back', 
     expect(ct.size).toBe(n);
   });
 
+  it("a replay's table (migrateBudget Infinity) moves every entry as it resizes, dropping the expired ones", () => {
+    const ct = new ConntrackTable({ capacity: 1 << 20, initialSlots: 1024, migrateBudget: Infinity });
+    // 200 flows that will have expired (30 s) when the table first grows, at 31 s
+    for (let n = 0; n < 200; n++) ct.track(0, flowOf(n), true, 0, AWS_DEFAULTS);
+    let n = 200;
+    while (ct.resizes === 0) ct.track(0, flowOf(n++), true, 31 * S, AWS_DEFAULTS);
+    // no old table is kept: one table of the new size, the expired entries gone and counted
+    expect(ct.slots).toBe(2048);
+    expect(ct.byteLength).toBe(2048 * 64);
+    expect(ct.expired).toBe(200);
+    expect(ct.size).toBe(n - 200);
+    for (let k = 200; k < n; k++) expect(ct.lookup(0, flowOf(k, true), false, 32 * S)).toBe(CT_ESTABLISHED);
+    for (let k = 0; k < 200; k++) expect(ct.lookup(0, flowOf(k, true), false, 32 * S)).toBe(0);
+    // and the sweep shrinks it the same way once its flows are gone
+    for (let k = 0; k < 10; k++) ct.sweep(100 * S, 1 << 14);
+    expect(ct.size).toBe(0);
+    expect(ct.slots).toBe(1024);
+    expect(ct.byteLength).toBe(1024 * 64);
+  });
+
   it('when its flows expire, the sweep shrinks it back, and counts them expired', () => {
     const ct = new ConntrackTable({ capacity: 1 << 20 });
     for (let n = 0; n < 50_000; n++) ct.track(0, flowOf(n), true, 0, AWS_DEFAULTS);
