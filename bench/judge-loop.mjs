@@ -1,9 +1,10 @@
 // The judging loop alone, for profiling and for A/B comparisons of builds in one process:
 // the workload and the Dataplanes are built outside the timed (and profiled) region.
-//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--single] [--grow] [--profile FILE] [DIST_DIR ...]
+//   node bench/judge-loop.mjs [--frames N] [--passes N] [--flows N] [--capacity N] [--single] [--grow [--at-once]] [--profile FILE] [DIST_DIR ...]
 // The conntrack table starts grown to its capacity's slots (a long-running firewall's table, as
 // every build before the table grew had it); `--grow` starts it small, so each pass also pays
-// for growing it (page faults, migration).
+// for growing it (page faults, migration); `--at-once` grows it as a replay does (every entry moved
+// at each resize, `conntrackResizeAtOnce`; a build without that option grows it entry by entry).
 // Builds whose Dataplane stages batches (`stage`/`prefetchStaged`/`judgeStaged`) judge in groups of
 // JUDGE_BATCH, as the live loops do; `--single` makes every build judge frame by frame (judgeNow).
 // With several DIST_DIRs (each a `tsc --outDir` build), passes alternate between them on the same
@@ -33,6 +34,9 @@ if (single) args.splice(singleAt, 1);
 const growAt = args.indexOf('--grow');
 const grow = growAt >= 0;
 if (grow) args.splice(growAt, 1);
+const atOnceAt = args.indexOf('--at-once');
+const atOnce = atOnceAt >= 0;
+if (atOnce) args.splice(atOnceAt, 1);
 const profileAt = args.indexOf('--profile');
 const profileFile = profileAt < 0 ? null : args.splice(profileAt, 2)[1];
 const frames = opt('--frames', 1_000_000);
@@ -66,7 +70,7 @@ for (const b of builds) {
   svc.importSnapshot(stateDocument(model));
   // (older builds ignore conntrackInitialSlots: their table is all there from the start)
   const slots = 2 ** Math.ceil(Math.log2((capacity * 4) / 3));
-  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: capacity, ...(grow ? {} : { conntrackInitialSlots: slots }) });
+  b.fresh = () => new b.Dataplane(svc, { conntrackCapacity: capacity, ...(grow ? { conntrackResizeAtOnce: atOnce } : { conntrackInitialSlots: slots }) });
   judgeAll(b.fresh(), Math.min(w.count, 200_000), b.firstDrop, b.batch); // warm-up
 }
 let session = null;
