@@ -8,7 +8,7 @@
 // worker's, what the run takes on idle cores (an upper bound: the workers now start while the main
 // thread loads the state). One worker's critical path is its process CPU. From the workers' own
 // clocks: when the last began judging and was done (ms after the process started), and the CPU of
-// the busiest one's loop; `load` is the load average at the end.
+// the slowest one's start (thread, modules), Dataplane build and loop; `load` is the load average at the end.
 // Where the CPU goes, per thread: the main thread's (its /proc schedstat, polled every 10 ms, so
 // ±10 ms), each worker's (its own), and the rest: V8's platform threads (TurboFan compiling in the
 // background, concurrent GC) and libuv's. On C cores a run takes no less wall time than its
@@ -94,7 +94,8 @@ export async function runReplayWorkers({ frames = 1_000_000, runs = 5, workers =
         const s = JSON.parse(p.stdout);
         const threads = s.workers ?? [];
         const critical = threads.length ? cpuMs - threads.reduce((a, t) => a + t.cpuMs, 0) + Math.max(...threads.map((t) => t.cpuMs)) : cpuMs;
-        const timeline = threads.length ? { readyMs: Math.max(...threads.map((t) => t.readyMs)), doneMs: Math.max(...threads.map((t) => t.doneMs)), loopCpuMs: Math.max(...threads.map((t) => t.loopCpuMs)) } : {};
+        const most = (k) => Math.max(...threads.map((t) => t[k]));
+        const timeline = threads.length ? { readyMs: most('readyMs'), doneMs: most('doneMs'), startCpuMs: most('startCpuMs'), buildCpuMs: most('buildCpuMs'), loopCpuMs: most('loopCpuMs') } : {};
         const workersMs = threads.reduce((a, t) => a + t.cpuMs, 0);
         // with one worker the main thread judges; the rest is V8's and libuv's threads
         const busiest = Math.max(p.mainMs, ...threads.map((t) => t.cpuMs));
@@ -127,7 +128,8 @@ export async function runReplayWorkers({ frames = 1_000_000, runs = 5, workers =
       cores: availableParallelism(),
       floorMs: { one: med(1, 'floor'), many: med(workers, 'floor'), speedup: med(1, 'floor') / med(workers, 'floor') },
       // the last worker to begin judging and the last to be done (ms after the process started), the busiest loop's CPU
-      workerTimeline: { readyMs: med(workers, 'readyMs'), doneMs: med(workers, 'doneMs'), loopCpuMs: med(workers, 'loopCpuMs') },
+      // and the slowest worker's CPU to start (thread, modules), to build its Dataplane, and for its loop
+      workerTimeline: { readyMs: med(workers, 'readyMs'), doneMs: med(workers, 'doneMs'), startCpuMs: med(workers, 'startCpuMs'), buildCpuMs: med(workers, 'buildCpuMs'), loopCpuMs: med(workers, 'loopCpuMs') },
       workerThreads: threadsOfMany,
       load: loadavg().map((x) => Math.round(x * 10) / 10),
       sameSummary: same,

@@ -71,11 +71,11 @@ export interface ReplaySummary {
   writeAllowedSkipped: number;
   failure?: ReplayFailure;
   /**
-   * with --workers N > 1, each worker thread's share (frames judged), CPU time (ms; -1: unknown) and
-   * that of its loop over the frames, and when (ms after the process started) it began judging and
-   * when it was done
+   * with --workers N > 1, each worker thread's share (frames judged), CPU time (ms; -1: unknown):
+   * in all, to start (until the model came), to build its Dataplane, and its loop over the frames;
+   * and when (ms after the process started) it began judging and when it was done
    */
-  workers?: { judged: number; cpuMs: number; loopCpuMs: number; readyMs: number; doneMs: number }[];
+  workers?: { judged: number; cpuMs: number; startCpuMs: number; buildCpuMs: number; loopCpuMs: number; readyMs: number; doneMs: number }[];
 }
 
 /** Buffers text lines and writes them in large chunks. */

@@ -88,6 +88,7 @@ class Outputs {
 async function run(): Promise<ShardDone> {
   const init = await nextMessage();
   if (init.kind !== 'start') throw new Error(`replay worker: ${init.kind} before start`);
+  const startCpuMs = threadCpuMs();
   const mirror = new ModelMirror(init.image);
   const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory, conntrackResizeAtOnce: true });
   const outputs = init.perFrame ? new Outputs(init) : null;
@@ -147,6 +148,7 @@ async function run(): Promise<ShardDone> {
   outputs?.flush();
   const doneMs = sinceStart();
   const loopCpuMs = loopFrom < 0 ? -1 : threadCpuMs() - loopFrom;
+  const buildCpuMs = loopFrom < 0 ? -1 : loopFrom - startCpuMs;
   const interfaces: ShardDone['interfaces'] = [];
   for (const eni of mirror.interfaces()) {
     const compiled = dataplane.interfaceById(eni.interfaceId);
@@ -163,6 +165,8 @@ async function run(): Promise<ShardDone> {
     conntrackFull: dataplane.conntrack.insertFailures,
     judged,
     cpuMs: threadCpuMs(),
+    startCpuMs,
+    buildCpuMs,
     loopCpuMs,
     readyMs,
     doneMs,

@@ -258,7 +258,15 @@ export class ReplayWorkers {
       conntrackFull,
       writeAllowedSkipped: writer?.skippedLinkType ?? 0,
       failure,
-      workers: shards.map(({ done }) => ({ judged: done!.judged, cpuMs: done!.cpuMs, loopCpuMs: done!.loopCpuMs, readyMs: done!.readyMs, doneMs: done!.doneMs })),
+      workers: shards.map(({ done: d }) => ({
+        judged: d!.judged,
+        cpuMs: d!.cpuMs,
+        startCpuMs: d!.startCpuMs,
+        buildCpuMs: d!.buildCpuMs,
+        loopCpuMs: d!.loopCpuMs,
+        readyMs: d!.readyMs,
+        doneMs: d!.doneMs,
+      })),
     };
   }
 }

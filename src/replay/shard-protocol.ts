@@ -59,7 +59,11 @@ export interface ShardDone {
   judged: number;
   /** CPU time of this worker's thread, ms (Linux: /proc/thread-self/schedstat; -1 where unknown) */
   cpuMs: number;
-  /** of which its loop over the frames (reading, sharding, judging) */
+  /** of which: its start (thread, modules) until the model came */
+  startCpuMs: number;
+  /** building its Dataplane over the model (its rule compile, its table) */
+  buildCpuMs: number;
+  /** its loop over the frames (reading, sharding, judging) */
   loopCpuMs: number;
   /** when it began judging (its model in, its rules compiled), ms after the process started */
   readyMs: number;

@@ -141,3 +141,23 @@ describe('replay on worker threads gives what one thread gives', () => {
     expect(threads!.map((t) => t.judged).reduce((a, b) => a + b)).toBe(one.frames);
   });
 });
+
+describe('each worker says where its CPU went', () => {
+  it('its start, its Dataplane build and its loop, all within its CPU time, and when it judged', async () => {
+    const dir = join(PCAPS, 'conntrack');
+    const captures = [join(dir, 'conntrack.pcap')];
+    const { workers: threads } = await replayOnWorkers(await serviceFromStateFiles([join(dir, 'state.json')]), { captures }, 2);
+    expect(threads).toHaveLength(2);
+    for (const t of threads!) {
+      // Linux: each thread's clock from /proc/thread-self/schedstat (-1 elsewhere)
+      if (process.platform !== 'linux') continue;
+      // a thread that loaded its modules and compiled rules used some CPU before its loop
+      expect(t.startCpuMs + t.buildCpuMs).toBeGreaterThan(0);
+      expect(t.buildCpuMs).toBeGreaterThanOrEqual(0);
+      expect(t.loopCpuMs).toBeGreaterThanOrEqual(0);
+      // the three are consecutive readings of one clock, and cpuMs the last
+      expect(t.cpuMs).toBeGreaterThanOrEqual(t.startCpuMs + t.buildCpuMs + t.loopCpuMs);
+      expect(t.doneMs).toBeGreaterThanOrEqual(t.readyMs);
+    }
+  });
+});
