@@ -13,7 +13,7 @@
 // ±10 ms), each worker's (its own), and the rest: V8's platform threads (TurboFan compiling in the
 // background, concurrent GC) and libuv's. On C cores a run takes no less wall time than its
 // busiest thread's CPU, nor than all its CPU over C: `floorMs` is the larger, for each run, and
-// `bestSpeedup` their ratio, what --workers N can give on this machine with this much work, quiet
+// `floorMs.speedup` their ratio, what --workers N can give on this machine with this much work, quiet
 // (an upper bound: the many-worker run's threads also wait for one another at start). One worker's
 // floor is its main thread (the judging one), which a quiet run's wall time is close to.
 //   node bench/replay-workers.mjs [--frames N] [--runs R] [--workers W] [--sgfw DIR]
