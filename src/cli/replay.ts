@@ -15,11 +15,16 @@ import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
 
 /**
- * Below this much capture in all, `replay` judges on one thread unless --workers says otherwise:
- * a worker thread costs some 60-100 ms to start and compile the rules in (BENCHMARKS.md, "Worker
- * threads"), which one thread spends judging about 20 MB of small frames.
+ * Below this much capture in all, `replay` judges on one thread unless --workers says otherwise.
+ * Each worker thread pays a fixed ~0.1 s (start, compile the rules) and V8 optimizes the judging
+ * code again in it (~0.3 s of CPU on a background thread), so on two cores two workers need more
+ * CPU than one thread until the capture is large: 1.0× the wall at 1M frames (109 MB), 1.67× at
+ * 5M (BENCHMARKS.md, "replay on 2 workers"). With more cores that compiling runs beside the
+ * judging, and workers pay off from a few tens of MB.
  */
-const SMALL_CAPTURE_BYTES = 32 << 20;
+function smallCaptureBytes(cores: number): number {
+  return cores <= 2 ? 160 << 20 : 32 << 20;
+}
 
 function defaultWorkers(captures: readonly string[]): number {
   let bytes = 0;
@@ -30,7 +35,8 @@ function defaultWorkers(captures: readonly string[]): number {
       return 1; // the replay names the file it cannot read
     }
   }
-  return bytes < SMALL_CAPTURE_BYTES ? 1 : availableCores();
+  const cores = availableCores();
+  return bytes < smallCaptureBytes(cores) ? 1 : cores;
 }
 
 export const replayCommand: Command = {
@@ -70,7 +76,7 @@ export const replayCommand: Command = {
     { name: 'each', kind: 'boolean', description: 'judge each capture on its own: fresh state, a summary and outputs ({name}) each' },
     {
       ...WORKERS_FLAG,
-      description: `threads that judge frames, sharded by flow (default: the cores available, but 1 for captures under ${SMALL_CAPTURE_BYTES >> 20} MB in all, where starting threads costs more than it saves); the outputs are the same for any N; --each judges each capture on one thread`,
+      description: `threads that judge frames, sharded by flow (default: the cores available, but 1 for captures under ${smallCaptureBytes(availableCores()) >> 20} MB in all on this machine, where starting threads costs more than it saves); the outputs are the same for any N; --each judges each capture on one thread`,
     },
   ],
   positional: { name: 'CAPTURE', description: 'pcap or pcapng files', min: 1, max: Infinity },
