@@ -30,7 +30,7 @@ interface Member<Stats> {
   stats: ((s: Stats) => void)[];
   scrapes: ((s: WorkerScrape) => void)[];
   lastScrape: WorkerScrape;
-  closed: (() => void) | null;
+  closed: ((last: Stats | null) => void) | null;
   /** the thread has exited (stopped by ready() after a failed start, or died) */
   exited: boolean;
   /** set during start-up: the worker's answer to the step it is at */
@@ -142,13 +142,13 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       else if (msg.kind === 'metrics') {
         m.lastScrape = msg.scrape;
         m.scrapes.shift()?.(msg.scrape);
-      } else if (msg.kind === 'closed') m.closed?.();
+      } else if (msg.kind === 'closed') m.closed?.(msg.stats);
       else m.step?.(msg); // start-up: see startInOrder
     });
     m.worker.on('error', (e) => this.fail(e));
     m.worker.on('exit', (code) => {
       m.exited = true;
-      if (m.closed) m.closed();
+      if (m.closed) m.closed(null);
       else this.fail(new Error(`a worker thread exited (code ${code})`));
     });
   }
@@ -234,18 +234,22 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     );
   }
 
-  /** Closes every worker's capture, then the workers (a worker already gone is not waited for). */
-  async close(): Promise<void> {
-    await Promise.all(
+  /**
+   * Closes every worker's capture, then the workers (a worker already gone is not waited for).
+   * Resolves with each worker's counters as its capture closed (null: a worker gone, or never started).
+   */
+  async close(): Promise<(Stats | null)[]> {
+    const last = await Promise.all(
       this.members.map(
         (m) =>
-          new Promise<void>((resolve) => {
-            if (m.exited) return resolve();
+          new Promise<Stats | null>((resolve) => {
+            if (m.exited) return resolve(null);
             m.closed = resolve;
             m.worker.postMessage({ kind: 'close' } satisfies ToLiveWorker);
           }),
       ),
     );
     await Promise.all(this.members.map((m) => m.worker.terminate()));
+    return last;
   }
 }
