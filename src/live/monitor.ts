@@ -3,6 +3,8 @@
 // --verdicts and --flow-log, for trying rules before enforcing them (issue 5, mode 3). Two capture
 // methods, as inline mode's: `afpacket` (the AF_PACKET ring, both directions, a ring block judged
 // in staged groups, the kernel's drop counter reported at stop) and `pcap` (libpcap, per frame).
+// This is the one-thread monitor; `--workers N` runs N of its loop (monitor-judge.ts) on worker
+// threads instead (monitor-workers.ts, src/cli/run-monitor-workers.ts).
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { AfPacketSocket, type AfPacketBatch } from '../capture/afpacket.js';
 import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
