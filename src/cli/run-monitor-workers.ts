@@ -10,7 +10,6 @@
 import { formatMonitorSummary, logMonitorReady, logMonitorStop } from '../live/monitor.js';
 import { spawnMonitorWorkers, sumMonitorStats, type MonitorWorkers } from '../live/monitor-workers.js';
 import type { MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
-import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
@@ -31,14 +30,13 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   // Judging only, as one thread's monitor: no drop lines, no reloads.
   const outputs = WorkersRun.open(o, live, true);
   let pool: MonitorWorkers | null = null;
-  let metrics: MetricsServer | null = null;
   const startedAt = Date.now();
   let capturing = false;
   let first: MonitorWorkerStats;
   try {
     // Spawned on the model as it is, and following every change the main Dataplane applies from now on (attach).
     pool = spawnMonitorWorkers(live.view, m.device, workers, outputs.spec);
-    metrics = await outputs.attach(pool, 'monitor', startedAt, () => capturing);
+    await outputs.attach(pool, 'monitor', startedAt, () => capturing);
     await pool.ready();
     [first] = (await pool.stats()) as [MonitorWorkerStats];
     capturing = true;

@@ -7,7 +7,8 @@
 // the peers may reach both ports, so their flows are tracked and the host's errors about them,
 // captured on the way out, are `related` only if they reach the worker that tracks the flow (the
 // fanout program hashes an ICMP error by the datagram it quotes). IPv6 off; ARP (`not-ip`, how many
-// frames depends on the neighbour caches) left out of the comparison.
+// frames depends on the neighbour caches) left out of the comparison. With --listen, an API call is
+// in force on both workers when it answers.
 // Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
+import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { freePort } from '../../support/free-port.js';
+import { createCredentials } from '../../support/serve-process.js';
 import { flowRecords, metricSamples, metricValue, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
 import { createPair, destroyPair, inNs, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
 
@@ -164,5 +167,53 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
     const interfaces = (s: string): string => s.slice(s.indexOf('interfaces\n'));
     expect(interfaces(two.summary)).toContain('eni-');
     expect(interfaces(two.summary).replace(/\n?frames dropped.*\n/, '')).toEqual(interfaces(one.summary).replace(/\n?frames dropped.*\n/, ''));
+  }, 120_000);
+
+  it('with --listen, an API call is in force on both workers when it answers', async () => {
+    const stateDir = join(dir, 'api-state');
+    const credentials = createCredentials(stateDir);
+    const file = state();
+    const group = JSON.parse(readFileSync(file, 'utf8')).SecurityGroups[0].GroupId as string;
+    const at = `127.0.0.1:${await freePort()}`;
+    const sgfw = spawnInNs(pair!.host, process.execPath, [
+      ENTRY, 'run', '--mode', 'monitor', '--interface', `sgh${tag}`, '--capture', 'afpacket', '--workers', '2',
+      '--state', file, '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--metrics', at,
+    ]);
+    children.push(sgfw);
+    let err = '';
+    sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
+    const aws = awsEc2(apiEndpoint(err), credentials, { netns: pair!.host });
+    /** the 8 peers outside ALLOWED: each sends PER_PEER datagrams to OPEN and to CLOSED */
+    const strangers = PEERS.slice(8);
+    const reason = (text: string, r: string): number => metricSamples(text, ['sgfw_packets_total'], (l) => l.includes(`reason="${r}"`)).reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+    const sendAndScrape = async (until: number): Promise<string> => {
+      sh('ip', ['netns', 'exec', pair!.peer, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...strangers]);
+      let metrics = '';
+      for (let i = 0; i < 50; i++) {
+        metrics = scrape(at);
+        if (judged(metrics) >= until) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return metrics;
+    };
+    const sent = strangers.length * PER_PEER * 2;
+    /** each datagram, and the host's port unreachable for each to CLOSED (allowed by the egress rule) */
+    const frames = sent + sent / 2;
+    const before = await sendAndScrape(frames);
+    expect(reason(before, 'ingress-no-rule')).toBe(sent);
+    expect(reason(before, 'rule')).toBe(sent / 2);
+
+    // Opened to the strangers for OPEN only: right after the answer, every datagram to it is allowed, whichever worker judges it.
+    const authorized = await aws('authorize-security-group-ingress', '--group-id', group, '--protocol', 'udp', '--port', String(OPEN), '--cidr', '198.51.100.48/29');
+    expect(authorized.code, authorized.stderr).toBe(0);
+    const after = await sendAndScrape(2 * frames);
+    expect(judged(after)).toBe(2 * frames);
+    expect(reason(after, 'ingress-no-rule')).toBe(sent + sent / 2);
+    expect(reason(after, 'rule') - reason(before, 'rule')).toBe(strangers.length + sent / 2);
+    expect(reason(after, 'tracked') - reason(before, 'tracked')).toBe(strangers.length * (PER_PEER - 1));
+    const perWorker = after.split('\n').filter((l) => l.startsWith('sgfw_worker_packets_total{')).map((l) => Number(l.split(' ')[1]));
+    for (const n of perWorker) expect(n).toBeGreaterThan(0);
+    expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   }, 120_000);
 });
