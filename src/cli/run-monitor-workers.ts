@@ -9,7 +9,7 @@
 // certificate); no rules to reload.
 import { formatMonitorSummary, logMonitorReady, logMonitorStop } from '../live/monitor.js';
 import { spawnMonitorWorkers, sumMonitorStats, type MonitorWorkers } from '../live/monitor-workers.js';
-import type { MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
+import type { MonitorWorkerStarted, MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
@@ -29,25 +29,12 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   }
   // Judging only, as one thread's monitor: no drop lines, no reloads.
   const outputs = WorkersRun.open(o, live, true);
-  let pool: MonitorWorkers | null = null;
-  const startedAt = Date.now();
-  let capturing = false;
-  let first: MonitorWorkerStats;
+  let running: MonitorWorkers;
   try {
-    // Spawned on the model as it is, and following every change the main Dataplane applies from now on (attach).
-    pool = spawnMonitorWorkers(live.view, m.device, workers, outputs.spec);
-    await outputs.attach(pool, 'monitor', startedAt, () => capturing);
-    await pool.ready();
-    [first] = (await pool.stats()) as [MonitorWorkerStats];
-    capturing = true;
+    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor', Date.now()));
   } catch (e) {
-    outputs.detach();
-    await pool?.close().catch(() => undefined);
-    await outputs.close();
-    await live.close();
     return startFailed(e, o);
   }
-  const running = pool;
   running.onFailure = (e) => {
     // A share of the flows nobody judges: exit as a crash does; a supervisor restarts it.
     log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
@@ -60,7 +47,9 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
     if (live.api) return live.hangup();
     return undefined;
   }, systemd);
-  logMonitorReady(log, m.device, first.linkType, 'afpacket', `, ${workers} workers in a fanout group${live.readyNote}`, workers);
+  // one interface: every worker's link type is the first's
+  const { linkType } = running.starts[0] as MonitorWorkerStarted;
+  logMonitorReady(log, m.device, linkType, 'afpacket', `, ${workers} workers in a fanout group${live.readyNote}`, workers);
   systemd.ready(`monitoring ${m.device}, ${workers} workers${live.readyNote}`);
   await signals.stopped;
   running.onFailure = null;

@@ -29,6 +29,12 @@ interface Workers {
   onOutput: ((batch: WorkerOutputBatch) => void) | null;
 }
 
+/** …and what starting and undoing it needs. */
+interface Pool extends Workers {
+  ready(): Promise<void>;
+  close(): Promise<unknown>;
+}
+
 export class WorkersRun {
   /** what each worker is asked to send */
   readonly spec: LiveWorkerOutputs;
@@ -62,11 +68,36 @@ export class WorkersRun {
   }
 
   /**
+   * Spawns the pool (`spawn`: on the model as it is now; it follows every change the main Dataplane
+   * applies from then on), wires it in (attach) and resolves once every worker's capture is open and
+   * `then` (host mode: its queue rules) is done; /readyz says ready from then on. On a failure undoes
+   * it all (the pool, the outputs, the model) and throws (the caller's startFailed reports it).
+   */
+  async start<P extends Pool>(spawn: () => P, mode: string, startedAt: number, then?: () => Promise<void>): Promise<{ pool: P; metrics: MetricsServer | null }> {
+    let pool: P | null = null;
+    let ready = false;
+    try {
+      pool = spawn();
+      const metrics = await this.attach(pool, mode, startedAt, () => ready);
+      await pool.ready();
+      await then?.();
+      ready = true;
+      return { pool, metrics };
+    } catch (e) {
+      this.detach();
+      await pool?.close().catch(() => undefined);
+      await this.close();
+      await this.live.close();
+      throw e;
+    }
+  }
+
+  /**
    * Wires `pool` in: its outputs written here, every change the main Dataplane applies sent to it
    * (and the API waiting until it is in force there), and with --metrics the server, which serves
    * the workers' families merged, and /status summed, while `ready()` says enforcing.
    */
-  async attach(pool: Workers, mode: string, startedAt: number, ready: () => boolean): Promise<MetricsServer | null> {
+  private async attach(pool: Workers, mode: string, startedAt: number, ready: () => boolean): Promise<MetricsServer | null> {
     const { o, live, sampler } = this;
     pool.onOutput = (batch) => this.writer.take(batch);
     live.dataplane.onApplied = (change) => pool.apply(change);

@@ -10,15 +10,14 @@ export interface MonitorWorkerInit extends LiveWorkerInit {
   device: string;
 }
 
-/** What a worker's start says to the next worker's: the fanout group to join. */
+/** What a worker's start says (to the next worker's: the fanout group to join; to the main thread's ready line: the link type). */
 export interface MonitorWorkerStarted {
   fanout: number;
+  linkType: number;
 }
 
 /** One worker's counters: its would-be verdicts (by reason and by interface), frames, flows and socket. */
 export interface MonitorWorkerStats extends LiveWorkerStats, VerdictSummary {
-  /** the capture's link type (the same on every worker: one interface) */
-  linkType: number;
   frames: number;
   truncated: number;
   conntrackEntries: number;

@@ -32,12 +32,11 @@ serveLiveWorker<MonitorWorkerInit, MonitorWorkerStats>((dataplane, init, after, 
   const socket = new AfPacketSocket(init.device, judge.onBatch, { outgoing: true, fanout: group ?? 'new' });
   judge.linkType = socket.linkType;
   const sweeper = setInterval(() => dataplane.conntrack.sweep(performance.now(), SWEEP_SLICE), SWEEP_EVERY_MS);
-  const started: MonitorWorkerStarted = { fanout: socket.fanoutGroup! };
+  const started: MonitorWorkerStarted = { fanout: socket.fanoutGroup!, linkType: socket.linkType };
   return {
     started,
     stats: () => ({
       ...summarizeVerdicts(dataplane, view),
-      linkType: socket.linkType,
       frames: judge.frames,
       truncated: judge.truncated,
       conntrackEntries: dataplane.conntrack.size,

@@ -93,6 +93,9 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     return new LiveWorkers<Init, Stats>(view, members, versions);
   }
 
+  /** what each worker said when its capture opened (its `started`), in index order, once ready */
+  readonly starts: unknown[] = [];
+
   private async startInOrder(): Promise<void> {
     // Every worker prepared (side by side), then each capture opened after the one before.
     await Promise.all(this.members.map((m, i) => this.await(m, i, 'prepared')));
@@ -103,6 +106,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       m.worker.postMessage({ kind: 'start', after } satisfies ToLiveWorker);
       const r = await ready;
       after = r.kind === 'ready' ? r.started : undefined;
+      this.starts.push(after);
     }
   }
 

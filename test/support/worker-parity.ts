@@ -1,8 +1,9 @@
-// What the worker parity tests (host and inline: `--workers 2` reports as `--workers 1`) share: a
+// What the worker parity tests (host, inline, monitor: `--workers 2` reports as `--workers 1`) share: a
 // state with one UDP port open to a /28, a deterministic UDP sender and a listener (run with
 // `node -e SCRIPT …` inside a namespace), and readers for a scrape and a flow log.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inNs } from '../e2e/host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -62,4 +63,20 @@ export function flowRecords(file: string): string[] {
       return [...f.slice(0, 10), ...f.slice(12)].join(' ');
     })
     .sort();
+}
+
+/** GET http://AT/PATH from inside namespace `ns` (where the run's --metrics listens on its loopback): the body. */
+export function scrapeIn(ns: string, at: string, path = '/metrics'): string {
+  return inNs(ns, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
+}
+
+/** A scrape line that is not about ARP and other non-IP frames (how many a run sees depends on the neighbour caches). */
+export const notArp = (line: string): boolean => !line.includes('reason="not-ip"');
+
+/** IP packets judged, from a scrape (`sgfw_packets_total` summed, not-ip left out). */
+export function judgedIp(text: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('sgfw_packets_total{') && notArp(l))
+    .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
 }

@@ -19,7 +19,7 @@ import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { freePort } from '../../support/free-port.js';
 import { createCredentials } from '../../support/serve-process.js';
-import { flowRecords, metricSamples, metricValue, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { flowRecords, judgedIp, metricSamples, metricValue, notArp, scrapeIn, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
 import { createPair, destroyPair, inNs, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -49,19 +49,7 @@ function state(): string {
   return file;
 }
 
-function scrape(at: string, path = '/metrics'): string {
-  return inNs(pair!.host, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
-}
-
-const notArp = (l: string): boolean => !l.includes('reason="not-ip"');
-
-/** IP frames judged, from the scrape */
-function judged(text: string): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('sgfw_packets_total{') && notArp(l))
-    .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
-}
+const scrape = (at: string, path = '/metrics'): string => scrapeIn(pair!.host, at, path);
 
 interface Run {
   metrics: string;
@@ -92,7 +80,7 @@ async function run(workers: number): Promise<Run> {
   let metrics = '';
   for (let i = 0; i < 50; i++) {
     metrics = scrape(at);
-    if (judged(metrics) >= TOTAL) break;
+    if (judgedIp(metrics) >= TOTAL) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const status = JSON.parse(scrape(at, '/status')) as Record<string, unknown>;
@@ -134,7 +122,7 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
     // (would be), and the errors about those judged by the egress rule.
     const compared = ['sgfw_packets_total', 'sgfw_conntrack_entries', 'sgfw_model_version', 'sgfw_up'];
     const expected = metricSamples(one.metrics, compared, notArp);
-    expect(judged(one.metrics)).toBe(TOTAL);
+    expect(judgedIp(one.metrics)).toBe(TOTAL);
     expect(expected).toContain('sgfw_packets_total{verdict="allow",reason="rule"} 40');
     expect(expected).toContain(`sgfw_packets_total{verdict="allow",reason="tracked"} ${8 * 2 * (PER_PEER - 1)}`);
     expect(expected).toContain(`sgfw_packets_total{verdict="allow",reason="related"} ${8 * PER_PEER}`);
@@ -192,7 +180,7 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
       let metrics = '';
       for (let i = 0; i < 50; i++) {
         metrics = scrape(at);
-        if (judged(metrics) >= until) break;
+        if (judgedIp(metrics) >= until) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       return metrics;
@@ -208,7 +196,7 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
     const authorized = await aws('authorize-security-group-ingress', '--group-id', group, '--protocol', 'udp', '--port', String(OPEN), '--cidr', '198.51.100.48/29');
     expect(authorized.code, authorized.stderr).toBe(0);
     const after = await sendAndScrape(2 * frames);
-    expect(judged(after)).toBe(2 * frames);
+    expect(judgedIp(after)).toBe(2 * frames);
     expect(reason(after, 'ingress-no-rule')).toBe(sent + sent / 2);
     expect(reason(after, 'rule') - reason(before, 'rule')).toBe(strangers.length + sent / 2);
     expect(reason(after, 'tracked') - reason(before, 'tracked')).toBe(strangers.length * (PER_PEER - 1));
