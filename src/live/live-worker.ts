@@ -77,8 +77,14 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         if (capture) send({ kind: 'stats', stats: { ...capture.stats(), pauses: pauses.read() } as Stats });
       } else {
         capture?.close();
-        // the counters as the capture closed: nothing judged after them (a stop summary reads them)
-        const last = capture ? ({ ...capture.stats(), pauses: pauses.read() } as Stats) : null;
+        // the counters as the capture closed: nothing judged after them (a stop summary reads them);
+        // null when the capture cannot say any more (a mode whose counters go with its socket)
+        let last: Stats | null = null;
+        try {
+          if (capture) last = { ...capture.stats(), pauses: pauses.read() } as Stats;
+        } catch {
+          last = null;
+        }
         pauses.close();
         send({ kind: 'closed', stats: last });
         port.close();

@@ -52,17 +52,27 @@ export function metricValue(text: string, name: string): number {
   return line ? Number(line.split(' ')[1]) : NaN;
 }
 
-/** A flow log's records without their start and end times (version account interface src dst sport dport proto packets bytes action status), sorted. */
+/**
+ * A flow log's records without their start and end times (version account interface src dst sport
+ * dport proto packets bytes action status), sorted; a flow's records in several capture windows
+ * added up and NODATA records left out, so that a run which crosses a window boundary (the windows
+ * are aligned to the minute) reads as one that does not.
+ */
 export function flowRecords(file: string): string[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((l) => {
-      const f = l.split(' ');
-      return [...f.slice(0, 10), ...f.slice(12)].join(' ');
-    })
-    .sort();
+  const totals = new Map<string, [number, number]>();
+  for (const line of readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean)) {
+    const f = line.split(' ');
+    if (f[13] === 'NODATA' || f[13] === 'SKIPDATA') continue;
+    const key = [...f.slice(0, 8), ...f.slice(12)].join(' ');
+    const sum = totals.get(key) ?? [0, 0];
+    sum[0] += Number(f[8]);
+    sum[1] += Number(f[9]);
+    totals.set(key, sum);
+  }
+  return [...totals].map(([key, [packets, bytes]]) => {
+    const f = key.split(' ');
+    return [...f.slice(0, 8), packets, bytes, ...f.slice(8)].join(' ');
+  }).sort();
 }
 
 /** GET http://AT/PATH from inside namespace `ns` (where the run's --metrics listens on its loopback): the body. */
