@@ -36,6 +36,7 @@ const ENTRIES = {
   'replay-worker': 'src/replay/replay-worker.ts',
   'host-worker': 'src/live/host-worker.ts',
   'inline-worker': 'src/live/inline-worker.ts',
+  'monitor-worker': 'src/live/monitor-worker.ts',
 };
 
 rmSync(`${ROOT}/${OUT}`, { recursive: true, force: true });

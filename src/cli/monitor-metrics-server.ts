@@ -20,7 +20,7 @@ export interface MonitorMetricsServer {
 /** Throws MetricsServerError when it cannot listen. */
 export async function startMonitorMetrics(at: ListenAddress, startedAt = Date.now()): Promise<MonitorMetricsServer> {
   let monitor: Monitor | null = null;
-  const registry = new SgfwMetrics({ version: packageVersion() }).addFamilies(() => (monitor ? monitorMetricFamilies(monitor) : []));
+  const registry = new SgfwMetrics({ version: packageVersion() }).addFamilies(() => (monitor ? monitorMetricFamilies(monitor.dataplane, monitor.summary()) : []));
   const server: MetricsServer = await startMetricsServer(at, () => registry.render(), {
     ready: () => monitor !== null,
     status: () => {

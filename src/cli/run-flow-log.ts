@@ -21,10 +21,11 @@ export class RunFlowLog implements FlowSink {
     this.timer.unref();
   }
 
-  /** null without --flow-log */
-  static open(flags: FlowLogFlagValues, dataplane: Dataplane, view: ModelView, log: Logger): RunFlowLog | null {
+  /** null without --flow-log; `accountId`: of an interface whose groups the model does not know (default: FlowLogFile's) */
+  static open(flags: FlowLogFlagValues, dataplane: Dataplane, view: ModelView, log: Logger, accountId?: string): RunFlowLog | null {
     if (flags.flowLogFile === undefined) return null;
     const file = new FlowLogFile(flags.flowLogFile, {
+      accountId,
       // each interface's records name its owner, as on AWS (the model in force, followed through reloads)
       accountOf: interfaceOwners(view),
       windowSec: flags.flowLogWindowSec,

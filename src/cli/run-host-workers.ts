@@ -28,25 +28,19 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   }
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
-  let pool: HostWorkers | null = null;
-  let metrics: MetricsServer | null = null;
   const startedAt = Date.now();
-  let enforcing = false;
+  let running: HostWorkers;
+  let metrics: MetricsServer | null;
   try {
-    // Spawned on the model as it is, and following every change the main Dataplane applies from now on (attach).
-    pool = HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec });
-    metrics = await outputs.attach(pool, 'host', startedAt, () => enforcing);
-    await pool.ready();
-    await installQueueRules({ queueNum, queues: workers, failOpen });
-    enforcing = true;
+    ({ pool: running, metrics } = await outputs.start(
+      () => HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec }),
+      'host',
+      startedAt,
+      () => installQueueRules({ queueNum, queues: workers, failOpen }),
+    ));
   } catch (e) {
-    outputs.detach();
-    await pool?.close().catch(() => undefined);
-    await outputs.close();
-    await live.close();
     return startFailed(e, o);
   }
-  const running = pool;
   running.onFailure = (e) => {
     // A queue nobody reads: exit as a crash does, leaving the rules, so the host fails closed (or
     // open with --fail-open) until sgfw runs again; a supervisor restarts it.

@@ -26,24 +26,14 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   }
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
-  let pool: InlineWorkers | null = null;
-  let metrics: MetricsServer | null = null;
   const startedAt = Date.now();
-  let enforcing = false;
+  let running: InlineWorkers;
+  let metrics: MetricsServer | null;
   try {
-    // Spawned on the model as it is, and following every change the main Dataplane applies from now on (attach).
-    pool = spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec);
-    metrics = await outputs.attach(pool, 'inline', startedAt, () => enforcing);
-    await pool.ready();
-    enforcing = true;
+    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline', startedAt));
   } catch (e) {
-    outputs.detach();
-    await pool?.close().catch(() => undefined);
-    await outputs.close();
-    await live.close();
     return startFailed(e, o);
   }
-  const running = pool;
   running.onFailure = (e) => {
     // A share of the flows nobody bridges: exit as a crash does (the link is cut, failing closed); a supervisor restarts it.
     log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);

@@ -20,7 +20,7 @@ import { ExitCode } from './exit-codes.js';
 import { packageVersion } from './version.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { statusSource } from './run-status-source.js';
-import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
+import { dropLogTicker, dropPrivileges, logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
 import { openLiveModel, type LiveModel } from './run-model.js';
 import type { RunOptions } from './run-options.js';
 import { serviceNotify } from './service-notify.js';
@@ -30,6 +30,8 @@ export interface InlineFlags {
   outside: string;
   /** undefined: afpacket when its addon is built, else pcap */
   capture?: CaptureMethod;
+  /** why one thread judges although more cores are there (libpcap), logged before the ready line */
+  oneThreadBecause?: string | null;
 }
 
 /** One side of the bridge, whichever the capture method. */
@@ -147,9 +149,10 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     flowLog?.reopen();
     return live.hangup();
   }, systemd);
+  logOneThread(o, f.oneThreadBecause);
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
-    { event: 'ready', mode: 'inline' },
+    { event: 'ready', mode: 'inline', workers: 1 },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
       `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; ` +
       `SIGINT/SIGTERM to stop${live.hangupHint}`,

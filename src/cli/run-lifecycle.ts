@@ -99,3 +99,8 @@ export function stopSignals(hangup: () => unknown, notify: ServiceNotify = NULL_
     },
   };
 }
+
+/** With --capture pcap and no --workers: why the run judges on one thread (captureWorkers), logged before the ready line. */
+export function logOneThread(o: Pick<RunOptions, 'log'>, because: string | null | undefined): void {
+  if (because) o.log.info({ event: 'workers', workers: 1, capture: 'pcap' }, because);
+}

@@ -30,6 +30,11 @@ export interface LiveModelOptions {
   fleet?: FleetFlags | null;
   /** `--source ec2…`: an EC2 account is the model (excludes the others) */
   source?: SourceFlags | null;
+  /**
+   * with the API: whether this run enforces its state (default true: host and inline modes; the
+   * state directory then keeps a record of what was enforced). Monitor mode judges only: false.
+   */
+  enforcing?: boolean;
   log: Logger;
 }
 
@@ -38,14 +43,14 @@ export async function openLiveModel(options: LiveModelOptions): Promise<LiveMode
   if (options.fleet) return fleetModel(options.fleet, log);
   // Loaded here only: it brings the AWS SDK, seconds of start-up that no other source should pay.
   if (options.source) return (await import('./run-source-model.js')).sourceModel(options.source, log);
-  if (options.api) return apiModel(options.api, options.stateFiles, log);
+  if (options.api) return apiModel(options.api, options.stateFiles, log, options.enforcing ?? true);
   return fileModel(options.stateFiles, log);
 }
 
-async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Logger): Promise<LiveModel> {
+async function apiModel(flags: ApiFlags, stateFiles: readonly string[], log: Logger, enforcing: boolean): Promise<LiveModel> {
   let inForce = (): Promise<void> => Promise.resolve();
   const listen = { ...flags.listen, inForce: () => inForce() };
-  const api = await attachApi({ stateDir: flags.stateDir, listen, stateFiles, logger: log, enforcing: true });
+  const api = await attachApi({ stateDir: flags.stateDir, listen, stateFiles, logger: log, enforcing });
   if (api.keyCount === 0) {
     log.warn({ event: 'no-credentials', stateDir: flags.stateDir }, `no credentials in ${flags.stateDir} yet; run 'sgfw credentials create --state-dir ${flags.stateDir}'`);
   }

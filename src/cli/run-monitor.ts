@@ -7,7 +7,7 @@ import type { AttachedApi } from '../api/serve-store.js';
 import { attachApi, reloadApiFiles } from './api-attach.js';
 import { ExitCode } from './exit-codes.js';
 import { startMonitorMetrics, type MonitorMetricsServer } from './monitor-metrics-server.js';
-import { startFailed } from './run-lifecycle.js';
+import { logOneThread, startFailed } from './run-lifecycle.js';
 import { apiNote, type RunOptions } from './run-options.js';
 import { serviceNotify } from './service-notify.js';
 
@@ -15,6 +15,8 @@ export interface MonitorFlags {
   device: string;
   /** undefined: afpacket when its addon is built, else pcap */
   capture?: CaptureMethod;
+  /** why one thread judges although more cores are there (libpcap), logged before the ready line */
+  oneThreadBecause?: string | null;
 }
 
 export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<number> {
@@ -34,7 +36,12 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
 async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetricsServer | null): Promise<number> {
   const { io } = o;
   if (!o.api) {
-    return runMonitor({ interface: m.device, capture: m.capture, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log, onStarted: (s) => metrics?.attach(s) });
+    return runMonitor({ interface: m.device, capture: m.capture, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log,
+      onStarted: (s) => {
+        metrics?.attach(s);
+        logOneThread(o, m.oneThreadBecause);
+      },
+    });
   }
   const systemd = serviceNotify((line) => o.log.warn({ event: 'systemd-notify' }, line));
   const { listen } = o.api;
@@ -79,6 +86,7 @@ async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetri
   process.on('SIGINT', done);
   process.on('SIGTERM', done);
   process.on('SIGHUP', hup);
+  logOneThread(o, m.oneThreadBecause);
   logMonitorReady(o.log, m.device, monitor.linkType, monitor.capture, apiNote(api.address));
   systemd.ready(`monitoring ${m.device}${apiNote(api.address)}`);
   await finished;

@@ -1,4 +1,4 @@
-// The main thread's side of a live mode on worker threads (host and inline alike): the workers
+// The main thread's side of a live mode on worker threads (host, inline and monitor alike): the workers
 // follow every change the main Dataplane applies (an API call answers once it is in force on all),
 // and what they report reads as one thread's: the per-packet outputs they send in batches
 // (--verdicts, --flow-log, sampled drop lines) written here as one output (live/worker-output.ts),
@@ -29,6 +29,12 @@ interface Workers {
   onOutput: ((batch: WorkerOutputBatch) => void) | null;
 }
 
+/** …and what starting and undoing it needs. */
+interface Pool extends Workers {
+  ready(): Promise<void>;
+  close(): Promise<unknown>;
+}
+
 export class WorkersRun {
   /** what each worker is asked to send */
   readonly spec: LiveWorkerOutputs;
@@ -42,16 +48,48 @@ export class WorkersRun {
     private readonly verdicts: WriteStream | null,
     private readonly flowLog: RunFlowLog | null,
     private readonly sampler: DropSampler,
+    private readonly judgeOnly: boolean,
   ) {
     this.spec = { verdicts: verdicts !== null, flows: flowLog !== null, dropRate: o.dropRate };
     this.writer = new WorkerOutputWriter({ verdicts, flows: flowLog, drops: o.dropRate > 0 ? { sampler, logger: o.log } : null });
   }
 
-  /** Opens the run's output files. Each worker samples drop lines at the run's rate; this thread samples their lines again, so the log as a whole keeps to --drop-log-rate. */
-  static open(o: RunOptions, live: LiveModel): WorkersRun {
+  /**
+   * Opens the run's output files. Each worker samples drop lines at the run's rate; this thread
+   * samples their lines again, so the log as a whole keeps to --drop-log-rate. `judgeOnly` (monitor
+   * mode), as its one thread: nothing is dropped (no drop lines, no count of those not logged), no
+   * rules are reloaded (no reload counts), and with the API the flow log names its account for an
+   * interface whose groups the model does not know.
+   */
+  static open(o: RunOptions, live: LiveModel, judgeOnly = false): WorkersRun {
     const verdicts = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-    const flowLog = RunFlowLog.open(o.flowLog, live.dataplane, live.view, o.log);
-    return new WorkersRun(o, live, verdicts, flowLog, new DropSampler(o.dropRate));
+    const flowLog = RunFlowLog.open(o.flowLog, live.dataplane, live.view, o.log, judgeOnly ? live.api?.service.accountId : undefined);
+    return new WorkersRun(judgeOnly ? { ...o, dropRate: 0 } : o, live, verdicts, flowLog, new DropSampler(judgeOnly ? 0 : o.dropRate), judgeOnly);
+  }
+
+  /**
+   * Spawns the pool (`spawn`: on the model as it is now; it follows every change the main Dataplane
+   * applies from then on), wires it in (attach) and resolves once every worker's capture is open and
+   * `then` (host mode: its queue rules) is done; /readyz says ready from then on. On a failure undoes
+   * it all (the pool, the outputs, the model) and throws (the caller's startFailed reports it).
+   */
+  async start<P extends Pool>(spawn: () => P, mode: string, startedAt: number, then?: () => Promise<void>): Promise<{ pool: P; metrics: MetricsServer | null }> {
+    let pool: P | null = null;
+    let ready = false;
+    try {
+      pool = spawn();
+      const metrics = await this.attach(pool, mode, startedAt, () => ready);
+      await pool.ready();
+      await then?.();
+      ready = true;
+      return { pool, metrics };
+    } catch (e) {
+      this.detach();
+      await pool?.close().catch(() => undefined);
+      await this.close();
+      await this.live.close();
+      throw e;
+    }
   }
 
   /**
@@ -59,7 +97,7 @@ export class WorkersRun {
    * (and the API waiting until it is in force there), and with --metrics the server, which serves
    * the workers' families merged, and /status summed, while `ready()` says enforcing.
    */
-  async attach(pool: Workers, mode: string, startedAt: number, ready: () => boolean): Promise<MetricsServer | null> {
+  private async attach(pool: Workers, mode: string, startedAt: number, ready: () => boolean): Promise<MetricsServer | null> {
     const { o, live, sampler } = this;
     pool.onOutput = (batch) => this.writer.take(batch);
     live.dataplane.onApplied = (change) => pool.apply(change);
@@ -72,7 +110,8 @@ export class WorkersRun {
     // The main Dataplane rebuilds on every change as each worker's does: its timings stand for theirs.
     observeRebuilds(registry, live.dataplane);
     const render = async (): Promise<string> => {
-      scraped = workerMetricFamilies(await pool.scrape(), mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal }));
+      const main = this.judgeOnly ? [] : mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal });
+      scraped = workerMetricFamilies(await pool.scrape(), main);
       return registry.render();
     };
     // /status as one thread reports it: the workers' verdicts and flows, summed.

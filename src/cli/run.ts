@@ -4,9 +4,10 @@
 import { CAPTURE_METHODS, defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
-import { availableCores, liveWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
+import { availableCores, captureWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runInlineWorkers } from './run-inline-workers.js';
 import { runHostWorkers } from './run-host-workers.js';
+import { runMonitorWorkers } from './run-monitor-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
 import { API_ENDPOINT_FLAGS, apiEndpointFlagsGiven, apiListenAt } from './flags-api-endpoint.js';
@@ -49,7 +50,7 @@ export const runCommand: Command = {
     'start, ready (its message ends "SIGINT/SIGTERM to stop"), stop with the counters, reloads with what changed, and',
     'dropped packets with their reason, at most --drop-log-rate a second (the rest are counted). --log-level filters them.',
     '--metrics HOST:PORT serves Prometheus metrics at /metrics (a bare PORT listens on 127.0.0.1), and beside them',
-    '/healthz, /readyz and /status (JSON: what `sgfw status` prints); host and inline modes.',
+    '/healthz, /readyz and /status (JSON: what `sgfw status` prints); every mode.',
     '--flow-log FILE (every mode): VPC Flow Logs v2 records, a header line first, aggregated per interface, flow and',
     'action over 60 s windows aligned to the minute and appended as each ends (and on stop); rotated to FILE.1…FILE.N',
     'by size or age; SIGHUP reopens it (logrotate), and a moved file is noticed at the next write.',
@@ -57,6 +58,11 @@ export const runCommand: Command = {
     'to --verdicts and --flow-log: try rules before enforcing them. --capture as for inline mode: afpacket (the',
     'default when built) judges a ring block at a time and the stop summary says how many frames the kernel dropped',
     'because the ring was full; pcap uses libpcap (no drop count). Needs CAP_NET_RAW.',
+    '--workers N (every live mode; default the cores available, 1 judges on the main thread): N threads judge, each with its own',
+    'Dataplane and connection tracking; host mode gives each an NFQUEUE queue, inline and monitor modes an AF_PACKET socket per',
+    'interface in a PACKET_FANOUT group, whose hash sends both directions of a flow and the ICMP errors quoting it to one worker.',
+    'Verdict lines, flow logs, metrics, /status and the stop summary read as one thread\'s; an API call answers once in force on all.',
+    '--capture pcap is one thread\'s (libpcap has no fanout): --workers N > 1 with it is refused, and without --workers it runs on 1.',
     '--mode inline --inside IF --outside IF: a bump in the wire. Both interfaces are captured',
     '(promiscuous; give them no IP addresses) and each allowed frame is sent out of the other one. --capture',
     'afpacket (the default when native-bindings/afpacket is built) reads an AF_PACKET ring a block at a time and',
@@ -116,8 +122,9 @@ export const runCommand: Command = {
     {
       ...WORKERS_FLAG,
       description:
-        'threads that judge packets, default the cores available (1 judges on the main thread). --mode host: one NFQUEUE each (--queue-balance from --queue on); ' +
-        '--mode inline: one AF_PACKET socket per interface each, in a PACKET_FANOUT group (a flow to one worker), more than 1 not yet with --capture pcap (its default is then 1); --mode monitor: 1 only',
+        'threads that judge packets, 1-256 (default: the cores available; 1 judges on the main thread). --mode host: one NFQUEUE each (--queue-balance from --queue on); ' +
+        '--mode inline and monitor: one AF_PACKET socket per interface each, in a PACKET_FANOUT group per interface (both directions of a flow, and ICMP errors about it, reach one worker); ' +
+        'with --capture pcap 1 only (libpcap cannot share an interface among threads), and the default is then 1',
     },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
@@ -160,26 +167,29 @@ export const runCommand: Command = {
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
     const flowLog = flowLogFlagValues(args);
     const capture = args.string('capture') as CaptureMethod | undefined;
-    if (mode === 'monitor' && (workersFlag(args) ?? 1) > 1) throw new UsageError('--workers > 1 goes with --mode host or inline (monitor mode judges on one thread)');
     if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
     const options = (): RunOptions => ({
       stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
     });
+    // Inline and monitor modes: every core the process may run on unless told otherwise, each
+    // worker's AF_PACKET sockets in a PACKET_FANOUT group; libpcap's capture is one thread's.
+    // (Why one thread, when the default fell to 1, is logged once the capture is open.)
+    const workersOf = () => captureWorkers(args, capture ?? defaultCaptureMethod(), capture !== undefined);
     if (mode === 'monitor') {
       const device = args.string('interface');
       if (!device) throw new UsageError('--mode monitor needs --interface IF');
-      return runMonitorMode(options(), { device, capture });
+      const { workers, oneThreadBecause } = workersOf();
+      if (workers > 1) return runMonitorWorkers(options(), { device, capture: 'afpacket' }, workers);
+      return runMonitorMode(options(), { device, capture, oneThreadBecause });
     }
     if (mode === 'inline') {
       const inside = args.string('inside');
       const outside = args.string('outside');
       if (!inside || !outside) throw new UsageError('--mode inline needs --inside IF and --outside IF');
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
-      const method = capture ?? defaultCaptureMethod();
-      const oneThreadOnly = [method === 'pcap' && (capture ? '--capture pcap' : '--capture pcap (the afpacket addon is not built)')].filter((f): f is string => typeof f === 'string');
-      const workers = liveWorkers(args, oneThreadOnly);
-      if (workers > 1) return runInlineWorkers(options(), { inside, outside, capture: method }, workers);
-      return runInline(options(), { inside, outside, capture });
+      const { workers, oneThreadBecause } = workersOf();
+      if (workers > 1) return runInlineWorkers(options(), { inside, outside, capture: 'afpacket' }, workers);
+      return runInline(options(), { inside, outside, capture, oneThreadBecause });
     }
     const queueNum = args.integer('queue') ?? 0;
     const maxLen = args.integer('queue-maxlen') ?? 0;
@@ -193,8 +203,6 @@ export const runCommand: Command = {
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };
-
-/** The per-frame outputs and metrics given, which are not yet added up across workers. */
 
 /** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
 export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined, staleAfter?: string): FleetFlags | null {

@@ -77,8 +77,8 @@ export class HostWorkers {
   }
 
   /** Closes every worker's queue, then the workers. */
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await this.pool.close();
   }
 
   /** The workers' counters, summed (queue counters too; the lowest model version), and each worker's. */

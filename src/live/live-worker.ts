@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { hugePageMemory } from '../capture/huge-pages.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
+import type { ModelView } from '../model/model-view.js';
 import { ThreadPauses } from '../observe/thread-pauses.js';
 import { workerFailure } from './worker-errors.js';
 import type { WorkerScrape } from './worker-metrics.js';
@@ -26,11 +27,11 @@ export interface LiveWorkerCapture<Stats> {
 
 /**
  * Runs this thread as a live worker: `open` opens the capture that feeds `dataplane` (called once,
- * on start, with the init, what the previous worker's start said, and where per-packet output
- * batches go: to the main thread).
+ * on start, with the init, what the previous worker's start said, where per-packet output batches
+ * go: to the main thread, and the model the Dataplane judges by: the worker's mirror).
  */
 export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveWorkerStats>(
-  open: (dataplane: Dataplane, init: Init, after: unknown, output: (batch: WorkerOutputBatch) => void) => LiveWorkerCapture<Omit<Stats, 'pauses'>>,
+  open: (dataplane: Dataplane, init: Init, after: unknown, output: (batch: WorkerOutputBatch) => void, view: ModelView) => LiveWorkerCapture<Omit<Stats, 'pauses'>>,
 ): void {
   const port = parentPort!;
   const init = workerData as Init;
@@ -64,7 +65,7 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'start') {
         try {
-          capture = open(dataplane, init, m.after, (batch) => send({ kind: 'output', batch }));
+          capture = open(dataplane, init, m.after, (batch) => send({ kind: 'output', batch }), mirror);
         } catch (e) {
           failed(e);
           return;
@@ -76,8 +77,16 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         if (capture) send({ kind: 'stats', stats: { ...capture.stats(), pauses: pauses.read() } as Stats });
       } else {
         capture?.close();
+        // the counters as the capture closed: nothing judged after them (a stop summary reads them);
+        // null when the capture cannot say any more (a mode whose counters go with its socket)
+        let last: Stats | null = null;
+        try {
+          if (capture) last = { ...capture.stats(), pauses: pauses.read() } as Stats;
+        } catch {
+          last = null;
+        }
         pauses.close();
-        send({ kind: 'closed' });
+        send({ kind: 'closed', stats: last });
         port.close();
       }
     });

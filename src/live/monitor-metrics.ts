@@ -4,15 +4,21 @@
 import { isAllowed, REASON_NAMES } from '../dataplane/verdict.js';
 import type { MetricFamily, MetricSample } from '../observe/metrics.js';
 import { conntrackFamilies } from './host-metrics.js';
-import type { Monitor } from './monitor.js';
+import type { Dataplane } from '../dataplane/dataplane.js';
 
-export function monitorMetricFamilies(monitor: Monitor): MetricFamily[] {
-  const { dataplane } = monitor;
+/** What the monitor counts besides its Dataplane (a MonitorJudge's counters, a summary). */
+export interface MonitorCounts {
+  readonly frames: number;
+  readonly truncated: number;
+}
+
+/** One monitor's families (one thread's, or one worker's: the main thread merges theirs). */
+export function monitorMetricFamilies(dataplane: Dataplane, counts: MonitorCounts): MetricFamily[] {
   const byReason: MetricSample[] = [];
   dataplane.reasonCounts.forEach((n, reason) => {
     if (n > 0) byReason.push({ labels: { verdict: isAllowed(reason) ? 'allow' : 'drop', reason: REASON_NAMES[reason]! }, value: n });
   });
-  const { frames, truncated } = monitor.summary();
+  const { frames, truncated } = counts;
   return [
     { name: 'sgfw_up', help: 'Whether sgfw is running (1).', type: 'gauge', samples: [{ value: 1 }] },
     {

@@ -3,20 +3,22 @@
 // --verdicts and --flow-log, for trying rules before enforcing them (issue 5, mode 3). Two capture
 // methods, as inline mode's: `afpacket` (the AF_PACKET ring, both directions, a ring block judged
 // in staged groups, the kernel's drop counter reported at stop) and `pcap` (libpcap, per frame).
+// This is the one-thread monitor; `--workers N` runs N of its loop (monitor-judge.ts) on worker
+// threads instead (monitor-workers.ts, src/cli/run-monitor-workers.ts).
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { AfPacketFlag, AfPacketMeta, AFPACKET_META_STRIDE, AfPacketSocket, type AfPacketBatch } from '../capture/afpacket.js';
+import { AfPacketSocket, type AfPacketBatch } from '../capture/afpacket.js';
 import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { hugePageMemory } from '../capture/huge-pages.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { SecurityGroupService } from '../control/service.js';
-import { Dataplane, JUDGE_BATCH, type ModelChange } from '../dataplane/dataplane.js';
-import { isAllowed } from '../dataplane/verdict.js';
+import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
 import { summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import type { ModelView } from '../model/model-view.js';
 import { interfaceOwners } from '../observe/flow-log-account.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
 import type { Logger } from '../observe/logger.js';
 import { loadStateFiles } from '../state/index.js';
+import { MonitorJudge } from './monitor-judge.js';
 import { type FlowRecorder, recordLastFlow, VerdictDuties } from './verdict-duties.js';
 
 export interface MonitorIo {
@@ -145,46 +147,18 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     : null;
   // Of the verdict duties, the lines and flow records: nothing is dropped, and the summary reads the Dataplane's own counters.
   const duties = new VerdictDuties(dataplane, { verdicts, flows });
-  let frames = 0;
-  let truncated = 0;
-  let linkType = -1;
-
-  // Judged inside the callback: `cap` reuses the buffer for the next frame. The clock is
-  // monotonic (performance.now) so a wall-clock step cannot expire or revive flows.
-  const onFrame = (frame: Buffer, length: number, cut: boolean): void => {
-    frames++;
-    if (cut) truncated++;
-    dataplane.clock[0] = performance.now();
-    const reason = dataplane.judgeNow(linkType, frame, 0, length, length);
-    duties.reportLast(frames, reason, isAllowed(reason));
-  };
-  // A ring block, judged before the callback returns it to the kernel: one clock reading (its
-  // frames left the kernel together), in groups staged together; the verdicts are judgeNow's.
-  const onBatch = (batch: AfPacketBatch): void => {
-    const { data, meta, count } = batch;
-    dataplane.clock[0] = performance.now();
-    for (let first = 0; first < count; first += JUDGE_BATCH) {
-      const group = count - first < JUDGE_BATCH ? count - first : JUDGE_BATCH;
-      dataplane.stageBatch(linkType, data, meta, first, group, AFPACKET_META_STRIDE, AfPacketMeta.OFFSET, AfPacketMeta.LENGTH);
-      for (let j = 0; j < group; j++) {
-        frames++;
-        if ((meta[(first + j) * AFPACKET_META_STRIDE + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0) truncated++;
-        const reason = dataplane.judgeStaged(j);
-        duties.reportLast(frames, reason, isAllowed(reason));
-      }
-    }
-  };
+  const judge = new MonitorJudge(dataplane, duties);
 
   const method = options.capture ?? defaultCaptureMethod();
   let capture: MonitorCapture;
   try {
-    capture = openCapture(method, options.interface, onFrame, onBatch);
+    capture = openCapture(method, options.interface, judge.onFrame, judge.onBatch);
   } catch (e) {
     unsubscribe();
     verdicts?.close();
     throw e;
   }
-  linkType = capture.linkType;
+  judge.linkType = capture.linkType;
   if (options.flowLogFile) {
     const monitored = model;
     // An unwritable flow log is reported (once) and judging goes on: it must not stop the monitor.
@@ -225,14 +199,14 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     const { allowed, dropped, byReason, interfaces } = summarizeVerdicts(dataplane, model);
     if (!closed) captureDrops = capture.drops();
     return {
-      interface: options.interface, capture: method, frames, allowed, dropped, byReason, interfaces, truncated, captureDrops,
+      interface: options.interface, capture: method, frames: judge.frames, allowed, dropped, byReason, interfaces, truncated: judge.truncated, captureDrops,
       conntrackEntries: dataplane.conntrack.size,
     };
   };
 
   let stopped: MonitorSummary | null = null;
   return {
-    linkType,
+    linkType: judge.linkType,
     dataplane,
     view: model,
     capture: method,
@@ -318,20 +292,22 @@ export async function runMonitor(options: MonitorOptions & { signal?: AbortSigna
 }
 
 /** The ready line, as a log record (supervisors and tests wait for its 'SIGINT/SIGTERM to stop'). */
-export function logMonitorReady(log: Logger, device: string, linkType: number, capture: CaptureMethod, note: string): void {
+export function logMonitorReady(log: Logger, device: string, linkType: number, capture: CaptureMethod, note: string, workers = 1): void {
   log.info(
-    { event: 'ready', mode: 'monitor', interface: device, linkType, capture },
+    { event: 'ready', mode: 'monitor', interface: device, linkType, capture, workers },
     `monitor mode capturing on ${device} (link type ${linkType}, capture: ${capture}); nothing is dropped${note}; SIGINT/SIGTERM to stop`,
   );
 }
 
-export function logMonitorStop(log: Logger, s: MonitorSummary): void {
+/** The stop line; `perWorker`: the frames each worker judged, when there were workers. */
+export function logMonitorStop(log: Logger, s: MonitorSummary, perWorker?: readonly number[]): void {
   log.info(
     {
       event: 'stop', mode: 'monitor', capture: s.capture, frames: s.frames, allowed: s.allowed, dropped: s.dropped, byReason: s.byReason,
-      truncated: s.truncated, captureDrops: s.captureDrops,
+      truncated: s.truncated, captureDrops: s.captureDrops, workers: perWorker?.length ?? 1, ...(perWorker ? { perWorker } : {}),
     },
-    `stopped; frames ${s.frames} would allow ${s.allowed} would drop ${s.dropped}${s.captureDrops ? ` capture drops ${s.captureDrops}` : ''}`,
+    `stopped; frames ${s.frames} would allow ${s.allowed} would drop ${s.dropped}${s.captureDrops ? ` capture drops ${s.captureDrops}` : ''}` +
+      (perWorker ? ` (${perWorker.length} workers: ${perWorker.join(' / ')})` : ''),
   );
 }
 

@@ -30,7 +30,7 @@ interface Member<Stats> {
   stats: ((s: Stats) => void)[];
   scrapes: ((s: WorkerScrape) => void)[];
   lastScrape: WorkerScrape;
-  closed: (() => void) | null;
+  closed: ((last: Stats | null) => void) | null;
   /** the thread has exited (stopped by ready() after a failed start, or died) */
   exited: boolean;
   /** set during start-up: the worker's answer to the step it is at */
@@ -93,6 +93,9 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     return new LiveWorkers<Init, Stats>(view, members, versions);
   }
 
+  /** what each worker said when its capture opened (its `started`), in index order, once ready */
+  readonly starts: unknown[] = [];
+
   private async startInOrder(): Promise<void> {
     // Every worker prepared (side by side), then each capture opened after the one before.
     await Promise.all(this.members.map((m, i) => this.await(m, i, 'prepared')));
@@ -103,6 +106,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       m.worker.postMessage({ kind: 'start', after } satisfies ToLiveWorker);
       const r = await ready;
       after = r.kind === 'ready' ? r.started : undefined;
+      this.starts.push(after);
     }
   }
 
@@ -142,13 +146,13 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       else if (msg.kind === 'metrics') {
         m.lastScrape = msg.scrape;
         m.scrapes.shift()?.(msg.scrape);
-      } else if (msg.kind === 'closed') m.closed?.();
+      } else if (msg.kind === 'closed') m.closed?.(msg.stats);
       else m.step?.(msg); // start-up: see startInOrder
     });
     m.worker.on('error', (e) => this.fail(e));
     m.worker.on('exit', (code) => {
       m.exited = true;
-      if (m.closed) m.closed();
+      if (m.closed) m.closed(null);
       else this.fail(new Error(`a worker thread exited (code ${code})`));
     });
   }
@@ -234,18 +238,22 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
     );
   }
 
-  /** Closes every worker's capture, then the workers (a worker already gone is not waited for). */
-  async close(): Promise<void> {
-    await Promise.all(
+  /**
+   * Closes every worker's capture, then the workers (a worker already gone is not waited for).
+   * Resolves with each worker's counters as its capture closed (null: a worker gone, or never started).
+   */
+  async close(): Promise<(Stats | null)[]> {
+    const last = await Promise.all(
       this.members.map(
         (m) =>
-          new Promise<void>((resolve) => {
-            if (m.exited) return resolve();
+          new Promise<Stats | null>((resolve) => {
+            if (m.exited) return resolve(null);
             m.closed = resolve;
             m.worker.postMessage({ kind: 'close' } satisfies ToLiveWorker);
           }),
       ),
     );
     await Promise.all(this.members.map((m) => m.worker.terminate()));
+    return last;
   }
 }

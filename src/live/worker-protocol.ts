@@ -66,5 +66,6 @@ export type FromLiveWorker<Stats> =
   | { kind: 'metrics'; scrape: WorkerScrape }
   /** per-packet outputs (verdict lines, flow observations, drop lines), in batches */
   | { kind: 'output'; batch: WorkerOutputBatch }
-  | { kind: 'closed' }
+  /** the capture is closed; `stats`: its counters then (null: it never opened) */
+  | { kind: 'closed'; stats: Stats | null }
   | { kind: 'error'; failure: WorkerFailure };

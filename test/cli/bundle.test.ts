@@ -31,7 +31,7 @@ describe('the bundled CLI', () => {
 
   it('starts its worker threads from the bundle: replay --workers 2 prints what one thread prints', () => {
     const argv = ['replay', '--json', '--state', 'pcaps/mary/state.json', '--timeline', 'pcaps/mary/timeline.jsonl', 'pcaps/mary/mary.pcap'];
-    for (const name of ['replay-worker.js', 'host-worker.js', 'inline-worker.js']) expect(existsSync(join(BUNDLE, name)), name).toBe(true);
+    for (const name of ['replay-worker.js', 'host-worker.js', 'inline-worker.js', 'monitor-worker.js']) expect(existsSync(join(BUNDLE, name)), name).toBe(true);
     const one = runBuild(join(BUNDLE, 'main.js'), argv);
     const two = runBuild(join(BUNDLE, 'main.js'), [...argv, '--workers', '2']);
     expect(two.err).toBe('');

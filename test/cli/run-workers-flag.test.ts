@@ -1,6 +1,6 @@
-// `sgfw run --workers N`: host and inline modes with every output (--verdicts, --flow-log and
-// --metrics go with any count), host mode with a queue range that fits; inline mode not yet with
-// --capture pcap; monitor mode 1 only. Each refusal is a usage error before anything starts.
+// `sgfw run --workers N`: every live mode with every output (--verdicts, --flow-log and --metrics
+// go with any count), host mode with a queue range that fits; inline and monitor modes' --capture
+// pcap on one thread only (libpcap has no fanout). Each refusal is a usage error before anything starts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -23,22 +23,22 @@ describe('sgfw run --workers', () => {
   });
 
   it.each([
-    [['--capture', 'pcap'], /^sgfw run: --capture pcap not yet with --workers > 1 \(use --workers 1\)$/],
-    [['--verdicts', '/tmp/sgfw-never-written.jsonl', '--metrics', '127.0.0.1:0', '--capture', 'pcap'], /^sgfw run: --capture pcap not yet with --workers > 1/],
-  ])('inline mode with %j and 2 workers is refused, naming the flag', async (extra, message) => {
-    const r = await run('run', '--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b', '--workers', '2', '--state', STATE, ...extra);
+    [['--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b']],
+    [['--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b', '--verdicts', '/tmp/sgfw-never-written.jsonl', '--metrics', '127.0.0.1:0']],
+    [['--mode', 'monitor', '--interface', 'sgfw-no-if-a']],
+  ])('--capture pcap with --workers 2 is refused in one line saying why and what to use: %j', async (mode) => {
+    const r = await run('run', ...mode, '--capture', 'pcap', '--workers', '2', '--state', STATE);
     expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toMatch(message);
+    expect(r.err.split('\n')[0]).toBe(
+      'sgfw run: --workers 2 cannot go with --capture pcap: libpcap cannot share an interface among threads (no PACKET_FANOUT); use --capture afpacket, or --workers 1',
+    );
   });
 
-  it('goes with host and inline modes: monitor mode takes 1 only', async () => {
-    const r = await run('run', '--mode', 'monitor', '--interface', 'lo', '--workers', '2', '--state', STATE);
-    expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toBe('sgfw run: --workers > 1 goes with --mode host or inline (monitor mode judges on one thread)');
-  });
-
-  it('a worker that cannot open its capture fails the start as one thread does: one line, the same exit code', async () => {
-    const r = await run('run', '--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0', '--capture', 'afpacket', '--workers', '2', '--state', STATE);
+  it.each([
+    [['--mode', 'inline', '--inside', 'lo', '--outside', 'sgfw-none0']],
+    [['--mode', 'monitor', '--interface', 'sgfw-none0']],
+  ])('a worker that cannot open its capture fails the start as one thread does: one line, the same exit code (%j)', async (mode) => {
+    const r = await run('run', ...mode, '--capture', 'afpacket', '--workers', '2', '--state', STATE);
     const lines = r.err.split('\n').filter(Boolean);
     expect(lines, r.err).toHaveLength(1);
     expect(lines[0]).toContain('"event":"start-failed"');
@@ -46,9 +46,11 @@ describe('sgfw run --workers', () => {
     expect(r.code).toBe(lines[0]!.includes('AF_PACKET addon') ? 1 : 2);
   });
 
-  it('refuses a count out of range', async () => {
-    const r = await run('run', '--mode', 'host', '--workers', '0', '--state', STATE);
-    expect(r.code).toBe(2);
-    expect(r.err.split('\n')[0]).toBe('sgfw run: --workers expects 1-256, got 0');
+  it.each(['0', '-1', '1.5', 'two', '257', ''])('refuses --workers %j in one line, in every mode, before anything starts', async (n) => {
+    for (const mode of [['--mode', 'host'], ['--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b'], ['--mode', 'monitor', '--interface', 'sgfw-no-if-a']]) {
+      const r = await run('run', ...mode, '--workers', n, '--state', STATE);
+      expect(r.code).toBe(2);
+      expect(r.err.split('\n')[0]).toBe(`sgfw run: --workers expects a whole number from 1 to 256, got '${n}'`);
+    }
   });
 });

@@ -1,8 +1,9 @@
-// What the worker parity tests (host and inline: `--workers 2` reports as `--workers 1`) share: a
+// What the worker parity tests (host, inline, monitor: `--workers 2` reports as `--workers 1`) share: a
 // state with one UDP port open to a /28, a deterministic UDP sender and a listener (run with
 // `node -e SCRIPT …` inside a namespace), and readers for a scrape and a flow log.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inNs } from '../e2e/host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -51,15 +52,41 @@ export function metricValue(text: string, name: string): number {
   return line ? Number(line.split(' ')[1]) : NaN;
 }
 
-/** A flow log's records without their start and end times (version account interface src dst sport dport proto packets bytes action status), sorted. */
+/**
+ * A flow log's records without their start and end times (version account interface src dst sport
+ * dport proto packets bytes action status), sorted; a flow's records in several capture windows
+ * added up and NODATA records left out, so that a run which crosses a window boundary (the windows
+ * are aligned to the minute) reads as one that does not.
+ */
 export function flowRecords(file: string): string[] {
-  return readFileSync(file, 'utf8')
+  const totals = new Map<string, [number, number]>();
+  for (const line of readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean)) {
+    const f = line.split(' ');
+    if (f[13] === 'NODATA' || f[13] === 'SKIPDATA') continue;
+    const key = [...f.slice(0, 8), ...f.slice(12)].join(' ');
+    const sum = totals.get(key) ?? [0, 0];
+    sum[0] += Number(f[8]);
+    sum[1] += Number(f[9]);
+    totals.set(key, sum);
+  }
+  return [...totals].map(([key, [packets, bytes]]) => {
+    const f = key.split(' ');
+    return [...f.slice(0, 8), packets, bytes, ...f.slice(8)].join(' ');
+  }).sort();
+}
+
+/** GET http://AT/PATH from inside namespace `ns` (where the run's --metrics listens on its loopback): the body. */
+export function scrapeIn(ns: string, at: string, path = '/metrics'): string {
+  return inNs(ns, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
+}
+
+/** A scrape line that is not about ARP and other non-IP frames (how many a run sees depends on the neighbour caches). */
+export const notArp = (line: string): boolean => !line.includes('reason="not-ip"');
+
+/** IP packets judged, from a scrape (`sgfw_packets_total` summed, not-ip left out). */
+export function judgedIp(text: string): number {
+  return text
     .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((l) => {
-      const f = l.split(' ');
-      return [...f.slice(0, 10), ...f.slice(12)].join(' ');
-    })
-    .sort();
+    .filter((l) => l.startsWith('sgfw_packets_total{') && notArp(l))
+    .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
 }

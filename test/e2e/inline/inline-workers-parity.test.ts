@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
-import { flowRecords, metricSamples, metricValue, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { flowRecords, judgedIp, metricSamples, metricValue, notArp, scrapeIn, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -34,23 +34,7 @@ const tag = `${process.pid % 10000}`;
 const children: ChildProcess[] = [];
 let net: BridgeNet | null = null;
 
-
-
-function scrape(at: string, path = '/metrics'): string {
-  return inNs(net!.middle, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
-}
-
-const notArp = (l: string): boolean => !l.includes('reason="not-ip"');
-
-
-/** IP packets judged, from the scrape */
-function judged(text: string): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('sgfw_packets_total{') && notArp(l))
-    .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
-}
-
+const scrape = (at: string, path = '/metrics'): string => scrapeIn(net!.middle, at, path);
 
 interface Run {
   metrics: string;
@@ -77,7 +61,7 @@ async function run(workers: number): Promise<Run> {
   let metrics = '';
   for (let i = 0; i < 50; i++) {
     metrics = scrape(at);
-    if (judged(metrics) >= TOTAL) break;
+    if (judgedIp(metrics) >= TOTAL) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const status = JSON.parse(scrape(at, '/status')) as Record<string, unknown>;
@@ -108,7 +92,7 @@ describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, stat
     const compared = ['sgfw_packets_total', 'sgfw_bytes_total', 'sgfw_conntrack_entries', 'sgfw_conntrack_inserts_total', 'sgfw_model_version', 'sgfw_up'];
     const expected = metricSamples(one.metrics, compared, notArp);
     // the traffic was what we sent: 8 peers × 3 allowed (the first a rule, then tracked), the rest dropped
-    expect(judged(one.metrics)).toBe(TOTAL);
+    expect(judgedIp(one.metrics)).toBe(TOTAL);
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="rule"} 8');
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="tracked"} 16');
     expect(metricSamples(two.metrics, compared, notArp)).toEqual(expected);

@@ -5,7 +5,7 @@
 // are the same. Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPair, destroyPair, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from '../host-mode/netns.js';
@@ -102,9 +102,14 @@ describe.runIf(enabled)('monitor mode judges live traffic and drops nothing', ()
     expect(out).toMatch(/^ {2}ingress-no-rule +[1-9]/m);
     // stderr is pino JSON like every mode's: each line a record, the ready and stop lines too
     const logs = err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logs.find((r) => r.event === 'ready')).toMatchObject({ name: 'sgfw', level: 30, mode: 'monitor', interface: device, capture: method });
+    // afpacket: a worker per core by default; pcap: one thread, and a line saying why when there were more cores
+    const workers = method === 'afpacket' ? availableParallelism() : 1;
+    expect(logs.find((r) => r.event === 'ready')).toMatchObject({ name: 'sgfw', level: 30, mode: 'monitor', interface: device, capture: method, workers });
+    const oneThread = logs.filter((r) => r.event === 'workers');
+    if (method === 'pcap' && availableParallelism() > 1) expect(oneThread).toMatchObject([{ workers: 1, capture: 'pcap', msg: expect.stringMatching(/^--capture pcap judges on one thread: libpcap cannot share/) }]);
+    else expect(oneThread).toEqual([]);
     const stop = logs.find((r) => r.event === 'stop');
-    expect(stop).toMatchObject({ mode: 'monitor', capture: method, frames: lines.length });
+    expect(stop).toMatchObject({ mode: 'monitor', capture: method, frames: lines.length, workers });
     if (method === 'afpacket') {
       // The kernel's ring-full drops, counted (a few frames on an idle veth: none).
       expect(stop!.captureDrops).toBe(0);

@@ -1,0 +1,66 @@
+// `sgfw run --mode monitor --workers N` (N > 1): N worker threads, each a monitor on its own
+// AF_PACKET socket (both directions) in one PACKET_FANOUT group on the interface, so the kernel
+// spreads the flows over them, both directions of a flow to one worker (live/monitor-workers.ts).
+// This thread keeps the model (state files, or the API with --listen: a call answers once its
+// change is in force on every worker). --verdicts and --flow-log come from the workers in batches
+// and --metrics and /status from a scrape of each, reported as one thread would (run-workers.ts);
+// the stop summary is the workers' counters added up, in the format one thread prints. SIGHUP does
+// what it does for one thread: reopens the flow log (and with --listen re-reads the API's keys and
+// certificate); no rules to reload.
+import { formatMonitorSummary, logMonitorReady, logMonitorStop } from '../live/monitor.js';
+import { spawnMonitorWorkers, sumMonitorStats, type MonitorWorkers } from '../live/monitor-workers.js';
+import type { MonitorWorkerStarted, MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
+import { ExitCode } from './exit-codes.js';
+import { startFailed, stopSignals } from './run-lifecycle.js';
+import { openLiveModel, type LiveModel } from './run-model.js';
+import type { MonitorFlags } from './run-monitor.js';
+import type { RunOptions } from './run-options.js';
+import { WorkersRun } from './run-workers.js';
+import { serviceNotify } from './service-notify.js';
+
+export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers: number): Promise<number> {
+  const { log, io } = o;
+  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
+  let live: LiveModel;
+  try {
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log, enforcing: false });
+  } catch (e) {
+    return startFailed(e, o);
+  }
+  // Judging only, as one thread's monitor: no drop lines, no reloads.
+  const outputs = WorkersRun.open(o, live, true);
+  let running: MonitorWorkers;
+  try {
+    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor', Date.now()));
+  } catch (e) {
+    return startFailed(e, o);
+  }
+  running.onFailure = (e) => {
+    // A share of the flows nobody judges: exit as a crash does; a supervisor restarts it.
+    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
+    process.exit(ExitCode.failed);
+  };
+  const signals = stopSignals(() => {
+    outputs.reopen();
+    log.info({ event: 'sighup', reload: 'logs' }, 'SIGHUP: flow log reopened');
+    // No rules to reload: with --listen the state directory is the source of truth (its keys and certificate are re-read).
+    if (live.api) return live.hangup();
+    return undefined;
+  }, systemd);
+  // one interface: every worker's link type is the first's
+  const { linkType } = running.starts[0] as MonitorWorkerStarted;
+  logMonitorReady(log, m.device, linkType, 'afpacket', `, ${workers} workers in a fanout group${live.readyNote}`, workers);
+  systemd.ready(`monitoring ${m.device}, ${workers} workers${live.readyNote}`);
+  await signals.stopped;
+  running.onFailure = null;
+  outputs.detach();
+  // Each worker sends its last outputs, then its counters as its capture closed: the summary counts every line written.
+  const each = (await running.close()).filter((s): s is MonitorWorkerStats => s !== null);
+  const summary = sumMonitorStats(m.device, each, live.view);
+  await live.close();
+  await outputs.close();
+  logMonitorStop(log, summary, each.map((s) => s.frames));
+  io.stdout.write(formatMonitorSummary(summary));
+  signals.release();
+  return ExitCode.ok;
+}
