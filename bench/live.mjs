@@ -28,7 +28,8 @@
 // Run: npx tsc -p tsconfig.build.json && node bench/live.mjs [--quick | --smoke] [--json]
 //        [--seconds S] [--sessions N] [--only LABEL-PART,… | --only 'LABEL, PART|…'] [--offloads] [--rings 64x262144,16x1048576/10]
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
-//        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1')
+//        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
+//                                          --nice=N among them: that row's sgfw at niceness N)
 //        [--workers 1,2]  (sgfw inline (afpacket) and host mode also on that many worker threads, each row its own)
 //        [--clients K]  (K iperf3 clients at once, each from its own address 10.77.1.2 up to its own
 //                        server port 5201 up: K address pairs, which --workers spread over their workers;
@@ -252,9 +253,9 @@ function stopSummary(r) {
 }
 
 /** A userspace filter: `node ARGS` in `ns` (through `nice -n N` with `--nice N`; nice execs node: the pid is node's). */
-function spawnNode(procs, ns, args) {
-  if (NICE === null) return procs.spawn(ns, process.execPath, args, { timeoutMs: 600_000 });
-  return procs.spawn(ns, 'nice', ['-n', String(NICE), process.execPath, ...args], { timeoutMs: 600_000 });
+function spawnNode(procs, ns, args, nice = NICE) {
+  if (nice === null) return procs.spawn(ns, process.execPath, args, { timeoutMs: 600_000 });
+  return procs.spawn(ns, 'nice', ['-n', String(nice), process.execPath, ...args], { timeoutMs: 600_000 });
 }
 
 /** sgfw's JSON log record of `event` (its last one), or null (another program, or plain logs). */
@@ -421,7 +422,11 @@ function hostFilters(n, procs, stateFile, rules, { workerCounts = [], extraNodeA
         return child?.pid ?? 0;
       },
       async start() {
-        child = spawnNode(procs, n.host, [...extraNodeArgs, bin, 'run', '--mode', 'host', '--state', stateFile, '--queue', String(QUEUE), '--log-format', 'json', ...extra]);
+        // `--nice=N` among a variant's flags is the bench's: that row's sgfw runs at niceness N.
+        const niceFlag = extra.find((a) => a.startsWith('--nice='));
+        const flags = extra.filter((a) => a !== niceFlag);
+        child = spawnNode(procs, n.host, [...extraNodeArgs, bin, 'run', '--mode', 'host', '--state', stateFile, '--queue', String(QUEUE), '--log-format', 'json', ...flags],
+          niceFlag ? Number.parseInt(niceFlag.slice('--nice='.length), 10) : NICE);
         await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
         const q = queueCounters(n.host);
         const start = logRecord(child.output().stderr, 'start');

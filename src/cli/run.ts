@@ -31,7 +31,7 @@ const MODES = ['host', 'monitor', 'inline'] as const;
  * Host mode's NFQUEUE length per queue. The kernel's 1024 is a few milliseconds of one TCP flow:
  * a reader descheduled that long (a busy host) had the kernel drop what came meanwhile, which TCP
  * pays in retransmits. 8192 queued packets are at most ~16 MB of kernel memory per queue at 1500
- * bytes (bench/live.mjs, 4 clients: no queue drops left, TCP +45–70%; BENCHMARKS.md).
+ * bytes (bench/live.mjs, 4 clients: no queue drops left, TCP +22–68%; BENCHMARKS.md).
  */
 const DEFAULT_QUEUE_MAXLEN = 8192;
 
