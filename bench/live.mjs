@@ -26,23 +26,40 @@
 // SIGINT/SIGTERM. Root only.
 //
 // Run: npx tsc -p tsconfig.build.json && node bench/live.mjs [--quick | --smoke] [--json]
-//        [--seconds S] [--sessions N] [--only LABEL-PART,…] [--offloads] [--rings 64x262144,16x1048576/10]
-//        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline mode, side by side)
-//        [--workers 1,2]  (sgfw inline (afpacket) also on that many worker threads, each row its own)
-//        [--parallel P]  (iperf3 -P P: P flows at once, which inline --workers spreads over its workers)
-//      node bench/live.mjs --profile DIR [--capture afpacket|pcap] [--workers N]  (sgfw inline under iperf3 load with node --cpu-prof; a summary per thread)
+//        [--seconds S] [--sessions N] [--only LABEL-PART,… | --only 'LABEL, PART|…'] [--offloads] [--rings 64x262144,16x1048576/10]
+//        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
+//        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
+//                                          --nice=N among them: that row's sgfw at niceness N)
+//        [--workers 1,2]  (sgfw inline (afpacket) and host mode also on that many worker threads, each row its own)
+//        [--clients K]  (K iperf3 clients at once, each from its own address 10.77.1.2 up to its own
+//                        server port 5201 up: K address pairs, which --workers spread over their workers;
+//                        the kernel peers get the same K clients, the rules allow 10.77.1.0/26)
+//        [--parallel P]  (iperf3 -P P: P flows at once from each client, one address pair: one worker)
+//        [--nice N]  (the userspace filters at niceness N: against 2K iperf3 processes on a small machine,
+//                     a filter at the default share gets starved while the kernel's runs in softirq)
+//      node bench/live.mjs --profile DIR [--host | --capture afpacket|pcap] [--workers N] [--clients K]
+//        (sgfw inline, or host mode, under iperf3 load with node --cpu-prof; a summary per thread)
+// SGBL_NS_PREFIX=xy: namespaces and interfaces named xy… instead of sgbl… (runs side by side).
+//
+// Every sgfw row is judged-only: each filter starts afresh for each test (TCP, UDP) and its stop
+// record says what it judged in that test (judged, passed, dropped, per worker); host mode refuses
+// a queue rule with --queue-bypass or a fail-open sgfw, and sets the packets its NFQUEUE rules
+// matched (kernel counters) against the packets sgfw judged: what it did not judge the kernel
+// dropped (never passed), so nothing unjudged inflates its figure.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixed, median, table } from './lib/stats.mjs';
 import {
-  addNs, cleanupOnSignal, delNs, inNs, noOffload, ourNamespaces, Processes, processCpuSeconds, sh, systemCpuSeconds, veth, waitForText,
+  addNs, cleanupOnSignal, delNs, inNs, noOffload, ourNamespaces, PREFIX, Processes, processCpuSeconds, sh, systemCpuSeconds, veth, waitForText,
 } from './lib/netns.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `--sgfw PATH` (or SGFW_BIN): the bin/sgfw.js to measure (default: this tree's).
 let SGFW = process.env.SGFW_BIN || join(ROOT, 'bin', 'sgfw.js');
+// `--nice N`: the userspace filters (sgfw, the ceilings) run at that niceness (`nice -n N`); null: as started.
+let NICE = null;
 const CAP_BRIDGE = join(ROOT, 'bench', 'lib', 'cap-bridge.mjs');
 const AFPACKET_BRIDGE = join(ROOT, 'bench', 'lib', 'afpacket-bridge.mjs');
 const OUTSIDE_HOST = '10.77.1.2';
@@ -51,6 +68,12 @@ const PORT = 5201;
 const QUEUE = 4711;
 const RULES = 1000;
 const GROUPS = 5;
+/** `--clients K`: the most client addresses (10.77.1.2 up, all inside the last rules' 10.77.1.0/26). */
+export const MAX_CLIENTS = 60;
+
+/** Client k's address (0: the outside host) and the port of its own iperf3 server. */
+export const clientAddress = (k) => `10.77.1.${2 + k}`;
+export const clientPort = (k) => PORT + k;
 
 // ---- the rules ----------------------------------------------------------------------------------
 
@@ -69,9 +92,11 @@ function rng(seed) {
 /**
  * The inside host's ~1,000 rules: all egress, ICMP from the outside subnet (the warm-up pings),
  * random TCP/UDP rules from 10.100.0.0–10.199.255.255 (never the outside host), and, last, TCP
- * and UDP to iperf3's port from the outside host: a new flow meets every other rule first.
+ * and UDP to iperf3's port from the outside host: a new flow meets every other rule first. With
+ * `clients` > 1 the last two rules allow the clients' addresses (10.77.1.0/26) to their ports
+ * (5201 up, one iperf3 server each): still two rules, still last.
  */
-export function makeRules(count = RULES, seed = 5) {
+export function makeRules(count = RULES, seed = 5, clients = 1) {
   const rand = rng(seed);
   const pick = (n) => Math.floor(rand() * n);
   const rules = [{ egress: true, proto: 'all', cidr: '0.0.0.0/0' }, { egress: false, proto: 'icmp', cidr: '10.77.1.0/24' }];
@@ -88,8 +113,10 @@ export function makeRules(count = RULES, seed = 5) {
     seen.add(key);
     rules.push(r);
   }
-  rules.push({ egress: false, proto: 'tcp', from: PORT, to: PORT, cidr: `${OUTSIDE_HOST}/32` });
-  rules.push({ egress: false, proto: 'udp', from: PORT, to: PORT, cidr: `${OUTSIDE_HOST}/32` });
+  if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS) throw new Error(`--clients: ${clients} is not 1–${MAX_CLIENTS}`);
+  const cidr = clients === 1 ? `${OUTSIDE_HOST}/32` : '10.77.1.0/26';
+  rules.push({ egress: false, proto: 'tcp', from: PORT, to: clientPort(clients - 1), cidr });
+  rules.push({ egress: false, proto: 'udp', from: PORT, to: clientPort(clients - 1), cidr });
   return rules;
 }
 
@@ -156,12 +183,16 @@ export function iptablesRuleset(rules) {
 
 // ---- the namespaces -----------------------------------------------------------------------------
 
-/** Inline's three namespaces and host mode's two; the hosts keep the same addresses in both. */
-function createNet(tag) {
+/**
+ * Inline's three namespaces and host mode's two; the hosts keep the same addresses in both. The
+ * client side (inline's outside host, host mode's client) has `clients` addresses, 10.77.1.2 up.
+ */
+function createNet(tag, clients = 1) {
+  const P = PREFIX;
   const n = {
-    outside: `sgbl-o-${tag}`, middle: `sgbl-m-${tag}`, inside: `sgbl-i-${tag}`, client: `sgbl-c-${tag}`, host: `sgbl-h-${tag}`,
-    devOutside: `sgblo${tag}`, devInside: `sgbli${tag}`, middleOutside: `sgblmo${tag}`, middleInside: `sgblmi${tag}`,
-    devClient: `sgblc${tag}`, devHost: `sgblh${tag}`,
+    outside: `${P}-o-${tag}`, middle: `${P}-m-${tag}`, inside: `${P}-i-${tag}`, client: `${P}-c-${tag}`, host: `${P}-h-${tag}`,
+    devOutside: `${P}o${tag}`, devInside: `${P}i${tag}`, middleOutside: `${P}mo${tag}`, middleInside: `${P}mi${tag}`,
+    devClient: `${P}c${tag}`, devHost: `${P}h${tag}`,
   };
   destroyNet(n);
   for (const ns of [n.outside, n.middle, n.inside, n.client, n.host]) addNs(ns);
@@ -176,6 +207,11 @@ function createNet(tag) {
     inNs(ns, 'ip', ['addr', 'add', `${addr}/24`, 'dev', dev]);
     inNs(ns, 'ip', ['route', 'add', peerNet, 'dev', dev]);
     noOffload(ns, dev);
+  }
+  // `--clients K`: the other clients' addresses, each its own iperf3 client (`-B`), so flows differ by address pair.
+  for (let k = 1; k < clients; k++) {
+    inNs(n.outside, 'ip', ['addr', 'add', `${clientAddress(k)}/24`, 'dev', n.devOutside]);
+    inNs(n.client, 'ip', ['addr', 'add', `${clientAddress(k)}/24`, 'dev', n.devClient]);
   }
   for (const dev of [n.middleOutside, n.middleInside]) {
     // The middle stays silent: no addresses, no IPv6 of its own.
@@ -216,6 +252,51 @@ function stopSummary(r) {
   return `exit ${r.code ?? r.signal}: ${r.stderr.slice(-200)}`;
 }
 
+/** A userspace filter: `node ARGS` in `ns` (through `nice -n N` with `--nice N`; nice execs node: the pid is node's). */
+function spawnNode(procs, ns, args, nice = NICE) {
+  if (nice === null) return procs.spawn(ns, process.execPath, args, { timeoutMs: 600_000 });
+  return procs.spawn(ns, 'nice', ['-n', String(nice), process.execPath, ...args], { timeoutMs: 600_000 });
+}
+
+/** sgfw's JSON log record of `event` (its last one), or null (another program, or plain logs). */
+function logRecord(stderr, event) {
+  const line = stderr.split('\n').filter((l) => l.includes(`"event":"${event}"`)).pop();
+  try {
+    return line ? JSON.parse(line) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Host mode's queue rules in `ns` as the kernel counts them: packets the NFQUEUE rules of our chain
+ * matched (IPv4 and IPv6), whether any rule lets packets pass unjudged (`--queue-bypass`), and the
+ * kernel's own drops per queue (/proc/net/netfilter/nfnetlink_queue: queue full, netlink overrun).
+ */
+function queueCounters(ns) {
+  let queued = 0;
+  let bypass = false;
+  let rules = 0;
+  for (const save of ['iptables-save', 'ip6tables-save']) {
+    for (const line of inNs(ns, save, ['-c', '-t', 'filter'], { timeout: 30_000 }).split('\n')) {
+      const m = /^\[(\d+):\d+\] -A SGFW .*-j NFQUEUE/.exec(line);
+      if (!m) continue;
+      rules++;
+      queued += Number(m[1]);
+      if (line.includes('--queue-bypass')) bypass = true;
+    }
+  }
+  let kernelDrops = 0;
+  for (const line of inNs(ns, 'cat', ['/proc/net/netfilter/nfnetlink_queue']).trim().split('\n').filter(Boolean)) {
+    const f = line.trim().split(/\s+/).map(Number);
+    kernelDrops += f[5] + f[6]; // queue_dropped, queue_user_dropped
+  }
+  return { queued, bypass, rules, kernelDrops };
+}
+
+/** Frames the devices `devs` of `ns` received: what reached an inline bridge, judged or not. */
+const received = (ns, devs) => linkPackets(ns, devs).rx;
+
 /**
  * The capture methods `sgfw run --mode inline` offers in this build: `--capture pcap|afpacket` where
  * the flag exists (afpacket only when its addon is built); before the flag, libpcap only.
@@ -242,9 +323,10 @@ export const KERNEL_BRIDGE = 'kernel bridge + nftables';
  * Each filter: start() (resolves when it is enforcing) and stop() (a summary of what it did); `pid`
  * when it is one process; `optional`: a failure to start is noted and the filter left out.
  */
-function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, ringVariants = [], builds = [], workerCounts = [], extraNodeArgs = [] }) {
+function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = false, ringVariants = [], builds = [], workerCounts = [], extraNodeArgs = [] }) {
   const proc = (label, args, { offloads = false, optional = false } = {}) => {
     let child = null;
+    let rx0 = 0;
     return {
       label,
       optional,
@@ -253,14 +335,24 @@ function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, r
       },
       async start() {
         if (offloads) middleOffloads(n, true);
-        child = procs.spawn(n.middle, process.execPath, args, { timeoutMs: 600_000 });
+        // Nothing but the program under test joins the two sides: no bridge left in the middle.
+        const bridges = JSON.parse(inNs(n.middle, 'ip', ['-j', 'link', 'show', 'type', 'bridge']) || '[]');
+        if (bridges.length) throw new Error(`a bridge is left in the middle namespace (${bridges.map((b) => b.ifname).join(', ')}): frames would pass unjudged`);
+        child = spawnNode(procs, n.middle, args);
         await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
+        rx0 = received(n.middle, [n.middleOutside, n.middleInside]);
       },
       async stop() {
+        const offered = received(n.middle, [n.middleOutside, n.middleInside]) - rx0;
         const r = await procs.stop(child, 'SIGTERM', 10_000);
         child = null;
         if (offloads) middleOffloads(n, false);
-        return stopSummary(r);
+        const stop = logRecord(r.stderr, 'stop');
+        // sgfw's own count of frames judged against what reached its interfaces (the rest: capture drops).
+        const counts = stop?.frames === undefined ? null : {
+          offered, judged: stop.frames, passed: stop.forwarded, dropped: stop.dropped, unjudged: Math.max(0, offered - stop.frames), perWorker: stop.perWorker ?? [stop.frames],
+        };
+        return { text: stopSummary(r), counts };
       },
     };
   };
@@ -277,7 +369,7 @@ function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, r
       inNs(m, 'sysctl', ['-qw', 'net.ipv6.conf.sgblbr.disable_ipv6=1']);
       for (const dev of [n.middleOutside, n.middleInside]) inNs(m, 'ip', ['link', 'set', dev, 'master', 'sgblbr']);
       inNs(m, 'ip', ['link', 'set', 'sgblbr', 'up']);
-      inNs(m, 'nft', ['-f', '-'], { input: nftRuleset(makeRules()) });
+      inNs(m, 'nft', ['-f', '-'], { input: nftRuleset(rules) });
     },
     async stop() {
       const m = n.middle;
@@ -309,28 +401,57 @@ function inlineFilters(n, procs, stateFile, { capture, offloadVariant = false, r
   return filters;
 }
 
-function hostFilters(n, procs, stateFile) {
-  let child = null;
-  const sgfw = {
-    label: 'sgfw host (NFQUEUE)',
-    get pid() {
-      return child?.pid ?? 0;
-    },
-    async start() {
-      child = procs.spawn(n.host, process.execPath, [SGFW, 'run', '--mode', 'host', '--state', stateFile, '--queue', String(QUEUE)], { timeoutMs: 600_000 });
-      await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
-    },
-    async stop() {
-      const r = await procs.stop(child, 'SIGTERM', 20_000);
-      child = null;
-      return stopSummary(r);
-    },
+export const SGFW_HOST = 'sgfw host (NFQUEUE)';
+export const IPTABLES = 'iptables + conntrack';
+
+/**
+ * Host mode's filters: sgfw (its default workers, and `--workers N` for each of `workerCounts`),
+ * the same rules in iptables, and no filter. sgfw's rows count only when every packet was judged:
+ * start refuses a queue rule with `--queue-bypass` or a fail-open sgfw (packets that pass unjudged
+ * would inflate its figure), and stop sets the packets the queue rules matched (the kernel's rule
+ * counters, read before sgfw removes them) against the packets sgfw judged: the difference is what
+ * the kernel dropped unjudged (queue full), which can only lower sgfw's figure.
+ */
+function hostFilters(n, procs, stateFile, rules, { workerCounts = [], extraNodeArgs = [], hostVariants = [], builds = [] } = {}) {
+  const sgfw = (label, extra, bin = SGFW) => {
+    let child = null;
+    return {
+      label,
+      optional: extra.length > 0,
+      get pid() {
+        return child?.pid ?? 0;
+      },
+      async start() {
+        // `--nice=N` among a variant's flags is the bench's: that row's sgfw runs at niceness N.
+        const niceFlag = extra.find((a) => a.startsWith('--nice='));
+        const flags = extra.filter((a) => a !== niceFlag);
+        child = spawnNode(procs, n.host, [...extraNodeArgs, bin, 'run', '--mode', 'host', '--state', stateFile, '--queue', String(QUEUE), '--log-format', 'json', ...flags],
+          niceFlag ? Number.parseInt(niceFlag.slice('--nice='.length), 10) : NICE);
+        await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
+        const q = queueCounters(n.host);
+        const start = logRecord(child.output().stderr, 'start');
+        if (q.rules === 0) throw new Error('no NFQUEUE rule in chain SGFW: sgfw judges nothing');
+        if (q.bypass) throw new Error('the queue rule has --queue-bypass: packets could pass unjudged');
+        if (start?.failOpen !== false) throw new Error(`sgfw's start record does not say fail closed (failOpen ${start?.failOpen})`);
+      },
+      async stop() {
+        const q = child ? queueCounters(n.host) : { queued: 0, kernelDrops: 0 };
+        const r = await procs.stop(child, 'SIGTERM', 20_000);
+        child = null;
+        const stop = logRecord(r.stderr, 'stop');
+        const counts = stop?.packets === undefined ? null : {
+          offered: q.queued, judged: stop.packets, passed: stop.allowed, dropped: stop.dropped, unjudged: q.queued - stop.packets, kernelDrops: q.kernelDrops,
+          perWorker: stop.perWorker ?? [stop.packets],
+        };
+        return { text: stopSummary(r), counts };
+      },
+    };
   };
   const iptables = {
-    label: 'iptables + conntrack',
+    label: IPTABLES,
     pid: 0,
     async start() {
-      inNs(n.host, 'iptables-restore', ['-w', '5'], { input: iptablesRuleset(makeRules()), timeout: 30_000 });
+      inNs(n.host, 'iptables-restore', ['-w', '5'], { input: iptablesRuleset(rules), timeout: 30_000 });
     },
     async stop() {
       inNs(n.host, 'iptables-restore', ['-w', '5'], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n', timeout: 30_000 });
@@ -338,20 +459,27 @@ function hostFilters(n, procs, stateFile) {
     },
   };
   const none = { label: 'no filter', pid: 0, async start() {}, async stop() { return ''; } };
-  return [sgfw, iptables, none];
+  const variants = hostVariants.map((v) => sgfw(`${SGFW_HOST}, ${v.label}`, v.args));
+  // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`), with each --workers count (or the default).
+  const built = builds.flatMap((b) => (workerCounts.length ? workerCounts : [null]).map((w) =>
+    sgfw(`${SGFW_HOST}, ${b.label}${w ? `, ${w} workers` : ''}`, w ? ['--workers', String(w)] : [], b.bin)));
+  return [sgfw(SGFW_HOST, []), ...workerCounts.map((w) => sgfw(`${SGFW_HOST}, ${w} workers`, ['--workers', String(w)])), ...variants, ...built, iptables, none];
 }
 
 // ---- traffic ------------------------------------------------------------------------------------
 
-/** Pings until one answer (the first frame each capture receives is lost: see INBOUND_ONLY). */
-async function warmUp(procs, from, to, broadcasts) {
+/** Pings until one answer from each client address (the first frame each capture receives is lost: see INBOUND_ONLY). */
+async function warmUp(procs, from, to, broadcasts, clients = 1) {
   // Nobody answers a broadcast ping (icmp_echo_ignore_broadcasts): a frame through the bridge each way, no wait.
   for (const [ns, bcast] of broadcasts) await procs.run(ns, 'ping', ['-b', '-n', '-c', '1', '-W', '0.1', bcast], { timeoutMs: 5000 });
-  for (let i = 0; i < 8; i++) {
-    const r = await procs.run(from, 'ping', ['-n', '-c', '1', '-W', '1', to], { timeoutMs: 5000 });
-    if (r.code === 0) return;
+  for (let k = 0; k < clients; k++) {
+    let answered = false;
+    for (let i = 0; i < 8 && !answered; i++) {
+      const r = await procs.run(from, 'ping', ['-n', '-c', '1', '-W', '1', '-I', clientAddress(k), to], { timeoutMs: 5000 });
+      answered = r.code === 0;
+    }
+    if (!answered) throw new Error(`warm-up: no ping answer from ${to} to ${clientAddress(k)} (from namespace ${from})`);
   }
-  throw new Error(`warm-up: no ping answer from ${to} (from namespace ${from})`);
 }
 
 /** Packets the devices of `ns` sent (tx) and received (rx), summed. */
@@ -370,31 +498,43 @@ function linkPackets(ns, devs) {
 /**
  * One iperf3 test from `clientNs` to the server in `serverNs`: its figures, the frames the filter
  * passed (`counted`: a namespace and the devices whose packet counters count them), and CPU use.
+ * `clients` K: K iperf3 clients at once, client k from its own address (clientAddress(k)) to its
+ * own server (port clientPort(k)), so the flows differ by address pair; figures are their sums.
  */
-async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, counted, parallel = 1 }) {
-  const server = procs.spawn(serverNs, 'iperf3', ['-s', '-1', '-B', INSIDE_HOST, '-p', String(PORT), '--forceflush'], { timeoutMs: (seconds + 20) * 1000 });
-  await waitForText(server, 'stdout', 'Server listening', 5000);
-  const args = ['-c', INSIDE_HOST, '-p', String(PORT), '-t', String(seconds), '-J', '--connect-timeout', '3000'];
-  if (kind === 'udp') args.push('-u', '-l', '18', '-b', '0');
-  // `--parallel P`: P flows at once (iperf3 -P), which a fanout group can spread over its workers.
-  if (parallel > 1) args.push('-P', String(parallel));
+async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, counted, parallel = 1, clients = 1 }) {
+  const servers = [];
+  for (let k = 0; k < clients; k++) {
+    const server = procs.spawn(serverNs, 'iperf3', ['-s', '-1', '-B', INSIDE_HOST, '-p', String(clientPort(k)), '--forceflush'], { timeoutMs: (seconds + 20) * 1000 });
+    servers.push(server);
+  }
+  await Promise.all(servers.map((server) => waitForText(server, 'stdout', 'Server listening', 5000)));
+  const argsOf = (k) => {
+    const args = ['-c', INSIDE_HOST, '-p', String(clientPort(k)), '-B', clientAddress(k), '-t', String(seconds), '-J', '--connect-timeout', '3000'];
+    if (kind === 'udp') args.push('-u', '-l', '18', '-b', '0');
+    // `--parallel P`: P flows at once (iperf3 -P) from this client.
+    if (parallel > 1) args.push('-P', String(parallel));
+    return args;
+  };
   const links0 = linkPackets(counted.ns, counted.devs);
   const sys0 = systemCpuSeconds();
   const filter0 = filterPid ? processCpuSeconds(filterPid) : 0;
   const t0 = performance.now();
-  const r = await procs.run(clientNs, 'iperf3', args, { timeoutMs: (seconds + 15) * 1000 });
+  const results = await Promise.all(Array.from({ length: clients }, (_, k) => procs.run(clientNs, 'iperf3', argsOf(k), { timeoutMs: (seconds + 10) * 1000 })));
   const wall = (performance.now() - t0) / 1000;
   const sys1 = systemCpuSeconds();
   const filter1 = filterPid ? processCpuSeconds(filterPid) : 0;
   const links1 = linkPackets(counted.ns, counted.devs);
-  await procs.stop(server, 'SIGKILL', 1000);
-  let j;
-  try {
-    j = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`iperf3 ${kind}: no JSON (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.slice(0, 300)}`);
-  }
-  if (j.error) throw new Error(`iperf3 ${kind}: ${j.error}`);
+  for (const server of servers) await procs.stop(server, 'SIGKILL', 1000);
+  const js = results.map((r, k) => {
+    let j;
+    try {
+      j = JSON.parse(r.stdout);
+    } catch {
+      throw new Error(`iperf3 ${kind} from ${clientAddress(k)}: no JSON (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.slice(0, 300)}`);
+    }
+    if (j.error) throw new Error(`iperf3 ${kind} from ${clientAddress(k)}: ${j.error}`);
+    return j;
+  });
   const total = (s) => s.user + s.system + s.softirq + s.idle + s.steal;
   const busy = 1 - (sys1.idle - sys0.idle) / (total(sys1) - total(sys0));
   // Inline: frames the bridge sent out of its two interfaces; host: frames in and out of the host.
@@ -407,14 +547,18 @@ async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, coun
     machineBusyPct: 100 * busy,
     softirqPct: (100 * (sys1.softirq - sys0.softirq)) / (total(sys1) - total(sys0)),
   };
+  const sum = (f) => js.reduce((n, j) => n + f(j), 0);
   if (kind === 'tcp') {
-    const rx = j.end.sum_received;
-    return { gbps: rx.bits_per_second / 1e9, retransmits: j.end.sum_sent.retransmits ?? 0, ...cpu };
+    return { gbps: sum((j) => j.end.sum_received.bits_per_second) / 1e9, retransmits: sum((j) => j.end.sum_sent.retransmits ?? 0), ...cpu };
   }
-  const rx = j.end.sum_received;
-  const sent = j.end.sum_sent.packets;
-  const received = rx.packets - rx.lost_packets;
-  return { framesPerSec: received / rx.seconds, sentPerSec: sent / j.end.sum_sent.seconds, lossPct: (100 * rx.lost_packets) / Math.max(1, rx.packets), ...cpu };
+  const lost = sum((j) => j.end.sum_received.lost_packets);
+  const packets = sum((j) => j.end.sum_received.packets);
+  return {
+    framesPerSec: sum((j) => (j.end.sum_received.packets - j.end.sum_received.lost_packets) / j.end.sum_received.seconds),
+    sentPerSec: sum((j) => j.end.sum_sent.packets / j.end.sum_sent.seconds),
+    lossPct: (100 * lost) / Math.max(1, packets),
+    ...cpu,
+  };
 }
 
 // ---- the part -----------------------------------------------------------------------------------
@@ -446,6 +590,13 @@ export function parseRings(text) {
   });
 }
 
+/** `--host-variant 'LABEL=--queue-maxlen 8192'`: one more host-mode sgfw row with those flags (split at spaces). */
+export function parseHostVariant(text) {
+  const at = (text ?? '').indexOf('=');
+  if (at <= 0) throw new Error(`--host-variant ${text}: not LABEL=FLAGS (e.g. 'maxlen 8192=--queue-maxlen 8192')`);
+  return { label: text.slice(0, at), args: text.slice(at + 1).split(' ').filter(Boolean) };
+}
+
 /** Why the live part cannot run here (null when it can): it needs root for namespaces and raw sockets. */
 export function liveSkipReason() {
   return process.getuid?.() === 0 ? null : `needs root (network namespaces, AF_PACKET, NFQUEUE); running as uid ${process.getuid?.()}`;
@@ -458,7 +609,7 @@ export function liveSkipReason() {
  * `offloads`: add sgfw (pcap) on veths with their default offloads; `rings`: parseRings' variants.
  * Returns { skipped } when not root; otherwise { rows, ratios, settings, notes }.
  */
-export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, rings = [], builds = [], workerCounts = [], parallel = 1, log = (s) => console.log(s) } = {}) {
+export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
   const skip = liveSkipReason();
   if (skip) {
     log(`Live (item 6): skipped: ${skip}`);
@@ -469,54 +620,73 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   const sessions = sessionsOpt ?? (smoke || quick ? 1 : 5);
   const runsPerSession = quick && !smoke ? 3 : 1;
   const loadBefore = loadavg();
-  const work = scratch('sgbl-live-');
+  const work = scratch('sgbl-live-', clients);
   const { rules, stateFile, procs } = work;
   const capture = await inlineCaptureMethods();
   const samples = new Map(); // `${part}/${label}/${kind}` → results
+  const judged = new Map(); // the same keys → what the filter said it judged, per session
   const notes = [];
   const started = performance.now();
   try {
     const n = work.open();
     const parts = [
-      { part: 'inline', filters: inlineFilters(n, procs, stateFile, { capture, offloadVariant: offloads, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
+      { part: 'inline', filters: inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant: offloads, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
         broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
         counted: { ns: n.middle, devs: [n.middleOutside, n.middleInside], both: false } },
-      { part: 'host', filters: hostFilters(n, procs, stateFile), clientNs: n.client, serverNs: n.host, broadcasts: [],
+      { part: 'host', filters: hostFilters(n, procs, stateFile, rules, { workerCounts, hostVariants, builds }), clientNs: n.client, serverNs: n.host, broadcasts: [],
         counted: { ns: n.host, devs: [n.devHost], both: true } },
     ];
-    // `--only a,b`: the filters whose label contains any of the parts.
-    if (only) for (const p of parts) p.filters = p.filters.filter((f) => only.split(',').some((o) => f.label.includes(o)));
+    // `--only a,b` (or `a|b` when a part has a comma, as the worker rows' labels do): the filters whose label contains any part.
+    const onlyParts = only ? only.split(only.includes('|') ? '|' : ',') : [];
+    if (only) for (const p of parts) p.filters = p.filters.filter((f) => onlyParts.some((o) => f.label.includes(o)));
     for (let round = 0; round < sessions; round++) {
       for (const p of parts) {
         for (const f of rotate(p.filters, round)) {
-          if (f.failed) continue;
-          log(`live: round ${round + 1}/${sessions}: ${p.part}: ${f.label} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-          try {
-            await f.start();
-          } catch (e) {
-            if (!f.optional) throw e;
-            f.failed = true;
-            await f.stop().catch(() => '');
-            notes.push(`${p.part}, ${f.label}: left out, it did not start: ${e.message.slice(0, 300)}`);
-            continue;
-          }
-          try {
-            await warmUp(procs, p.clientNs, INSIDE_HOST, p.broadcasts);
-            for (let k = 0; k < runsPerSession; k++) {
-              for (const kind of ['tcp', 'udp']) {
-                const r = await iperf(procs, { clientNs: p.clientNs, serverNs: p.serverNs, kind, seconds, filterPid: f.pid, counted: p.counted, parallel });
-                const key = `${p.part}/${f.label}/${kind}`;
+          // Each filter starts afresh for each kind of test, so what it says at its stop is that test's alone.
+          for (const kind of ['tcp', 'udp']) {
+            if (f.failed) continue;
+            const key = `${p.part}/${f.label}/${kind}`;
+            log(`live: round ${round + 1}/${sessions}: ${p.part}: ${f.label}: ${kind} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+            try {
+              await f.start();
+            } catch (e) {
+              await f.stop().catch(() => '');
+              if (!f.optional) throw e;
+              f.failed = true;
+              notes.push(`${p.part}, ${f.label}: left out, it did not start: ${e.message.slice(0, 300)}`);
+              continue;
+            }
+            let ran = 0;
+            try {
+              await warmUp(procs, p.clientNs, INSIDE_HOST, p.broadcasts, clients);
+              for (let k = 0; k < runsPerSession; k++) {
+                let r;
+                try {
+                  r = await iperf(procs, { clientNs: p.clientNs, serverNs: p.serverNs, kind, seconds, filterPid: f.pid, counted: p.counted, parallel, clients });
+                } catch (e) {
+                  // iperf3 3.12 waits for ever for the answer to its UDP connect datagram: under the other
+                  // clients' flood one can be lost. Once more; a second failure fails the session.
+                  if (clients === 1) throw e;
+                  notes.push(`${p.part}, ${f.label}, ${kind}, session ${round + 1}: retried: ${e.message.slice(0, 200)}`);
+                  r = await iperf(procs, { clientNs: p.clientNs, serverNs: p.serverNs, kind, seconds, filterPid: f.pid, counted: p.counted, parallel, clients });
+                }
                 if (!samples.has(key)) samples.set(key, []);
                 samples.get(key).push(r);
+                ran++;
+              }
+            } catch (e) {
+              // One filter failing a test (no answer, iperf3 refused) is noted; the others still run.
+              notes.push(`${p.part}, ${f.label}, ${kind}, session ${round + 1}: FAILED: ${e.message.slice(0, 300)}`);
+              log(`live: ${p.part}, ${f.label}: FAILED: ${e.message.slice(0, 300)}`);
+            } finally {
+              const stopped = await f.stop();
+              const { text, counts } = typeof stopped === 'string' ? { text: stopped, counts: null } : stopped;
+              if (text) notes.push(`${p.part}, ${f.label}, ${kind}, session ${round + 1}: ${text}`);
+              if (counts && ran > 0) {
+                if (!judged.has(key)) judged.set(key, []);
+                judged.get(key).push(counts);
               }
             }
-          } catch (e) {
-            // One filter failing a test (no answer, iperf3 refused) is noted; the others still run.
-            notes.push(`${p.part}, ${f.label}, session ${round + 1}: FAILED: ${e.message.slice(0, 300)}`);
-            log(`live: ${p.part}, ${f.label}: FAILED: ${e.message.slice(0, 300)}`);
-          } finally {
-            const summary = await f.stop();
-            if (summary) notes.push(`${p.part}, ${f.label}, session ${round + 1}: ${summary}`);
           }
         }
       }
@@ -529,11 +699,18 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   for (const [key, rs] of samples) {
     const [part, label, kind] = key.split('/');
     const m = (k) => (rs[0][k] === null || rs[0][k] === undefined ? null : median(rs.map((r) => r[k])));
+    // What the filter judged in a session (a run, unless --quick's 3 runs a session): medians, and the workers' shares summed.
+    const cs = judged.get(key) ?? [];
+    const c = (k) => (cs.length && cs[0][k] !== undefined ? median(cs.map((x) => x[k])) : null);
+    const perWorker = cs.length ? cs.reduce((acc, x) => acc.map((v, i) => v + (x.perWorker[i] ?? 0)), new Array(cs[0].perWorker.length).fill(0)) : null;
+    const shared = perWorker ? perWorker.reduce((a, b) => a + b, 0) : 0;
     rows.push({
       part, filter: label, test: kind === 'tcp' ? 'TCP 1500-byte frames' : 'UDP 64-byte frames', kind, runs: rs.length,
       gbps: m('gbps'), retransmits: m('retransmits'), framesPerSec: m('framesPerSec'), sentPerSec: m('sentPerSec'), lossPct: m('lossPct'),
       filterFramesPerSec: m('filterFrames') / seconds, filterCpuPct: m('filterCpuPct'), filterCpuUsPerFrame: m('filterCpuUsPerFrame'),
       machineBusyPct: m('machineBusyPct'), softirqPct: m('softirqPct'),
+      judged: c('judged'), passed: c('passed'), dropped: c('dropped'), unjudged: c('unjudged'), offered: c('offered'),
+      workerShares: perWorker && shared > 0 ? perWorker.map((v) => Math.round((100 * v) / shared)) : null,
     });
   }
   const fig = (part, label, kind) => {
@@ -566,13 +743,22 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, KERNEL_BRIDGE, 1.0);
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, AFPACKET_CEILING);
   }
-  add('host', 'sgfw host (NFQUEUE)', 'iptables + conntrack');
-  add('host', 'sgfw host (NFQUEUE)', 'no filter');
-  add('host', 'iptables + conntrack', 'no filter');
+  add('host', SGFW_HOST, IPTABLES, 0.9);
+  for (const w of workerCounts) add('host', `${SGFW_HOST}, ${w} workers`, IPTABLES, 0.9);
+  for (const v of hostVariants) add('host', `${SGFW_HOST}, ${v.label}`, IPTABLES, 0.9);
+  for (const b of builds) {
+    for (const w of workerCounts.length ? workerCounts : [null]) {
+      const label = `${SGFW_HOST}, ${b.label}${w ? `, ${w} workers` : ''}`;
+      add('host', label, IPTABLES, 0.9);
+      add('host', label, w ? `${SGFW_HOST}, ${w} workers` : SGFW_HOST);
+    }
+  }
+  add('host', SGFW_HOST, 'no filter');
+  add('host', IPTABLES, 'no filter');
   for (const r of ratios) r.met = r.target === null ? null : r.ratio >= r.target;
   return {
     settings: {
-      captureMethods: capture.methods, seconds, repeats, sessions, runsPerSession, rules: rules.length, groups: GROUPS, udpPayload: 18, parallel, workerCounts,
+      captureMethods: capture.methods, seconds, repeats, sessions, runsPerSession, rules: rules.length, groups: GROUPS, udpPayload: 18, parallel, clients, workerCounts, nice: NICE,
       elapsedSec: (performance.now() - started) / 1000, loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))), loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
       date: new Date().toISOString(),
     },
@@ -587,10 +773,14 @@ export function liveTables(r) {
   if (r.skipped) return [];
   const s = r.settings;
   const opt = (d) => (x) => (x === null || x === undefined ? '' : fixed(d)(x));
-  const rows = table(`Live: iperf3 through each filter, ${s.rules} rules (median of ${s.repeats} runs of ${s.seconds} s; TCP: 1500-byte frames; UDP: -l 18, 64-byte frames, -b 0${s.parallel > 1 ? `; iperf3 -P ${s.parallel}` : ''})`, [
+  const rows = table(`Live: iperf3 through each filter, ${s.rules} rules (median of ${s.repeats} runs of ${s.seconds} s; TCP: 1500-byte frames; UDP: -l 18, 64-byte frames, -b 0${s.parallel > 1 ? `; iperf3 -P ${s.parallel}` : ''}${s.clients > 1 ? `; ${s.clients} clients at once, each from its own address` : ''})`, [
     ['mode', 'part'], ['filter', 'filter'], ['test', 'kind'], ['runs', 'runs'], ['TCP Gbit/s', 'gbps', opt(2)], ['TCP retrans', 'retransmits', opt(0)],
     ['UDP rx frames/s', 'framesPerSec', opt(0)], ['UDP tx frames/s', 'sentPerSec', opt(0)], ['UDP loss %', 'lossPct', opt(1)],
     ['frames/s at filter', 'filterFramesPerSec', opt(0)], ['filter CPU %', 'filterCpuPct', opt(0)], ['filter CPU µs/frame', 'filterCpuUsPerFrame', opt(2)],
+    // sgfw's own count for a run (its stop record): judged, passed (forwarded / allowed), dropped, and what
+    // reached it unjudged (inline: capture drops; host: queued packets the kernel dropped, queue full)
+    ['judged', 'judged', opt(0)], ['passed', 'passed', opt(0)], ['dropped', 'dropped', opt(0)], ['unjudged', 'unjudged', opt(0)],
+    ['worker shares %', 'workerShares', (v) => (v ? v.join(' / ') : '')],
   ], r.rows);
   const byComparison = new Map();
   for (const x of r.ratios) {
@@ -625,26 +815,38 @@ export function profileSummary(file, top = 20) {
   return { totalMs, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => [(100 * ms) / totalMs, k]) };
 }
 
-/** sgfw inline under one TCP and one UDP iperf3 test, with node --cpu-prof; prints the summary. */
-async function profileInline(outDir, method, workers) {
+/**
+ * sgfw under one TCP and one UDP iperf3 test (each `clients` clients), with node --cpu-prof; prints
+ * the summary per thread. `mode` inline (`method` afpacket or pcap) or host (NFQUEUE).
+ */
+async function profileLive(outDir, { mode = 'inline', method = 'pcap', workers, clients = 1 }) {
   if (process.getuid?.() !== 0) throw new Error('--profile needs root');
   checkTools();
-  const work = scratch('sgbl-prof-');
-  const { stateFile, procs } = work;
+  const work = scratch('sgbl-prof-', clients);
+  const { stateFile, procs, rules } = work;
   try {
     const net = work.open();
     for (const kind of ['tcp', 'udp']) {
       const sub = join(outDir, kind);
-      const capture = await inlineCaptureMethods();
-      const label = method === 'afpacket' ? `${SGFW_AFPACKET}${workers ? `, ${workers} workers` : ''}` : SGFW_PCAP;
-      const sgfw = inlineFilters(net, procs, stateFile, { capture, workerCounts: workers ? [workers] : [], extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] })
-        .find((f) => f.label === label);
-      if (!sgfw) throw new Error(`--capture ${method}: not in this build (${capture.methods.join(', ')})`);
+      const extraNodeArgs = ['--cpu-prof', '--cpu-prof-dir', sub];
+      let sgfw;
+      let where;
+      if (mode === 'host') {
+        const label = workers ? `${SGFW_HOST}, ${workers} workers` : SGFW_HOST;
+        sgfw = hostFilters(net, procs, stateFile, rules, { workerCounts: workers ? [workers] : [], extraNodeArgs }).find((f) => f.label === label);
+        where = { clientNs: net.client, serverNs: net.host, broadcasts: [], counted: { ns: net.host, devs: [net.devHost], both: true } };
+      } else {
+        const capture = await inlineCaptureMethods();
+        const label = method === 'afpacket' ? `${SGFW_AFPACKET}${workers ? `, ${workers} workers` : ''}` : SGFW_PCAP;
+        sgfw = inlineFilters(net, procs, stateFile, rules, { capture, workerCounts: workers ? [workers] : [], extraNodeArgs }).find((f) => f.label === label);
+        if (!sgfw) throw new Error(`--capture ${method}: not in this build (${capture.methods.join(', ')})`);
+        where = { clientNs: net.outside, serverNs: net.inside, broadcasts: [[net.outside, '10.77.1.255'], [net.inside, '10.77.2.255']], counted: { ns: net.middle, devs: [net.middleOutside, net.middleInside], both: false } };
+      }
       await sgfw.start();
-      await warmUp(procs, net.outside, INSIDE_HOST, [[net.outside, '10.77.1.255'], [net.inside, '10.77.2.255']]);
-      const r = await iperf(procs, { clientNs: net.outside, serverNs: net.inside, kind, seconds: 5, filterPid: sgfw.pid, counted: { ns: net.middle, devs: [net.middleOutside, net.middleInside], both: false } });
+      await warmUp(procs, where.clientNs, INSIDE_HOST, where.broadcasts, clients);
+      const r = await iperf(procs, { clientNs: where.clientNs, serverNs: where.serverNs, kind, seconds: 5, filterPid: sgfw.pid, counted: where.counted, clients });
       console.log(`${kind}: ${JSON.stringify(r)}`);
-      console.log(await sgfw.stop());
+      console.log(JSON.stringify(await sgfw.stop()));
       // One profile per thread (the main thread's and, with --workers, each worker's).
       for (const file of readdirSync(sub).filter((f) => f.endsWith('.cpuprofile'))) {
         const s = profileSummary(join(sub, file));
@@ -661,10 +863,10 @@ async function profileInline(outDir, method, workers) {
  * A run's scratch space: a state file with the benchmark's rules, the processes it starts, and
  * its namespaces (made by `open`); `close` removes them all, as SIGINT and SIGTERM do meanwhile.
  */
-function scratch(prefix) {
+function scratch(prefix, clients = 1) {
+  const rules = makeRules(RULES, 5, clients);
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const stateFile = join(dir, 'state.json');
-  const rules = makeRules();
   writeFileSync(stateFile, JSON.stringify(stateDocument(rules)));
   const procs = new Processes();
   let net = null;
@@ -678,7 +880,7 @@ function scratch(prefix) {
     rules,
     stateFile,
     procs,
-    open: () => (net = createNet(String(process.pid % 100000))),
+    open: () => (net = createNet(String(process.pid % 100000), clients)),
     close: () => {
       cleanup();
       release();
@@ -692,10 +894,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (at >= 0) {
     const c = args.indexOf('--capture');
     const w = args.indexOf('--workers');
-    await profileInline(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), c >= 0 ? args[c + 1] : 'pcap', w >= 0 ? Number.parseInt(args[w + 1], 10) : undefined);
+    const k = args.indexOf('--clients');
+    await profileLive(args[at + 1] ?? mkdtempSync(join(tmpdir(), 'sgbl-cpuprof-')), {
+      mode: args.includes('--host') ? 'host' : 'inline',
+      method: c >= 0 ? args[c + 1] : 'pcap',
+      workers: w >= 0 ? Number.parseInt(args[w + 1], 10) : undefined,
+      clients: k >= 0 ? Number.parseInt(args[k + 1], 10) : 1,
+    });
   } else {
     const json = args.includes('--json');
     if (args.includes('--sgfw')) SGFW = args[args.indexOf('--sgfw') + 1];
+    if (args.includes('--nice')) {
+      NICE = Number.parseInt(args[args.indexOf('--nice') + 1], 10);
+      if (!Number.isInteger(NICE) || NICE < -20 || NICE > 19) throw new Error(`--nice: '${args[args.indexOf('--nice') + 1]}' is not -20–19`);
+    }
     const value = (name) => {
       const i = args.indexOf(name);
       return i >= 0 ? args[i + 1] : undefined;
@@ -711,6 +923,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       }),
       workerCounts: (value('--workers') ?? '').split(',').filter(Boolean).map((w) => Number.parseInt(w, 10)),
       parallel: int('--parallel') ?? 1,
+      clients: int('--clients') ?? 1,
+      hostVariants: args.flatMap((a, i) => (a === '--host-variant' ? [args[i + 1]] : [])).map(parseHostVariant),
       log: (s) => console.error(s),
     });
     if (json) console.log(JSON.stringify(r));

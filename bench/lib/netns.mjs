@@ -1,11 +1,13 @@
-// Network namespaces for the live benchmarks: every name starts with `sgbl`, every command has a
+// Network namespaces for the live benchmarks: every name starts with `sgbl` (or SGBL_NS_PREFIX, so
+// runs side by side on one machine can tell theirs apart), every command has a
 // timeout, every process started is remembered so one call stops them all, and the namespaces go
 // with them (on errors and on SIGINT/SIGTERM too). Root only; nothing here sends traffic from the
 // root namespace.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-export const PREFIX = 'sgbl';
+/** What every namespace and interface name starts with: SGBL_NS_PREFIX (letters, at most 4) or `sgbl`. */
+export const PREFIX = /^[a-z]{1,4}$/.test(process.env.SGBL_NS_PREFIX ?? '') ? process.env.SGBL_NS_PREFIX : 'sgbl';
 
 /** Runs a command to completion (10 s unless told), throwing with its stderr when it fails. */
 export function sh(cmd, args, { timeout = 10_000, input } = {}) {

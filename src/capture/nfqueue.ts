@@ -1,5 +1,5 @@
 // The typed face of native-bindings/nfqueue: one NFQUEUE queue read on the event loop. Packets
-// arrive in batches in buffers allocated once here; the handler writes one verdict per packet into
+// arrive in batches (one recvmmsg each) in buffers allocated once here; the handler writes one verdict per packet into
 // `batch.verdicts` before it returns, and the binding sends them (runs of consecutive ids with one
 // verdict as a single batch verdict). A packet the handler leaves unanswered is dropped; one it
 // marks DEFER stays queued in the kernel until `reader.verdict(id, accept)` (each id exactly once).
@@ -116,8 +116,10 @@ export function dropThreadCapabilities(keep: bigint): NativeCapabilityDrop {
   return addon.dropCapabilities(keep);
 }
 
-// Room for a full batch of maximum-size packets, so the binding never has to stop mid-batch.
-const MAX_PACKET = 0x10000;
+// One slot per packet of a batch, each room for a whole netlink message (a packet up to the 64 KiB
+// copy range and its attributes): the binding receives a batch of messages straight into the slots
+// (recvmmsg) and the payloads are read where they landed.
+const SLOT = 0x10000 + 4096;
 
 export class NfqueueReader {
   private readonly queue: NativeQueue;
@@ -130,7 +132,7 @@ export class NfqueueReader {
     if (!Number.isInteger(queueNum) || queueNum < 0 || queueNum > 65535) throw new NfqueueError(`queue number ${queueNum} is not 0–65535`);
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 1024) throw new NfqueueError(`batch size ${maxBatch} is not 1–1024`);
     const mod = loadNative();
-    const arena = new ArrayBuffer(maxBatch * MAX_PACKET);
+    const arena = new ArrayBuffer(maxBatch * SLOT);
     const meta = new ArrayBuffer(maxBatch * META_STRIDE * 4);
     const verdicts = new ArrayBuffer(maxBatch);
     const batch: NfqueueBatch = { count: 0, meta: new Uint32Array(meta), data: new Uint8Array(arena), verdicts: new Uint8Array(verdicts) };

@@ -28,6 +28,13 @@ import { STATE_FLAG } from './state-flag.js';
 import { UsageError } from './usage-error.js';
 
 const MODES = ['host', 'monitor', 'inline'] as const;
+/**
+ * Host mode's NFQUEUE length per queue. The kernel's 1024 is a few milliseconds of one TCP flow:
+ * a reader descheduled that long (a busy host) had the kernel drop what came meanwhile, which TCP
+ * pays in retransmits. 8192 queued packets are at most ~16 MB of kernel memory per queue at 1500
+ * bytes (bench/live.mjs, 4 clients: no queue drops left, TCP +22–68%; BENCHMARKS.md).
+ */
+const DEFAULT_QUEUE_MAXLEN = 8192;
 
 export const runCommand: Command = {
   name: 'run',
@@ -118,7 +125,7 @@ export const runCommand: Command = {
     { name: 'store-stale-after', kind: 'string', value: 'SECONDS', description: 'with --store: after this long without a word from etcd (progress is asked for after a third of it) the agent reports itself disconnected and stale and moves to another member (default 5)', check: secondsIn(0.3, 3600) },
     ...SOURCE_FLAGS,
     { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
-    { name: 'queue-maxlen', kind: 'string', value: 'N', description: 'packets the kernel holds for sgfw (default: the kernel\'s, 1024)', check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
+    { name: 'queue-maxlen', kind: 'string', value: 'N', description: `packets the kernel holds per queue for sgfw before it drops new ones (default ${DEFAULT_QUEUE_MAXLEN}; 0: the kernel's, 1024)`, check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     {
       ...WORKERS_FLAG,
       description:
@@ -192,7 +199,7 @@ export const runCommand: Command = {
       return runInline(options(), { inside, outside, capture, oneThreadBecause });
     }
     const queueNum = args.integer('queue') ?? 0;
-    const maxLen = args.integer('queue-maxlen') ?? 0;
+    const maxLen = args.integer('queue-maxlen') ?? DEFAULT_QUEUE_MAXLEN;
     // As replay: every core the process may run on, unless told otherwise (as many as there are
     // queues from --queue on); one judges on the main thread. An ICMP error about another worker's
     // flow is still related: the workers ask each other (live/related-relay.ts).

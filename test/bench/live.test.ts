@@ -24,7 +24,7 @@ interface Permission {
   IpRanges: { CidrIp: string }[];
 }
 interface LiveModule {
-  makeRules(count?: number, seed?: number): Rule[];
+  makeRules(count?: number, seed?: number, clients?: number): Rule[];
   stateDocument(rules: Rule[]): {
     SecurityGroups: { GroupId: string; IpPermissions: Permission[]; IpPermissionsEgress: Permission[] }[];
     NetworkInterfaces: { PrivateIpAddress: string; Groups: { GroupId: string }[] }[];
@@ -32,6 +32,9 @@ interface LiveModule {
   nftRuleset(rules: Rule[]): string;
   iptablesRuleset(rules: Rule[]): string;
   parseRings(text: string | undefined): { count: number; size: number; timeoutMs?: number; label: string }[];
+  parseHostVariant(text: string | undefined): { label: string; args: string[] };
+  clientAddress(k: number): string;
+  clientPort(k: number): number;
 }
 
 let live: LiveModule;
@@ -77,6 +80,26 @@ describe('the live benchmark rules', () => {
     expect(appended[0]).toBe('-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT');
     expect(appended.at(-1)).toBe('-A INPUT -j DROP');
     expect(appended).toHaveLength(2 + rules.length - 1 + 1); // conntrack, lo, every ingress rule, DROP
+  });
+
+  it('with --clients K: still 1,000 rules, the last two allowing the K client addresses to their K ports', () => {
+    const rules = live.makeRules(1000, 5, 4);
+    expect(rules).toHaveLength(1000);
+    expect(rules.slice(0, -2)).toEqual(live.makeRules().slice(0, -2));
+    expect(rules.slice(-2)).toEqual([
+      { egress: false, proto: 'tcp', from: 5201, to: 5204, cidr: '10.77.1.0/26' },
+      { egress: false, proto: 'udp', from: 5201, to: 5204, cidr: '10.77.1.0/26' },
+    ]);
+    expect([0, 3].map((k) => `${live.clientAddress(k)}:${live.clientPort(k)}`)).toEqual(['10.77.1.2:5201', '10.77.1.5:5204']);
+    // the kernel peers get the same two rules
+    expect(live.iptablesRuleset(rules)).toContain('-A INPUT -s 10.77.1.0/26 -d 10.77.2.2/32 -p udp -m udp --dport 5201:5204 -j ACCEPT');
+    expect(live.nftRuleset(rules)).toContain('ip saddr 10.77.1.0/26 ip daddr 10.77.2.2 tcp dport 5201-5204 accept');
+    expect(() => live.makeRules(1000, 5, 61)).toThrow(/--clients: 61 is not 1–60/);
+  });
+
+  it('parses --host-variant LABEL=FLAGS', () => {
+    expect(live.parseHostVariant('maxlen 8192=--queue-maxlen 8192  --workers 1')).toEqual({ label: 'maxlen 8192', args: ['--queue-maxlen', '8192', '--workers', '1'] });
+    expect(() => live.parseHostVariant('--fail-open')).toThrow(/--host-variant --fail-open: not LABEL=FLAGS/);
   });
 
   it('parses --rings and refuses what is not BLOCKSxBYTES[/MS]', () => {
@@ -131,9 +154,38 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
       else expect(row.framesPerSec).toBeGreaterThan(0);
     }
     // sgfw forwarded everything it saw (the iperf3 flows are allowed) and said so when stopped.
-    const sgfwNote = out.notes.find((n) => n.startsWith('inline, sgfw inline (afpacket), session 1: '));
-    expect(sgfwNote).toMatch(/forwarded (\d+) dropped 0/);
+    // (each test on a filter started afresh: one stop line per kind)
+    for (const kind of ['tcp', 'udp']) {
+      const sgfwNote = out.notes.find((n) => n.startsWith(`inline, sgfw inline (afpacket), ${kind}, session 1: `));
+      expect(sgfwNote).toMatch(/forwarded (\d+) dropped 0/);
+    }
     const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     expect(namespaces).not.toMatch(new RegExp(`^sgbl-[a-z]-${r.pid! % 100000}\\b`, 'm'));
+  }, 150_000);
+
+  it('measures host mode on 2 workers with 2 clients, counts every packet judged, and leaves out a fail-open sgfw', () => {
+    const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--clients', '2', '--workers', '2', '--host-variant', 'fail open=--fail-open', '--only', 'NFQUEUE), 2 workers|fail open'], {
+      encoding: 'utf8', timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      rows: { part: string; filter: string; kind: string; judged: number | null; passed: number | null; dropped: number | null; unjudged: number | null; workerShares: number[] | null }[];
+      notes: string[];
+      settings: { clients: number };
+    };
+    expect(out.settings.clients).toBe(2);
+    // fail open: its queue rule carries --queue-bypass, so it is refused before it is measured
+    expect(out.notes.filter((n) => n.includes('fail open: left out'))).toEqual([expect.stringMatching(/--queue-bypass: packets could pass unjudged/)]);
+    expect(out.notes.filter((n) => n.includes('FAILED'))).toEqual([]);
+    expect(out.rows.map((x) => `${x.filter}/${x.kind}`).sort()).toEqual(['sgfw host (NFQUEUE), 2 workers/tcp', 'sgfw host (NFQUEUE), 2 workers/udp']);
+    for (const row of out.rows) {
+      // sgfw's own count of a run: everything judged was allowed (the iperf3 flows are), and the
+      // packets its queue rules matched are the ones it judged plus any the kernel dropped (never more).
+      expect(row.judged).toBeGreaterThan(0);
+      expect(row.passed).toBe(row.judged);
+      expect(row.dropped).toBe(0);
+      expect(row.unjudged).toBeGreaterThanOrEqual(0);
+      expect(row.workerShares).toHaveLength(2);
+    }
   }, 150_000);
 });

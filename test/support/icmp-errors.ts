@@ -16,12 +16,18 @@ export interface ErrorExchange {
   router: string;
   /** the address of the flow nobody has */
   nobody: string;
+  /**
+   * The router's error: port unreachable (the default), or too big (IPv4 fragmentation needed,
+   * type 3 code 4 with the next hop's MTU; ICMPv6 packet too big, type 2 with an MTU of 1280).
+   */
+  error?: 'unreachable' | 'too-big';
 }
 
-/** Inside: one UDP datagram to each peer from its own port, then the port unreachables from the router, by quoted `dst:sport`. */
+/** Inside: one UDP datagram to each peer from its own port, then the router's errors (destination unreachable, or packet too big), by quoted `dst:sport`. */
 export const INSIDE_SCRIPT = `
 import json, select, socket, struct, sys, time
 v6, inside, peers, router, port, first = sys.argv[1] == '6', sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+too_big = len(sys.argv) > 7 and sys.argv[7] == 'too-big'
 family = socket.AF_INET6 if v6 else socket.AF_INET
 raw = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
 socks = []
@@ -39,13 +45,15 @@ while True:
     pkt, addr = raw.recvfrom(65535)
     if v6:
         # the ICMPv6 message alone: the quoted IPv6 header 8 bytes in, its UDP header after 40
-        if addr[0] != router or pkt[0] != 1:
+        # (destination unreachable, type 1, or packet too big, type 2: the same layout); only the kind asked for
+        if addr[0] != router or pkt[0] != (2 if too_big else 1):
             continue
         q = pkt[8:]
         got.add(socket.inet_ntop(family, q[24:40]) + ':' + str(struct.unpack('!H', q[40:42])[0]))
         continue
     ihl = (pkt[0] & 15) * 4
-    if socket.inet_ntoa(pkt[12:16]) != router or pkt[ihl] != 3:
+    # destination unreachable: port unreachable (code 3) or fragmentation needed (code 4), only the kind asked for
+    if socket.inet_ntoa(pkt[12:16]) != router or pkt[ihl] != 3 or pkt[ihl + 1] != (4 if too_big else 3):
         continue
     q = pkt[ihl + 8:]
     qihl = (q[0] & 15) * 4
@@ -53,10 +61,15 @@ while True:
 print(json.dumps(sorted(got)), flush=True)
 `;
 
-/** Outside: receive on every peer address; for each datagram, a port unreachable from the router quoting it; and one quoting `nobody`. */
+/**
+ * Outside: receive on every peer address; for each datagram, an error from the router quoting it
+ * (port unreachable, or with 'too-big' fragmentation needed / packet too big); and one quoting `nobody`.
+ */
 export const ROUTER_SCRIPT = `
 import json, select, socket, struct, sys, time
 v6, inside, peers, router, nobody, port = sys.argv[1] == '6', sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+too_big = len(sys.argv) > 7 and sys.argv[7] == 'too-big'
+
 family = socket.AF_INET6 if v6 else socket.AF_INET
 def csum(b):
     if len(b) % 2: b += b'\\0'
@@ -77,9 +90,11 @@ else:
 def unreachable(src, dst, sport):
     quoted = ip(src, dst, 17, struct.pack('!HHHH', sport, port, 12, 0) + b'ping')
     if v6:
-        raw.sendto(struct.pack('!BBHI', 1, 4, 0, 0) + quoted, (inside, 0))
+        # packet too big (type 2, MTU 1280) or port unreachable (type 1 code 4)
+        raw.sendto((struct.pack('!BBHI', 2, 0, 0, 1280) if too_big else struct.pack('!BBHI', 1, 4, 0, 0)) + quoted, (inside, 0))
         return
-    icmp = struct.pack('!BBHI', 3, 3, 0, 0) + quoted
+    # fragmentation needed (type 3 code 4, the next hop's MTU in the last 2 bytes) or port unreachable (code 3)
+    icmp = (struct.pack('!BBHHH', 3, 4, 0, 0, 1400) if too_big else struct.pack('!BBHI', 3, 3, 0, 0)) + quoted
     icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
     raw.sendto(ip(router, inside, 1, icmp), (inside, 0))
 socks = {}
@@ -116,10 +131,10 @@ export function output(c: ChildProcess): Promise<string> {
  * `dst:sport`, and the router's last line (how many datagrams it answered).
  */
 export async function exchangeErrors(routerNs: string, insideNs: string, f: ErrorExchange, port: number, firstSourcePort: number): Promise<{ received: string[]; routerSaw: string }> {
-  const router = spawnInNs(routerNs, 'python3', ['-c', ROUTER_SCRIPT, f.v, f.inside, JSON.stringify(f.peers), f.router, f.nobody, String(port)]);
+  const router = spawnInNs(routerNs, 'python3', ['-c', ROUTER_SCRIPT, f.v, f.inside, JSON.stringify(f.peers), f.router, f.nobody, String(port), f.error ?? 'unreachable']);
   const routerDone = output(router);
   await waitFor(router, 'stdout', 'ready', 10_000);
-  const inside = spawnInNs(insideNs, 'python3', ['-c', INSIDE_SCRIPT, f.v, f.inside, JSON.stringify(f.peers), f.router, String(port), String(firstSourcePort)]);
+  const inside = spawnInNs(insideNs, 'python3', ['-c', INSIDE_SCRIPT, f.v, f.inside, JSON.stringify(f.peers), f.router, String(port), String(firstSourcePort), f.error ?? 'unreachable']);
   const insideOut = await output(inside);
   const routerOut = await routerDone;
   return { received: JSON.parse(insideOut) as string[], routerSaw: routerOut.trim().split('\n').pop()! };

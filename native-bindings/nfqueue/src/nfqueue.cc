@@ -1,5 +1,6 @@
 // N-API binding of libnetfilter_queue: one queue, read on the libuv loop when its netlink socket is
-// readable, packets copied into a JS-owned arena and handed over in batches, verdicts taken back
+// readable, a batch of netlink messages at a time (recvmmsg) straight into slots of a JS-owned arena
+// (each packet's payload is handed over where it landed: no copy), verdicts taken back
 // from a JS-owned array right after each batch (a packet JS defers stays queued until its own
 // `verdict(id, accept)`). No policy here: the TypeScript wrapper
 // (src/capture/nfqueue.ts) owns types, errors and what a verdict means.
@@ -11,7 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include <libnetfilter_queue/libnetfilter_queue.h>
@@ -25,8 +28,9 @@ namespace {
 constexpr uint32_t kMetaStride = 6;
 // nfq_set_mode copy range: a whole IP packet.
 constexpr uint32_t kCopyRange = 0xffff;
-// Room one more packet needs in the arena before the next recv.
+// The largest payload (the copy range) and one arena slot: a whole netlink message, payload and attributes.
 constexpr size_t kMaxPayload = 0x10000;
+constexpr size_t kSlot = kMaxPayload + 4096;
 // A verdict JS leaves for later: the packet stays queued until verdict(id, accept).
 constexpr uint8_t kDefer = 2;
 // Batches handled per readable event before yielding to the event loop.
@@ -62,12 +66,23 @@ class Queue : public Napi::ObjectWrap<Queue> {
     Napi::ArrayBuffer verdicts = info[5].As<Napi::ArrayBuffer>();
     maxBatch_ = info[6].As<Napi::Number>().Uint32Value();
     if (maxBatch_ == 0 || meta.ByteLength() < maxBatch_ * kMetaStride * 4 || verdicts.ByteLength() < maxBatch_ ||
-        arena.ByteLength() < kMaxPayload) {
+        arena.ByteLength() < kSlot) {
       Napi::RangeError::New(env, "Queue: arena, meta or verdicts too small for maxBatch").ThrowAsJavaScriptException();
       return;
     }
     arena_ = static_cast<uint8_t*>(arena.Data());
     arenaLen_ = arena.ByteLength();
+    // One recvmmsg fills up to `slots_` messages, each in its own slot of the arena.
+    slots_ = static_cast<uint32_t>(std::min<size_t>(maxBatch_, arenaLen_ / kSlot));
+    iovs_.resize(slots_);
+    msgs_.resize(slots_);
+    for (uint32_t i = 0; i < slots_; i++) {
+      iovs_[i].iov_base = arena_ + i * kSlot;
+      iovs_[i].iov_len = kSlot;
+      memset(&msgs_[i], 0, sizeof msgs_[i]);
+      msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+      msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
     meta_ = static_cast<uint32_t*>(meta.Data());
     verdicts_ = static_cast<uint8_t*>(verdicts.Data());
     arenaRef_ = Napi::Persistent(arena);
@@ -181,21 +196,22 @@ class Queue : public Napi::ObjectWrap<Queue> {
     unsigned char* payload = nullptr;
     int len = nfq_get_payload(nfa, &payload);
     if (len < 0) len = 0;
-    if (q->count_ >= q->maxBatch_ || q->arenaUsed_ + static_cast<size_t>(len) > q->arenaLen_) {
-      // Cannot happen with the room Drain keeps; fail closed rather than leave the packet queued.
+    if (q->count_ >= q->maxBatch_ || payload == nullptr || payload < q->arena_ ||
+        payload + len > q->arena_ + q->arenaLen_) {
+      // Cannot happen: every message is received into the arena and a batch is at most maxBatch
+      // messages. Fail closed rather than leave the packet queued.
       q->overflows_++;
       nfq_set_verdict(qh, id, NF_DROP, 0, nullptr);
       return 0;
     }
-    memcpy(q->arena_ + q->arenaUsed_, payload, static_cast<size_t>(len));
+    // The payload stays where recvmmsg put it, inside its message's slot of the arena.
     uint32_t* m = q->meta_ + q->count_ * kMetaStride;
     m[0] = id;
-    m[1] = static_cast<uint32_t>(q->arenaUsed_);
+    m[1] = static_cast<uint32_t>(payload - q->arena_);
     m[2] = static_cast<uint32_t>(len);
     m[3] = ph->hook;
     m[4] = nfq_get_indev(nfa);
     m[5] = nfq_get_outdev(nfa);
-    q->arenaUsed_ += static_cast<size_t>(len);
     q->count_++;
     q->received_++;
     return 0;
@@ -212,24 +228,22 @@ class Queue : public Napi::ObjectWrap<Queue> {
     Napi::HandleScope scope(env);
     for (int round = 0; round < kRoundsPerWakeup && h_ != nullptr; round++) {
       count_ = 0;
-      arenaUsed_ = 0;
-      bool empty = false;
-      while (count_ < maxBatch_ && arenaLen_ - arenaUsed_ >= kMaxPayload) {
-        ssize_t n = recv(fd_, buf_, sizeof buf_, MSG_DONTWAIT);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno == ENOBUFS) {
-            // The kernel could not deliver some packets to us: they got the queue's failure verdict.
-            enobufs_++;
-            continue;
-          }
-          empty = true;
-          break;
+      int n = recvmmsg(fd_, msgs_.data(), slots_, MSG_DONTWAIT, nullptr);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == ENOBUFS) {
+          // The kernel could not deliver some packets to us: they got the queue's failure verdict.
+          enobufs_++;
+          continue;
         }
-        nfq_handle_packet(h_, buf_, static_cast<int>(n));
+        return;  // EAGAIN: nothing more for now
+      }
+      // One message per packet (nf_queue sends each as its own netlink message), parsed in place.
+      for (int i = 0; i < n && h_ != nullptr; i++) {
+        nfq_handle_packet(h_, static_cast<char*>(iovs_[i].iov_base), static_cast<int>(msgs_[i].msg_len));
       }
       if (count_ > 0) Flush(env);
-      if (empty) return;
+      if (static_cast<uint32_t>(n) < slots_) return;  // the socket is drained
     }
   }
 
@@ -277,7 +291,9 @@ class Queue : public Napi::ObjectWrap<Queue> {
   uint32_t maxBatch_ = 0;
   uint8_t* arena_ = nullptr;
   size_t arenaLen_ = 0;
-  size_t arenaUsed_ = 0;
+  uint32_t slots_ = 0;
+  std::vector<struct iovec> iovs_;
+  std::vector<struct mmsghdr> msgs_;
   uint32_t* meta_ = nullptr;
   uint8_t* verdicts_ = nullptr;
   uint32_t count_ = 0;
@@ -286,8 +302,6 @@ class Queue : public Napi::ObjectWrap<Queue> {
   uint64_t received_ = 0, batches_ = 0, enobufs_ = 0, verdictErrors_ = 0, overflows_ = 0;
   Napi::Reference<Napi::ArrayBuffer> arenaRef_, metaRef_, verdictsRef_;
   Napi::FunctionReference onBatch_;
-  // One netlink message: a packet of up to 64 KiB plus its attributes.
-  char buf_[kMaxPayload + 4096] __attribute__((aligned(8)));
 };
 
 }  // namespace

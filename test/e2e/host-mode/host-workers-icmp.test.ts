@@ -5,8 +5,10 @@
 // host sends UDP to many peer addresses (egress allows it: flows tracked on both workers); the
 // "router" answers each datagram with a forged port unreachable from its own address, which no
 // ingress rule allows, and one more quoting a flow nobody sent. Each tracked flow's error reaches
-// the host through two workers as through one; the untracked one never does. Needs root; skipped
-// only outside CI when not root.
+// the host through two workers as through one; the untracked one never does. The same for IPv6,
+// and for the errors path MTU discovery lives on (IPv4 fragmentation needed, ICMPv6 packet too
+// big): a worker that dropped them would black-hole every large packet of another worker's flows.
+// Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,14 +16,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from './netns.js';
-import { exchangeErrors } from '../../support/icmp-errors.js';
+import { type ErrorExchange, exchangeErrors } from '../../support/icmp-errors.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
-const HOST = '10.0.18.10';
-const PEERS = Array.from({ length: 24 }, (_, i) => `10.0.18.${30 + i}`);
-const ROUTER = '10.0.18.99';
-const NOBODY = '10.0.18.77';
+/** per address family: the host, its peers, the router, an address nobody holds (the host never sent to it) */
+const V4: ErrorExchange = { v: '4', inside: '10.0.18.10', peers: Array.from({ length: 24 }, (_, i) => `10.0.18.${30 + i}`), router: '10.0.18.99', nobody: '10.0.18.77' };
+const V6: ErrorExchange = { v: '6', inside: '2001:db8:18::10', peers: Array.from({ length: 24 }, (_, i) => `2001:db8:18::${30 + i}`), router: '2001:db8:18::99', nobody: '2001:db8:18::77' };
 const PORT = 9000;
 const FIRST_SOURCE_PORT = 40000;
 const QUEUE = 52;
@@ -41,10 +42,11 @@ function setUp(): void {
   const vp = `${tag}p`;
   sh('ip', ['netns', 'add', ns.host]);
   sh('ip', ['netns', 'add', ns.peer]);
-  for (const n of [ns.host, ns.peer]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
   sh('ip', ['link', 'add', vh, 'netns', ns.host, 'type', 'veth', 'peer', 'name', vp, 'netns', ns.peer]);
-  inNs(ns.host, 'ip', ['addr', 'add', `${HOST}/24`, 'dev', vh]);
-  for (const a of [...PEERS, ROUTER]) inNs(ns.peer, 'ip', ['addr', 'add', `${a}/24`, 'dev', vp]);
+  inNs(ns.host, 'ip', ['addr', 'add', `${V4.inside}/24`, 'dev', vh]);
+  for (const a of [...V4.peers, V4.router]) inNs(ns.peer, 'ip', ['addr', 'add', `${a}/24`, 'dev', vp]);
+  inNs(ns.host, 'ip', ['-6', 'addr', 'add', `${V6.inside}/64`, 'dev', vh, 'nodad']);
+  for (const a of [...V6.peers, V6.router]) inNs(ns.peer, 'ip', ['-6', 'addr', 'add', `${a}/64`, 'dev', vp, 'nodad']);
   for (const [n, dev] of [[ns.host, vh], [ns.peer, vp]] as const) {
     inNs(n, 'ip', ['link', 'set', 'lo', 'up']);
     inNs(n, 'ip', ['link', 'set', dev, 'up']);
@@ -65,11 +67,12 @@ function tearDown(): void {
 function writeState(): string {
   const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
   const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  eni.PrivateIpAddress = V4.inside;
+  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: V4.inside }];
+  eni.Ipv6Addresses = [{ Ipv6Address: V6.inside }];
   // egress: everything (the flows are tracked on the way out); ingress: nothing
   state.SecurityGroups[0].IpPermissions = [];
-  state.SecurityGroups[0].IpPermissionsEgress = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
+  state.SecurityGroups[0].IpPermissionsEgress = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }], PrefixListIds: [], UserIdGroupPairs: [] }];
   const file = join(dir, 'state.json');
   writeFileSync(file, JSON.stringify(state));
   return file;
@@ -97,19 +100,24 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: ICMP errors from a th
     tearDown();
   });
 
-  it("each tracked flow's error is related through two workers as through one; an error about no flow is dropped", async () => {
+  it.each([
+    ['IPv4, port unreachable', V4],
+    ['IPv4, fragmentation needed', { ...V4, error: 'too-big' }],
+    ['IPv6, port unreachable', V6],
+    ['IPv6, packet too big', { ...V6, error: 'too-big' }],
+  ] as const)("%s: each tracked flow's error is related through two workers as through one; an error about no flow is dropped", async (_name, f: ErrorExchange) => {
     const state = writeState();
-    const expected = PEERS.map((p, i) => `${p}:${FIRST_SOURCE_PORT + i}`).sort();
+    const expected = f.peers.map((p, i) => `${p}:${FIRST_SOURCE_PORT + i}`).sort();
     for (const workers of ['1', '2']) {
       const sgfw = spawnInNs(ns.host, process.execPath, [ENTRY, 'run', '--mode', 'host', '--workers', workers, '--state', state, '--queue', String(QUEUE), '--metrics', METRICS]);
       running.push(sgfw);
       let err = '';
       sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
-      const { received, routerSaw } = await exchangeErrors(ns.peer, ns.host, { v: '4', inside: HOST, peers: PEERS, router: ROUTER, nobody: NOBODY }, PORT, FIRST_SOURCE_PORT);
-      expect(routerSaw, `workers ${workers}`).toBe(String(PEERS.length));
+      const { received, routerSaw } = await exchangeErrors(ns.peer, ns.host, f, PORT, FIRST_SOURCE_PORT);
+      expect(routerSaw, `workers ${workers}`).toBe(String(f.peers.length));
       expect(received, `workers ${workers}`).toEqual(expected);
-      expect(received).not.toContain(`${NOBODY}:39999`);
+      expect(received).not.toContain(`${f.nobody}:39999`);
       const metrics = inNs(ns.host, process.execPath, ['-e', `fetch('http://${METRICS}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
       running.splice(running.indexOf(sgfw), 1);
       expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
@@ -117,7 +125,7 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: ICMP errors from a th
       // the error about no flow, judged by the rules (no ingress rule allows ICMP from the router)
       expect(stop.dropped as number, `workers ${workers}`).toBeGreaterThanOrEqual(1);
       // every tracked flow's error counted as related (one managed interface)
-      expect(metrics).toMatch(new RegExp(`sgfw_packets_total\\{[^}]*reason="related"[^}]*\\} ${PEERS.length}\n`));
+      expect(metrics).toMatch(new RegExp(`sgfw_packets_total\\{[^}]*reason="related"[^}]*\\} ${f.peers.length}\n`));
       if (workers === '2') {
         // 24 address pairs over two queues: both workers judged flows
         expect(stop.perWorker).toHaveLength(2);
