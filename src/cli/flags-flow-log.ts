@@ -1,5 +1,5 @@
 // The flow-log flags of `sgfw run` (any mode): the file, its rotation and the aggregation
-// interval, parsed into the options runMonitor (and later the enforcing modes) take. `sgfw replay`
+// interval, parsed into the options every live mode takes (startMonitor, RunFlowLog). `sgfw replay`
 // takes the interval flag alone: it writes one file, never rotated.
 import { integerIn, oneOf } from './flags-value-checks.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';

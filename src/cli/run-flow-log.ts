@@ -1,4 +1,4 @@
-// Flow logs of an enforcing mode (host, inline): a FlowLogFile fed with every judged packet that
+// Flow logs of a live mode on RunFlowLog (host, inline; monitor on workers): a FlowLogFile fed with every judged packet that
 // touched a managed interface, flushed once a second (a window is written when it ends), reopened
 // on SIGHUP for logrotate, and closed with the partial window on stop.
 import type { Dataplane } from '../dataplane/dataplane.js';

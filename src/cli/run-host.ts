@@ -37,7 +37,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const { dataplane } = live;
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
+  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
   const enforcer = new HostEnforcer(dataplane, verdicts, undefined, { sampler, logger: log }, flowLog);
 
   let reader: NfqueueReader | null = null;

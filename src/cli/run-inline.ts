@@ -83,7 +83,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const { dataplane } = live;
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log);
+  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
   const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog });
 
   const method = f.capture ?? defaultCaptureMethod();

@@ -5,8 +5,9 @@
 // change is in force on every worker). --verdicts and --flow-log come from the workers in batches
 // and --metrics and /status from a scrape of each, reported as one thread would (run-workers.ts);
 // the stop summary is the workers' counters added up, in the format one thread prints. SIGHUP does
-// what it does for one thread: reopens the flow log (and with --listen re-reads the API's keys and
-// certificate); no rules to reload.
+// what it does for one thread, and for host and inline workers: reopens the flow log and re-reads the
+// --state files (the new rules sent to every worker, each keeping its flows; a bad file keeps the
+// rules in force), or with --listen re-reads the API's keys and certificate.
 import { formatMonitorSummary, logMonitorReady, logMonitorStop } from '../live/monitor.js';
 import { spawnMonitorWorkers, sumMonitorStats, type MonitorWorkers } from '../live/monitor-workers.js';
 import type { MonitorWorkerStarted, MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
@@ -27,7 +28,7 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   } catch (e) {
     return startFailed(e, o);
   }
-  // Judging only, as one thread's monitor: no drop lines, no reloads.
+  // Judging only, as one thread's monitor: no drop lines.
   const outputs = WorkersRun.open(o, live, true);
   let running: MonitorWorkers;
   try {
@@ -42,14 +43,11 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   };
   const signals = stopSignals(() => {
     outputs.reopen();
-    log.info({ event: 'sighup', reload: 'logs' }, 'SIGHUP: flow log reopened');
-    // No rules to reload: with --listen the state directory is the source of truth (its keys and certificate are re-read).
-    if (live.api) return live.hangup();
-    return undefined;
+    return live.hangup();
   }, systemd);
   // one interface: every worker's link type is the first's
   const { linkType } = running.starts[0] as MonitorWorkerStarted;
-  logMonitorReady(log, m.device, linkType, 'afpacket', `, ${workers} workers in a fanout group${live.readyNote}`, workers);
+  logMonitorReady(log, m.device, linkType, 'afpacket', `, ${workers} workers in a fanout group${live.readyNote}`, live.hangupHint, workers);
   systemd.ready(`monitoring ${m.device}, ${workers} workers${live.readyNote}`);
   await signals.stopped;
   running.onFailure = null;
@@ -59,7 +57,7 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   const summary = sumMonitorStats(m.device, each, live.view);
   await live.close();
   await outputs.close();
-  logMonitorStop(log, summary, each.map((s) => s.frames));
+  logMonitorStop(log, summary, live.reloads, each.map((s) => s.frames));
   io.stdout.write(formatMonitorSummary(summary));
   signals.release();
   return ExitCode.ok;

@@ -1,14 +1,15 @@
-// `sgfw run --mode monitor`: without --listen exactly runMonitor (src/live/monitor.ts); with it, the
-// same monitor judging against the durable store's service, the EC2 API beside it in this process.
+// `sgfw run --mode monitor` on one thread: the monitor (src/live/monitor.ts) judging against the
+// run's model (run-model.ts, as host and inline modes): the --state files, re-read on SIGHUP (the
+// new rules judge the next frame, tracked flows keep their state; a bad file keeps the rules in
+// force), or with --listen the durable store's service behind the EC2 API in this process.
 import { CaptureError } from '../capture/capture-error.js';
 import type { CaptureMethod } from '../capture/capture-method.js';
-import { formatMonitorSummary, logMonitorReady, logMonitorStop, runMonitor, startMonitor, type Monitor } from '../live/monitor.js';
-import type { AttachedApi } from '../api/serve-store.js';
-import { attachApi, reloadApiFiles } from './api-attach.js';
+import { formatMonitorSummary, logMonitorReady, logMonitorStop, startMonitor, type Monitor } from '../live/monitor.js';
 import { ExitCode } from './exit-codes.js';
 import { startMonitorMetrics, type MonitorMetricsServer } from './monitor-metrics-server.js';
-import { logOneThread, startFailed } from './run-lifecycle.js';
-import { apiNote, type RunOptions } from './run-options.js';
+import { logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
+import { openLiveModel, type LiveModel } from './run-model.js';
+import type { RunOptions } from './run-options.js';
 import { serviceNotify } from './service-notify.js';
 
 export interface MonitorFlags {
@@ -34,69 +35,48 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
 }
 
 async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetricsServer | null): Promise<number> {
-  const { io } = o;
-  if (!o.api) {
-    return runMonitor({ interface: m.device, capture: m.capture, stateFiles: o.stateFiles, verdictsFile: o.verdictsFile, ...o.flowLog, io, log: o.log,
-      onStarted: (s) => {
-        metrics?.attach(s);
-        logOneThread(o, m.oneThreadBecause);
-      },
-    });
-  }
-  const systemd = serviceNotify((line) => o.log.warn({ event: 'systemd-notify' }, line));
-  const { listen } = o.api;
-  let api: AttachedApi;
+  const { io, log } = o;
+  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
+  let live: LiveModel;
   try {
-    api = await attachApi({ stateDir: o.api.stateDir, listen, stateFiles: o.stateFiles, logger: o.log });
+    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log, enforcing: false });
   } catch (e) {
     return startFailed(e, o);
   }
   let monitor: Monitor;
   try {
-    monitor = await startMonitor({
+    monitor = startMonitor({
       interface: m.device,
       capture: m.capture,
-      model: api.service,
-      accountId: api.service.accountId,
+      dataplane: live.dataplane,
+      view: live.view,
+      accountId: live.api?.service.accountId,
       verdictsFile: o.verdictsFile,
       ...o.flowLog,
-      io,
-      log: o.log,
+      log,
     });
   } catch (e) {
-    await api.close();
+    await live.close();
     if (!(e instanceof CaptureError)) throw e;
-    o.log.fatal({ event: 'start-failed', mode: 'monitor' }, e.message);
+    log.fatal({ event: 'start-failed', mode: 'monitor' }, e.message);
     return ExitCode.usage;
   }
-  metrics?.attach(monitor);
-  // Handlers go in before the ready line: a signal sent on seeing it must find them.
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  const done = (): void => {
-    systemd.stopping('stopping');
-    finish();
-  };
-  const hup = (): void => {
+  metrics?.attach(monitor, live.reloads);
+  // Handlers go in before the ready line: a signal sent on seeing it must find them. SIGHUP as in
+  // host and inline modes: the flow log reopened (logrotate), then the state files re-read (or with
+  // --listen the API's keys and certificate).
+  const signals = stopSignals(() => {
     monitor.reopenLogs();
-    o.log.info({ event: 'sighup', reload: 'logs' }, 'SIGHUP: flow log reopened');
-    // No rules to reload: with --listen the state directory is the source of truth.
-    reloadApiFiles(api, o.log, listen.tls);
-  };
-  process.on('SIGINT', done);
-  process.on('SIGTERM', done);
-  process.on('SIGHUP', hup);
+    return live.hangup();
+  }, systemd);
   logOneThread(o, m.oneThreadBecause);
-  logMonitorReady(o.log, m.device, monitor.linkType, monitor.capture, apiNote(api.address));
-  systemd.ready(`monitoring ${m.device}${apiNote(api.address)}`);
-  await finished;
+  logMonitorReady(log, m.device, monitor.linkType, monitor.capture, live.readyNote, live.hangupHint);
+  systemd.ready(`monitoring ${m.device}${live.readyNote}`);
+  await signals.stopped;
   const summary = monitor.stop();
-  logMonitorStop(o.log, summary);
+  await live.close();
+  logMonitorStop(log, summary, live.reloads);
   io.stdout.write(formatMonitorSummary(summary));
-  await api.close();
-  process.off('SIGINT', done);
-  process.off('SIGTERM', done);
-  process.off('SIGHUP', hup);
-  systemd.close();
+  signals.release();
   return ExitCode.ok;
 }

@@ -57,13 +57,13 @@ export class WorkersRun {
   /**
    * Opens the run's output files. Each worker samples drop lines at the run's rate; this thread
    * samples their lines again, so the log as a whole keeps to --drop-log-rate. `judgeOnly` (monitor
-   * mode), as its one thread: nothing is dropped (no drop lines, no count of those not logged), no
-   * rules are reloaded (no reload counts), and with the API the flow log names its account for an
-   * interface whose groups the model does not know.
+   * mode), as its one thread: nothing is dropped (no drop lines, no count of those not logged). With
+   * the API, in every mode, the flow log names the API's account for an interface whose groups the
+   * model does not know, as one thread's does.
    */
   static open(o: RunOptions, live: LiveModel, judgeOnly = false): WorkersRun {
     const verdicts = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-    const flowLog = RunFlowLog.open(o.flowLog, live.dataplane, live.view, o.log, judgeOnly ? live.api?.service.accountId : undefined);
+    const flowLog = RunFlowLog.open(o.flowLog, live.dataplane, live.view, o.log, live.api?.service.accountId);
     return new WorkersRun(judgeOnly ? { ...o, dropRate: 0 } : o, live, verdicts, flowLog, new DropSampler(judgeOnly ? 0 : o.dropRate), judgeOnly);
   }
 
@@ -110,7 +110,8 @@ export class WorkersRun {
     // The main Dataplane rebuilds on every change as each worker's does: its timings stand for theirs.
     observeRebuilds(registry, live.dataplane);
     const render = async (): Promise<string> => {
-      const main = this.judgeOnly ? [] : mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal });
+      // SIGHUP reloads in every mode; drop lines held back only where something is dropped
+      const main = mainThreadFamilies({ reloads: live.reloads ?? undefined, dropLogsSuppressed: this.judgeOnly ? undefined : () => sampler.suppressedTotal });
       scraped = workerMetricFamilies(await pool.scrape(), main);
       return registry.render();
     };

@@ -4,42 +4,33 @@
 // methods, as inline mode's: `afpacket` (the AF_PACKET ring, both directions, a ring block judged
 // in staged groups, the kernel's drop counter reported at stop) and `pcap` (libpcap, per frame).
 // This is the one-thread monitor; `--workers N` runs N of its loop (monitor-judge.ts) on worker
-// threads instead (monitor-workers.ts, src/cli/run-monitor-workers.ts).
+// threads instead (monitor-workers.ts, src/cli/run-monitor-workers.ts). Either way the run's model
+// (state files reloaded on SIGHUP, or the API) and its Dataplane are the caller's (src/cli/run-monitor.ts).
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { AfPacketSocket, type AfPacketBatch } from '../capture/afpacket.js';
 import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
-import { hugePageMemory } from '../capture/huge-pages.js';
 import { LiveCapture } from '../capture/live-capture.js';
-import { SecurityGroupService } from '../control/service.js';
-import { Dataplane, type ModelChange } from '../dataplane/dataplane.js';
+import type { Dataplane } from '../dataplane/dataplane.js';
 import { summarizeVerdicts } from '../dataplane/verdict-summary.js';
 import type { ModelView } from '../model/model-view.js';
 import { interfaceOwners } from '../observe/flow-log-account.js';
 import { FlowLogFile } from '../observe/flow-log-file.js';
 import type { Logger } from '../observe/logger.js';
-import { loadStateFiles } from '../state/index.js';
 import { MonitorJudge } from './monitor-judge.js';
 import { type FlowRecorder, recordLastFlow, VerdictDuties } from './verdict-duties.js';
-
-export interface MonitorIo {
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
-}
-
-/** A model the monitor can follow: the control-plane service (changes apply to the next frame). */
-export interface MonitorModel extends ModelView {
-  onChange(listener: (change: ModelChange) => void): () => void;
-}
 
 export interface MonitorOptions {
   /** the interface to capture on */
   interface: string;
   /** how (default: afpacket when its addon is built, else pcap) */
   capture?: CaptureMethod;
-  /** AWS CLI JSON state files; ignored when `model` is given */
-  stateFiles?: readonly string[];
-  /** a live model instead of state files (e.g. `sgfw serve`'s service) */
-  model?: MonitorModel;
+  /**
+   * judges every frame: the run's, which follows its model (a change or a SIGHUP reload is in force
+   * for the next frame, its flows kept); the monitor neither builds nor subscribes it
+   */
+  dataplane: Dataplane;
+  /** the model `dataplane` judges by (the interfaces the summary and the flow log name) */
+  view: ModelView;
   /** one JSON object per frame: frame, verdict, reason, interfaces, rules */
   verdictsFile?: string;
   /**
@@ -59,10 +50,6 @@ export interface MonitorOptions {
   flushIntervalMs?: number;
   /** the flow log's account-id for an interface whose groups the model does not know (its records name its groups' owner) */
   accountId?: string;
-  /** told of the monitor once it captures (runMonitor): --metrics serves what it counts */
-  onStarted?: (monitor: Monitor) => void;
-  /** the summary goes to `io.stdout` */
-  io: MonitorIo;
   /** operational lines (ready, stop, flow-log trouble): JSON on stderr, like every mode's */
   log: Logger;
 }
@@ -125,16 +112,12 @@ interface MonitorCapture {
   close(): void;
 }
 
-/** Opens the capture and starts judging; returns once frames flow to the Dataplane. */
-export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
-  let model = options.model;
-  if (!model) {
-    const service = new SecurityGroupService({ ruleIdsFromContent: true });
-    await loadStateFiles(options.stateFiles ?? [], service);
-    model = service;
-  }
-  const dataplane = new Dataplane(model, { recordMemory: hugePageMemory });
-  const unsubscribe = model.onChange((change) => dataplane.applyModel(change));
+/**
+ * Opens the capture and starts judging; returns once frames flow to the Dataplane. Throws
+ * CaptureError, or MissingAddonError when the method's addon is not there.
+ */
+export function startMonitor(options: MonitorOptions): Monitor {
+  const { dataplane, view: model } = options;
   const verdicts = options.verdictsFile ? new LineFile(options.verdictsFile, 'w') : null;
   // Opened once the capture is: a monitor that never captured writes no (NODATA) records.
   let flowLog: FlowLogFile | null = null;
@@ -154,7 +137,6 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
   try {
     capture = openCapture(method, options.interface, judge.onFrame, judge.onBatch);
   } catch (e) {
-    unsubscribe();
     verdicts?.close();
     throw e;
   }
@@ -176,7 +158,6 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
     } catch (e) {
       // only out-of-range options get here (RangeError); file errors are reported, not thrown
       capture.close();
-      unsubscribe();
       verdicts?.close();
       throw e;
     }
@@ -222,7 +203,6 @@ export async function startMonitor(options: MonitorOptions): Promise<Monitor> {
       capture.close();
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
-      unsubscribe();
       verdicts?.close();
       flowLog?.close();
       stopped = summary();
@@ -251,60 +231,26 @@ function openCapture(
 }
 
 /**
- * `sgfw run --mode monitor --interface IF`: monitors until SIGINT or SIGTERM (or `signal` aborts),
- * then prints a summary. Returns the exit code: 0, or 2 when the capture cannot be opened.
+ * The ready line, as a log record (supervisors and tests wait for its 'SIGINT/SIGTERM to stop');
+ * `hangupHint`: what SIGHUP does, as the enforcing modes' ready lines say it (`, SIGHUP to reload`).
  */
-export async function runMonitor(options: MonitorOptions & { signal?: AbortSignal }): Promise<number> {
-  const { io, log } = options;
-  let monitor: Monitor;
-  try {
-    monitor = await startMonitor(options);
-  } catch (e) {
-    if ((e as Error).name !== 'CaptureError') throw e;
-    log.fatal({ event: 'start-failed', mode: 'monitor' }, (e as Error).message);
-    return 2;
-  }
-  options.onStarted?.(monitor);
-  // Handlers go in before the ready line: a signal sent on seeing it must find them.
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  const done = (): void => finish();
-  // SIGHUP would otherwise end the process: logrotate's postrotate sends it to have logs reopened.
-  const reopen = (): void => {
-    monitor.reopenLogs();
-    log.info({ event: 'sighup', reload: 'logs' }, 'SIGHUP: flow log reopened');
-  };
-  process.on('SIGINT', done);
-  process.on('SIGTERM', done);
-  process.on('SIGHUP', reopen);
-  if (options.signal?.aborted) done();
-  else options.signal?.addEventListener('abort', done);
-  logMonitorReady(log, options.interface, monitor.linkType, monitor.capture, '');
-  await finished;
-  const summary = monitor.stop();
-  logMonitorStop(log, summary);
-  io.stdout.write(formatMonitorSummary(summary));
-  process.off('SIGINT', done);
-  process.off('SIGTERM', done);
-  process.off('SIGHUP', reopen);
-  options.signal?.removeEventListener('abort', done);
-  return 0;
-}
-
-/** The ready line, as a log record (supervisors and tests wait for its 'SIGINT/SIGTERM to stop'). */
-export function logMonitorReady(log: Logger, device: string, linkType: number, capture: CaptureMethod, note: string, workers = 1): void {
+export function logMonitorReady(log: Logger, device: string, linkType: number, capture: CaptureMethod, note: string, hangupHint: string, workers = 1): void {
   log.info(
     { event: 'ready', mode: 'monitor', interface: device, linkType, capture, workers },
-    `monitor mode capturing on ${device} (link type ${linkType}, capture: ${capture}); nothing is dropped${note}; SIGINT/SIGTERM to stop`,
+    `monitor mode capturing on ${device} (link type ${linkType}, capture: ${capture}); nothing is dropped${note}; SIGINT/SIGTERM to stop${hangupHint}`,
   );
 }
 
-/** The stop line; `perWorker`: the frames each worker judged, when there were workers. */
-export function logMonitorStop(log: Logger, s: MonitorSummary, perWorker?: readonly number[]): void {
+/**
+ * The stop line, with the SIGHUP reload counts as the enforcing modes' stop lines (`reloads`: the
+ * run's StateReloader, null when it follows the API); `perWorker`: the frames each worker judged, when there were workers.
+ */
+export function logMonitorStop(log: Logger, s: MonitorSummary, reloads: { readonly reloads: number; readonly failures: number } | null, perWorker?: readonly number[]): void {
   log.info(
     {
       event: 'stop', mode: 'monitor', capture: s.capture, frames: s.frames, allowed: s.allowed, dropped: s.dropped, byReason: s.byReason,
-      truncated: s.truncated, captureDrops: s.captureDrops, workers: perWorker?.length ?? 1, ...(perWorker ? { perWorker } : {}),
+      truncated: s.truncated, captureDrops: s.captureDrops, reloads: reloads?.reloads ?? 0, reloadFailures: reloads?.failures ?? 0,
+      workers: perWorker?.length ?? 1, ...(perWorker ? { perWorker } : {}),
     },
     `stopped; frames ${s.frames} would allow ${s.allowed} would drop ${s.dropped}${s.captureDrops ? ` capture drops ${s.captureDrops}` : ''}` +
       (perWorker ? ` (${perWorker.length} workers: ${perWorker.join(' / ')})` : ''),

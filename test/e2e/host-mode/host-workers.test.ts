@@ -1,13 +1,16 @@
 // `sgfw run --mode host --workers 2 --listen`: the packets spread over two NFQUEUE queues, one per
 // worker thread, and an API call is in force on both workers before its answer: the connection
 // made right after the answer, from any of 16 addresses (spread over both queues by the kernel's
-// hash), gets through; right after a revoke, none does. Needs root; skipped only outside CI when not root.
+// hash), gets through; right after a revoke, none does. The --flow-log names the API's account for an
+// interface whose groups the model does not know, as one thread's does. Needs root; skipped only
+// outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
+import { DEFAULT_ACCOUNT_ID } from '../../../src/control/service-options.js';
 import { createCredentials } from '../../support/serve-process.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor, type Pair } from './netns.js';
@@ -17,6 +20,8 @@ const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const HOST = '10.0.3.10';
 const PEERS = Array.from({ length: 16 }, (_, i) => `203.0.113.${40 + i}`);
 const GROUP = 'sg-0a1b2c3d4e5f60001';
+/** an interface in no group the model knows (at an address not on the host): its flow records fall back to the API's account */
+const GROUPLESS = 'eni-0c1d2e3f4051600aa';
 const QUEUE = 31;
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
@@ -30,6 +35,7 @@ function writeState(): string {
   const eni = state.NetworkInterfaces[0];
   eni.PrivateIpAddress = HOST;
   eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  state.NetworkInterfaces.push({ ...eni, NetworkInterfaceId: GROUPLESS, PrivateIpAddress: '10.0.3.99', PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: '10.0.3.99' }], Groups: [] });
   const file = join(dir, 'albert.json');
   writeFileSync(file, JSON.stringify(state));
   return file;
@@ -52,8 +58,10 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker,
   it('authorize opens the port on both workers by the time it answers; revoke closes it on both', async () => {
     const stateDir = join(dir, 'state');
     const credentials = createCredentials(stateDir);
+    const flowLog = join(dir, 'flows.log');
     const sgfw = spawnInNs(pair!.host, process.execPath, [
       ENTRY, 'run', '--mode', 'host', '--workers', '2', '--state', writeState(), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', String(QUEUE),
+      '--flow-log', flowLog,
     ]);
     children.push(sgfw);
     let err = '';
@@ -80,5 +88,14 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker,
     for (const n of stop.perWorker) expect(n).toBeGreaterThan(0);
     expect(stop.allowed).toBeGreaterThan(0);
     expect(stop.dropped).toBeGreaterThan(0);
+
+    // Flow records (version account-id interface-id …): Albert's interface names its group's owner;
+    // the groupless one (NODATA, no traffic) the API's account.
+    const records = readFileSync(flowLog, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split(' '));
+    const of = (eni: string) => records.filter((r) => r[2] === eni);
+    expect(of('eni-0a1b2c3d4e5f60001').filter((r) => r[13] === 'OK').length).toBeGreaterThan(0);
+    expect(new Set(of('eni-0a1b2c3d4e5f60001').map((r) => r[1]))).toEqual(new Set(['111122223333']));
+    expect(of(GROUPLESS).map((r) => r[13])).toContain('NODATA');
+    expect(new Set(of(GROUPLESS).map((r) => r[1]))).toEqual(new Set([DEFAULT_ACCOUNT_ID]));
   }, 120_000);
 });
