@@ -60,10 +60,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
     'host mode enforcing',
   );
   outputs.startTicker();
-  const signals = stopSignals(() => {
-    outputs.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   log.info(
     { event: 'ready', mode: 'host' },
     `host mode on NFQUEUE ${queues} (${workers} workers), ${interfaces.length} managed interfaces, ` +

@@ -51,10 +51,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
     'inline mode enforcing',
   );
   outputs.startTicker();
-  const signals = stopSignals(() => {
-    outputs.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   log.info(
     { event: 'ready', mode: 'inline', workers },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: afpacket, ${workers} workers in a fanout group per interface), ` +

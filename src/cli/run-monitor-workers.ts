@@ -41,10 +41,7 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
     log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
     process.exit(ExitCode.failed);
   };
-  const signals = stopSignals(() => {
-    outputs.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   // one interface: every worker's link type is the first's
   const { linkType } = running.starts[0] as MonitorWorkerStarted;
   logMonitorReady(log, m.device, linkType, 'afpacket', `, ${workers} workers in a fanout group${live.readyNote}`, live.hangupHint, workers);

@@ -41,6 +41,7 @@ export class WorkersRun {
   private readonly writer: WorkerOutputWriter;
   private metrics: MetricsServer | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  private pool: Workers | null = null;
 
   private constructor(
     private readonly o: RunOptions,
@@ -102,6 +103,7 @@ export class WorkersRun {
     pool.onOutput = (batch) => this.writer.take(batch);
     live.dataplane.onApplied = (change) => pool.apply(change);
     live.setInForce?.(() => pool.inForce());
+    this.pool = pool;
     if (!o.metricsAt) return null;
     let scraped: MetricFamily[] = [];
     const registry = new SgfwMetrics({ version: packageVersion() })
@@ -128,6 +130,7 @@ export class WorkersRun {
   /** Changes stop going to the workers (before they close). */
   detach(): void {
     this.live.dataplane.onApplied = null;
+    this.pool = null;
   }
 
   /** Once enforcing: the once-a-second count of drop lines not logged. */
@@ -135,9 +138,16 @@ export class WorkersRun {
     this.ticker = dropLogTicker(this.sampler, this.o);
   }
 
-  /** SIGHUP: the flow log reopened (logrotate). */
-  reopen(): void {
+  /**
+   * SIGHUP: the flow log reopened (logrotate), then the model's own hangup (a reload of the state
+   * files, an EC2 poll, a fleet reconcile); resolves once what it changed is in force on every
+   * worker, so systemd hears READY=1 only when every packet is judged by the reloaded rules.
+   */
+  async hangup(): Promise<void> {
     this.flowLog?.reopen();
+    await this.live.hangup();
+    // a worker that failed meanwhile is reported (and the run stopped) by the pool's onFailure
+    await this.pool?.inForce().catch(() => undefined);
   }
 
   /** After the workers closed (each sends its last outputs first): the metrics server and the files. */
