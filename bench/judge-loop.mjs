@@ -5,7 +5,7 @@
 // every build before the table grew had it); `--grow` starts it small, so each pass also pays
 // for growing it (page faults, migration); `--at-once` grows it as a replay does (every entry moved
 // at each resize, `conntrackResizeAtOnce`; a build without that option grows it entry by entry).
-// Builds whose Dataplane stages batches (`stage`/`prefetchStaged`/`judgeStaged`) judge in groups of
+// Builds whose Dataplane stages batches (`stageBatch`/`judgeStaged`) judge in groups of
 // JUDGE_BATCH, as the live loops do; `--single` makes every build judge frame by frame (judgeNow).
 // With several DIST_DIRs (each a `tsc --outDir` build), passes alternate between them on the same
 // frames, so a noisy machine shifts them all alike; the table prints each build's median and its

@@ -106,7 +106,7 @@ export function runPipeline({ quick = false, smoke = false, rules = 1000 } = {})
         note: `each pass also grows a fresh table to what its flows need (page faults, migration): ×${(median(growingCpuNs) / median(judgeCpuNs)).toFixed(2)} the time`,
       },
       {
-        stage: `staged batches of ${JUDGE_BATCH} (stage → prefetchStaged → judgeStaged), CPU time`,
+        stage: `staged batches of ${JUDGE_BATCH} (stageBatch → judgeStaged), CPU time`,
         nsPerFrame: median(stagedCpuNs),
         framesPerSec: 1e9 / median(stagedCpuNs),
         frames: w.count,

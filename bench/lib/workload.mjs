@@ -164,7 +164,8 @@ function ep6(text) {
 /**
  * Frames of mixed traffic against model `m`: at most `frames` frames, `concurrent` flows open at
  * any time (a finished flow is replaced by a new one), interleaved at random. Returns
- * { data: Buffer, offsets: Uint32Array, lengths: Uint16Array, count, timesMs: Float64Array, flows, kinds }.
+ * { data: Buffer, offsets: Uint32Array, lengths: Uint16Array, meta: Uint32Array (offset, length per
+ * frame: stageBatch's layout), count, timesMs: Float64Array, flows, kinds }.
  */
 export function makeFrames(m, { frames, concurrent = 100_000, seed = 11 }) {
   const rand = rng(seed);
@@ -293,5 +294,12 @@ export function makeFrames(m, { frames, concurrent = 100_000, seed = 11 }) {
     emit(f);
     if (f.next === f.steps.length) active[k] = newFlow();
   }
-  return { data, offsets, lengths, timesMs, count: n, bytes: at, flows: flowsMade, kinds, linkType: 1 };
+  // The same offsets and lengths as a batch's metadata (offset, length per frame), as the AF_PACKET
+  // ring's and NFQUEUE's loops hand them to Dataplane.stageBatch.
+  const meta = new Uint32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    meta[2 * i] = offsets[i];
+    meta[2 * i + 1] = lengths[i];
+  }
+  return { data, offsets, lengths, meta, timesMs, count: n, bytes: at, flows: flowsMade, kinds, linkType: 1 };
 }

@@ -476,11 +476,15 @@ export class ConntrackTable extends EntryTimeouts {
   }
 
   /**
-   * Reads the first record of each home slot in `homes[0, count)` (-1 entries skipped), all in one
-   * tight loop. JS has no prefetch instruction, but these loads are independent, so the CPU keeps
-   * their cache misses in flight together; the lookups that follow then find the lines in cache.
-   * One dependent DRAM miss per frame was the pipeline's largest cost (BENCHMARKS.md, section 2).
-   * Returns a value derived from the words read, so the JIT cannot drop the loads.
+   * Reads the first two records from each home slot in `homes[0, count)` (-1 entries skipped), all
+   * in one tight loop. JS has no prefetch instruction, but these loads are independent, so the CPU
+   * keeps their cache misses in flight together; the lookups that follow then find the lines in
+   * cache. One dependent DRAM miss per frame was the pipeline's largest cost (BENCHMARKS.md,
+   * section 2). The second record, the next line: a frame between two managed interfaces has a
+   * record on each, the second inserted right after the first, so nearly always one slot past it
+   * (and a record displaced by a collision sits there too); a CPU profile showed that second
+   * lookup's miss as the largest single cost left. Returns a value derived from the words read,
+   * so the JIT cannot drop the loads.
    */
   touchHomes(homes: Int32Array, count: number): number {
     const sw = this.s;
@@ -489,7 +493,7 @@ export class ConntrackTable extends EntryTimeouts {
     let acc = 0;
     for (let j = 0; j < count; j++) {
       const h = homes[j]!;
-      if (h >= 0) acc ^= sw[(h & mask) * Word.STRIDE + Word.FLAGS]!;
+      if (h >= 0) acc ^= sw[(h & mask) * Word.STRIDE + Word.FLAGS]! ^ sw[((h + 1) & mask) * Word.STRIDE + Word.FLAGS]!;
     }
     return acc;
   }
