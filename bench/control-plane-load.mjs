@@ -9,7 +9,7 @@
 //   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR] [--sgfw DIR]
 // (the first run seeds the state directory, the second starts from it; --one-first swaps the order)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine } from './lib/stats.mjs';
@@ -139,7 +139,7 @@ async function run(workers, stateFile, dir, first) {
     const rtts = [...pingOut.matchAll(/time=([0-9.]+) ms/g)].map((m) => Number(m[1]));
     const sent = Number(/(\d+) packets transmitted/.exec(pingOut)?.[1] ?? 0);
     if (!floodOut.trim()) throw new Error(`the flood printed nothing: ${floodErr.slice(-2000)}`);
-    const { times, errors } = JSON.parse(floodOut.trim().split('\n').pop());
+    const { times, errors, slow } = JSON.parse(floodOut.trim().split('\n').pop());
     const api = {};
     let calls = 0;
     for (const [name, xs] of Object.entries(times)) {
@@ -152,6 +152,11 @@ async function run(workers, stateFile, dir, first) {
       ping: { sent, answered: rtts.length, maxMs: round(Math.max(...rtts)), p999Ms: round(pct(rtts, 99.9)), p50Ms: round(pct(rtts, 50)), over10ms: rtts.filter((x) => x > 10).length },
       api: { calls, callsPerSec: round(calls / SECONDS), errors, p99Ms: round(pct(all, 99)), maxMs: round(Math.max(...all)), byCall: api },
     };
+    // with --profile: the calls over 50 ms and when they started, on the profiles' clock (µs)
+    if (PROFILE_DIR) {
+      mkdirSync(join(PROFILE_DIR, `workers-${workers}`), { recursive: true });
+      writeFileSync(join(PROFILE_DIR, `workers-${workers}`, 'slow-calls.json'), JSON.stringify(slow));
+    }
   } finally {
     const exited = new Promise((r) => sgfw.on('exit', r));
     if (sgfw.exitCode === null && sgfw.signalCode === null) sgfw.kill('SIGTERM');
