@@ -40,6 +40,11 @@ const WALK_DEPTH = 4;
 // The file goes out in pieces of about this many characters (fewer writes than one per group).
 const PIECE = 1 << 20;
 
+// snapshot.ruleIds sits this deep in the file ({checksum, snapshot} → snapshot → ruleIds)
+const IDS_LEVEL = 2;
+// between two ids of snapshot.ruleIds in the file (one per line) and in the compact body
+const FILE_ID_SEPARATOR = `,\n${' '.repeat((IDS_LEVEL + 1) * SNAPSHOT_INDENT)}`;
+
 /** One group's share of a snapshot, kept while its record lives. */
 class GroupPart {
   constructor(
@@ -49,6 +54,9 @@ class GroupPart {
     readonly indented: string,
     /** its rules' id suffixes, in the order the import makes the rules */
     readonly ruleIds: readonly string[],
+    /** the same as they read in snapshot.ruleIds, compact and in the file ('' for none) */
+    readonly idsCompact: string,
+    readonly idsIndented: string,
     readonly tagged: readonly SecurityGroupRule[],
     /** its rules that reference a group or a prefix list, and whether each was stale then */
     readonly references: readonly RuleRecord[],
@@ -72,16 +80,38 @@ function partOf(g: GroupRecord, state: ModelState): GroupPart {
   const order: RuleRecord[] = [];
   const rendered = renderGroup(g, state, undefined, order);
   const references = [...g.ingress, ...g.egress].filter((r) => r.peer.kind === 'group' || r.peer.kind === 'prefix-list');
+  const ids = order.map((r) => suffix(r.ruleId));
+  const quoted = ids.map((id) => JSON.stringify(id));
   const part = new GroupPart(
     JSON.stringify(rendered),
     nestedText(rendered, WALK_DEPTH, SNAPSHOT_INDENT),
-    order.map((r) => suffix(r.ruleId)),
+    ids,
+    quoted.join(','),
+    quoted.join(FILE_ID_SEPARATOR),
     taggedRulesOf(g, state),
     references,
     staleness(references, state),
   );
   parts.set(g, part);
   return part;
+}
+
+/**
+ * snapshot.ruleIds as text, from the groups' parts: 150,000 ids item by item were 300,000 small
+ * pieces (two walks) and as many hash updates.
+ */
+class RuleIdsText {
+  constructor(private readonly parts: readonly GroupPart[]) {}
+
+  text(indent: number, level: number): string {
+    const some = this.parts.filter((p) => p.ruleIds.length > 0);
+    if (some.length === 0) return '[]';
+    if (indent === 0) return `[${some.map((p) => p.idsCompact).join(',')}]`;
+    if (indent === SNAPSHOT_INDENT && level === IDS_LEVEL) {
+      return `[\n${' '.repeat((IDS_LEVEL + 1) * SNAPSHOT_INDENT)}${some.map((p) => p.idsIndented).join(FILE_ID_SEPARATOR)}\n${' '.repeat(IDS_LEVEL * SNAPSHOT_INDENT)}]`;
+    }
+    throw new Error(`snapshot: no text of the rule ids at indent ${indent}, level ${level}`);
+  }
 }
 
 /** A snapshot ready to be written: its body, with each group's part where the group goes. */
@@ -94,20 +124,19 @@ export async function buildSnapshotInSlices(captured: CapturedState, at: Snapsho
   const { state, accountId, region } = captured;
   const groups: GroupPart[] = [];
   const taggedRules: SecurityGroupRule[] = [];
-  const ruleIds: string[] = [];
   for (const g of state.groups.values()) {
     const part = partOf(g, state);
     groups.push(part);
     taggedRules.push(...part.tagged);
-    for (const id of part.ruleIds) ruleIds.push(id);
     if (slicer.due) await slicer.pause();
   }
-  // the parts stand where the rendered groups go; only writeSnapshotInSlices reads the body
+  // the parts stand where the rendered groups and the rule ids go; only writeSnapshotInSlices reads the body
   const document = exportSnapshotWith(state, accountId, region, groups as unknown as SecurityGroup[], taggedRules);
-  return { body: snapshotBody(state, captured.version, at, document, ruleIds) };
+  return { body: snapshotBody(state, captured.version, at, document, new RuleIdsText(groups) as unknown as string[]) };
 }
 
-const partText = (value: object, indent: number, level: number): string | undefined => (value instanceof GroupPart ? value.text(indent, level) : undefined);
+const partText = (value: object, indent: number, level: number): string | undefined =>
+  value instanceof GroupPart || value instanceof RuleIdsText ? value.text(indent, level) : undefined;
 
 /** writeSnapshot(file, dir, body), the text serialised in slices. */
 export async function writeSnapshotInSlices(file: string, dir: string, prepared: PreparedSnapshot, slicer: Slicer): Promise<void> {
