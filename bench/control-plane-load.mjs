@@ -9,7 +9,7 @@
 //   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR] [--sgfw DIR]
 // (the first run seeds the state directory, the second starts from it; --one-first swaps the order)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine } from './lib/stats.mjs';
@@ -101,6 +101,16 @@ function waitForLine(child, text, ms) {
   });
 }
 
+// user + system CPU (ms) of a process's main thread and of all its threads, from /proc
+function threadCpuMs(pid) {
+  const ticks = (file) => {
+    const fields = readFileSync(file, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  };
+  const hz = 100; // USER_HZ on Linux
+  return { main: (ticks(`/proc/${pid}/task/${pid}/stat`) * 1000) / hz, all: (ticks(`/proc/${pid}/stat`) * 1000) / hz };
+}
+
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : null;
@@ -128,6 +138,7 @@ async function run(workers, stateFile, dir, first) {
     ping.stdout.on('data', (d) => (pingOut += d));
     const pinged = new Promise((r) => ping.on('exit', r));
     await new Promise((r) => setTimeout(r, 500));
+    const cpuBefore = threadCpuMs(sgfw.pid);
     const flood = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, join(ROOT, 'bench/lib/api-flood.mjs'), endpoint, key, secret, String(GROUPS), String(SECONDS), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
     let floodErr = '';
     flood.stderr.on('data', (d) => (floodErr += d));
@@ -135,11 +146,12 @@ async function run(workers, stateFile, dir, first) {
     flood.stdout.on('data', (d) => (floodOut += d));
     const flooded = new Promise((r) => flood.on('exit', r));
     await flooded;
+    const cpuAfter = threadCpuMs(sgfw.pid);
     await pinged;
     const rtts = [...pingOut.matchAll(/time=([0-9.]+) ms/g)].map((m) => Number(m[1]));
     const sent = Number(/(\d+) packets transmitted/.exec(pingOut)?.[1] ?? 0);
     if (!floodOut.trim()) throw new Error(`the flood printed nothing: ${floodErr.slice(-2000)}`);
-    const { times, errors } = JSON.parse(floodOut.trim().split('\n').pop());
+    const { times, errors, slow } = JSON.parse(floodOut.trim().split('\n').pop());
     const api = {};
     let calls = 0;
     for (const [name, xs] of Object.entries(times)) {
@@ -151,7 +163,16 @@ async function run(workers, stateFile, dir, first) {
       workers,
       ping: { sent, answered: rtts.length, maxMs: round(Math.max(...rtts)), p999Ms: round(pct(rtts, 99.9)), p50Ms: round(pct(rtts, 50)), over10ms: rtts.filter((x) => x > 10).length },
       api: { calls, callsPerSec: round(calls / SECONDS), errors, p99Ms: round(pct(all, 99)), maxMs: round(Math.max(...all)), byCall: api },
+      // CPU the sgfw process spent per API call during the flood: its main thread (the API, the
+      // journal, snapshots; with --workers 1 judging too) and all its threads. Unlike latencies, it
+      // hardly moves with the machine's load, so it compares builds on a busy machine.
+      cpuMsPerCall: { mainThread: round((cpuAfter.main - cpuBefore.main) / calls), process: round((cpuAfter.all - cpuBefore.all) / calls) },
     };
+    // with --profile: the calls over 50 ms and when they started, on the profiles' clock (µs)
+    if (PROFILE_DIR) {
+      mkdirSync(join(PROFILE_DIR, `workers-${workers}`), { recursive: true });
+      writeFileSync(join(PROFILE_DIR, `workers-${workers}`, 'slow-calls.json'), JSON.stringify(slow));
+    }
   } finally {
     const exited = new Promise((r) => sgfw.on('exit', r));
     if (sgfw.exitCode === null && sgfw.signalCode === null) sgfw.kill('SIGTERM');

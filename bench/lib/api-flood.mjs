@@ -1,6 +1,8 @@
 // The API flood of bench/control-plane-load.mjs, run inside the host's namespace against the API on
 // its loopback: CONCURRENCY loops, each cycling DryRun authorize, describe of one group, describe of
-// its rules, a real authorize and its revoke, for SECONDS. Prints one JSON line: latencies (ms) by call.
+// its rules, a real authorize and its revoke, for SECONDS. Prints one JSON line: latencies (ms) by call,
+// and the calls over 50 ms with when they started (µs of CLOCK_MONOTONIC, the clock of V8's CPU
+// profiles, so that --profile's profiles say what the server was doing then).
 //   node bench/lib/api-flood.mjs ENDPOINT KEY SECRET GROUPS SECONDS CONCURRENCY
 import {
   AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand,
@@ -12,10 +14,12 @@ const ec2 = new EC2Client({ endpoint, region: 'us-east-1', maxAttempts: 1, crede
 const hex = (n) => n.toString(16).padStart(17, '0');
 const until = Date.now() + Number(secondsText) * 1000;
 const times = { dryRun: [], describeGroup: [], describeRules: [], authorize: [], revoke: [] };
+const slow = [];
 let errors = 0;
 
 async function timed(name, command, expectCode) {
   const t0 = performance.now();
+  const startedUs = Number(process.hrtime.bigint() / 1000n);
   try {
     await ec2.send(command);
   } catch (e) {
@@ -24,7 +28,9 @@ async function timed(name, command, expectCode) {
       if (errors < 5) console.error(name, e.name, e.message);
     }
   }
-  times[name].push(performance.now() - t0);
+  const ms = performance.now() - t0;
+  times[name].push(ms);
+  if (ms > 50) slow.push([startedUs, name, Math.round(ms * 10) / 10]);
 }
 
 async function loop(k) {
@@ -42,4 +48,4 @@ async function loop(k) {
 }
 
 await Promise.all(Array.from({ length: Number(concurrencyText) }, (_, k) => loop(k)));
-console.log(JSON.stringify({ times, errors }));
+console.log(JSON.stringify({ times, errors, slow }));

@@ -1,8 +1,11 @@
 // The service's own records. They satisfy the read-side views of model-view.ts directly, so the
 // dataplane reads them without copies. Records are never mutated once stored: a change builds new
-// records in a draft and swaps the draft in whole, which is what makes every call atomic.
+// records in a draft and swaps the draft in whole, which is what makes every call atomic. A state's
+// maps are never changed once it is current but through fillFrom (a state nobody reads mid-call):
+// later drafts share their entries (draft-map.ts).
 import type { ConntrackTimeouts, GroupView, InterfaceView, PrefixListView, RuleView } from '../model/model-view.js';
 import type { Tag } from '../model/types.js';
+import { DraftMap } from './draft-map.js';
 
 export interface RuleRecord extends RuleView {
   /** IpProtocol as EC2 prints it (`tcp`, `-1`, `50`) */
@@ -135,8 +138,9 @@ export class ModelState {
   }
 
   draft(): ModelState {
+    // copied on write (draft-map.ts): a call changes a few records of maps that hold thousands
     return new ModelState(
-      new Map(this.groups), new Map(this.interfaces), new Map(this.prefixLists), new Map(this.vpcs), this.awsPrefixLists, new Map(this.subnets),
+      DraftMap.of(this.groups), DraftMap.of(this.interfaces), DraftMap.of(this.prefixLists), DraftMap.of(this.vpcs), this.awsPrefixLists, DraftMap.of(this.subnets),
       this.tokens,
     );
   }

@@ -19,7 +19,16 @@ function showsPorts(protocol: number): boolean {
   return hasPorts(protocol) || isIcmp(protocol);
 }
 
-export function renderPermissions(rules: readonly RuleRecord[], state: ModelState): IpPermission[] {
+const PEER_KINDS = ['cidr4', 'cidr6', 'prefix-list', 'group'] as const;
+
+/**
+ * The rules as IpPermissions: one per protocol and port range, in the order the ranges first
+ * appear. `order`, when given, gets the rules in the order the permissions list them (each
+ * permission's IpRanges, Ipv6Ranges, PrefixListIds, then UserIdGroupPairs): the order in which
+ * importing the permissions makes the rules again (state/snapshot-slices.ts).
+ */
+export function renderPermissions(rules: readonly RuleRecord[], state: ModelState, order?: RuleRecord[]): IpPermission[] {
+  const listed = order === undefined ? undefined : new Map<string, RuleRecord[]>();
   const byKey = new Map<string, Required<Pick<IpPermission, 'IpRanges' | 'Ipv6Ranges' | 'PrefixListIds' | 'UserIdGroupPairs'>> & IpPermission>();
   for (const r of rules) {
     const key = `${r.protocolText}|${r.fromPort}|${r.toPort}`;
@@ -34,6 +43,12 @@ export function renderPermissions(rules: readonly RuleRecord[], state: ModelStat
         UserIdGroupPairs: [],
       };
       byKey.set(key, perm);
+    }
+    if (listed !== undefined) {
+      const at = `${key}|${r.peer.kind}`;
+      const same = listed.get(at);
+      if (same === undefined) listed.set(at, [r]);
+      else same.push(r);
     }
     const d = r.description !== undefined ? { Description: r.description } : {};
     const peer = r.peer;
@@ -56,21 +71,25 @@ export function renderPermissions(rules: readonly RuleRecord[], state: ModelStat
       }
     }
   }
+  if (order !== undefined && listed !== undefined) {
+    for (const key of byKey.keys()) for (const kind of PEER_KINDS) order.push(...(listed.get(`${key}|${kind}`) ?? []));
+  }
   return [...byKey.values()];
 }
 
 /**
  * `region` adds the group's SecurityGroupArn, as every EC2 answer carries it; state documents
  * (snapshot.ts) are rendered without one, so they stay what they always were and load anywhere.
+ * `order` gets the rules as the document lists them, ingress then egress (renderPermissions).
  */
-export function renderGroup(g: GroupRecord, state: ModelState, region?: string): SecurityGroup {
+export function renderGroup(g: GroupRecord, state: ModelState, region?: string, order?: RuleRecord[]): SecurityGroup {
   return {
     Description: g.description,
     GroupName: g.groupName,
-    IpPermissions: renderPermissions(g.ingress, state),
+    IpPermissions: renderPermissions(g.ingress, state, order),
     OwnerId: g.ownerId,
     GroupId: g.groupId,
-    IpPermissionsEgress: renderPermissions(g.egress, state),
+    IpPermissionsEgress: renderPermissions(g.egress, state, order),
     ...(g.tags.length > 0 ? { Tags: g.tags.map((t) => ({ ...t })) } : {}),
     VpcId: g.vpcId,
     ...(region !== undefined ? { SecurityGroupArn: ec2Arn(region, g.ownerId, 'security-group', g.groupId) } : {}),

@@ -6,6 +6,14 @@
 // single-thread dataplane recompiles from the service itself. Each worker compiles its own
 // classifier: the compiled form is a graph of objects and closures, which no thread can hand
 // another (BENCHMARKS.md, "Worker threads", has the compile cost this spends per worker).
+// Only the groups some interface is in cross with their rules; the others cross bare (no rules):
+// a Dataplane compiles the rules of its interfaces' groups and nothing else (a group reference
+// resolves through the interfaces in the group, interface-rules.ts, never the group's rules). At
+// 2,500 groups × 60 rules and one interface, a change to an unused group then posts a few hundred
+// bytes instead of its 60 rules, and a worker's heap holds 60 rules, not 150,000, so its
+// garbage collections stay short (issue 15 item 3: a worker's pause delays every packet it holds).
+// A group enters use only with an interface that names it, so a delta carries the groups of every
+// interface it touches in full: the mirror has every group in use with its rules.
 import type { GroupView, InterfaceView, ModelView, PrefixListView, RuleView } from '../model/model-view.js';
 import type { ModelChange } from './interface-map.js';
 
@@ -20,7 +28,8 @@ export interface ModelImage {
 
 /**
  * One accepted change, as plain data. `change` lists what it touched; of those, the ones still in
- * the model come with their views, the others were removed.
+ * the model come with their views, the others were removed. `groups` may also hold groups the
+ * change did not touch: those a touched interface is in, in full.
  */
 export interface ModelDelta {
   version: number;
@@ -44,16 +53,26 @@ function plainRule(r: RuleView): RuleView {
   return rule;
 }
 
-function plainGroup(g: GroupView): GroupView {
+const NO_RULES: readonly RuleView[] = [];
+
+/** A group as plain data: with its rules when an interface is in it (`inUse`), bare otherwise. */
+function plainGroup(g: GroupView, inUse: boolean): GroupView {
   return {
     groupId: g.groupId,
     groupName: g.groupName,
     vpcId: g.vpcId,
     ownerId: g.ownerId,
     description: g.description,
-    ingress: g.ingress.map(plainRule),
-    egress: g.egress.map(plainRule),
+    ingress: inUse ? g.ingress.map(plainRule) : NO_RULES,
+    egress: inUse ? g.egress.map(plainRule) : NO_RULES,
   };
+}
+
+/** The groups some interface of `model` is in: the only ones whose rules a Dataplane compiles. */
+function groupsInUse(model: ModelView): Set<string> {
+  const inUse = new Set<string>();
+  for (const i of model.interfaces()) for (const id of i.groupIds) inUse.add(id);
+  return inUse;
 }
 
 function plainInterface(i: InterfaceView): InterfaceView {
@@ -89,11 +108,13 @@ function referencedLists(model: ModelView, group: GroupView, into: Map<string, P
 }
 
 export function modelImage(model: ModelView): ModelImage {
+  const inUse = groupsInUse(model);
   const groups: GroupView[] = [];
   const lists = new Map<string, PrefixListView>();
   for (const g of model.groups()) {
-    groups.push(plainGroup(g));
-    referencedLists(model, g, lists);
+    const view = plainGroup(g, inUse.has(g.groupId));
+    groups.push(view);
+    referencedLists(model, view, lists);
   }
   return { version: model.version, groups, interfaces: [...model.interfaces()].map(plainInterface), prefixLists: [...lists.values()] };
 }
@@ -105,23 +126,29 @@ export function modelDelta(model: ModelView, change: ModelChange): ModelDelta {
     interfaceIds: [...(change.interfaceIds ?? [])],
     prefixListIds: [...(change.prefixListIds ?? [])],
   };
+  const wanted = new Set(touched.interfaceIds);
+  const interfaces: InterfaceView[] = [];
+  const inUse = new Set<string>();
+  for (const i of model.interfaces()) {
+    for (const id of i.groupIds) inUse.add(id);
+    if (wanted.has(i.interfaceId)) interfaces.push(plainInterface(i));
+  }
+  // the touched groups, and every group a touched interface is in (it may have just entered use)
+  const sent = new Set(touched.groupIds);
+  for (const i of interfaces) for (const id of i.groupIds) sent.add(id);
   const groups: GroupView[] = [];
   const lists = new Map<string, PrefixListView>();
-  for (const id of touched.groupIds) {
+  for (const id of sent) {
     const g = model.group(id);
     if (!g) continue;
-    groups.push(plainGroup(g));
+    const view = plainGroup(g, inUse.has(id));
+    groups.push(view);
     // a rule may have started to reference a list the worker has never been sent
-    referencedLists(model, g, lists);
+    referencedLists(model, view, lists);
   }
   for (const id of touched.prefixListIds) {
     const list = model.prefixList(id);
     if (list) lists.set(id, plainPrefixList(list));
-  }
-  const wanted = new Set(touched.interfaceIds);
-  const interfaces: InterfaceView[] = [];
-  if (wanted.size > 0) {
-    for (const i of model.interfaces()) if (wanted.has(i.interfaceId)) interfaces.push(plainInterface(i));
   }
   return { version: model.version, change: touched, groups, interfaces, prefixLists: [...lists.values()] };
 }
@@ -173,12 +200,13 @@ export class ModelMirror implements ModelView {
   }
 }
 
-/** Sets the touched ids that came with a view, deletes the others. */
+/** Sets every view sent, deletes the touched ids that came without one. */
 function replace<T>(byId: Map<string, T>, touched: readonly string[], views: readonly T[], idOf: (view: T) => string): void {
-  const sent = new Map(views.map((v) => [idOf(v), v]));
-  for (const id of touched) {
-    const view = sent.get(id);
-    if (view === undefined) byId.delete(id);
-    else byId.set(id, view);
+  const sent = new Set<string>();
+  for (const v of views) {
+    const id = idOf(v);
+    sent.add(id);
+    byId.set(id, v);
   }
+  for (const id of touched) if (!sent.has(id)) byId.delete(id);
 }

@@ -234,8 +234,8 @@ export class DurableStore {
     const file = join(this.dir, JOURNAL_FILE);
     pending.done = (async () => {
       try {
-        const body = await buildSnapshotInSlices(captured, at, pending.slicer);
-        await writeSnapshotInSlices(join(this.dir, SNAPSHOT_FILE), this.dir, body, pending.slicer);
+        const prepared = await buildSnapshotInSlices(captured, at, pending.slicer);
+        await writeSnapshotInSlices(join(this.dir, SNAPSHOT_FILE), this.dir, prepared, pending.slicer);
         await this.front.run(async () => {
           if (this.failure !== undefined) return; // the journal is behind the memory: leave it alone
           await writeFileAtomic(file, [encodeHeader({ dir: this.dirId, base: at.journalSeq, chain: at.chain }), ...pending.entries], this.dir);

@@ -3,7 +3,10 @@
 // dataplane followed. A live start whose directory is behind it (an emptied directory starts a new
 // chain; an older backup holds fewer entries) refuses: a firewall never silently enforces less than
 // it did (issue 15). The record trails the store (written after the entry is acknowledged, off the
-// answer's path), so it is never ahead of what the directory holds.
+// answer's path), so it is never ahead of what the directory holds. Writes coalesce and start at
+// most every WRITE_EVERY_MS: each is eight file operations (temp file, fsync, rename, directory
+// fsync), and rewritten after every call they took a tenth of the API thread under a flood of
+// changes (bench/control-plane-load.mjs); closing writes the last position at once.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fsErrorText, writeFileAtomic } from './durable-fs.js';
@@ -21,6 +24,7 @@ export function enforcedMarkFile(stateDir: string): string {
 }
 
 const FORMAT = 'sgfw-enforced/1';
+const WRITE_EVERY_MS = 100;
 
 /** Throws StateError (fail closed) when `stateDir` at `now` is behind what was last enforced. */
 export async function checkEnforced(stateDir: string, now: StorePosition): Promise<void> {
@@ -54,6 +58,11 @@ export class EnforcedMark {
   private latest: StorePosition | undefined;
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
+  /** when the last write started (performance.now()) */
+  private lastStart = -Infinity;
+  /** ends the wait before the next write (flush) */
+  private wake: (() => void) | null = null;
+  private flushing = false;
 
   constructor(
     stateDir: string,
@@ -67,6 +76,18 @@ export class EnforcedMark {
     if (this.scheduled) return;
     this.scheduled = true;
     this.writing = this.writing.then(async () => {
+      const wait = this.lastStart + WRITE_EVERY_MS - performance.now();
+      if (wait > 0 && !this.flushing) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+      this.lastStart = performance.now();
       this.scheduled = false;
       const p = this.latest!;
       const text = `${JSON.stringify({ format: FORMAT, dir: p.dir, seq: p.seq, chain: p.chain })}\n`;
@@ -74,8 +95,10 @@ export class EnforcedMark {
     });
   }
 
-  /** Waits for the last write. */
+  /** Writes the last position noted now (no wait) and resolves once it is written. */
   flush(): Promise<void> {
+    this.flushing = true;
+    this.wake?.();
     return this.writing;
   }
 }

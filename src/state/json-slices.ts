@@ -5,14 +5,20 @@
 // JSON.stringify whole and re-indented (a JSON string never holds a raw newline, so every newline
 // in its output starts a line to indent). Between items the slicer may yield to the event loop.
 // Plain data only (what JSON.parse gives, plus undefined members): no toJSON, Map or replacer.
+// `textOf` may stand in the text of an object the caller already has serialised (a snapshot's
+// groups that did not change since the last one, snapshot-slices.ts).
 import type { Slicer } from './slicer.js';
 
+/** The text of an object at `level` (nesting depth) with `indent`, or undefined: walk it. */
+export type KnownText = (value: object, indent: number, level: number) => string | undefined;
+
 /** Appends the text of `value` to `out` (piece by piece) as JSON.stringify(value, null, indent) would. */
-export async function stringifyInSlices(value: unknown, indent: number, depth: number, slicer: Slicer, out: (piece: string) => void): Promise<void> {
-  await emit(value, 0, indent, depth, slicer, out);
+export async function stringifyInSlices(value: unknown, indent: number, depth: number, slicer: Slicer, out: (piece: string) => void, textOf?: KnownText): Promise<void> {
+  await emit(value, 0, indent, depth, slicer, out, textOf);
 }
 
-const nested = (value: unknown, level: number, indent: number): string => {
+/** JSON.stringify(value, null, indent) as it reads `level` containers deep in a larger document. */
+export const nestedText = (value: unknown, level: number, indent: number): string => {
   const text = JSON.stringify(value, null, indent);
   return indent === 0 || level === 0 ? text : text.replace(/\n/g, `\n${' '.repeat(level * indent)}`);
 };
@@ -20,9 +26,14 @@ const nested = (value: unknown, level: number, indent: number): string => {
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */
 const skipped = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
-async function emit(value: unknown, level: number, indent: number, depth: number, slicer: Slicer, out: (piece: string) => void): Promise<void> {
+async function emit(value: unknown, level: number, indent: number, depth: number, slicer: Slicer, out: (piece: string) => void, textOf?: KnownText): Promise<void> {
+  const known = textOf !== undefined && value !== null && typeof value === 'object' ? textOf(value, indent, level) : undefined;
+  if (known !== undefined) {
+    out(known);
+    return;
+  }
   if (level >= depth || value === null || typeof value !== 'object') {
-    out(nested(value, level, indent));
+    out(nestedText(value, level, indent));
     return;
   }
   const open = indent === 0 ? '' : `\n${' '.repeat((level + 1) * indent)}`;
@@ -37,8 +48,8 @@ async function emit(value: unknown, level: number, indent: number, depth: number
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out(separator);
       const item: unknown = value[i];
-      if (item === null || typeof item !== 'object') out(nested(skipped(item) ? null : item, level + 1, indent));
-      else await emit(item, level + 1, indent, depth, slicer, out);
+      if (item === null || typeof item !== 'object') out(nestedText(skipped(item) ? null : item, level + 1, indent));
+      else await emit(item, level + 1, indent, depth, slicer, out, textOf);
       if (slicer.due) await slicer.pause();
     }
     out(`${close}]`);
@@ -54,7 +65,7 @@ async function emit(value: unknown, level: number, indent: number, depth: number
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     out(`${i > 0 ? separator : ''}${JSON.stringify(k)}${colon}`);
-    await emit((value as Record<string, unknown>)[k], level + 1, indent, depth, slicer, out);
+    await emit((value as Record<string, unknown>)[k], level + 1, indent, depth, slicer, out, textOf);
     if (slicer.due) await slicer.pause();
   }
   out(`${close}}`);

@@ -49,19 +49,23 @@ const scenario = fc.record({
   egress: fc.constantFrom(undefined, 'true', 'false'),
   tag: fc.constantFrom(undefined, '0', '1'),
   maxResults: fc.constantFrom(undefined, 5, 7, 1000),
+  // a second group-id filter (each filter of a name must pass): the first narrows, this one still filters
+  second: fc.constantFrom(undefined, [0], [1, 2], [13]),
 });
 
 describe('describing the rules of named groups answers what the full scan answers', () => {
   it('on random states, with other filters beside group-id, page by page', () => {
     fc.assert(
-      fc.property(scenario, ({ groups, rules, named, egress, tag, maxResults }) => {
+      fc.property(scenario, ({ groups, rules, named, egress, tag, maxResults, second }) => {
         const { s, ids } = build(groups, rules);
         const groupIds = named.map((i) => ids[i] ?? `sg-${(0xfff00 + i).toString(16).padStart(17, '0')}`);
         const Filters: { Name: string; Values: string[] }[] = [{ Name: 'group-id', Values: groupIds }];
         if (egress !== undefined) Filters.push({ Name: 'is-egress', Values: [egress] });
         if (tag !== undefined) Filters.push({ Name: 'tag:k', Values: [tag] });
+        const secondIds = second?.map((i) => ids[i] ?? `sg-${(0xfff00 + i).toString(16).padStart(17, '0')}`);
+        if (secondIds !== undefined) Filters.push({ Name: 'group-id', Values: secondIds });
         const want = all(s).filter(
-          (r) => groupIds.includes(r.GroupId) && (egress === undefined || String(r.IsEgress) === egress) &&
+          (r) => groupIds.includes(r.GroupId) && (secondIds === undefined || secondIds.includes(r.GroupId)) && (egress === undefined || String(r.IsEgress) === egress) &&
             (tag === undefined || r.Tags.some((t) => t.Key === 'k' && t.Value === tag)),
         );
         const got = pages(s, { Filters, ...(maxResults !== undefined ? { MaxResults: maxResults } : {}) });

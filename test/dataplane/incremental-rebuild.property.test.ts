@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Classifier } from '../../src/classify/index.js';
 import { Dataplane, type CompiledInterface } from '../../src/dataplane/dataplane.js';
 import { addressToWords } from '../../src/dataplane/address-words.js';
+import { ModelMirror, modelDelta, modelImage } from '../../src/dataplane/model-mirror.js';
+import type { ModelChange } from '../../src/dataplane/interface-map.js';
 import type { RulePeer } from '../../src/model/model-view.js';
 import { StaticModel, type StaticRule } from '../support/static-model.js';
 
@@ -122,6 +124,64 @@ describe('a change applied incrementally leaves the dataplane as a rebuild from 
                 const { family, words } = addressToWords(a);
                 expect({ step, a, found: live['addresses'].get(family, words) }).toEqual({ step, a, found: index });
               }
+            }
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("a worker's mirror, kept in step by deltas, compiles as the model itself does", () => {
+  it('for random changes, though groups no interface is in cross without their rules', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(ruleArb, { maxLength: 6 }), { minLength: 3, maxLength: 3 }),
+        fc.array(groupListArb, { minLength: ENIS.length, maxLength: ENIS.length }),
+        fc.array(changeArb, { minLength: 1, maxLength: 12 }),
+        (groupRules, memberships, changes) => {
+          const model = new StaticModel();
+          GROUPS.forEach((g, i) => model.setGroup(g, groupRules[i]));
+          const setEni = (i: number, gs: number[]) => model.setInterface(ENIS[i][0], gs.map((g) => GROUPS[g]), ENIS[i][1], ENIS[i][2]);
+          memberships.forEach((gs, i) => setEni(i, gs));
+          model.setPrefixList('pl-1', ['10.0.0.0/30']);
+          // what crosses to a worker is cloned, as postMessage clones it
+          const mirror = new ModelMirror(structuredClone(modelImage(model)));
+          const worker = new Dataplane(mirror, { conntrackCapacity: 1024 });
+          const send = (change: ModelChange): void => {
+            const delta = structuredClone(modelDelta(model, change));
+            mirror.apply(delta);
+            worker.applyModel(delta.change);
+          };
+          changes.forEach((change, step) => {
+            if (change.kind === 'rules') {
+              model.setGroup(GROUPS[change.group], change.rules);
+              send({ groupIds: [GROUPS[change.group]] });
+            } else if (change.kind === 'member') {
+              setEni(change.eni, change.groups);
+              send({ interfaceIds: [ENIS[change.eni][0]] });
+            } else if (change.kind === 'remove-interface') {
+              model.interfaceMap.delete(ENIS[change.eni][0]);
+              send({ interfaceIds: [ENIS[change.eni][0]] });
+            } else if (change.kind === 'remove-group') {
+              model.groupMap.delete(GROUPS[change.group]);
+              send({ groupIds: [GROUPS[change.group]] });
+            } else {
+              model.setPrefixList('pl-1', change.cidrs);
+              send({ prefixListIds: ['pl-1'] });
+            }
+            const fresh = new Dataplane(model, { conntrackCapacity: 1024 });
+            for (const [id] of ENIS) {
+              expect({ step, id, compiled: describeInterface(worker.interfaceById(id)) }).toEqual({ step, id, compiled: describeInterface(fresh.interfaceById(id)) });
+            }
+            // every group is there, with its rules exactly when an interface is in it
+            const inUse = new Set([...model.interfaces()].flatMap((i) => i.groupIds));
+            expect([...mirror.groups()].map((g) => g.groupId).sort()).toEqual([...model.groups()].map((g) => g.groupId).sort());
+            for (const g of model.groups()) {
+              const mirrored = mirror.group(g.groupId)!;
+              if (inUse.has(g.groupId)) expect({ step, rules: [mirrored.ingress, mirrored.egress] }).toEqual({ step, rules: [g.ingress, g.egress] });
+              else if (g.ingress.length + g.egress.length > 0) expect(modelDelta(model, { groupIds: [g.groupId] }).groups[0]!.ingress).toEqual([]);
             }
           });
         },

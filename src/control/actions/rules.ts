@@ -250,14 +250,19 @@ export function describeSecurityGroupRules(ctx: ActionContext, params?: unknown)
   // A group-id filter of plain ids (the usual "rules of this group") names the only groups whose
   // rules can pass: the others are skipped by id before their rules are read, so the call costs the
   // named groups' rules, not all of them (150,000 at 2,500 groups × 60). The order is the scan's.
+  // One named group is looked up, not scanned for; and the rules of a named group pass the filter
+  // that named it, so it is not matched again rule by rule.
   const inGroups = literalValues(filters, 'group-id');
+  const byGroup = inGroups === undefined ? filters : filters.filter((f) => f !== filters.find((x) => x.name === 'group-id'));
+  const only = inGroups?.size === 1 ? d.groups.get([...inGroups][0]!) : undefined;
+  const candidates = inGroups?.size === 1 ? (only === undefined ? [] : [only]) : d.groups.values();
   const matched: { r: RuleRecord; g: GroupRecord }[] = [];
-  for (const g of d.groups.values()) {
+  for (const g of candidates) {
     if (inGroups !== undefined && !inGroups.has(g.groupId)) continue;
     for (const rules of [g.ingress, g.egress]) {
       for (const r of rules) {
         if (wanted.size > 0 && !wanted.has(r.ruleId)) continue;
-        if (!matchesFilters(r, filters, ruleFields)) continue;
+        if (!matchesFilters(r, byGroup, ruleFields)) continue;
         matched.push({ r, g });
       }
     }
