@@ -8,7 +8,7 @@ import { AgentStateFileError } from '../fleet/agent-state-file.js';
 import { FleetAgentError } from '../fleet/agent.js';
 import { Ec2SourceError } from '../source/ec2-source.js';
 import { SourceStateFileError } from '../source/source-state-file.js';
-import { EtcdRequestError } from '../fleet/etcd-client.js';
+import { EtcdRequestError } from '../fleet/etcd-types.js';
 import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
 import { QueueRuleError } from '../live/queue-rules.js';
 import type { DropSampler } from '../observe/drop-sampler.js';

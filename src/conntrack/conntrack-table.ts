@@ -17,8 +17,9 @@
 // Floods: an entry is *assured* once it was answered (TCP: the handshake done too). From
 // PRESSURE_FRACTION full an unassured entry inserted or refreshed gets at most
 // UNANSWERED_UNDER_PRESSURE_MS; a full table reclaims an expired entry, else evicts one that the
-// flood policy names (eviction.ts says who gives way), else refuses. A refused or evicted flow is
-// still judged by the rules, so a full table never lets through what the rules would not allow.
+// flood policy names, else refuses (flood-policy.ts; eviction.ts says who gives way). A refused
+// or evicted flow is still judged by the rules, so a full table never lets through what the rules
+// would not allow.
 //
 // Memory follows the flows: the table starts at `minSlots` (2 MiB) and doubles when half full,
 // up to the slots `capacity` needs, and a sweep shrinks it when its flows have gone; a resize
@@ -35,8 +36,8 @@
 //   RecordExpiry (record-expiry.ts)   expiry times and the sweep
 //   FlowEndpoints (flow-endpoints.ts) endpoint stamping, lookupFlowNow's interface-free probe
 //   EntryTimeouts (entry-timeouts.ts) per-interface timeouts, the timeout an entry gets
-//   ConntrackTable (this file)        the per-packet lookups and tracks, TCP/UDP state, the
-//                                     flood policy's making room, the public API
+//   FloodPolicy (flood-policy.ts)     making room in a full table, the pressure threshold, counters
+//   ConntrackTable (this file)        the per-packet lookups and tracks, TCP/UDP state, the public API
 // A chain, not objects of their own or virtual hooks: the per-packet path (lookupNow → find →
 // matches → update → timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word
 // records through the same three views (u, s, f) with the scratch key beside them as monomorphic
@@ -55,13 +56,12 @@ import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import type { RecordAllocator } from './record-memory.js';
 import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { EntryTimeouts } from './entry-timeouts.js';
+import { FloodPolicy } from './flood-policy.js';
 import { Keyed } from './scratch-key.js';
 import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
-import { atShare, Eviction } from './eviction.js';
 import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
 import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, TcpState } from './tcp-state.js';
-import { PRESSURE_FRACTION, UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
+import { UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
 
 export const CT_MISS = 0;
 export const CT_ESTABLISHED = 1;
@@ -99,8 +99,6 @@ export interface ConntrackOptions {
   migrateBudget?: number;
 }
 
-/** slots examined for an expired entry when the table is full and one might exist */
-const RECLAIM_BUDGET = 1024;
 /**
  * slots a table starts with: 2 MiB of records, one huge page (so a table that starts on huge
  * pages stays on them), 16,384 flows before it first grows
@@ -111,27 +109,10 @@ const INITIAL_SLOTS = 1 << 15;
  * growth at half full, the old table is empty long before the new one is half full in turn
  */
 const MIGRATE_BUDGET = 16;
-export class ConntrackTable extends EntryTimeouts {
-  readonly capacity: number;
+export class ConntrackTable extends FloodPolicy {
   /** the fewest slots: the table starts with these and never shrinks below */
   readonly minSlots: number;
   inserts = 0;
-  /** `track` calls refused because the table was full */
-  insertFailures = 0;
-  /** entries evicted to make room: evictedUnanswered + evictedOverShare */
-  evictions = 0;
-  /** unassured entries evicted to make room (early drop) */
-  evictedUnanswered = 0;
-  /** assured entries of an interface over its share evicted for one below it */
-  evictedOverShare = 0;
-  /** refusals (also in `insertFailures`) of a flow whose interface held its share of a full table */
-  shareRefusals = 0;
-  /** size from which the table is under pressure (see PRESSURE_FRACTION) */
-  readonly pressureAt: number;
-  private readonly evictUnreplied: boolean;
-
-  /** chooses the entry a full table gives up */
-  private readonly eviction: Eviction;
 
   private missIf = -1;
   private missPkt: PacketView | null = null;
@@ -148,6 +129,8 @@ export class ConntrackTable extends EntryTimeouts {
     }
     const minSlots = Math.min(initial, maxSlots);
     super(
+      capacity,
+      options.evictUnreplied ?? true,
       (options.seed ?? Math.floor(Math.random() * 0x100000000)) | 0,
       minSlots,
       maxSlots,
@@ -156,16 +139,7 @@ export class ConntrackTable extends EntryTimeouts {
       options.clock ?? new Float64Array(1),
       Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET)),
     );
-    this.capacity = capacity;
     this.minSlots = minSlots;
-    this.evictUnreplied = options.evictUnreplied ?? true;
-    this.pressureAt = Math.ceil(capacity * PRESSURE_FRACTION);
-    this.eviction = new Eviction(this.s, this.unanswered, this.slots, capacity, (i) => this.lastSeenOf(i));
-  }
-
-  /** alias of `insertFailures`, the name the dataplane counters use */
-  get fullDrops(): number {
-    return this.insertFailures;
   }
 
   /**
@@ -317,14 +291,7 @@ export class ConntrackTable extends EntryTimeouts {
     let i = this.kEmpty;
     const source = this.sourceBucket(originatorIsA);
     if (this.size >= this.capacity) {
-      // Full while entries migrate (a capacity just above a power of two's 3/8 can do it): the
-      // old table goes first, so that reclaiming and eviction see one table.
-      if (this.migrating) this.migrate(Infinity);
-      if (!this.makeRoom(ifIndex, source, outbound === (originatorIsA === this.kSenderIsA))) {
-        this.insertFailures++;
-        if (this.evictUnreplied && atShare(this.ifEntries, this.activeInterfaces, this.capacity, ifIndex)) this.shareRefusals++;
-        return false;
-      }
+      if (!this.makeRoom(ifIndex, source, outbound === (originatorIsA === this.kSenderIsA))) return false;
       // Making room moved entries: the key's place is the first empty slot from its home now.
       i = this.emptySlotFrom(this.kHash & this.homeMask);
     }
@@ -587,40 +554,4 @@ export class ConntrackTable extends EntryTimeouts {
     sw[w + Word.FLAGS] = f;
     this.expireAfter(i, timeoutMs);
   }
-
-  // ---- making room, expiry and removal -------------------------------------------------------
-
-  /**
-   * The table is full and interface `ifIndex` wants room for a flow from source bucket `source`,
-   * opened by the managed side or not: reclaim an expired entry or evict one. False when neither.
-   */
-  private makeRoom(ifIndex: number, source: number, openedInside: boolean): boolean {
-    if (this.clock[0] > this.earliest) this.scan(RECLAIM_BUDGET, true);
-    if (this.size >= this.capacity && this.evictUnreplied) this.evictOne(ifIndex, source, openedInside);
-    return this.size < this.capacity;
-  }
-
-  /** Evicts the entry the flood policy names for a flow of `ifIndex` from `source`, if any. */
-  private evictOne(ifIndex: number, source: number, openedInside: boolean): void {
-    const victim = this.eviction.victim(ifIndex, source, openedInside, this.ifEntries, this.activeInterfaces);
-    if (victim < 0) return;
-    if (this.eviction.tookAssured) this.evictedOverShare++;
-    else this.evictedUnanswered++;
-    this.removeAt(victim);
-    this.evictions++;
-  }
-
-  /** resize (see record-growth.ts), the flood policy pointed at the new records. */
-  private resizeTo(slots: number): void {
-    this.resize(slots);
-    this.eviction.retarget(this.s, slots);
-  }
-
-  /** When the entry at `i` was last seen: its expiry less the timeout it was given. */
-  private lastSeenOf(i: number): number {
-    const expires = this.f[i * Double.STRIDE + Double.EXPIRES];
-    return expires - ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.EARLY) !== 0 ? UNANSWERED_UNDER_PRESSURE_MS : this.timeoutOf(i));
-  }
-
-
 }

@@ -1,7 +1,8 @@
 // What a full conntrack table gives up for a new flow: the flood policy (Linux's nf_conntrack is
 // the model, made attacker-aware). It runs only when the table is full; it reads the records and
 // the table's per-interface and per-source counts and names a victim, and the table removes it
-// (only the table writes the records, see conntrack-table.ts).
+// (only the table writes the records, see conntrack-table.ts; flood-policy.ts is the link of its
+// class chain that asks for a victim, applies the pressure cut and counts the outcomes).
 //
 // An entry is *assured* once it was answered: a reply seen, and for TCP the handshake done too
 // (ESTABLISHED or later), so a SYN flood's half-open entries, answered by a SYN-ACK but never by

@@ -10,7 +10,8 @@
 // stale (EtcdContact) and opens a stream on the next member, which catches up from the applied
 // revision + 1. etcd's own progress notifications come every 10 minutes, too rarely to tell.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EtcdCompacted, EtcdUnavailable, type EtcdWatchStream } from './etcd-client.js';
+import { EtcdCompacted, EtcdUnavailable } from './etcd-types.js';
+import type { EtcdWatchStream } from './etcd-watch-stream.js';
 import { isEmptyChange, mergeChanges, rangeEnd, type ConcernedRange, type KeyEvent, type ViewChange } from './agent-view.js';
 import type { AgentLog, FleetAgentOptions, FleetAgentStats } from './agent-options.js';
 import { noChange, rangeId, type AppliedState } from './agent-applied.js';

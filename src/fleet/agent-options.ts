@@ -1,6 +1,6 @@
 // What a fleet agent is given (its options and log) and what it reports (its stats, what it
 // applied): shared by the agent (agent.ts) and the parts it wires, and by `sgfw run --store`.
-import type { EtcdAuth, EtcdTls, WatchEvent } from './etcd-client.js';
+import type { EtcdAuth, EtcdTls, WatchEvent } from './etcd-types.js';
 import type { ViewChange } from './agent-view.js';
 
 export interface FleetAgentOptions {

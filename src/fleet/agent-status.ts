@@ -7,7 +7,9 @@
 // agent runs as another host's user) is reported once through `onRefused` until a write succeeds:
 // the report is missing, enforcement is not affected.
 import { SerialQueue } from '../control/serial-queue.js';
-import { EtcdRequestError, type EtcdClient, type LeaseKeepAlive } from './etcd-client.js';
+import type { EtcdClient } from './etcd-client.js';
+import type { LeaseKeepAlive } from './etcd-lease-keepalive.js';
+import { EtcdRequestError } from './etcd-types.js';
 
 /** gRPC's PERMISSION_DENIED: what etcd answers a write the user's roles do not grant */
 const PERMISSION_DENIED = 7;

@@ -32,7 +32,8 @@
 // (agent-contact.ts), the status key (agent-status.ts). This file wires them and owns the lifecycle.
 import type { ModelView } from '../model/model-view.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
-import { EtcdClient, EtcdUnavailable } from './etcd-client.js';
+import { EtcdClient } from './etcd-client.js';
+import { EtcdUnavailable } from './etcd-types.js';
 import { FleetView, isEmptyChange, type ViewChange } from './agent-view.js';
 import type { AgentLog, AppliedListener, FleetAgentOptions, FleetAgentStats } from './agent-options.js';
 import { AppliedState } from './agent-applied.js';

@@ -16,102 +16,18 @@
 // token included: etcd3 fetches one before the call's own deadline starts), and `close()` fails
 // whatever is still waiting at once, so a caller stopping while etcd is frozen or cut off is not
 // held by it.
+//
+// The watch and keep-alive streams it opens are etcd-watch-stream.ts and etcd-lease-keepalive.ts;
+// the values and errors it speaks in, etcd-types.ts; the gRPC messages and failures it reads,
+// etcd-grpc.ts.
 import { Etcd3, type IOptions } from 'etcd3';
-
-export class EtcdUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EtcdUnavailable';
-  }
-}
-
-/** A txn that may have committed (or may commit later): sent, then no answer or an ambiguous one. */
-export class EtcdOutcomeUnknown extends EtcdUnavailable {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EtcdOutcomeUnknown';
-  }
-}
-
-/** etcd refused the request itself (bad argument, too many ops, permission): retrying elsewhere will not help. */
-export class EtcdRequestError extends Error {
-  constructor(message: string, readonly grpcCode: number) {
-    super(message);
-    this.name = 'EtcdRequestError';
-  }
-}
-
-/** A read at a revision etcd has compacted away: list at a newer one. */
-export class EtcdCompacted extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EtcdCompacted';
-  }
-}
-
-export type KeyBytes = string | Uint8Array;
-
-export interface KeyValue {
-  readonly key: string;
-  readonly value: string;
-  readonly createRevision: number;
-  readonly modRevision: number;
-}
-
-export interface WatchEvent {
-  readonly type: 'put' | 'delete';
-  readonly key: string;
-  /** '' for a delete */
-  readonly value: string;
-  readonly modRevision: number;
-}
-
-export interface Compare {
-  readonly key: KeyBytes;
-  /** the key's mod_revision must equal this (0: the key must not exist) */
-  readonly modRevision: number;
-}
-
-export type TxnOp =
-  | { readonly put: { readonly key: KeyBytes; readonly value: string; readonly lease?: string } }
-  | { readonly delete: { readonly key: KeyBytes } }
-  | { readonly range: { readonly key: KeyBytes } };
-
-export interface TxnResult {
-  readonly succeeded: boolean;
-  readonly revision: number;
-  /** the kvs of each range op of the branch that ran, in order */
-  readonly ranges: readonly (readonly KeyValue[])[];
-}
-
-export interface WatchMessage {
-  /** the watcher (as `add` numbered it); -1 for a progress answer to the stream */
-  readonly watchId: number;
-  /** the reply to a create request: the watcher is in place */
-  readonly created: boolean;
-  readonly events: readonly WatchEvent[];
-  /** set when the start revision was compacted: the watcher is cancelled, resync from a list */
-  readonly compactRevision: number;
-  readonly canceled: boolean;
-  readonly cancelReason: string;
-  /** etcd's revision when it sent this (for a progress answer: every event up to it was sent) */
-  readonly headerRevision: number;
-  /** no events, not a create or cancel reply: a progress notification */
-  readonly progress: boolean;
-}
-
-export interface EtcdTls {
-  /** PEM: the CA that signed the members' certificates */
-  readonly ca?: Buffer;
-  /** PEM: this client's certificate and key (mutual TLS) */
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
-}
-
-export interface EtcdAuth {
-  readonly user: string;
-  readonly password: string;
-}
+import { buf, GRPC, grpcCode, keyValue, num, reasonOf, type DuplexLike } from './etcd-grpc.js';
+import { LeaseKeepAlive } from './etcd-lease-keepalive.js';
+import {
+  EtcdCompacted, EtcdOutcomeUnknown, EtcdRequestError, EtcdUnavailable,
+  type Compare, type EtcdAuth, type EtcdTls, type KeyBytes, type KeyValue, type TxnOp, type TxnResult, type WatchEvent,
+} from './etcd-types.js';
+import { EtcdWatchStream } from './etcd-watch-stream.js';
 
 export interface EtcdClientOptions {
   /** per attempt on one member (default 2000 ms) */
@@ -120,49 +36,12 @@ export interface EtcdClientOptions {
   auth?: EtcdAuth;
 }
 
-// gRPC status codes
-const GRPC = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, OUT_OF_RANGE: 11, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
-
 /** Failures another member may not have: the member is down, cut off, leaderless or slow. */
 const RETRYABLE = new Set<number>([GRPC.CANCELLED, GRPC.UNKNOWN, GRPC.DEADLINE_EXCEEDED, GRPC.INTERNAL, GRPC.UNAVAILABLE]);
-
-interface GrpcLikeError {
-  code?: number;
-  details?: string;
-  message?: string;
-}
-
-const buf = (k: KeyBytes): Buffer => (typeof k === 'string' ? Buffer.from(k, 'utf8') : Buffer.from(k));
-const num = (v: unknown): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
-const str = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : '');
-
-function grpcCode(e: unknown): number | undefined {
-  const err = e as GrpcLikeError;
-  if (typeof err.code === 'number') return err.code;
-  // etcd3 rewraps grpc errors into its own classes (keeping the message, dropping the code)
-  const name = (e as Error).constructor?.name ?? '';
-  const byName: Record<string, number> = {
-    GRPCUnavailableError: GRPC.UNAVAILABLE, GRPCDeadlineExceededError: GRPC.DEADLINE_EXCEEDED, GRPCCancelledError: GRPC.CANCELLED,
-    GRPCUnknownError: GRPC.UNKNOWN, GRPCInternalError: GRPC.INTERNAL, GRPCInvalidArgumentError: GRPC.INVALID_ARGUMENT, GRPCOutOfRangeError: GRPC.OUT_OF_RANGE,
-    GRPCResourceExhastedError: GRPC.RESOURCE_EXHAUSTED, GRPCFailedPreconditionError: GRPC.FAILED_PRECONDITION, GRPCNotFoundError: GRPC.NOT_FOUND,
-    EtcdPermissionDeniedError: GRPC.PERMISSION_DENIED, GRPCUnauthenticatedError: GRPC.UNAUTHENTICATED, EtcdAuthenticationFailedError: GRPC.INVALID_ARGUMENT,
-    EtcdInvalidAuthTokenError: GRPC.UNAUTHENTICATED, EtcdLeaseInvalidError: GRPC.NOT_FOUND,
-  };
-  return byName[name];
-}
-
-function reasonOf(e: unknown): string {
-  const err = e as GrpcLikeError;
-  return (err.details ?? err.message ?? String(e)).replace(/\s+/g, ' ').trim();
-}
 
 /** A failure before the request left this process: no connection to the member at all. */
 function neverSent(e: unknown): boolean {
   return grpcCode(e) === GRPC.UNAVAILABLE && /No connection established|ECONNREFUSED|Failed to connect|Name resolution failed|EHOSTUNREACH|ENETUNREACH/i.test(reasonOf(e));
-}
-
-function keyValue(kv: { key?: Buffer; value?: Buffer; create_revision?: string; mod_revision?: string }): KeyValue {
-  return { key: str(kv.key), value: str(kv.value), createRevision: num(kv.create_revision), modRevision: num(kv.mod_revision) };
 }
 
 /** A grpc-js call as an interceptor sees it (etcd3 passes call options through to grpc-js). */
@@ -469,158 +348,3 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string, closing: 
   }
 }
 
-/** The part of a grpc duplex stream used here. */
-interface DuplexLike {
-  write(msg: unknown): boolean;
-  end(): void;
-  cancel?(): void;
-  on(event: 'data', fn: (msg: Record<string, unknown>) => void): void;
-  on(event: 'error', fn: (e: Error) => void): void;
-  on(event: 'end' | 'close', fn: () => void): void;
-  removeAllListeners(): void;
-}
-
-export class LeaseKeepAlive {
-  private waiting: { resolve: (ttl: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
-  private failed: Error | undefined;
-
-  /** @internal use EtcdClient.keepAlive */
-  constructor(private readonly stream: DuplexLike, private readonly id: string, readonly endpoint: string, private readonly timeoutMs: number) {
-    stream.on('data', (msg) => this.settle(undefined, num(msg.TTL)));
-    stream.on('error', (e) => this.fail(new EtcdUnavailable(`${endpoint} lease keep-alive: ${reasonOf(e)}`)));
-    stream.on('end', () => this.fail(new EtcdUnavailable(`${endpoint} lease keep-alive: the stream ended`)));
-  }
-
-  private fail(e: Error): void {
-    this.failed ??= e;
-    this.settle(e, 0);
-  }
-
-  private settle(e: Error | undefined, ttl: number): void {
-    const w = this.waiting;
-    if (w === undefined) return;
-    this.waiting = undefined;
-    clearTimeout(w.timer);
-    if (e !== undefined) w.reject(e);
-    else w.resolve(ttl);
-  }
-
-  /** One keep-alive: the TTL etcd granted again (0: the lease expired). */
-  renew(): Promise<number> {
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    if (this.waiting !== undefined) return Promise.reject(new EtcdUnavailable(`${this.endpoint} lease keep-alive: one renewal at a time`));
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new EtcdUnavailable(`${this.endpoint} lease keep-alive: no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
-      this.waiting = { resolve, reject, timer };
-      this.stream.write({ ID: this.id });
-    });
-  }
-
-  close(): void {
-    this.fail(new EtcdUnavailable(`${this.endpoint} lease keep-alive: closed`));
-    this.stream.cancel?.();
-    this.stream.removeAllListeners();
-    this.stream.on('error', () => undefined);
-  }
-}
-
-/**
- * One watch stream on one member: watchers added and cancelled in place, messages read in order
- * with `next()` (an async iterator), ending with EtcdUnavailable when the stream fails or closes.
- * `silence()` is what liveness probes read: how long the member has said nothing on it.
- */
-export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
-  private nextId = 0;
-  private readonly queue: WatchMessage[] = [];
-  private ended: Error | undefined;
-  private wake: (() => void) | undefined;
-  private done = false;
-  /** when the stream was opened, or last brought a message (read or not yet), ms since the epoch */
-  lastMessageAt = Date.now();
-
-  /** @internal use EtcdClient.watch */
-  constructor(private readonly stream: DuplexLike, readonly endpoint: string) {
-    stream.on('data', (msg) => {
-      this.lastMessageAt = Date.now();
-      this.push(watchMessage(msg));
-    });
-    stream.on('error', (e) => this.end(new EtcdUnavailable(`${endpoint} watch: ${reasonOf(e)}`)));
-    stream.on('end', () => this.end(new EtcdUnavailable(`${endpoint} watch: the stream ended`)));
-  }
-
-  private push(msg: WatchMessage): void {
-    this.queue.push(msg);
-    this.wake?.();
-  }
-
-  private end(e: Error): void {
-    this.ended ??= e;
-    this.wake?.();
-  }
-
-  /** Adds a watcher on [key, rangeEnd) (or `key` alone) from `startRevision`; returns its id. */
-  add(key: KeyBytes, rangeEnd: KeyBytes | undefined, startRevision: number): number {
-    const id = this.nextId++;
-    this.stream.write({
-      create_request: { key: buf(key), ...(rangeEnd !== undefined ? { range_end: buf(rangeEnd) } : {}), start_revision: startRevision, watch_id: id },
-    });
-    return id;
-  }
-
-  cancel(id: number): void {
-    this.stream.write({ cancel_request: { watch_id: id } });
-  }
-
-  /** Asks etcd for a progress notification (sent once the stream's watchers are caught up). */
-  requestProgress(): void {
-    this.stream.write({ progress_request: {} });
-  }
-
-  /** Ends the stream (the iterator then ends quietly). */
-  close(): void {
-    if (this.done) return;
-    this.done = true;
-    this.stream.cancel?.();
-    this.stream.removeAllListeners();
-    this.stream.on('error', () => undefined);
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<WatchMessage> {
-    try {
-      for (;;) {
-        if (this.done) return;
-        const msg = this.queue.shift();
-        if (msg !== undefined) {
-          yield msg;
-          continue;
-        }
-        if (this.ended !== undefined) throw this.ended;
-        await new Promise<void>((r) => (this.wake = r));
-        this.wake = undefined;
-      }
-    } finally {
-      this.close();
-    }
-  }
-}
-
-function watchMessage(r: Record<string, unknown>): WatchMessage {
-  const events = ((r.events as { type?: string; kv?: Parameters<typeof keyValue>[0] }[] | undefined) ?? []).map((e): WatchEvent => {
-    const kv = keyValue(e.kv ?? {});
-    return { type: String(e.type).toUpperCase() === 'DELETE' ? 'delete' : 'put', key: kv.key, value: kv.value, modRevision: kv.modRevision };
-  });
-  const created = r.created === true;
-  const canceled = r.canceled === true;
-  const compactRevision = num(r.compact_revision);
-  return {
-    watchId: num(r.watch_id),
-    created,
-    events,
-    compactRevision,
-    canceled,
-    cancelReason: String(r.cancel_reason ?? ''),
-    headerRevision: num((r.header as { revision?: string } | undefined)?.revision),
-    progress: !created && !canceled && compactRevision === 0 && events.length === 0,
-  };
-}

@@ -12,7 +12,8 @@ import type { SecurityGroupService } from '../control/service.js';
 import { ModelState } from '../control/records.js';
 import type { IdSource } from '../state/journal-ids.js';
 import { runStoreAction } from '../state/store-front.js';
-import { EtcdUnavailable, type EtcdClient, type KeyValue, type WatchEvent } from './etcd-client.js';
+import type { EtcdClient } from './etcd-client.js';
+import { EtcdUnavailable, type KeyValue, type WatchEvent } from './etcd-types.js';
 import { prefixRangeEnd, type KeyLayout } from './key-layout.js';
 import { decodeState, diffStates, fillState, type KeyChanges } from './state-codec.js';
 

@@ -14,7 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from './state-codec.js';
-import { EtcdCompacted, EtcdUnavailable, type EtcdClient } from './etcd-client.js';
+import type { EtcdClient } from './etcd-client.js';
+import { EtcdCompacted, EtcdUnavailable } from './etcd-types.js';
 import { FENCE_ACTION, parseHead, type HeadValue } from './etcd-store-follow.js';
 
 export type TxnOutcome =

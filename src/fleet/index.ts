@@ -1,4 +1,5 @@
-export { EtcdClient, EtcdCompacted, EtcdOutcomeUnknown, EtcdRequestError, EtcdUnavailable, type EtcdAuth, type EtcdTls, type KeyValue, type WatchEvent } from './etcd-client.js';
+export { EtcdClient } from './etcd-client.js';
+export { EtcdCompacted, EtcdOutcomeUnknown, EtcdRequestError, EtcdUnavailable, type EtcdAuth, type EtcdTls, type KeyValue, type WatchEvent } from './etcd-types.js';
 export { EtcdStore, EtcdStoreError, openEtcdStore, type EtcdStoreOptions, type EtcdStoreStats } from './etcd-store.js';
 export { DEFAULT_PREFIX, KeyLayout, LAYOUT_FORMAT, prefixRangeEnd } from './key-layout.js';
 export { canonicalJson, decodeState, diffStates, stateKeys, StoreDamage, type MemberValue } from './state-codec.js';

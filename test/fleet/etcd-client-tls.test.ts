@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetAgent } from '../../src/fleet/agent.js';
-import { EtcdClient, EtcdRequestError, EtcdUnavailable, type EtcdTls } from '../../src/fleet/etcd-client.js';
+import { EtcdClient } from '../../src/fleet/etcd-client.js';
+import { EtcdRequestError, EtcdUnavailable, type EtcdTls } from '../../src/fleet/etcd-types.js';
 import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { KeyLayout } from '../../src/fleet/key-layout.js';
 import { EtcdTlsCluster, type EtcdUser } from '../support/etcd-tls-cluster.js';

@@ -3,7 +3,8 @@
 // on a quiet stream, firstChange, a keep-alive stream, and a txn to no member refused as
 // unavailable (never sent) rather than of unknown outcome.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdClient, EtcdOutcomeUnknown, EtcdUnavailable, type WatchMessage } from '../../src/fleet/etcd-client.js';
+import { EtcdClient } from '../../src/fleet/etcd-client.js';
+import { EtcdOutcomeUnknown, EtcdUnavailable, type WatchMessage } from '../../src/fleet/etcd-types.js';
 import { EtcdCluster, etcdEnabled } from './etcd-cluster.js';
 
 const P = `/sgfw-client-${process.pid}/`;
