@@ -80,6 +80,39 @@ function describeInterface(i: CompiledInterface | null): unknown {
   };
 }
 
+const setEni = (model: StaticModel, i: number, gs: number[]) => model.setInterface(ENIS[i][0], gs.map((g) => GROUPS[g]), ENIS[i][1], ENIS[i][2]);
+
+/** A run's first model: the groups' rules, each interface in its groups, prefix list pl-1. */
+function startingModel(groupRules: StaticRule[][], memberships: number[][]): StaticModel {
+  const model = new StaticModel();
+  GROUPS.forEach((g, i) => model.setGroup(g, groupRules[i]));
+  memberships.forEach((gs, i) => setEni(model, i, gs));
+  model.setPrefixList('pl-1', ['10.0.0.0/30']);
+  return model;
+}
+
+/** Makes `change` to `model`; returns what the model announces of it. */
+function makeChange(model: StaticModel, change: Change): ModelChange {
+  if (change.kind === 'rules') {
+    model.setGroup(GROUPS[change.group], change.rules);
+    return { groupIds: [GROUPS[change.group]] };
+  }
+  if (change.kind === 'member') {
+    setEni(model, change.eni, change.groups);
+    return { interfaceIds: [ENIS[change.eni][0]] };
+  }
+  if (change.kind === 'remove-interface') {
+    model.interfaceMap.delete(ENIS[change.eni][0]);
+    return { interfaceIds: [ENIS[change.eni][0]] };
+  }
+  if (change.kind === 'remove-group') {
+    model.groupMap.delete(GROUPS[change.group]);
+    return { groupIds: [GROUPS[change.group]] };
+  }
+  model.setPrefixList('pl-1', change.cidrs);
+  return { prefixListIds: ['pl-1'] };
+}
+
 describe('a change applied incrementally leaves the dataplane as a rebuild from scratch would', () => {
   it('for random sequences of rule, membership, prefix-list, interface and group changes', () => {
     fc.assert(
@@ -88,29 +121,10 @@ describe('a change applied incrementally leaves the dataplane as a rebuild from 
         fc.array(groupListArb, { minLength: ENIS.length, maxLength: ENIS.length }),
         fc.array(changeArb, { minLength: 1, maxLength: 12 }),
         (groupRules, memberships, changes) => {
-          const model = new StaticModel();
-          GROUPS.forEach((g, i) => model.setGroup(g, groupRules[i]));
-          const setEni = (i: number, gs: number[]) => model.setInterface(ENIS[i][0], gs.map((g) => GROUPS[g]), ENIS[i][1], ENIS[i][2]);
-          memberships.forEach((gs, i) => setEni(i, gs));
-          model.setPrefixList('pl-1', ['10.0.0.0/30']);
+          const model = startingModel(groupRules, memberships);
           const live = new Dataplane(model, { conntrackCapacity: 1024 });
           changes.forEach((change, step) => {
-            if (change.kind === 'rules') {
-              model.setGroup(GROUPS[change.group], change.rules);
-              live.applyModel({ groupIds: [GROUPS[change.group]] });
-            } else if (change.kind === 'member') {
-              setEni(change.eni, change.groups);
-              live.applyModel({ interfaceIds: [ENIS[change.eni][0]] });
-            } else if (change.kind === 'remove-interface') {
-              model.interfaceMap.delete(ENIS[change.eni][0]);
-              live.applyModel({ interfaceIds: [ENIS[change.eni][0]] });
-            } else if (change.kind === 'remove-group') {
-              model.groupMap.delete(GROUPS[change.group]);
-              live.applyModel({ groupIds: [GROUPS[change.group]] });
-            } else {
-              model.setPrefixList('pl-1', change.cidrs);
-              live.applyModel({ prefixListIds: ['pl-1'] });
-            }
+            live.applyModel(makeChange(model, change));
             const fresh = new Dataplane(model, { conntrackCapacity: 1024 });
             for (const [id, v4s, v6s] of ENIS) {
               expect({ step, id, compiled: describeInterface(live.interfaceById(id)) }).toEqual({
@@ -141,11 +155,7 @@ describe("a worker's mirror, kept in step by deltas, compiles as the model itsel
         fc.array(groupListArb, { minLength: ENIS.length, maxLength: ENIS.length }),
         fc.array(changeArb, { minLength: 1, maxLength: 12 }),
         (groupRules, memberships, changes) => {
-          const model = new StaticModel();
-          GROUPS.forEach((g, i) => model.setGroup(g, groupRules[i]));
-          const setEni = (i: number, gs: number[]) => model.setInterface(ENIS[i][0], gs.map((g) => GROUPS[g]), ENIS[i][1], ENIS[i][2]);
-          memberships.forEach((gs, i) => setEni(i, gs));
-          model.setPrefixList('pl-1', ['10.0.0.0/30']);
+          const model = startingModel(groupRules, memberships);
           // what crosses to a worker is cloned, as postMessage clones it
           const mirror = new ModelMirror(structuredClone(modelImage(model)));
           const worker = new Dataplane(mirror, { conntrackCapacity: 1024 });
@@ -155,22 +165,7 @@ describe("a worker's mirror, kept in step by deltas, compiles as the model itsel
             worker.applyModel(delta.change);
           };
           changes.forEach((change, step) => {
-            if (change.kind === 'rules') {
-              model.setGroup(GROUPS[change.group], change.rules);
-              send({ groupIds: [GROUPS[change.group]] });
-            } else if (change.kind === 'member') {
-              setEni(change.eni, change.groups);
-              send({ interfaceIds: [ENIS[change.eni][0]] });
-            } else if (change.kind === 'remove-interface') {
-              model.interfaceMap.delete(ENIS[change.eni][0]);
-              send({ interfaceIds: [ENIS[change.eni][0]] });
-            } else if (change.kind === 'remove-group') {
-              model.groupMap.delete(GROUPS[change.group]);
-              send({ groupIds: [GROUPS[change.group]] });
-            } else {
-              model.setPrefixList('pl-1', change.cidrs);
-              send({ prefixListIds: ['pl-1'] });
-            }
+            send(makeChange(model, change));
             const fresh = new Dataplane(model, { conntrackCapacity: 1024 });
             for (const [id] of ENIS) {
               expect({ step, id, compiled: describeInterface(worker.interfaceById(id)) }).toEqual({ step, id, compiled: describeInterface(fresh.interfaceById(id)) });
