@@ -1,4 +1,6 @@
-// The typed face of native-bindings/nfqueue: one NFQUEUE queue read on the event loop. Packets
+// The typed face of native-bindings/nfqueue: one NFQUEUE queue read on the event loop. The kernel
+// copies each packet's first HEADER_COPY bytes (its headers: the verdict reads nothing else) and
+// queues GSO super-packets whole (NFQA_CFG_F_GSO). Packets
 // arrive in batches (one recvmmsg each) in buffers allocated once here; the handler writes one verdict per packet into
 // `batch.verdicts` before it returns, and the binding sends them (runs of consecutive ids with one
 // verdict as a single batch verdict). A packet the handler leaves unanswered is dropped; one it
@@ -9,16 +11,30 @@ import { BUILD_ADDONS_COMMAND, missingAddon } from './missing-addon.js';
 /** Fields of one packet in `batch.meta`, at `i * META_STRIDE + field`. */
 export const NfqMeta = {
   ID: 0,
-  /** payload (the IP packet, link type RAW) offset in `batch.data` */
+  /** the copied bytes (the IP packet's start, link type RAW): offset in `batch.data` */
   OFFSET: 1,
+  /** bytes copied: at most the copy range (HEADER_COPY) */
   LENGTH: 2,
   /** netfilter hook (linux/netfilter.h, enum nf_inet_hooks: 0 PRE_ROUTING … 4 POST_ROUTING) */
   HOOK: 3,
   /** input / output interface index, 0 when none */
   INDEV: 4,
   OUTDEV: 5,
+  /** the packet's whole length (NFQA_CAP_LEN); LENGTH when it was copied whole */
+  WIRE_LENGTH: 6,
+  /** NFQA_SKB_INFO flags (linux/netfilter/nfnetlink_queue.h): 1 checksum not filled in yet, 2 GSO super-packet */
+  SKB_INFO: 7,
 } as const;
-export const META_STRIDE = 6;
+export const META_STRIDE = 8;
+
+/**
+ * Bytes of each packet the kernel copies to us: every header the decoder reads (IPv4 or IPv6 with
+ * its extension headers, TCP with options, UDP, ICMP; an ICMP error's quoted IP header and the
+ * first 8 bytes of what it carried), with room to spare. 60 + 60 bytes is the most an IPv4 TCP
+ * packet's headers take; an ICMPv6 error's, 40 + 8 + 40 + 8 plus extension headers on both. A
+ * packet whose headers run past it is dropped as malformed (fail closed).
+ */
+export const HEADER_COPY = 512;
 
 /** DEFER: answered later by `NfqueueReader.verdict` (batch verdicts are held back while one is pending) */
 export const NfqVerdict = { DROP: 0, ACCEPT: 1, DEFER: 2 } as const;
@@ -32,6 +48,10 @@ export interface NfqueueOptions {
   failOpen?: boolean;
   /** packets per batch (default 64) */
   maxBatch?: number;
+  /** bytes copied per packet (default HEADER_COPY; 65535: whole packets) */
+  copyRange?: number;
+  /** NFQA_CFG_F_GSO: GSO super-packets queued whole (default true) */
+  gso?: boolean;
 }
 
 /** Reused for every batch: valid only inside the handler call. */
@@ -49,6 +69,12 @@ export interface NfqueueStats {
   enobufs: number;
   verdictErrors: number;
   overflows: number;
+  /** packets queued as GSO super-packets (segmented after the verdict) */
+  gsoPackets: number;
+  /** packets copied in part: their headers only */
+  headersOnly: number;
+  /** 1 when the kernel took NFQA_CFG_F_GSO (3.10+; summed over workers: queues that did); without it, GSO packets are segmented before the queue */
+  gsoQueues: number;
 }
 
 export class NfqueueError extends Error {
@@ -72,6 +98,8 @@ interface NativeModule {
     verdicts: ArrayBuffer,
     maxBatch: number,
     onBatch: (count: number) => void,
+    copyRange: number,
+    gso: boolean,
   ) => NativeQueue;
   META_STRIDE: number;
   dropCapabilities?: (keep: bigint) => NativeCapabilityDrop;
@@ -116,10 +144,10 @@ export function dropThreadCapabilities(keep: bigint): NativeCapabilityDrop {
   return addon.dropCapabilities(keep);
 }
 
-// One slot per packet of a batch, each room for a whole netlink message (a packet up to the 64 KiB
-// copy range and its attributes): the binding receives a batch of messages straight into the slots
-// (recvmmsg) and the payloads are read where they landed.
-const SLOT = 0x10000 + 4096;
+// One slot per packet of a batch, each room for a whole netlink message (the copy range and the
+// message's attributes): the binding receives a batch of messages straight into the slots
+// (recvmmsg) and the packets are read where they landed.
+const SLOT_OVERHEAD = 512;
 
 export class NfqueueReader {
   private readonly queue: NativeQueue;
@@ -128,11 +156,12 @@ export class NfqueueReader {
 
   /** Binds the queue (needs CAP_NET_ADMIN); packets flow to `handler` after `start()`. */
   constructor(options: NfqueueOptions, handler: (batch: NfqueueBatch) => void) {
-    const { queueNum, maxLen = 0, failOpen = false, maxBatch = 64 } = options;
+    const { queueNum, maxLen = 0, failOpen = false, maxBatch = 64, copyRange = HEADER_COPY, gso = true } = options;
     if (!Number.isInteger(queueNum) || queueNum < 0 || queueNum > 65535) throw new NfqueueError(`queue number ${queueNum} is not 0–65535`);
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 1024) throw new NfqueueError(`batch size ${maxBatch} is not 1–1024`);
+    if (!Number.isInteger(copyRange) || copyRange < 64 || copyRange > 65535) throw new NfqueueError(`copy range ${copyRange} is not 64–65535`);
     const mod = loadNative();
-    const arena = new ArrayBuffer(maxBatch * SLOT);
+    const arena = new ArrayBuffer(maxBatch * (copyRange + SLOT_OVERHEAD));
     const meta = new ArrayBuffer(maxBatch * META_STRIDE * 4);
     const verdicts = new ArrayBuffer(maxBatch);
     const batch: NfqueueBatch = { count: 0, meta: new Uint32Array(meta), data: new Uint8Array(arena), verdicts: new Uint8Array(verdicts) };
@@ -141,7 +170,7 @@ export class NfqueueReader {
       this.queue = new mod.Queue(queueNum, maxLen, failOpen, arena, meta, verdicts, maxBatch, (count) => {
         batch.count = count;
         handler(batch);
-      });
+      }, copyRange, gso);
     } catch (e) {
       throw new NfqueueError(`cannot open NFQUEUE ${queueNum}: ${(e as Error).message}`);
     }
@@ -168,7 +197,7 @@ export class NfqueueReader {
   }
 
   stats(): NfqueueStats {
-    const [received, batches, enobufs, verdictErrors, overflows] = this.queue.stats();
-    return { received, batches, enobufs, verdictErrors, overflows };
+    const [received, batches, enobufs, verdictErrors, overflows, gsoPackets, headersOnly, gsoQueues] = this.queue.stats();
+    return { received, batches, enobufs, verdictErrors, overflows, gsoPackets, headersOnly, gsoQueues };
   }
 }

@@ -194,11 +194,11 @@ export class Dataplane {
 
   /**
    * Stages and prefetches frames [first, first + count) of a batch whose `meta` holds `stride`
-   * words per frame, the frame's offset in `frame` at `offsetAt` and its length at `lengthAt`
-   * (captured whole: the length is also the wire length). Slot j holds frame first + j; count ≤
-   * JUDGE_BATCH. The AF_PACKET ring's and NFQUEUE's batches are laid out this way.
+   * words per frame, the frame's offset in `frame` at `offsetAt`, the bytes captured at `lengthAt`
+   * and its length on the wire at `wireAt` (default `lengthAt`: captured whole). Slot j holds frame
+   * first + j; count ≤ JUDGE_BATCH. The AF_PACKET ring's and NFQUEUE's batches are laid out this way.
    */
-  stageBatch(linkType: number, frame: Uint8Array, meta: Int32Array | Uint32Array, first: number, count: number, stride: number, offsetAt: number, lengthAt: number): void {
+  stageBatch(linkType: number, frame: Uint8Array, meta: Int32Array | Uint32Array, first: number, count: number, stride: number, offsetAt: number, lengthAt: number, wireAt = lengthAt): void {
     // The headers first, in one tight loop: a ring's frames were written by the kernel, often on
     // the other core, and are out of this core's cache; read here their misses overlap, where
     // decoding them one by one would take each in turn. The first and the last byte of the
@@ -214,8 +214,7 @@ export class Dataplane {
     this.prefetched ^= touched;
     for (let j = 0; j < count; j++) {
       const m = (first + j) * stride;
-      const length = meta[m + lengthAt]!;
-      this.stage(j, linkType, frame, meta[m + offsetAt]!, length, length);
+      this.stage(j, linkType, frame, meta[m + offsetAt]!, meta[m + lengthAt]!, meta[m + wireAt]!);
     }
     this.prefetchStaged(count);
   }
@@ -341,9 +340,9 @@ export class Dataplane {
    * either managed end of the error: the lookup that makes it `related`, read only (no counters,
    * no state), at `nowMs`. Another thread's Dataplane asks; off the per-packet path.
    */
-  tracksQuotedFlow(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number): boolean {
+  tracksQuotedFlow(linkType: number, frame: Uint8Array, offset: number, length: number, nowMs: number, wireLength = length): boolean {
     const v = this.singleView;
-    decodeFrame(linkType, frame, offset, length, v, length);
+    decodeFrame(linkType, frame, offset, length, v, wireLength);
     if (v.status !== DecodeStatus.OK || !isIcmpProtocol(v.ipVersion, v.protocol) || !isIcmpError(v.ipVersion, v.icmpType)) return false;
     this.clock[0] = nowMs;
     const src = this.addresses.get(v.ipVersion, v.src);
@@ -357,9 +356,9 @@ export class Dataplane {
    * and the last-frame readers (verdict lines, drop lines, flow records) see it. For a packet whose
    * verdict waited on other threads.
    */
-  settleLast(linkType: number, frame: Uint8Array, offset: number, length: number, judged: number, reason: number, src: number, dst: number): void {
+  settleLast(linkType: number, frame: Uint8Array, offset: number, length: number, judged: number, reason: number, src: number, dst: number, wireLength = length): void {
     const v = this.singleView;
-    decodeFrame(linkType, frame, offset, length, v, length);
+    decodeFrame(linkType, frame, offset, length, v, wireLength);
     this.view = v;
     this.lastSourceInterface = src;
     this.lastDestinationInterface = dst;

@@ -61,9 +61,9 @@ export class HostEnforcer {
   /** A deferred error's verdict: `related` when another worker tracks its flow, else its drop reason. */
   readonly settle = (e: DeferredError, related: boolean): void => {
     const reason = related ? Reason.RELATED : e.reason;
-    this.dataplane.settleLast(LinkType.RAW, e.frame, 0, e.frame.length, e.reason, reason, e.src, e.dst);
+    this.dataplane.settleLast(LinkType.RAW, e.frame, 0, e.frame.length, e.reason, reason, e.src, e.dst, e.wireLength);
     this.answer?.(e.id, related);
-    this.count(reason, e.frame.length);
+    this.count(reason, e.wireLength);
   };
 
   judgeBatch(batch: NfqueueBatch): void {
@@ -88,26 +88,27 @@ export class HostEnforcer {
       const slot = i % JUDGE_BATCH;
       if (slot === 0) {
         const group = count - i < JUDGE_BATCH ? count - i : JUDGE_BATCH;
-        dataplane.stageBatch(LinkType.RAW, data, meta, i, group, META_STRIDE, NfqMeta.OFFSET, NfqMeta.LENGTH);
+        // The kernel copied the headers (NfqMeta.LENGTH bytes) of a longer packet (NfqMeta.WIRE_LENGTH).
+        dataplane.stageBatch(LinkType.RAW, data, meta, i, group, META_STRIDE, NfqMeta.OFFSET, NfqMeta.LENGTH, NfqMeta.WIRE_LENGTH);
       }
-      const length = meta[i * META_STRIDE + NfqMeta.LENGTH];
+      const wireLength = meta[i * META_STRIDE + NfqMeta.WIRE_LENGTH]!;
       const reason = dataplane.judgeStaged(slot);
       const allow = isAllowed(reason);
       if (!allow && this.relay !== null && (reason === Reason.INGRESS_NO_RULE || reason === Reason.EGRESS_NO_RULE) && dataplane.lastQuotesDatagram() && this.relay.canAsk()) {
         // Rare: a copy of the error goes to the other workers; the packet waits in the kernel.
         const offset = meta[i * META_STRIDE + NfqMeta.OFFSET]!;
-        const frame = data.slice(offset, offset + length);
+        const frame = data.slice(offset, offset + meta[i * META_STRIDE + NfqMeta.LENGTH]!);
         const id = meta[i * META_STRIDE + NfqMeta.ID]!;
-        this.relay.ask({ id, frame, reason, src: dataplane.lastSourceInterface, dst: dataplane.lastDestinationInterface }, frame);
+        this.relay.ask({ id, frame, wireLength, reason, src: dataplane.lastSourceInterface, dst: dataplane.lastDestinationInterface }, frame, wireLength);
         verdicts[i] = NfqVerdict.DEFER;
         continue;
       }
       verdicts[i] = allow ? NfqVerdict.ACCEPT : NfqVerdict.DROP;
-      this.count(reason, length);
+      this.count(reason, wireLength);
     }
   }
 
-  /** The counters, verdict line, flow record and drop line of the last judged packet. */
+  /** The counters, verdict line, flow record and drop line of the last judged packet (`length`: its whole length). */
   private count(reason: number, length: number): void {
     const duties = this.duties;
     const allow = isAllowed(reason);
@@ -126,8 +127,10 @@ export class HostEnforcer {
 export interface DeferredError {
   /** the NFQUEUE packet id */
   id: number;
-  /** a copy of the packet (raw IP) */
+  /** a copy of the packet (raw IP): the bytes the kernel copied, its headers at least */
   frame: Uint8Array;
+  /** the packet's whole length */
+  wireLength: number;
   /** how this worker judged it (a drop) */
   reason: number;
   /** the interfaces it touched, as judged */

@@ -142,6 +142,13 @@ export function hostMetricFamilies(s: HostMetricSources): MetricFamily[] {
       },
       { name: 'sgfw_nfqueue_overflows_total', help: 'Packets the binding could not fit in a batch.', type: 'counter', samples: one(q.overflows) },
       { name: 'sgfw_nfqueue_verdict_errors_total', help: 'Verdicts the kernel refused.', type: 'counter', samples: one(q.verdictErrors) },
+      {
+        name: 'sgfw_nfqueue_gso_packets_total',
+        help: 'Packets queued whole as GSO super-packets (segmented by the kernel after the verdict).',
+        type: 'counter',
+        samples: one(q.gsoPackets),
+      },
+      { name: 'sgfw_nfqueue_headers_only_total', help: 'Packets of which the kernel copied only the headers (longer than the copy range).', type: 'counter', samples: one(q.headersOnly) },
     );
   }
   if (s.queue) {

@@ -34,7 +34,7 @@ serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init, _after, send)
     init.peers.length > 0
       ? new RelatedRelay<DeferredError>(
           init.peers,
-          (frame) => dataplane.tracksQuotedFlow(LinkType.RAW, frame, 0, frame.length, performance.now()),
+          (frame, wireLength) => dataplane.tracksQuotedFlow(LinkType.RAW, frame, 0, frame.length, performance.now(), wireLength),
           enforcer.settle,
         )
       : null;

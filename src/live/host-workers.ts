@@ -84,7 +84,7 @@ export class HostWorkers {
   /** The workers' counters, summed (queue counters too; the lowest model version), and each worker's. */
   async stats(): Promise<HostWorkerStats & { perWorker: number[]; each: HostWorkerStats[] }> {
     const all = await this.pool.stats();
-    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, lastError: null, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0 }, related: { deferred: 0, handedOver: 0, timeouts: 0, overflows: 0 }, pauses: noPauses() };
+    const sum: HostWorkerStats = { packets: 0, allowed: 0, dropped: 0, failedBatches: 0, lastError: null, conntrackEntries: 0, modelVersion: Infinity, queue: { received: 0, batches: 0, enobufs: 0, verdictErrors: 0, overflows: 0, gsoPackets: 0, headersOnly: 0, gsoQueues: 0 }, related: { deferred: 0, handedOver: 0, timeouts: 0, overflows: 0 }, pauses: noPauses() };
     for (const s of all) {
       sum.packets += s.packets;
       sum.allowed += s.allowed;

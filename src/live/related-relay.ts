@@ -9,7 +9,8 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /** worker ↔ worker over a peer port */
-export type RelayMessage = { kind: 'ask'; seq: number; frame: Uint8Array } | { kind: 'answer'; seq: number; related: boolean };
+/** `wire`: the frame's length on the wire (more than `frame.length` when only its headers were copied) */
+export type RelayMessage = { kind: 'ask'; seq: number; frame: Uint8Array; wire: number } | { kind: 'answer'; seq: number; related: boolean };
 
 /** How long an asking worker waits for the others before it drops the packet. */
 export const RELATED_TIMEOUT_MS = 100;
@@ -39,19 +40,19 @@ export class RelatedRelay<T> {
   private seq = 0;
 
   /**
-   * `peers`: a port to each other worker; `tracks(frame)`: whether this worker tracks the flow an
-   * error from another worker quotes; `settle(item, related)`: called once per question asked.
+   * `peers`: a port to each other worker; `tracks(frame, wireLength)`: whether this worker tracks the
+   * flow an error from another worker quotes; `settle(item, related)`: called once per question asked.
    */
   constructor(
     private readonly peers: readonly MessagePort[],
-    tracks: (frame: Uint8Array) => boolean,
+    tracks: (frame: Uint8Array, wireLength: number) => boolean,
     private readonly settle: (item: T, related: boolean) => void,
     private readonly timeoutMs = RELATED_TIMEOUT_MS,
     private readonly cap = RELATED_CAP,
   ) {
     for (const port of peers) {
       port.on('message', (m: RelayMessage) => {
-        if (m.kind === 'ask') port.postMessage({ kind: 'answer', seq: m.seq, related: tracks(m.frame) } satisfies RelayMessage);
+        if (m.kind === 'ask') port.postMessage({ kind: 'answer', seq: m.seq, related: tracks(m.frame, m.wire) } satisfies RelayMessage);
         else this.answer(m.seq, m.related);
       });
     }
@@ -65,8 +66,8 @@ export class RelatedRelay<T> {
     return false;
   }
 
-  /** Asks every other worker about the error in `frame` (cloned to each). */
-  ask(item: T, frame: Uint8Array): void {
+  /** Asks every other worker about the error in `frame` (cloned to each; `wireLength`: its whole length). */
+  ask(item: T, frame: Uint8Array, wireLength = frame.length): void {
     const seq = this.seq++;
     this.counters.deferred++;
     const timer = setTimeout(() => {
@@ -75,7 +76,7 @@ export class RelatedRelay<T> {
       this.settle(item, false);
     }, this.timeoutMs);
     this.open.set(seq, { item, waiting: this.peers.length, timer });
-    for (const port of this.peers) port.postMessage({ kind: 'ask', seq, frame } satisfies RelayMessage);
+    for (const port of this.peers) port.postMessage({ kind: 'ask', seq, frame, wire: wireLength } satisfies RelayMessage);
   }
 
   private answer(seq: number, related: boolean): void {

@@ -8,18 +8,28 @@ import { buildFrame, type FrameSpec } from '../../src/packet/frame-builder.js';
 export const ALBERT_STATE = join(import.meta.dirname, '..', '..', 'pcaps', 'albert', 'state.json');
 export const ALBERT_ENI = 'eni-0a1b2c3d4e5f60001';
 
-export function batchOf(specs: FrameSpec[]): NfqueueBatch {
-  const frames = specs.map((s) => buildFrame({ link: 'raw', ...s }));
-  const data = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  const meta = new Uint32Array(specs.length * META_STRIDE);
+/**
+ * The packets of `specs` as the kernel queues them: whole, or only their first `copy` bytes
+ * (NfqMeta.LENGTH) of a longer packet (NfqMeta.WIRE_LENGTH), as a header-only copy range does.
+ */
+export function batchOf(specs: FrameSpec[], copy = Infinity): NfqueueBatch {
+  return batchOfPackets(specs.map((s) => buildFrame({ link: 'raw', ...s })), copy);
+}
+
+/** As batchOf, for raw IP packets already built. */
+export function batchOfPackets(packets: Uint8Array[], copy = Infinity): NfqueueBatch {
+  const data = new Uint8Array(packets.reduce((n, f) => n + f.length, 0));
+  const meta = new Uint32Array(packets.length * META_STRIDE);
   let offset = 0;
-  frames.forEach((f, i) => {
+  packets.forEach((f, i) => {
     data.set(f, offset);
+    meta[i * META_STRIDE + NfqMeta.ID] = 100 + i;
     meta[i * META_STRIDE + NfqMeta.OFFSET] = offset;
-    meta[i * META_STRIDE + NfqMeta.LENGTH] = f.length;
+    meta[i * META_STRIDE + NfqMeta.LENGTH] = Math.min(f.length, copy);
+    meta[i * META_STRIDE + NfqMeta.WIRE_LENGTH] = f.length;
     offset += f.length;
   });
-  return { count: specs.length, meta, data, verdicts: new Uint8Array(specs.length) };
+  return { count: packets.length, meta, data, verdicts: new Uint8Array(packets.length) };
 }
 
 /** Albert's state, edited by `edit`, written to a fresh temporary file. */

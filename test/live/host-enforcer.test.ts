@@ -25,6 +25,7 @@ function batchOf(specs: FrameSpec[]): NfqueueBatch {
     meta[i * META_STRIDE + NfqMeta.ID] = 100 + i;
     meta[i * META_STRIDE + NfqMeta.OFFSET] = offset;
     meta[i * META_STRIDE + NfqMeta.LENGTH] = f.length;
+    meta[i * META_STRIDE + NfqMeta.WIRE_LENGTH] = f.length;
     offset += f.length;
   });
   return { count: specs.length, meta, data, verdicts: new Uint8Array(specs.length).fill(7) };

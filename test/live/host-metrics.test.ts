@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NfqueueStats } from '../../src/capture/nfqueue.js';
+import { META_STRIDE, NfqMeta, type NfqueueStats } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { HostEnforcer } from '../../src/live/host-enforcer.js';
@@ -11,7 +11,7 @@ import { parseExposition } from '../observe/exposition.js';
 import { fewestCollectionsOver } from '../support/gc-count.js';
 import { ALBERT_ENI, ALBERT_STATE, batchOf } from './host-batches.js';
 
-const queue: NfqueueStats = { received: 5, batches: 2, enobufs: 1, verdictErrors: 0, overflows: 0 };
+const queue: NfqueueStats = { received: 5, batches: 2, enobufs: 1, verdictErrors: 0, overflows: 0, gsoPackets: 3, headersOnly: 4, gsoQueues: 1 };
 
 async function setup(sampler?: DropSampler, logged?: string[]) {
   const dataplane = new Dataplane(await serviceFromStateFiles([ALBERT_STATE]));
@@ -41,7 +41,7 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
     const total = m.get('sgfw_packets_total')!.samples.reduce((n, s) => n + s.value, 0);
     expect(total).toBe(4);
     const bytes = m.get('sgfw_bytes_total')!.samples.reduce((n, s) => n + s.value, 0);
-    const lengths = [0, 1, 2, 3].map((i) => batch.meta[i * 6 + 2]);
+    const lengths = [0, 1, 2, 3].map((i) => batch.meta[i * META_STRIDE + NfqMeta.WIRE_LENGTH]!);
     expect(bytes).toBe(lengths.reduce((a, b) => a + b, 0));
   });
 
@@ -62,6 +62,8 @@ describe('metrics count packets and bytes by interface, verdict and reason', () 
     expect(value(m, 'sgfw_nfqueue_packets_total')).toBe(5);
     expect(value(m, 'sgfw_nfqueue_enobufs_total')).toBe(1);
     expect(m.get('sgfw_nfqueue_overflows_total')!.type).toBe('counter');
+    expect(value(m, 'sgfw_nfqueue_gso_packets_total')).toBe(3);
+    expect(value(m, 'sgfw_nfqueue_headers_only_total')).toBe(4);
   });
 
   it('costs nothing per packet: two scrapes without traffic read the same counters', async () => {
