@@ -31,13 +31,16 @@
 //        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
 //                                          --nice=N among them: that row's sgfw at niceness N)
 //        [--workers 1,2]  (sgfw inline (afpacket) and host mode also on that many worker threads, each row its own)
+//        [--host-offloads]  (host mode's rows again, sgfw's (each --workers, each --build) and iptables' and
+//                            no filter's, on veths with their default offloads: checksum, TSO and GSO on,
+//                            so TCP moves as 64 KB super-packets, as on a real host)
 //        [--clients K]  (K iperf3 clients at once, each from its own address 10.77.1.2 up to its own
 //                        server port 5201 up: K address pairs, which --workers spread over their workers;
 //                        the kernel peers get the same K clients, the rules allow 10.77.1.0/26)
 //        [--parallel P]  (iperf3 -P P: P flows at once from each client, one address pair: one worker)
 //        [--nice N]  (the userspace filters at niceness N: against 2K iperf3 processes on a small machine,
 //                     a filter at the default share gets starved while the kernel's runs in softirq)
-//      node bench/live.mjs --profile DIR [--host | --capture afpacket|pcap] [--workers N] [--clients K]
+//      node bench/live.mjs --profile DIR [--host [--host-offloads] | --capture afpacket|pcap] [--workers N] [--clients K]
 //        (sgfw inline, or host mode, under iperf3 load with node --cpu-prof; a summary per thread)
 // SGBL_NS_PREFIX=xy: namespaces and interfaces named xy… instead of sgbl… (runs side by side).
 //
@@ -403,6 +406,8 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
 
 export const SGFW_HOST = 'sgfw host (NFQUEUE)';
 export const IPTABLES = 'iptables + conntrack';
+/** what `--host-offloads` rows add to their label */
+export const OFFLOADS_ON = ', offloads on';
 
 /**
  * Host mode's filters: sgfw (its default workers, and `--workers N` for each of `workerCounts`),
@@ -412,7 +417,7 @@ export const IPTABLES = 'iptables + conntrack';
  * counters, read before sgfw removes them) against the packets sgfw judged: the difference is what
  * the kernel dropped unjudged (queue full), which can only lower sgfw's figure.
  */
-function hostFilters(n, procs, stateFile, rules, { workerCounts = [], extraNodeArgs = [], hostVariants = [], builds = [] } = {}) {
+function hostFilters(n, procs, stateFile, rules, { workerCounts = [], extraNodeArgs = [], hostVariants = [], builds = [], offloads = false } = {}) {
   const sgfw = (label, extra, bin = SGFW) => {
     let child = null;
     return {
@@ -461,9 +466,44 @@ function hostFilters(n, procs, stateFile, rules, { workerCounts = [], extraNodeA
   const none = { label: 'no filter', pid: 0, async start() {}, async stop() { return ''; } };
   const variants = hostVariants.map((v) => sgfw(`${SGFW_HOST}, ${v.label}`, v.args));
   // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`), with each --workers count (or the default).
-  const built = builds.flatMap((b) => (workerCounts.length ? workerCounts : [null]).map((w) =>
-    sgfw(`${SGFW_HOST}, ${b.label}${w ? `, ${w} workers` : ''}`, w ? ['--workers', String(w)] : [], b.bin)));
-  return [sgfw(SGFW_HOST, []), ...workerCounts.map((w) => sgfw(`${SGFW_HOST}, ${w} workers`, ['--workers', String(w)])), ...variants, ...built, iptables, none];
+  const ours = () => [
+    sgfw(SGFW_HOST, []),
+    ...workerCounts.map((w) => sgfw(`${SGFW_HOST}, ${w} workers`, ['--workers', String(w)])),
+    ...builds.flatMap((b) => (workerCounts.length ? workerCounts : [null]).map((w) =>
+      sgfw(`${SGFW_HOST}, ${b.label}${w ? `, ${w} workers` : ''}`, w ? ['--workers', String(w)] : [], b.bin))),
+  ];
+  const plain = [...ours(), ...variants, iptables, none];
+  if (!offloads) return plain;
+  // `--host-offloads`: the rows again with the host link's default offloads on, for sgfw and its peers alike.
+  return [...plain, ...[...ours(), iptables, none].map((f) => withHostOffloads(n, f))];
+}
+
+/** The same filter with the host link's default veth offloads on (tx checksum, TSO, GSO) while it runs. */
+function withHostOffloads(n, f) {
+  const set = (on) => {
+    for (const [ns, dev] of [[n.client, n.devClient], [n.host, n.devHost]]) {
+      if (on) inNs(ns, 'ethtool', ['-K', dev, 'tx', 'on', 'tso', 'on', 'gso', 'on']);
+      else noOffload(ns, dev);
+    }
+  };
+  return {
+    label: `${f.label}${OFFLOADS_ON}`,
+    optional: f.optional,
+    get pid() {
+      return f.pid;
+    },
+    async start() {
+      set(true);
+      await f.start();
+    },
+    async stop() {
+      try {
+        return await f.stop();
+      } finally {
+        set(false);
+      }
+    },
+  };
 }
 
 // ---- traffic ------------------------------------------------------------------------------------
@@ -609,7 +649,7 @@ export function liveSkipReason() {
  * `offloads`: add sgfw (pcap) on veths with their default offloads; `rings`: parseRings' variants.
  * Returns { skipped } when not root; otherwise { rows, ratios, settings, notes }.
  */
-export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
+export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, hostOffloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
   const skip = liveSkipReason();
   if (skip) {
     log(`Live (item 6): skipped: ${skip}`);
@@ -633,7 +673,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
       { part: 'inline', filters: inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant: offloads, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
         broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
         counted: { ns: n.middle, devs: [n.middleOutside, n.middleInside], both: false } },
-      { part: 'host', filters: hostFilters(n, procs, stateFile, rules, { workerCounts, hostVariants, builds }), clientNs: n.client, serverNs: n.host, broadcasts: [],
+      { part: 'host', filters: hostFilters(n, procs, stateFile, rules, { workerCounts, hostVariants, builds, offloads: hostOffloads }), clientNs: n.client, serverNs: n.host, broadcasts: [],
         counted: { ns: n.host, devs: [n.devHost], both: true } },
     ];
     // `--only a,b` (or `a|b` when a part has a comma, as the worker rows' labels do): the filters whose label contains any part.
@@ -755,6 +795,21 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   }
   add('host', SGFW_HOST, 'no filter');
   add('host', IPTABLES, 'no filter');
+  if (hostOffloads) {
+    const on = (label) => `${label}${OFFLOADS_ON}`;
+    add('host', on(SGFW_HOST), on(IPTABLES), 0.9);
+    for (const w of workerCounts) add('host', on(`${SGFW_HOST}, ${w} workers`), on(IPTABLES), 0.9);
+    for (const b of builds) {
+      for (const w of workerCounts.length ? workerCounts : [null]) {
+        const label = `${SGFW_HOST}, ${b.label}${w ? `, ${w} workers` : ''}`;
+        add('host', on(label), on(IPTABLES), 0.9);
+        add('host', on(label), on(w ? `${SGFW_HOST}, ${w} workers` : SGFW_HOST));
+      }
+    }
+    add('host', on(SGFW_HOST), SGFW_HOST);
+    add('host', on(IPTABLES), IPTABLES);
+    add('host', on(IPTABLES), on('no filter'));
+  }
   for (const r of ratios) r.met = r.target === null ? null : r.ratio >= r.target;
   return {
     settings: {
@@ -819,7 +874,7 @@ export function profileSummary(file, top = 20) {
  * sgfw under one TCP and one UDP iperf3 test (each `clients` clients), with node --cpu-prof; prints
  * the summary per thread. `mode` inline (`method` afpacket or pcap) or host (NFQUEUE).
  */
-async function profileLive(outDir, { mode = 'inline', method = 'pcap', workers, clients = 1 }) {
+async function profileLive(outDir, { mode = 'inline', method = 'pcap', workers, clients = 1, hostOffloads = false }) {
   if (process.getuid?.() !== 0) throw new Error('--profile needs root');
   checkTools();
   const work = scratch('sgbl-prof-', clients);
@@ -833,7 +888,8 @@ async function profileLive(outDir, { mode = 'inline', method = 'pcap', workers, 
       let where;
       if (mode === 'host') {
         const label = workers ? `${SGFW_HOST}, ${workers} workers` : SGFW_HOST;
-        sgfw = hostFilters(net, procs, stateFile, rules, { workerCounts: workers ? [workers] : [], extraNodeArgs }).find((f) => f.label === label);
+        sgfw = hostFilters(net, procs, stateFile, rules, { workerCounts: workers ? [workers] : [], extraNodeArgs, offloads: hostOffloads })
+          .find((f) => f.label === (hostOffloads ? `${label}${OFFLOADS_ON}` : label));
         where = { clientNs: net.client, serverNs: net.host, broadcasts: [], counted: { ns: net.host, devs: [net.devHost], both: true } };
       } else {
         const capture = await inlineCaptureMethods();
@@ -900,6 +956,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       method: c >= 0 ? args[c + 1] : 'pcap',
       workers: w >= 0 ? Number.parseInt(args[w + 1], 10) : undefined,
       clients: k >= 0 ? Number.parseInt(args[k + 1], 10) : 1,
+      hostOffloads: args.includes('--host-offloads'),
     });
   } else {
     const json = args.includes('--json');
@@ -915,7 +972,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const int = (name) => (value(name) === undefined ? undefined : Number.parseInt(value(name), 10));
     const r = await runLive({
       quick: args.includes('--quick'), smoke: args.includes('--smoke'), seconds: int('--seconds'), sessions: int('--sessions'),
-      only: value('--only') ?? null, offloads: args.includes('--offloads'), rings: parseRings(value('--rings')),
+      only: value('--only') ?? null, offloads: args.includes('--offloads'), hostOffloads: args.includes('--host-offloads'), rings: parseRings(value('--rings')),
       builds: args.flatMap((a, i) => (a === '--build' ? [args[i + 1]] : [])).map((v) => {
         const at = v.indexOf('=');
         if (at <= 0) throw new Error(`--build ${v}: not LABEL=PATH/bin/sgfw.js`);

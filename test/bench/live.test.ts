@@ -163,8 +163,8 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
     expect(namespaces).not.toMatch(new RegExp(`^sgbl-[a-z]-${r.pid! % 100000}\\b`, 'm'));
   }, 150_000);
 
-  it('measures host mode on 2 workers with 2 clients, counts every packet judged, and leaves out a fail-open sgfw', () => {
-    const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--clients', '2', '--workers', '2', '--host-variant', 'fail open=--fail-open', '--only', 'NFQUEUE), 2 workers|fail open'], {
+  it('measures host mode on 2 workers with 2 clients, counts every packet judged, and leaves out a fail-open sgfw; --host-offloads adds rows on offloaded veths', () => {
+    const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--clients', '2', '--workers', '2', '--host-offloads', '--host-variant', 'fail open=--fail-open', '--only', 'NFQUEUE), 2 workers|fail open'], {
       encoding: 'utf8', timeout: 120_000,
     });
     expect(r.status, r.stderr).toBe(0);
@@ -177,7 +177,17 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
     // fail open: its queue rule carries --queue-bypass, so it is refused before it is measured
     expect(out.notes.filter((n) => n.includes('fail open: left out'))).toEqual([expect.stringMatching(/--queue-bypass: packets could pass unjudged/)]);
     expect(out.notes.filter((n) => n.includes('FAILED'))).toEqual([]);
-    expect(out.rows.map((x) => `${x.filter}/${x.kind}`).sort()).toEqual(['sgfw host (NFQUEUE), 2 workers/tcp', 'sgfw host (NFQUEUE), 2 workers/udp']);
+    expect(out.rows.map((x) => `${x.filter}/${x.kind}`).sort()).toEqual([
+      'sgfw host (NFQUEUE), 2 workers, offloads on/tcp', 'sgfw host (NFQUEUE), 2 workers, offloads on/udp',
+      'sgfw host (NFQUEUE), 2 workers/tcp', 'sgfw host (NFQUEUE), 2 workers/udp',
+    ]);
+    // TCP moves as GSO super-packets only on the offloaded veths (the stop line's queue counters)
+    const gso = (filter: string): number => {
+      const note = out.notes.find((n) => n.startsWith(`host, ${filter}, tcp,`));
+      return Number(/"gsoPackets":(\d+)/.exec(note ?? '')?.[1] ?? Number.NaN);
+    };
+    expect(gso('sgfw host (NFQUEUE), 2 workers, offloads on')).toBeGreaterThan(0);
+    expect(gso('sgfw host (NFQUEUE), 2 workers')).toBe(0);
     for (const row of out.rows) {
       // sgfw's own count of a run: everything judged was allowed (the iperf3 flows are), and the
       // packets its queue rules matched are the ones it judged plus any the kernel dropped (never more).
