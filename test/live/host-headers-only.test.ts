@@ -3,12 +3,15 @@
 // and byte count it gets when copied whole. GSO super-packets (an IP length far past the copy)
 // and packets whose checksums are not filled in yet (NFQA_SKB_INFO CSUMNOTREADY) are judged as any
 // other. Headers that run past the copy are dropped as malformed (fail closed).
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { HEADER_COPY, NfqVerdict } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { Reason } from '../../src/dataplane/verdict.js';
-import { HostEnforcer } from '../../src/live/host-enforcer.js';
+import { type DeferredError, HostEnforcer } from '../../src/live/host-enforcer.js';
+import { RelatedRelay } from '../../src/live/related-relay.js';
+import { LinkType } from '../../src/packet/link-types.js';
 import { buildFragments, buildIpPacket, type FrameSpec } from '../../src/packet/frame-builder.js';
 import { albertStateFile, batchOfPackets } from './host-batches.js';
 
@@ -36,6 +39,14 @@ function checksumNotReady(spec: FrameSpec): Uint8Array {
   return p;
 }
 
+/**
+ * A router's "fragmentation needed" about the DNS flow, 576 bytes long as Linux sends them (the
+ * builder quotes the IP header and 8 bytes; the rest of the quoted datagram follows as payload).
+ */
+function icmpErrorAboutDns(): Uint8Array {
+  return buildIpPacket({ src: '192.0.2.1', dst: '10.0.0.10', proto: 'icmp', icmp: { type: 3, code: 4, quote: { ...DNS, payload: bytes(1200) } }, payload: bytes(576 - 56) });
+}
+
 /** Every kind of packet, in an order conntrack follows (handshakes first), and what each must get. */
 function traffic(): { packets: Uint8Array[]; expected: number[] } {
   const rows: [Uint8Array, number][] = [
@@ -48,8 +59,8 @@ function traffic(): { packets: Uint8Array[]; expected: number[] } {
     [buildIpPacket({ ...SSH, src: '198.51.100.9', flags: 'S', payload: bytes(1000) }), Reason.INGRESS_NO_RULE],
     [buildIpPacket({ ...DNS, payload: bytes(1200) }), Reason.RULE],
     [buildIpPacket({ src: DNS.dst, dst: DNS.src, proto: 'udp', sport: 53, dport: 5353, payload: bytes(1300) }), Reason.TRACKED],
-    // a router's "fragmentation needed" quoting as much of the datagram as fits (Linux: up to 576 bytes)
-    [buildIpPacket({ src: '192.0.2.1', dst: '10.0.0.10', proto: 'icmp', icmp: { type: 3, code: 4, quote: buildIpPacket({ ...DNS, payload: bytes(1200) }).subarray(0, 548) } }), Reason.RELATED],
+    // a router's "fragmentation needed" quoting as much of the datagram as fits in 576 bytes
+    [icmpErrorAboutDns(), Reason.RELATED],
     // a fragmented datagram: its first fragment's ports are in the copy, the rest follow it
     ...buildFragments({ ...DNS, link: 'raw', sport: 5354, id: 77, payload: bytes(3000) }, 1400).map((f, i): [Uint8Array, number] => [f, i === 0 ? Reason.RULE : Reason.FRAGMENT]),
     [buildIpPacket({ ...SSH6, flags: 'S', ipv6Ext: ['hop', 'dest'], payload: bytes(1300) }), Reason.RULE],
@@ -103,5 +114,43 @@ describe('host mode judges each packet from the headers the kernel copied', () =
     const again = batchOfPackets([packets[ipv6WithExt]!], 76);
     enforcer.judgeBatch(again);
     expect([...again.verdicts]).toEqual([NfqVerdict.ACCEPT]);
+  });
+
+  it('hands an ICMP error cut to its headers to the worker that tracks its flow, which finds it related', async () => {
+    // two workers' enforcers with a relay between them, as host-worker.ts wires them
+    const workers = await Promise.all([0, 1].map(async () => {
+      const dataplane = new Dataplane(await serviceFromStateFiles([STATE]));
+      return { dataplane, enforcer: new HostEnforcer(dataplane, null, () => 1000) };
+    }));
+    const { port1, port2 } = new MessageChannel();
+    const answers: [number, boolean][] = [];
+    const relays = workers.map(({ dataplane, enforcer }, i) => {
+      const relay = new RelatedRelay<DeferredError>(
+        [i === 0 ? port1 : port2],
+        (frame, wireLength) => dataplane.tracksQuotedFlow(LinkType.RAW, frame, 0, frame.length, 1000, wireLength),
+        enforcer.settle,
+      );
+      enforcer.askOthers(relay, (id, accept) => answers.push([id, accept]));
+      return relay;
+    });
+    const [a, b] = workers;
+    b!.enforcer.judgeBatch(batchOfPackets([buildIpPacket({ ...DNS, payload: bytes(1200) })], HEADER_COPY)); // the flow is b's
+    const error = icmpErrorAboutDns();
+    expect(error.length).toBeGreaterThan(HEADER_COPY);
+    const batch = batchOfPackets([error], HEADER_COPY);
+    a!.enforcer.judgeBatch(batch);
+    expect([...batch.verdicts]).toEqual([NfqVerdict.DEFER]);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (answers.length === 0) return;
+        clearInterval(check);
+        resolve();
+      }, 2);
+    });
+    expect(answers).toEqual([[100, true]]);
+    expect(a!.dataplane.reasonCounts[Reason.RELATED]).toBe(1);
+    // counted with its whole length
+    expect(a!.enforcer.byteCounts.reduce((x, y) => x + y, 0)).toBe(error.length);
+    for (const r of relays) r.close();
   });
 });
