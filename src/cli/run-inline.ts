@@ -68,6 +68,17 @@ function openSide(method: CaptureMethod, device: string, bridge: InlineBridge, s
  */
 export const INBOUND_ONLY = 'inbound';
 
+/**
+ * Said at start when frames go out without their vnet header (libpcap; a kernel before 5.6): what
+ * must be off for TCP to get through, since nothing here can see a veth peer's offloads.
+ */
+function withoutOffloads(method: CaptureMethod, f: Pick<InlineFlags, 'inside' | 'outside'>): string {
+  const why = method === 'pcap' ? '--capture pcap' : `this kernel (before 5.6)`;
+  return `${why} forwards frames without their offload header: keep GRO and LRO off on ${f.inside} and ${f.outside} ` +
+    `(ethtool -K DEV gro off lro off) and checksum offload off on a veth's peer (ethtool -K PEER tx off), or TCP will not get through` +
+    (method === 'pcap' ? '; --capture afpacket needs neither' : '');
+}
+
 /** Expired flows are reclaimed a slice at a time between frames, not on the per-packet path. */
 const SWEEP_EVERY_MS = 1000;
 const SWEEP_SLICE = 1 << 14;
@@ -152,6 +163,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     return live.hangup();
   }, systemd);
   logOneThread(o, f.oneThreadBecause);
+  if (!vnetHeaders) log.warn({ event: 'offloads', offloads: false, capture: method }, withoutOffloads(method, f));
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
     { event: 'ready', mode: 'inline', workers: 1 },
