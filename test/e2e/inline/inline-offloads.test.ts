@@ -19,6 +19,8 @@ const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const ALBERT_HOST = '10.0.6.10';
 const ALBERT_MACHINE = '10.0.6.20';
 const STRANGER = '10.0.6.21';
+const ALBERT_HOST6 = '2001:db8:6::10';
+const ALBERT_MACHINE6 = '2001:db8:6::20';
 const PORT_IN = 9000;
 const PORT_OUT = 9001;
 const BYTES = 24 << 20;
@@ -30,14 +32,16 @@ const payloadFile = join(dir, 'payload.bin');
 const tag = String(process.pid % 100000);
 const running: ChildProcess[] = [];
 
-/** Albert's seed state at these addresses, with TCP 9000 open to his machine (egress: all). */
+/** Albert's seed state at these addresses (an IPv6 one too), with TCP 9000 open to his machine by both (egress: all IPv4). */
 function writeState(): void {
   const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
   const eni = state.NetworkInterfaces[0];
   eni.PrivateIpAddress = ALBERT_HOST;
   eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: ALBERT_HOST }];
+  eni.Ipv6Addresses = [{ Ipv6Address: ALBERT_HOST6 }];
   state.SecurityGroups[0].IpPermissions.push({
-    IpProtocol: 'tcp', FromPort: PORT_IN, ToPort: PORT_IN, IpRanges: [{ CidrIp: `${ALBERT_MACHINE}/32` }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [],
+    IpProtocol: 'tcp', FromPort: PORT_IN, ToPort: PORT_IN, IpRanges: [{ CidrIp: `${ALBERT_MACHINE}/32` }], Ipv6Ranges: [{ CidrIpv6: `${ALBERT_MACHINE6}/128` }],
+    PrefixListIds: [], UserIdGroupPairs: [],
   });
   writeFileSync(stateFile, JSON.stringify(state));
 }
@@ -112,6 +116,9 @@ describe.runIf(enabled)('inline mode between interfaces with their offloads on',
     if (!net) {
       net = createBridgeNet(`${offloads[0]}${tag}`, ALBERT_HOST, [ALBERT_MACHINE, STRANGER], 'sgof', offloads);
       nets.set(offloads, net);
+      // IPv6 too (no duplicate address detection to wait for): TCP/IPv6 super-frames
+      inNs(net.inside, 'ip', ['addr', 'add', `${ALBERT_HOST6}/64`, 'dev', net.hostInside, 'nodad']);
+      inNs(net.outside, 'ip', ['addr', 'add', `${ALBERT_MACHINE6}/64`, 'dev', net.hostOutside, 'nodad']);
     }
     return net;
   };
@@ -145,5 +152,15 @@ describe.runIf(enabled)('inline mode between interfaces with their offloads on',
     expect(stop.offloadedSegments as number).toBeGreaterThan(2 * (stop.offloaded as number));
     expect(stop).toMatchObject({ truncated: 0, injectErrors: 0, failures: 0 });
     expect(stop.dropped).toBeGreaterThanOrEqual(1); // the stranger's SYN
+  }, 120_000);
+
+  it('TCP over IPv6, offloads as they come: 24 MB arrive byte for byte in IPv6 super-frames', async () => {
+    const net = netFor('defaults');
+    const sgfw = await startSgfw(net, 1);
+    expect(await transfer(net.outside, ALBERT_MACHINE6, net.inside, ALBERT_HOST6, PORT_IN)).toEqual(expected);
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
+    const stop = logRecord(sgfw.stderr(), 'stop')!;
+    expect(stop.offloaded).toBeGreaterThan(0);
+    expect(stop).toMatchObject({ truncated: 0, injectErrors: 0, failures: 0 });
   }, 120_000);
 });
