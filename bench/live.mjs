@@ -27,6 +27,8 @@
 //
 // Run: npx tsc -p tsconfig.build.json && node bench/live.mjs [--quick | --smoke] [--json]
 //        [--seconds S] [--sessions N] [--only LABEL-PART,… | --only 'LABEL, PART|…'] [--offloads] [--rings 64x262144,16x1048576/10]
+//        [--offloads-on]  (this build's inline afpacket rows, its ceiling (with vnet headers) and the kernel bridge again, ', offloads on':
+//                          every veth at its defaults, so the hosts send 64 KB TSO super-frames with checksums left to complete)
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
 //        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
 //                                          --nice=N among them: that row's sgfw at niceness N)
@@ -226,6 +228,19 @@ function createNet(tag, clients = 1) {
 }
 
 /**
+ * Every veth with its default offloads (`on`): the hosts send 64 KB TCP super-frames (TSO/GSO) with
+ * checksums left to complete, and the bridge's veths carry them whole (veth's GRO stays off, as it
+ * comes); `off`: back to the bench's setting, none anywhere. What `--offloads-on` rows run under.
+ */
+function allOffloads(n, on) {
+  for (const [ns, dev] of [[n.outside, n.devOutside], [n.inside, n.devInside]]) {
+    if (on) inNs(ns, 'ethtool', ['-K', dev, 'tx', 'on', 'tso', 'on', 'gso', 'on']);
+    else noOffload(ns, dev);
+  }
+  middleOffloads(n, on);
+}
+
+/**
  * Offloads on the bridge's own interfaces. They change how libpcap sizes its ring: with TSO, GSO or
  * GRO on (veth's defaults) it expects 64 KB packets and makes 256 slots of 64 KB out of the 16 MB
  * ring; with them off, ~10,000 slots of 1,600 bytes (libpcap 1.10, TPACKET_V2 in immediate mode).
@@ -321,13 +336,15 @@ export const SGFW_AFPACKET = 'sgfw inline (afpacket)';
 export const CAP_CEILING = 'cap bridge (ceiling)';
 export const AFPACKET_CEILING = 'afpacket bridge (ceiling)';
 export const KERNEL_BRIDGE = 'kernel bridge + nftables';
+/** The label suffix of a row run with every veth at its default offloads (`--offloads-on`). */
+export const OFFLOADS_ON = ', offloads on';
 
 /**
  * Each filter: start() (resolves when it is enforcing) and stop() (a summary of what it did); `pid`
  * when it is one process; `optional`: a failure to start is noted and the filter left out.
  */
-function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = false, ringVariants = [], builds = [], workerCounts = [], extraNodeArgs = [] }) {
-  const proc = (label, args, { offloads = false, optional = false } = {}) => {
+function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = false, offloadsOn = false, ringVariants = [], builds = [], workerCounts = [], extraNodeArgs = [] }) {
+  const proc = (label, args, { offloads = false, everywhere = false, optional = false } = {}) => {
     let child = null;
     let rx0 = 0;
     return {
@@ -338,6 +355,7 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
       },
       async start() {
         if (offloads) middleOffloads(n, true);
+        if (everywhere) allOffloads(n, true);
         // Nothing but the program under test joins the two sides: no bridge left in the middle.
         const bridges = JSON.parse(inNs(n.middle, 'ip', ['-j', 'link', 'show', 'type', 'bridge']) || '[]');
         if (bridges.length) throw new Error(`a bridge is left in the middle namespace (${bridges.map((b) => b.ifname).join(', ')}): frames would pass unjudged`);
@@ -350,6 +368,7 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
         const r = await procs.stop(child, 'SIGTERM', 10_000);
         child = null;
         if (offloads) middleOffloads(n, false);
+        if (everywhere) allOffloads(n, false);
         const stop = logRecord(r.stderr, 'stop');
         // sgfw's own count of frames judged against what reached its interfaces (the rest: capture drops).
         const counts = stop?.frames === undefined ? null : {
@@ -387,8 +406,19 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
   if (capture.methods.includes('afpacket')) {
     for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${w} workers`, sgfw('afpacket', SGFW, ['--workers', String(w)]), { optional: true }));
   }
-  // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`, e.g. a patched copy): same flags.
+  // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`, e.g. a patched copy): same flags, and each --workers count.
   for (const b of builds) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}`, sgfw('afpacket', b.bin), { optional: true }));
+  for (const b of builds) {
+    for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}, ${w} workers`, sgfw('afpacket', b.bin, ['--workers', String(w)]), { optional: true }));
+  }
+  // `--offloads-on`: the afpacket rows again with every veth at its default offloads (OFFLOADS_ON), the kernel bridge too (below).
+  if (offloadsOn && capture.methods.includes('afpacket')) {
+    const on = { everywhere: true, optional: true };
+    filters.push(proc(`${SGFW_AFPACKET}${OFFLOADS_ON}`, sgfw('afpacket'), on));
+    // (not other builds': one from before vnet headers forwards no TCP at all with offloads on)
+    for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${w} workers${OFFLOADS_ON}`, sgfw('afpacket', SGFW, ['--workers', String(w)]), on));
+    filters.push(proc(`${AFPACKET_CEILING}${OFFLOADS_ON}`, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside, '--vnet'], on));
+  }
   // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
   if (offloadVariant) filters.push(proc(`${SGFW_PCAP}, bridge offloads on`, sgfw('pcap'), { offloads: true }));
   filters.push(proc(CAP_CEILING, [CAP_BRIDGE, n.middleInside, n.middleOutside]));
@@ -401,6 +431,21 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
     }
   }
   filters.push(kernel);
+  if (offloadsOn) {
+    filters.push({
+      label: `${KERNEL_BRIDGE}${OFFLOADS_ON}`,
+      pid: 0,
+      async start() {
+        allOffloads(n, true);
+        await kernel.start();
+      },
+      async stop() {
+        const r = await kernel.stop();
+        allOffloads(n, false);
+        return r;
+      },
+    });
+  }
   return filters;
 }
 
@@ -649,7 +694,7 @@ export function liveSkipReason() {
  * `offloads`: add sgfw (pcap) on veths with their default offloads; `rings`: parseRings' variants.
  * Returns { skipped } when not root; otherwise { rows, ratios, settings, notes }.
  */
-export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, hostOffloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
+export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, offloadsOn = false, hostOffloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
   const skip = liveSkipReason();
   if (skip) {
     log(`Live (item 6): skipped: ${skip}`);
@@ -670,7 +715,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   try {
     const n = work.open();
     const parts = [
-      { part: 'inline', filters: inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant: offloads, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
+      { part: 'inline', filters: inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant: offloads, offloadsOn, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
         broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
         counted: { ns: n.middle, devs: [n.middleOutside, n.middleInside], both: false } },
       { part: 'host', filters: hostFilters(n, procs, stateFile, rules, { workerCounts, hostVariants, builds, offloads: hostOffloads }), clientNs: n.client, serverNs: n.host, broadcasts: [],
@@ -745,7 +790,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     const perWorker = cs.length ? cs.reduce((acc, x) => acc.map((v, i) => v + (x.perWorker[i] ?? 0)), new Array(cs[0].perWorker.length).fill(0)) : null;
     const shared = perWorker ? perWorker.reduce((a, b) => a + b, 0) : 0;
     rows.push({
-      part, filter: label, test: kind === 'tcp' ? 'TCP 1500-byte frames' : 'UDP 64-byte frames', kind, runs: rs.length,
+      part, filter: label, test: kind === 'tcp' ? (label.endsWith(OFFLOADS_ON) ? 'TCP 64 KB super-frames' : 'TCP 1500-byte frames') : 'UDP 64-byte frames', kind, runs: rs.length,
       gbps: m('gbps'), retransmits: m('retransmits'), framesPerSec: m('framesPerSec'), sentPerSec: m('sentPerSec'), lossPct: m('lossPct'),
       filterFramesPerSec: m('filterFrames') / seconds, filterCpuPct: m('filterCpuPct'), filterCpuUsPerFrame: m('filterCpuUsPerFrame'),
       machineBusyPct: m('machineBusyPct'), softirqPct: m('softirqPct'),
@@ -782,6 +827,18 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   for (const w of workerCounts) {
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, KERNEL_BRIDGE, 1.0);
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, AFPACKET_CEILING);
+    for (const b of builds) add('inline', `${SGFW_AFPACKET}, ${b.label}, ${w} workers`, KERNEL_BRIDGE, 1.0);
+  }
+  if (offloadsOn) {
+    // Offloads on against the kernel bridge with offloads on (the fair peer), and against the same row with them off.
+    const K = `${KERNEL_BRIDGE}${OFFLOADS_ON}`;
+    const onRows = [SGFW_AFPACKET, ...workerCounts.map((w) => `${SGFW_AFPACKET}, ${w} workers`)];
+    for (const label of onRows) {
+      add('inline', `${label}${OFFLOADS_ON}`, K, 1.0);
+      add('inline', `${label}${OFFLOADS_ON}`, label);
+    }
+    add('inline', `${AFPACKET_CEILING}${OFFLOADS_ON}`, K);
+    add('inline', K, KERNEL_BRIDGE);
   }
   add('host', SGFW_HOST, IPTABLES, 0.9);
   for (const w of workerCounts) add('host', `${SGFW_HOST}, ${w} workers`, IPTABLES, 0.9);
@@ -972,7 +1029,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const int = (name) => (value(name) === undefined ? undefined : Number.parseInt(value(name), 10));
     const r = await runLive({
       quick: args.includes('--quick'), smoke: args.includes('--smoke'), seconds: int('--seconds'), sessions: int('--sessions'),
-      only: value('--only') ?? null, offloads: args.includes('--offloads'), hostOffloads: args.includes('--host-offloads'), rings: parseRings(value('--rings')),
+      only: value('--only') ?? null, offloads: args.includes('--offloads'), offloadsOn: args.includes('--offloads-on'), hostOffloads: args.includes('--host-offloads'), rings: parseRings(value('--rings')),
       builds: args.flatMap((a, i) => (a === '--build' ? [args[i + 1]] : [])).map((v) => {
         const at = v.indexOf('=');
         if (at <= 0) throw new Error(`--build ${v}: not LABEL=PATH/bin/sgfw.js`);

@@ -1,13 +1,14 @@
 // The AF_PACKET capture method's ceiling: a bridge that reads each side's TPACKET_V3 ring with the
 // same AfPacketSocket as `sgfw run --mode inline --capture afpacket` (dist/capture/afpacket.js, the
 // same ring defaults unless told) and sends every whole frame of a batch out of the other side in
-// one sendBatch, judging nothing.
+// one sendBatch, judging nothing. `--vnet`: with vnet headers, as inline mode opens its sockets
+// (offloaded super-frames forwarded whole, each frame sent with its header).
 // Run (root, in the namespace holding both interfaces):
-//   node bench/lib/afpacket-bridge.mjs INSIDE_IF OUTSIDE_IF [--block-size BYTES] [--block-count N] [--timeout-ms MS]
-import { AfPacketFlag, AfPacketMeta, AfPacketSocket, AFPACKET_META_STRIDE } from '../../dist/capture/afpacket.js';
+//   node bench/lib/afpacket-bridge.mjs INSIDE_IF OUTSIDE_IF [--block-size BYTES] [--block-count N] [--timeout-ms MS] [--vnet]
+import { AfPacketFlag, AfPacketMeta, AfPacketSocket, AFPACKET_META_STRIDE, AFPACKET_VNET_HEADER_LENGTH } from '../../dist/capture/afpacket.js';
 
 const args = process.argv.slice(2);
-const [insideDev, outsideDev] = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+const [insideDev, outsideDev] = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--vnet'));
 if (!insideDev || !outsideDev) {
   console.error('usage: node bench/lib/afpacket-bridge.mjs INSIDE_IF OUTSIDE_IF [--block-size BYTES] [--block-count N] [--timeout-ms MS]');
   process.exit(2);
@@ -26,6 +27,8 @@ const options = {};
 if (option('--block-size') !== undefined) options.blockSize = option('--block-size');
 if (option('--block-count') !== undefined) options.blockCount = option('--block-count');
 if (option('--timeout-ms') !== undefined) options.blockTimeoutMs = option('--timeout-ms');
+if (args.includes('--vnet')) options.vnetHeader = true;
+const headroom = options.vnetHeader ? AFPACKET_VNET_HEADER_LENGTH : 0;
 
 let frames = 0;
 let truncated = 0;
@@ -47,8 +50,8 @@ function forward(from) {
         truncated++;
         continue;
       }
-      o[n * 2] = meta[m + AfPacketMeta.OFFSET];
-      o[n * 2 + 1] = meta[m + AfPacketMeta.LENGTH];
+      o[n * 2] = meta[m + AfPacketMeta.OFFSET] - headroom;
+      o[n * 2 + 1] = meta[m + AfPacketMeta.LENGTH] + headroom;
       n++;
     }
     if (n > 0 && sockets[to] !== null) sockets[to].sendBatch(data, o, n);

@@ -5,7 +5,12 @@
 // frame is judged, and forwarded with `sendBatch`, inside the call. By default only frames that came
 // in on the interface are captured (PACKET_IGNORE_OUTGOING and the packet type): never what we
 // inject. A receive-only socket (monitor mode) may ask for both directions, as libpcap captures.
+// A bridge asks for vnet headers (PACKET_VNET_HDR): each frame in the ring comes after the
+// virtio_net_hdr the kernel wrote for it (vnet-header.ts reads it), so an offloaded super-frame
+// (TSO/GSO, GRO: up to 64 KB) or a frame whose checksum is left to complete arrives whole, and is
+// sent on with that header in front: the kernel completes and segments it as it would have.
 import { createRequire } from 'node:module';
+import { release } from 'node:os';
 import { LinkType } from '../packet/link-types.js';
 import { CaptureError } from './capture-error.js';
 import { missingAddon } from './missing-addon.js';
@@ -24,6 +29,8 @@ export const AfPacketMeta = {
 export const AFPACKET_META_STRIDE = 4;
 /** The frames `sendBatch` sends: `[offset, length]` pairs in an Int32Array. */
 export const AFPACKET_SEND_STRIDE = 2;
+/** Bytes of the virtio_net_hdr in front of each frame of a socket with `vnetHeader` (ring and sends). */
+export const AFPACKET_VNET_HEADER_LENGTH = 10;
 
 export const AfPacketFlag = {
   /** not captured whole (or its VLAN tag could not be restored): forwarding it would send it cut */
@@ -56,6 +63,14 @@ export interface AfPacketOptions {
    * after), a number joins that group. Absent: the socket takes every frame.
    */
   fanout?: 'new' | number;
+  /**
+   * PACKET_VNET_HDR (default false), for a bridge: the AFPACKET_VNET_HEADER_LENGTH bytes before each
+   * frame in the ring are its virtio_net_hdr, and `sendBatch` sends each `[offset, length]` pair
+   * as such a header followed by its frame (the ring's own, from `offset - 10`); `send` puts a
+   * zeroed one (no offload) in front of the frame it is given. The socket's send buffer is raised
+   * to 4 MiB: 64 KB frames in flight on a NIC would fill the default's ~208 KiB.
+   */
+  vnetHeader?: boolean;
 }
 
 /** Reused for every batch: valid only inside the handler call. */
@@ -93,7 +108,7 @@ interface NativeSocket {
   close(): void;
   stats(): [number, number, number, number, number, number, number, number, string];
   ring(): ArrayBuffer | null;
-  info(): { ifindex: number; hwType: number; ignoresOutgoing: boolean; fanoutGroup: number };
+  info(): { ifindex: number; hwType: number; ignoresOutgoing: boolean; fanoutGroup: number; vnetHeader: boolean; sendBuffer: number };
   send(data: Uint8Array, offset: number, length: number): boolean;
   sendBatch(data: Uint8Array, frames: Int32Array, count: number): number;
 }
@@ -108,9 +123,12 @@ interface NativeModule {
     onBatch: (count: number) => void,
     outgoing: boolean,
     fanout: number,
+    vnetHeader: boolean,
   ) => NativeSocket;
   META_STRIDE: number;
   SEND_STRIDE: number;
+  /** absent from builds before vnet headers */
+  VNET_HEADER_LENGTH?: number;
 }
 
 /** Where node-gyp puts the addon, from src/capture/ and dist/capture/ alike. */
@@ -125,10 +143,10 @@ function loadNative(device: string): NativeModule {
   } catch (e) {
     throw missingAddon('--capture afpacket (inline and monitor modes)', 'AF_PACKET', AFPACKET_ADDON.pathname, ['g++', 'make', 'python3'], e);
   }
-  if (native.META_STRIDE !== AFPACKET_META_STRIDE || native.SEND_STRIDE !== AFPACKET_SEND_STRIDE) {
+  if (native.META_STRIDE !== AFPACKET_META_STRIDE || native.SEND_STRIDE !== AFPACKET_SEND_STRIDE || native.VNET_HEADER_LENGTH !== AFPACKET_VNET_HEADER_LENGTH) {
     const found = native;
     native = null;
-    throw new CaptureError(device, `AF_PACKET binding strides ${found.META_STRIDE}/${found.SEND_STRIDE}, expected ${AFPACKET_META_STRIDE}/${AFPACKET_SEND_STRIDE}: rebuild it`);
+    throw new CaptureError(device, `AF_PACKET binding strides ${found.META_STRIDE}/${found.SEND_STRIDE}, vnet header ${found.VNET_HEADER_LENGTH ?? 'none'}, expected ${AFPACKET_META_STRIDE}/${AFPACKET_SEND_STRIDE}, ${AFPACKET_VNET_HEADER_LENGTH}: rebuild it (scripts/build-native.sh)`);
   }
   return native;
 }
@@ -141,6 +159,19 @@ export function afpacketAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether this kernel puts vnet headers in a TPACKET_V3 ring whole: Linux 5.6 and later. The ring
+ * got them with commit 58d19b19cd99 ("packet: vnet_hdr support for tpacket_rcv"); until 5.6 a frame
+ * whose offload the header cannot express (a tunnel's GSO) stalled a V3 ring ("tpacket_rcv: do not
+ * increment ring index on drop", March 2020). `kernel`: a `uname -r` string (default this one's).
+ */
+export function ringVnetHeaders(kernel: string = release()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(kernel);
+  if (!m) return false;
+  const major = Number(m[1]);
+  return major > 5 || (major === 5 && Number(m[2]) >= 6);
 }
 
 /** ARPHRD_* (linux/if_arp.h) to the pcap link type the frames carry. */
@@ -163,6 +194,10 @@ export class AfPacketSocket {
   readonly ignoresOutgoing: boolean;
   /** the PACKET_FANOUT group the socket is in (another socket joins it with `fanout: id`); null when none */
   readonly fanoutGroup: number | null;
+  /** whether each frame comes, and each sent pair goes, with its virtio_net_hdr in front (AfPacketOptions.vnetHeader) */
+  readonly vnetHeader: boolean;
+  /** the socket's send buffer in bytes, as the kernel reports it (twice what was set: its bookkeeping share) */
+  readonly sendBuffer: number;
   private readonly socket: NativeSocket;
   private closed = false;
 
@@ -176,7 +211,7 @@ export class AfPacketSocket {
     onBatch: AfPacketBatchHandler,
     options: AfPacketOptions = {},
   ) {
-    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true, outgoing = false, fanout } = options;
+    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true, outgoing = false, fanout, vnetHeader = false } = options;
     if (!isPowerOfTwo(blockSize) || blockSize < 4096 || blockSize > 64 << 20) {
       throw new CaptureError(device, `ring block size ${blockSize} is not a power of two from 4096 to 64 MiB`);
     }
@@ -197,7 +232,7 @@ export class AfPacketSocket {
       this.socket = new mod.Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta, (count) => {
         batch.count = count;
         onBatch(batch);
-      }, outgoing, fanout === undefined ? -1 : fanout === 'new' ? NEW_FANOUT_GROUP : fanout);
+      }, outgoing, fanout === undefined ? -1 : fanout === 'new' ? NEW_FANOUT_GROUP : fanout, vnetHeader);
     } catch (e) {
       const err = e as Error & { code?: string };
       const hint = err.code === 'EPERM' ? ' (needs root or CAP_NET_RAW)' : err.code === 'ENODEV' ? ' (no such interface)' : '';
@@ -213,6 +248,8 @@ export class AfPacketSocket {
     this.ifindex = info.ifindex;
     this.ignoresOutgoing = info.ignoresOutgoing;
     this.fanoutGroup = info.fanoutGroup < 0 ? null : info.fanoutGroup;
+    this.vnetHeader = info.vnetHeader;
+    this.sendBuffer = info.sendBuffer;
     batch.data = Buffer.from(this.socket.ring()!);
     this.socket.start();
   }
@@ -225,6 +262,7 @@ export class AfPacketSocket {
   /**
    * Sends `count` frames of `data`, given as `[offset, length]` pairs in `frames`, in one sendmmsg
    * call per 256: returns how many the kernel took. The others are counted in stats(), not thrown.
+   * With `vnetHeader`, each pair covers the frame's virtio_net_hdr and then the frame.
    */
   sendBatch(data: Uint8Array, frames: Int32Array, count: number): number {
     return this.socket.sendBatch(data, frames, count);

@@ -5,6 +5,7 @@
 // in force on every worker. Per-frame outputs (--verdicts, --flow-log, drop lines) come from the
 // workers in batches and --metrics from a scrape of each, reported as one thread would
 // (run-workers.ts).
+import { ringVnetHeaders } from '../capture/afpacket.js';
 import { spawnInlineWorkers, sumInlineStats, type InlineWorkers } from '../live/inline-workers.js';
 import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
@@ -43,7 +44,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
   log.info(
     {
-      event: 'start', mode: 'inline', capture: 'afpacket', inside: f.inside, outside: f.outside, workers, interfaces, modelVersion: dataplane.modelVersion,
+      event: 'start', mode: 'inline', capture: 'afpacket', offloads: ringVnetHeaders(), inside: f.inside, outside: f.outside, workers, interfaces, modelVersion: dataplane.modelVersion,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
       ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
       ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
@@ -80,6 +81,8 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
       dropped: sum(s.dropped),
       neighbourDiscovery: sum(s.neighbourDiscovery),
       truncated: sum(s.truncated),
+      offloaded: sum(s.offloaded),
+      offloadedSegments: sum(s.offloadedSegments),
       injectErrors: sum(s.injectErrors),
       failures: s.failures,
       captureDrops,

@@ -4,7 +4,7 @@
 // at a time and the allowed ones sent in one sendmmsg, the kernel's drop counters exported) and
 // `pcap` (libpcap through `cap`: one callback and one pcap_sendpacket per frame, no drop counters).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { AfPacketSocket } from '../capture/afpacket.js';
+import { AfPacketSocket, ringVnetHeaders } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { LiveCapture } from '../capture/live-capture.js';
@@ -44,14 +44,15 @@ interface InlineSide {
   close(): void;
 }
 
-function openSide(method: CaptureMethod, device: string, bridge: InlineBridge, side: Side): InlineSide {
+function openSide(method: CaptureMethod, device: string, bridge: InlineBridge, side: Side, vnetHeader: boolean): InlineSide {
   if (method === 'pcap') {
     const c = new LiveCapture(device, side === Side.INSIDE ? bridge.onInside : bridge.onOutside, { filter: INBOUND_ONLY });
     return { device, linkType: c.linkType, port: c, stats: () => null, close: () => c.close() };
   }
   const onBatch = side === Side.INSIDE ? bridge.onInsideBatch : bridge.onOutsideBatch;
   // Incoming frames only, by the socket itself (PACKET_IGNORE_OUTGOING): no first frame is lost.
-  const s = new AfPacketSocket(device, (b) => onBatch(b.data, b.meta, b.count));
+  // With vnet headers, offloaded frames arrive whole and go out whole (inline-bridge.ts).
+  const s = new AfPacketSocket(device, (b) => onBatch(b.data, b.meta, b.count), { vnetHeader });
   return { device, linkType: s.linkType, port: s, stats: () => s.stats(), close: () => s.close() };
 }
 
@@ -66,6 +67,17 @@ function openSide(method: CaptureMethod, device: string, bridge: InlineBridge, s
  * later; TCP, ARP and ping retry).
  */
 export const INBOUND_ONLY = 'inbound';
+
+/**
+ * Said at start when frames go out without their vnet header (libpcap; a kernel before 5.6): what
+ * must be off for TCP to get through, since nothing here can see a veth peer's offloads.
+ */
+function withoutOffloads(method: CaptureMethod, f: Pick<InlineFlags, 'inside' | 'outside'>): string {
+  const why = method === 'pcap' ? '--capture pcap' : `this kernel (before 5.6)`;
+  return `${why} forwards frames without their offload header: keep GRO and LRO off on ${f.inside} and ${f.outside} ` +
+    `(ethtool -K DEV gro off lro off) and checksum offload off on a veth's peer (ethtool -K PEER tx off), or TCP will not get through` +
+    (method === 'pcap' ? '; --capture afpacket needs neither' : '');
+}
 
 /** Expired flows are reclaimed a slice at a time between frames, not on the per-packet path. */
 const SWEEP_EVERY_MS = 1000;
@@ -84,9 +96,10 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);
   const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
-  const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog });
-
   const method = f.capture ?? defaultCaptureMethod();
+  const vnetHeaders = method === 'afpacket' && ringVnetHeaders();
+  const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog, vnetHeaders });
+
   let inside: InlineSide | null = null;
   let outside: InlineSide | null = null;
   let metrics: MetricsServer | null = null;
@@ -94,8 +107,8 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   try {
     // Both captures open and attach in one turn of the event loop: no frame is delivered before the
     // bridge knows where to send it.
-    inside = openSide(method, f.inside, bridge, Side.INSIDE);
-    outside = openSide(method, f.outside, bridge, Side.OUTSIDE);
+    inside = openSide(method, f.inside, bridge, Side.INSIDE, vnetHeaders);
+    outside = openSide(method, f.outside, bridge, Side.OUTSIDE, vnetHeaders);
     for (const c of [inside, outside]) {
       if (c.linkType !== LinkType.ETHERNET) throw new CaptureError(c.device, `inline mode bridges Ethernet; this interface has link type ${c.linkType}`);
     }
@@ -133,7 +146,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
   log.info(
     {
-      event: 'start', mode: 'inline', capture: method, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
+      event: 'start', mode: 'inline', capture: method, offloads: vnetHeaders, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
       conntrackMemory: dataplane.conntrack.memoryKind,
       metrics: metrics?.address ?? null, api: live.api?.address ?? null,
       ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
@@ -150,6 +163,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     return live.hangup();
   }, systemd);
   logOneThread(o, f.oneThreadBecause);
+  if (!vnetHeaders) log.warn({ event: 'offloads', offloads: false, capture: method }, withoutOffloads(method, f));
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
     { event: 'ready', mode: 'inline', workers: 1 },
@@ -181,6 +195,8 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
       dropped: sum(bridge.dropped),
       neighbourDiscovery: sum(bridge.neighbourDiscovery),
       truncated: sum(bridge.truncated),
+      offloaded: sum(bridge.offloaded),
+      offloadedSegments: sum(bridge.offloadedSegments),
       injectErrors: sum(bridge.injectErrors),
       failures: bridge.failures,
       captureDrops,

@@ -10,11 +10,20 @@
 // neighbour. Malformed IP is dropped (fail closed), and so is a frame longer than the capture buffer,
 // which could only be forwarded cut.
 //
+// Offloads: with `vnetHeaders` (the AF_PACKET sockets' PACKET_VNET_HDR) each frame in a batch comes
+// after its virtio_net_hdr, and goes out with it unchanged. A TCP super-frame of up to 64 KB (TSO/GSO
+// from the sender, GRO on the way in) is judged once by its headers, as the kernel's own conntrack
+// judges it, and forwarded whole: the kernel on the way out segments it, or hands it to a device
+// that does, and completes a checksum the header says is left to complete (the decoder checks no
+// checksums, so a partial one is no matter). Counted apart: how many such frames, and the wire
+// segments they stand for.
+//
 // Two ways in, with one verdict per frame either way: `onFrame` (libpcap through `cap`: one call
 // per frame, one send per allowed frame) and `onBatch` (the AF_PACKET ring: one call per ring
 // block, the allowed frames of it sent out of the other side in one `sendBatch`, straight from the
 // ring).
-import { AFPACKET_META_STRIDE, AfPacketFlag, AfPacketMeta } from '../capture/afpacket.js';
+import { AFPACKET_META_STRIDE, AFPACKET_VNET_HEADER_LENGTH, AfPacketFlag, AfPacketMeta } from '../capture/afpacket.js';
+import { isOffloaded, vnetHeaderAt, vnetSegments } from '../capture/vnet-header.js';
 import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
 import { isAllowed, Reason } from '../dataplane/verdict.js';
 import { type VerdictCounts, VerdictDuties, type VerdictDutiesOptions } from './verdict-duties.js';
@@ -39,6 +48,12 @@ export interface FramePort {
 export interface InlineBridgeOptions extends Omit<VerdictDutiesOptions, 'dropMessage'> {
   /** milliseconds, monotonic: a wall-clock step must not age or revive tracked flows */
   clock?: () => number;
+  /**
+   * Each frame of a batch has its virtio_net_hdr in front (AfPacketOptions.vnetHeader, on the
+   * sockets of both sides) and is sent on with it: the `[offset, length]` pairs given to
+   * `sendBatch` start at the header. Default false.
+   */
+  vnetHeaders?: boolean;
 }
 
 /** One object for every refused batch send: overload must not allocate an Error per batch. */
@@ -56,6 +71,10 @@ export class InlineBridge {
   readonly neighbourDiscovery = new Float64Array(2);
   /** per side (index: Side) the frame was to go out of: injections the kernel refused */
   readonly injectErrors = new Float64Array(2);
+  /** frames that came in as offloaded super-frames (TSO/GSO/GRO), judged and forwarded or dropped whole (vnet headers only) */
+  readonly offloaded = new Float64Array(2);
+  /** the wire-sized segments those super-frames stand for */
+  readonly offloadedSegments = new Float64Array(2);
   /** frames whose handling threw (dropped) */
   failures = 0;
   lastError: Error | null = null;
@@ -71,6 +90,8 @@ export class InlineBridge {
 
   private readonly ports: (FramePort | null)[] = [null, null];
   private readonly clock: () => number;
+  /** bytes in front of each batch frame that go out with it: the vnet header, or none */
+  private readonly headroom: number;
   /** per side a batch came in on: the `[offset, length]` pairs of its allowed frames; grown rarely */
   private readonly outFrames: Int32Array[] = [new Int32Array(512), new Int32Array(512)];
 
@@ -81,6 +102,7 @@ export class InlineBridge {
     options: InlineBridgeOptions = {},
   ) {
     this.clock = options.clock ?? performance.now.bind(performance);
+    this.headroom = options.vnetHeaders === true ? AFPACKET_VNET_HEADER_LENGTH : 0;
     this.duties = new VerdictDuties(dataplane, { verdicts: options.verdicts, drops: options.drops, flows: options.flows, dropMessage: 'frame dropped' });
   }
 
@@ -135,6 +157,7 @@ export class InlineBridge {
       return;
     }
     const dp = this.dataplane;
+    const headroom = this.headroom;
     // In groups of JUDGE_BATCH: staged (decoded, conntrack records read together), then judged in order.
     for (let first = 0; first < count; first += JUDGE_BATCH) {
       const group = count - first < JUDGE_BATCH ? count - first : JUDGE_BATCH;
@@ -145,10 +168,11 @@ export class InlineBridge {
         const length = meta[m + AfPacketMeta.LENGTH]!;
         this.frames++;
         this.received[side]++;
+        if (headroom !== 0) this.countOffload(side, data, offset, length);
         try {
           if (this.judgeFrame(side, data, j, length, (meta[m + AfPacketMeta.FLAGS]! & AfPacketFlag.TRUNCATED) !== 0)) {
-            out[n * 2] = offset;
-            out[n * 2 + 1] = length;
+            out[n * 2] = offset - headroom;
+            out[n * 2 + 1] = length + headroom;
             n++;
           }
         } catch (e) {
@@ -157,6 +181,13 @@ export class InlineBridge {
       }
     }
     if (n > 0) this.sendMany(side, data, out, n);
+  }
+
+  private countOffload(side: Side, data: Buffer, offset: number, length: number): void {
+    const at = vnetHeaderAt(offset);
+    if (!isOffloaded(data, at)) return;
+    this.offloaded[side]++;
+    this.offloadedSegments[side] += vnetSegments(data, at, offset, length);
   }
 
   private fail(side: Side, e: unknown): void {
@@ -221,10 +252,13 @@ export class InlineBridge {
       return;
     }
     if (port.sendBatch === undefined) {
-      // A port without batches (libpcap's): frame by frame, each a copy of its bytes.
+      // A port without batches (libpcap's): frame by frame, each a copy of its bytes, without the
+      // vnet header (such a port takes plain frames).
+      const headroom = this.headroom;
       for (let i = 0; i < count; i++) {
-        const offset = frames[i * 2]!;
-        this.sendOne(side, data.subarray(offset, offset + frames[i * 2 + 1]!), frames[i * 2 + 1]!);
+        const offset = frames[i * 2]! + headroom;
+        const length = frames[i * 2 + 1]! - headroom;
+        this.sendOne(side, data.subarray(offset, offset + length), length);
       }
       return;
     }

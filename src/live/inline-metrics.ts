@@ -49,6 +49,18 @@ export function inlineMetricFamilies(s: InlineMetricSources): MetricFamily[] {
       type: 'counter',
       samples: bySide(bridge.neighbourDiscovery, devices),
     },
+    {
+      name: 'sgfw_inline_offloaded_frames_total',
+      help: 'Frames that came in as offloaded super-frames (TSO/GSO/GRO), judged and forwarded or dropped whole, by the side they came in on.',
+      type: 'counter',
+      samples: bySide(bridge.offloaded, devices),
+    },
+    {
+      name: 'sgfw_inline_offloaded_segments_total',
+      help: 'The wire-sized segments those offloaded frames stand for, by the side they came in on.',
+      type: 'counter',
+      samples: bySide(bridge.offloadedSegments, devices),
+    },
     { name: 'sgfw_inline_truncated_total', help: 'Frames longer than the capture buffer (dropped).', type: 'counter', samples: bySide(bridge.truncated, devices) },
     { name: 'sgfw_inline_inject_errors_total', help: 'Frames the kernel refused to send, by the side they were to go out of.', type: 'counter', samples: bySide(bridge.injectErrors, devices) },
     { name: 'sgfw_inline_failures_total', help: 'Frames whose handling failed (dropped).', type: 'counter', samples: [{ value: bridge.failures }] },

@@ -21,6 +21,8 @@ export interface InlineWorkerStats extends LiveWorkerStats {
   forwarded: number[];
   dropped: number[];
   truncated: number[];
+  offloaded: number[];
+  offloadedSegments: number[];
   neighbourDiscovery: number[];
   injectErrors: number[];
   failures: number;

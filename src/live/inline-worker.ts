@@ -8,7 +8,7 @@
 // connection-tracking table. What a worker receives on one side it sends out of the other from its
 // own socket there. Per-packet outputs (verdict lines, flow observations, sampled drop lines) go to
 // the main thread in batches (worker-output.ts); a scrape asks for this worker's metric families.
-import { AfPacketSocket } from '../capture/afpacket.js';
+import { AfPacketSocket, ringVnetHeaders } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { LinkType } from '../packet/link-types.js';
@@ -28,7 +28,10 @@ serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after, se
   const { verdicts, flows, dropRate } = init.outputs;
   const output = new WorkerOutputBuffer(send);
   const sampler = new DropSampler(dropRate);
+  // Offloaded frames arrive whole and go out whole (inline-bridge.ts), as on one thread.
+  const vnetHeaders = ringVnetHeaders();
   const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, {
+    vnetHeaders,
     verdicts: verdicts ? output : null,
     drops: dropRate > 0 ? { sampler, logger: output } : null,
     flows: flows ? { record: (accepted) => recordLastFlow(dataplane, output, accepted) } : null,
@@ -38,7 +41,7 @@ serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after, se
     for (const side of [Side.INSIDE, Side.OUTSIDE]) {
       const onBatch = side === Side.INSIDE ? bridge.onInsideBatch : bridge.onOutsideBatch;
       const device = init.devices[side]!;
-      const s = new AfPacketSocket(device, (b) => onBatch(b.data, b.meta, b.count), { fanout: groups ? groups[side]! : 'new' });
+      const s = new AfPacketSocket(device, (b) => onBatch(b.data, b.meta, b.count), { fanout: groups ? groups[side]! : 'new', vnetHeader: vnetHeaders });
       sockets.push(s);
       if (s.linkType !== LinkType.ETHERNET) throw new CaptureError(device, `inline mode bridges Ethernet; this interface has link type ${s.linkType}`);
     }
@@ -59,6 +62,8 @@ serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after, se
       forwarded: [...bridge.forwarded],
       dropped: [...bridge.dropped],
       truncated: [...bridge.truncated],
+      offloaded: [...bridge.offloaded],
+      offloadedSegments: [...bridge.offloadedSegments],
       neighbourDiscovery: [...bridge.neighbourDiscovery],
       injectErrors: [...bridge.injectErrors],
       failures: bridge.failures,

@@ -42,6 +42,8 @@ export function sumInlineStats(all: readonly InlineWorkerStats[]): InlineWorkerS
     forwarded: sides((s) => s.forwarded),
     dropped: sides((s) => s.dropped),
     truncated: sides((s) => s.truncated),
+    offloaded: sides((s) => s.offloaded),
+    offloadedSegments: sides((s) => s.offloadedSegments),
     neighbourDiscovery: sides((s) => s.neighbourDiscovery),
     injectErrors: sides((s) => s.injectErrors),
     failures: all.reduce((n, s) => n + s.failures, 0),

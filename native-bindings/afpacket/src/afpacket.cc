@@ -2,6 +2,12 @@
 // the libuv loop, one JS call per retired ring block, and sends of many frames in one sendmmsg.
 // No policy here: the TypeScript wrapper (src/capture/afpacket.ts) owns types, errors, defaults.
 //
+// Offloads (PACKET_VNET_HDR, asked for by a bridge): every frame in the ring is preceded by the
+// virtio_net_hdr the kernel wrote for it (segmentation offload: type and size; a checksum left to
+// complete: where), so a 64 KB TCP super-frame (TSO/GSO from a veth peer, GRO on a NIC) arrives
+// whole with what the kernel needs to send it on whole, and a bridge sends each frame with that
+// header in front: the kernel segments it or hands it to a device that does.
+//
 // Zero copy: the whole ring is one external ArrayBuffer that JS views once. A batch's meta gives
 // each frame's offset in it; the block is handed back to the kernel when the call returns, so the
 // bytes are valid only during the call. close() detaches that ArrayBuffer (every JS view becomes
@@ -49,6 +55,24 @@ constexpr uint32_t kSendChunk = 256;
 constexpr uint32_t kFrameSize = 2048;
 // Where the kernel puts a frame's sockaddr_ll: right after the aligned tpacket3_hdr.
 constexpr size_t kSllOffset = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+// PACKET_VNET_HDR's header: struct virtio_net_hdr (linux/virtio_net.h, which C++ cannot include: a
+// field there is named `class`), 10 bytes in the host's byte order, right before each frame in the
+// ring and before each one sent.
+struct VnetHeader {
+  uint8_t flags;
+  uint8_t gsoType;
+  uint16_t hdrLen;
+  uint16_t gsoSize;
+  uint16_t csumStart;
+  uint16_t csumOffset;
+} __attribute__((packed));
+constexpr uint8_t kVnetNeedsCsum = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
+constexpr uint32_t kVnetHeaderLength = sizeof(VnetHeader);
+static_assert(kVnetHeaderLength == 10, "struct virtio_net_hdr is 10 bytes");
+// A bridge's send buffer: the kernel charges each frame in flight to it until the device has sent it
+// (on veth at once; on a NIC at TX completion), and a full buffer refuses a nonblocking send. The
+// default (wmem_default, ~208 KiB) holds three 64 KB super-frames; 4 MiB holds ~60 of them.
+constexpr int kBridgeSendBuffer = 4 << 20;
 
 std::string ErrnoText(const std::string& what, int err) { return what + ": " + strerror(err); }
 
@@ -193,7 +217,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   }
 
   // new Socket(device, blockSize, blockCount, blockTimeoutMs, promiscuous, meta: ArrayBuffer (int32), onBatch(count),
-  //            outgoing = false, fanout = -1)
+  //            outgoing = false, fanout = -1, vnetHeader = false)
   explicit Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 7 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber() ||
@@ -225,6 +249,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
       Napi::RangeError::New(env, "Socket: fanout group must be -1, 0-65535 or 65536 (a new one)").ThrowAsJavaScriptException();
       return;
     }
+    vnet_ = info.Length() > 9 && info[9].IsBoolean() && info[9].As<Napi::Boolean>().Value();
 
     // The name first: a missing interface is ENODEV whoever asks.
     ifindex_ = static_cast<int>(if_nametoindex(device.c_str()));
@@ -244,6 +269,14 @@ class Socket : public Napi::ObjectWrap<Socket> {
     } else if (errno != ENOPROTOOPT && errno != EINVAL) {
       Fail(env, "PACKET_IGNORE_OUTGOING", errno);
       return;
+    }
+    // Before the ring: the kernel refuses PACKET_VNET_HDR on a socket that has one (EBUSY).
+    if (vnet_ && setsockopt(fd_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) { Fail(env, "PACKET_VNET_HDR", errno); return; }
+    if (vnet_) {
+      // SO_SNDBUFFORCE passes wmem_max (needs CAP_NET_ADMIN, which inline mode holds while it opens
+      // its sockets); without it, SO_SNDBUF up to wmem_max. Neither is fatal: sends still work.
+      int bytes = kBridgeSendBuffer;
+      if (setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0) setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
     }
     struct tpacket_req3 req;
     memset(&req, 0, sizeof req);
@@ -355,7 +388,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return ringRef_.Value();
   }
 
-  // { ifindex, hwType (ARPHRD_*), ignoresOutgoing, fanoutGroup (-1: none) }
+  // { ifindex, hwType (ARPHRD_*), ignoresOutgoing, fanoutGroup (-1: none), vnetHeader, sendBuffer (bytes, as the kernel reports it) }
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -363,6 +396,11 @@ class Socket : public Napi::ObjectWrap<Socket> {
     o.Set("hwType", Napi::Number::New(env, hwType_));
     o.Set("ignoresOutgoing", Napi::Boolean::New(env, ignoresOutgoing_));
     o.Set("fanoutGroup", Napi::Number::New(env, fanoutGroup_));
+    o.Set("vnetHeader", Napi::Boolean::New(env, vnet_));
+    int sendBuffer = 0;
+    socklen_t sendBufferLen = sizeof sendBuffer;
+    if (fd_ < 0 || getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sendBuffer, &sendBufferLen) != 0) sendBuffer = 0;
+    o.Set("sendBuffer", Napi::Number::New(env, sendBuffer));
     return o;
   }
 
@@ -390,9 +428,17 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return a;
   }
 
+  // One frame; on a socket with vnet headers, behind a zeroed one (no offload, checksum complete).
   bool SendOne(const uint8_t* data, size_t length) {
+    VnetHeader none;
+    memset(&none, 0, sizeof none);
+    struct iovec iov[2] = {{&none, sizeof none}, {const_cast<uint8_t*>(data), length}};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = vnet_ ? iov : iov + 1;
+    msg.msg_iovlen = vnet_ ? 2 : 1;
     for (;;) {
-      ssize_t n = send(fd_, data, length, MSG_DONTWAIT);
+      ssize_t n = sendmsg(fd_, &msg, MSG_DONTWAIT);
       if (n >= 0) {
         sent_++;
         return true;
@@ -423,7 +469,8 @@ class Socket : public Napi::ObjectWrap<Socket> {
   }
 
   // sendBatch(data: Uint8Array, frames: Int32Array of [offset, length] pairs, count) → frames the
-  // kernel took. A frame out of bounds or refused is counted and skipped; the rest still go.
+  // kernel took. A frame out of bounds or refused is counted and skipped; the rest still go. On a
+  // socket with vnet headers each pair starts at the frame's virtio_net_hdr (the ring's, in front).
   Napi::Value SendBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber()) {
@@ -572,10 +619,13 @@ class Socket : public Napi::ObjectWrap<Socket> {
         int32_t flags = length < wire ? kFlagTruncated : 0;
         if ((hdr->tp_status & TP_STATUS_VLAN_VALID) != 0) {
           // The kernel took the 802.1Q tag off (VLAN offload): put it back between the MAC
-          // addresses and the EtherType, in the gap before the frame, or the bridge would untag it.
-          if (mac >= kSllOffset + sizeof(struct sockaddr_ll) + 4 && length >= 12) {
+          // addresses and the EtherType, in the gap before the frame (and its vnet header, which
+          // moves with it), or the bridge would untag it.
+          const uint32_t before = vnet_ ? kVnetHeaderLength : 0;
+          if (mac >= kSllOffset + sizeof(struct sockaddr_ll) + before + 4 && length >= 12) {
             uint8_t* p = reinterpret_cast<uint8_t*>(hdr) + mac;
-            memmove(p - 4, p, 12);
+            memmove(p - before - 4, p - before, before + 12);
+            if (vnet_) ShiftVnetHeader(p - 4 - kVnetHeaderLength, 4);
             uint16_t tpid = (hdr->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? hdr->hv1.tp_vlan_tpid : ETH_P_8021Q;
             p[8] = static_cast<uint8_t>(tpid >> 8);
             p[9] = static_cast<uint8_t>(tpid);
@@ -604,6 +654,16 @@ class Socket : public Napi::ObjectWrap<Socket> {
     return count == 0 || Flush(env, count);
   }
 
+  // The header's offsets count from the frame's first byte: 4 more once a VLAN tag is back in it
+  // (the kernel wrote them for the frame without its tag). Byte by byte: the header is unaligned.
+  static void ShiftVnetHeader(uint8_t* h, uint16_t by) {
+    VnetHeader v;
+    memcpy(&v, h, sizeof v);
+    if (v.hdrLen != 0) v.hdrLen = static_cast<uint16_t>(v.hdrLen + by);
+    if ((v.flags & kVnetNeedsCsum) != 0) v.csumStart = static_cast<uint16_t>(v.csumStart + by);
+    memcpy(h, &v, sizeof v);
+  }
+
   bool Flush(Napi::Env env, uint32_t count) {
     batches_++;
     onBatch_.MakeCallback(Value(), {Napi::Number::New(env, count)});
@@ -629,6 +689,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   uint64_t packets_ = 0, drops_ = 0, freezes_ = 0;
   uint64_t batches_ = 0, frames_ = 0, skipped_ = 0, sent_ = 0, sendErrors_ = 0;
   bool outgoing_ = false;
+  bool vnet_ = false;
   // The last sll_pkttype handed to JS: PACKET_OTHERHOST (incoming only) or, with outgoing_,
   // PACKET_OUTGOING, except on loopback, where each outgoing frame comes back in (libpcap skips it too).
   unsigned char maxPacketType_ = PACKET_OTHERHOST;
@@ -643,6 +704,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("Socket", Socket::Init(env));
   exports.Set("META_STRIDE", Napi::Number::New(env, kMetaStride));
   exports.Set("SEND_STRIDE", Napi::Number::New(env, kSendStride));
+  exports.Set("VNET_HEADER_LENGTH", Napi::Number::New(env, kVnetHeaderLength));
   return exports;
 }
 
