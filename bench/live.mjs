@@ -336,7 +336,7 @@ export const SGFW_AFPACKET = 'sgfw inline (afpacket)';
 export const CAP_CEILING = 'cap bridge (ceiling)';
 export const AFPACKET_CEILING = 'afpacket bridge (ceiling)';
 export const KERNEL_BRIDGE = 'kernel bridge + nftables';
-/** The label suffix of a row run with every veth at its default offloads (`--offloads-on`). */
+/** The label suffix of a row run with every veth at its default offloads (inline's `--offloads-on`, host's `--host-offloads`). */
 export const OFFLOADS_ON = ', offloads on';
 
 /**
@@ -451,8 +451,6 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
 
 export const SGFW_HOST = 'sgfw host (NFQUEUE)';
 export const IPTABLES = 'iptables + conntrack';
-/** what `--host-offloads` rows add to their label */
-export const OFFLOADS_ON = ', offloads on';
 
 /**
  * Host mode's filters: sgfw (its default workers, and `--workers N` for each of `workerCounts`),
