@@ -92,10 +92,18 @@ class Builder {
     return id;
   }
 
-  /** Sorted union of a sorted set and some ids. */
+  /**
+   * Sorted union of a sorted set and some ids. Sorted and deduplicated in place, not through a
+   * spread into a Set: the spread deoptimized the builder (--trace-deopt), which then recompiled on
+   * every rule change.
+   */
   union(set: number[], more: number[]): number[] {
     if (more.length === 0) return set;
-    return [...new Set([...set, ...more])].sort((a, b) => a - b);
+    const all = set.concat(more).sort((a, b) => a - b);
+    let n = 0;
+    for (let i = 0; i < all.length; i++) if (n === 0 || all[i] !== all[n - 1]) all[n++] = all[i];
+    all.length = n;
+    return all;
   }
 
   /**

@@ -219,10 +219,15 @@ export class ConntrackTable extends FloodPolicy {
     return home;
   }
 
-  /** lookupNow on the interface of the record lookupFlowNow found at `i`: refreshes it. */
-  updateFlowNow(i: number, pkt: PacketView): number {
-    this.kInfo = (this.flowIf << 16) | (this.kInfo & 0xffff);
+  /**
+   * lookupNow(ifIndex, pkt) for a record lookupFlowNow found: `i` is its slot (the found one, on
+   * flowIf, or flowPartner, on the frame's other managed end `ifIndex`). Refreshes it.
+   */
+  updateFlowNow(i: number, ifIndex: number, pkt: PacketView): number {
+    this.kInfo = ((ifIndex & 0xffff) << 16) | (this.kInfo & 0xffff);
     this.update(i, pkt.tcpFlags);
+    // The partner's endpoints may be of an older generation than the record found.
+    if (this.endpointsKnown) this.stamp(i);
     return CT_ESTABLISHED;
   }
 

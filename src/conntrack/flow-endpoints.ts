@@ -28,6 +28,12 @@ export class FlowEndpoints extends RecordExpiry {
   flowSrcIf = -1;
   flowDstIf = -1;
   flowIf = -1;
+  /**
+   * what lookupFlowNow found besides: the slot of the flow's record on its other managed end
+   * (flowSrcIf or flowDstIf, whichever is not flowIf), live and unexpired; -1 when there is none,
+   * the end is unmanaged, or the probe could not tell (see findPartner)
+   */
+  flowPartner = -1;
   /** lookupFlowNow's probe met no entry (flowMissed) at this layoutChanges (see lookupSameNow) */
   protected flowMissAt = 0;
 
@@ -147,9 +153,31 @@ export class FlowEndpoints extends RecordExpiry {
         this.flowSrcIf = this.kSenderIsA ? ifA : ifB;
         this.flowDstIf = this.kSenderIsA ? ifB : ifA;
         this.flowIf = own;
+        this.flowPartner = other >= 0 && other !== own ? this.findPartner(i, other) : -1;
         return i;
       }
       i = (i + 1) & mask;
+    }
+  }
+
+  /**
+   * The record of the scratch key on interface `other`, probing on from slot `i` (the key's record
+   * on its other end, which the probe from home met first: the two share a hash, so the second
+   * lies further along the cluster, nearly always in the next slot, whose line touchHomes read).
+   * A frame between two managed interfaces then costs one probe, not two. -1 when it is not
+   * there, and when the probe meets an expired entry: the slow path (find) reclaims those.
+   */
+  private findPartner(i: number, other: number): number {
+    const nowMs = this.clock[0];
+    const sw = this.s;
+    const mask = this.slotMask;
+    const hash = this.kHash;
+    const info = (other << 16) | (this.kInfo & 0xffff);
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const w = j * Word.STRIDE;
+      if ((sw[w + Word.FLAGS] & Flag.LIVE) === 0) return -1;
+      if (nowMs > this.f[j * Double.STRIDE + Double.EXPIRES]) return -1;
+      if (sw[w + Word.HASH] === hash && sw[w + Word.INFO] === info && this.sameEndpoints(this.u, sw, w)) return j;
     }
   }
 }

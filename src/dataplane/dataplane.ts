@@ -273,13 +273,18 @@ export class Dataplane {
 
     // Between two managed interfaces, the sender's egress and the receiver's ingress must both allow.
     ct.setEndpoints(src, dst);
-    // The record found serves the lookup on its interface while no entry moved since.
+    // The records found (the one on flowIf, and flowPartner on the frame's other managed end)
+    // serve the lookups on their interfaces while no entry moved since: a frame between two
+    // managed interfaces of an established flow costs one probe.
     const foundAt = ct.layoutChanges;
+    const own = found >= 0 ? ct.flowIf : -2;
+    const partner = found >= 0 ? ct.flowPartner : -1;
     let reason: number = Reason.UNMANAGED;
-    if (src >= 0) reason = this.judgeOn(src, true, found >= 0 && ct.flowIf === src ? found : -1);
+    if (src >= 0) reason = this.judgeOn(src, true, own === src ? found : partner >= 0 && own === dst ? partner : -1);
     // The receiver's lookup reuses the key: a frame is keyed once.
     if (dst >= 0 && isAllowed(reason)) {
-      reason = this.judgeOn(dst, false, found >= 0 && ct.flowIf === dst && ct.layoutChanges === foundAt ? found : -1);
+      const at = ct.layoutChanges !== foundAt ? -1 : own === dst ? found : partner >= 0 && own === src ? partner : -1;
+      reason = this.judgeOn(dst, false, at);
     }
     ct.clearEndpoints();
     if (v.isFragment) this.fragments.rememberFirstNow(v, isAllowed(reason) ? FRAGMENT_ALLOWED : FRAGMENT_UNKNOWN);
@@ -288,13 +293,13 @@ export class Dataplane {
 
   /**
    * `found`: the slot of the frame's flow record on this interface, as lookupFlowNow found it
-   * (the frame's first lookup); -1 otherwise (the frame was keyed: see lookupSameNow).
+   * (the record found or its partner); -1 otherwise (the frame was keyed: see lookupSameNow).
    */
   private judgeOn(index: number, outbound: boolean, found: number): number {
     const v = this.view;
     const iface = this.interfaces[index]!;
     const ct = this.conntrack;
-    const tracked = found >= 0 ? ct.updateFlowNow(found, v) : ct.lookupSameNow(index, v);
+    const tracked = found >= 0 ? ct.updateFlowNow(found, index, v) : ct.lookupSameNow(index, v);
     if (tracked === CT_ESTABLISHED) return Reason.TRACKED;
     if (tracked === CT_RELATED) return Reason.RELATED;
 

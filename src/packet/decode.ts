@@ -88,16 +88,9 @@ function reset(v: PacketView): void {
   v.icmpType = 0;
   v.icmpCode = 0;
   v.icmpId = 0;
-  const q = v.quoted;
-  q.valid = false;
-  q.ipVersion = 0;
-  q.src[0] = q.src[1] = q.src[2] = q.src[3] = 0;
-  q.dst[0] = q.dst[1] = q.dst[2] = q.dst[3] = 0;
-  q.protocol = 0;
-  q.srcPort = 0;
-  q.dstPort = 0;
-  q.icmpType = 0;
-  q.icmpId = 0;
+  // The quote's fields are read only while it is valid; an error's quote clears them before it
+  // fills them (QuotedHeader.clear), so the frames that quote nothing (nearly all) write one field.
+  v.quoted.valid = false;
 }
 
 function malformed(v: PacketView, reason: number): DecodeStatus {

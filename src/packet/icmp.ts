@@ -35,6 +35,7 @@ export function parseIcmp(b: Uint8Array, o: number, end: number, v: PacketView):
 // A quote that is cut short is not malformed: the error is still an error, it just relates to
 // no flow (`quoted.valid` stays false) and is judged by the rules alone.
 function readQuote(b: Uint8Array, o: number, end: number, q: QuotedHeader): void {
+  q.clear();
   const upper = parseQuotedIpv4(b, o, end, q);
   if (upper < 0) return;
   q.valid = true;

@@ -36,6 +36,7 @@ export function parseIcmpv6(b: Uint8Array, o: number, end: number, v: PacketView
 
 // As for ICMP: a quote cut short leaves `quoted.valid` false rather than making the error malformed.
 function readQuote(b: Uint8Array, o: number, end: number, q: QuotedHeader): void {
+  q.clear();
   const upper = parseQuotedIpv6(b, o, end, q);
   if (upper < 0) return;
   q.valid = true;

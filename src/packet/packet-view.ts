@@ -18,7 +18,11 @@ export const IpProto = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
 
 export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
 
-/** The header quoted inside an ICMP/ICMPv6 error message (RFC 792 / RFC 4443). */
+/**
+ * The header quoted inside an ICMP/ICMPv6 error message (RFC 792 / RFC 4443). Its fields are
+ * meaningful only while `valid`: decoding a frame clears `valid` alone, and an error clears the
+ * rest before it reads its quote.
+ */
 export class QuotedHeader {
   valid = false;
   ipVersion = 0;
@@ -30,6 +34,21 @@ export class QuotedHeader {
   /** echo identifier when the quoted packet is an ICMP echo */
   icmpType = 0;
   icmpId = 0;
+
+  /** Back to no quote, every field zero: an error calls it before reading its quote. */
+  clear(): void {
+    this.valid = false;
+    this.ipVersion = 0;
+    const s = this.src;
+    const d = this.dst;
+    s[0] = s[1] = s[2] = s[3] = 0;
+    d[0] = d[1] = d[2] = d[3] = 0;
+    this.protocol = 0;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.icmpType = 0;
+    this.icmpId = 0;
+  }
 }
 
 export class PacketView {

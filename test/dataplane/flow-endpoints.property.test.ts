@@ -212,6 +212,39 @@ describe('a flow whose address moves to another interface', () => {
   });
 });
 
+describe('a frame between two managed interfaces of an established flow', () => {
+  it('refreshes the records on both, in staged batches as frame by frame', () => {
+    const model = new StaticModel();
+    model.setGroup('sg-all', [{ egress: true, protocol: -1, peer: { kind: 'cidr4', cidr: '0.0.0.0/0' } }, { egress: false, protocol: 17, fromPort: 53, toPort: 53, peer: { kind: 'cidr4', cidr: '10.0.0.0/8' } }]);
+    model.setInterface('eni-a', ['sg-all'], ['10.0.0.1']);
+    model.setInterface('eni-b', ['sg-all'], ['10.0.0.2']);
+    const request = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 5000, dport: 53 });
+    const reply = buildFrame({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 53, dport: 5000 });
+    for (const staged of [false, true]) {
+      const dp = new Dataplane(model);
+      const a = dp.interfaceById('eni-a')!.index;
+      const b = dp.interfaceById('eni-b')!.index;
+      const judge = (frame: Uint8Array, nowMs: number): number => {
+        if (!staged) return dp.judge(LinkType.ETHERNET, frame, 0, frame.length, nowMs);
+        dp.stage(0, LinkType.ETHERNET, frame, 0, frame.length, frame.length);
+        dp.prefetchStaged(1);
+        dp.clock[0] = nowMs;
+        return dp.judgeStaged(0);
+      };
+      expect(judge(request, 1000)).toBe(Reason.RULE);
+      expect(judge(reply, 10_000)).toBe(Reason.TRACKED);
+      expect([dp.lastSourceInterface, dp.lastDestinationInterface]).toEqual([b, a]);
+      // UDP's 30 s from the reply, on both ends' records (the stream timeout needs more turns).
+      expect(dp.conntrack.entriesOf(a).map((e) => e.expiresMs)).toEqual([40_000]);
+      expect(dp.conntrack.entriesOf(b).map((e) => e.expiresMs)).toEqual([40_000]);
+      expect(judge(reply, 35_000)).toBe(Reason.TRACKED);
+      expect(judge(request, 60_000)).toBe(Reason.TRACKED);
+      expect(dp.interfaceCounters(a)).toEqual([4, 0]);
+      expect(dp.interfaceCounters(b)).toEqual([4, 0]);
+    }
+  });
+});
+
 describe('the flow record lookup', () => {
   it('finds an established flow on any interface, with its endpoints, only under the generation it was stamped at', () => {
     const ct = new ConntrackTable({ capacity: 64 });
@@ -233,6 +266,42 @@ describe('the flow record lookup', () => {
     expect([ct.flowSrcIf, ct.flowDstIf, ct.flowIf]).toEqual([3, -1, 3]);
     ct.advanceGeneration();
     expect(ct.lookupFlowNow(v)).toBe(-1);
+  });
+
+  it("finds a flow's record on its other managed end in the same probe, while it lives", () => {
+    const ct = new ConntrackTable({ capacity: 64 });
+    const v = new PacketView();
+    const frame = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 5000, dport: 53 });
+    decodeFrame(LinkType.ETHERNET, frame, 0, frame.length, v, frame.length);
+    const timeouts = { tcpEstablished: 432000, udp: 30, udpStream: 180 };
+    ct.clock[0] = 1000;
+    ct.advanceGeneration();
+    // A flow between two managed interfaces: a record on each (the sender's 3, the receiver's 5).
+    expect(ct.lookupFlowNow(v)).toBe(-1);
+    ct.setEndpoints(3, 5);
+    expect(ct.lookupSameNow(3, v)).toBe(0);
+    ct.trackMissNow(3, v, timeouts, true);
+    expect(ct.lookupSameNow(5, v)).toBe(0);
+    ct.trackMissNow(5, v, timeouts, false);
+    ct.clearEndpoints();
+    const slot = ct.lookupFlowNow(v);
+    expect([ct.flowSrcIf, ct.flowDstIf, ct.flowIf]).toEqual([3, 5, 3]);
+    expect(ct.flowPartner).toBeGreaterThanOrEqual(0);
+    expect(ct.flowPartner).not.toBe(slot);
+    expect(ct.flowPartner).toBe(ct.placeOf(5, v)!.slot);
+
+    // Only the first record is refreshed (at 20 s): at 40 s the partner (expiring at 31 s) is
+    // not offered, and the first still is.
+    ct.clock[0] = 20_000;
+    ct.lookupFlowNow(v);
+    ct.setEndpoints(3, 5);
+    ct.updateFlowNow(slot, 3, v);
+    ct.clearEndpoints();
+    ct.clock[0] = 40_000;
+    expect(ct.lookupFlowNow(v)).toBe(slot);
+    expect(ct.flowPartner).toBe(-1);
+    expect(ct.entriesOf(5, 40_000)).toEqual([]);
+    expect(ct.entriesOf(3, 40_000)).toHaveLength(1);
   });
 
   it('trusts no record stamped before its generations wrapped round', () => {
