@@ -11,21 +11,16 @@ import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { HostFlags } from './run-host.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
 import { WorkersRun } from './run-workers.js';
-import { serviceNotify } from './service-notify.js';
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
   const startedAt = Date.now();

@@ -13,10 +13,9 @@ import { ExitCode } from './exit-codes.js';
 import { packageVersion } from './version.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { RunFlowLog } from './run-flow-log.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { startRun } from './run-start.js';
 import { statusSource } from './run-status-source.js';
 import type { RunOptions } from './run-options.js';
-import { serviceNotify } from './service-notify.js';
 
 export interface HostFlags {
   queueNum: number;
@@ -27,13 +26,9 @@ export interface HostFlags {
 export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);

@@ -21,9 +21,8 @@ import { packageVersion } from './version.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { statusSource } from './run-status-source.js';
 import { dropLogTicker, dropPrivileges, logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { serviceNotify } from './service-notify.js';
 
 export interface InlineFlags {
   inside: string;
@@ -73,13 +72,9 @@ const SWEEP_SLICE = 1 << 14;
 
 export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> {
   const { log } = o;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
   const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
   const sampler = new DropSampler(o.dropRate);

@@ -13,21 +13,16 @@ import { spawnMonitorWorkers, sumMonitorStats, type MonitorWorkers } from '../li
 import type { MonitorWorkerStarted, MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { startRun } from './run-start.js';
 import type { MonitorFlags } from './run-monitor.js';
 import type { RunOptions } from './run-options.js';
 import { WorkersRun } from './run-workers.js';
-import { serviceNotify } from './service-notify.js';
 
 export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers: number): Promise<number> {
   const { log, io } = o;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log, enforcing: false });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'judging');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   // Judging only, as one thread's monitor: no drop lines.
   const outputs = WorkersRun.open(o, live, true);
   let running: MonitorWorkers;
