@@ -11,7 +11,7 @@ import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { HostFlags } from './run-host.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { startRun } from './run-start.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
 import { WorkersRun } from './run-workers.js';
 
@@ -43,14 +43,12 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
     process.exit(ExitCode.failed);
   };
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   const queues = `${queueNum}:${queueNum + workers - 1}`;
   log.info(
     {
       event: 'start', mode: 'host', queue: queueNum, queues, workers, failOpen, interfaces, modelVersion: dataplane.modelVersion,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'host mode enforcing',
   );
@@ -59,7 +57,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   log.info(
     { event: 'ready', mode: 'host' },
     `host mode on NFQUEUE ${queues} (${workers} workers), ${interfaces.length} managed interfaces, ` +
-      `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
+      `fail ${failOpen ? 'open' : 'closed'}${metricsNote(metrics)}` +
       `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`host mode on NFQUEUE ${queues}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);

@@ -13,7 +13,7 @@ import { ExitCode } from './exit-codes.js';
 import { packageVersion } from './version.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { RunFlowLog } from './run-flow-log.js';
-import { startRun } from './run-start.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import { statusSource } from './run-status-source.js';
 import type { RunOptions } from './run-options.js';
 
@@ -74,14 +74,12 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const queue = reader;
   // Sockets open and rules in: from here on only iptables (to remove the rules) needs privilege.
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   log.info(
     {
       event: 'start', mode: 'host', queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion,
       conntrackMemory: dataplane.conntrack.memoryKind,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'host mode enforcing',
   );
@@ -95,7 +93,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   log.info(
     { event: 'ready', mode: 'host' },
     `host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
-      `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
+      `fail ${failOpen ? 'open' : 'closed'}${metricsNote(metrics)}` +
       `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);

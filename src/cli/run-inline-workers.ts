@@ -10,7 +10,7 @@ import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { InlineFlags } from './run-inline.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { startRun } from './run-start.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
 import { WorkersRun } from './run-workers.js';
 
@@ -35,13 +35,11 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
     process.exit(ExitCode.failed);
   };
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   log.info(
     {
       event: 'start', mode: 'inline', capture: 'afpacket', inside: f.inside, outside: f.outside, workers, interfaces, modelVersion: dataplane.modelVersion,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'inline mode enforcing',
   );
@@ -50,7 +48,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   log.info(
     { event: 'ready', mode: 'inline', workers },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: afpacket, ${workers} workers in a fanout group per interface), ` +
-      `${interfaces.length} managed interfaces${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
+      `${interfaces.length} managed interfaces${metricsNote(metrics)}${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`inline between ${f.inside} and ${f.outside}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;

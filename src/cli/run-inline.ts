@@ -21,7 +21,7 @@ import { packageVersion } from './version.js';
 import { RunFlowLog } from './run-flow-log.js';
 import { statusSource } from './run-status-source.js';
 import { dropLogTicker, dropPrivileges, logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
-import { startRun } from './run-start.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
 
 export interface InlineFlags {
@@ -125,14 +125,12 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   }
   const captures = [inside, outside] as const;
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   log.info(
     {
       event: 'start', mode: 'inline', capture: method, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
       conntrackMemory: dataplane.conntrack.memoryKind,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'inline mode enforcing',
   );
@@ -149,7 +147,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   log.info(
     { event: 'ready', mode: 'inline', workers: 1 },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
-      `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; ` +
+      `${metricsNote(metrics)}${live.readyNote}; ` +
       `SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`inline between ${f.inside} and ${f.outside}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
