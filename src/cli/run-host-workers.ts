@@ -13,7 +13,7 @@ import type { HostFlags } from './run-host.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { WorkersRun } from './run-workers.js';
+import { exitOnWorkerFailure, WorkersRun } from './run-workers.js';
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
@@ -23,25 +23,20 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   const { systemd, live } = started;
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
-  const startedAt = Date.now();
   let running: HostWorkers;
   let metrics: MetricsServer | null;
   try {
     ({ pool: running, metrics } = await outputs.start(
       () => HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec }),
       'host',
-      startedAt,
       () => installQueueRules({ queueNum, queues: workers, failOpen }),
     ));
   } catch (e) {
     return startFailed(e, o);
   }
-  running.onFailure = (e) => {
-    // A queue nobody reads: exit as a crash does, leaving the rules, so the host fails closed (or
-    // open with --fail-open) until sgfw runs again; a supervisor restarts it.
-    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping with the rules left in: ${e.message}`);
-    process.exit(ExitCode.failed);
-  };
+  // A queue nobody reads: exit as a crash does, leaving the rules, so the host fails closed (or
+  // open with --fail-open) until sgfw runs again.
+  running.onFailure = exitOnWorkerFailure(o, 'stopping with the rules left in');
   dropPrivileges(o);
   const interfaces = managedInterfaces(live);
   const queues = `${queueNum}:${queueNum + workers - 1}`;

@@ -12,7 +12,7 @@ import type { InlineFlags } from './run-inline.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
 import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { WorkersRun } from './run-workers.js';
+import { exitOnWorkerFailure, WorkersRun } from './run-workers.js';
 
 export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: number): Promise<number> {
   const { log } = o;
@@ -21,19 +21,15 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   const { systemd, live } = started;
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
-  const startedAt = Date.now();
   let running: InlineWorkers;
   let metrics: MetricsServer | null;
   try {
-    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline', startedAt));
+    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline'));
   } catch (e) {
     return startFailed(e, o);
   }
-  running.onFailure = (e) => {
-    // A share of the flows nobody bridges: exit as a crash does (the link is cut, failing closed); a supervisor restarts it.
-    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
-    process.exit(ExitCode.failed);
-  };
+  // A share of the flows nobody bridges: exit as a crash does (the link is cut, failing closed).
+  running.onFailure = exitOnWorkerFailure(o, 'stopping');
   dropPrivileges(o);
   const interfaces = managedInterfaces(live);
   log.info(

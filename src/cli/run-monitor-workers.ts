@@ -16,7 +16,7 @@ import { startFailed, stopSignals } from './run-lifecycle.js';
 import { startRun } from './run-start.js';
 import type { MonitorFlags } from './run-monitor.js';
 import type { RunOptions } from './run-options.js';
-import { WorkersRun } from './run-workers.js';
+import { exitOnWorkerFailure, WorkersRun } from './run-workers.js';
 
 export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers: number): Promise<number> {
   const { log, io } = o;
@@ -27,15 +27,12 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   const outputs = WorkersRun.open(o, live, true);
   let running: MonitorWorkers;
   try {
-    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor', Date.now()));
+    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor'));
   } catch (e) {
     return startFailed(e, o);
   }
-  running.onFailure = (e) => {
-    // A share of the flows nobody judges: exit as a crash does; a supervisor restarts it.
-    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
-    process.exit(ExitCode.failed);
-  };
+  // A share of the flows nobody judges: exit as a crash does.
+  running.onFailure = exitOnWorkerFailure(o, 'stopping');
   const signals = stopSignals(() => outputs.hangup(), systemd);
   // one interface: every worker's link type is the first's
   const { linkType } = running.starts[0] as MonitorWorkerStarted;
