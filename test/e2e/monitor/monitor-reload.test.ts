@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { freePort } from '../../support/free-port.js';
-import { judgedIp, metricSamples, metricValue, scrapeIn, udpParityState, UDP_LISTEN } from '../../support/worker-parity.js';
+import { judgedIp, metricSamples, metricValue, scrapeIn, scrapeUntil, udpParityState, UDP_LISTEN } from '../../support/worker-parity.js';
 import { createPair, destroyPair, inNs, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -76,12 +76,7 @@ async function run(workers: number): Promise<void> {
   /** sends N datagrams from each peer (source ports from BASE) and scrapes once all are judged */
   const send = async (base: number, n: number, total: number): Promise<string> => {
     sh('ip', ['netns', 'exec', pair!.peer, process.execPath, '-e', SEND, HOST, String(PORT), String(base), String(n), ...PEERS]);
-    let metrics = '';
-    for (let i = 0; i < 50; i++) {
-      metrics = scrape();
-      if (judgedIp(metrics) >= total) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const metrics = await scrapeUntil(pair!.host, at, (t) => judgedIp(t) >= total);
     expect(judgedIp(metrics)).toBe(total);
     return metrics;
   };
