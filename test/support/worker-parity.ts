@@ -1,10 +1,11 @@
 // What the worker parity tests (host, inline, monitor: `--workers 2` reports as `--workers 1`) share:
 // the traffic (16 peers, half of them allowed), a state with one UDP port open to a /28, a
-// deterministic UDP sender and a listener (run with `node -e SCRIPT …` inside a namespace), and
-// readers for a scrape and a flow log.
+// deterministic UDP sender and a listener (run with `node -e SCRIPT …` inside a namespace), IPv6
+// off in the namespaces, and readers for a scrape and a flow log.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inNs } from '../e2e/host-mode/netns.js';
+import { inNs, spawnInNs, waitFor } from '../e2e/host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -55,7 +56,19 @@ const [host, open, closed, n, ...peers] = process.argv.slice(1);
 `;
 
 /** argv: ADDR PORT: a UDP socket that takes what comes (so no port-unreachable); prints 'listening'. */
-export const UDP_LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
+const UDP_LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
+
+/** UDP_LISTEN at `addr`:`port` inside `ns`, added to `children` (for the test's afterAll to stop); resolves once it listens. */
+export async function udpListener(ns: string, addr: string, port: number, children: ChildProcess[]): Promise<void> {
+  const listener = spawnInNs(ns, process.execPath, ['-e', UDP_LISTEN, addr, String(port)]);
+  children.push(listener);
+  await waitFor(listener, 'stdout', 'listening', 5000);
+}
+
+/** IPv6 off in each namespace: no router solicitations or neighbour discovery among the frames counted. */
+export function ipv6Off(...namespaces: string[]): void {
+  for (const n of namespaces) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+}
 
 /** The samples of the families named, as 'name{labels} value' lines, sorted; `keep` filters lines. */
 export function metricSamples(text: string, names: readonly string[], keep: (line: string) => boolean = () => true): string[] {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from './netns.js';
-import { familyNames, flowRecords, metricSamples, metricValue, perWorkerPackets, scrapeIn, scrapeUntil, udpParityState, udpParityTraffic, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { familyNames, flowRecords, metricSamples, metricValue, perWorkerPackets, scrapeIn, scrapeUntil, ipv6Off, udpListener, udpParityState, udpParityTraffic, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -34,7 +34,7 @@ function setUp(): void {
   const vp = `${tag}p`;
   sh('ip', ['netns', 'add', ns.host]);
   sh('ip', ['netns', 'add', ns.peer]);
-  for (const n of [ns.host, ns.peer]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  ipv6Off(ns.host, ns.peer);
   sh('ip', ['link', 'add', vh, 'netns', ns.host, 'type', 'veth', 'peer', 'name', vp, 'netns', ns.peer]);
   inNs(ns.host, 'ip', ['addr', 'add', `${HOST}/24`, 'dev', vh]);
   for (const a of PEERS) inNs(ns.peer, 'ip', ['addr', 'add', `${a}/24`, 'dev', vp]);
@@ -90,13 +90,10 @@ async function run(workers: number): Promise<Run> {
 }
 
 describe.runIf(enabled)('host mode on 2 workers reports as on 1: metrics, status, verdicts, flow logs', () => {
-  let listener: ChildProcess | null = null;
   beforeAll(async () => {
     expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
     setUp();
-    listener = spawnInNs(ns.host, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    await udpListener(ns.host, HOST, OPEN, children);
   }, 60_000);
 
   afterAll(() => {

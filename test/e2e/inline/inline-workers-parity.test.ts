@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
-import { familyNames, flowRecords, judgedIp, metricSamples, metricValue, notArp, perWorkerPackets, scrapeIn, scrapeUntil, udpParityState, udpParityTraffic, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { familyNames, flowRecords, judgedIp, metricSamples, metricValue, notArp, perWorkerPackets, scrapeIn, scrapeUntil, ipv6Off, udpListener, udpParityState, udpParityTraffic, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -66,10 +66,8 @@ describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, stat
   beforeAll(async () => {
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
     net = createBridgeNet(tag, HOST, PEERS, 'iw');
-    for (const n of [net.outside, net.inside]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-    const listener = spawnInNs(net.inside, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    ipv6Off(net.outside, net.inside);
+    await udpListener(net.inside, HOST, OPEN, children);
   }, 60_000);
 
   afterAll(() => {

@@ -19,7 +19,7 @@ import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { freePort } from '../../support/free-port.js';
 import { createCredentials } from '../../support/serve-process.js';
-import { familyNames, flowRecords, judgedIp, metricSamples, metricValue, notArp, perWorkerPackets, scrapeIn, scrapeUntil, udpParityState, udpParityTraffic, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { familyNames, flowRecords, judgedIp, metricSamples, metricValue, notArp, perWorkerPackets, scrapeIn, scrapeUntil, ipv6Off, udpListener, udpParityState, udpParityTraffic, UDP_SEND } from '../../support/worker-parity.js';
 import { createPair, destroyPair, inNs, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -89,12 +89,10 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
   beforeAll(async () => {
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
     pair = createPair(tag, HOST, '10.0.0.0/24', PEERS, '198.51.100.0/24');
-    for (const n of [pair.host, pair.peer]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    ipv6Off(pair.host, pair.peer);
     // every datagram to CLOSED gets its error: no per-destination or per-second ICMP limit in the host's namespace
     inNs(pair.host, 'sysctl', ['-qw', 'net.ipv4.icmp_ratelimit=0', 'net.ipv4.icmp_msgs_per_sec=100000', 'net.ipv4.icmp_msgs_burst=100000']);
-    const listener = spawnInNs(pair.host, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    await udpListener(pair.host, HOST, OPEN, children);
   }, 60_000);
 
   afterAll(() => {
