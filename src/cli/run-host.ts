@@ -1,21 +1,15 @@
 // `sgfw run --mode host`: the host's own traffic, through an NFQUEUE, judged by the same Dataplane
 // as `sgfw replay`.
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { HostEnforcer } from '../live/host-enforcer.js';
-import { hostMetricFamilies, observeRebuilds } from '../live/host-metrics.js';
+import { hostMetricFamilies } from '../live/host-metrics.js';
 import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
-import { DropSampler } from '../observe/drop-sampler.js';
-import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { SgfwMetrics } from '../observe/metrics.js';
-import { runStatus } from '../live/run-status.js';
+import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
-import { packageVersion } from './version.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { RunFlowLog } from './run-flow-log.js';
 import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
-import { statusSource } from './run-status-source.js';
 import type { RunOptions } from './run-options.js';
+import { ThreadRun } from './run-thread.js';
 
 export interface HostFlags {
   queueNum: number;
@@ -30,9 +24,8 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   if (typeof started === 'number') return started;
   const { systemd, live } = started;
   const { dataplane } = live;
-  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-  const sampler = new DropSampler(o.dropRate);
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
+  const outputs = ThreadRun.open(o, live);
+  const { verdicts, sampler, flowLog } = outputs;
   const enforcer = new HostEnforcer(dataplane, verdicts, undefined, { sampler, logger: log }, flowLog);
 
   let reader: NfqueueReader | null = null;
@@ -44,30 +37,19 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
     // The queue is bound before the rules exist, so no packet meets a queue with no reader.
     reader = new NfqueueReader({ queueNum, maxLen, failOpen }, enforcer.onBatch);
     const queue = reader;
-    if (o.metricsAt) {
-      const registry = new SgfwMetrics({ version: packageVersion() })
-        .addFamilies(() =>
-          hostMetricFamilies({
-            dataplane,
-            enforcer,
-            queue: () => queue.stats(),
-            reloads: live.reloads ?? undefined,
-            dropLogsSuppressed: () => sampler.suppressedTotal,
-          }),
-        )
-        .addFamilies(() => live.metricFamilies());
-      observeRebuilds(registry, dataplane);
-      const render = (): Promise<string> => registry.render();
-      metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'host', startedAt)), ready: () => enforcing });
-    }
+    metrics = await outputs.serveMetrics(
+      'host',
+      startedAt,
+      () => hostMetricFamilies({ dataplane, enforcer, queue: () => queue.stats(), reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal }),
+      () => enforcing,
+    );
     reader.start();
     await installQueueRules({ queueNum, failOpen });
     enforcing = true;
   } catch (e) {
     reader?.close();
     await metrics?.close();
-    verdicts?.end();
-    flowLog?.close();
+    outputs.abandon();
     await live.close();
     return startFailed(e, o);
   }
@@ -85,10 +67,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   );
   const ticker = dropLogTicker(sampler, o);
 
-  const signals = stopSignals(() => {
-    flowLog?.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
     { event: 'ready', mode: 'host' },
@@ -104,8 +83,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   queue.close();
   await live.close();
   await metrics?.close();
-  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
-  flowLog?.close();
+  await outputs.close();
   const s = queue.stats();
   log.info(
     {

@@ -3,26 +3,19 @@
 // `afpacket` (native-bindings/afpacket: a TPACKET_V3 ring per interface, frames judged a ring block
 // at a time and the allowed ones sent in one sendmmsg, the kernel's drop counters exported) and
 // `pcap` (libpcap through `cap`: one callback and one pcap_sendpacket per frame, no drop counters).
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { AfPacketSocket } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { InlineBridge, Side, type FramePort } from '../live/inline-bridge.js';
-import { observeRebuilds } from '../live/host-metrics.js';
 import { inlineMetricFamilies, type CaptureCounts } from '../live/inline-metrics.js';
-import { DropSampler } from '../observe/drop-sampler.js';
-import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { SgfwMetrics } from '../observe/metrics.js';
+import type { MetricsServer } from '../observe/metrics-server.js';
 import { LinkType } from '../packet/link-types.js';
-import { runStatus } from '../live/run-status.js';
 import { ExitCode } from './exit-codes.js';
-import { packageVersion } from './version.js';
-import { RunFlowLog } from './run-flow-log.js';
-import { statusSource } from './run-status-source.js';
 import { dropLogTicker, dropPrivileges, logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
 import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
+import { ThreadRun } from './run-thread.js';
 
 export interface InlineFlags {
   inside: string;
@@ -76,9 +69,8 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   if (typeof started === 'number') return started;
   const { systemd, live } = started;
   const { dataplane } = live;
-  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-  const sampler = new DropSampler(o.dropRate);
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
+  const outputs = ThreadRun.open(o, live);
+  const { verdicts, sampler, flowLog } = outputs;
   const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog });
 
   const method = f.capture ?? defaultCaptureMethod();
@@ -96,30 +88,22 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     }
     bridge.attach(inside.port, outside.port);
     const sides = [inside, outside] as const;
-    if (o.metricsAt) {
-      const registry = new SgfwMetrics({ version: packageVersion() })
-        .addFamilies(() =>
-          inlineMetricFamilies({
-            dataplane,
-            bridge,
-            devices: [f.inside, f.outside],
-            reloads: live.reloads ?? undefined,
-            dropLogsSuppressed: () => sampler.suppressedTotal,
-            captureStats: (side) => sides[side]!.stats(),
-          }),
-        )
-        .addFamilies(() => live.metricFamilies());
-      observeRebuilds(registry, dataplane);
-      const render = (): Promise<string> => registry.render();
-      metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'inline', startedAt)) });
-    }
+    metrics = await outputs.serveMetrics('inline', startedAt, () =>
+      inlineMetricFamilies({
+        dataplane,
+        bridge,
+        devices: [f.inside, f.outside],
+        reloads: live.reloads ?? undefined,
+        dropLogsSuppressed: () => sampler.suppressedTotal,
+        captureStats: (side) => sides[side]!.stats(),
+      }),
+    );
   } catch (e) {
     bridge.detach();
     inside?.close();
     outside?.close();
     await metrics?.close();
-    verdicts?.end();
-    flowLog?.close();
+    outputs.abandon();
     await live.close();
     return startFailed(e, o);
   }
@@ -138,10 +122,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const sweeper = setInterval(() => dataplane.conntrack.sweep(performance.now(), SWEEP_SLICE), SWEEP_EVERY_MS);
   sweeper.unref();
 
-  const signals = stopSignals(() => {
-    flowLog?.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   logOneThread(o, f.oneThreadBecause);
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
@@ -161,8 +142,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   for (const c of captures) c.close();
   await live.close();
   await metrics?.close();
-  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
-  flowLog?.close();
+  await outputs.close();
   const sum = (a: Float64Array): number => a[0]! + a[1]!;
   const captureDrops = captured.every((c) => c === null) ? null : captured.reduce((n, c) => n + (c?.drops ?? 0), 0);
   log.info(
