@@ -11,51 +11,39 @@ import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { HostFlags } from './run-host.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { WorkersRun } from './run-workers.js';
-import { serviceNotify } from './service-notify.js';
+import { exitOnWorkerFailure, WorkersRun } from './run-workers.js';
 
 export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: number): Promise<number> {
   const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
-  const startedAt = Date.now();
   let running: HostWorkers;
   let metrics: MetricsServer | null;
   try {
     ({ pool: running, metrics } = await outputs.start(
       () => HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec }),
       'host',
-      startedAt,
       () => installQueueRules({ queueNum, queues: workers, failOpen }),
     ));
   } catch (e) {
     return startFailed(e, o);
   }
-  running.onFailure = (e) => {
-    // A queue nobody reads: exit as a crash does, leaving the rules, so the host fails closed (or
-    // open with --fail-open) until sgfw runs again; a supervisor restarts it.
-    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping with the rules left in: ${e.message}`);
-    process.exit(ExitCode.failed);
-  };
+  // A queue nobody reads: exit as a crash does, leaving the rules, so the host fails closed (or
+  // open with --fail-open) until sgfw runs again.
+  running.onFailure = exitOnWorkerFailure(o, 'stopping with the rules left in');
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   const queues = `${queueNum}:${queueNum + workers - 1}`;
   log.info(
     {
       event: 'start', mode: 'host', queue: queueNum, queues, workers, failOpen, interfaces, modelVersion: dataplane.modelVersion,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'host mode enforcing',
   );
@@ -64,7 +52,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   log.info(
     { event: 'ready', mode: 'host' },
     `host mode on NFQUEUE ${queues} (${workers} workers), ${interfaces.length} managed interfaces, ` +
-      `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
+      `fail ${failOpen ? 'open' : 'closed'}${metricsNote(metrics)}` +
       `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`host mode on NFQUEUE ${queues}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);

@@ -1,22 +1,15 @@
 // `sgfw run --mode host`: the host's own traffic, through an NFQUEUE, judged by the same Dataplane
 // as `sgfw replay`.
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { HostEnforcer } from '../live/host-enforcer.js';
-import { hostMetricFamilies, observeRebuilds } from '../live/host-metrics.js';
+import { hostMetricFamilies } from '../live/host-metrics.js';
 import { installQueueRules, removeQueueRules } from '../live/queue-rules.js';
-import { DropSampler } from '../observe/drop-sampler.js';
-import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { SgfwMetrics } from '../observe/metrics.js';
-import { runStatus } from '../live/run-status.js';
+import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
-import { packageVersion } from './version.js';
 import { dropLogTicker, dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { RunFlowLog } from './run-flow-log.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
-import { statusSource } from './run-status-source.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { serviceNotify } from './service-notify.js';
+import { ThreadRun } from './run-thread.js';
 
 export interface HostFlags {
   queueNum: number;
@@ -27,17 +20,12 @@ export interface HostFlags {
 export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   const { log } = o;
   const { queueNum, maxLen, failOpen } = h;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
-  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-  const sampler = new DropSampler(o.dropRate);
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
+  const outputs = ThreadRun.open(o, live);
+  const { verdicts, sampler, flowLog } = outputs;
   const enforcer = new HostEnforcer(dataplane, verdicts, undefined, { sampler, logger: log }, flowLog);
 
   let reader: NfqueueReader | null = null;
@@ -49,58 +37,42 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
     // The queue is bound before the rules exist, so no packet meets a queue with no reader.
     reader = new NfqueueReader({ queueNum, maxLen, failOpen }, enforcer.onBatch);
     const queue = reader;
-    if (o.metricsAt) {
-      const registry = new SgfwMetrics({ version: packageVersion() })
-        .addFamilies(() =>
-          hostMetricFamilies({
-            dataplane,
-            enforcer,
-            queue: () => queue.stats(),
-            reloads: live.reloads ?? undefined,
-            dropLogsSuppressed: () => sampler.suppressedTotal,
-          }),
-        )
-        .addFamilies(() => live.metricFamilies());
-      observeRebuilds(registry, dataplane);
-      const render = (): Promise<string> => registry.render();
-      metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'host', startedAt)), ready: () => enforcing });
-    }
+    metrics = await outputs.serveMetrics(
+      'host',
+      startedAt,
+      () => hostMetricFamilies({ dataplane, enforcer, queue: () => queue.stats(), reloads: live.reloads ?? undefined, dropLogsSuppressed: () => sampler.suppressedTotal }),
+      () => enforcing,
+    );
     reader.start();
     await installQueueRules({ queueNum, failOpen });
     enforcing = true;
   } catch (e) {
     reader?.close();
     await metrics?.close();
-    verdicts?.end();
-    flowLog?.close();
+    outputs.abandon();
     await live.close();
     return startFailed(e, o);
   }
   const queue = reader;
   // Sockets open and rules in: from here on only iptables (to remove the rules) needs privilege.
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   log.info(
     {
       event: 'start', mode: 'host', queue: queueNum, failOpen, interfaces, modelVersion: dataplane.modelVersion,
       conntrackMemory: dataplane.conntrack.memoryKind,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'host mode enforcing',
   );
   const ticker = dropLogTicker(sampler, o);
 
-  const signals = stopSignals(() => {
-    flowLog?.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
     { event: 'ready', mode: 'host' },
     `host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, ` +
-      `fail ${failOpen ? 'open' : 'closed'}${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}` +
+      `fail ${failOpen ? 'open' : 'closed'}${metricsNote(metrics)}` +
       `${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`host mode on NFQUEUE ${queueNum}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
@@ -111,8 +83,7 @@ export async function runHost(o: RunOptions, h: HostFlags): Promise<number> {
   queue.close();
   await live.close();
   await metrics?.close();
-  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
-  flowLog?.close();
+  await outputs.close();
   const s = queue.stats();
   log.info(
     {

@@ -11,43 +11,32 @@ import type { MetricsServer } from '../observe/metrics-server.js';
 import { ExitCode } from './exit-codes.js';
 import type { InlineFlags } from './run-inline.js';
 import { dropPrivileges, startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { WorkersRun } from './run-workers.js';
-import { serviceNotify } from './service-notify.js';
+import { exitOnWorkerFailure, WorkersRun } from './run-workers.js';
 
 export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: number): Promise<number> {
   const { log } = o;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
   const outputs = WorkersRun.open(o, live);
-  const startedAt = Date.now();
   let running: InlineWorkers;
   let metrics: MetricsServer | null;
   try {
-    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline', startedAt));
+    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline'));
   } catch (e) {
     return startFailed(e, o);
   }
-  running.onFailure = (e) => {
-    // A share of the flows nobody bridges: exit as a crash does (the link is cut, failing closed); a supervisor restarts it.
-    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
-    process.exit(ExitCode.failed);
-  };
+  // A share of the flows nobody bridges: exit as a crash does (the link is cut, failing closed).
+  running.onFailure = exitOnWorkerFailure(o, 'stopping');
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   log.info(
     {
       event: 'start', mode: 'inline', capture: 'afpacket', offloads: ringVnetHeaders(), inside: f.inside, outside: f.outside, workers, interfaces, modelVersion: dataplane.modelVersion,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'inline mode enforcing',
   );
@@ -56,7 +45,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   log.info(
     { event: 'ready', mode: 'inline', workers },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: afpacket, ${workers} workers in a fanout group per interface), ` +
-      `${interfaces.length} managed interfaces${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
+      `${interfaces.length} managed interfaces${metricsNote(metrics)}${live.readyNote}; SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`inline between ${f.inside} and ${f.outside}, ${workers} workers, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
   const signal = await signals.stopped;

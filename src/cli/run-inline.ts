@@ -3,27 +3,19 @@
 // `afpacket` (native-bindings/afpacket: a TPACKET_V3 ring per interface, frames judged a ring block
 // at a time and the allowed ones sent in one sendmmsg, the kernel's drop counters exported) and
 // `pcap` (libpcap through `cap`: one callback and one pcap_sendpacket per frame, no drop counters).
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { AfPacketSocket, ringVnetHeaders } from '../capture/afpacket.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
 import { LiveCapture } from '../capture/live-capture.js';
 import { InlineBridge, Side, type FramePort } from '../live/inline-bridge.js';
-import { observeRebuilds } from '../live/host-metrics.js';
 import { inlineMetricFamilies, type CaptureCounts } from '../live/inline-metrics.js';
-import { DropSampler } from '../observe/drop-sampler.js';
-import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
-import { SgfwMetrics } from '../observe/metrics.js';
+import type { MetricsServer } from '../observe/metrics-server.js';
 import { LinkType } from '../packet/link-types.js';
-import { runStatus } from '../live/run-status.js';
 import { ExitCode } from './exit-codes.js';
-import { packageVersion } from './version.js';
-import { RunFlowLog } from './run-flow-log.js';
-import { statusSource } from './run-status-source.js';
 import { dropLogTicker, dropPrivileges, logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { managedInterfaces, metricsNote, modelSourceFields, startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { serviceNotify } from './service-notify.js';
+import { ThreadRun } from './run-thread.js';
 
 export interface InlineFlags {
   inside: string;
@@ -85,17 +77,12 @@ const SWEEP_SLICE = 1 << 14;
 
 export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> {
   const { log } = o;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, fleet: o.fleet, source: o.source, log });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'enforcing');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   const { dataplane } = live;
-  const verdicts: WriteStream | null = o.verdictsFile ? createWriteStream(o.verdictsFile) : null;
-  const sampler = new DropSampler(o.dropRate);
-  const flowLog = RunFlowLog.open(o.flowLog, dataplane, live.view, log, live.api?.service.accountId);
+  const outputs = ThreadRun.open(o, live);
+  const { verdicts, sampler, flowLog } = outputs;
   const method = f.capture ?? defaultCaptureMethod();
   const vnetHeaders = method === 'afpacket' && ringVnetHeaders();
   const bridge = new InlineBridge(dataplane, LinkType.ETHERNET, { verdicts, drops: { sampler, logger: log }, flows: flowLog, vnetHeaders });
@@ -114,43 +101,33 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
     }
     bridge.attach(inside.port, outside.port);
     const sides = [inside, outside] as const;
-    if (o.metricsAt) {
-      const registry = new SgfwMetrics({ version: packageVersion() })
-        .addFamilies(() =>
-          inlineMetricFamilies({
-            dataplane,
-            bridge,
-            devices: [f.inside, f.outside],
-            reloads: live.reloads ?? undefined,
-            dropLogsSuppressed: () => sampler.suppressedTotal,
-            captureStats: (side) => sides[side]!.stats(),
-          }),
-        )
-        .addFamilies(() => live.metricFamilies());
-      observeRebuilds(registry, dataplane);
-      const render = (): Promise<string> => registry.render();
-      metrics = await startMetricsServer(o.metricsAt, render, { status: () => runStatus(statusSource(live, 'inline', startedAt)) });
-    }
+    metrics = await outputs.serveMetrics('inline', startedAt, () =>
+      inlineMetricFamilies({
+        dataplane,
+        bridge,
+        devices: [f.inside, f.outside],
+        reloads: live.reloads ?? undefined,
+        dropLogsSuppressed: () => sampler.suppressedTotal,
+        captureStats: (side) => sides[side]!.stats(),
+      }),
+    );
   } catch (e) {
     bridge.detach();
     inside?.close();
     outside?.close();
     await metrics?.close();
-    verdicts?.end();
-    flowLog?.close();
+    outputs.abandon();
     await live.close();
     return startFailed(e, o);
   }
   const captures = [inside, outside] as const;
   dropPrivileges(o);
-  const interfaces = [...live.view.interfaces()].map((i) => i.interfaceId);
+  const interfaces = managedInterfaces(live);
   log.info(
     {
       event: 'start', mode: 'inline', capture: method, offloads: vnetHeaders, inside: f.inside, outside: f.outside, interfaces, modelVersion: dataplane.modelVersion,
       conntrackMemory: dataplane.conntrack.memoryKind,
-      metrics: metrics?.address ?? null, api: live.api?.address ?? null,
-      ...(live.fleet ? { hostId: live.fleet.hostId, revision: live.fleet.revision(), source: live.fleet.source } : {}),
-      ...(live.source ? { hostId: live.source.hostId, source: `${live.source.kind}:${live.source.region}`, stale: !live.source.connected() } : {}),
+      metrics: metrics?.address ?? null, ...modelSourceFields(live),
     },
     'inline mode enforcing',
   );
@@ -158,17 +135,14 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   const sweeper = setInterval(() => dataplane.conntrack.sweep(performance.now(), SWEEP_SLICE), SWEEP_EVERY_MS);
   sweeper.unref();
 
-  const signals = stopSignals(() => {
-    flowLog?.reopen();
-    return live.hangup();
-  }, systemd);
+  const signals = stopSignals(() => outputs.hangup(), systemd);
   logOneThread(o, f.oneThreadBecause);
   if (!vnetHeaders) log.warn({ event: 'offloads', offloads: false, capture: method }, withoutOffloads(method, f));
   // The ready line: a log record like every other line on stderr (tests and supervisors wait for it).
   log.info(
     { event: 'ready', mode: 'inline', workers: 1 },
     `inline mode between ${f.inside} (inside) and ${f.outside} (outside) (capture: ${method}), ${interfaces.length} managed interfaces` +
-      `${metrics ? `, metrics on ${metrics.address.host}:${metrics.address.port}` : ''}${live.readyNote}; ` +
+      `${metricsNote(metrics)}${live.readyNote}; ` +
       `SIGINT/SIGTERM to stop${live.hangupHint}`,
   );
   systemd.ready(`inline between ${f.inside} and ${f.outside}, ${interfaces.length} managed interfaces, model version ${dataplane.modelVersion}`);
@@ -182,8 +156,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
   for (const c of captures) c.close();
   await live.close();
   await metrics?.close();
-  if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
-  flowLog?.close();
+  await outputs.close();
   const sum = (a: Float64Array): number => a[0]! + a[1]!;
   const captureDrops = captured.every((c) => c === null) ? null : captured.reduce((n, c) => n + (c?.drops ?? 0), 0);
   log.info(

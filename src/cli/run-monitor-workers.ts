@@ -13,34 +13,26 @@ import { spawnMonitorWorkers, sumMonitorStats, type MonitorWorkers } from '../li
 import type { MonitorWorkerStarted, MonitorWorkerStats } from '../live/monitor-worker-protocol.js';
 import { ExitCode } from './exit-codes.js';
 import { startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { startRun } from './run-start.js';
 import type { MonitorFlags } from './run-monitor.js';
 import type { RunOptions } from './run-options.js';
-import { WorkersRun } from './run-workers.js';
-import { serviceNotify } from './service-notify.js';
+import { exitOnWorkerFailure, WorkersRun } from './run-workers.js';
 
 export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers: number): Promise<number> {
   const { log, io } = o;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log, enforcing: false });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'judging');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   // Judging only, as one thread's monitor: no drop lines.
   const outputs = WorkersRun.open(o, live, true);
   let running: MonitorWorkers;
   try {
-    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor', Date.now()));
+    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor'));
   } catch (e) {
     return startFailed(e, o);
   }
-  running.onFailure = (e) => {
-    // A share of the flows nobody judges: exit as a crash does; a supervisor restarts it.
-    log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, stopping: ${e.message}`);
-    process.exit(ExitCode.failed);
-  };
+  // A share of the flows nobody judges: exit as a crash does.
+  running.onFailure = exitOnWorkerFailure(o, 'stopping');
   const signals = stopSignals(() => outputs.hangup(), systemd);
   // one interface: every worker's link type is the first's
   const { linkType } = running.starts[0] as MonitorWorkerStarted;

@@ -8,9 +8,8 @@ import { formatMonitorSummary, logMonitorReady, logMonitorStop, startMonitor, ty
 import { ExitCode } from './exit-codes.js';
 import { startMonitorMetrics, type MonitorMetricsServer } from './monitor-metrics-server.js';
 import { logOneThread, startFailed, stopSignals } from './run-lifecycle.js';
-import { openLiveModel, type LiveModel } from './run-model.js';
+import { startRun } from './run-start.js';
 import type { RunOptions } from './run-options.js';
-import { serviceNotify } from './service-notify.js';
 
 export interface MonitorFlags {
   device: string;
@@ -36,13 +35,9 @@ export async function runMonitorMode(o: RunOptions, m: MonitorFlags): Promise<nu
 
 async function monitorWith(o: RunOptions, m: MonitorFlags, metrics: MonitorMetricsServer | null): Promise<number> {
   const { io, log } = o;
-  const systemd = serviceNotify((line) => log.warn({ event: 'systemd-notify' }, line));
-  let live: LiveModel;
-  try {
-    live = await openLiveModel({ stateFiles: o.stateFiles, api: o.api, log, enforcing: false });
-  } catch (e) {
-    return startFailed(e, o);
-  }
+  const started = await startRun(o, 'judging');
+  if (typeof started === 'number') return started;
+  const { systemd, live } = started;
   let monitor: Monitor;
   try {
     monitor = startMonitor({

@@ -14,6 +14,7 @@ import type { ModelChange } from '../dataplane/dataplane.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { startMetricsServer, type MetricsServer } from '../observe/metrics-server.js';
 import { SgfwMetrics, type MetricFamily } from '../observe/metrics.js';
+import { ExitCode } from './exit-codes.js';
 import { dropLogTicker } from './run-lifecycle.js';
 import { RunFlowLog } from './run-flow-log.js';
 import type { LiveModel } from './run-model.js';
@@ -71,10 +72,12 @@ export class WorkersRun {
   /**
    * Spawns the pool (`spawn`: on the model as it is now; it follows every change the main Dataplane
    * applies from then on), wires it in (attach) and resolves once every worker's capture is open and
-   * `then` (host mode: its queue rules) is done; /readyz says ready from then on. On a failure undoes
-   * it all (the pool, the outputs, the model) and throws (the caller's startFailed reports it).
+   * `then` (host mode: its queue rules) is done; /readyz says ready from then on, and /status counts
+   * the run's uptime from this call. On a failure undoes it all (the pool, the outputs, the model)
+   * and throws (the caller's startFailed reports it).
    */
-  async start<P extends Pool>(spawn: () => P, mode: string, startedAt: number, then?: () => Promise<void>): Promise<{ pool: P; metrics: MetricsServer | null }> {
+  async start<P extends Pool>(spawn: () => P, mode: string, then?: () => Promise<void>): Promise<{ pool: P; metrics: MetricsServer | null }> {
+    const startedAt = Date.now();
     let pool: P | null = null;
     let ready = false;
     try {
@@ -158,4 +161,16 @@ export class WorkersRun {
     if (verdicts) await new Promise<void>((resolve) => verdicts.end(resolve));
     this.flowLog?.close();
   }
+}
+
+/**
+ * What a live mode on workers does when one fails, leaving a share of the packets unjudged: the
+ * fatal line (`stopping`: what the exit leaves behind) and exit as a crash does; a supervisor
+ * restarts sgfw.
+ */
+export function exitOnWorkerFailure(o: Pick<RunOptions, 'log'>, stopping: string): (e: Error) => void {
+  return (e) => {
+    o.log.fatal({ event: 'worker-failed', error: e.message }, `a worker thread failed, ${stopping}: ${e.message}`);
+    process.exit(ExitCode.failed);
+  };
 }

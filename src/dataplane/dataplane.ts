@@ -12,6 +12,7 @@ import { decodeFrame } from '../packet/decode.js';
 import { DecodeStatus, IpProto, PacketView } from '../packet/packet-view.js';
 import { GroupAddresses } from './address-groups.js';
 import { AddressTable } from './address-table.js';
+import { explainFrame, matchFrame, untrackedFrame } from './frame-explain.js';
 import { InterfaceMap, type CompiledInterface, type ModelChange } from './interface-map.js';
 import { RuleSetCache } from './rule-set-cache.js';
 import { untrackedFlow, Untracked } from './untracked-flows.js';
@@ -389,33 +390,17 @@ export class Dataplane {
     return reason;
   }
 
-  // The slow paths, for explain and logs: about the last judged frame (`view`), as judgeOn saw it.
+  // The slow paths, for explain and logs: about the last judged frame (`view`), as judgeOn saw it
+  // (frame-explain.ts).
 
   /** Rules of an interface's direction that allow the last frame. */
   explainLast(index: number, outbound: boolean): RuleView[] {
-    const iface = this.interfaces[index];
-    if (!iface) return [];
-    const v = this.view;
-    const rules = outbound ? iface.egress : iface.ingress;
-    const peer = outbound ? v.dst : v.src;
-    const indexes =
-      v.ipVersion === 4
-        ? rules.explainV4(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0])
-        : rules.explainV6(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0], peer[1], peer[2], peer[3]);
-    const table = outbound ? iface.rules.egressRules : iface.rules.ingressRules;
-    return [...new Set(indexes)].map((i) => table[i]);
+    return explainFrame(this.interfaces[index], this.view, outbound);
   }
 
   /** The match bits (MATCH, MATCH_WORLD) an interface's direction gives the last frame; 0 without it. */
   matchLast(index: number, outbound: boolean): number {
-    const iface = this.interfaces[index];
-    if (!iface) return 0;
-    const v = this.view;
-    const rules = outbound ? iface.egress : iface.ingress;
-    const peer = outbound ? v.dst : v.src;
-    return v.ipVersion === 4
-      ? rules.matchV4(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0] | 0)
-      : rules.matchV6(v.protocol, portOrTypeOf(v), icmpCodeOf(v), peer[0] | 0, peer[1] | 0, peer[2] | 0, peer[3] | 0);
+    return matchFrame(this.interfaces[index], this.view, outbound);
   }
 
   /**
@@ -423,23 +408,8 @@ export class Dataplane {
    * An Untracked value, as judgeOn asked it; Untracked.NO when the rules do not allow the frame.
    */
   untrackedLast(index: number, outbound: boolean): number {
-    const iface = this.interfaces[index];
-    const m = this.matchLast(index, outbound);
-    if (!iface || (m & MATCH) === 0) return Untracked.NO;
-    return untrackedFlow(this.view, outbound, m, outbound ? iface.egress : iface.ingress, outbound ? iface.ingress : iface.egress);
+    return untrackedFrame(this.interfaces[index], this.view, outbound);
   }
-}
-
-/** The classifier's key for a packet (slow paths; judgeOn computes it inline): TCP/UDP destination port, ICMP type, else 0. */
-function portOrTypeOf(v: PacketView): number {
-  const proto = v.protocol;
-  if (proto === IpProto.TCP || proto === IpProto.UDP) return v.dstPort;
-  return isIcmpProtocol(v.ipVersion, proto) ? v.icmpType : 0;
-}
-
-/** The ICMP code for the classifier; 0 for anything but ICMP. */
-function icmpCodeOf(v: PacketView): number {
-  return isIcmpProtocol(v.ipVersion, v.protocol) ? v.icmpCode : 0;
 }
 
 const IPV6_HOP_LIMIT_OFFSET = 7;

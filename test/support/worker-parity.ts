@@ -1,11 +1,31 @@
-// What the worker parity tests (host, inline, monitor: `--workers 2` reports as `--workers 1`) share: a
-// state with one UDP port open to a /28, a deterministic UDP sender and a listener (run with
-// `node -e SCRIPT …` inside a namespace), and readers for a scrape and a flow log.
+// What the worker parity tests (host, inline, monitor: `--workers 2` reports as `--workers 1`) share:
+// the traffic (16 peers, half of them allowed), a state with one UDP port open to a /28, a
+// deterministic UDP sender and a listener (run with `node -e SCRIPT …` inside a namespace), IPv6
+// off in the namespaces, and readers for a scrape and a flow log.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inNs } from '../e2e/host-mode/netns.js';
+import { inNs, spawnInNs, waitFor } from '../e2e/host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface UdpParityTraffic {
+  /** 16 addresses, .40–.55: enough for the kernel's hash to spread them over 2 workers */
+  readonly peers: readonly string[];
+  /** .32/28: the first 8 peers */
+  readonly allowed: string;
+  /** the port the rule opens to `allowed` */
+  readonly open: number;
+  /** a port no rule opens */
+  readonly closed: number;
+  /** datagrams from each peer to each port */
+  readonly perPeer: number;
+}
+
+/** The parity tests' traffic on the /24 `net` (e.g. '203.0.113'), as UDP_SEND sends it. */
+export function udpParityTraffic(net: string): UdpParityTraffic {
+  return { peers: Array.from({ length: 16 }, (_, i) => `${net}.${40 + i}`), allowed: `${net}.32/28`, open: 5000, closed: 5001, perPeer: 3 };
+}
 
 /** Albert's state with its interface at `host` and one ingress rule: UDP `port` from `allowed`. Written to DIR/state.json. */
 export function udpParityState(dir: string, host: string, port: number, allowed: string): string {
@@ -36,7 +56,19 @@ const [host, open, closed, n, ...peers] = process.argv.slice(1);
 `;
 
 /** argv: ADDR PORT: a UDP socket that takes what comes (so no port-unreachable); prints 'listening'. */
-export const UDP_LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
+const UDP_LISTEN = `require('dgram').createSocket('udp4').bind(Number(process.argv[2]), process.argv[1], () => console.log('listening')).on('message', () => {});`;
+
+/** UDP_LISTEN at `addr`:`port` inside `ns`, added to `children` (for the test's afterAll to stop); resolves once it listens. */
+export async function udpListener(ns: string, addr: string, port: number, children: ChildProcess[]): Promise<void> {
+  const listener = spawnInNs(ns, process.execPath, ['-e', UDP_LISTEN, addr, String(port)]);
+  children.push(listener);
+  await waitFor(listener, 'stdout', 'listening', 5000);
+}
+
+/** IPv6 off in each namespace: no router solicitations or neighbour discovery among the frames counted. */
+export function ipv6Off(...namespaces: string[]): void {
+  for (const n of namespaces) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+}
 
 /** The samples of the families named, as 'name{labels} value' lines, sorted; `keep` filters lines. */
 export function metricSamples(text: string, names: readonly string[], keep: (line: string) => boolean = () => true): string[] {
@@ -89,4 +121,25 @@ export function judgedIp(text: string): number {
     .split('\n')
     .filter((l) => l.startsWith('sgfw_packets_total{') && notArp(l))
     .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+}
+
+/** Scrapes /metrics at `at` inside `ns` every 100 ms, 50 times at most, until `done` holds of it: the last scrape. */
+export async function scrapeUntil(ns: string, at: string, done: (text: string) => boolean): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 50; i++) {
+    text = scrapeIn(ns, at);
+    if (done(text)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return text;
+}
+
+/** The sgfw families a scrape declares, sorted, but for those only a run on workers has (`sgfw_workers`, `sgfw_worker_…`). */
+export function familyNames(text: string): string[] {
+  return [...new Set(text.split('\n').filter((l) => l.startsWith('# TYPE sgfw_') && !/ sgfw_worker(s|_)/.test(l)).map((l) => l.split(' ')[2]!))].sort();
+}
+
+/** Each worker's packets judged (`sgfw_worker_packets_total`), in the scrape's order. */
+export function perWorkerPackets(text: string): number[] {
+  return text.split('\n').filter((l) => l.startsWith('sgfw_worker_packets_total{')).map((l) => Number(l.split(' ')[1]));
 }

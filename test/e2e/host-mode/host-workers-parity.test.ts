@@ -13,17 +13,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from './netns.js';
-import { flowRecords, metricSamples, metricValue, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { familyNames, flowRecords, metricSamples, metricValue, perWorkerPackets, scrapeIn, scrapeUntil, ipv6Off, udpListener, udpParityState, udpParityTraffic, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const HOST = '10.0.7.10';
-const PEERS = Array.from({ length: 16 }, (_, i) => `203.0.113.${40 + i}`);
-/** 203.0.113.32–47: the first 8 peers may send to OPEN */
-const ALLOWED = '203.0.113.32/28';
-const OPEN = 5000;
-const CLOSED = 5001;
-const PER_PEER = 3;
+/** 203.0.113.40–55; the first 8, in ALLOWED (203.0.113.32/28), may send to OPEN */
+const { peers: PEERS, allowed: ALLOWED, open: OPEN, closed: CLOSED, perPeer: PER_PEER } = udpParityTraffic('203.0.113');
 const QUEUE = 41;
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
@@ -38,7 +34,7 @@ function setUp(): void {
   const vp = `${tag}p`;
   sh('ip', ['netns', 'add', ns.host]);
   sh('ip', ['netns', 'add', ns.peer]);
-  for (const n of [ns.host, ns.peer]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  ipv6Off(ns.host, ns.peer);
   sh('ip', ['link', 'add', vh, 'netns', ns.host, 'type', 'veth', 'peer', 'name', vp, 'netns', ns.peer]);
   inNs(ns.host, 'ip', ['addr', 'add', `${HOST}/24`, 'dev', vh]);
   for (const a of PEERS) inNs(ns.peer, 'ip', ['addr', 'add', `${a}/24`, 'dev', vp]);
@@ -60,15 +56,6 @@ function tearDown(): void {
     }
   }
 }
-
-
-
-async function scrape(at: string, path = '/metrics'): Promise<string> {
-  const out = inNs(ns.host, process.execPath, ['-e', `fetch('http://${at}${path}').then((r) => r.text()).then((t) => process.stdout.write(t))`]);
-  return out;
-}
-
-
 
 interface Run {
   metrics: string;
@@ -94,13 +81,8 @@ async function run(workers: number): Promise<Run> {
   await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
   sh('ip', ['netns', 'exec', ns.peer, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
   // every datagram judged (no reply is sent, so the count stops there)
-  let metrics = '';
-  for (let i = 0; i < 50; i++) {
-    metrics = await scrape(at);
-    if (metricValue(metrics, 'sgfw_nfqueue_packets_total') >= TOTAL) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const status = JSON.parse(await scrape(at, '/status')) as Record<string, unknown>;
+  const metrics = await scrapeUntil(ns.host, at, (t) => metricValue(t, 'sgfw_nfqueue_packets_total') >= TOTAL);
+  const status = JSON.parse(scrapeIn(ns.host, at, '/status')) as Record<string, unknown>;
   expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   const stop = err.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l))[0];
   const verdicts = readFileSync(verdictsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -108,13 +90,10 @@ async function run(workers: number): Promise<Run> {
 }
 
 describe.runIf(enabled)('host mode on 2 workers reports as on 1: metrics, status, verdicts, flow logs', () => {
-  let listener: ChildProcess | null = null;
   beforeAll(async () => {
     expect(existsSync(NFQUEUE_ADDON), `${NFQUEUE_ADDON} is not built: run bash scripts/build-native.sh`).toBe(true);
     setUp();
-    listener = spawnInNs(ns.host, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    await udpListener(ns.host, HOST, OPEN, children);
   }, 60_000);
 
   afterAll(() => {
@@ -134,10 +113,9 @@ describe.runIf(enabled)('host mode on 2 workers reports as on 1: metrics, status
     expect(expected).toContain('sgfw_conntrack_entries 8');
     expect(metricSamples(two.metrics, compared)).toEqual(expected);
     // the same families besides, and how the work spread
-    const names = (t: string): string[] => [...new Set(t.split('\n').filter((l) => l.startsWith('# TYPE sgfw_') && !/ sgfw_worker(s|_)/.test(l)).map((l) => l.split(' ')[2]))].sort();
-    expect(names(two.metrics)).toEqual(names(one.metrics));
+    expect(familyNames(two.metrics)).toEqual(familyNames(one.metrics));
     expect(metricValue(two.metrics, 'sgfw_workers')).toBe(2);
-    const perWorker = two.metrics.split('\n').filter((l) => l.startsWith('sgfw_worker_packets_total{')).map((l) => Number(l.split(' ')[1]));
+    const perWorker = perWorkerPackets(two.metrics);
     expect(perWorker).toHaveLength(2);
     for (const n of perWorker) expect(n).toBeGreaterThan(0);
     expect(perWorker[0]! + perWorker[1]!).toBe(TOTAL);

@@ -21,7 +21,7 @@ export interface Pair {
 }
 
 /** host: `hostAddr/24` + route to `peerNet`; peer: every `peerAddrs` + route to the host's net. */
-export function createPair(tag: string, hostAddr: string, hostNet: string, peerAddrs: string[], peerNet: string): Pair {
+export function createPair(tag: string, hostAddr: string, hostNet: string, peerAddrs: readonly string[], peerNet: string): Pair {
   const pair = { host: `sgfw-h-${tag}`, peer: `sgfw-p-${tag}` };
   const vh = `sgh${tag}`.slice(0, 15);
   const vp = `sgp${tag}`.slice(0, 15);

@@ -15,17 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { inNs, sh, spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
-import { flowRecords, judgedIp, metricSamples, metricValue, notArp, scrapeIn, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { familyNames, flowRecords, judgedIp, metricSamples, metricValue, notArp, perWorkerPackets, scrapeIn, scrapeUntil, ipv6Off, udpListener, udpParityState, udpParityTraffic, UDP_SEND } from '../../support/worker-parity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const HOST = '203.0.113.10';
-const PEERS = Array.from({ length: 16 }, (_, i) => `203.0.113.${40 + i}`);
-/** 203.0.113.32–47: the first 8 peers may send to OPEN */
-const ALLOWED = '203.0.113.32/28';
-const OPEN = 5000;
-const CLOSED = 5001;
-const PER_PEER = 3;
+/** 203.0.113.40–55; the first 8, in ALLOWED (203.0.113.32/28), may send to OPEN */
+const { peers: PEERS, allowed: ALLOWED, open: OPEN, closed: CLOSED, perPeer: PER_PEER } = udpParityTraffic('203.0.113');
 const TOTAL = PEERS.length * PER_PEER * 2;
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
@@ -58,12 +54,7 @@ async function run(workers: number): Promise<Run> {
   sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
   sh('ip', ['netns', 'exec', net!.outside, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
-  let metrics = '';
-  for (let i = 0; i < 50; i++) {
-    metrics = scrape(at);
-    if (judgedIp(metrics) >= TOTAL) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const metrics = await scrapeUntil(net!.middle, at, (t) => judgedIp(t) >= TOTAL);
   const status = JSON.parse(scrape(at, '/status')) as Record<string, unknown>;
   expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   const stop = err.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l))[0];
@@ -75,10 +66,8 @@ describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, stat
   beforeAll(async () => {
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
     net = createBridgeNet(tag, HOST, PEERS, 'iw');
-    for (const n of [net.outside, net.inside]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-    const listener = spawnInNs(net.inside, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    ipv6Off(net.outside, net.inside);
+    await udpListener(net.inside, HOST, OPEN, children);
   }, 60_000);
 
   afterAll(() => {
@@ -97,11 +86,10 @@ describe.runIf(enabled)('inline mode on 2 workers reports as on 1: metrics, stat
     expect(expected).toContain('sgfw_packets_total{interface="eni-0a1b2c3d4e5f60001",verdict="allow",reason="tracked"} 16');
     expect(metricSamples(two.metrics, compared, notArp)).toEqual(expected);
     // the same families besides (the inline and capture ones too), and how the work spread
-    const names = (t: string): string[] => [...new Set(t.split('\n').filter((l) => l.startsWith('# TYPE sgfw_') && !/ sgfw_worker(s|_)/.test(l)).map((l) => l.split(' ')[2]))].sort();
-    expect(names(two.metrics)).toEqual(names(one.metrics));
-    expect(names(two.metrics)).toContain('sgfw_inline_frames_forwarded_total');
+    expect(familyNames(two.metrics)).toEqual(familyNames(one.metrics));
+    expect(familyNames(two.metrics)).toContain('sgfw_inline_frames_forwarded_total');
     expect(metricValue(two.metrics, 'sgfw_workers')).toBe(2);
-    const perWorker = two.metrics.split('\n').filter((l) => l.startsWith('sgfw_worker_packets_total{')).map((l) => Number(l.split(' ')[1]));
+    const perWorker = perWorkerPackets(two.metrics);
     expect(perWorker).toHaveLength(2);
     for (const n of perWorker) expect(n).toBeGreaterThan(0);
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { freePort } from '../../support/free-port.js';
-import { judgedIp, metricSamples, metricValue, scrapeIn, udpParityState, UDP_LISTEN } from '../../support/worker-parity.js';
-import { createPair, destroyPair, inNs, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
+import { judgedIp, metricSamples, metricValue, ipv6Off, scrapeIn, scrapeUntil, udpListener, udpParityState } from '../../support/worker-parity.js';
+import { createPair, destroyPair, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -76,12 +76,7 @@ async function run(workers: number): Promise<void> {
   /** sends N datagrams from each peer (source ports from BASE) and scrapes once all are judged */
   const send = async (base: number, n: number, total: number): Promise<string> => {
     sh('ip', ['netns', 'exec', pair!.peer, process.execPath, '-e', SEND, HOST, String(PORT), String(base), String(n), ...PEERS]);
-    let metrics = '';
-    for (let i = 0; i < 50; i++) {
-      metrics = scrape();
-      if (judgedIp(metrics) >= total) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const metrics = await scrapeUntil(pair!.host, at, (t) => judgedIp(t) >= total);
     expect(judgedIp(metrics)).toBe(total);
     return metrics;
   };
@@ -134,11 +129,9 @@ describe.runIf(enabled)('monitor mode reloads its state files on SIGHUP, on one 
   beforeAll(async () => {
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
     pair = createPair(tag, HOST, '10.0.0.0/24', PEERS, '198.51.100.0/24');
-    for (const n of [pair.host, pair.peer]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    ipv6Off(pair.host, pair.peer);
     // a listener: no port unreachable to judge
-    const listener = spawnInNs(pair.host, process.execPath, ['-e', UDP_LISTEN, HOST, String(PORT)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    await udpListener(pair.host, HOST, PORT, children);
   }, 60_000);
 
   afterAll(() => {

@@ -19,18 +19,14 @@ import { AFPACKET_ADDON } from '../../../src/capture/afpacket.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { freePort } from '../../support/free-port.js';
 import { createCredentials } from '../../support/serve-process.js';
-import { flowRecords, judgedIp, metricSamples, metricValue, notArp, scrapeIn, udpParityState, UDP_LISTEN, UDP_SEND } from '../../support/worker-parity.js';
+import { familyNames, flowRecords, judgedIp, metricSamples, metricValue, notArp, perWorkerPackets, scrapeIn, scrapeUntil, ipv6Off, udpListener, udpParityState, udpParityTraffic, UDP_SEND } from '../../support/worker-parity.js';
 import { createPair, destroyPair, inNs, sh, spawnInNs, stopProcess, waitFor, type Pair } from '../host-mode/netns.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const HOST = '10.0.0.10';
-const PEERS = Array.from({ length: 16 }, (_, i) => `198.51.100.${40 + i}`);
-/** 198.51.100.32–47: the first 8 peers may send to OPEN and CLOSED */
-const ALLOWED = '198.51.100.32/28';
-const OPEN = 5000;
-const CLOSED = 5001;
-const PER_PEER = 3;
+/** 198.51.100.40–55; the first 8, in ALLOWED (198.51.100.32/28), may send to OPEN and CLOSED (see state()) */
+const { peers: PEERS, allowed: ALLOWED, open: OPEN, closed: CLOSED, perPeer: PER_PEER } = udpParityTraffic('198.51.100');
 /** each peer's datagrams to both ports, and the host's port-unreachable for each to CLOSED */
 const TOTAL = PEERS.length * PER_PEER * 3;
 
@@ -77,12 +73,7 @@ async function run(workers: number): Promise<Run> {
   sgfw.stdout!.on('data', (d: Buffer) => (summary += d.toString()));
   await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
   sh('ip', ['netns', 'exec', pair!.peer, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...PEERS]);
-  let metrics = '';
-  for (let i = 0; i < 50; i++) {
-    metrics = scrape(at);
-    if (judgedIp(metrics) >= TOTAL) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const metrics = await scrapeUntil(pair!.host, at, (t) => judgedIp(t) >= TOTAL);
   const status = JSON.parse(scrape(at, '/status')) as Record<string, unknown>;
   expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   const records = err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -98,12 +89,10 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
   beforeAll(async () => {
     expect(existsSync(AFPACKET_ADDON.pathname), `${AFPACKET_ADDON.pathname} is not built: run bash scripts/build-native.sh`).toBe(true);
     pair = createPair(tag, HOST, '10.0.0.0/24', PEERS, '198.51.100.0/24');
-    for (const n of [pair.host, pair.peer]) inNs(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    ipv6Off(pair.host, pair.peer);
     // every datagram to CLOSED gets its error: no per-destination or per-second ICMP limit in the host's namespace
     inNs(pair.host, 'sysctl', ['-qw', 'net.ipv4.icmp_ratelimit=0', 'net.ipv4.icmp_msgs_per_sec=100000', 'net.ipv4.icmp_msgs_burst=100000']);
-    const listener = spawnInNs(pair.host, process.execPath, ['-e', UDP_LISTEN, HOST, String(OPEN)]);
-    children.push(listener);
-    await waitFor(listener, 'stdout', 'listening', 5000);
+    await udpListener(pair.host, HOST, OPEN, children);
   }, 60_000);
 
   afterAll(() => {
@@ -128,11 +117,10 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
     expect(expected).toContain(`sgfw_packets_total{verdict="allow",reason="related"} ${8 * PER_PEER}`);
     expect(expected).toContain(`sgfw_packets_total{verdict="drop",reason="ingress-no-rule"} ${8 * 2 * PER_PEER}`);
     expect(metricSamples(two.metrics, compared, notArp)).toEqual(expected);
-    const names = (t: string): string[] => [...new Set(t.split('\n').filter((l) => l.startsWith('# TYPE sgfw_') && !/ sgfw_worker(s|_)/.test(l)).map((l) => l.split(' ')[2]))].sort();
-    expect(names(two.metrics)).toEqual(names(one.metrics));
-    expect(names(two.metrics)).toContain('sgfw_monitor_frames_total');
+    expect(familyNames(two.metrics)).toEqual(familyNames(one.metrics));
+    expect(familyNames(two.metrics)).toContain('sgfw_monitor_frames_total');
     expect(metricValue(two.metrics, 'sgfw_workers')).toBe(2);
-    const perWorker = two.metrics.split('\n').filter((l) => l.startsWith('sgfw_worker_packets_total{')).map((l) => Number(l.split(' ')[1]));
+    const perWorker = perWorkerPackets(two.metrics);
     expect(perWorker).toHaveLength(2);
     for (const n of perWorker) expect(n).toBeGreaterThan(0);
 
@@ -177,13 +165,7 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
     const reason = (text: string, r: string): number => metricSamples(text, ['sgfw_packets_total'], (l) => l.includes(`reason="${r}"`)).reduce((n, l) => n + Number(l.split(' ')[1]), 0);
     const sendAndScrape = async (until: number): Promise<string> => {
       sh('ip', ['netns', 'exec', pair!.peer, process.execPath, '-e', UDP_SEND, HOST, String(OPEN), String(CLOSED), String(PER_PEER), ...strangers]);
-      let metrics = '';
-      for (let i = 0; i < 50; i++) {
-        metrics = scrape(at);
-        if (judgedIp(metrics) >= until) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return metrics;
+      return scrapeUntil(pair!.host, at, (t) => judgedIp(t) >= until);
     };
     const sent = strangers.length * PER_PEER * 2;
     /** each datagram, and the host's port unreachable for each to CLOSED (allowed by the egress rule) */
@@ -200,8 +182,7 @@ describe.runIf(enabled)('monitor mode on 2 workers reports as on 1: verdicts, fl
     expect(reason(after, 'ingress-no-rule')).toBe(sent + sent / 2);
     expect(reason(after, 'rule') - reason(before, 'rule')).toBe(strangers.length + sent / 2);
     expect(reason(after, 'tracked') - reason(before, 'tracked')).toBe(strangers.length * (PER_PEER - 1));
-    const perWorker = after.split('\n').filter((l) => l.startsWith('sgfw_worker_packets_total{')).map((l) => Number(l.split(' ')[1]));
-    for (const n of perWorker) expect(n).toBeGreaterThan(0);
+    for (const n of perWorkerPackets(after)) expect(n).toBeGreaterThan(0);
     expect(await stopProcess(sgfw, 'SIGTERM')).toBe(0);
   }, 120_000);
 });
