@@ -30,7 +30,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   let running: InlineWorkers;
   let metrics: MetricsServer | null;
   try {
-    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline', startedAt));
+    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec, outputs.realtime), 'inline', startedAt));
   } catch (e) {
     return startFailed(e, o);
   }
