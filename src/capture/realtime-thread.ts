@@ -14,6 +14,11 @@ export const SCHED_ADDON = new URL('../../native-bindings/sched/build/Release/sc
 /** The real-time priority the workers take: above the normal class, below the kernel's own threads (50). */
 export const REALTIME_PRIORITY = 10;
 
+/** The worker threads cannot take the real-time class: the addon or the kernel refused (exit 1 at start). */
+export class RealtimeError extends Error {
+  override readonly name = 'RealtimeError';
+}
+
 interface SchedAddon {
   setFifo(priority: number): number;
   current(): ThreadScheduling;
@@ -31,7 +36,7 @@ function load(addonPath: string): SchedAddon {
     return createRequire(import.meta.url)(addonPath) as SchedAddon;
   } catch (e) {
     const why = String(e instanceof Error ? e.message : e).split('\n')[0];
-    throw new Error(`--realtime-workers: the sched addon does not load (${why}); build it with 'bash scripts/build-native.sh' in a checkout, or '${BUILD_ADDONS_COMMAND}'`);
+    throw new RealtimeError(`--realtime-workers: the sched addon does not load (${why}); build it with 'bash scripts/build-native.sh' in a checkout, or '${BUILD_ADDONS_COMMAND}'`);
   }
 }
 
@@ -47,7 +52,7 @@ export function makeThreadRealtime(priority: number = REALTIME_PRIORITY, addonPa
   } catch (e) {
     const code = (e as { code?: string }).code;
     const hint = code === 'EPERM' ? ': needs root or CAP_SYS_NICE (and an RLIMIT_RTPRIO of at least the priority)' : '';
-    throw new Error(`--realtime-workers: a worker thread cannot take SCHED_FIFO priority ${priority} (${(e as Error).message})${hint}`);
+    throw new RealtimeError(`--realtime-workers: a worker thread cannot take SCHED_FIFO priority ${priority} (${(e as Error).message})${hint}`);
   }
 }
 
