@@ -73,6 +73,7 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         inForce();
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'start') {
+        pauses.startJudging();
         try {
           capture = open(dataplane, init, m.after, (batch) => send({ kind: 'output', batch }), mirror);
         } catch (e) {

@@ -39,7 +39,7 @@ export interface LiveWorkerInit {
 
 /** What every live worker's counters include; a mode's stats add its own. */
 export interface LiveWorkerStats {
-  /** what held the worker's loop besides packets (observe/thread-pauses.ts) */
+  /** what held the worker's loop besides packets since it started judging (observe/thread-pauses.ts; control messages since its start) */
   pauses: ThreadPauseStats;
 }
 

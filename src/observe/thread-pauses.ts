@@ -128,6 +128,23 @@ export class ThreadPauses {
     if (ms > this.stats.coreWaitMaxMs) this.stats.coreWaitMaxMs = ms;
   }
 
+  /**
+   * Forgets the GCs, the loop's lateness and the waits for a core so far (the control messages
+   * stay counted): called as a worker starts judging, so that these say what held it while it
+   * judged, not its start-up (its first compile, the model image, the other threads' start-up).
+   */
+  startJudging(): void {
+    this.stats.gcs = 0;
+    this.stats.gcMaxMs = 0;
+    this.stats.gcMajors = 0;
+    this.stats.gcMajorMaxMs = 0;
+    this.stats.coreWaitTotalMs = 0;
+    this.stats.coreWaitMaxMs = 0;
+    this.loop.reset();
+    const ns = this.coreWait?.readNs() ?? -1;
+    if (ns >= 0) this.coreWaitNs = ns;
+  }
+
   /** Runs one control message's work, timed. */
   control<T>(work: () => T): T {
     const t0 = performance.now();

@@ -40,6 +40,19 @@ describe('ThreadPauses', () => {
     expect(s.coreWaitMaxMs).toBeLessThanOrEqual(s.coreWaitTotalMs);
   });
 
+  it('forgets the start-up once judging starts, but not the control messages', () => {
+    const pauses = new ThreadPauses();
+    pauses.control(() => undefined);
+    fullGc();
+    return new Promise<void>((resolve) => setTimeout(resolve, 30)).then(() => {
+      expect(pauses.read().gcs).toBeGreaterThan(0);
+      pauses.startJudging();
+      const s = pauses.read();
+      pauses.close();
+      expect(s).toMatchObject({ controls: 1, gcs: 0, gcMaxMs: 0, gcMajors: 0, gcMajorMaxMs: 0, coreWaitTotalMs: 0, coreWaitMaxMs: 0, loopDelayMaxMs: 0 });
+    });
+  });
+
   it('sums threads: counts add, the longest pause is the longest of any', () => {
     const sum = noPauses();
     addPauses(sum, { controls: 2, controlTotalMs: 3, controlMaxMs: 2, gcs: 4, gcMaxMs: 5, gcMajors: 1, gcMajorMaxMs: 5, loopDelayMaxMs: 7, coreWaitTotalMs: 10, coreWaitMaxMs: 4 });
