@@ -6,7 +6,7 @@
 // share over 10 ms, and the API's latencies (p50, p99, max) by call; for --workers 1 (judging on the
 // main thread, beside the API) and --workers 2 (judging on worker threads); with workers, what held
 // their loops besides packets (control messages, GC, the loop's worst lateness). Needs root.
-//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--profile DIR] [--sgfw DIR]
+//   npm run build && node bench/control-plane-load.mjs [--seconds S] [--concurrency C] [--groups G] [--rules R] [--one-first] [--only N] [--realtime] [--profile DIR] [--trace-gc FILE] [--sgfw DIR]
 // (the first run seeds the state directory, the second starts from it; --one-first swaps the order)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,11 @@ const textArg = (name) => {
 };
 // --profile DIR: the sgfw process (and its worker threads) write V8 CPU profiles there
 const PROFILE_DIR = textArg('profile');
+// --trace-gc FILE: sgfw runs with V8's --trace-gc (bench/lib/trace-gc.mjs: the whole process, workers too);
+// its stdout (one line per GC, each isolate by its address) goes to FILE
+const TRACE_GC = textArg('trace-gc');
+// --realtime: sgfw runs with --realtime-workers (the packet workers in SCHED_FIFO)
+const REALTIME = process.argv.includes('--realtime');
 // --only N: one run, with --workers N
 const ONLY = arg('only', 0);
 const HOST = '10.0.7.10';
@@ -125,9 +130,11 @@ async function run(workers, stateFile, dir, first) {
   const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(creds)[1];
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, `workers-${workers}`)] : [];
   const sgfw = spawn('ip', ['netns', 'exec', NS_HOST, process.execPath, ...profile, join(SGFW, 'bin/sgfw.js'), 'run', '--mode', 'host', '--workers', String(workers),
-    ...(first ? ['--state', stateFile] : []), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', '61'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ...(first ? ['--state', stateFile] : []), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', '61', ...(REALTIME ? ['--realtime-workers'] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env: TRACE_GC ? { ...process.env, NODE_OPTIONS: `--import=${join(ROOT, 'bench/lib/trace-gc.mjs')}` } : process.env });
   let log = '';
   sgfw.stderr.on('data', (d) => (log += d));
+  let out = '';
+  sgfw.stdout.on('data', (d) => (out += d));
   let result;
   try {
     const ready = await waitForLine(sgfw, 'SIGINT/SIGTERM to stop', 300_000);
@@ -174,9 +181,13 @@ async function run(workers, stateFile, dir, first) {
       writeFileSync(join(PROFILE_DIR, `workers-${workers}`, 'slow-calls.json'), JSON.stringify(slow));
     }
   } finally {
-    const exited = new Promise((r) => sgfw.on('exit', r));
-    if (sgfw.exitCode === null && sgfw.signalCode === null) sgfw.kill('SIGTERM');
-    await exited;
+    // (a sgfw that already exited, e.g. refusing to start, is not waited for)
+    if (sgfw.exitCode === null && sgfw.signalCode === null) {
+      const exited = new Promise((r) => sgfw.on('exit', r));
+      sgfw.kill('SIGTERM');
+      await exited;
+    }
+    if (TRACE_GC) writeFileSync(TRACE_GC, out);
   }
   // with workers, the stop line says what held their loops besides packets (observe/thread-pauses.ts)
   const stop = log.split('\n').filter((l) => l.includes('"event":"stop"')).map((l) => JSON.parse(l)).pop();
@@ -191,7 +202,7 @@ try {
   writeFileSync(stateFile, JSON.stringify(stateDocument()));
   const rows = [];
   for (const workers of (ONLY > 0 ? [ONLY] : process.argv.includes('--one-first') ? [1, 2] : [2, 1])) rows.push(await run(workers, stateFile, dir, rows.length === 0));
-  console.log(JSON.stringify({ machine: machine(), groups: GROUPS, rules: RULES, seconds: SECONDS, concurrency: CONCURRENCY, rows }, null, 2));
+  console.log(JSON.stringify({ machine: machine(), groups: GROUPS, rules: RULES, seconds: SECONDS, concurrency: CONCURRENCY, realtime: REALTIME, rows }, null, 2));
 } finally {
   destroy();
   rmSync(dir, { recursive: true, force: true });

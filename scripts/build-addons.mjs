@@ -6,6 +6,7 @@
 //   afpacket  — inline and monitor modes' batched capture (AF_PACKET TPACKET_V3 ring); needs only Linux headers.
 //   hugepages — the conntrack table on transparent huge pages (every mode, replay included).
 //   sdnotify  — the systemd notify protocol (READY=1, watchdog) under the units of packaging/systemd.
+//   sched     — `sgfw run --realtime-workers`: the packet workers in the SCHED_FIFO class.
 //   afxdp     — a prototype (issue 18 item 6): AF_XDP sockets for bench/xdp-bridge.mjs and its test
 //               only, never loaded by the CLI nor packed; its failure is reported and never fails a build.
 //
@@ -50,6 +51,12 @@ const ADDONS = [
   {
     name: 'sdnotify',
     loses: 'sgfw cannot tell systemd it is ready (a Type=notify unit times out its start)',
+    header: null,
+    packages: [],
+  },
+  {
+    name: 'sched',
+    loses: 'sgfw run --realtime-workers refuses to start (the packet workers stay in the normal class)',
     header: null,
     packages: [],
   },

@@ -27,7 +27,7 @@ export async function runHostWorkers(o: RunOptions, h: HostFlags, workers: numbe
   let metrics: MetricsServer | null;
   try {
     ({ pool: running, metrics } = await outputs.start(
-      () => HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec }),
+      () => HostWorkers.spawn(live.view, { queueBase: queueNum, workers, maxLen, failOpen, outputs: outputs.spec, ...(outputs.realtime !== undefined ? { realtime: outputs.realtime } : {}) }),
       'host',
       () => installQueueRules({ queueNum, queues: workers, failOpen }),
     ));

@@ -25,7 +25,7 @@ export async function runInlineWorkers(o: RunOptions, f: InlineFlags, workers: n
   let running: InlineWorkers;
   let metrics: MetricsServer | null;
   try {
-    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec), 'inline'));
+    ({ pool: running, metrics } = await outputs.start(() => spawnInlineWorkers(live.view, [f.inside, f.outside], workers, outputs.spec, outputs.realtime), 'inline'));
   } catch (e) {
     return startFailed(e, o);
   }

@@ -4,6 +4,7 @@ import { CredentialsError } from '../api/credentials.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { MissingAddonError } from '../capture/missing-addon.js';
 import { NfqueueError } from '../capture/nfqueue.js';
+import { RealtimeError } from '../capture/realtime-thread.js';
 import { AgentStateFileError } from '../fleet/agent-state-file.js';
 import { FleetAgentError } from '../fleet/agent.js';
 import { Ec2SourceError } from '../source/ec2-source.js';
@@ -28,7 +29,7 @@ export function startFailureCode(e: unknown): number | undefined {
   if (e instanceof CredentialsError || e instanceof CaptureError || e instanceof AgentStateFileError) return ExitCode.usage;
   if (e instanceof SourceStateFileError) return ExitCode.usage;
   if (e instanceof NfqueueError || e instanceof QueueRuleError || e instanceof MetricsServerError) return ExitCode.failed;
-  if (e instanceof MissingAddonError) return ExitCode.failed;
+  if (e instanceof MissingAddonError || e instanceof RealtimeError) return ExitCode.failed;
   if (e instanceof FleetAgentError || e instanceof EtcdRequestError) return ExitCode.failed;
   if (e instanceof Ec2SourceError) return ExitCode.failed;
   // The API's listen socket: address in use, not local, not permitted.

@@ -27,7 +27,7 @@ export async function runMonitorWorkers(o: RunOptions, m: MonitorFlags, workers:
   const outputs = WorkersRun.open(o, live, true);
   let running: MonitorWorkers;
   try {
-    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec), 'monitor'));
+    ({ pool: running } = await outputs.start(() => spawnMonitorWorkers(live.view, m.device, workers, outputs.spec, outputs.realtime), 'monitor'));
   } catch (e) {
     return startFailed(e, o);
   }

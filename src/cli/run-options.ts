@@ -23,6 +23,8 @@ export interface RunOptions {
   /** --flow-log FILE and its rotation flags */
   readonly flowLog: FlowLogFlagValues;
   readonly io: CliIo;
+  /** `--realtime-workers`: the packet workers run in SCHED_FIFO */
+  readonly realtimeWorkers: boolean;
 }
 
 /** `, API on HOST:PORT` for a ready line, or nothing. */

@@ -5,6 +5,7 @@
 // --metrics and /status served from a scrape of every worker, merged under the names one thread
 // uses (live/worker-metrics.ts).
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { REALTIME_PRIORITY, type ThreadScheduling } from '../capture/realtime-thread.js';
 import { mainThreadFamilies, observeRebuilds } from '../live/host-metrics.js';
 import { runStatus } from '../live/run-status.js';
 import { summedGauge, summedReasonCounts, workerMetricFamilies, type WorkerScrape } from '../live/worker-metrics.js';
@@ -34,11 +35,15 @@ interface Workers {
 interface Pool extends Workers {
   ready(): Promise<void>;
   close(): Promise<unknown>;
+  /** each worker's thread id and scheduling class, once ready */
+  readonly threads: readonly (ThreadScheduling | null)[];
 }
 
 export class WorkersRun {
   /** what each worker is asked to send */
   readonly spec: LiveWorkerOutputs;
+  /** `--realtime-workers`: the SCHED_FIFO priority the workers take; undefined: the normal class */
+  readonly realtime: number | undefined;
   private readonly writer: WorkerOutputWriter;
   private metrics: MetricsServer | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -53,6 +58,7 @@ export class WorkersRun {
     private readonly judgeOnly: boolean,
   ) {
     this.spec = { verdicts: verdicts !== null, flows: flowLog !== null, dropRate: o.dropRate };
+    this.realtime = o.realtimeWorkers ? REALTIME_PRIORITY : undefined;
     this.writer = new WorkerOutputWriter({ verdicts, flows: flowLog, drops: o.dropRate > 0 ? { sampler, logger: o.log } : null });
   }
 
@@ -84,6 +90,7 @@ export class WorkersRun {
       pool = spawn();
       const metrics = await this.attach(pool, mode, startedAt, () => ready);
       await pool.ready();
+      this.logThreads(pool.threads);
       await then?.();
       ready = true;
       return { pool, metrics };
@@ -94,6 +101,14 @@ export class WorkersRun {
       await this.live.close();
       throw e;
     }
+  }
+
+  /** One line: the workers' thread ids (`ps -L`'s LWP) and the class they run in. */
+  private logThreads(threads: readonly (ThreadScheduling | null)[]): void {
+    const known = threads.filter((t): t is ThreadScheduling => t !== null);
+    if (known.length === 0) return;
+    const classes = [...new Set(known.map((t) => (t.policy === 'fifo' ? `SCHED_FIFO priority ${t.priority}` : `the normal class (${t.policy})`)))];
+    this.o.log.info({ event: 'worker-threads', threads: known }, `packet workers on threads ${known.map((t) => t.tid).join(', ')}, in ${classes.join(' and ')}`);
   }
 
   /**

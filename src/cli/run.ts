@@ -2,6 +2,7 @@
 // the model (state files, the EC2 API with --listen, a fleet agent on etcd with --store, or an EC2
 // account with --source ec2) in run-model.ts, run-fleet.ts and run-source.ts.
 import { CAPTURE_METHODS, defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
+import { REALTIME_PRIORITY } from '../capture/realtime-thread.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { availableCores, captureWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
@@ -135,6 +136,13 @@ export const runCommand: Command = {
         '--mode inline and monitor: one AF_PACKET socket per interface each, in a PACKET_FANOUT group per interface (both directions of a flow, and ICMP errors about it, reach one worker); ' +
         'with --capture pcap 1 only (libpcap cannot share an interface among threads), and the default is then 1',
     },
+    {
+      name: 'realtime-workers',
+      kind: 'boolean',
+      description:
+        `with --workers N > 1: the packet workers run in the real-time class (SCHED_FIFO priority ${REALTIME_PRIORITY}), so a frame is judged at once, ahead of the API and every other program; ` +
+        'needs root or CAP_SYS_NICE and the sched addon (refused at start otherwise)',
+    },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
     { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics', check: hostPortOrPort },
@@ -177,9 +185,14 @@ export const runCommand: Command = {
     const flowLog = flowLogFlagValues(args);
     const capture = args.string('capture') as CaptureMethod | undefined;
     if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
+    const realtimeWorkers = args.boolean('realtime-workers');
     const options = (): RunOptions => ({
-      stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io,
+      stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io, realtimeWorkers,
     });
+    // the worker threads take the class; one thread judging beside the API and the rest cannot
+    const oneThread = (): never => {
+      throw new UsageError('--realtime-workers goes with --workers N > 1 (the worker threads take the real-time class; the main thread, which serves the API and the rest, never does)');
+    };
     // Inline and monitor modes: every core the process may run on unless told otherwise, each
     // worker's AF_PACKET sockets in a PACKET_FANOUT group; libpcap's capture is one thread's.
     // (Why one thread, when the default fell to 1, is logged once the capture is open.)
@@ -189,6 +202,7 @@ export const runCommand: Command = {
       if (!device) throw new UsageError('--mode monitor needs --interface IF');
       const { workers, oneThreadBecause } = workersOf();
       if (workers > 1) return runMonitorWorkers(options(), { device, capture: 'afpacket' }, workers);
+      if (realtimeWorkers) oneThread();
       return runMonitorMode(options(), { device, capture, oneThreadBecause });
     }
     if (mode === 'inline') {
@@ -198,6 +212,7 @@ export const runCommand: Command = {
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
       const { workers, oneThreadBecause } = workersOf();
       if (workers > 1) return runInlineWorkers(options(), { inside, outside, capture: 'afpacket' }, workers);
+      if (realtimeWorkers) oneThread();
       return runInline(options(), { inside, outside, capture, oneThreadBecause });
     }
     const queueNum = args.integer('queue') ?? 0;
@@ -209,6 +224,7 @@ export const runCommand: Command = {
     if (asked !== undefined && queueNum + asked - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${asked} runs past queue 65535 (one queue per worker)`);
     const workers = asked ?? Math.min(availableCores(), 65536 - queueNum);
     if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
+    if (realtimeWorkers) oneThread();
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };

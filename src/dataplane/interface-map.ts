@@ -34,6 +34,8 @@ export class InterfaceMap {
   /** managed address → interface index */
   addresses = new AddressTable();
   private readonly indexById = new Map<string, number>();
+  /** set numbers handed out by the last numbering from scratch: all live then */
+  private liveNumbers = 0;
 
   /**
    * `groupAddresses`: which groups each managed address is in (group references resolve through
@@ -55,14 +57,14 @@ export class InterfaceMap {
   apply(model: ModelView, conntrack: ConntrackTable, change?: ModelChange): void {
     const current = new Map<string, InterfaceView>();
     for (const eni of model.interfaces()) current.set(eni.interfaceId, eni);
-    if (this.groupAddresses.assigned > 1024) {
-      // numbers of deleted groups and lists are never reused: renumber densely now and then
-      let groups = 0;
-      for (const _ of model.groups()) groups++;
-      if (this.groupAddresses.assigned > 4 * groups) {
-        this.groupAddresses.reset();
-        change = undefined;
-      }
+    // Numbers of deleted groups and lists are never reused: renumber densely once there are four
+    // times as many as were live at the last numbering from scratch (counted against those, not the
+    // model's groups: a worker's mirror holds only the groups in use, model-mirror.ts).
+    let fresh = this.groupAddresses.assigned === 0;
+    if (this.groupAddresses.assigned > Math.max(1024, 4 * this.liveNumbers)) {
+      this.groupAddresses.reset();
+      change = undefined;
+      fresh = true;
     }
 
     const touchedGroups = new Set(change?.groupIds ?? []);
@@ -131,6 +133,7 @@ export class InterfaceMap {
     if (members !== null) this.groupAddresses.replace(members);
     this.interfaces = next;
     this.addresses = addresses;
+    if (fresh) this.liveNumbers = this.groupAddresses.assigned;
   }
 
   private freeIndex(list: (CompiledInterface | null)[]): number {

@@ -6,20 +6,23 @@
 // single-thread dataplane recompiles from the service itself. Each worker compiles its own
 // classifier: the compiled form is a graph of objects and closures, which no thread can hand
 // another (BENCHMARKS.md, "Worker threads", has the compile cost this spends per worker).
-// Only the groups some interface is in cross with their rules; the others cross bare (no rules):
-// a Dataplane compiles the rules of its interfaces' groups and nothing else (a group reference
-// resolves through the interfaces in the group, interface-rules.ts, never the group's rules). At
-// 2,500 groups × 60 rules and one interface, a change to an unused group then posts a few hundred
-// bytes instead of its 60 rules, and a worker's heap holds 60 rules, not 150,000, so its
-// garbage collections stay short (issue 15 item 3: a worker's pause delays every packet it holds).
+// The mirror holds only what a Dataplane judges by: the interfaces, the groups some interface is in
+// (with their rules) and the prefix lists sent with them. A Dataplane compiles the rules of its
+// interfaces' groups and nothing else (a group reference resolves through the interfaces in the
+// group, interface-rules.ts, never the group's rules), so the other groups stay on the main thread:
+// at 2,500 groups × 60 rules and one interface a worker's heap holds one group, not 2,500.
 // A group enters use only with an interface that names it, so a delta carries the groups of every
-// interface it touches in full: the mirror has every group in use with its rules.
+// interface it touches in full, and the mirror drops a group once no interface is in it. A change
+// that touches no interface, no prefix list and only groups no interface is in changes nothing a
+// worker holds: `modelDelta` says so (null) and the worker is not woken for it (issue 15 item 3: an
+// API flood of changes to unused groups kept every worker busy taking deltas it had no use for).
 import type { GroupView, InterfaceView, ModelView, PrefixListView, RuleView } from '../model/model-view.js';
 import type { ModelChange } from './interface-map.js';
 
-/** A model whole, as plain data: what a worker starts from. */
+/** A model as a worker needs it, as plain data: what a worker starts from. */
 export interface ModelImage {
   version: number;
+  /** the groups some interface is in */
   groups: GroupView[];
   interfaces: InterfaceView[];
   /** the prefix lists the groups' rules reference (the only ones the dataplane reads) */
@@ -28,8 +31,8 @@ export interface ModelImage {
 
 /**
  * One accepted change, as plain data. `change` lists what it touched; of those, the ones still in
- * the model come with their views, the others were removed. `groups` may also hold groups the
- * change did not touch: those a touched interface is in, in full.
+ * the model (and, for groups, in use) come with their views, the others leave the mirror. `groups`
+ * may also hold groups the change did not touch: those a touched interface is in.
  */
 export interface ModelDelta {
   version: number;
@@ -53,23 +56,20 @@ function plainRule(r: RuleView): RuleView {
   return rule;
 }
 
-const NO_RULES: readonly RuleView[] = [];
-
-/** A group as plain data: with its rules when an interface is in it (`inUse`), bare otherwise. */
-function plainGroup(g: GroupView, inUse: boolean): GroupView {
+function plainGroup(g: GroupView): GroupView {
   return {
     groupId: g.groupId,
     groupName: g.groupName,
     vpcId: g.vpcId,
     ownerId: g.ownerId,
     description: g.description,
-    ingress: inUse ? g.ingress.map(plainRule) : NO_RULES,
-    egress: inUse ? g.egress.map(plainRule) : NO_RULES,
+    ingress: g.ingress.map(plainRule),
+    egress: g.egress.map(plainRule),
   };
 }
 
 /** The groups some interface of `model` is in: the only ones whose rules a Dataplane compiles. */
-function groupsInUse(model: ModelView): Set<string> {
+function groupsInUse(model: Pick<ModelView, 'interfaces'>): Set<string> {
   const inUse = new Set<string>();
   for (const i of model.interfaces()) for (const id of i.groupIds) inUse.add(id);
   return inUse;
@@ -108,40 +108,43 @@ function referencedLists(model: ModelView, group: GroupView, into: Map<string, P
 }
 
 export function modelImage(model: ModelView): ModelImage {
-  const inUse = groupsInUse(model);
   const groups: GroupView[] = [];
   const lists = new Map<string, PrefixListView>();
-  for (const g of model.groups()) {
-    const view = plainGroup(g, inUse.has(g.groupId));
+  for (const id of groupsInUse(model)) {
+    const g = model.group(id);
+    if (!g) continue;
+    const view = plainGroup(g);
     groups.push(view);
     referencedLists(model, view, lists);
   }
   return { version: model.version, groups, interfaces: [...model.interfaces()].map(plainInterface), prefixLists: [...lists.values()] };
 }
 
-/** The delta of `change`, read from `model` just after the change was accepted. */
-export function modelDelta(model: ModelView, change: ModelChange): ModelDelta {
+/**
+ * The delta of `change`, read from `model` just after the change was accepted; null when it
+ * changes nothing a worker's mirror holds (no interface, no prefix list, only groups no interface
+ * is in: such a group was in none before either, as only an interface change moves membership).
+ */
+export function modelDelta(model: ModelView, change: ModelChange): ModelDelta | null {
   const touched: Required<ModelChange> = {
     groupIds: [...(change.groupIds ?? [])],
     interfaceIds: [...(change.interfaceIds ?? [])],
     prefixListIds: [...(change.prefixListIds ?? [])],
   };
+  const inUse = groupsInUse(model);
+  if (touched.interfaceIds.length === 0 && touched.prefixListIds.length === 0 && !touched.groupIds.some((id) => inUse.has(id))) return null;
   const wanted = new Set(touched.interfaceIds);
   const interfaces: InterfaceView[] = [];
-  const inUse = new Set<string>();
-  for (const i of model.interfaces()) {
-    for (const id of i.groupIds) inUse.add(id);
-    if (wanted.has(i.interfaceId)) interfaces.push(plainInterface(i));
-  }
-  // the touched groups, and every group a touched interface is in (it may have just entered use)
-  const sent = new Set(touched.groupIds);
+  for (const i of model.interfaces()) if (wanted.has(i.interfaceId)) interfaces.push(plainInterface(i));
+  // the touched groups in use, and every group a touched interface is in (it may have just entered use)
+  const sent = new Set(touched.groupIds.filter((id) => inUse.has(id)));
   for (const i of interfaces) for (const id of i.groupIds) sent.add(id);
   const groups: GroupView[] = [];
   const lists = new Map<string, PrefixListView>();
   for (const id of sent) {
     const g = model.group(id);
     if (!g) continue;
-    const view = plainGroup(g, inUse.has(id));
+    const view = plainGroup(g);
     groups.push(view);
     // a rule may have started to reference a list the worker has never been sent
     referencedLists(model, view, lists);
@@ -196,7 +199,20 @@ export class ModelMirror implements ModelView {
     replace(this.interfacesById, change.interfaceIds, delta.interfaces, (i) => i.interfaceId);
     for (const p of delta.prefixLists) this.listsById.set(p.prefixListId, p);
     for (const id of change.prefixListIds) if (!delta.prefixLists.some((p) => p.prefixListId === id)) this.listsById.delete(id);
+    // membership moved: a group no interface is in any more leaves (the main thread keeps it)
+    if (change.interfaceIds.length > 0) {
+      const inUse = groupsInUse(this);
+      for (const id of this.groupsById.keys()) if (!inUse.has(id)) this.groupsById.delete(id);
+    }
     this.version = delta.version;
+  }
+
+  /**
+   * The model moved on to `version` by changes that touch nothing the mirror holds (modelDelta gave
+   * null for each, so none was sent): the mirror is that version's as it is.
+   */
+  skipTo(version: number): void {
+    if (version > this.version) this.version = version;
   }
 }
 

@@ -1,6 +1,7 @@
 // Host mode on N worker threads (`sgfw run --mode host --workers N`): the live worker pool
 // (worker-pool.ts: the model followed by every worker, an API call answered once in force on all)
 // with one NFQUEUE queue per worker (`--queue-balance`), worker i reading queue `queueBase + i`.
+import type { ThreadScheduling } from '../capture/realtime-thread.js';
 import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
@@ -19,6 +20,8 @@ export interface HostWorkersOptions {
   failOpen: boolean;
   /** per-packet outputs the workers send (default none); they arrive at `onOutput` */
   outputs?: LiveWorkerOutputs;
+  /** `--realtime-workers`: the workers' SCHED_FIFO priority (default: the normal class) */
+  realtime?: number;
 }
 
 export class HostWorkers {
@@ -37,6 +40,7 @@ export class HostWorkers {
         // an ICMP error about another worker's flow is asked about over these (related-relay.ts)
         peers: true,
         ...(o.outputs ? { outputs: o.outputs } : {}),
+        ...(o.realtime !== undefined ? { realtime: o.realtime } : {}),
       }),
     );
   }
@@ -44,6 +48,11 @@ export class HostWorkers {
   /** Resolves once every worker has bound its queue; rejects (and stops them all) if one cannot. */
   ready(): Promise<void> {
     return this.pool.ready();
+  }
+
+  /** each worker's thread id and scheduling class (null: the sched addon is not built), once ready */
+  get threads(): (ThreadScheduling | null)[] {
+    return this.pool.threads;
   }
 
   /** each worker's batches of per-packet outputs, in the order each worker sent them */

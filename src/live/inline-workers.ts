@@ -13,14 +13,16 @@ export type InlineWorkers = LiveWorkers<InlineWorkerInit, InlineWorkerStats>;
 
 /**
  * Starts `workers` bridges between `devices` (by Side) on the model as it is now; `ready()` says when
- * all are open. Per-packet outputs (`outputs`) arrive at the pool's `onOutput`.
+ * all are open. Per-packet outputs (`outputs`) arrive at the pool's `onOutput`. `realtime`: the
+ * workers' SCHED_FIFO priority (--realtime-workers).
  */
-export function spawnInlineWorkers(view: ModelView, devices: [string, string], workers: number, outputs?: LiveWorkerOutputs): InlineWorkers {
+export function spawnInlineWorkers(view: ModelView, devices: [string, string], workers: number, outputs?: LiveWorkerOutputs, realtime?: number): InlineWorkers {
   return LiveWorkers.spawn<InlineWorkerInit, InlineWorkerStats>(view, {
     script: workerScript(import.meta.url, 'inline-worker.js'),
     workers,
     init: () => ({ devices }),
     ...(outputs ? { outputs } : {}),
+    ...(realtime !== undefined ? { realtime } : {}),
   });
 }
 

@@ -5,6 +5,7 @@
 // only what opens its capture.
 import { parentPort, workerData } from 'node:worker_threads';
 import { hugePageMemory } from '../capture/huge-pages.js';
+import { makeThreadRealtime, threadScheduling } from '../capture/realtime-thread.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
 import type { ModelView } from '../model/model-view.js';
@@ -41,6 +42,8 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
     port.close();
   };
   try {
+    // first, so that the Dataplane's first compile already runs in the class the packets get
+    if (init.realtime !== null) makeThreadRealtime(init.realtime);
     const mirror = new ModelMirror(init.image);
     const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
     const inForce = (): void => void Atomics.store(init.versions, init.index, dataplane.modelVersion);
@@ -49,6 +52,12 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
     let capture: LiveWorkerCapture<Omit<Stats, 'pauses'>> | null = null;
     port.on('message', (m: ToLiveWorker) => {
       // Messages are handled between batches: a change is in force from the next batch on.
+      if ('skippedVersion' in m && m.skippedVersion > dataplane.modelVersion) {
+        // changes the main thread did not send (nothing here judges by them) moved the version on
+        mirror.skipTo(m.skippedVersion);
+        dataplane.modelVersion = mirror.version;
+        inForce();
+      }
       if (m.kind === 'delta') {
         pauses.control(() => {
           mirror.apply(m.delta);
@@ -64,6 +73,7 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         inForce();
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'start') {
+        pauses.startJudging();
         try {
           capture = open(dataplane, init, m.after, (batch) => send({ kind: 'output', batch }), mirror);
         } catch (e) {
@@ -90,7 +100,7 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         port.close();
       }
     });
-    send({ kind: 'prepared' });
+    send({ kind: 'prepared', thread: threadScheduling() });
   } catch (e) {
     failed(e);
   }

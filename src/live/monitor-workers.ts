@@ -12,13 +12,14 @@ import type { LiveWorkerOutputs } from './worker-protocol.js';
 
 export type MonitorWorkers = LiveWorkers<MonitorWorkerInit, MonitorWorkerStats>;
 
-/** Starts `workers` monitors on `device` on the model as it is now; `ready()` says when all capture. Outputs arrive at the pool's `onOutput`. */
-export function spawnMonitorWorkers(view: ModelView, device: string, workers: number, outputs?: LiveWorkerOutputs): MonitorWorkers {
+/** Starts `workers` monitors on `device` on the model as it is now; `ready()` says when all capture. Outputs arrive at the pool's `onOutput`; `realtime`: as for inline. */
+export function spawnMonitorWorkers(view: ModelView, device: string, workers: number, outputs?: LiveWorkerOutputs, realtime?: number): MonitorWorkers {
   return LiveWorkers.spawn<MonitorWorkerInit, MonitorWorkerStats>(view, {
     script: workerScript(import.meta.url, 'monitor-worker.js'),
     workers,
     init: () => ({ device }),
     ...(outputs ? { outputs } : {}),
+    ...(realtime !== undefined ? { realtime } : {}),
   });
 }
 

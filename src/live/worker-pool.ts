@@ -5,12 +5,18 @@
 // resolves once every worker has acked the latest generation, and the API answers only then, so an
 // accepted call is in force on every worker before its answer. Judging never waits for the main
 // thread: an API call, a DryRun, a snapshot or a reload there holds no worker's packets.
+// A change that touches nothing a worker holds (a group no interface is in: model-mirror.ts) is not
+// sent and takes no generation: it is in force on every worker as soon as the changes sent before
+// it are, so `inForce()` waits for those only. The workers learn its version with the next message
+// that asks what they run (stats, scrape, close), and `workerVersions()` counts it for a worker
+// that has acked everything sent.
 //
 // The workers build their Dataplanes side by side, then open their captures one at a time in index
 // order, each told what the one before said when it opened (inline mode: the PACKET_FANOUT groups
 // the first worker made, which the others join in the same order on both interfaces, so that a
 // flow's hash picks the same worker on either side).
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { ThreadScheduling } from '../capture/realtime-thread.js';
 import { modelDelta, modelImage } from '../dataplane/model-mirror.js';
 import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
@@ -48,10 +54,14 @@ export interface LiveWorkerSpec<Init extends LiveWorkerInit> {
   outputs?: LiveWorkerOutputs;
   /** give each worker a MessagePort to every other worker (init `peers`), to talk without the main thread */
   peers?: boolean;
+  /** `--realtime-workers`: each worker's thread takes SCHED_FIFO at this priority as it starts (default: the normal class) */
+  realtime?: number;
 }
 
 export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
   private generation = 0;
+  /** the model version of the last change not sent (it touched nothing a worker holds), -1: none */
+  private skippedVersion = -1;
   private waiting: { generation: number; resolve: () => void }[] = [];
   private failure: Error | null = null;
   private readonly started: Promise<void>;
@@ -86,7 +96,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
       }
     }
     for (let i = 0; i < spec.workers; i++) {
-      const init = { ...spec.init(i), image, index: i, versions, outputs: spec.outputs ?? NO_OUTPUTS, peers: peers[i]! };
+      const init = { ...spec.init(i), image, index: i, versions, outputs: spec.outputs ?? NO_OUTPUTS, peers: peers[i]!, realtime: spec.realtime ?? null };
       const worker = new Worker(spec.script, { workerData: init, transferList: peers[i]!, execArgv: workerExecArgv() });
       members.push({ worker, acked: 0, stats: [], scrapes: [], lastScrape: { families: [], judged: 0, reasonCounts: [] }, closed: null, exited: false, step: null });
     }
@@ -95,10 +105,13 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
 
   /** what each worker said when its capture opened (its `started`), in index order, once ready */
   readonly starts: unknown[] = [];
+  /** each worker's thread id and scheduling class (null: the sched addon is not built), in index order, once ready */
+  threads: (ThreadScheduling | null)[] = [];
 
   private async startInOrder(): Promise<void> {
     // Every worker prepared (side by side), then each capture opened after the one before.
-    await Promise.all(this.members.map((m, i) => this.await(m, i, 'prepared')));
+    const prepared = await Promise.all(this.members.map((m, i) => this.await(m, i, 'prepared')));
+    this.threads = prepared.map((p) => (p.kind === 'prepared' ? p.thread : null));
     let after: unknown;
     for (let i = 0; i < this.members.length; i++) {
       const m = this.members[i]!;
@@ -180,13 +193,25 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
 
   /** The model version in force on each worker now (-1: not started), read without asking them. */
   workerVersions(): number[] {
-    return Array.from(this.versions, (_, i) => Atomics.load(this.versions, i));
+    return this.members.map((m, i) => {
+      const own = Atomics.load(this.versions, i);
+      // every change sent is in force there, and those not sent change nothing it judges by
+      return own >= 0 && m.acked === this.generation ? Math.max(own, this.skippedVersion) : own;
+    });
   }
 
-  /** Sends a change (the main Dataplane's `applyModel` argument; none: the model replaced whole) to every worker. */
+  /**
+   * Sends a change (the main Dataplane's `applyModel` argument; none: the model replaced whole) to
+   * every worker, unless it touches nothing they hold.
+   */
   apply(change?: ModelChange): void {
+    const delta = change ? modelDelta(this.view, change) : null;
+    if (change && delta === null) {
+      this.skippedVersion = this.view.version;
+      return;
+    }
     const generation = ++this.generation;
-    const m: ToLiveWorker = change ? { kind: 'delta', generation, delta: modelDelta(this.view, change) } : { kind: 'image', generation, image: modelImage(this.view) };
+    const m: ToLiveWorker = delta ? { kind: 'delta', generation, delta } : { kind: 'image', generation, image: modelImage(this.view) };
     for (const member of this.members) member.worker.postMessage(m);
   }
 
@@ -208,7 +233,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
         (m) =>
           new Promise<Stats>((resolve) => {
             m.stats.push(resolve);
-            m.worker.postMessage({ kind: 'stats' } satisfies ToLiveWorker);
+            m.worker.postMessage({ kind: 'stats', skippedVersion: this.skippedVersion } satisfies ToLiveWorker);
           }),
       ),
     );
@@ -232,7 +257,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
               resolve(s);
             };
             m.scrapes.push(answer);
-            m.worker.postMessage({ kind: 'metrics' } satisfies ToLiveWorker);
+            m.worker.postMessage({ kind: 'metrics', skippedVersion: this.skippedVersion } satisfies ToLiveWorker);
           }),
       ),
     );
@@ -249,7 +274,7 @@ export class LiveWorkers<Init extends LiveWorkerInit, Stats> {
           new Promise<Stats | null>((resolve) => {
             if (m.exited) return resolve(null);
             m.closed = resolve;
-            m.worker.postMessage({ kind: 'close' } satisfies ToLiveWorker);
+            m.worker.postMessage({ kind: 'close', skippedVersion: this.skippedVersion } satisfies ToLiveWorker);
           }),
       ),
     );

@@ -4,6 +4,7 @@
 // it with its own Dataplane over a mirror of the model (dataplane/model-mirror.ts). The mode's own
 // part rides along: its start-up settings in the init, its counters in `stats`.
 import type { MessagePort } from 'node:worker_threads';
+import type { ThreadScheduling } from '../capture/realtime-thread.js';
 import type { ModelDelta, ModelImage } from '../dataplane/model-mirror.js';
 import type { ThreadPauseStats } from '../observe/thread-pauses.js';
 import type { WorkerFailure } from './worker-errors.js';
@@ -32,11 +33,13 @@ export interface LiveWorkerInit {
   outputs: LiveWorkerOutputs;
   /** a port to each other worker (when the mode asked for them: see LiveWorkerSpec.peers), else none */
   peers: MessagePort[];
+  /** `--realtime-workers`: the SCHED_FIFO priority the worker's thread takes as it starts; null: the normal class */
+  realtime: number | null;
 }
 
 /** What every live worker's counters include; a mode's stats add its own. */
 export interface LiveWorkerStats {
-  /** what held the worker's loop besides packets (observe/thread-pauses.ts) */
+  /** what held the worker's loop besides packets since it started judging (observe/thread-pauses.ts; control messages since its start) */
   pauses: ThreadPauseStats;
 }
 
@@ -50,15 +53,20 @@ export type ToLiveWorker =
   | { kind: 'delta'; generation: number; delta: ModelDelta }
   /** the model replaced whole (a reload): rebuild everything */
   | { kind: 'image'; generation: number; image: ModelImage }
-  | { kind: 'stats' }
+  /**
+   * the questions about what a worker runs carry `skippedVersion`: the model version of the last
+   * change not sent (it touched nothing a worker holds; -1: none), whose version the worker's
+   * mirror then has, every change sent before this message being applied (worker-pool.ts)
+   */
+  | { kind: 'stats'; skippedVersion: number }
   /** a scrape: the worker's metric families, now */
-  | { kind: 'metrics' }
-  | { kind: 'close' };
+  | { kind: 'metrics'; skippedVersion: number }
+  | { kind: 'close'; skippedVersion: number };
 
 /** worker → main */
 export type FromLiveWorker<Stats> =
-  /** the Dataplane is built: it may be started */
-  | { kind: 'prepared' }
+  /** the Dataplane is built: it may be started (`thread`: its id and class; null when the sched addon is not built) */
+  | { kind: 'prepared'; thread: ThreadScheduling | null }
   /** the capture is open and read (`started`: what the next worker's start gets) */
   | { kind: 'ready'; started: unknown }
   | { kind: 'ack'; generation: number }

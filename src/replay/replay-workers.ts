@@ -131,7 +131,11 @@ export class ReplayWorkers {
       flowObservations: flows !== null,
     };
     let deltas: ModelDelta[] = [];
-    const unsubscribe = control.onChange((change) => deltas.push(modelDelta(control, change)));
+    // a change that touches nothing a worker holds (model-mirror.ts) is not sent
+    const unsubscribe = control.onChange((change) => {
+      const delta = modelDelta(control, change);
+      if (delta) deltas.push(delta);
+    });
     for (const s of shards) s.worker.postMessage(start);
     let applied = 0;
     let failure: ReplayFailure | undefined;

@@ -1,6 +1,7 @@
 // `sgfw run --workers N`: every live mode with every output (--verdicts, --flow-log and --metrics
 // go with any count), host mode with a queue range that fits; inline and monitor modes' --capture
-// pcap on one thread only (libpcap has no fanout). Each refusal is a usage error before anything starts.
+// pcap on one thread only (libpcap has no fanout); --realtime-workers with workers only. Each refusal is
+// a usage error before anything starts.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -51,6 +52,16 @@ describe('sgfw run --workers', () => {
       const r = await run('run', ...mode, '--workers', n, '--state', STATE);
       expect(r.code).toBe(2);
       expect(r.err.split('\n')[0]).toBe(`sgfw run: --workers expects a whole number from 1 to 256, got '${n}'`);
+    }
+  });
+
+  it('--realtime-workers with one thread judging is refused in one line, in every mode', async () => {
+    for (const mode of [['--mode', 'host'], ['--mode', 'inline', '--inside', 'sgfw-no-if-a', '--outside', 'sgfw-no-if-b'], ['--mode', 'monitor', '--interface', 'sgfw-no-if-a']]) {
+      const r = await run('run', ...mode, '--workers', '1', '--realtime-workers', '--state', STATE);
+      expect(r.code).toBe(2);
+      expect(r.err.split('\n')[0]).toBe(
+        'sgfw run: --realtime-workers goes with --workers N > 1 (the worker threads take the real-time class; the main thread, which serves the API and the rest, never does)',
+      );
     }
   });
 });

@@ -35,6 +35,7 @@ function fixture(inForce: () => Promise<void>) {
     onOutput: null,
     ready: async () => {},
     close: async () => {},
+    threads: [],
   };
   return { steps, run: WorkersRun.open(options, live), pool };
 }

@@ -2,9 +2,10 @@
 // every worker once `inForce()` resolves (each worker's Dataplane at the model's version), a
 // reload (the whole model) too; a queue that cannot be bound fails the start. Binds NFQUEUE queues
 // (no iptables rules, no traffic): needs root; skipped only outside CI when not root.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../src/capture/nfqueue.js';
+import { threadScheduling } from '../../src/capture/realtime-thread.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { HostWorkers } from '../../src/live/host-workers.js';
 import { SecurityGroupService } from '../../src/control/service.js';
@@ -50,12 +51,56 @@ describe.runIf(enabled)('host workers follow the model', () => {
     expect(pool.workerVersions()).toEqual([s.version, s.version, s.version]);
     const stats = await pool.stats();
     expect(stats.each.map((w) => w.modelVersion)).toEqual([s.version, s.version, s.version]);
-    // each worker timed the 7 deltas (6 authorizes, the new group) and the image it applied: what held its loop besides packets
-    expect(stats.each.map((w) => w.pauses.controls)).toEqual([8, 8, 8]);
-    expect(stats.pauses.controls).toBe(24);
+    // each worker timed the 6 deltas (authorizes: the group of its interface) and the image it
+    // applied: what held its loop besides packets (the new group, in no interface, was not sent)
+    expect(stats.each.map((w) => w.pauses.controls)).toEqual([7, 7, 7]);
+    expect(stats.pauses.controls).toBe(21);
     expect(stats.pauses.controlMaxMs).toBe(Math.max(...stats.each.map((w) => w.pauses.controlMaxMs)));
     expect(stats.pauses.controlMaxMs).toBeGreaterThan(0);
     expect(stats.pauses.controlTotalMs).toBeGreaterThanOrEqual(stats.pauses.controlMaxMs);
+  });
+
+  it('a change to a group no interface is in wakes no worker, yet is in force (versions too); one to a group in use still reaches them', async () => {
+    const s = service();
+    const used = [...s.groups()][0]!.groupId;
+    const unused = s.createSecurityGroup({ GroupName: 'spare', Description: 'spare' }).GroupId;
+    const dataplane = new Dataplane(s, { conntrackCapacity: 1024 });
+    const pool = HostWorkers.spawn(s, { queueBase: BASE + 6, workers: 2, maxLen: 0, failOpen: false });
+    pools.push(pool);
+    dataplane.onApplied = (change) => pool.apply(change);
+    s.onChange((change) => dataplane.applyModel(change));
+    await pool.ready();
+    const permission = (port: number) => [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '192.0.2.0/24' }] }];
+    for (let i = 0; i < 20; i++) {
+      s.authorizeSecurityGroupIngress({ GroupId: unused, IpPermissions: permission(2000 + i) });
+      await pool.inForce();
+      expect(pool.workerVersions()).toEqual([s.version, s.version]);
+    }
+    s.deleteSecurityGroup({ GroupId: unused });
+    await pool.inForce();
+    let stats = await pool.stats();
+    expect(stats.each.map((w) => w.pauses.controls)).toEqual([0, 0]);
+    expect(stats.each.map((w) => w.modelVersion)).toEqual([s.version, s.version]);
+    // the group in use: sent, applied, acked
+    s.authorizeSecurityGroupIngress({ GroupId: used, IpPermissions: permission(22) });
+    await pool.inForce();
+    expect(pool.workerVersions()).toEqual([s.version, s.version]);
+    stats = await pool.stats();
+    expect(stats.each.map((w) => w.pauses.controls)).toEqual([1, 1]);
+    expect(stats.each.map((w) => w.modelVersion)).toEqual([s.version, s.version]);
+  });
+
+  it('--realtime-workers: each worker thread, and only it, runs in SCHED_FIFO', async () => {
+    const s = service();
+    const pool = HostWorkers.spawn(s, { queueBase: BASE + 2, workers: 2, maxLen: 0, failOpen: false, realtime: 10 });
+    pools.push(pool);
+    await pool.ready();
+    expect(pool.threads.map((t) => t && { policy: t.policy, priority: t.priority })).toEqual([{ policy: 'fifo', priority: 10 }, { policy: 'fifo', priority: 10 }]);
+    const tids = pool.threads.map((t) => t!.tid);
+    expect(new Set([...tids, process.pid]).size).toBe(3);
+    // the kernel says so too, and this (main) thread kept the normal class
+    for (const tid of tids) expect(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[38]).toBe('1');
+    expect(threadScheduling()?.policy).toBe('other');
   });
 
   it('a queue another reader holds fails the start, naming it', async () => {

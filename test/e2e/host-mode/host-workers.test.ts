@@ -1,10 +1,12 @@
 // `sgfw run --mode host --workers 2 --listen`: the packets spread over two NFQUEUE queues, one per
 // worker thread, and an API call is in force on both workers before its answer: the connection
 // made right after the answer, from any of 16 addresses (spread over both queues by the kernel's
-// hash), gets through; right after a revoke, none does. The --flow-log names the API's account for an
+// hash), gets through; right after a revoke, none does. Changes to a group no interface is in, which
+// wake no worker, open nothing and leave the next change to wait for nothing. The workers run with
+// --realtime-workers (SCHED_FIFO), as the log line says. The --flow-log names the API's account for an
 // interface whose groups the model does not know, as one thread's does. Needs root; skipped only
 // outside CI when not root.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,15 +63,23 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker,
     const flowLog = join(dir, 'flows.log');
     const sgfw = spawnInNs(pair!.host, process.execPath, [
       ENTRY, 'run', '--mode', 'host', '--workers', '2', '--state', writeState(), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--queue', String(QUEUE),
-      '--flow-log', flowLog,
+      '--flow-log', flowLog, '--realtime-workers',
     ]);
     children.push(sgfw);
     let err = '';
     sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await waitFor(sgfw, 'stderr', 'SIGINT/SIGTERM to stop', 20_000);
     expect(err).toContain(`NFQUEUE ${QUEUE}:${QUEUE + 1} (2 workers)`);
+    expect(err).toMatch(/packet workers on threads \d+, \d+, in SCHED_FIFO priority 10/);
     const aws = awsEc2(apiEndpoint(err), credentials, { netns: pair!.host });
 
+    expect(new Set(await fromEveryPeer(1000))).toEqual(new Set(['timeout']));
+    // a group no interface is in: the workers are not sent its changes, and nothing opens here
+    const spare = await aws('create-security-group', '--group-name', 'spare', '--description', 'spare', '--vpc-id', 'vpc-0a1b2c3d4e5f60718');
+    expect(spare.code, spare.stderr).toBe(0);
+    const spareId = spare.json.GroupId as string;
+    const opened = await aws('authorize-security-group-ingress', '--group-id', spareId, '--protocol', 'tcp', '--port', '8080', '--cidr', '203.0.113.0/24');
+    expect(opened.code, opened.stderr).toBe(0);
     expect(new Set(await fromEveryPeer(1000))).toEqual(new Set(['timeout']));
     const permission = ['--group-id', GROUP, '--protocol', 'tcp', '--port', '8080', '--cidr', '203.0.113.0/24'];
     const authorized = await aws('authorize-security-group-ingress', ...permission);
@@ -98,4 +108,18 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker,
     expect(of(GROUPLESS).map((r) => r[13])).toContain('NODATA');
     expect(new Set(of(GROUPLESS).map((r) => r[1]))).toEqual(new Set([DEFAULT_ACCOUNT_ID]));
   }, 120_000);
+
+  it('--realtime-workers without CAP_SYS_NICE refuses to start, in one line naming what is missing, before any queue or rule', async () => {
+    const sgfw = spawnInNs(pair!.host, 'setpriv', ['--bounding-set=-sys_nice', process.execPath, ENTRY, 'run', '--mode', 'host', '--workers', '2', '--realtime-workers', '--state', writeState(), '--queue', String(QUEUE)]);
+    children.push(sgfw);
+    let err = '';
+    sgfw.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => sgfw.on('exit', resolve));
+    expect(code, err).toBe(1);
+    const lines = err.split('\n').filter(Boolean);
+    expect(lines, err).toHaveLength(1);
+    expect(lines[0]).toMatch(/--realtime-workers: a worker thread cannot take SCHED_FIFO priority 10 \(.*Operation not permitted\): needs root or CAP_SYS_NICE/);
+    // nothing was left queueing this host's packets
+    expect(execFileSync('ip', ['netns', 'exec', pair!.host, 'iptables', '-S'], { encoding: 'utf8' })).not.toContain('NFQUEUE');
+  }, 60_000);
 });

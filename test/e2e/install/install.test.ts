@@ -14,7 +14,7 @@ import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen,
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const ADDONS = ['nfqueue', 'afpacket', 'hugepages', 'sdnotify'];
+const ADDONS = ['nfqueue', 'afpacket', 'hugepages', 'sdnotify', 'sched'];
 const rootOrCi = process.getuid?.() === 0 || Boolean(process.env.CI);
 
 /** npm's own entry point beside this node (Debian's and nodejs.org's layout), else `npm` on PATH. */
@@ -142,6 +142,7 @@ describe('npm pack', () => {
       'native-bindings/afpacket/src/afpacket.cc',
       'native-bindings/hugepages/src/hugepages.cc',
       'native-bindings/sdnotify/src/sdnotify.cc',
+      'native-bindings/sched/src/sched.cc',
       'scripts/build-addons.mjs',
       'packaging/systemd/sgfw-host.service',
       'packaging/systemd/sgfw-inline@.service',
