@@ -6,8 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNs, spawnInNs, waitFor } from '../e2e/host-mode/netns.js';
+import { seedStateAt } from './seed-state.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface UdpParityTraffic {
   /** 16 addresses, .40–.55: enough for the kernel's hash to spread them over 2 workers */
@@ -29,10 +29,7 @@ export function udpParityTraffic(net: string): UdpParityTraffic {
 
 /** Albert's state with its interface at `host` and one ingress rule: UDP `port` from `allowed`. Written to DIR/state.json. */
 export function udpParityState(dir: string, host: string, port: number, allowed: string): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = host;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: host }];
+  const state = seedStateAt('albert', host);
   state.SecurityGroups[0].IpPermissions = [{ IpProtocol: 'udp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: allowed }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }];
   const file = join(dir, 'state.json');
   writeFileSync(file, JSON.stringify(state));

@@ -4,11 +4,12 @@
 // complete byte for byte, every packet judged, none dropped, and GSO packets must have been judged
 // as such. Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPair, destroyPair, inNs, spawnInNs, stopProcess, waitFor, type Pair } from './netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -27,10 +28,7 @@ const children: ChildProcess[] = [];
 
 /** Albert's seed state with the namespace's addresses: SSH (the port we move bytes on) from his machine only. */
 function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const state = seedStateAt('albert', HOST);
   const ssh = state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === PORT);
   ssh.IpRanges = [{ CidrIp: `${ALBERT_MACHINE}/32` }];
   const file = join(dir, 'albert.json');

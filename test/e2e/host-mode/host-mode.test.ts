@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { createPair, destroyPair, inNs, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from './netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -29,10 +30,7 @@ const running: ChildProcess[] = [];
 
 /** Albert's seed state with the namespace's addresses: his host, and SSH from his machine only. */
 function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const state = seedStateAt('albert', HOST);
   const ssh = state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === 22);
   ssh.IpRanges = [{ CidrIp: `${ALBERT_MACHINE}/32`, Description: 'Albert own machine' }];
   const file = join(dir, 'albert.json');

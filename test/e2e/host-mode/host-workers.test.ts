@@ -16,6 +16,7 @@ import { DEFAULT_ACCOUNT_ID } from '../../../src/control/service-options.js';
 import { createCredentials } from '../../support/serve-process.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor, type Pair } from './netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -33,10 +34,8 @@ let pair: Pair | null = null;
 const children: ChildProcess[] = [];
 
 function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
+  const state = seedStateAt('albert', HOST);
   const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
   state.NetworkInterfaces.push({ ...eni, NetworkInterfaceId: GROUPLESS, PrivateIpAddress: '10.0.3.99', PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: '10.0.3.99' }], Groups: [] });
   const file = join(dir, 'albert.json');
   writeFileSync(file, JSON.stringify(state));

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { parseExposition } from '../../observe/exposition.js';
 import { createPair, destroyPair, inNs, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from './netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -30,10 +31,7 @@ const running: ChildProcess[] = [];
 
 /** Albert's seed state with the namespace's addresses, SSH from his machine, and `openPorts` from anywhere. */
 function writeState(openPorts: number[] = []): void {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const state = seedStateAt('albert', HOST);
   for (const port of openPorts) {
     state.SecurityGroups[0].IpPermissions.push({
       IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [],

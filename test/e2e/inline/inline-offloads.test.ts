@@ -7,12 +7,13 @@
 // Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inNs, spawnInNs, stopProcess, tcpConnect, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet, type HostOffloads } from './bridge-netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -34,10 +35,8 @@ const running: ChildProcess[] = [];
 
 /** Albert's seed state at these addresses (an IPv6 one too), with TCP 9000 open to his machine by both (egress: all IPv4). */
 function writeState(): void {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
+  const state = seedStateAt('albert', ALBERT_HOST);
   const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = ALBERT_HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: ALBERT_HOST }];
   eni.Ipv6Addresses = [{ Ipv6Address: ALBERT_HOST6 }];
   state.SecurityGroups[0].IpPermissions.push({
     IpProtocol: 'tcp', FromPort: PORT_IN, ToPort: PORT_IN, IpRanges: [{ CidrIp: `${ALBERT_MACHINE}/32` }], Ipv6Ranges: [{ CidrIpv6: `${ALBERT_MACHINE6}/128` }],

@@ -6,7 +6,7 @@
 // the revoke, none does); SIGTERM stops both cleanly. Needs root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { spawnInNs, stopProcess, waitFor } from '../host-mode/netns.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { tcpEchoServers, udpEchoServers } from '../support/traffic.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -43,10 +44,7 @@ const children: ChildProcess[] = [];
 const running: ChildProcess[] = [];
 
 function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = INSIDE;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: INSIDE }];
+  const state = seedStateAt('albert', INSIDE);
   const friend = [{ CidrIp: `${FRIEND}/32` }];
   state.SecurityGroups[0].IpPermissions.push(
     { IpProtocol: 'tcp', FromPort: TCP_OPEN, ToPort: TCP_OPEN, IpRanges: friend, Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },

@@ -13,6 +13,7 @@ import { createCredentials } from '../../support/serve-process.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -35,10 +36,7 @@ const running: ChildProcess[] = [];
 
 /** Albert's seed state at the namespace's addresses: SSH from his machine only, and `extra` rules in. */
 function writeState(extra: object[] = []): void {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = ALBERT_HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: ALBERT_HOST }];
+  const state = seedStateAt('albert', ALBERT_HOST);
   const group = state.SecurityGroups[0];
   group.IpPermissions.find((p: { FromPort?: number }) => p.FromPort === 22).IpRanges = [{ CidrIp: `${ALBERT_MACHINE}/32` }];
   group.IpPermissions.push(...extra);

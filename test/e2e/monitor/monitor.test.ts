@@ -9,8 +9,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPair, destroyPair, spawnInNs, tcpConnect, tcpListen, waitFor, stopProcess, type Pair } from '../host-mode/netns.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SGFW = join(import.meta.dirname, '..', '..', '..', 'bin', 'sgfw.js');
 const monitorArgs = (device: string, state: string, verdicts: string, flowLog: string, capture: readonly string[] = []) =>
   [SGFW, 'run', '--mode', 'monitor', '--interface', device, '--state', state, '--verdicts', verdicts, '--flow-log', flowLog, ...capture];
@@ -27,10 +27,7 @@ const children: ChildProcess[] = [];
 
 /** The seed 001 example host with the namespace's address; SSH from the trusted peer only. */
 function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'conntrack', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const state = seedStateAt('conntrack', HOST);
   const ssh = state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === ALLOWED_PORT);
   ssh.IpRanges = [{ CidrIp: `${TRUSTED}/32` }];
   const file = join(dir, 'state.json');

@@ -11,6 +11,7 @@ import { NFQUEUE_ADDON } from '../../../src/capture/nfqueue.js';
 import { createCredentials } from '../../support/serve-process.js';
 import { createPair, destroyPair, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor, type Pair } from '../host-mode/netns.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
+import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENTRY = join(ROOT, 'bin', 'sgfw.js');
@@ -29,10 +30,7 @@ const running: ChildProcess[] = [];
 
 /** Albert's seed state with the namespace's addresses: his host, SSH from his machine only. */
 function writeState(): string {
-  const state = JSON.parse(readFileSync(join(ROOT, 'pcaps', 'albert', 'state.json'), 'utf8'));
-  const eni = state.NetworkInterfaces[0];
-  eni.PrivateIpAddress = HOST;
-  eni.PrivateIpAddresses = [{ Primary: true, PrivateIpAddress: HOST }];
+  const state = seedStateAt('albert', HOST);
   const file = join(dir, 'albert.json');
   writeFileSync(file, JSON.stringify(state));
   return file;
