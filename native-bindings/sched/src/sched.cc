@@ -9,9 +9,9 @@
 // that ran `busyPercent` of a window or more goes back to the normal class (SCHED_OTHER) for
 // `restMs`, then takes SCHED_FIFO again. So a real-time thread that stays runnable (a flood, a spin
 // waiting for a normal-class thread it preempts) holds a core from the normal class for about one
-// window, not the ~950 ms the kernel's fair server or real-time throttling allows. Re-taking the class
-// after the process dropped CAP_SYS_NICE works through RLIMIT_RTPRIO, which setFifo raises to the
-// priority (what an unprivileged thread may then take back: that priority and no more).
+// window, not the ~950 ms the kernel's fair server or real-time throttling allows. Giving the class
+// back needs CAP_SYS_NICE in the guard thread (the process keeps it with --realtime-workers: see
+// src/live/capabilities.ts); without it the thread stays in the normal class (`promoteFailures`).
 // `guardStats(tid)` says how often a thread was sent back and for how long in all.
 //
 // Why: a packet worker woken by a frame must run at once, not after whatever else holds the cores
@@ -27,7 +27,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,15 +61,6 @@ Napi::Value SetFifo(const Napi::CallbackInfo& info) {
     error.Set("code", Napi::String::New(env, e == EPERM ? "EPERM" : e == EINVAL ? "EINVAL" : "E" + std::to_string(e)));
     error.ThrowAsJavaScriptException();
     return env.Undefined();
-  }
-  // what lets the guard give the class back after the process dropped CAP_SYS_NICE: RLIMIT_RTPRIO
-  // up to this priority (raised once the class was granted, so while CAP_SYS_NICE is there, never before: the limit
-  // must not grant what the capability did not; never lowered below what it was)
-  struct rlimit limit;
-  if (getrlimit(RLIMIT_RTPRIO, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < rlim_t(priority)) {
-    limit.rlim_cur = rlim_t(priority);
-    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < limit.rlim_cur) limit.rlim_max = limit.rlim_cur;
-    setrlimit(RLIMIT_RTPRIO, &limit);  // best effort: without it the guard leaves a thread it sent back in the normal class
   }
   return ThreadId(env);
 }
