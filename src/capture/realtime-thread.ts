@@ -63,31 +63,32 @@ function load(addonPath: string): SchedAddon {
 }
 
 /**
- * Puts the calling thread in SCHED_FIFO at `priority` (children it starts do not inherit it), under
- * the real-time guard (REALTIME_GUARD; `guard` null: not, for tests), and returns its thread id;
- * throws one line naming what is missing when the kernel or the addon refuses. `addonPath` is for tests.
+ * Puts the calling thread in SCHED_FIFO at `priority` (children it starts do not inherit it) and
+ * returns its thread id; throws one line naming what is missing when the kernel or the addon refuses.
+ * `addonPath` is for tests.
  */
-export function makeThreadRealtime(
-  priority: number = REALTIME_PRIORITY,
-  addonPath: string = SCHED_ADDON.pathname,
-  guard: { windowMs: number; busyPercent: number; restMs: number } | null = REALTIME_GUARD,
-): number {
+export function makeThreadRealtime(priority: number = REALTIME_PRIORITY, addonPath: string = SCHED_ADDON.pathname): number {
   const addon = load(addonPath);
-  let tid: number;
   try {
-    tid = addon.setFifo(priority);
+    return addon.setFifo(priority);
   } catch (e) {
     const code = (e as { code?: string }).code;
     const hint = code === 'EPERM' ? ': needs root or CAP_SYS_NICE (and an RLIMIT_RTPRIO of at least the priority)' : '';
     throw new RealtimeError(`--realtime-workers: a worker thread cannot take SCHED_FIFO priority ${priority} (${(e as Error).message})${hint}`);
   }
-  if (guard === null) return tid;
+}
+
+/**
+ * Puts thread `tid` (of this process, made real-time at `priority`) under the real-time guard
+ * (REALTIME_GUARD: the first call's settings are the process's); throws one line when it cannot.
+ */
+export function guardRealtimeThread(tid: number, priority: number, addonPath: string = SCHED_ADDON.pathname): void {
+  const addon = load(addonPath);
   try {
-    addon.guard(tid, priority, guard.windowMs, guard.busyPercent, guard.restMs);
+    addon.guard(tid, priority, REALTIME_GUARD.windowMs, REALTIME_GUARD.busyPercent, REALTIME_GUARD.restMs);
   } catch (e) {
     throw new RealtimeError(`--realtime-workers: a worker thread cannot be put under the real-time guard (${(e as Error).message})`);
   }
-  return tid;
 }
 
 /** What the guard did to thread `tid` so far; null when it does not guard it (or the addon is not built). */

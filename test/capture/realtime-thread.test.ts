@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { makeThreadRealtime, REALTIME_GUARD, realtimeGuardStats, SCHED_ADDON, threadScheduling } from '../../src/capture/realtime-thread.js';
+import { guardRealtimeThread, makeThreadRealtime, REALTIME_GUARD, realtimeGuardStats, SCHED_ADDON, threadScheduling } from '../../src/capture/realtime-thread.js';
 
 const rootOrCi = process.getuid?.() === 0 || Boolean(process.env.CI);
 
@@ -16,6 +16,7 @@ describe('realtime-thread', () => {
       /^--realtime-workers: the sched addon does not load \(Cannot find module '\/nonexistent\/sched.node'.*\); build it with 'bash scripts\/build-native.sh'/,
     );
     expect(threadScheduling('/nonexistent/sched.node')).toBeNull();
+    expect(() => guardRealtimeThread(process.pid, 10, '/nonexistent/sched.node')).toThrow(/^--realtime-workers: the sched addon does not load/);
   });
 
   it.runIf(rootOrCi)('reads this thread: the normal class, its id the process id (the main thread)', () => {
