@@ -10,7 +10,7 @@ import { FleetAgentError } from '../fleet/agent.js';
 import { Ec2SourceError } from '../source/ec2-source.js';
 import { SourceStateFileError } from '../source/source-state-file.js';
 import { EtcdRequestError } from '../fleet/etcd-types.js';
-import { CapabilityError, dropCapabilities } from '../live/capabilities.js';
+import { CapabilityError, dropCapabilities, HOST_MODE_CAPABILITIES, REALTIME_CAPABILITIES } from '../live/capabilities.js';
 import { QueueRuleError } from '../live/queue-rules.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
 import { MetricsServerError } from '../observe/metrics-server.js';
@@ -45,11 +45,12 @@ export function startFailed(e: unknown, o: Pick<RunOptions, 'log'>): number {
   return code;
 }
 
-/** After the sockets are open: keep only CAP_NET_ADMIN and CAP_NET_RAW. */
-export function dropPrivileges(o: Pick<RunOptions, 'log'>): void {
+/** After the sockets are open: keep only CAP_NET_ADMIN and CAP_NET_RAW (and CAP_SYS_NICE with --realtime-workers: the real-time guard's). */
+export function dropPrivileges(o: Pick<RunOptions, 'log'> & Partial<Pick<RunOptions, 'realtimeWorkers'>>): void {
   try {
-    const caps = dropCapabilities();
-    o.log.info({ event: 'capabilities-dropped', ...caps }, caps.dropped ? 'kept only CAP_NET_ADMIN and CAP_NET_RAW' : 'not root: no capabilities to drop');
+    const caps = dropCapabilities(o.realtimeWorkers ? REALTIME_CAPABILITIES : HOST_MODE_CAPABILITIES);
+    const kept = o.realtimeWorkers ? 'kept only CAP_NET_ADMIN, CAP_NET_RAW and CAP_SYS_NICE (--realtime-workers)' : 'kept only CAP_NET_ADMIN and CAP_NET_RAW';
+    o.log.info({ event: 'capabilities-dropped', ...caps }, caps.dropped ? kept : 'not root: no capabilities to drop');
   } catch (e) {
     if (!(e instanceof CapabilityError)) throw e;
     // Enforcement goes on: the drop hardens the process, the rules (or captures) are what protect.

@@ -7,8 +7,14 @@
 import { dropThreadCapabilities, type NativeCapabilityDrop } from '../capture/nfqueue.js';
 
 /** linux/capability.h */
-export const Capability = { NET_ADMIN: 12, NET_RAW: 13 } as const;
+export const Capability = { NET_ADMIN: 12, NET_RAW: 13, SYS_NICE: 23 } as const;
 export const HOST_MODE_CAPABILITIES: readonly number[] = [Capability.NET_ADMIN, Capability.NET_RAW];
+/**
+ * With --realtime-workers, CAP_SYS_NICE stays too: the real-time guard (capture/realtime-thread.ts)
+ * sends a worker that stays busy back to the normal class and must be able to give the class back
+ * (RLIMIT_RTPRIO cannot stand in: raising it needs CAP_SYS_RESOURCE, which a unit may well lack).
+ */
+export const REALTIME_CAPABILITIES: readonly number[] = [...HOST_MODE_CAPABILITIES, Capability.SYS_NICE];
 
 export class CapabilityError extends Error {
   override readonly name = 'CapabilityError';

@@ -5,7 +5,7 @@
 // only what opens its capture.
 import { parentPort, workerData } from 'node:worker_threads';
 import { hugePageMemory } from '../capture/huge-pages.js';
-import { makeThreadRealtime, threadScheduling } from '../capture/realtime-thread.js';
+import { guardRealtimeThread, makeThreadRealtime, realtimeGuardStats, threadScheduling } from '../capture/realtime-thread.js';
 import { Dataplane } from '../dataplane/dataplane.js';
 import { ModelMirror } from '../dataplane/model-mirror.js';
 import type { ModelView } from '../model/model-view.js';
@@ -43,7 +43,8 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
   };
   try {
     // first, so that the Dataplane's first compile already runs in the class the packets get
-    if (init.realtime !== null) makeThreadRealtime(init.realtime);
+    const realtimeTid = init.realtime !== null ? makeThreadRealtime(init.realtime) : null;
+    const guarded = (): ReturnType<typeof realtimeGuardStats> => (realtimeTid !== null ? realtimeGuardStats(realtimeTid) : null);
     const mirror = new ModelMirror(init.image);
     const dataplane = new Dataplane(mirror, { conntrackCapacity: init.conntrackCapacity, recordMemory: hugePageMemory });
     const inForce = (): void => void Atomics.store(init.versions, init.index, dataplane.modelVersion);
@@ -73,6 +74,16 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
         inForce();
         send({ kind: 'ack', generation: m.generation });
       } else if (m.kind === 'start') {
+        // judging from now on under the real-time guard: a worker that stays busy (a flood, V8
+        // spinning on its helpers) goes back to the normal class for a while (realtime-thread.ts)
+        if (realtimeTid !== null && init.realtime !== null) {
+          try {
+            guardRealtimeThread(realtimeTid, init.realtime);
+          } catch (e) {
+            failed(e);
+            return;
+          }
+        }
         pauses.startJudging();
         try {
           capture = open(dataplane, init, m.after, (batch) => send({ kind: 'output', batch }), mirror);
@@ -84,14 +95,14 @@ export function serveLiveWorker<Init extends LiveWorkerInit, Stats extends LiveW
       } else if (m.kind === 'metrics') {
         send({ kind: 'metrics', scrape: capture?.metrics?.() ?? { families: [], judged: 0, reasonCounts: [] } });
       } else if (m.kind === 'stats') {
-        if (capture) send({ kind: 'stats', stats: { ...capture.stats(), pauses: pauses.read() } as Stats });
+        if (capture) send({ kind: 'stats', stats: { ...capture.stats(), pauses: pauses.read(guarded()) } as Stats });
       } else {
         capture?.close();
         // the counters as the capture closed: nothing judged after them (a stop summary reads them);
         // null when the capture cannot say any more (a mode whose counters go with its socket)
         let last: Stats | null = null;
         try {
-          if (capture) last = { ...capture.stats(), pauses: pauses.read() } as Stats;
+          if (capture) last = { ...capture.stats(), pauses: pauses.read(guarded()) } as Stats;
         } catch {
           last = null;
         }

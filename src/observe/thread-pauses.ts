@@ -26,11 +26,20 @@ export interface ThreadPauseStats {
   /** time spent ready to run but waiting for a core (ms): in all, and the most in one 10 ms sample (0 where unknown) */
   coreWaitTotalMs: number;
   coreWaitMaxMs: number;
+  /** `--realtime-workers`: times the real-time guard sent the thread back to the normal class (it ran 90% of a 10 ms window), and the time it spent there (ms) */
+  realtimeDemotions: number;
+  realtimeDemotedMs: number;
+}
+
+/** What the real-time guard did to a thread (capture/realtime-thread.ts reads it; live-worker.ts hands it over). */
+export interface RealtimeDemotions {
+  demotions: number;
+  demotedMs: number;
 }
 
 /** No pause yet: what sums of several threads' pauses start from. */
 export function noPauses(): ThreadPauseStats {
-  return { controls: 0, controlTotalMs: 0, controlMaxMs: 0, gcs: 0, gcMaxMs: 0, gcMajors: 0, gcMajorMaxMs: 0, loopDelayMaxMs: 0, coreWaitTotalMs: 0, coreWaitMaxMs: 0 };
+  return { controls: 0, controlTotalMs: 0, controlMaxMs: 0, gcs: 0, gcMaxMs: 0, gcMajors: 0, gcMajorMaxMs: 0, loopDelayMaxMs: 0, coreWaitTotalMs: 0, coreWaitMaxMs: 0, realtimeDemotions: 0, realtimeDemotedMs: 0 };
 }
 
 /** Adds one thread's pauses into `sum`: counts and totals add, the longest is the longest of any. */
@@ -45,6 +54,8 @@ export function addPauses(sum: ThreadPauseStats, p: ThreadPauseStats): void {
   sum.loopDelayMaxMs = Math.max(sum.loopDelayMaxMs, p.loopDelayMaxMs);
   sum.coreWaitTotalMs += p.coreWaitTotalMs;
   sum.coreWaitMaxMs = Math.max(sum.coreWaitMaxMs, p.coreWaitMaxMs);
+  sum.realtimeDemotions += p.realtimeDemotions;
+  sum.realtimeDemotedMs += p.realtimeDemotedMs;
 }
 
 /**
@@ -158,9 +169,15 @@ export class ThreadPauses {
     }
   }
 
-  read(): ThreadPauseStats {
+  /** `realtime`: what the real-time guard did to this thread, if it guards it */
+  read(realtime: RealtimeDemotions | null = null): ThreadPauseStats {
     // the histogram's delay includes its own 10 ms period
-    return { ...this.stats, loopDelayMaxMs: Math.max(0, this.loop.max / 1e6 - 10) };
+    return {
+      ...this.stats,
+      loopDelayMaxMs: Math.max(0, this.loop.max / 1e6 - 10),
+      realtimeDemotions: realtime?.demotions ?? 0,
+      realtimeDemotedMs: realtime?.demotedMs ?? 0,
+    };
   }
 
   close(): void {

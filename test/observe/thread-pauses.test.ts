@@ -53,10 +53,19 @@ describe('ThreadPauses', () => {
     });
   });
 
+  it("says what the real-time guard did to the thread when told, nothing otherwise", () => {
+    const pauses = new ThreadPauses();
+    const plain = pauses.read();
+    const guarded = pauses.read({ demotions: 2, demotedMs: 41.5 });
+    pauses.close();
+    expect(plain).toMatchObject({ realtimeDemotions: 0, realtimeDemotedMs: 0 });
+    expect(guarded).toMatchObject({ realtimeDemotions: 2, realtimeDemotedMs: 41.5 });
+  });
+
   it('sums threads: counts add, the longest pause is the longest of any', () => {
     const sum = noPauses();
-    addPauses(sum, { controls: 2, controlTotalMs: 3, controlMaxMs: 2, gcs: 4, gcMaxMs: 5, gcMajors: 1, gcMajorMaxMs: 5, loopDelayMaxMs: 7, coreWaitTotalMs: 10, coreWaitMaxMs: 4 });
-    addPauses(sum, { controls: 1, controlTotalMs: 1, controlMaxMs: 1, gcs: 2, gcMaxMs: 9, gcMajors: 2, gcMajorMaxMs: 8, loopDelayMaxMs: 3, coreWaitTotalMs: 5, coreWaitMaxMs: 6 });
-    expect(sum).toEqual({ controls: 3, controlTotalMs: 4, controlMaxMs: 2, gcs: 6, gcMaxMs: 9, gcMajors: 3, gcMajorMaxMs: 8, loopDelayMaxMs: 7, coreWaitTotalMs: 15, coreWaitMaxMs: 6 });
+    addPauses(sum, { controls: 2, controlTotalMs: 3, controlMaxMs: 2, gcs: 4, gcMaxMs: 5, gcMajors: 1, gcMajorMaxMs: 5, loopDelayMaxMs: 7, coreWaitTotalMs: 10, coreWaitMaxMs: 4, realtimeDemotions: 3, realtimeDemotedMs: 60 });
+    addPauses(sum, { controls: 1, controlTotalMs: 1, controlMaxMs: 1, gcs: 2, gcMaxMs: 9, gcMajors: 2, gcMajorMaxMs: 8, loopDelayMaxMs: 3, coreWaitTotalMs: 5, coreWaitMaxMs: 6, realtimeDemotions: 1, realtimeDemotedMs: 20 });
+    expect(sum).toEqual({ controls: 3, controlTotalMs: 4, controlMaxMs: 2, gcs: 6, gcMaxMs: 9, gcMajors: 3, gcMajorMaxMs: 8, loopDelayMaxMs: 7, coreWaitTotalMs: 15, coreWaitMaxMs: 6, realtimeDemotions: 4, realtimeDemotedMs: 80 });
   });
 });

@@ -97,6 +97,11 @@ describe.runIf(enabled)('sgfw run --mode host --workers 2: one queue per worker,
     for (const n of stop.perWorker) expect(n).toBeGreaterThan(0);
     expect(stop.allowed).toBeGreaterThan(0);
     expect(stop.dropped).toBeGreaterThan(0);
+    // --realtime-workers: the capability drop keeps CAP_SYS_NICE (the real-time guard gives a worker
+    // it sent back its class again); the guard's doings are in the workers' pauses
+    const caps = err.split('\n').filter((l) => l.includes('"event":"capabilities-dropped"')).map((l) => JSON.parse(l))[0];
+    expect(caps).toMatchObject({ dropped: true, kept: [12, 13, 23] });
+    expect(stop.workerPauses).toMatchObject({ realtimeDemotions: expect.any(Number), realtimeDemotedMs: expect.any(Number) });
 
     // Flow records (version account-id interface-id …): Albert's interface names its group's owner;
     // the groupless one (NODATA, no traffic) the API's account.
