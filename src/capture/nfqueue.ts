@@ -151,7 +151,6 @@ const SLOT_OVERHEAD = 512;
 
 export class NfqueueReader {
   private readonly queue: NativeQueue;
-  private readonly batch: NfqueueBatch;
   private closed = false;
 
   /** Binds the queue (needs CAP_NET_ADMIN); packets flow to `handler` after `start()`. */
@@ -165,7 +164,6 @@ export class NfqueueReader {
     const meta = new ArrayBuffer(maxBatch * META_STRIDE * 4);
     const verdicts = new ArrayBuffer(maxBatch);
     const batch: NfqueueBatch = { count: 0, meta: new Uint32Array(meta), data: new Uint8Array(arena), verdicts: new Uint8Array(verdicts) };
-    this.batch = batch;
     try {
       this.queue = new mod.Queue(queueNum, maxLen, failOpen, arena, meta, verdicts, maxBatch, (count) => {
         batch.count = count;

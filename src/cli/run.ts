@@ -17,7 +17,6 @@ import { hostPortOrPort, integerIn, listenAddress, oneOf, secondsIn } from './fl
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, warnCertificateExpiry, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
-import type { ParsedArgs } from './flags.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
 import { runHost } from './run-host.js';
 import { runInline } from './run-inline.js';

@@ -19,7 +19,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ThreadScheduling } from '../capture/realtime-thread.js';
 import { modelDelta, modelImage } from '../dataplane/model-mirror.js';
 import type { ModelChange } from '../dataplane/dataplane.js';
-import { workerExecArgv, workerScript } from '../dataplane/worker-script.js';
+import { workerExecArgv } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
 import { errorOfWorker } from './worker-errors.js';
 import type { WorkerScrape } from './worker-metrics.js';

@@ -20,7 +20,6 @@ import { EtcdClient } from '../../src/fleet/etcd-client.js';
 import { openEtcdStore, type EtcdStore } from '../../src/fleet/etcd-store.js';
 import { KeyLayout } from '../../src/fleet/key-layout.js';
 import { parseStoreUrl } from '../../src/fleet/store-url.js';
-import type { Logger } from '../../src/observe/logger.js';
 import { renderExposition } from '../../src/observe/metrics.js';
 import { buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';

@@ -21,7 +21,6 @@ import { formatStatus } from '../../src/cli/status.js';
 import { SecurityGroupService } from '../../src/control/service.js';
 import { isAllowed } from '../../src/dataplane/verdict.js';
 import { runStatus } from '../../src/live/run-status.js';
-import type { Logger } from '../../src/observe/logger.js';
 import { renderExposition } from '../../src/observe/metrics.js';
 import { buildFrame } from '../../src/packet/frame-builder.js';
 import { LinkType } from '../../src/packet/link-types.js';

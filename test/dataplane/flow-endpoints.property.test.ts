@@ -19,7 +19,6 @@ import { StaticModel, type StaticRule } from '../support/static-model.js';
 
 const POOL4 = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
 const POOL6 = ['2001:db8::1', '2001:db8::2'];
-const OUTSIDE4 = ['198.51.100.7', '203.0.113.1'];
 const ENIS = ['eni-0', 'eni-1', 'eni-2'];
 const GROUPS = ['sg-a', 'sg-b'];
 const PORTS = [22, 53, 443, 40000];

@@ -8,7 +8,6 @@
 // the inside host through two workers exactly as through one; the untracked one never does. Needs
 // root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
