@@ -244,13 +244,18 @@ describe('a frame between two managed interfaces of an established flow', () => 
   });
 });
 
+/** A fresh 64-slot table and the decoded UDP datagram 10.0.0.1:5000 → `dst`:53, with the timeouts to track it by. */
+function udpFlowTo(dst: string): { ct: ConntrackTable; v: PacketView; timeouts: { tcpEstablished: number; udp: number; udpStream: number } } {
+  const ct = new ConntrackTable({ capacity: 64 });
+  const v = new PacketView();
+  const frame = buildFrame({ src: '10.0.0.1', dst, proto: 'udp', sport: 5000, dport: 53 });
+  decodeFrame(LinkType.ETHERNET, frame, 0, frame.length, v, frame.length);
+  return { ct, v, timeouts: { tcpEstablished: 432000, udp: 30, udpStream: 180 } };
+}
+
 describe('the flow record lookup', () => {
   it('finds an established flow on any interface, with its endpoints, only under the generation it was stamped at', () => {
-    const ct = new ConntrackTable({ capacity: 64 });
-    const v = new PacketView();
-    const frame = buildFrame({ src: '10.0.0.1', dst: '198.51.100.7', proto: 'udp', sport: 5000, dport: 53 });
-    decodeFrame(LinkType.ETHERNET, frame, 0, frame.length, v, frame.length);
-    const timeouts = { tcpEstablished: 432000, udp: 30, udpStream: 180 };
+    const { ct, v, timeouts } = udpFlowTo('198.51.100.7');
     // Without a generation (no caller keeps one), nothing is trusted.
     ct.clock[0] = 1000;
     expect(ct.lookupFlowNow(v)).toBe(-1);
@@ -268,11 +273,7 @@ describe('the flow record lookup', () => {
   });
 
   it("finds a flow's record on its other managed end in the same probe, while it lives", () => {
-    const ct = new ConntrackTable({ capacity: 64 });
-    const v = new PacketView();
-    const frame = buildFrame({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 5000, dport: 53 });
-    decodeFrame(LinkType.ETHERNET, frame, 0, frame.length, v, frame.length);
-    const timeouts = { tcpEstablished: 432000, udp: 30, udpStream: 180 };
+    const { ct, v, timeouts } = udpFlowTo('10.0.0.2');
     ct.clock[0] = 1000;
     ct.advanceGeneration();
     // A flow between two managed interfaces: a record on each (the sender's 3, the receiver's 5).
