@@ -30,14 +30,15 @@
 // address is on, under the caller's address-map generation (flow-endpoints.ts).
 //
 // The table is one class chain, each link a module with one job:
-//   ScratchKey (scratch-key.ts)       the key of the packet at hand: keying, hashing, compare, staged keys
-//   RecordStore (record-store.ts)     the records, their counts, removal by backward shift
-//   RecordGrowth (record-growth.ts)   resize and the incremental migration of the old table
-//   RecordExpiry (record-expiry.ts)   expiry times and the sweep
-//   FlowEndpoints (flow-endpoints.ts) endpoint stamping, lookupFlowNow's interface-free probe
-//   EntryTimeouts (entry-timeouts.ts) per-interface timeouts, the timeout an entry gets
-//   FloodPolicy (flood-policy.ts)     making room in a full table, the pressure threshold, counters
-//   ConntrackTable (this file)        the per-packet lookups and tracks, TCP/UDP state, the public API
+//   ScratchKey (scratch-key.ts)             the key of the packet at hand: keying, hashing, compare, staged keys
+//   RecordStore (record-store.ts)           the records, their counts, removal by backward shift
+//   RecordGrowth (record-growth.ts)         resize and the incremental migration of the old table
+//   RecordExpiry (record-expiry.ts)         expiry times and the sweep's walk from its cursor
+//   FlowEndpoints (flow-endpoints.ts)       endpoint stamping, lookupFlowNow's interface-free probe
+//   EntryTimeouts (entry-timeouts.ts)       per-interface timeouts, the timeout an entry gets
+//   FloodPolicy (flood-policy.ts)           making room in a full table, the pressure threshold, counters
+//   TableMaintenance (table-maintenance.ts) between packets: sweep, removeFlowsOf, clear, entriesOf, placeOf
+//   ConntrackTable (this file)              the per-packet lookups and tracks, TCP/UDP state
 // A chain, not objects of their own or virtual hooks: the per-packet path (lookupNow → find →
 // matches → update → timeoutOf, trackMissNow → trackKeyed) reads and writes the same 16-word
 // records through the same three views (u, s, f) with the scratch key beside them as monomorphic
@@ -56,9 +57,8 @@ import type { ConntrackTimeouts } from '../model/model-view.js';
 import { IpProto, type PacketView, type QuotedHeader } from '../packet/packet-view.js';
 import type { RecordAllocator } from './record-memory.js';
 import { isIcmpError, isIcmpProtocol } from './icmp-kinds.js';
-import { FloodPolicy } from './flood-policy.js';
 import { Keyed } from './scratch-key.js';
-import { describeEntries, type ConntrackEntryInfo } from './entry-info.js';
+import { TableMaintenance } from './table-maintenance.js';
 import { Double, Endpoints, Flag, MAX_CAPACITY, nextPowerOfTwo, slotsFor, Udp, Word } from './record-layout.js';
 import { tcpHandshakeDone, tcpInitialSenderIsOriginator, tcpInitialState, tcpNextState, TcpState } from './tcp-state.js';
 import { UNANSWERED_UNDER_PRESSURE_MS } from './timeouts.js';
@@ -109,9 +109,7 @@ const INITIAL_SLOTS = 1 << 15;
  * growth at half full, the old table is empty long before the new one is half full in turn
  */
 const MIGRATE_BUDGET = 16;
-export class ConntrackTable extends FloodPolicy {
-  /** the fewest slots: the table starts with these and never shrinks below */
-  readonly minSlots: number;
+export class ConntrackTable extends TableMaintenance {
   inserts = 0;
 
   private missIf = -1;
@@ -139,7 +137,6 @@ export class ConntrackTable extends FloodPolicy {
       options.clock ?? new Float64Array(1),
       Math.max(1, Math.floor(options.migrateBudget ?? MIGRATE_BUDGET)),
     );
-    this.minSlots = minSlots;
   }
 
   /**
@@ -342,89 +339,6 @@ export class ConntrackTable extends FloodPolicy {
     if (this.size > this.growAt) this.resizeTo(this.slots * 2);
     else if (this.migrating) this.migrate(this.migrateBudget);
     return true;
-  }
-
-  /** Removes expired entries among the next `budget` slots; returns how many. */
-  sweep(nowMs: number, budget = 4096): number {
-    this.missKeyed = false;
-    this.clock[0] = nowMs;
-    const expiredBefore = this.expired;
-    this.scan(budget, false);
-    // The table follows its flows down too: quiet, it shrinks (and migrates here, between
-    // packets, when no insert does it).
-    if (this.migrating) this.migrate(budget);
-    else if (this.slots > this.minSlots && this.size * 8 < this.slots) this.resizeTo(Math.max(this.minSlots, nextPowerOfTwo(this.size * 4)));
-    return this.expired - expiredBefore;
-  }
-
-  /** Forgets every flow of an interface (it was deleted or lost its index). Returns how many. */
-  removeFlowsOf(ifIndex: number): number {
-    let removed = 0;
-    for (let i = 0; i < this.slots; ) {
-      const w = i * Word.STRIDE;
-      if ((this.s[w + Word.FLAGS] & Flag.LIVE) !== 0 && this.u[w + Word.INFO] >>> 16 === ifIndex) {
-        // Not i++: the shift may have moved a later entry of the cluster into slot i.
-        this.removeAt(i);
-        removed++;
-      } else {
-        i++;
-      }
-    }
-    for (let i = this.oCursor; i < this.oSlots; ) {
-      const w = i * Word.STRIDE;
-      if ((this.os[w + Word.FLAGS] & Flag.LIVE) !== 0 && this.ou[w + Word.INFO] >>> 16 === ifIndex) {
-        this.removeOldAt(i);
-        removed++;
-      } else {
-        i++;
-      }
-    }
-    return removed;
-  }
-
-  /** Forgets everything (counters stay). */
-  clear(): void {
-    this.missKeyed = false;
-    this.layoutChanges++;
-    if (this.migrating) this.endMigration();
-    this.s.fill(0);
-    this.ifEntries.fill(0);
-    this.unanswered.fill(0);
-    this.activeInterfaces = 0;
-    this.size = 0;
-    this.passMin = Infinity;
-    this.earliest = Infinity;
-  }
-
-  /** The live entries of an interface, for explain and tests (allocates; not for the hot path). */
-  entriesOf(ifIndex: number, nowMs = -Infinity): ConntrackEntryInfo[] {
-    const entries = describeEntries(this.u, this.f, this.slots, ifIndex, nowMs);
-    return this.migrating ? entries.concat(describeEntries(this.ou, this.of, this.oSlots, ifIndex, nowMs)) : entries;
-  }
-
-  /** Bytes the table's records hold (both tables while entries migrate). */
-  get byteLength(): number {
-    return this.u.byteLength + this.ou.byteLength;
-  }
-
-  /**
-   * Where the flow of `pkt` lives: its home slot and the slot holding its entry (-1 when none,
-   * expired or not), or null when the packet has no key (an ICMP error or non-query message).
-   * For tests and diagnostics: it changes nothing.
-   */
-  placeOf(ifIndex: number, pkt: PacketView): { home: number; slot: number } | null {
-    const ver = pkt.ipVersion;
-    if (ver !== 4 && ver !== 6) return null;
-    if (isIcmpProtocol(ver, pkt.protocol)) {
-      if (!this.keyIcmpQuery(ifIndex, ver, pkt.protocol, pkt.src, pkt.dst, pkt.icmpType, pkt.icmpId)) return null;
-    } else {
-      this.keyFlow(ifIndex, ver, pkt.protocol, pkt.src, pkt.dst, pkt.srcPort, pkt.dstPort);
-    }
-    const home = this.kHash & this.homeMask;
-    for (let i = home; ; i = (i + 1) & this.slotMask) {
-      if ((this.s[i * Word.STRIDE + Word.FLAGS] & Flag.LIVE) === 0) return { home, slot: -1 };
-      if (this.matches(this.u, this.s, i * Word.STRIDE)) return { home, slot: i };
-    }
   }
 
   /**

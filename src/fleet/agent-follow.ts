@@ -174,25 +174,10 @@ export class WatchFollower {
     this.active.clear();
     for (const r of ranges) this.addWatcher(stream, r, this.applied.revision + 1);
     this.catchingUp = true;
-    // Liveness (see the file header): the probe runs at a third of the stale time. A tick that
-    // comes late by more than a period means this process was too busy to read (its own lag, not
-    // etcd's silence): it decides nothing.
-    const probeMs = Math.max(50, Math.floor(this.staleAfterMs / 3));
-    let lastTick = Date.now();
-    const probe = setInterval(() => {
-      const now = Date.now();
-      const late = now - lastTick - probeMs;
-      lastTick = now;
-      if (late > probeMs) return;
-      const since = now - stream.lastMessageAt;
-      if (since >= this.staleAfterMs) {
-        this.streamError ??= new EtcdSilent(`${stream.endpoint} said nothing for ${(since / 1000).toFixed(1)} s`);
-        stream.close();
-      } else if (since >= probeMs) {
-        stream.requestProgress();
-      }
-    }, probeMs);
-    probe.unref();
+    // Liveness (see the file header).
+    const stopProbe = stream.probeLiveness(this.staleAfterMs, (since) => {
+      this.streamError ??= new EtcdSilent(`${stream.endpoint} said nothing for ${(since / 1000).toFixed(1)} s`);
+    });
     const onStop = (): void => stream.close();
     if (this.stopped) onStop();
     this.stopSignal.addEventListener('abort', onStop, { once: true });
@@ -234,7 +219,7 @@ export class WatchFollower {
         if (this.restartWanted || this.streamError !== undefined) break;
       }
     } finally {
-      clearInterval(probe);
+      stopProbe();
       this.stopSignal.removeEventListener('abort', onStop);
       stream.close();
       if (this.stream === stream) this.stream = undefined;

@@ -1,11 +1,9 @@
 // The fleet agent's last applied state on local disk, so that a restart while etcd is unreachable
 // boots into what it last enforced (issue 9). One JSON file: the held keys and their revision, the
 // host and prefix they belong to, and when the agent last knew them current (staleness survives a
-// restart). Written atomically (state/durable-fs.ts, as the durable store's snapshot), so a crash
-// leaves the old file or the new one, never half of one.
-import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../state/durable-fs.js';
+// restart). Written atomically and read back with its format checked (state/saved-document.ts, as
+// the EC2 source's last listing), so a crash leaves the old file or the new one, never half of one.
+import { readSavedDocument, writeSavedDocument } from '../state/saved-document.js';
 
 export const AGENT_STATE_FORMAT = 'sgfw-agent-state/1';
 
@@ -28,27 +26,13 @@ export class AgentStateFileError extends Error {
 }
 
 export async function writeAgentState(path: string, doc: AgentStateDocument): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(doc), dirname(path));
+  await writeSavedDocument(path, doc);
 }
 
 /** The document, or undefined when there is no file; AgentStateFileError when it is not one of ours. */
 export async function readAgentState(path: string, expect: { prefix: string; hostId: string }): Promise<AgentStateDocument | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AgentStateFileError(path, (e as Error).message);
-  }
-  let doc: AgentStateDocument;
-  try {
-    doc = JSON.parse(text) as AgentStateDocument;
-  } catch (e) {
-    throw new AgentStateFileError(path, `not JSON (${(e as Error).message})`);
-  }
-  if (doc === null || typeof doc !== 'object' || doc.format !== AGENT_STATE_FORMAT) {
-    throw new AgentStateFileError(path, `not an ${AGENT_STATE_FORMAT} document`);
-  }
+  const doc = await readSavedDocument<AgentStateDocument>(path, AGENT_STATE_FORMAT, (problem) => new AgentStateFileError(path, problem));
+  if (doc === undefined) return undefined;
   if (doc.prefix !== expect.prefix || doc.hostId !== expect.hostId) {
     throw new AgentStateFileError(path, `holds host ${doc.hostId} under ${doc.prefix}, not host ${expect.hostId} under ${expect.prefix}`);
   }

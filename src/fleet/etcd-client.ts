@@ -11,7 +11,8 @@
 //   (etcd-store-outcome.ts).
 // - a watch (EtcdWatchStream) is one gRPC stream on one member multiplexing every watcher; watchers
 //   are added and cancelled in place, and `requestProgress` asks etcd to say how far it is, which
-//   the agents use to tell a quiet member from a frozen or unreachable one.
+//   the stream's liveness probe (probeLiveness, run by the agents and the etcd store) uses to tell
+//   a quiet member from a frozen or unreachable one.
 // Every request is bounded: each attempt on a member by the request timeout (the wait for an auth
 // token included: etcd3 fetches one before the call's own deadline starts), and `close()` fails
 // whatever is still waiting at once, so a caller stopping while etcd is frozen or cut off is not

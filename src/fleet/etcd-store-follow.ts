@@ -149,23 +149,7 @@ export class EtcdStoreFollower {
         const stop = (): void => stream.close();
         if (this.stopWatch.signal.aborted) stop();
         this.stopWatch.signal.addEventListener('abort', stop, { once: true });
-        // a tick late by more than a period: this process was too busy to read; decide nothing
-        const probeMs = Math.max(50, Math.floor(this.silentAfterMs / 3));
-        let lastTick = Date.now();
-        const probe = setInterval(() => {
-          const now = Date.now();
-          const late = now - lastTick - probeMs;
-          lastTick = now;
-          if (late > probeMs) return;
-          const since = now - stream.lastMessageAt;
-          if (since >= this.silentAfterMs) {
-            silent = true;
-            stream.close();
-          } else if (since >= probeMs) {
-            stream.requestProgress();
-          }
-        }, probeMs);
-        probe.unref();
+        const stopProbe = stream.probeLiveness(this.silentAfterMs, () => (silent = true));
         try {
           stream.add(this.layout.prefix, this.rangeEnd, this.appliedRevision + 1);
           for await (const msg of stream) {
@@ -188,7 +172,7 @@ export class EtcdStoreFollower {
           }
           if (silent) throw new EtcdUnavailable(`${stream.endpoint} said nothing for ${this.silentAfterMs} ms`);
         } finally {
-          clearInterval(probe);
+          stopProbe();
           this.stopWatch.signal.removeEventListener('abort', stop);
           stream.close();
         }

@@ -1,7 +1,7 @@
 // One etcd watch stream on one member (EtcdClient.watch opens it), multiplexing every watcher of
-// its caller: watchers added and cancelled in place, progress requested (how the agents tell a
-// quiet member from a frozen or unreachable one), and etcd's messages read in order as
-// WatchMessages through an async iterator.
+// its caller: watchers added and cancelled in place, progress requested and the liveness probe
+// built on it (how the agents and an etcd store tell a quiet member from a frozen or unreachable
+// one), and etcd's messages read in order as WatchMessages through an async iterator.
 import { buf, keyValue, num, reasonOf, type DuplexLike } from './etcd-grpc.js';
 import { EtcdUnavailable, type KeyBytes, type WatchEvent, type WatchMessage } from './etcd-types.js';
 
@@ -55,6 +55,34 @@ export class EtcdWatchStream implements AsyncIterable<WatchMessage> {
   /** Asks etcd for a progress notification (sent once the stream's watchers are caught up). */
   requestProgress(): void {
     this.stream.write({ progress_request: {} });
+  }
+
+  /**
+   * Probes the member's liveness until the returned function is called: a stream that has said
+   * nothing for a third of `silentAfterMs` is asked for progress (etcd answers at once, even when
+   * no key changed); one silent for `silentAfterMs` (the member frozen, partitioned, or the
+   * connection hung) is closed, after `onSilent` is told how long it was silent (ms). A probe tick
+   * late by more than a period means this process was too busy to read (its own lag, not the
+   * member's silence): it decides nothing.
+   */
+  probeLiveness(silentAfterMs: number, onSilent: (silentMs: number) => void): () => void {
+    const probeMs = Math.max(50, Math.floor(silentAfterMs / 3));
+    let lastTick = Date.now();
+    const probe = setInterval(() => {
+      const now = Date.now();
+      const late = now - lastTick - probeMs;
+      lastTick = now;
+      if (late > probeMs) return;
+      const since = now - this.lastMessageAt;
+      if (since >= silentAfterMs) {
+        onSilent(since);
+        this.close();
+      } else if (since >= probeMs) {
+        this.requestProgress();
+      }
+    }, probeMs);
+    probe.unref();
+    return () => clearInterval(probe);
   }
 
   /** Ends the stream (the iterator then ends quietly). */

@@ -2,12 +2,11 @@
 // unreachable starts from what was last enforced, never from nothing (the fleet agent keeps its
 // state the same way, fleet/agent-state-file.ts). One JSON file: the account as a state document,
 // the region and filters it was read with, and when it was last known current (staleness survives a
-// restart). Written atomically, so a crash leaves the old file or the new one.
-import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// restart). Written atomically and read back with its format checked (state/saved-document.ts), so a
+// crash leaves the old file or the new one.
 import type { ModelDocument } from '../model/types.js';
-import { writeFileAtomic } from '../state/durable-fs.js';
 import { readStateDocument } from '../state/state-document.js';
+import { readSavedDocument, writeSavedDocument } from '../state/saved-document.js';
 
 export const SOURCE_STATE_FORMAT = 'sgfw-ec2-source-state/1';
 
@@ -31,7 +30,7 @@ export class SourceStateFileError extends Error {
 }
 
 export async function writeSourceState(path: string, doc: SourceStateDocument): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(doc), dirname(path));
+  await writeSavedDocument(path, doc);
 }
 
 /**
@@ -39,22 +38,8 @@ export async function writeSourceState(path: string, doc: SourceStateDocument): 
  * not one of ours or was read for another region or other filters.
  */
 export async function readSourceState(path: string, expect: { region: string; filters: readonly string[] }): Promise<SourceStateDocument | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SourceStateFileError(path, (e as Error).message);
-  }
-  let doc: SourceStateDocument;
-  try {
-    doc = JSON.parse(text) as SourceStateDocument;
-  } catch (e) {
-    throw new SourceStateFileError(path, `not JSON (${(e as Error).message})`);
-  }
-  if (doc === null || typeof doc !== 'object' || doc.format !== SOURCE_STATE_FORMAT) {
-    throw new SourceStateFileError(path, `not an ${SOURCE_STATE_FORMAT} document`);
-  }
+  const doc = await readSavedDocument<SourceStateDocument>(path, SOURCE_STATE_FORMAT, (problem) => new SourceStateFileError(path, problem));
+  if (doc === undefined) return undefined;
   if (!Number.isSafeInteger(doc.currentAt) || !Array.isArray(doc.filters)) throw new SourceStateFileError(path, 'currentAt or filters missing');
   const filters = (f: readonly string[]): string => JSON.stringify([...f].sort());
   if (doc.region !== expect.region || filters(doc.filters) !== filters(expect.filters)) {
