@@ -14,7 +14,7 @@
 // judges them in order until one it cannot finish, which JS stages and judges (and so on).
 // Its records are advised for huge pages (adviseHugePages) as the JS side's are mapped on them.
 // Not wired into the Dataplane: it reaches into the table's fields, as a prototype may.
-//   npm run build && node bench/pipeline-wasm.mjs [--flows N] [--frames N] [--passes N]
+//   npm run build && node bench/pipeline-wasm.mjs [--flows N] [--frames N] [--passes N] [--mix-passes N]
 //     [--no-wasm-inlining] [--rekey] [--only copy|stage]
 // A frame wasm keyed but left is decoded by JS and takes wasm's key (`--rekey`: JS stages it
 // from scratch, keying it again). --no-wasm-inlining: without V8's wasm inliner (Node 20 has it behind a flag, set here at run
@@ -47,6 +47,7 @@ function count(name, fallback) {
 const concurrent = count('--flows', 100_000);
 const frames = count('--frames', 1_000_000);
 const passes = count('--passes', 7);
+const mixPasses = count('--mix-passes', 3);
 const inlining = !process.argv.includes('--no-wasm-inlining');
 const rekey = process.argv.includes('--rekey');
 const only = flag('--only', null);
@@ -291,7 +292,7 @@ for (let p = 0; p <= passes; p++) {
 
 // --- the mixed workload, fresh Dataplanes each pass -------------------------------------------
 const mixed = { wasm: [], js: [], fast: 0 };
-for (let p = 0; p <= Math.max(3, passes >> 1); p++) {
+for (let p = 0; p <= mixPasses; p++) {
   const a = dataplane(true);
   const b = dataplane(false);
   defaultTimeouts(a);
@@ -319,7 +320,7 @@ const ratio = (x) => Number((median(x.wasm) / median(x.js)).toFixed(3));
 console.log(
   JSON.stringify(
     {
-      workload: { rules: 1000, concurrentFlows: concurrent, frames: w.count, establishedFrames: picked.length, passes, wasmInlining: inlining, rekey, only, wasmRecordBytesOnHugePages: advised, jsRecords: A.dp.conntrack.memoryKind === 'wasm' ? B.dp.conntrack.memoryKind : '?' },
+      workload: { rules: 1000, concurrentFlows: concurrent, frames: w.count, establishedFrames: picked.length, passes, mixPasses, wasmInlining: inlining, rekey, only, wasmRecordBytesOnHugePages: advised, jsRecords: A.dp.conntrack.memoryKind === 'wasm' ? B.dp.conntrack.memoryKind : '?' },
       established: { wasmCpuNsPerFrame: est.wasm.map((n) => +n.toFixed(1)), jsCpuNsPerFrame: est.js.map((n) => +n.toFixed(1)), wasmMedian: +median(est.wasm).toFixed(1), jsMedian: +median(est.js).toFixed(1), ratio: ratio(est), finishedInWasm: est.fast, verdictsDiffering: est.firstPassVerdictsDiffering, state: est.firstPassState },
       mixed: { wasmCpuNsPerFrame: mixed.wasm.map((n) => +n.toFixed(1)), jsCpuNsPerFrame: mixed.js.map((n) => +n.toFixed(1)), wasmMedian: +median(mixed.wasm).toFixed(1), jsMedian: +median(mixed.js).toFixed(1), ratio: ratio(mixed), finishedInWasm: mixed.fast, verdictsDiffering: mixed.firstPassVerdictsDiffering, state: mixed.firstPassState, leftToJs: mixed.leftToJs },
     },
