@@ -19,6 +19,8 @@ export interface HugePageMemory {
 
 interface HugePagesAddon {
   allocate(bytes: number): { buffer: ArrayBuffer; advised: boolean };
+  /** absent from builds older than it (the addon is rebuilt by scripts/build-native.sh) */
+  advise?(buffer: ArrayBuffer): number;
 }
 
 const HUGE_PAGE_BYTES = 2 << 20;
@@ -52,4 +54,14 @@ export function hugePageMemory(bytes: number): HugePageMemory | null {
     // mmap refused (address space limits): the WebAssembly memory may still fit.
     return null;
   }
+}
+
+/**
+ * Advises the 2 MiB-aligned part of a buffer V8 allocated (a WebAssembly memory's: a wasm
+ * instance reads only its own memory, so records it works on live there) for huge pages, before
+ * its pages are first touched. Returns the bytes advised: 0 when the addon is not built, the
+ * buffer holds no whole huge page, or the advice is refused (or the addon was built before it).
+ */
+export function adviseHugePages(buffer: ArrayBuffer): number {
+  return hugePagesAddon()?.advise?.(buffer) ?? 0;
 }

@@ -1,6 +1,6 @@
 // N-API binding with one job: zeroed memory for a large table, 2 MiB aligned and advised to the
 // kernel as transparent-huge-page backed (madvise MADV_HUGEPAGE), handed to JS as an external
-// ArrayBuffer that unmaps itself when collected.
+// ArrayBuffer that unmaps itself when collected; or the same advice for a buffer V8 allocated.
 //
 // Why: the conntrack table is tens of MB read at random, one record per packet. On 4 KiB pages
 // nearly every lookup also misses the TLB, and in a VM a TLB miss is a two-dimensional page walk.
@@ -72,8 +72,27 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// advise(buffer) -> bytes advised: the 2 MiB-aligned part of an ArrayBuffer that V8 allocated (a
+// WebAssembly memory's, whose records a wasm instance must read in its own memory) advised as
+// above; 0 when it holds no whole huge page or the advice is refused. Before its pages are first
+// touched, so that they fault in as huge pages.
+Napi::Value Advise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) {
+    Napi::TypeError::New(env, "advise(buffer): buffer must be an ArrayBuffer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  uintptr_t data = reinterpret_cast<uintptr_t>(ab.Data());
+  uintptr_t start = (data + kHugePage - 1) & ~(uintptr_t(kHugePage) - 1);
+  uintptr_t end = (data + ab.ByteLength()) & ~(uintptr_t(kHugePage) - 1);
+  if (end <= start || madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE) != 0) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, double(end - start));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("allocate", Napi::Function::New(env, Allocate, "allocate"));
+  exports.Set("advise", Napi::Function::New(env, Advise, "advise"));
   return exports;
 }
 
