@@ -113,3 +113,13 @@ export async function seedEmptyStore(store: ServedStore & { readonly seq: number
   if (store.seq > 0) throw notEmpty();
   await loadStateFiles(files, { importSnapshot: (doc) => store.apply(IMPORT_ACTION, doc) });
 }
+
+/**
+ * What a store says besides answers (a torn entry dropped, a snapshot it could not write, etcd's
+ * watch lost and back): a warn record of the command's log, whose stderr is JSON records only; one
+ * plain line on stderr when there is no log (tests, embedders).
+ */
+export function storeWarnings(logger: ApiLogger | undefined): (message: string) => void {
+  if (logger === undefined) return (m) => void process.stderr.write(`sgfw: ${m}\n`);
+  return (m) => logger.warn({ event: 'store-warning' }, m);
+}

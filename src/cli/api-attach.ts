@@ -3,7 +3,7 @@
 // api/serve-store.ts (as the etcd store is), plus the flags' parsing.
 
 import { CredentialsError, loadCredentials } from '../api/credentials.js';
-import { seedEmptyStore, serveStore, type AttachedApi, type ListenAt } from '../api/serve-store.js';
+import { seedEmptyStore, serveStore, storeWarnings, type AttachedApi, type ListenAt } from '../api/serve-store.js';
 import { DEFAULT_LISTEN, type ApiLogger } from '../api/server.js';
 import { TlsFilesError, type TlsFiles } from '../api/tls-files.js';
 import { openDurableStore, type DurableStore } from '../state/durable-store.js';
@@ -44,14 +44,15 @@ export interface ApiAttachOptions {
 export async function attachApi(options: ApiAttachOptions): Promise<AttachedApi & { readonly store: DurableStore }> {
   const dir = options.stateDir;
   const keys = await loadCredentials(dir);
+  const onWarning = storeWarnings(options.logger);
   if (options.enforcing !== true) {
-    const store = await openDurableStore(dir);
+    const store = await openDurableStore(dir, { onWarning });
     return serveStore(store, { stateDir: dir, keys, listen: options.listen, logger: options.logger }, () =>
       seedFromStateFiles(store, dir, options.stateFiles ?? []),
     );
   }
-  const mark = new EnforcedMark(dir, (m) => process.stderr.write(`sgfw: ${m}\n`));
-  const store = await openDurableStore(dir, { onAcknowledged: (p) => mark.note(p) });
+  const mark = new EnforcedMark(dir, onWarning);
+  const store = await openDurableStore(dir, { onWarning, onAcknowledged: (p) => mark.note(p) });
   const api = await serveStore(store, { stateDir: dir, keys, listen: options.listen, logger: options.logger }, async () => {
     await checkEnforced(dir, store.position);
     await seedFromStateFiles(store, dir, options.stateFiles ?? []);

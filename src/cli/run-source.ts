@@ -29,7 +29,7 @@ export const SOURCE_FLAGS: readonly FlagSpec[] = [
   { name: 'source', kind: 'string', value: 'ec2[:REGION]', description: 'with --mode host or inline: enforce this host\'s interfaces from an EC2 account, polled (read-only)' },
   {
     name: 'source-filter', kind: 'string', value: 'NAME=VALUE[,VALUE…]', repeatable: true,
-    description: `with --source: an EC2 filter for the groups, interfaces and VPCs listed (${COMMON_FILTERS.join(', ')}, tag:KEY); repeat for more`,
+    description: `with --source: an EC2 filter for the groups, interfaces and VPCs listed (${COMMON_FILTERS.join(', ')}, tag:KEY)`,
   },
   { name: 'source-interval', kind: 'string', value: 'SECONDS', description: `with --source: time between polls (default ${DEFAULT_SOURCE_INTERVAL_SEC}s)`, check: duration },
   { name: 'source-jitter', kind: 'string', value: 'SECONDS', description: `with --source: up to this much more per poll, at random (default ${DEFAULT_SOURCE_JITTER_SEC}s)`, check: jitter },

@@ -143,7 +143,7 @@ export const runCommand: Command = {
         'needs root or CAP_SYS_NICE and the sched addon (refused at start otherwise)',
     },
     { name: 'fail-open', kind: 'boolean', description: 'let traffic pass when sgfw is not reading the queue, or is behind' },
-    { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: packet, verdict, reason, interfaces, rules' },
+    { name: 'verdicts', kind: 'string', value: 'FILE', description: 'write one JSON line per packet: frame (its number), verdict, reason, interfaces, rules' },
     { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics', check: hostPortOrPort },
     ...LOG_FLAGS,
     { name: 'drop-log-rate', kind: 'string', value: 'N', description: 'dropped packets logged per second at most (default 10; 0: none)', check: integerIn(0, 2 ** 31 - 1, 'a number ≥ 0') },

@@ -52,7 +52,7 @@ export const serveCommand: Command = {
       kind: 'string',
       value: 'FILE',
       repeatable: true,
-      description: 'AWS CLI JSON to start from; only into an empty state directory (repeatable, files merge)',
+      description: 'AWS CLI JSON to start from; only into an empty state directory; files merge',
     },
     {
       name: 'replay',

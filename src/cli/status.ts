@@ -71,7 +71,7 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'Ask a running sgfw (run or serve with --metrics) what it is doing; exit 0 running, 252 not running',
   description: [
-    'Reads GET /status on the metrics listener of `sgfw run --metrics HOST:PORT` (host and inline modes) or',
+    'Reads GET /status on the metrics listener of `sgfw run --metrics HOST:PORT` (every mode) or',
     '`sgfw serve --metrics HOST:PORT` and prints the mode, the managed interfaces, the model version, conntrack',
     'use, drops by reason and, for a fleet agent, the etcd revision in force and how stale it is; following an',
     'EC2 account (--source ec2), the region and endpoint, whether polls succeed, and how stale the state in force is.',

@@ -4,7 +4,7 @@
 // so keys stored there would be readable by all.
 import { loadCredentials } from '../api/credentials.js';
 import type { ApiLogger } from '../api/server.js';
-import { seedEmptyStore, serveStore, type AttachedApi, type ListenAt } from '../api/serve-store.js';
+import { seedEmptyStore, serveStore, storeWarnings, type AttachedApi, type ListenAt } from '../api/serve-store.js';
 import { openEtcdStore, type EtcdStore } from './etcd-store.js';
 import type { StoreUrl } from './store-url.js';
 
@@ -31,7 +31,10 @@ export class StoreNotEmpty extends Error {
 /** Loads the keys, opens (and seeds) the store, starts the server; closes what it opened if it throws. */
 export async function attachEtcdApi(options: EtcdApiOptions): Promise<EtcdAttachedApi> {
   const keys = await loadCredentials(options.stateDir);
-  const store = await openEtcdStore({ endpoints: options.store.endpoints, prefix: options.store.prefix, tls: options.store.tls, auth: options.store.auth });
+  const store = await openEtcdStore({
+    endpoints: options.store.endpoints, prefix: options.store.prefix, tls: options.store.tls, auth: options.store.auth,
+    onWarning: storeWarnings(options.logger),
+  });
   return serveStore(store, { stateDir: options.stateDir, keys, listen: options.listen, logger: options.logger }, () =>
     seedEmptyStore(store, options.stateFiles ?? [], () => new StoreNotEmpty(`${options.store.endpoints.join(',')} ${options.store.prefix}`)),
   );

@@ -54,7 +54,7 @@ export class StateReloader {
         trackedFlows: this.dataplane.conntrack.size,
         ...diff,
       },
-      'state reloaded; rules changed',
+      Object.values(diff).some((ids) => ids.length > 0) ? 'state reloaded; rules changed' : 'state reloaded; nothing changed',
     );
     return next;
   }

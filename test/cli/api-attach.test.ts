@@ -1,6 +1,6 @@
 // The EC2 API as `sgfw serve` and `sgfw run --listen` attach it: keys, durable store, seeding and
 // server in one call, with the store's service as the live model a Dataplane follows.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -12,6 +12,7 @@ import { Dataplane } from '../../src/dataplane/dataplane.js';
 import { REASON_NAMES } from '../../src/dataplane/verdict.js';
 import { buildFrame, linkTypeOf } from '../../src/packet/frame-builder.js';
 import { StateError } from '../../src/state/state-error.js';
+import { capturedLogger } from '../support/captured-logger.js';
 
 const ALBERT = join(import.meta.dirname, '..', '..', 'pcaps', 'albert', 'state.json');
 const GROUP = 'sg-0a1b2c3d4e5f60001';
@@ -115,5 +116,18 @@ describe('attachApi serves the durable state a Dataplane enforces', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sgfw-attach-'));
     await writeFile(join(dir, 'credentials.json'), '{');
     await expect(attachApi({ stateDir: dir, listen: { host: '127.0.0.1', port: 0 } })).rejects.toThrow(CredentialsError);
+  });
+});
+
+describe("the store's own notices are records of the command's log, as every line of its stderr is", () => {
+  it.each([false, true])('a torn last entry dropped at start is a store-warning record (enforcing: %s)', async (enforcing) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sgfw-attach-'));
+    await (await attachApi({ stateDir: dir, listen: { host: '127.0.0.1', port: 0 }, stateFiles: [ALBERT], enforcing })).close();
+    await appendFile(join(dir, 'journal.log'), '{"torn'); // a write cut by a crash: never acknowledged
+    const { log, lines } = capturedLogger();
+    await (await attachApi({ stateDir: dir, listen: { host: '127.0.0.1', port: 0 }, logger: log, enforcing })).close();
+    expect(lines()).toContainEqual(
+      expect.objectContaining({ level: 40, event: 'store-warning', msg: expect.stringMatching(/journal\.log: dropped a torn last entry/) }),
+    );
   });
 });

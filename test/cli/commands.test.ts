@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Command, LazyCommand } from '../../src/cli/command.js';
 import { COMMANDS } from '../../src/cli/commands.js';
+import { flagTable } from '../../src/cli/flags.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { captureIo } from './capture-io.js';
 
@@ -35,6 +36,16 @@ describe('the command table', () => {
     const command = await entry.load();
     expect(command.name).toBe(entry.name);
     expect(command.summary).toBe(entry.summary);
+  });
+});
+
+describe("a command's help says each flag's notes once", () => {
+  it.each(COMMANDS.map((c) => [c.name, c] as const))('%s: no description repeats the (required, repeatable) the table adds', async (_name, entry) => {
+    const command = await entry.load();
+    for (const row of flagTable(command.flags)) {
+      expect(row.match(/\brepeat(able)?\b/g)?.length ?? 0, row).toBeLessThanOrEqual(1);
+      expect(row.match(/\brequired\b/g)?.length ?? 0, row).toBeLessThanOrEqual(1);
+    }
   });
 });
 

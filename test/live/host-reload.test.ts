@@ -40,7 +40,7 @@ describe('SIGHUP reloads the state files', () => {
     expect(await t.reloader.reload()).not.toBeNull();
     expect(t.verdict(tcp('198.51.100.7', '10.0.0.10', 40001, 8080, 'S'))).toBe(NfqVerdict.ACCEPT);
     expect(t.dataplane.modelVersion).toBeGreaterThan(versionBefore);
-    expect(t.logs()).toMatchObject([{ event: 'reload', groupsChanged: ['sg-0a1b2c3d4e5f60001'], groupsAdded: [], interfacesChanged: [] }]);
+    expect(t.logs()).toMatchObject([{ event: 'reload', groupsChanged: ['sg-0a1b2c3d4e5f60001'], groupsAdded: [], interfacesChanged: [], msg: 'state reloaded; rules changed' }]);
   });
 
   it('a tracked connection survives the removal of its rule; new ones are refused', async () => {
@@ -76,6 +76,7 @@ describe('SIGHUP reloads the state files', () => {
     await t.reloader.reload();
     expect(t.model.version).toBeGreaterThan(before);
     const log = t.logs()[0];
+    expect(log.msg).toBe('state reloaded; nothing changed');
     for (const k of ['groupsAdded', 'groupsRemoved', 'groupsChanged', 'interfacesAdded', 'interfacesRemoved', 'interfacesChanged', 'prefixListsChanged']) {
       expect(log[k], k).toEqual([]);
     }
