@@ -32,6 +32,8 @@
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
 //        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
 //                                          --nice=N among them: that row's sgfw at niceness N)
+//        [--inline-variant 'LABEL=FLAGS']…  (one more inline afpacket sgfw row with FLAGS, e.g. 'rt=--workers 2 --realtime-workers';
+//                                            --nice=N among them: that row's sgfw at niceness N; with --offloads-on its offloads-on row too)
 //        [--workers 1,2]  (sgfw inline (afpacket) and host mode also on that many worker threads, each row its own)
 //        [--host-offloads]  (host mode's rows again, sgfw's (each --workers, each --build) and iptables' and
 //                            no filter's, on veths with their default offloads: checksum, TSO and GSO on,
@@ -343,8 +345,8 @@ export const OFFLOADS_ON = ', offloads on';
  * Each filter: start() (resolves when it is enforcing) and stop() (a summary of what it did); `pid`
  * when it is one process; `optional`: a failure to start is noted and the filter left out.
  */
-function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = false, offloadsOn = false, ringVariants = [], builds = [], workerCounts = [], extraNodeArgs = [] }) {
-  const proc = (label, args, { offloads = false, everywhere = false, optional = false } = {}) => {
+function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = false, offloadsOn = false, ringVariants = [], builds = [], workerCounts = [], inlineVariants = [], extraNodeArgs = [] }) {
+  const proc = (label, args, { offloads = false, everywhere = false, optional = false, nice = NICE } = {}) => {
     let child = null;
     let rx0 = 0;
     return {
@@ -359,7 +361,7 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
         // Nothing but the program under test joins the two sides: no bridge left in the middle.
         const bridges = JSON.parse(inNs(n.middle, 'ip', ['-j', 'link', 'show', 'type', 'bridge']) || '[]');
         if (bridges.length) throw new Error(`a bridge is left in the middle namespace (${bridges.map((b) => b.ifname).join(', ')}): frames would pass unjudged`);
-        child = spawnNode(procs, n.middle, args);
+        child = spawnNode(procs, n.middle, args, nice);
         await waitForText(child, 'stderr', 'SIGINT/SIGTERM to stop', 30_000);
         rx0 = received(n.middle, [n.middleOutside, n.middleInside]);
       },
@@ -411,6 +413,13 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
   for (const b of builds) {
     for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}, ${w} workers`, sgfw('afpacket', b.bin, ['--workers', String(w)]), { optional: true }));
   }
+  // `--inline-variant 'LABEL=FLAGS'`: this build with more flags (`--nice=N` among them is the bench's: that row's niceness).
+  const variantRow = (v, on) => {
+    const niceFlag = v.args.find((a) => a.startsWith('--nice='));
+    const nice = niceFlag ? Number.parseInt(niceFlag.slice('--nice='.length), 10) : NICE;
+    return proc(`${SGFW_AFPACKET}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('afpacket', SGFW, v.args.filter((a) => a !== niceFlag)), { optional: true, everywhere: on, nice });
+  };
+  if (capture.methods.includes('afpacket')) for (const v of inlineVariants) filters.push(variantRow(v, false));
   // `--offloads-on`: the afpacket rows again with every veth at its default offloads (OFFLOADS_ON), the kernel bridge too (below).
   if (offloadsOn && capture.methods.includes('afpacket')) {
     const on = { everywhere: true, optional: true };
@@ -418,6 +427,7 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
     // (not other builds': one from before vnet headers forwards no TCP at all with offloads on)
     for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${w} workers${OFFLOADS_ON}`, sgfw('afpacket', SGFW, ['--workers', String(w)]), on));
     filters.push(proc(`${AFPACKET_CEILING}${OFFLOADS_ON}`, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside, '--vnet'], on));
+    for (const v of inlineVariants) filters.push(variantRow(v, true));
   }
   // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
   if (offloadVariant) filters.push(proc(`${SGFW_PCAP}, bridge offloads on`, sgfw('pcap'), { offloads: true }));
@@ -570,12 +580,34 @@ function linkPackets(ns, devs) {
   const links = JSON.parse(inNs(ns, 'ip', ['-s', '-j', 'link', 'show']));
   let tx = 0;
   let rx = 0;
+  let txBytes = 0;
+  let rxBytes = 0;
   for (const l of links) {
     if (!devs.includes(l.ifname)) continue;
     tx += l.stats64.tx.packets;
     rx += l.stats64.rx.packets;
+    txBytes += l.stats64.tx.bytes;
+    rxBytes += l.stats64.rx.bytes;
   }
-  return { tx, rx };
+  return { tx, rx, txBytes, rxBytes };
+}
+
+/** The kernel's softirq threads (ksoftirqd/N): where softirq work goes when it is more than the interrupted task's exit can take. */
+function softirqThreads() {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('ksoftirqd/');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** `ping -q`'s summary: round trips (ms) and loss, or nulls when nothing came back. */
+function pingSummary(text) {
+  const rtt = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/[\d.]+ ms/.exec(text);
+  const loss = /([\d.]+)% packet loss/.exec(text);
+  return { avgMs: rtt ? Number(rtt[2]) : null, maxMs: rtt ? Number(rtt[3]) : null, lossPct: loss ? Number(loss[1]) : null };
 }
 
 /**
@@ -602,11 +634,33 @@ async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, coun
   const sys0 = systemCpuSeconds();
   const filter0 = filterPid ? processCpuSeconds(filterPid) : 0;
   const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: clients }, (_, k) => procs.run(clientNs, 'iperf3', argsOf(k), { timeoutMs: (seconds + 10) * 1000 })));
+  const runs = Array.from({ length: clients }, (_, k) => procs.spawn(clientNs, 'iperf3', argsOf(k), { timeoutMs: (seconds + 10) * 1000 }));
+  // The whole path's CPU (every iperf3, the filter, the kernel's softirq threads: on veth the forwarding
+  // and both hosts' stacks run in these) against the bytes through the filter, and what else ran (the
+  // machine's busy time less the path's: other programs on a shared machine), over a window inside the
+  // test (from 1 s in, or a quarter of a shorter test, to 0.5 s before its end: every iperf3 still alive to be read), with 10 pings a second
+  // through the filter from the first client's address for the round trip under that load.
+  const ksoftirqd = softirqThreads();
+  const pathPids = [...servers, ...runs].map((c) => c.pid).concat(ksoftirqd, filterPid ? [filterPid] : []).filter(Boolean);
+  const pathCpu = () => new Map(pathPids.map((pid) => [pid, processCpuSeconds(pid)]));
+  // (a process gone by the second read, or not yet there at the first, counts for nothing)
+  const pathDelta = (a, b) => [...a].reduce((n, [pid, t]) => n + (b.get(pid) > 0 && t > 0 ? b.get(pid) - t : 0), 0);
+  const warmSec = Math.min(1, seconds / 4);
+  const windowSec = Math.max(0.2, seconds - warmSec - 0.5);
+  const sampleWindow = (async () => {
+    await new Promise((r) => setTimeout(r, warmSec * 1000));
+    const ping = procs.spawn(clientNs, 'ping', ['-n', '-q', '-i', '0.1', '-w', String(Math.max(1, Math.floor(windowSec))), '-I', clientAddress(0), INSIDE_HOST], { timeoutMs: (seconds + 10) * 1000 });
+    const at0 = { path: pathCpu(), sys: systemCpuSeconds(), links: linkPackets(counted.ns, counted.devs) };
+    await new Promise((r) => setTimeout(r, windowSec * 1000));
+    const at1 = { path: pathCpu(), sys: systemCpuSeconds(), links: linkPackets(counted.ns, counted.devs) };
+    return { at0, at1, pinged: pingSummary((await ping.done).stdout) };
+  })();
+  const results = await Promise.all(runs.map((c) => c.done));
   const wall = (performance.now() - t0) / 1000;
   const sys1 = systemCpuSeconds();
   const filter1 = filterPid ? processCpuSeconds(filterPid) : 0;
   const links1 = linkPackets(counted.ns, counted.devs);
+  const { at0, at1, pinged } = await sampleWindow;
   for (const server of servers) await procs.stop(server, 'SIGKILL', 1000);
   const js = results.map((r, k) => {
     let j;
@@ -623,7 +677,15 @@ async function iperf(procs, { clientNs, serverNs, kind, seconds, filterPid, coun
   // Inline: frames the bridge sent out of its two interfaces; host: frames in and out of the host.
   const frames = counted.both ? links1.tx - links0.tx + links1.rx - links0.rx : links1.tx - links0.tx;
   const filterCpu = filter1 - filter0;
+  const bytes = counted.both ? at1.links.txBytes - at0.links.txBytes + at1.links.rxBytes - at0.links.rxBytes : at1.links.txBytes - at0.links.txBytes;
+  const machineCpu = total(at1.sys) - total(at0.sys);
+  const busyCpu = machineCpu - (at1.sys.idle - at0.sys.idle);
+  const onPath = pathDelta(at0.path, at1.path);
   const cpu = {
+    pathCpuSecPerGB: bytes > 0 ? onPath / (bytes / 1e9) : null,
+    othersCpuPct: (100 * Math.max(0, busyCpu - onPath)) / machineCpu,
+    pingAvgMs: pinged.avgMs,
+    pingMaxMs: pinged.maxMs,
     filterFrames: frames,
     filterCpuPct: filterPid ? (100 * filterCpu) / wall : null,
     filterCpuUsPerFrame: filterPid ? (1e6 * filterCpu) / Math.max(1, frames) : null,
@@ -675,8 +737,17 @@ export function parseRings(text) {
 
 /** `--host-variant 'LABEL=--queue-maxlen 8192'`: one more host-mode sgfw row with those flags (split at spaces). */
 export function parseHostVariant(text) {
+  return parseVariant(text, '--host-variant', "'maxlen 8192=--queue-maxlen 8192'");
+}
+
+/** `--inline-variant 'rt=--workers 2 --realtime-workers'`: one more inline afpacket sgfw row with those flags (split at spaces). */
+export function parseInlineVariant(text) {
+  return parseVariant(text, '--inline-variant', "'rt=--workers 2 --realtime-workers'");
+}
+
+function parseVariant(text, flag, example) {
   const at = (text ?? '').indexOf('=');
-  if (at <= 0) throw new Error(`--host-variant ${text}: not LABEL=FLAGS (e.g. 'maxlen 8192=--queue-maxlen 8192')`);
+  if (at <= 0) throw new Error(`${flag} ${text}: not LABEL=FLAGS (e.g. ${example})`);
   return { label: text.slice(0, at), args: text.slice(at + 1).split(' ').filter(Boolean) };
 }
 
@@ -692,7 +763,7 @@ export function liveSkipReason() {
  * `offloads`: add sgfw (pcap) on veths with their default offloads; `rings`: parseRings' variants.
  * Returns { skipped } when not root; otherwise { rows, ratios, settings, notes }.
  */
-export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, offloadsOn = false, hostOffloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
+export async function runLive({ quick = false, smoke = false, seconds: secondsOpt, sessions: sessionsOpt, only = null, offloads = false, offloadsOn = false, hostOffloads = false, rings = [], builds = [], workerCounts = [], hostVariants = [], inlineVariants = [], parallel = 1, clients = 1, log = (s) => console.log(s) } = {}) {
   const skip = liveSkipReason();
   if (skip) {
     log(`Live (item 6): skipped: ${skip}`);
@@ -713,7 +784,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   try {
     const n = work.open();
     const parts = [
-      { part: 'inline', filters: inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant: offloads, offloadsOn, ringVariants: rings, builds, workerCounts }), clientNs: n.outside, serverNs: n.inside,
+      { part: 'inline', filters: inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant: offloads, offloadsOn, ringVariants: rings, builds, workerCounts, inlineVariants }), clientNs: n.outside, serverNs: n.inside,
         broadcasts: [[n.outside, '10.77.1.255'], [n.inside, '10.77.2.255']],
         counted: { ns: n.middle, devs: [n.middleOutside, n.middleInside], both: false } },
       { part: 'host', filters: hostFilters(n, procs, stateFile, rules, { workerCounts, hostVariants, builds, offloads: hostOffloads }), clientNs: n.client, serverNs: n.host, broadcasts: [],
@@ -792,6 +863,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
       gbps: m('gbps'), retransmits: m('retransmits'), framesPerSec: m('framesPerSec'), sentPerSec: m('sentPerSec'), lossPct: m('lossPct'),
       filterFramesPerSec: m('filterFrames') / seconds, filterCpuPct: m('filterCpuPct'), filterCpuUsPerFrame: m('filterCpuUsPerFrame'),
       machineBusyPct: m('machineBusyPct'), softirqPct: m('softirqPct'),
+      pathCpuSecPerGB: m('pathCpuSecPerGB'), othersCpuPct: m('othersCpuPct'), pingAvgMs: m('pingAvgMs'), pingMaxMs: m('pingMaxMs'),
       judged: c('judged'), passed: c('passed'), dropped: c('dropped'), unjudged: c('unjudged'), offered: c('offered'),
       workerShares: perWorker && shared > 0 ? perWorker.map((v) => Math.round((100 * v) / shared)) : null,
     });
@@ -822,6 +894,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${SGFW_AFPACKET}, ${b.label}`, AFPACKET_CEILING);
     add('inline', `${SGFW_AFPACKET}, ${b.label}`, KERNEL_BRIDGE);
   }
+  for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}`, KERNEL_BRIDGE, 1.0);
   for (const w of workerCounts) {
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, KERNEL_BRIDGE, 1.0);
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, AFPACKET_CEILING);
@@ -836,6 +909,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
       add('inline', `${label}${OFFLOADS_ON}`, label);
     }
     add('inline', `${AFPACKET_CEILING}${OFFLOADS_ON}`, K);
+    for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
     add('inline', K, KERNEL_BRIDGE);
   }
   add('host', SGFW_HOST, IPTABLES, 0.9);
@@ -887,6 +961,10 @@ export function liveTables(r) {
     ['mode', 'part'], ['filter', 'filter'], ['test', 'kind'], ['runs', 'runs'], ['TCP Gbit/s', 'gbps', opt(2)], ['TCP retrans', 'retransmits', opt(0)],
     ['UDP rx frames/s', 'framesPerSec', opt(0)], ['UDP tx frames/s', 'sentPerSec', opt(0)], ['UDP loss %', 'lossPct', opt(1)],
     ['frames/s at filter', 'filterFramesPerSec', opt(0)], ['filter CPU %', 'filterCpuPct', opt(0)], ['filter CPU µs/frame', 'filterCpuUsPerFrame', opt(2)],
+    // the machine: busy %, the whole path's CPU (iperf3s, filter, ksoftirqd) per GB through the filter, what
+    // other programs took, and a ping's round trip through the filter during the test (avg / max)
+    ['busy %', 'machineBusyPct', opt(0)], ['path CPU s/GB', 'pathCpuSecPerGB', opt(3)], ['others CPU %', 'othersCpuPct', opt(0)],
+    ['ping ms avg', 'pingAvgMs', opt(2)], ['ping ms max', 'pingMaxMs', opt(1)],
     // sgfw's own count for a run (its stop record): judged, passed (forwarded / allowed), dropped, and what
     // reached it unjudged (inline: capture drops; host: queued packets the kernel dropped, queue full)
     ['judged', 'judged', opt(0)], ['passed', 'passed', opt(0)], ['dropped', 'dropped', opt(0)], ['unjudged', 'unjudged', opt(0)],
@@ -1037,6 +1115,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       parallel: int('--parallel') ?? 1,
       clients: int('--clients') ?? 1,
       hostVariants: args.flatMap((a, i) => (a === '--host-variant' ? [args[i + 1]] : [])).map(parseHostVariant),
+      inlineVariants: args.flatMap((a, i) => (a === '--inline-variant' ? [args[i + 1]] : [])).map(parseInlineVariant),
       log: (s) => console.error(s),
     });
     if (json) console.log(JSON.stringify(r));

@@ -46,7 +46,12 @@ export interface AfPacketOptions {
    * loaded machine); with 64 × 256 KiB, 0–3.
    */
   blockCount?: number;
-  /** ms after which the kernel hands over a block that is not full (default 2), 1–1000 */
+  /**
+   * ms after which the kernel hands over a block that is not full (default 1, the least it takes),
+   * 1–1000. A frame that comes alone waits this long on each side of a bridge: 1 ms halves an idle
+   * round trip through inline mode (2.4–3.4 ms at 2 ms, ~1.0 ms at 1) and cost no CPU per GB under
+   * load (BENCHMARKS.md "what limits inline mode").
+   */
   blockTimeoutMs?: number;
   /** promiscuous mode, as a socket membership dropped on close (default true) */
   promiscuous?: boolean;
@@ -211,7 +216,7 @@ export class AfPacketSocket {
     onBatch: AfPacketBatchHandler,
     options: AfPacketOptions = {},
   ) {
-    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 2, promiscuous = true, outgoing = false, fanout, vnetHeader = false } = options;
+    const { blockSize = 1 << 18, blockCount = 64, blockTimeoutMs = 1, promiscuous = true, outgoing = false, fanout, vnetHeader = false } = options;
     if (!isPowerOfTwo(blockSize) || blockSize < 4096 || blockSize > 64 << 20) {
       throw new CaptureError(device, `ring block size ${blockSize} is not a power of two from 4096 to 64 MiB`);
     }

@@ -33,6 +33,7 @@ interface LiveModule {
   iptablesRuleset(rules: Rule[]): string;
   parseRings(text: string | undefined): { count: number; size: number; timeoutMs?: number; label: string }[];
   parseHostVariant(text: string | undefined): { label: string; args: string[] };
+  parseInlineVariant(text: string | undefined): { label: string; args: string[] };
   clientAddress(k: number): string;
   clientPort(k: number): number;
 }
@@ -102,6 +103,11 @@ describe('the live benchmark rules', () => {
     expect(() => live.parseHostVariant('--fail-open')).toThrow(/--host-variant --fail-open: not LABEL=FLAGS/);
   });
 
+  it('parses --inline-variant LABEL=FLAGS', () => {
+    expect(live.parseInlineVariant('rt=--workers 2  --realtime-workers')).toEqual({ label: 'rt', args: ['--workers', '2', '--realtime-workers'] });
+    expect(() => live.parseInlineVariant('--realtime-workers')).toThrow(/--inline-variant --realtime-workers: not LABEL=FLAGS/);
+  });
+
   it('parses --rings and refuses what is not BLOCKSxBYTES[/MS]', () => {
     expect(live.parseRings('64x262144,16x1048576/10')).toEqual([
       { count: 64, size: 262144, timeoutMs: undefined, label: '64 × 256 KiB' },
@@ -135,29 +141,42 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
     expect(saved.split('\n').filter((l) => l.startsWith('-A INPUT'))).toHaveLength(rules.length + 2);
   }, 60_000);
 
-  it('measures sgfw inline (afpacket) and its ceiling in a smallest run, then deletes its namespaces', () => {
-    const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--only', 'afpacket'], { encoding: 'utf8', timeout: 120_000 });
+  it('measures sgfw inline (afpacket), an --inline-variant of it and its ceiling in a smallest run, then deletes its namespaces', () => {
+    const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--inline-variant', 'one worker=--workers 1 --nice=1', '--only', 'afpacket'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      rows: { part: string; filter: string; kind: string; gbps: number | null; framesPerSec: number | null; runs: number }[];
+      rows: {
+        part: string; filter: string; kind: string; gbps: number | null; framesPerSec: number | null; runs: number;
+        machineBusyPct: number; pathCpuSecPerGB: number | null; othersCpuPct: number; pingAvgMs: number | null;
+      }[];
       notes: string[];
       settings: { seconds: number; rules: number };
     };
     expect(out.settings.rules).toBe(1000);
     expect(out.notes.filter((n) => n.includes('FAILED') || n.includes('left out'))).toEqual([]);
     const labels = [...new Set(out.rows.map((x) => x.filter))].sort();
-    expect(labels).toEqual(['afpacket bridge (ceiling)', 'sgfw inline (afpacket)']);
+    expect(labels).toEqual(['afpacket bridge (ceiling)', 'sgfw inline (afpacket)', 'sgfw inline (afpacket), one worker']);
     for (const row of out.rows) {
       expect(row.part).toBe('inline');
       expect(row.runs).toBe(1);
       if (row.kind === 'tcp') expect(row.gbps).toBeGreaterThan(0);
       else expect(row.framesPerSec).toBeGreaterThan(0);
+      // the whole path's CPU per GB through the filter (iperf3s, the filter, softirq threads) was read
+      // while the test ran, and so was the machine's other load
+      expect(row.pathCpuSecPerGB).toBeGreaterThan(0);
+      expect(row.othersCpuPct).toBeGreaterThanOrEqual(0);
+      expect(row.othersCpuPct).toBeLessThanOrEqual(100);
     }
+    // a ping crossed sgfw during its TCP test (UDP's flood may leave none answered)
+    const sgfwTcp = out.rows.find((x) => x.filter === 'sgfw inline (afpacket)' && x.kind === 'tcp');
+    expect(sgfwTcp?.pingAvgMs).toBeGreaterThan(0);
     // sgfw forwarded everything it saw (the iperf3 flows are allowed) and said so when stopped.
     // (each test on a filter started afresh: one stop line per kind)
     for (const kind of ['tcp', 'udp']) {
-      const sgfwNote = out.notes.find((n) => n.startsWith(`inline, sgfw inline (afpacket), ${kind}, session 1: `));
-      expect(sgfwNote).toMatch(/forwarded (\d+) dropped 0/);
+      for (const row of ['sgfw inline (afpacket)', 'sgfw inline (afpacket), one worker']) {
+        const sgfwNote = out.notes.find((n) => n.startsWith(`inline, ${row}, ${kind}, session 1: `));
+        expect(sgfwNote).toMatch(/forwarded (\d+) dropped 0/);
+      }
     }
     const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     expect(namespaces).not.toMatch(new RegExp(`^sgbl-[a-z]-${r.pid! % 100000}\\b`, 'm'));
