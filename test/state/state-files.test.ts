@@ -182,6 +182,18 @@ describe('the bundled state files import into the control-plane service', () => 
     expect(web1?.Ipv6Addresses.map((a) => a.Ipv6Address)).toEqual(['2001:db8:1::10']);
   });
 
+  it.each([
+    ['a negative port', { IpProtocol: 'tcp', FromPort: -2, ToPort: 80 }, 'FromPort', "Invalid value '-2' for fromPort. Must be between 0 and 65535."],
+    ['a port past 65535', { IpProtocol: 'udp', FromPort: 53, ToPort: 65536 }, 'ToPort', "Invalid value '65536' for toPort. Must be between 0 and 65535."],
+    ['a TCP rule without ports', { IpProtocol: 'tcp', ToPort: 80 }, 'FromPort', 'The request must contain the parameter FromPort'],
+    ['an ICMP type past 255', { IpProtocol: 'icmp', FromPort: 256, ToPort: -1 }, 'FromPort', "Invalid value '256' for ICMP type. Must be between -1 and 255."],
+  ])('%s is named by its field: SecurityGroups[0].IpPermissions[0].FromPort/ToPort', async (_what, perm, field, message) => {
+    const bad = file(`ports-${field}.json`, { SecurityGroups: [{ ...sg('sg-0123456789abcdef0', 'web'), IpPermissions: [{ ...perm, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] }] });
+    const e = await refusal([bad], new SecurityGroupService());
+    expect(e.message).toMatch(new RegExp(`^${bad}: SecurityGroups\\[0\\]\\.IpPermissions\\[0\\]\\.${field}: [A-Za-z]+: `));
+    expect(e.message.endsWith(message)).toBe(true);
+  });
+
   it('a semantic error from the model leaves the service empty (all or nothing)', async () => {
     const service = new SecurityGroupService();
     const bad = file('host-bits.json', {
