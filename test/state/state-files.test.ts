@@ -194,6 +194,19 @@ describe('the bundled state files import into the control-plane service', () => 
     expect(e.message.endsWith(message)).toBe(true);
   });
 
+  it.each([
+    ['a secondary IPv4 address out of range', { PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5' }, { PrivateIpAddress: '10.0.0.256' }] }, 'PrivateIpAddresses[1].PrivateIpAddress', 'Invalid private IPv4 address: 10.0.0.256'],
+    ['an IPv4-mapped address as the primary', { PrivateIpAddress: '::ffff:10.0.0.5' }, 'PrivateIpAddress', 'Invalid private IPv4 address: ::ffff:10.0.0.5'],
+    ['an IPv6 address that is IPv4', { Ipv6Addresses: [{ Ipv6Address: '10.0.0.6' }] }, 'Ipv6Addresses[0].Ipv6Address', 'Invalid IPv6 address: 10.0.0.6'],
+  ])('%s is named by its field: NetworkInterfaces[0].…', async (_what, addresses, field, message) => {
+    const bad = file(`eni-${field.replace(/\W/g, '')}.json`, {
+      SecurityGroups: [sg('sg-0123456789abcdef0', 'web')],
+      NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0123456789abcdef0', Groups: [{ GroupId: 'sg-0123456789abcdef0' }], ...addresses }],
+    });
+    const e = await refusal([bad], new SecurityGroupService());
+    expect(e.message).toBe(`${bad}: NetworkInterfaces[0].${field}: InvalidParameterValue: ${message}`);
+  });
+
   it('a semantic error from the model leaves the service empty (all or nothing)', async () => {
     const service = new SecurityGroupService();
     const bad = file('host-bits.json', {
