@@ -16,6 +16,13 @@ export const API_ENDPOINT_FLAGS: readonly FlagSpec[] = [
     value: 'NAME[:PORT]',
     repeatable: true,
     description: 'also answer requests whose (signed) Host is NAME: a DNS name, or a proxy in front; without PORT, the default port or the listen port',
+    check: (value) => {
+      try {
+        parseApiHost(value);
+      } catch (e) {
+        throw e instanceof ApiHostError ? new UsageError(e.message) : e;
+      }
+    },
   },
   { name: 'tls-cert', kind: 'string', value: 'FILE', description: 'serve HTTPS (TLS 1.2+) with this PEM certificate (chain); with --tls-key; SIGHUP re-reads both' },
   { name: 'tls-key', kind: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert' },

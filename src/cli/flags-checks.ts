@@ -9,7 +9,7 @@ import { UsageError } from './usage-error.js';
 
 // The checks that need nothing but the value live apart, so that a command using only them (replay)
 // does not load the metrics server, the API server or the etcd client with these.
-export { integerIn, oneOf, secondsIn } from './flags-value-checks.js';
+export { integerIn, oneOf, positiveNumber, secondsIn } from './flags-value-checks.js';
 
 type Check = NonNullable<FlagSpec['check']>;
 

@@ -23,6 +23,11 @@ export function secondsIn(min: number, max: number): Check {
   };
 }
 
+/** A number greater than 0 (`2`, `0.5`). */
+export const positiveNumber: Check = (value, flag) => {
+  if (!(Number(value) > 0) || value.trim() === '') throw new UsageError(`${flag} expects a positive number, got '${value}'`);
+};
+
 /** One of `choices`, as given. */
 export function oneOf(choices: readonly string[]): Check {
   const words = choices.length < 2 ? choices.join('') : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;

@@ -13,6 +13,7 @@ import type { CliIo } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
+import { oneLine } from './one-line.js';
 
 const OUTPUT_FLAGS = { verdictsFile: '--verdicts', flowLogFile: '--flow-log', writeAllowedFile: '--write-allowed' } as const;
 
@@ -49,7 +50,7 @@ export async function runReplayEach(
 
 function report(io: CliIo, r: EachResult, json: boolean, text: SummaryText): void {
   if (r.error !== undefined) {
-    io.stderr.write(`sgfw replay: ${r.error}\n`);
+    io.stderr.write(`sgfw replay: ${oneLine(r.error)}\n`);
     if (json) io.stdout.write(`${JSON.stringify({ capture: r.capture, error: r.error })}\n`);
     return;
   }
@@ -61,5 +62,5 @@ function report(io: CliIo, r: EachResult, json: boolean, text: SummaryText): voi
     io.stdout.write(`${r.capture}\n${body}`);
   }
   const f = s.failure;
-  if (f) io.stderr.write(`sgfw replay: ${r.capture}: ${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}\n`);
+  if (f) io.stderr.write(`sgfw replay: ${oneLine(`${r.capture}: ${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}`)}\n`);
 }

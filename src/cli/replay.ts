@@ -13,6 +13,7 @@ import { availableCores, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runReplayEach } from './replay-each.js';
 import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
+import { oneLine } from './one-line.js';
 
 /**
  * Below this much capture in all, `replay` judges on one thread unless --workers says otherwise.
@@ -120,7 +121,7 @@ export const replayCommand: Command = {
     else io.stdout.write(formatSummary(summary));
     if (summary.failure) {
       const f = summary.failure;
-      io.stderr.write(`sgfw replay: ${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}\n`);
+      io.stderr.write(`sgfw replay: ${oneLine(`${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}`)}\n`);
       return ExitCode.failed;
     }
     return ExitCode.ok;

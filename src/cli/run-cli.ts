@@ -11,6 +11,7 @@ import { MissingAddonError } from '../capture/missing-addon.js';
 import { StoreAccessError } from '../fleet/store-access.js';
 import { Ec2Error } from '../model/ec2-error.js';
 import { StateError } from '../state/state-error.js';
+import { oneLine } from './one-line.js';
 import type { CliIo } from './cli-io.js';
 import type { Command, CommandEntry, ConfigPlace } from './command.js';
 import { commandArgs, DEFAULT_CONFIG_FILE, envName } from './config-args.js';
@@ -85,12 +86,12 @@ async function runCommand(entry: CommandEntry, argv: readonly string[], io: CliI
     return await command.run(args, { io, config });
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`${prefix}: ${e.message}\nRun '${prefix} --help' for usage.\n`);
+      io.stderr.write(`${prefix}: ${oneLine(e.message)}\nRun '${prefix} --help' for usage.\n`);
       return ExitCode.usage;
     }
     // These messages already name the file and the place; print them as they are.
     if (e instanceof StateError || e instanceof CaptureError || e instanceof TlsFilesError || e instanceof ConfigError || e instanceof StoreAccessError) {
-      io.stderr.write(`${prefix}: ${e.message}\n`);
+      io.stderr.write(`${prefix}: ${oneLine(e.message)}\n`);
       return ExitCode.usage;
     }
     // An addon or optional package this machine lacks: the message names what to install.
@@ -99,18 +100,18 @@ async function runCommand(entry: CommandEntry, argv: readonly string[], io: CliI
       return ExitCode.failed;
     }
     if (e instanceof Ec2Error) {
-      io.stderr.write(`${prefix}: ${e.code}: ${e.message}\n`);
+      io.stderr.write(`${prefix}: ${e.code}: ${oneLine(e.message)}\n`);
       return ExitCode.failed;
     }
     // A file named on the command line that cannot be opened or written (a missing folder, no
     // permission, a full disk) is the user's to fix, not a bug of sgfw's.
     const file = fileSystemError(e);
     if (file !== undefined) {
-      io.stderr.write(`${prefix}: ${file}\n`);
+      io.stderr.write(`${prefix}: ${oneLine(file)}\n`);
       return ExitCode.usage;
     }
     const err = e instanceof Error ? e : new Error(String(e));
-    io.stderr.write(`${prefix}: internal error: ${err.message}\n`);
+    io.stderr.write(`${prefix}: internal error: ${oneLine(err.message)}\n`);
     if (process.env.SGFW_DEBUG) io.stderr.write(`${err.stack ?? ''}\n`);
     return ExitCode.internal;
   }

@@ -25,10 +25,18 @@ function jitter(value: string, flag: string): void {
   if (parseDurationSec(value) === null) throw new UsageError(`${flag} expects seconds or a duration like 10s, got '${value}'`);
 }
 
+const SOURCE_PATTERN = /^ec2(?::([a-z0-9-]+))?$/;
+
+function source(value: string): void {
+  if (!SOURCE_PATTERN.test(value)) throw new UsageError(`--source expects ec2 or ec2:REGION (e.g. ec2:eu-west-1), got '${value}'`);
+}
+
+// Checked as each value is read (command line, SGFW_*, the config file, `sgfw config check`), not
+// only when the source starts: a file that `config check` passes must start.
 export const SOURCE_FLAGS: readonly FlagSpec[] = [
-  { name: 'source', kind: 'string', value: 'ec2[:REGION]', description: 'with --mode host or inline: enforce this host\'s interfaces from an EC2 account, polled (read-only)' },
+  { name: 'source', kind: 'string', value: 'ec2[:REGION]', description: 'with --mode host or inline: enforce this host\'s interfaces from an EC2 account, polled (read-only)', check: source },
   {
-    name: 'source-filter', kind: 'string', value: 'NAME=VALUE[,VALUE…]', repeatable: true,
+    name: 'source-filter', kind: 'string', value: 'NAME=VALUE[,VALUE…]', repeatable: true, check: (value) => void parseSourceFilter(value),
     description: `with --source: an EC2 filter for the groups, interfaces and VPCs listed (${COMMON_FILTERS.join(', ')}, tag:KEY)`,
   },
   { name: 'source-interval', kind: 'string', value: 'SECONDS', description: `with --source: time between polls (default ${DEFAULT_SOURCE_INTERVAL_SEC}s)`, check: duration },
@@ -75,8 +83,8 @@ export function sourceFlags(
     if (stray.length > 0) throw new UsageError(`${stray.join(' and ')} ${stray.length > 1 ? 'go' : 'goes'} with --source ec2[:REGION]`);
     return null;
   }
-  const m = /^ec2(?::([a-z0-9-]+))?$/.exec(sourceText);
-  if (m === null) throw new UsageError(`--source expects ec2 or ec2:REGION (e.g. ec2:eu-west-1), got '${sourceText}'`);
+  source(sourceText);
+  const m = SOURCE_PATTERN.exec(sourceText)!;
   if (get.stateFile === '') throw new UsageError('--source-state expects a file path, got an empty one');
   const hostId = get.hostId ?? hostname();
   if (!HOST_ID_PATTERN.test(hostId)) {

@@ -122,7 +122,7 @@ export const runCommand: Command = {
     ...API_ENDPOINT_FLAGS.map((f) => ({ ...f, description: `with --listen: ${f.description}` })),
     storeFlag('with --mode host or inline: enforce this host\'s interfaces from the etcd state of `sgfw serve --store`'),
     ...STORE_ACCESS_FLAGS,
-    { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces; with --source: the sgfw:host-id tag value naming this host (default: the host name)' },
+    { name: 'host-id', kind: 'string', value: 'NAME', description: 'with --store: the HostId whose interfaces this host enforces; with --source: the sgfw:host-id tag value naming this host (default: the host name)', check: hostIdValue },
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
     { name: 'store-stale-after', kind: 'string', value: 'SECONDS', description: 'with --store: after this long without a word from etcd (progress is asked for after a third of it) the agent reports itself disconnected and stale and moves to another member (default 5)', check: secondsIn(0.3, 3600) },
     ...SOURCE_FLAGS,
@@ -227,6 +227,12 @@ export const runCommand: Command = {
     return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
   },
 };
+
+function hostIdValue(value: string): void {
+  if (!HOST_ID_PATTERN.test(value)) {
+    throw new UsageError(`--host-id expects 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got '${value}'`);
+  }
+}
 
 /** `--store` (with its access flags, read by storeFlags), `--host-id` and `--agent-state`, checked together; null without --store. */
 export function fleetFlags(store: StoreFlags | undefined, hostId: string | undefined, agentState: string | undefined, staleAfter?: string): FleetFlags | null {

@@ -17,7 +17,7 @@ import { attachApi, DEFAULT_STATE_DIR, reloadApiFiles } from './api-attach.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { API_ENDPOINT_FLAGS, apiListenAt } from './flags-api-endpoint.js';
-import { listenAddress } from './flags-checks.js';
+import { hostPortOrPort, listenAddress, positiveNumber } from './flags-checks.js';
 import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { STORE_ACCESS_FLAGS, storeFlag, storeFlags, warnCertificateExpiry } from './flags-store.js';
 import { serviceNotify } from './service-notify.js';
@@ -60,9 +60,9 @@ export const serveCommand: Command = {
       value: 'CAPTURE',
       description: 'also judge this capture, at its own pace, against the live state: an accepted API call is in force for the next frame',
     },
-    { name: 'replay-speed', kind: 'string', value: 'X', description: 'play --replay X times faster than captured (default 1)' },
+    { name: 'replay-speed', kind: 'string', value: 'X', description: 'play --replay X times faster than captured (default 1)', check: positiveNumber },
     { name: 'verdicts', kind: 'string', value: 'FILE', description: 'with --replay: one JSON line per frame, written as it is judged' },
-    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus /metrics (API requests by action and code, latency, process), /status (JSON, for `sgfw status`), /healthz and /readyz here (a bare PORT listens on 127.0.0.1)' },
+    { name: 'metrics', kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus /metrics (API requests by action and code, latency, process), /status (JSON, for `sgfw status`), /healthz and /readyz here (a bare PORT listens on 127.0.0.1)', check: hostPortOrPort },
     ...LOG_FLAGS,
   ],
   async run(args, { io, config }) {

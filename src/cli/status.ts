@@ -79,7 +79,12 @@ export const statusCommand: Command = {
     '1 something answered, but not with an sgfw status, or not within 5 s; 2 bad usage.',
   ].join('\n'),
   flags: [
-    { name: 'metrics', kind: 'string', value: 'HOST:PORT', required: true, description: 'the --metrics address of the running sgfw (a bare PORT: 127.0.0.1)' },
+    {
+      name: 'metrics', kind: 'string', value: 'HOST:PORT', required: true, description: 'the --metrics address of the running sgfw (a bare PORT: 127.0.0.1)',
+      check: (value, flag) => {
+        if (parseListenAddress(value) === null) throw new UsageError(`${flag} expects HOST:PORT or PORT, got '${value}'`);
+      },
+    },
     { name: 'json', kind: 'boolean', description: 'print the status object as JSON' },
   ],
   async run(args, { io }) {

@@ -20,6 +20,7 @@
 import { Ec2Errors } from '../model/errors.js';
 import type { ActionContext } from './action-context.js';
 import type { ClientTokenRecord, ModelState } from './records.js';
+import { shown } from '../model/shown.js';
 
 /** The actions served whose EC2 input has ClientToken (checked against the model by test/control/client-tokens.test.ts). */
 export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set(['CreateManagedPrefixList', 'CreateNetworkInterface']);
@@ -54,7 +55,7 @@ function checkToken(action: string, token: unknown): string | undefined {
   const length = typeof token === 'string' ? [...token].length : 0;
   if (typeof token !== 'string' || length === 0 || length > form.max || (form.asciiOnly && !/^[\x20-\x7e]+$/.test(token))) {
     throw Ec2Errors.invalidParameterValue(
-      `Invalid value '${String(token)}' for ClientToken. A client token of ${action} is a case-sensitive string of 1 to ${form.max} ` +
+      `Invalid value '${shown(token)}' for ClientToken. A client token of ${action} is a case-sensitive string of 1 to ${form.max} ` +
         `${form.asciiOnly ? 'printable ASCII ' : ''}characters.`,
     );
   }

@@ -10,6 +10,7 @@
 // The token is opaque to clients: `v1.` + base64url of JSON {a: action, k: last key}. One that does
 // not decode, or was issued by another action, is refused as EC2 refuses a bad token.
 import { Ec2Error } from '../model/ec2-error.js';
+import { shown } from '../model/shown.js';
 
 export interface PageLimits {
   /** the EC2 action, bound into the token */
@@ -38,7 +39,7 @@ export function encodeToken(action: string, lastKey: string): string {
 
 /** The last key a token carries; InvalidParameterValue when it is not one of ours for `action`. */
 export function decodeToken(action: string, token: unknown): string {
-  if (typeof token !== 'string') throw invalidToken(String(token));
+  if (typeof token !== 'string') throw invalidToken(shown(token));
   if (!token.startsWith(TOKEN_PREFIX)) throw invalidToken(token);
   const body = token.slice(TOKEN_PREFIX.length);
   if (!/^[A-Za-z0-9_-]+$/.test(body)) throw invalidToken(token);
@@ -61,10 +62,10 @@ export function checkMaxResults(value: unknown, limits: PageLimits): number | un
   }
   const n = typeof value === 'number' ? value : Number.NaN;
   if (!Number.isInteger(n) || n < limits.min) {
-    throw new Ec2Error('InvalidParameterValue', `Value ( ${String(value)} ) for parameter maxResults is invalid. Expecting a value greater than ${limits.min}.`);
+    throw new Ec2Error('InvalidParameterValue', `Value ( ${shown(value)} ) for parameter maxResults is invalid. Expecting a value greater than ${limits.min}.`);
   }
   if (n > limits.max) {
-    throw new Ec2Error('InvalidParameterValue', `Value ( ${String(value)} ) for parameter maxResults is invalid. Expecting a value less than ${limits.max}.`);
+    throw new Ec2Error('InvalidParameterValue', `Value ( ${shown(value)} ) for parameter maxResults is invalid. Expecting a value less than ${limits.max}.`);
   }
   return n;
 }

@@ -68,7 +68,7 @@ export function expandPermissions(perms: unknown, ctx: ExpandContext, basePath: 
       if (perm.IpProtocol === undefined) throw Ec2Errors.missingParameter('IpProtocol');
       return parseProtocol(perm.IpProtocol);
     });
-    const ports = atPath(path, () => parsePorts(protocol.number, perm.FromPort, perm.ToPort));
+    const ports = atPath(path, () => parsePorts(protocol.number, perm.FromPort, perm.ToPort, (field) => `${path}.${field}`));
     const base = {
       egress: ctx.egress,
       protocol: protocol.number,

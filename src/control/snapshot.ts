@@ -180,7 +180,7 @@ export function importSnapshot(
         // describe-network-interfaces output names subnets a document may not carry: kept when known
         ...(typeof n.SubnetId === 'string' && d.subnets.get(n.SubnetId)?.vpcId === (n.VpcId ?? ctx.defaultVpcId) ? { SubnetId: n.SubnetId } : {}),
         Tags: n.TagSet,
-      }),
+      }, path),
     );
   });
 

@@ -4,6 +4,7 @@
 // specified CIDR block to its canonical form" (`100.68.0.18/18` becomes `100.68.0.0/18`).
 import ipaddr from 'ipaddr.js';
 import { Ec2Errors } from './errors.js';
+import { shown } from './shown.js';
 
 export interface Cidr {
   readonly family: 4 | 6;
@@ -16,7 +17,7 @@ export type HostBits = 'refuse' | 'clear';
 
 /** Parses an IPv4 or IPv6 CIDR; throws InvalidParameterValue naming the block when it is not one. */
 export function parseCidr(text: unknown, family?: 4 | 6, hostBits: HostBits = 'refuse'): Cidr {
-  if (typeof text !== 'string') throw Ec2Errors.cidrMalformed(String(text));
+  if (typeof text !== 'string') throw Ec2Errors.cidrMalformed(shown(text));
   const slash = text.indexOf('/');
   if (slash < 0) throw Ec2Errors.cidrMalformed(text);
   const addressText = text.slice(0, slash);

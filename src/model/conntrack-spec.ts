@@ -3,6 +3,7 @@
 // UdpTimeout 30-60, default 30).
 import type { ConntrackTimeouts } from './model-view.js';
 import { Ec2Errors } from './errors.js';
+import { shown } from './shown.js';
 
 /**
  * AWS's defaults for an interface's ConnectionTrackingSpecification, in seconds: the one table of
@@ -22,7 +23,7 @@ function read(spec: Record<string, unknown>, key: keyof typeof RANGES, fallback:
   if (v === undefined) return fallback;
   const [min, max] = RANGES[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw Ec2Errors.invalidParameterValue(`Invalid value '${String(v)}' for ${key}. Must be between ${min} and ${max} seconds.`);
+    throw Ec2Errors.invalidParameterValue(`Invalid value '${shown(v)}' for ${key}. Must be between ${min} and ${max} seconds.`);
   }
   return v;
 }

@@ -2,12 +2,15 @@
 // CLI, the Query API) reports a failure the way EC2 would. Wording follows what EC2 answers where it
 // is known (the seed's CannotDelete text, "CIDR block … is malformed", "The vpc ID '…' is malformed").
 import { Ec2Error } from './ec2-error.js';
+import { shown } from './shown.js';
 
 export const Ec2Errors = {
   invalidParameterValue: (message: string) => new Ec2Error('InvalidParameterValue', message),
   invalidParameter: (message: string) => new Ec2Error('InvalidParameter', message),
   missingParameter: (name: string) =>
     new Ec2Error('MissingParameter', `The request must contain the parameter ${name}`),
+  /** EC2's answer to a parameter the action does not have, or a value where only members or list items can be */
+  unknownParameter: (name: string) => new Ec2Error('UnknownParameter', `The parameter ${name} is not recognized`),
   invalidAction: (action: string) =>
     new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`),
   invalidFilter: (name: string) => new Ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`),
@@ -16,7 +19,7 @@ export const Ec2Errors = {
   unknownProtocol: (protocol: string) =>
     new Ec2Error('InvalidParameterValue', `Invalid value '${protocol}' for IP protocol. Unknown protocol.`),
   invalidPort: (field: string, value: unknown, range: string) =>
-    new Ec2Error('InvalidParameterValue', `Invalid value '${String(value)}' for ${field}. Must be ${range}.`),
+    new Ec2Error('InvalidParameterValue', `Invalid value '${shown(value)}' for ${field}. Must be ${range}.`),
   invalidPortRange: (from: number, to: number) =>
     new Ec2Error('InvalidParameterValue', `Invalid port range: FromPort ${from} is greater than ToPort ${to}.`),
   invalidIcmp: (message: string) => new Ec2Error('InvalidParameterValue', message),

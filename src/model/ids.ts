@@ -6,6 +6,7 @@
 // a state document, answers the same EC2 code and message for a malformed one.
 import { randomBytes } from 'node:crypto';
 import { Ec2Errors } from './errors.js';
+import { shown } from './shown.js';
 
 export type IdPrefix = 'sg' | 'sgr' | 'pl' | 'eni' | 'vpc' | 'subnet';
 
@@ -26,32 +27,32 @@ export function isResourceId(prefix: IdPrefix, id: unknown): id is string {
 
 /** InvalidGroupId.Malformed unless `id` is an `sg-` id. */
 export function checkGroupId(id: unknown): asserts id is string {
-  if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(String(id));
+  if (!isResourceId('sg', id)) throw Ec2Errors.groupIdMalformed(shown(id));
 }
 
 /** InvalidSecurityGroupRuleId.Malformed unless `id` is an `sgr-` id. */
 export function checkRuleId(id: unknown): asserts id is string {
-  if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(String(id));
+  if (!isResourceId('sgr', id)) throw Ec2Errors.ruleIdMalformed(shown(id));
 }
 
 /** InvalidNetworkInterfaceId.Malformed unless `id` is an `eni-` id. */
 export function checkInterfaceId(id: unknown): asserts id is string {
-  if (!isResourceId('eni', id)) throw Ec2Errors.interfaceIdMalformed(String(id));
+  if (!isResourceId('eni', id)) throw Ec2Errors.interfaceIdMalformed(shown(id));
 }
 
 /** InvalidPrefixListId.Malformed unless `id` is a `pl-` id. */
 export function checkPrefixListId(id: unknown): asserts id is string {
-  if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(String(id));
+  if (!isResourceId('pl', id)) throw Ec2Errors.prefixListIdMalformed(shown(id));
 }
 
 /** InvalidVpcId.Malformed unless `id` is a `vpc-` id. */
 export function checkVpcId(id: unknown): asserts id is string {
-  if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(String(id));
+  if (!isResourceId('vpc', id)) throw Ec2Errors.vpcIdMalformed(shown(id));
 }
 
 /** InvalidSubnetID.Malformed unless `id` is a `subnet-` id. */
 export function checkSubnetId(id: unknown): asserts id is string {
-  if (!isResourceId('subnet', id)) throw Ec2Errors.subnetIdMalformed(String(id));
+  if (!isResourceId('subnet', id)) throw Ec2Errors.subnetIdMalformed(shown(id));
 }
 
 /** The check of each id kind, for callers that hold the kind as data (filters naming an id). */

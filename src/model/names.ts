@@ -3,6 +3,7 @@
 // ._-:/()#,@[]+=&;{}!$*"; "A security group name cannot start with sg-"; a rule description uses
 // the same set without `&`.
 import { Ec2Errors } from './errors.js';
+import { shown } from './shown.js';
 
 const GROUP_TEXT = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]*$/;
 const RULE_TEXT = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]*$/;
@@ -13,7 +14,7 @@ export function checkGroupName(name: unknown): string {
   if (name === undefined || name === '') throw Ec2Errors.missingParameter('GroupName');
   if (typeof name !== 'string' || name.length > 255 || !GROUP_TEXT.test(name)) {
     throw Ec2Errors.invalidParameterValue(
-      `Value (${String(name)}) for parameter GroupName is invalid. Valid names are strings of up to 255 characters from the set ${GROUP_SET}`,
+      `Value (${shown(name)}) for parameter GroupName is invalid. Valid names are strings of up to 255 characters from the set ${GROUP_SET}`,
     );
   }
   if (name.toLowerCase().startsWith('sg-')) {

@@ -4,6 +4,7 @@
 // (awscli/customizations/ec2/protocolarg.py), so the API refuses it, as it refuses padded values. EC2 prints the four named protocols by name even when
 // they were sent as numbers, and every other number as its decimal string.
 import { Ec2Errors } from './errors.js';
+import { shown } from './shown.js';
 
 export const PROTOCOL = { ALL: -1, ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
 
@@ -18,7 +19,7 @@ export interface Protocol {
 
 export function parseProtocol(value: unknown): Protocol {
   const raw = typeof value === 'number' ? String(value) : value;
-  if (typeof raw !== 'string') throw Ec2Errors.unknownProtocol(String(value));
+  if (typeof raw !== 'string') throw Ec2Errors.unknownProtocol(shown(value));
   const lower = raw.toLowerCase();
   let n = Object.hasOwn(BY_NAME, lower) ? BY_NAME[lower] : undefined;
   if (n === undefined) {

@@ -3,7 +3,10 @@
 // Parameters take the shape `aws ec2 <action> --cli-input-json` takes. Frames count from 1, as
 // Wireshark counts them (across all captures of one replay, in the order given).
 import { readFileSync } from 'node:fs';
+import { SERVICE_ACTIONS } from '../control/action-table.js';
 import { StateError } from '../state/state-error.js';
+
+const KNOWN_ACTIONS: ReadonlySet<string> = new Set(SERVICE_ACTIONS);
 
 export interface TimelineEntry {
   readonly beforeFrame: number;
@@ -46,6 +49,9 @@ export function parseTimeline(file: string, text: string): TimelineEntry[] {
       fail('beforeFrame', `expected a frame number from 1, got ${JSON.stringify(beforeFrame)}`);
     }
     if (typeof o.Action !== 'string' || o.Action === '') fail('Action', `expected an EC2 action name, got ${JSON.stringify(o.Action)}`);
+    // Known when the file is read, not when (or whether) its frame comes: a misspelt action is a
+    // bad timeline (exit 2), not a call the model refused (exit 1) half-way through the capture.
+    if (!KNOWN_ACTIONS.has(o.Action as string)) fail('Action', `${JSON.stringify(o.Action)} is not an EC2 action sgfw carries out (InvalidAction; the actions are those of the README's "The EC2 Query API")`);
     const parameters = o.Parameters ?? {};
     if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
       fail('Parameters', 'expected an object');

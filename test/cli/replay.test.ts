@@ -101,8 +101,19 @@ describe('sgfw replay', () => {
     expect(dry.err.trim()).toContain(`${timeline}:1: Parameters.DryRun: a timeline entry is always applied; remove DryRun`);
     writeFileSync(timeline, '{"beforeFrame": 1, "Action": "__proto__"}\n');
     const proto = await run('replay', '--state', STATE, '--timeline', timeline, CAPTURE);
-    expect(proto.code).toBe(1);
-    expect(proto.err).toContain(`${timeline}:1: __proto__ before frame 1 failed: InvalidAction`);
+    expect(proto.code).toBe(2);
+    expect(proto.err).toContain(`${timeline}:1: Action: "__proto__" is not an EC2 action sgfw carries out (InvalidAction`);
+  });
+
+  it('refuses an unknown action when the timeline is read, even one whose frame never comes (exit 2, nothing judged)', async () => {
+    const timeline = join(dir, 'typo.jsonl');
+    writeFileSync(timeline, '{"beforeFrame": 1, "Action": "CreateSecurityGroup", "Parameters": {"GroupName": "x", "Description": "x"}}\n{"beforeFrame": 999999, "Action": "AuthorizeSecurityGroupIngres", "Parameters": {}}\n');
+    const r = await run('replay', '--state', STATE, '--timeline', timeline, CAPTURE);
+    expect(r).toEqual({
+      code: 2,
+      out: '',
+      err: `sgfw replay: ${timeline}:2: Action: "AuthorizeSecurityGroupIngres" is not an EC2 action sgfw carries out (InvalidAction; the actions are those of the README's "The EC2 Query API")\n`,
+    });
   });
 
   it('an output file that cannot be opened is one line naming it, exit 2, not an internal error', async () => {

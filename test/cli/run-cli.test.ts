@@ -38,6 +38,9 @@ const COMMANDS: Command[] = [
   throwing('capture', new CaptureError('x.pcap', 'unsupported link type 147')),
   throwing('ec2', new Ec2Error('InvalidGroup.NotFound', "The security group 'sg-1' does not exist")),
   throwing('bug', new TypeError('undefined is not a function')),
+  // a state file's CidrIp of "0.0.0.0/0\n\u001b[2J", quoted back by the model's message
+  throwing('newline', new StateError('s.json', 'SecurityGroups[0].IpPermissions[0].IpRanges[0].CidrIp', 'InvalidParameterValue: CIDR block 0.0.0.0/0\n\u001b[2J is malformed')),
+  throwing('ec2newline', new Ec2Error('InvalidParameterValue', 'CIDR block 10.0.0.0/8\r\n\t is malformed')),
   // What require() throws: where it looked follows on lines of its own.
   throwing('nocap', missingCap('monitor mode', Object.assign(new Error("Cannot find module 'cap'\nRequire stack:\n- /x/live-capture.js"), { code: 'MODULE_NOT_FOUND' }))),
   throwing('badaddon', missingAddon('host mode', 'NFQUEUE', '/x/nfqueue.node', ['g++'], new Error('/x/nfqueue.node: undefined symbol: nfq_open\nat line 2'))),
@@ -87,6 +90,15 @@ describe('exit codes: 0 ok, 1 a failed operation, 2 bad usage or input, 70 a bug
     expect(bad.err).toMatch(
       /^sgfw badaddon: host mode needs the NFQUEUE addon, which does not load \(\/x\/nfqueue.node: undefined symbol: nfq_open\): install g\+\+, then run 'node \S+\/scripts\/build-addons.mjs'\n$/,
     );
+  });
+
+  it('a message quoting a newline or an escape sequence is still one line, its control characters escaped', async () => {
+    expect(await run('newline')).toEqual({
+      code: 2,
+      out: '',
+      err: 'sgfw newline: s.json: SecurityGroups[0].IpPermissions[0].IpRanges[0].CidrIp: InvalidParameterValue: CIDR block 0.0.0.0/0\\n\\u001b[2J is malformed\n',
+    });
+    expect(await run('ec2newline')).toEqual({ code: 1, out: '', err: 'sgfw ec2newline: InvalidParameterValue: CIDR block 10.0.0.0/8\\r\\n\\t is malformed\n' });
   });
 
   it('an unexpected error is one line without a stack trace, exit 70', async () => {

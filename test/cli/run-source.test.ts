@@ -13,6 +13,7 @@ import { staticCredentials } from '../../src/api/credentials.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { runCommand } from '../../src/cli/run.js';
+import { configCommand } from '../../src/cli/config-command.js';
 import type { LiveModel } from '../../src/cli/live-model.js';
 import { parseSourceFilter, sourceFlags } from '../../src/cli/run-source.js';
 import { sourceModel } from '../../src/cli/run-source-model.js';
@@ -61,6 +62,24 @@ describe('sgfw run --source: flags', () => {
     const r = await usage('--mode', 'host', ...argv);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+
+  it('sgfw config check finds a bad --source or --source-filter in the file, as run would at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgfw-source-conf-'));
+    try {
+      const conf = join(dir, 'sgfw.conf');
+      writeFileSync(conf, ['[run]', 'source = ec2:EU WEST', 'source-filter = vpc-id', 'source-filter = group-name=web', 'source-filter = tag:env=prod', ''].join('\n'));
+      const io = captureIo();
+      expect(await runCli(['config', 'check', conf], io, [runCommand, configCommand], { env: {}, defaultConfigFile: join(dir, 'none.conf') })).toBe(2);
+      expect(io.err().split('\n')).toEqual([
+        `${conf}:2: --source expects ec2 or ec2:REGION (e.g. ec2:eu-west-1), got 'ec2:EU WEST'`,
+        `${conf}:3: --source-filter expects NAME=VALUE[,VALUE…] (e.g. vpc-id=vpc-0abc, tag:env=prod), got 'vpc-id'`,
+        expect.stringMatching(new RegExp(`^${conf}:4: --source-filter 'group-name': the filter goes to DescribeSecurityGroups`)),
+        '',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses --source with --mode monitor', async () => {

@@ -95,7 +95,7 @@ describe('importing AWS CLI JSON', () => {
     expect(path((d) => { d.SecurityGroups![0]!.GroupName = 'WebServers'; })).toBe('SecurityGroups[1].GroupName');
     expect(path((d) => { d.PrefixLists![0]!.Entries!.push({ Cidr: 'x' }); })).toBe('PrefixLists[0].Entries[1]');
     expect(path((d) => { d.SecurityGroups![2]!.GroupId = 'sg-bad'; })).toBe('SecurityGroups[2].GroupId');
-    expect(path((d) => { d.SecurityGroups![0]!.IpPermissions![0]!.FromPort = 70000; })).toBe('SecurityGroups[0].IpPermissions[0]');
+    expect(path((d) => { d.SecurityGroups![0]!.IpPermissions![0]!.FromPort = 70000; })).toBe('SecurityGroups[0].IpPermissions[0].FromPort');
   });
 });
 

@@ -182,6 +182,31 @@ describe('the bundled state files import into the control-plane service', () => 
     expect(web1?.Ipv6Addresses.map((a) => a.Ipv6Address)).toEqual(['2001:db8:1::10']);
   });
 
+  it.each([
+    ['a negative port', { IpProtocol: 'tcp', FromPort: -2, ToPort: 80 }, 'FromPort', "Invalid value '-2' for fromPort. Must be between 0 and 65535."],
+    ['a port past 65535', { IpProtocol: 'udp', FromPort: 53, ToPort: 65536 }, 'ToPort', "Invalid value '65536' for toPort. Must be between 0 and 65535."],
+    ['a TCP rule without ports', { IpProtocol: 'tcp', ToPort: 80 }, 'FromPort', 'The request must contain the parameter FromPort'],
+    ['an ICMP type past 255', { IpProtocol: 'icmp', FromPort: 256, ToPort: -1 }, 'FromPort', "Invalid value '256' for ICMP type. Must be between -1 and 255."],
+  ])('%s is named by its field: SecurityGroups[0].IpPermissions[0].FromPort/ToPort', async (_what, perm, field, message) => {
+    const bad = file(`ports-${field}.json`, { SecurityGroups: [{ ...sg('sg-0123456789abcdef0', 'web'), IpPermissions: [{ ...perm, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] }] });
+    const e = await refusal([bad], new SecurityGroupService());
+    expect(e.message).toMatch(new RegExp(`^${bad}: SecurityGroups\\[0\\]\\.IpPermissions\\[0\\]\\.${field}: [A-Za-z]+: `));
+    expect(e.message.endsWith(message)).toBe(true);
+  });
+
+  it.each([
+    ['a secondary IPv4 address out of range', { PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5' }, { PrivateIpAddress: '10.0.0.256' }] }, 'PrivateIpAddresses[1].PrivateIpAddress', 'Invalid private IPv4 address: 10.0.0.256'],
+    ['an IPv4-mapped address as the primary', { PrivateIpAddress: '::ffff:10.0.0.5' }, 'PrivateIpAddress', 'Invalid private IPv4 address: ::ffff:10.0.0.5'],
+    ['an IPv6 address that is IPv4', { Ipv6Addresses: [{ Ipv6Address: '10.0.0.6' }] }, 'Ipv6Addresses[0].Ipv6Address', 'Invalid IPv6 address: 10.0.0.6'],
+  ])('%s is named by its field: NetworkInterfaces[0].…', async (_what, addresses, field, message) => {
+    const bad = file(`eni-${field.replace(/\W/g, '')}.json`, {
+      SecurityGroups: [sg('sg-0123456789abcdef0', 'web')],
+      NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0123456789abcdef0', Groups: [{ GroupId: 'sg-0123456789abcdef0' }], ...addresses }],
+    });
+    const e = await refusal([bad], new SecurityGroupService());
+    expect(e.message).toBe(`${bad}: NetworkInterfaces[0].${field}: InvalidParameterValue: ${message}`);
+  });
+
   it('a semantic error from the model leaves the service empty (all or nothing)', async () => {
     const service = new SecurityGroupService();
     const bad = file('host-bits.json', {

@@ -3,6 +3,7 @@
 // and the interface record builder snapshot import shares. An interface without groups gets its
 // VPC's default group, as EC2 does.
 import type { ConntrackTimeouts } from '../../model/model-view.js';
+import { Ec2Error, Ec2PathError } from '../../model/ec2-error.js';
 import { Ec2Errors } from '../../model/errors.js';
 import { checkInterfaceId } from '../../model/ids.js';
 import { parseAddress } from '../../model/cidr.js';
@@ -19,6 +20,7 @@ import { checkHostId, hostIdOf, withInterfaceTags, type HostedInterfaceRecord } 
 import { mergeTags } from '../tagging.js';
 import { groupById } from './groups.js';
 import { ensureVpc, vpcOf } from './vpcs.js';
+import { shown } from '../../model/shown.js';
 
 /** Checks a group list for an interface in `vpcId`: exists, same VPC, within the quota. */
 export function interfaceGroups(ctx: ActionContext, d: ModelState, groups: unknown, vpcId: string | undefined): { groupIds: string[]; vpcId: string | undefined } {
@@ -95,7 +97,10 @@ export function buildInterface(
     /** TagSet: `sgfw:host-id` among them is the host when HostId is not given */
     Tags?: unknown;
   },
+  /** where the interface is in a state document (`NetworkInterfaces[2]`): a bad address is named by its field */
+  path?: string,
 ): InterfaceRecord {
+  const at = (where: string, e: Ec2Error): Ec2Error => (path === undefined ? e : new Ec2PathError(e, `${path}.${where}`));
   let interfaceId: string;
   if (p.NetworkInterfaceId === undefined) {
     // a drawn id that happens to be taken is drawn again: it is no fault of the caller's
@@ -129,11 +134,13 @@ export function buildInterface(
   let primary: string | undefined;
   if (primaryText !== undefined) {
     primary = parseAddress(primaryText, 4);
-    if (primary === undefined) throw Ec2Errors.invalidParameterValue(`Invalid private IPv4 address: ${String(primaryText)}`);
+    if (primary === undefined) throw at('PrivateIpAddress', Ec2Errors.invalidParameterValue(`Invalid private IPv4 address: ${shown(primaryText)}`));
   }
-  for (const item of list as { PrivateIpAddress?: unknown; Primary?: unknown }[]) {
+  for (const [i, item] of (list as { PrivateIpAddress?: unknown; Primary?: unknown }[]).entries()) {
     const a = parseAddress(item?.PrivateIpAddress, 4);
-    if (a === undefined) throw Ec2Errors.invalidParameterValue(`Invalid private IPv4 address: ${String(item?.PrivateIpAddress)}`);
+    if (a === undefined) {
+      throw at(`PrivateIpAddresses[${i}].PrivateIpAddress`, Ec2Errors.invalidParameterValue(`Invalid private IPv4 address: ${shown(item?.PrivateIpAddress)}`));
+    }
     if (item.Primary === true) {
       if (primary !== undefined && primary !== a) throw Ec2Errors.invalidParameterValue('Only one private IPv4 address can be primary.');
       primary = a;
@@ -148,9 +155,9 @@ export function buildInterface(
   const ipv6: string[] = [];
   if (p.Ipv6Addresses !== undefined) {
     if (!Array.isArray(p.Ipv6Addresses)) throw Ec2Errors.invalidParameterValue('Ipv6Addresses must be a list');
-    for (const item of p.Ipv6Addresses as { Ipv6Address?: unknown }[]) {
+    for (const [i, item] of (p.Ipv6Addresses as { Ipv6Address?: unknown }[]).entries()) {
       const a = parseAddress(item?.Ipv6Address, 6);
-      if (a === undefined) throw Ec2Errors.invalidParameterValue(`Invalid IPv6 address: ${String(item?.Ipv6Address)}`);
+      if (a === undefined) throw at(`Ipv6Addresses[${i}].Ipv6Address`, Ec2Errors.invalidParameterValue(`Invalid IPv6 address: ${shown(item?.Ipv6Address)}`));
       if (!ipv6.includes(a)) ipv6.push(a);
     }
   }
@@ -158,7 +165,7 @@ export function buildInterface(
   if (p.Tags !== undefined && !Array.isArray(p.Tags)) throw Ec2Errors.invalidParameterValue('TagSet must be a list');
   // Tags come checked (TagSpecifications) or from a document, whose AWS-made tags (`aws:…`) a user
   // could not set but an account has: kept as they are, only the host tag is read.
-  const given = ((p.Tags ?? []) as { Key?: unknown; Value?: unknown }[]).map((t) => ({ Key: String(t?.Key), Value: String(t?.Value ?? '') }));
+  const given = ((p.Tags ?? []) as { Key?: unknown; Value?: unknown }[]).map((t) => ({ Key: shown(t?.Key), Value: shown(t?.Value ?? '') }));
   const tagged = withInterfaceTags({ interfaceId, vpcId, privateIpv4: [], ipv6: [], groupIds: [], conntrack: CONNTRACK_DEFAULTS },
     mergeTags([], given, interfaceId));
   const hostId = p.HostId === undefined ? tagged.hostId : checkHostId(p.HostId);

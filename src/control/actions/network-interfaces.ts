@@ -22,12 +22,13 @@ import { tagsFromSpecifications } from '../tagging.js';
 import { hostIdOf } from '../host-id.js';
 import { buildInterface, checkAddressesFree, interfaceById, takenAddresses } from './interfaces.js';
 import { subnetById } from './subnets.js';
+import { shown } from '../../model/shown.js';
 
 type Answer = ReturnType<typeof renderInterface>;
 
 function count(v: unknown, name: string): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw Ec2Errors.invalidParameterValue(`Invalid value '${String(v)}' for ${name}: expected a whole number, 0 or more`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw Ec2Errors.invalidParameterValue(`Invalid value '${shown(v)}' for ${name}: expected a whole number, 0 or more`);
   return v;
 }
 
@@ -39,7 +40,7 @@ function givenAddresses(v: unknown, key: string, family: 4 | 6, subnet: SubnetRe
   for (const item of v as unknown[]) {
     const text = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : item;
     const a = parseAddress(text, family);
-    if (a === undefined) throw Ec2Errors.invalidParameterValue(`Invalid ${family === 4 ? 'private IPv4' : 'IPv6'} address: ${String(text)}`);
+    if (a === undefined) throw Ec2Errors.invalidParameterValue(`Invalid ${family === 4 ? 'private IPv4' : 'IPv6'} address: ${shown(text)}`);
     inSubnet(a, subnet, range);
     if (!out.includes(a)) out.push(a);
   }
@@ -202,7 +203,7 @@ function unassign(ctx: ActionContext, action: string, params: unknown, family: 4
     for (const item of v as unknown[]) {
       const text = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[family === 4 ? 'PrivateIpAddress' : 'Ipv6Address'] : item;
       const a = parseAddress(text, family);
-      if (a === undefined || !held.includes(a)) throw Ec2Errors.addressNotAssigned(String(text), i.interfaceId);
+      if (a === undefined || !held.includes(a)) throw Ec2Errors.addressNotAssigned(shown(text), i.interfaceId);
       // EC2: "You can't unassign the primary private IP address of a network interface"
       if (family === 4 && a === i.privateIpv4[0]) throw Ec2Errors.primaryAddressUnassign(a);
       drop.push(a);

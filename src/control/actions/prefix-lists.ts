@@ -19,6 +19,7 @@ import { tagsFromSpecifications } from '../tagging.js';
 import { awsPrefixListFields, awsPrefixLists, type AwsPrefixList } from '../aws-prefix-lists.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { checkRuleQuota } from './rules.js';
+import { shown } from '../../model/shown.js';
 
 /** A list to read: the account's own or one of the region's AWS-managed lists (owner `AWS`), as in EC2. */
 function prefixListById(d: ModelState, id: unknown): PrefixListRecord {
@@ -84,7 +85,7 @@ export function createManagedPrefixList(ctx: ActionContext, params: unknown): { 
     if (name.length > 255) throw Ec2Errors.invalidParameterValue('PrefixListName must be at most 255 characters.');
     const family = p.AddressFamily;
     if (family !== 'IPv4' && family !== 'IPv6') {
-      throw Ec2Errors.invalidParameterValue(`Invalid value '${String(family)}' for AddressFamily. Must be IPv4 or IPv6.`);
+      throw Ec2Errors.invalidParameterValue(`Invalid value '${shown(family)}' for AddressFamily. Must be IPv4 or IPv6.`);
     }
     const maxEntries = checkMaxEntries(ctx, p.MaxEntries);
     checkEntriesPerRequest(p.Entries);
@@ -163,7 +164,7 @@ export function getManagedPrefixListEntries(ctx: ActionContext, params: unknown)
   if (p.TargetVersion !== undefined && p.TargetVersion !== pl.version) {
     const old = typeof p.TargetVersion === 'number' ? pl.history.get(p.TargetVersion) : undefined;
     if (old === undefined) {
-      throw Ec2Errors.invalidParameterValue(`Invalid value '${String(p.TargetVersion)}' for TargetVersion of ${pl.prefixListId}.`);
+      throw Ec2Errors.invalidParameterValue(`Invalid value '${shown(p.TargetVersion)}' for TargetVersion of ${pl.prefixListId}.`);
     }
     entries = old;
   }

@@ -19,6 +19,7 @@ import { tagsFromSpecifications } from '../tagging.js';
 import { modifyRules } from '../modify-rules.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { groupById, targetGroup } from './groups.js';
+import { shown } from '../../model/shown.js';
 
 // The quota on inbound (or outbound) rules per group "is enforced separately for IPv4 rules and IPv6
 // rules" (VPC user guide, Amazon VPC quotas): a CIDR rule counts for its own family, and "a rule that
@@ -81,7 +82,7 @@ function withRules(g: GroupRecord, egress: boolean, rules: readonly RuleRecord[]
 /** The permission in the legacy top-level form (`IpProtocol`, `CidrIp`, `SourceSecurityGroupName`). */
 function permissionsOf(p: Params): unknown {
   if (p.IpPermissions !== undefined || p.IpProtocol === undefined) return p.IpPermissions;
-  const perm: IpPermission = { IpProtocol: String(p.IpProtocol) };
+  const perm: IpPermission = { IpProtocol: shown(p.IpProtocol) };
   if (p.FromPort !== undefined) perm.FromPort = p.FromPort as number;
   if (p.ToPort !== undefined) perm.ToPort = p.ToPort as number;
   if (p.CidrIp !== undefined) perm.IpRanges = [{ CidrIp: p.CidrIp as string }];

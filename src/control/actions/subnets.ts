@@ -19,6 +19,7 @@ import { SUBNET_ID_FILTERS } from '../describe-fields.js';
 import { renderSubnet, subnetFields, type Subnet } from '../render-subnet.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
 import { vpcCidrBlocks, vpcKnown } from './vpcs.js';
+import { shown } from '../../model/shown.js';
 
 /** The subnet `id` names: InvalidSubnetID.Malformed / .NotFound otherwise. */
 export function subnetById(d: ModelState, id: unknown): SubnetRecord {
@@ -58,7 +59,7 @@ export function createSubnet(ctx: ActionContext, params: unknown): { Subnet: Sub
     }
     if (count >= ctx.limits.subnetsPerVpc) throw Ec2Errors.subnetLimit();
     if (p.AvailabilityZone !== undefined && (typeof p.AvailabilityZone !== 'string' || !p.AvailabilityZone.startsWith(ctx.region))) {
-      throw Ec2Errors.invalidParameterValue(`Value (${String(p.AvailabilityZone)}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${ctx.region}a, ${ctx.region}b, ${ctx.region}c.`);
+      throw Ec2Errors.invalidParameterValue(`Value (${shown(p.AvailabilityZone)}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${ctx.region}a, ${ctx.region}b, ${ctx.region}c.`);
     }
     let subnetId = ctx.newId('subnet');
     while (d.subnets.has(subnetId)) subnetId = ctx.newId('subnet');

@@ -16,6 +16,7 @@ import type { VpcRecord } from '../records.js';
 import { asParams } from '../params.js';
 import { blockAssociationId, cidrAssociationId, ipv4Associations, ipv6Associations, type VpcCidrBlockAssociation, type VpcIpv6CidrBlockAssociation } from '../render-vpc.js';
 import { allocateIpv6Block, allTrafficEgress, vpcCidrBlocks } from './vpcs.js';
+import { shown } from '../../model/shown.js';
 
 const IPV4_BLOCKS_PER_VPC = 5;
 
@@ -71,7 +72,7 @@ export function disassociateVpcCidrBlock(ctx: ActionContext, params: unknown): {
     const id = p.AssociationId;
     if (id === undefined) throw Ec2Errors.missingParameter('AssociationId');
     if (typeof id !== 'string' || !/^vpc-cidr-assoc-[0-9a-f]{8,17}$/.test(id)) {
-      throw new Ec2Error('InvalidVpcCidrBlockAssociationId.Malformed', `The vpc CIDR block association ID '${String(id)}' is malformed`);
+      throw new Ec2Error('InvalidVpcCidrBlockAssociationId.Malformed', `The vpc CIDR block association ID '${shown(id)}' is malformed`);
     }
     for (const v of d.vpcs.values()) {
       if (v.cidrBlock !== undefined && cidrAssociationId(v.vpcId) === id) {

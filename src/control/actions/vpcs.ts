@@ -15,6 +15,7 @@ import { tagsFromSpecifications } from '../tagging.js';
 import { VPC_ID_FILTERS } from '../describe-fields.js';
 import { DEFAULT_VPC_CIDR, renderVpc, vpcFields, type Vpc, type VpcItem } from '../render-vpc.js';
 import { pageLimits, paginate, withNextToken } from '../pagination.js';
+import { shown } from '../../model/shown.js';
 
 export const DEFAULT_GROUP_DESCRIPTION = 'default VPC security group';
 
@@ -123,7 +124,7 @@ export function createVpc(ctx: ActionContext, params: unknown): { Vpc: Vpc } {
     const held = d.vpcs.size + (d.vpcs.has(ctx.defaultVpcId) ? 0 : 1);
     if (held >= ctx.limits.vpcsPerRegion) throw Ec2Errors.vpcLimit();
     if (p.AmazonProvidedIpv6CidrBlock !== undefined && typeof p.AmazonProvidedIpv6CidrBlock !== 'boolean') {
-      throw Ec2Errors.invalidParameterValue(`Invalid value '${String(p.AmazonProvidedIpv6CidrBlock)}' for AmazonProvidedIpv6CidrBlock: expected true or false`);
+      throw Ec2Errors.invalidParameterValue(`Invalid value '${shown(p.AmazonProvidedIpv6CidrBlock)}' for AmazonProvidedIpv6CidrBlock: expected true or false`);
     }
     let vpcId = ctx.newId('vpc');
     while (d.vpcs.has(vpcId)) vpcId = ctx.newId('vpc');

@@ -187,11 +187,37 @@ describe('malformed and missing parameters are refused as EC2 refuses them', () 
   });
 });
 
-describe('parameters the action does not have are ignored', () => {
-  it('drops Action, Version, SigV4 query fields and unknown members; keeps list order by index', () => {
+describe('parameters the action does not have are refused as EC2 refuses them: UnknownParameter', () => {
+  it('takes Action and Version, and keeps list order by index', () => {
     expect(decodeQueryParams('DescribeSecurityGroups', {
-      Action: 'DescribeSecurityGroups', Version: '2016-11-15', 'X-Amz-Signature': 'abc', Bogus: '1',
-      'GroupId.10': 'sg-c', 'GroupId.2': 'sg-b', 'GroupId.1': 'sg-a', 'Filter.1.Nonsense': 'x', 'Filter.1.Name': 'vpc-id',
+      Action: 'DescribeSecurityGroups', Version: '2016-11-15',
+      'GroupId.10': 'sg-c', 'GroupId.2': 'sg-b', 'GroupId.1': 'sg-a', 'Filter.1.Name': 'vpc-id',
     })).toEqual({ GroupIds: ['sg-a', 'sg-b', 'sg-c'], Filters: [{ Name: 'vpc-id' }] });
+  });
+
+  const unknown: [string, Record<string, string>, string][] = [
+    ['a top-level parameter the action does not have', { Bogus: '1' }, 'Bogus'],
+    ['a misspelt member of a list item (Values for Value)', { 'Filter.1.Name': 'group-id', 'Filter.1.Values.1': 'sg-1' }, 'Filter.1.Values.1'],
+    ['a list index that is not a number', { 'GroupId.x': 'sg-1' }, 'GroupId.x'],
+    ['a value where a list is given by its items', { GroupId: 'sg-1' }, 'GroupId'],
+  ];
+  for (const [what, form, name] of unknown) {
+    it(`${what} is UnknownParameter naming it whole`, () => {
+      const e = errorOf(() => decodeQueryParams('DescribeSecurityGroups', form));
+      expect([e.code, e.message, e.httpStatus]).toEqual(['UnknownParameter', `The parameter ${name} is not recognized`, 400]);
+    });
+  }
+
+  it('in a nested structure too: a misspelt peer list, a value where an IpPermission is given by its members', () => {
+    const misspelt = errorOf(() => decodeQueryParams('AuthorizeSecurityGroupIngress', {
+      GroupId: 'sg-1', 'IpPermissions.1.IpProtocol': 'tcp', 'IpPermissions.1.FromPort': '22', 'IpPermissions.1.ToPort': '22', 'IpPermissions.1.IpRange.1.CidrIp': '10.0.0.0/8',
+    }));
+    expect([misspelt.code, misspelt.message]).toEqual(['UnknownParameter', 'The parameter IpPermissions.1.IpRange.1.CidrIp is not recognized']);
+    const scalar = errorOf(() => decodeQueryParams('AuthorizeSecurityGroupIngress', { GroupId: 'sg-1', 'IpPermissions.1': 'x' }));
+    expect([scalar.code, scalar.message]).toEqual(['UnknownParameter', 'The parameter IpPermissions.1 is not recognized']);
+  });
+
+  it('an empty value is botocore\'s empty list, not an unknown parameter', () => {
+    expect(decodeQueryParams('DescribeSecurityGroups', { GroupId: '' })).toEqual({ GroupIds: [] });
   });
 });
