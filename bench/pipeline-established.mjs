@@ -6,30 +6,13 @@
 // untracked and denied flows too). `--flows N` sets the concurrent flows (default 100,000, as
 // bench/pipeline.mjs; 2,000 keeps the records in cache and leaves the computation alone):
 //   npm run build && node bench/pipeline-established.mjs [--flows N] [--frames N] [--passes N]
-import { hugePageMemory } from '../dist/capture/huge-pages.js';
-import { Dataplane, JUDGE_BATCH } from '../dist/dataplane/dataplane.js';
+import { JUDGE_BATCH } from '../dist/dataplane/dataplane.js';
 import { Reason } from '../dist/dataplane/verdict.js';
-import { SecurityGroupService } from '../dist/control/service.js';
-import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
+import { pipelineSetup } from './lib/pipeline-setup.mjs';
 import { median } from './lib/stats.mjs';
 
-function flag(name, fallback) {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number above 0, got ${process.argv[i + 1]}`);
-  return n;
-}
-
-const concurrent = flag('--flows', 100_000);
-const frames = flag('--frames', 1_000_000);
-const passes = flag('--passes', 7);
-
-const model = makeModel({ rules: 1000 });
-const svc = new SecurityGroupService();
-svc.importSnapshot(stateDocument(model));
-const w = makeFrames(model, { frames, concurrent });
-const dp = new Dataplane(svc, { conntrackCapacity: 1 << 20, recordMemory: hugePageMemory, conntrackInitialSlots: 1 << 21 });
+const { w, concurrent, passes, fresh } = pipelineSetup();
+const dp = fresh();
 const picked = [];
 for (let i = 0; i < w.count; i++) {
   if (dp.judge(w.linkType, w.data, w.offsets[i], w.lengths[i], w.timesMs[i]) === Reason.TRACKED) picked.push(i);

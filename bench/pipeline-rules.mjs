@@ -8,34 +8,17 @@
 // none of these frames depends on a frame left out). bench/pipeline-established.mjs is its peer
 // for the `tracked` frames.
 //   npm run build && node bench/pipeline-rules.mjs [--flows N] [--frames N] [--passes N] [--only KIND]
-import { hugePageMemory } from '../dist/capture/huge-pages.js';
-import { Dataplane, JUDGE_BATCH } from '../dist/dataplane/dataplane.js';
+import { JUDGE_BATCH } from '../dist/dataplane/dataplane.js';
 import { Reason, FIRST_DROP_REASON } from '../dist/dataplane/verdict.js';
-import { SecurityGroupService } from '../dist/control/service.js';
-import { makeFrames, makeModel, stateDocument } from './lib/workload.mjs';
+import { pipelineSetup } from './lib/pipeline-setup.mjs';
 import { median } from './lib/stats.mjs';
 
-function flag(name, fallback) {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number above 0, got ${process.argv[i + 1]}`);
-  return n;
-}
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt < 0 ? null : process.argv[onlyAt + 1];
 const KINDS = { all: () => true, rule: (r) => r === Reason.RULE, 'rule-untracked': (r) => r === Reason.RULE_UNTRACKED, denied: (r) => r >= FIRST_DROP_REASON };
 if (only !== null && !(only in KINDS)) throw new Error(`--only: one of ${Object.keys(KINDS).join(', ')}, got ${only}`);
 
-const concurrent = flag('--flows', 100_000);
-const frames = flag('--frames', 1_000_000);
-const passes = flag('--passes', 7);
-
-const model = makeModel({ rules: 1000 });
-const svc = new SecurityGroupService();
-svc.importSnapshot(stateDocument(model));
-const w = makeFrames(model, { frames, concurrent });
-const fresh = () => new Dataplane(svc, { conntrackCapacity: 1 << 20, recordMemory: hugePageMemory, conntrackInitialSlots: 1 << 21 });
+const { w, concurrent, passes, fresh } = pipelineSetup();
 const first = new Uint8Array(w.count);
 {
   const dp = fresh();
