@@ -493,12 +493,15 @@ function hostFilters(n, procs, stateFile, rules, { workerCounts = [], extraNodeA
         if (start?.failOpen !== false) throw new Error(`sgfw's start record does not say fail closed (failOpen ${start?.failOpen})`);
       },
       async stop() {
+        // Read before the stop (sgfw removes its rules then): a packet that reaches the queue after
+        // this read (the last of a flow, an IPv6 neighbour or MLD message) is judged but not in
+        // `queued`, so `unjudged` is floored at 0, as inline's is.
         const q = child ? queueCounters(n.host) : { queued: 0, kernelDrops: 0 };
         const r = await procs.stop(child, 'SIGTERM', 20_000);
         child = null;
         const stop = logRecord(r.stderr, 'stop');
         const counts = stop?.packets === undefined ? null : {
-          offered: q.queued, judged: stop.packets, passed: stop.allowed, dropped: stop.dropped, unjudged: q.queued - stop.packets, kernelDrops: q.kernelDrops,
+          offered: q.queued, judged: stop.packets, passed: stop.allowed, dropped: stop.dropped, unjudged: Math.max(0, q.queued - stop.packets), kernelDrops: q.kernelDrops,
           perWorker: stop.perWorker ?? [stop.packets],
         };
         return { text: stopSummary(r), counts };

@@ -188,7 +188,7 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
-      rows: { part: string; filter: string; kind: string; judged: number | null; passed: number | null; dropped: number | null; unjudged: number | null; workerShares: number[] | null }[];
+      rows: { part: string; filter: string; kind: string; judged: number | null; passed: number | null; dropped: number | null; offered: number | null; workerShares: number[] | null }[];
       notes: string[];
       settings: { clients: number };
     };
@@ -209,11 +209,12 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
     expect(gso('sgfw host (NFQUEUE), 2 workers')).toBe(0);
     for (const row of out.rows) {
       // sgfw's own count of a run: everything judged was allowed (the iperf3 flows are), and the
-      // packets its queue rules matched are the ones it judged plus any the kernel dropped (never more).
+      // packets its queue rules matched are the ones it judged plus any the kernel dropped, give or
+      // take the few that reach the queue between the bench's read of its counters and sgfw's stop.
       expect(row.judged).toBeGreaterThan(0);
       expect(row.passed).toBe(row.judged);
       expect(row.dropped).toBe(0);
-      expect(row.unjudged).toBeGreaterThanOrEqual(0);
+      expect(row.offered).toBeGreaterThanOrEqual((row.judged ?? 0) - 50);
       expect(row.workerShares).toHaveLength(2);
     }
   }, 150_000);
