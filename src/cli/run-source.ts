@@ -27,14 +27,17 @@ function jitter(value: string, flag: string): void {
 
 const SOURCE_PATTERN = /^ec2(?::([a-z0-9-]+))?$/;
 
-function source(value: string): void {
-  if (!SOURCE_PATTERN.test(value)) throw new UsageError(`--source expects ec2 or ec2:REGION (e.g. ec2:eu-west-1), got '${value}'`);
+/** `--source`'s region (undefined for `ec2`: the SDK's own), or a UsageError. */
+function sourceRegion(value: string): string | undefined {
+  const m = SOURCE_PATTERN.exec(value);
+  if (m === null) throw new UsageError(`--source expects ec2 or ec2:REGION (e.g. ec2:eu-west-1), got '${value}'`);
+  return m[1];
 }
 
 // Checked as each value is read (command line, SGFW_*, the config file, `sgfw config check`), not
 // only when the source starts: a file that `config check` passes must start.
 export const SOURCE_FLAGS: readonly FlagSpec[] = [
-  { name: 'source', kind: 'string', value: 'ec2[:REGION]', description: 'with --mode host or inline: enforce this host\'s interfaces from an EC2 account, polled (read-only)', check: source },
+  { name: 'source', kind: 'string', value: 'ec2[:REGION]', description: 'with --mode host or inline: enforce this host\'s interfaces from an EC2 account, polled (read-only)', check: (value) => void sourceRegion(value) },
   {
     name: 'source-filter', kind: 'string', value: 'NAME=VALUE[,VALUE…]', repeatable: true, check: (value) => void parseSourceFilter(value),
     description: `with --source: an EC2 filter for the groups, interfaces and VPCs listed (${COMMON_FILTERS.join(', ')}, tag:KEY)`,
@@ -83,8 +86,7 @@ export function sourceFlags(
     if (stray.length > 0) throw new UsageError(`${stray.join(' and ')} ${stray.length > 1 ? 'go' : 'goes'} with --source ec2[:REGION]`);
     return null;
   }
-  source(sourceText);
-  const m = SOURCE_PATTERN.exec(sourceText)!;
+  const region = sourceRegion(sourceText);
   if (get.stateFile === '') throw new UsageError('--source-state expects a file path, got an empty one');
   const hostId = get.hostId ?? hostname();
   if (!HOST_ID_PATTERN.test(hostId)) {
@@ -95,7 +97,7 @@ export function sourceFlags(
     );
   }
   return {
-    region: m[1],
+    region,
     filters: get.filters.map(parseSourceFilter),
     filterText: get.filters,
     intervalMs: 1000 * (parseDurationSec(get.interval ?? '') ?? DEFAULT_SOURCE_INTERVAL_SEC),
