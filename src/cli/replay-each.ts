@@ -8,7 +8,7 @@
 // was refused in any, else 0.
 import type { SecurityGroupService } from '../control/service.js';
 import { eachOutputsProblem, replayEach, type EachResult } from '../replay/replay-each.js';
-import type { ReplayOptions, ReplaySummary } from '../replay/replay-run.js';
+import type { ReplayFailure, ReplayOptions, ReplaySummary } from '../replay/replay-run.js';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { serviceFromStateFiles } from './state-flag.js';
@@ -61,6 +61,10 @@ function report(io: CliIo, r: EachResult, json: boolean, text: SummaryText): voi
     const body = text(s).replace(/^(?=.)/gm, '  ');
     io.stdout.write(`${r.capture}\n${body}`);
   }
-  const f = s.failure;
-  if (f) io.stderr.write(`sgfw replay: ${oneLine(`${r.capture}: ${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}`)}\n`);
+  if (s.failure) io.stderr.write(`sgfw replay: ${oneLine(`${r.capture}: ${failureText(s.failure)}`)}\n`);
+}
+
+/** A timeline call the model refused, as `sgfw replay` prints it (after the capture's name with --each). */
+export function failureText(f: ReplayFailure): string {
+  return `${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}`;
 }

@@ -10,7 +10,7 @@ import type { OutputStream } from './cli-io.js';
 import { ExitCode } from './exit-codes.js';
 import { FLOW_LOG_INTERVAL_FLAG, flowLogIntervalSec } from './flags-flow-log.js';
 import { availableCores, WORKERS_FLAG, workersFlag } from './flags-workers.js';
-import { runReplayEach } from './replay-each.js';
+import { failureText, runReplayEach } from './replay-each.js';
 import { STATE_FLAG, serviceFromStateFiles } from './state-flag.js';
 import { UsageError } from './usage-error.js';
 import { oneLine } from './one-line.js';
@@ -120,8 +120,7 @@ export const replayCommand: Command = {
     if (args.boolean('json')) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else io.stdout.write(formatSummary(summary));
     if (summary.failure) {
-      const f = summary.failure;
-      io.stderr.write(`sgfw replay: ${oneLine(`${f.where}: ${f.action} before frame ${f.frame} failed: ${f.code}: ${f.message}`)}\n`);
+      io.stderr.write(`sgfw replay: ${oneLine(failureText(summary.failure))}\n`);
       return ExitCode.failed;
     }
     return ExitCode.ok;
