@@ -2,12 +2,27 @@
 // (issue 15: state that proves itself), and bring a damaged one back to what can be proven,
 // saying exactly what is lost. `sgfw serve` and `sgfw run --listen` refuse a damaged directory and
 // point here.
+import { stat } from 'node:fs/promises';
+import { StateError } from '../state/state-error.js';
 import { recoverStateDir, type RecoveryOutcome } from '../state/state-recover.js';
 import { verifyStateDir } from '../state/state-verify.js';
 import type { CliIo } from './cli-io.js';
 import type { Command } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
+
+/**
+ * DIR must be a directory that exists: `verify` of a mistyped path would otherwise say "no state
+ * yet" and exit 0, and `recover` would fail on its lock file's name.
+ */
+async function checkDirectory(dir: string): Promise<void> {
+  const s = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw new StateError(dir, '', `cannot read the directory (${e.code ?? e.message})`);
+  });
+  if (s === undefined) throw new StateError(dir, '', 'no such directory (sgfw serve --store DIR makes it at its first start)');
+  if (!s.isDirectory()) throw new StateError(dir, '', 'not a directory');
+}
 
 const entries = (n: number): string => `${n} ${n === 1 ? 'entry' : 'entries'}`;
 
@@ -37,7 +52,7 @@ export const stateCommand: Command = {
   description: [
     'sgfw state verify DIR prints every problem of the state directory, one line each, and exits 1;',
     'or one line saying what it holds, and exits 0. It reads without the lock, so it works beside a',
-    'running sgfw serve.',
+    'running sgfw serve. A DIR that is missing or not a directory exits 2 (a mistyped path is not "no state yet").',
     'sgfw state recover DIR --accept-loss rewrites DIR to what can be proven: snapshot.json if it',
     'checks out, then the journal entries that chain on it. It prints what is kept and every',
     'acknowledged entry that is lost (its action and ids, where a line still shows them), and moves',
@@ -48,24 +63,23 @@ export const stateCommand: Command = {
   positional: { name: 'verify|recover DIR', description: 'what to do, and the state directory', min: 2, max: 2 },
   async run(args, { io }) {
     const [what, dir] = args.positionals as [string, string];
+    if (what !== 'verify' && what !== 'recover') throw new UsageError(`unknown subcommand '${what}' (expected 'verify' or 'recover')`);
+    if (what === 'verify' && args.boolean('accept-loss')) throw new UsageError('--accept-loss belongs to recover');
+    await checkDirectory(dir);
     if (what === 'verify') {
-      if (args.boolean('accept-loss')) throw new UsageError('--accept-loss belongs to recover');
       const v = await verifyStateDir(dir);
       for (const p of v.problems) io.stdout.write(`${p}\n`);
       if (v.problems.length > 0) return ExitCode.failed;
       io.stdout.write(`${v.summary}\n`);
       return ExitCode.ok;
     }
-    if (what === 'recover') {
-      const accepted = args.boolean('accept-loss');
-      const r = await recoverStateDir(dir, { dryRun: !accepted });
-      if (!r.needed) {
-        io.stdout.write(`${dir}: proves itself; nothing to recover\n`);
-        return ExitCode.ok;
-      }
-      printRecovery(io, dir, r, accepted);
-      return accepted ? ExitCode.ok : ExitCode.failed;
+    const accepted = args.boolean('accept-loss');
+    const r = await recoverStateDir(dir, { dryRun: !accepted });
+    if (!r.needed) {
+      io.stdout.write(`${dir}: proves itself; nothing to recover\n`);
+      return ExitCode.ok;
     }
-    throw new UsageError(`unknown subcommand '${what}' (expected 'verify' or 'recover')`);
+    printRecovery(io, dir, r, accepted);
+    return accepted ? ExitCode.ok : ExitCode.failed;
   },
 };

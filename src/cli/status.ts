@@ -1,6 +1,7 @@
 // `sgfw status`: asks a running sgfw (`run --metrics`, `serve --metrics`) for GET /status on its
 // metrics listener and prints it. Exit codes as firewall-cmd --state: 0 running, 252 nothing
-// listens there, 1 something answered but not as sgfw does (or too slowly).
+// listens there, 1 the address cannot be reached (so whether sgfw runs is unknown) or something
+// answered but not as sgfw does (or too slowly).
 import { get } from 'node:http';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import type { Command } from './command.js';
@@ -76,7 +77,8 @@ export const statusCommand: Command = {
     'use, drops by reason and, for a fleet agent, the etcd revision in force and how stale it is; following an',
     'EC2 account (--source ec2), the region and endpoint, whether polls succeed, and how stale the state in force is.',
     'Exit codes (as firewall-cmd --state): 0 running; 252 not running (nothing listens there);',
-    '1 something answered, but not with an sgfw status, or not within 5 s; 2 bad usage.',
+    '1 the address could not be reached (no route, no such host), or something answered, but not with an',
+    'sgfw status, or not within 5 s; 2 bad usage.',
   ].join('\n'),
   flags: [
     {

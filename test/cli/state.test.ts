@@ -1,5 +1,5 @@
 // `sgfw state verify|recover` and the start-up refusal of a damaged state directory (issue 15).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,26 @@ describe('sgfw state verify', () => {
 
   it('refuses a subcommand it does not know', async () => {
     expect((await sgfw('state', 'check', root)).code).toBe(2);
+  });
+
+  it('says "no state yet" of an empty directory, but refuses a path that is missing or not a directory', async () => {
+    const empty = join(root, `dir-${++dirs}`);
+    mkdirSync(empty);
+    const fresh = await sgfw('state', 'verify', empty);
+    expect(fresh.code).toBe(0);
+    expect(fresh.out).toBe(`${empty}: no state yet (a first start makes it)\n`);
+    const missing = join(root, 'mistyped');
+    for (const what of ['verify', 'recover']) {
+      const r = await sgfw('state', what, missing);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`sgfw state: ${missing}: no such directory (sgfw serve --store DIR makes it at its first start)\n`);
+    }
+    const file = join(root, 'a-file');
+    writeFileSync(file, '');
+    const notDir = await sgfw('state', 'verify', file);
+    expect(notDir.code).toBe(2);
+    expect(notDir.err).toBe(`sgfw state: ${file}: not a directory\n`);
+    expect(existsSync(missing)).toBe(false);
   });
 });
 
