@@ -34,7 +34,8 @@
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
 //        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
 //                                          --nice=N among them: that row's sgfw at niceness N)
-//        [--inline-variant 'LABEL=FLAGS']…  (one more inline afpacket sgfw row with FLAGS, e.g. 'rt=--workers 2 --realtime-workers';
+//        [--inline-variant 'LABEL=FLAGS']…  (one more inline afpacket sgfw row with FLAGS, e.g. 'rt=--workers 2 --realtime-workers',
+//                                            and one more nfqueue row when the build has --capture nfqueue;
 //                                            --nice=N among them: that row's sgfw at niceness N; with --offloads-on its offloads-on row too)
 //        [--workers 1,2]  (sgfw inline (afpacket) and host mode also on that many worker threads, each row its own)
 //        [--host-offloads]  (host mode's rows again, sgfw's (each --workers, each --build) and iptables' and
@@ -431,6 +432,9 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
     return proc(`${SGFW_AFPACKET}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('afpacket', SGFW, v.args.filter((a) => a !== niceFlag)), { optional: true, everywhere: on, nice });
   };
   if (capture.methods.includes('afpacket')) for (const v of inlineVariants) filters.push(variantRow(v, false));
+  // …and the same flags on `--capture nfqueue` (its rows: 'sgfw inline (nfqueue), LABEL').
+  const queueVariantRow = (v, on) => proc(`${SGFW_NFQUEUE}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('nfqueue', SGFW, v.args.filter((a) => !a.startsWith('--nice='))), { optional: true, everywhere: on });
+  if (capture.methods.includes('nfqueue')) for (const v of inlineVariants) filters.push(queueVariantRow(v, false));
   // `--offloads-on`: the afpacket rows again with every veth at its default offloads (OFFLOADS_ON), the kernel bridge too (below).
   if (offloadsOn && capture.methods.includes('afpacket')) {
     const on = { everywhere: true, optional: true };
@@ -443,6 +447,7 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
     }
     filters.push(proc(`${AFPACKET_CEILING}${OFFLOADS_ON}`, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside, '--vnet'], on));
     for (const v of inlineVariants) filters.push(variantRow(v, true));
+    if (capture.methods.includes('nfqueue')) for (const v of inlineVariants) filters.push(queueVariantRow(v, true));
   }
   // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
   if (offloadVariant) filters.push(proc(`${SGFW_PCAP}, bridge offloads on`, sgfw('pcap'), { offloads: true }));
@@ -913,6 +918,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${SGFW_AFPACKET}, ${b.label}`, KERNEL_BRIDGE);
   }
   for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}`, KERNEL_BRIDGE, 1.0);
+  for (const v of inlineVariants) add('inline', `${SGFW_NFQUEUE}, ${v.label}`, KERNEL_BRIDGE, 1.0);
   add('inline', SGFW_NFQUEUE, KERNEL_BRIDGE, 1.0);
   for (const w of workerCounts) {
     add('inline', `${SGFW_NFQUEUE}, ${w} workers`, KERNEL_BRIDGE, 1.0);
@@ -932,6 +938,7 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${AFPACKET_CEILING}${OFFLOADS_ON}`, K);
     for (const w of workerCounts) add('inline', `${SGFW_NFQUEUE}, ${w} workers${OFFLOADS_ON}`, `${SGFW_AFPACKET}, ${w} workers${OFFLOADS_ON}`);
     for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
+    for (const v of inlineVariants) add('inline', `${SGFW_NFQUEUE}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
     add('inline', K, KERNEL_BRIDGE);
   }
   add('host', SGFW_HOST, IPTABLES, 0.9);

@@ -6,9 +6,8 @@ import { REALTIME_PRIORITY } from '../capture/realtime-thread.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { availableCores, captureWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
-import { runInlineQueue } from './run-inline-queue.js';
 import { runInlineWorkers } from './run-inline-workers.js';
-import { runHostWorkers } from './run-host-workers.js';
+import { runHostWorkers, runInlineQueue } from './run-host-workers.js';
 import { runMonitorWorkers } from './run-monitor-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
@@ -80,6 +79,12 @@ export const runCommand: Command = {
     '--capture pcap uses libpcap (one callback and one send per frame, no drop counts). The managed',
     'interfaces are found by address, as in the state: the hosts behind --inside carry the ENI addresses.',
     'ARP, other non-IP frames and IPv6 neighbour discovery pass; malformed IP is dropped. Needs CAP_NET_RAW.',
+    '--capture nfqueue: the kernel forwards instead, through a bridge sgfw-br that sgfw creates; br_netfilter hands each IP',
+    'packet crossing it to iptables, whose chain SGFW-INLINE (from FORWARD, -m physdev) queues it to NFQUEUE --queue…',
+    '(one queue per worker; headers only, GSO packets whole) for the same verdicts. It sets the namespace\'s',
+    'bridge-nf-filter-vlan-tagged and -pppoe-tagged to 1 (tagged IP is judged) and an nftables table bridge sgfw_inline',
+    'drops QinQ; a clean stop puts all of it back, the next start after a crash too. Fail closed (--fail-open: bypass).',
+    'Needs CAP_NET_ADMIN, ip, iptables, nft and br_netfilter.',
     '--listen HOST:PORT serves the EC2 Query API (as `sgfw serve`) over the durable state in --state-dir',
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
     'next packet, and SIGHUP has no state to reload (it re-reads --tls-cert and --tls-key). --api-host, --tls-cert and',

@@ -1,27 +1,32 @@
-// The per-side counters of inline mode through the kernel bridge (`--capture nfqueue`): the frames
-// the kernel queued from each bridge port, forwarded (accepted) or dropped, by the side they came in
-// on, kept where host-enforcer.ts judges them and read by inline-metrics.ts under the names the
-// AF_PACKET bridge (inline-bridge.ts) uses. Nothing is sent by sgfw here: the kernel forwards what is
-// accepted, so there are no inject errors, and a frame is never cut (the kernel copies headers only).
+// Inline mode's per-side counters, read by inline-metrics.ts whichever way frames cross: the
+// AF_PACKET/libpcap bridge (inline-bridge.ts) counts into them as it forwards, and inline mode
+// through the kernel bridge (`--capture nfqueue`) as host-enforcer.ts judges the frames the kernel
+// queued from each bridge port (BridgeSideCounts). There nothing is sent by sgfw: the kernel forwards
+// what is accepted, so there are no inject errors, and a frame is never cut (headers only).
 import { isAllowed, Reason } from '../dataplane/verdict.js';
 
 /** NFQA_SKB_INFO's GSO flag (linux/netfilter/nfnetlink_queue.h NFQA_SKB_GSO): a super-packet queued whole */
 const SKB_GSO = 2;
 
-export class BridgeSideCounts {
+export class SideCounters {
   /** per side (index: Side), counted on the side the frame came in */
   readonly received = new Float64Array(2);
   readonly forwarded = new Float64Array(2);
   readonly dropped = new Float64Array(2);
-  readonly neighbourDiscovery = new Float64Array(2);
-  /** GSO super-packets judged whole (their segment count is not in the queue's message) */
-  readonly offloaded = new Float64Array(2);
-  /** always zero: the kernel sends what is accepted */
+  /** frames longer than the capture buffer: dropped, they would go out cut (never, through the kernel bridge) */
   readonly truncated = new Float64Array(2);
+  /** IPv6 neighbour discovery the rules would have dropped, passed as link control */
+  readonly neighbourDiscovery = new Float64Array(2);
+  /** per side (index: Side) the frame was to go out of: injections the kernel refused (never, through the kernel bridge) */
   readonly injectErrors = new Float64Array(2);
-  /** frames of batches whose handling threw (dropped) */
+  /** frames that came in as offloaded super-frames (TSO/GSO/GRO; GSO through the kernel bridge), judged and forwarded or dropped whole */
+  readonly offloaded = new Float64Array(2);
+  /** frames whose handling threw (dropped) */
   failures = 0;
+}
 
+/** Through the kernel bridge: the counters of each frame judged (the segments of a GSO packet are not in the queue's message). */
+export class BridgeSideCounts extends SideCounters {
   /** One judged frame from `side`: its verdict `reason`, its NFQA_SKB_INFO flags. */
   count(side: number, reason: number, skbInfo: number): void {
     this.received[side]++;
