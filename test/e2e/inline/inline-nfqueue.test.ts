@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition } from '../../observe/exposition.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
 import { seedStateAt } from '../../support/seed-state.js';
@@ -22,6 +23,8 @@ const ALBERT_HOST = '10.0.15.10';
 const ALBERT_MACHINE = '10.0.15.20';
 const STRANGER = '10.0.15.21';
 const AFPACKET = join(ROOT, 'dist', 'capture', 'afpacket.js');
+/** in the middle namespace: its own loopback */
+const METRICS_PORT = 9472;
 const FRAMES = join(ROOT, 'dist', 'packet', 'frame-builder.js');
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
@@ -37,6 +40,20 @@ function writeState(): void {
   const state = seedStateAt('albert', ALBERT_HOST);
   state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === 22).IpRanges = [{ CidrIp: `${ALBERT_MACHINE}/32` }];
   writeFileSync(stateFile, JSON.stringify(state));
+}
+
+/** `sgfw status --metrics` against the middle namespace's sgfw: its JSON. */
+function status(): { mode: string; judged?: unknown } {
+  return JSON.parse(inNs(net!.middle, process.execPath, [ENTRY, 'status', '--metrics', `127.0.0.1:${METRICS_PORT}`, '--json'])) as { mode: string };
+}
+
+function scrape(): ReturnType<typeof parseExposition> {
+  const js = `require('http').get({ host: '127.0.0.1', port: ${METRICS_PORT}, path: '/metrics' }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => process.stdout.write(b)); })`;
+  return parseExposition(inNs(net!.middle, process.execPath, ['-e', js]));
+}
+
+function sample(m: ReturnType<typeof parseExposition>, name: string, labels: Record<string, string> = {}): number {
+  return m.get(name)?.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value ?? 0;
 }
 
 /** Inside: what arrives on the interface for argv[2] ms, printed as the markers (argv[3..]) seen. */
@@ -138,7 +155,7 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
 
   it('passes ARP, lets SSH in from Albert\'s machine only and his connections out, judges VLAN-tagged IP, drops QinQ, and puts the host back on a stop', async () => {
     const verdicts = join(dir, 'verdicts.jsonl');
-    const sgfw = await startSgfw('--verdicts', verdicts);
+    const sgfw = await startSgfw('--verdicts', verdicts, '--metrics', `127.0.0.1:${METRICS_PORT}`);
     expect(sgfw.stderr()).toContain('(capture: nfqueue, the kernel bridge with NFQUEUE 0:1, 2 workers)');
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
     // ARP crossed the bridge (the kernel's, unqueued: not IP)
@@ -158,6 +175,13 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     // the kernel's conntrack is not engaged on the bridged path (nothing here asks for it)
     const count = '/proc/sys/net/netfilter/nf_conntrack_count';
     if (existsSync(count)) expect(inNs(net!.middle, 'cat', [count]).trim()).toBe('0');
+    // metrics and status as the AF_PACKET bridge's, summed over the workers, and the queue's
+    const m = scrape();
+    expect(sample(m, 'sgfw_inline_frames_dropped_total', { side: 'outside', device: net!.middleOutside })).toBeGreaterThanOrEqual(2);
+    expect(sample(m, 'sgfw_inline_frames_forwarded_total', { side: 'inside', device: net!.middleInside })).toBeGreaterThanOrEqual(2);
+    expect(sample(m, 'sgfw_packets_total', { verdict: 'drop', reason: 'ingress-no-rule' })).toBeGreaterThanOrEqual(2);
+    expect(sample(m, 'sgfw_nfqueue_packets_total')).toBeGreaterThanOrEqual(8);
+    expect(status()).toMatchObject({ mode: 'inline' });
     expect(await stopProcess(sgfw.child, 'SIGINT')).toBe(0);
     expect(sgfw.stderr()).toMatch(/SIGINT: bridge removed; frames \d+ forwarded \d+ dropped [1-9]/);
     expect(middleState()).toBe(before);
