@@ -4,7 +4,8 @@
 // as inline.test.ts. Checked: ARP crosses, Albert's SSH and its replies pass and the stranger's is
 // dropped; VLAN-tagged IP is judged and a tag in a tag dropped (never bridged unjudged); kernel
 // conntrack stays out of it; a clean stop puts the host back as it was, a SIGKILL leaves the link
-// closed and the next start clears the leftovers; bad interfaces fail the start in one line. Needs
+// closed and the next start clears the leftovers; SIGHUP, metrics, status and the flow log work as
+// with afpacket; bad interfaces fail the start in one line. Needs
 // root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
@@ -35,10 +36,10 @@ let net: BridgeNet | null = null;
 const children: ChildProcess[] = [];
 const running: ChildProcess[] = [];
 
-/** Albert's seed state at the namespace's addresses: SSH from his machine only. */
-function writeState(): void {
+/** Albert's seed state at the namespace's addresses: SSH from his machine only (and from `alsoSsh`). */
+function writeState(alsoSsh: string[] = []): void {
   const state = seedStateAt('albert', ALBERT_HOST);
-  state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === 22).IpRanges = [{ CidrIp: `${ALBERT_MACHINE}/32` }];
+  state.SecurityGroups[0].IpPermissions.find((p: { FromPort?: number }) => p.FromPort === 22).IpRanges = [ALBERT_MACHINE, ...alsoSsh].map((a) => ({ CidrIp: `${a}/32` }));
   writeFileSync(stateFile, JSON.stringify(state));
 }
 
@@ -155,7 +156,8 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
 
   it('passes ARP, lets SSH in from Albert\'s machine only and his connections out, judges VLAN-tagged IP, drops QinQ, and puts the host back on a stop', async () => {
     const verdicts = join(dir, 'verdicts.jsonl');
-    const sgfw = await startSgfw('--verdicts', verdicts, '--metrics', `127.0.0.1:${METRICS_PORT}`);
+    const flowLog = join(dir, 'flows.log');
+    const sgfw = await startSgfw('--verdicts', verdicts, '--metrics', `127.0.0.1:${METRICS_PORT}`, '--flow-log', flowLog);
     expect(sgfw.stderr()).toContain('(capture: nfqueue, the kernel bridge with NFQUEUE 0:1, 2 workers)');
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
     // ARP crossed the bridge (the kernel's, unqueued: not IP)
@@ -192,9 +194,13 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     expect(count2('allow tracked')).toBeGreaterThanOrEqual(2);
     expect(count2('drop ingress-no-rule')).toBeGreaterThanOrEqual(2); // the stranger's SYNs, untagged and tagged
     expect(count2('allow not-ip')).toBe(0); // ARP is not queued
+    // the flow log (written at the stop): Albert's machine's SSH accepted, the stranger's rejected
+    const flows = readFileSync(flowLog, 'utf8');
+    expect(flows).toMatch(new RegExp(`${ALBERT_MACHINE} ${ALBERT_HOST} \\d+ 22 6 .* ACCEPT OK`));
+    expect(flows).toMatch(new RegExp(`${STRANGER} ${ALBERT_HOST} \\d+ 22 6 .* REJECT OK`));
   }, 60_000);
 
-  it('after a SIGKILL the link stays closed; the next start clears the leftovers and a stop restores the host', async () => {
+  it('after a SIGKILL the link stays closed; the next start clears the leftovers, reloads on SIGHUP, and a stop restores the host', async () => {
     const first = launch('--workers', '1');
     await waitFor(first.child, 'stderr', 'SIGINT/SIGTERM to stop', 15_000);
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
@@ -204,6 +210,14 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE, 1000)).toBe('timeout');
     const second = await startSgfw();
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
+    // SIGHUP: the stranger's SSH is allowed from the next packet on, on both workers
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, STRANGER, 1000)).toBe('timeout');
+    writeState([STRANGER]);
+    const reloaded = waitFor(second.child, 'stderr', '"event":"reload"', 10_000);
+    second.child.kill('SIGHUP');
+    await reloaded;
+    expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, STRANGER)).toBe('connected');
+    writeState();
     expect(await stopProcess(second.child, 'SIGTERM')).toBe(0);
     expect(middleState()).toBe(before);
   }, 60_000);
