@@ -186,7 +186,7 @@ export async function restoreKernelBridge(name = KERNEL_BRIDGE, table = GUARD_TA
     const r = await tool('ip', ['link', 'del', 'dev', name]);
     if (!r.ok) errors.push(`ip link del dev ${name}: ${r.message}`);
   }
-  await removeQueueRules({ bridge: { inside: '', outside: '' } });
+  await removeQueueRules({ bridge: true });
   const t = await tool('nft', ['list', 'table', 'bridge', table]);
   if (t.ok) {
     const r = await tool('nft', ['delete', 'table', 'bridge', table]);

@@ -30,13 +30,19 @@ export interface QueueRuleOptions {
   bridge?: { inside: string; outside: string };
 }
 
+/** Which rules (host mode's, or inline mode's: any `bridge`), for what only needs to know that: their removal. */
+interface QueueRuleKind {
+  bridge?: unknown;
+  chain?: string;
+}
+
 /** The built-in chains that jump to ours. */
-function hooksOf(o: Pick<QueueRuleOptions, 'bridge'>): string[] {
+function hooksOf(o: QueueRuleKind): string[] {
   return o.bridge ? ['FORWARD'] : ['INPUT', 'OUTPUT'];
 }
 
 /** What QueueRuleOptions.chain defaults to. */
-function chainOf(o: Pick<QueueRuleOptions, 'bridge' | 'chain'>): string {
+function chainOf(o: QueueRuleKind): string {
   return o.chain ?? (o.bridge ? INLINE_CHAIN : QUEUE_CHAIN);
 }
 
@@ -69,7 +75,7 @@ export function installCommands(o: QueueRuleOptions): string[][] {
 }
 
 /** Argument lists that remove every trace of the chain; each may fail when there is nothing to remove. */
-export function removeCommands(o: Pick<QueueRuleOptions, 'bridge' | 'chain'> = {}): string[][] {
+export function removeCommands(o: QueueRuleKind = {}): string[][] {
   const chain = chainOf(o);
   return [
     ...hooksOf(o).map((hook) => ['-w', '-D', hook, '-j', chain]),
@@ -93,7 +99,7 @@ async function xt(binary: string, args: string[]): Promise<{ ok: boolean; messag
 }
 
 /** Removes our chain and its jumps from both families (a jump inserted twice is removed twice). */
-export async function removeQueueRules(o: Pick<QueueRuleOptions, 'bridge' | 'chain'> = {}): Promise<void> {
+export async function removeQueueRules(o: QueueRuleKind = {}): Promise<void> {
   const chain = chainOf(o);
   const hooks = hooksOf(o);
   for (const binary of XTABLES) {
