@@ -111,22 +111,22 @@ export function guardRuleset(inside: string, outside: string, table = GUARD_TABL
   ].join('\n');
 }
 
-async function tool(binary: string, args: string[], input?: string): Promise<{ ok: boolean; out: string; message: string }> {
+async function tool(binary: string, args: string[], input?: string): Promise<{ ok: boolean; out: string; message: string; missing: boolean }> {
   try {
     const p = run(binary, args);
     if (input !== undefined) p.child.stdin?.end(input);
     const { stdout } = await p;
-    return { ok: true, out: stdout, message: '' };
+    return { ok: true, out: stdout, message: '', missing: false };
   } catch (e) {
     const err = e as { stderr?: string; message: string; code?: unknown };
-    const message = err.code === 'ENOENT' ? `${binary}: not found (install it: iproute2, iptables, nftables)` : (err.stderr || err.message).trim();
-    return { ok: false, out: '', message };
+    if (err.code === 'ENOENT') return { ok: false, out: '', message: `${binary}: not found: --capture nfqueue needs ip, iptables, ip6tables and nft (packages iproute2, iptables, nftables)`, missing: true };
+    return { ok: false, out: '', message: (err.stderr || err.message).trim(), missing: false };
   }
 }
 
 async function must(binary: string, args: string[], input?: string): Promise<string> {
   const r = await tool(binary, args, input);
-  if (!r.ok) throw new KernelBridgeError(`${binary} ${args.join(' ')}: ${r.message}`);
+  if (!r.ok) throw new KernelBridgeError(r.missing ? r.message : `${binary} ${args.join(' ')}: ${r.message}`);
   return r.out;
 }
 
@@ -144,7 +144,7 @@ async function link(name: string): Promise<LinkInfo | null> {
   const r = await tool('ip', ['-j', '-d', 'link', 'show', 'dev', name]);
   if (!r.ok) {
     if (/does not exist|Cannot find device/.test(r.message)) return null;
-    throw new KernelBridgeError(`ip link show dev ${name}: ${r.message}`);
+    throw new KernelBridgeError(r.missing ? r.message : `ip link show dev ${name}: ${r.message}`);
   }
   return (JSON.parse(r.out) as LinkInfo[])[0] ?? null;
 }
@@ -168,7 +168,7 @@ async function needBrNetfilter(): Promise<void> {
   try {
     await readSysctl(BRIDGE_SYSCTLS[0]);
   } catch {
-    throw new KernelBridgeError(`br_netfilter is not available (${SYSCTL_DIR} is missing${r.ok ? '' : `; modprobe br_netfilter: ${r.message}`}): --capture nfqueue needs it to hand bridged packets to iptables`);
+    throw new KernelBridgeError(`br_netfilter is not available (${SYSCTL_DIR} is missing${r.ok ? '' : r.missing ? '; no modprobe to load it' : `; modprobe br_netfilter: ${r.message}`}): --capture nfqueue needs it to hand bridged packets to iptables`);
   }
 }
 
@@ -238,7 +238,7 @@ export async function setUpKernelBridge(o: KernelBridgeOptions): Promise<void> {
   await restoreKernelBridge();
   const { down } = await checkPorts(o);
   const xt = await tool('iptables', ['-w', '-S', 'FORWARD']);
-  if (!xt.ok) throw new KernelBridgeError(`iptables: ${xt.message}`);
+  if (!xt.ok) throw new KernelBridgeError(xt.missing ? xt.message : `iptables -w -S FORWARD: ${xt.message}`);
   await needBrNetfilter();
   const record: BridgeRecord = { sysctls: {}, broughtUp: down };
   for (const k of BRIDGE_SYSCTLS) record.sysctls[k] = await readSysctl(k);

@@ -9,7 +9,7 @@
 // root; skipped only outside CI when not root.
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -222,7 +222,7 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     expect(middleState()).toBe(before);
   }, 60_000);
 
-  it('refuses a missing interface or one in another bridge in one line, changing nothing', async () => {
+  it('refuses a missing interface, one in another bridge, or a host without iptables in one line, changing nothing', async () => {
     const missing = spawnSync('ip', ['netns', 'exec', net!.middle, process.execPath, ENTRY, 'run', '--mode', 'inline', '--capture', 'nfqueue', '--inside', 'nosuchif0', '--outside', net!.middleOutside, '--state', stateFile, '--workers', '1', '--log-format', 'pretty'], { encoding: 'utf8', timeout: 20_000 });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('nosuchif0: no such interface');
@@ -235,6 +235,16 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     } finally {
       inNs(net!.middle, 'ip', ['link', 'del', 'otherbr']);
     }
+    // no iptables on the PATH (ip, nft and the rest there): one line, exit 1, nothing left changed
+    const bin = join(dir, 'bin-no-iptables');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['ip', 'nft', 'sysctl']) {
+      const at = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (at && !existsSync(join(bin, tool))) symlinkSync(at, join(bin, tool));
+    }
+    const noIptables = spawnSync('ip', ['netns', 'exec', net!.middle, process.execPath, ENTRY, 'run', '--mode', 'inline', '--capture', 'nfqueue', '--inside', net!.middleInside, '--outside', net!.middleOutside, '--state', stateFile, '--workers', '1', '--log-format', 'pretty'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PATH: bin } });
+    expect(noIptables.status).toBe(1);
+    expect(noIptables.stderr).toContain('FATAL iptables: not found: --capture nfqueue needs ip, iptables, ip6tables and nft (packages iproute2, iptables, nftables)');
     expect(middleState()).toBe(before);
   }, 60_000);
 });
