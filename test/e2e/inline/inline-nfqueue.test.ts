@@ -2,7 +2,7 @@
 // the two veths (a bridge sgfw creates) and queues every IP packet crossing it to sgfw's workers
 // (br_netfilter → iptables → NFQUEUE). Albert (seed 000) inside, his machine and a stranger outside,
 // as inline.test.ts. Checked: ARP crosses, Albert's SSH and its replies pass and the stranger's is
-// dropped; VLAN-tagged IP is judged and a tag in a tag dropped (never bridged unjudged); kernel
+// dropped; VLAN-tagged and PPPoE IP is judged and a tag in a tag dropped (never bridged unjudged); kernel
 // conntrack stays out of it; a clean stop puts the host back as it was, a SIGKILL leaves the link
 // closed and the next start clears the leftovers; SIGHUP, metrics, status and the flow log work as
 // with afpacket; bad interfaces fail the start in one line. Needs
@@ -71,12 +71,23 @@ import(${JSON.stringify(AFPACKET)}).then(({ AfPacketSocket }) => {
 });
 `;
 
-/** Outside: sends the frames (FrameSpec JSON, argv[2]) out of the interface argv[1]. */
+/**
+ * Outside: sends the frames (FrameSpec JSON, argv[2]) out of the interface argv[1]; a spec with
+ * `pppoe: true` goes as a PPPoE session frame (EtherType 0x8864, session 1, PPP protocol IPv4).
+ */
 const SEND = `
 const [dev, specs] = process.argv.slice(1);
-Promise.all([import(${JSON.stringify(AFPACKET)}), import(${JSON.stringify(FRAMES)})]).then(([{ AfPacketSocket }, { buildFrame }]) => {
+Promise.all([import(${JSON.stringify(AFPACKET)}), import(${JSON.stringify(FRAMES)})]).then(([{ AfPacketSocket }, { buildFrame, buildIpPacket }]) => {
+  const mac = (m) => Buffer.from(m.split(':').map((h) => parseInt(h, 16)));
+  const pppoe = (spec) => {
+    const ip = buildIpPacket(spec);
+    const h = Buffer.alloc(22);
+    mac(spec.dstMac).copy(h, 0); mac('02:00:00:00:00:01').copy(h, 6);
+    h.writeUInt16BE(0x8864, 12); h[14] = 0x11; h[15] = 0; h.writeUInt16BE(1, 16); h.writeUInt16BE(ip.length + 2, 18); h.writeUInt16BE(0x0021, 20);
+    return Buffer.concat([h, ip]);
+  };
   const s = new AfPacketSocket(dev, () => {});
-  for (const spec of JSON.parse(specs)) { const f = buildFrame(spec); s.send(f, f.length); }
+  for (const spec of JSON.parse(specs)) { const f = spec.pppoe ? pppoe(spec) : buildFrame(spec); s.send(f, f.length); }
   s.close();
 });
 `;
@@ -168,11 +179,13 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     // a tag in a tag (QinQ), which iptables would never see, is dropped by the guard table
     const dstMac = (JSON.parse(inNs(net!.inside, 'ip', ['-j', 'link', 'show', 'dev', net!.hostInside])) as { address: string }[])[0]!.address;
     const syn = (src: string, vlan: number | number[] | undefined, marker: string): object => ({ dstMac, vlan, src, dst: ALBERT_HOST, proto: 'tcp', sport: 40000 + markers.indexOf(marker), dport: 22, flags: 'S', payload: marker });
-    const markers = ['sgnq-plain', 'sgnq-vlan-allowed', 'sgnq-vlan-denied', 'sgnq-qinq-allowed'];
+    const markers = ['sgnq-plain', 'sgnq-vlan-allowed', 'sgnq-vlan-denied', 'sgnq-qinq-allowed', 'sgnq-pppoe-allowed', 'sgnq-pppoe-denied'];
     const seen = await crossing([
       syn(ALBERT_MACHINE, undefined, markers[0]!), syn(ALBERT_MACHINE, 7, markers[1]!), syn(STRANGER, 7, markers[2]!), syn(ALBERT_MACHINE, [7, 8], markers[3]!),
+      // PPPoE-carried IP is judged too (bridge-nf-filter-pppoe-tagged)
+      { ...syn(ALBERT_MACHINE, undefined, markers[4]!), pppoe: true }, { ...syn(STRANGER, undefined, markers[5]!), pppoe: true },
     ], markers);
-    expect(seen).toEqual(['sgnq-plain', 'sgnq-vlan-allowed']);
+    expect(seen).toEqual(['sgnq-plain', 'sgnq-pppoe-allowed', 'sgnq-vlan-allowed']);
     expect(inNs(net!.middle, 'nft', ['list', 'table', 'bridge', 'sgfw_inline'])).toMatch(/counter packets [1-9]\d* bytes \d+ drop comment "two tags/);
     // the kernel's conntrack is not engaged on the bridged path (nothing here asks for it)
     const count = '/proc/sys/net/netfilter/nf_conntrack_count';
@@ -190,9 +203,9 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
 
     const lines = readFileSync(verdicts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { verdict: string; reason: string });
     const count2 = (v: string): number => lines.filter((l) => `${l.verdict} ${l.reason}` === v).length;
-    expect(count2('allow rule')).toBeGreaterThanOrEqual(4); // SSH SYNs in (connected, hand-made untagged and tagged), Albert's SYN out
+    expect(count2('allow rule')).toBeGreaterThanOrEqual(5); // SSH SYNs in (connected, hand-made untagged, tagged and in PPPoE), Albert's SYN out
     expect(count2('allow tracked')).toBeGreaterThanOrEqual(2);
-    expect(count2('drop ingress-no-rule')).toBeGreaterThanOrEqual(2); // the stranger's SYNs, untagged and tagged
+    expect(count2('drop ingress-no-rule')).toBeGreaterThanOrEqual(3); // the stranger's SYNs, untagged, tagged and in PPPoE
     expect(count2('allow not-ip')).toBe(0); // ARP is not queued
     // the flow log (written at the stop): Albert's machine's SSH accepted, the stranger's rejected
     const flows = readFileSync(flowLog, 'utf8');
