@@ -5,7 +5,9 @@
 // interfaces] ⇄ veth ⇄ inside host. The bridges, one at a time on the same namespaces:
 //   - sgfw: `sgfw run --mode inline` with ~1,000 rules (5 groups × 200 on the inside host's ENI),
 //     the iperf3 flows allowed by the last rules and tracked; with `--capture afpacket` (a TPACKET_V3
-//     ring, batches, sendmmsg) and `--capture pcap` (libpcap through `cap`, frame by frame);
+//     ring, batches, sendmmsg) and `--capture pcap` (libpcap through `cap`, frame by frame); and
+//     `--capture nfqueue` (the kernel bridge sgfw sets up forwards; br_netfilter queues each IP
+//     packet to sgfw's workers, headers only, GSO super-packets whole);
 //   - the ceilings of the two capture methods, judging nothing: bench/lib/afpacket-bridge.mjs (the
 //     same AfPacketSocket, every batch sent on whole) and bench/lib/cap-bridge.mjs (the same `cap`
 //     capture and pcap_sendpacket per frame);
@@ -32,7 +34,8 @@
 //        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
 //        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
 //                                          --nice=N among them: that row's sgfw at niceness N)
-//        [--inline-variant 'LABEL=FLAGS']…  (one more inline afpacket sgfw row with FLAGS, e.g. 'rt=--workers 2 --realtime-workers';
+//        [--inline-variant 'LABEL=FLAGS']…  (one more inline afpacket sgfw row with FLAGS, e.g. 'rt=--workers 2 --realtime-workers',
+//                                            and one more nfqueue row when the build has --capture nfqueue;
 //                                            --nice=N among them: that row's sgfw at niceness N; with --offloads-on its offloads-on row too)
 //        [--workers 1,2]  (sgfw inline (afpacket) and host mode also on that many worker threads, each row its own)
 //        [--host-offloads]  (host mode's rows again, sgfw's (each --workers, each --build) and iptables' and
@@ -327,7 +330,9 @@ export async function inlineCaptureMethods() {
     const cli = await import('../dist/capture/capture-method.js').catch(() => import('../dist/cli/run-inline.js'));
     if (!Array.isArray(cli.CAPTURE_METHODS)) return { flag: false, methods: ['pcap'] };
     const afpacket = cli.CAPTURE_METHODS.includes('afpacket') && cli.defaultCaptureMethod?.() === 'afpacket';
-    return { flag: true, methods: cli.CAPTURE_METHODS.filter((m) => m !== 'afpacket' || afpacket) };
+    // `--capture nfqueue` (inline mode only: the kernel bridges, sgfw judges through NFQUEUE) where the build has it
+    const nfqueue = Array.isArray(cli.INLINE_CAPTURE_METHODS) && cli.INLINE_CAPTURE_METHODS.includes('nfqueue');
+    return { flag: true, methods: [...cli.CAPTURE_METHODS.filter((m) => m !== 'afpacket' || afpacket), ...(nfqueue ? ['nfqueue'] : [])] };
   } catch {
     return { flag: false, methods: ['pcap'] };
   }
@@ -335,6 +340,8 @@ export async function inlineCaptureMethods() {
 
 export const SGFW_PCAP = 'sgfw inline (pcap)';
 export const SGFW_AFPACKET = 'sgfw inline (afpacket)';
+/** `--capture nfqueue`: the kernel bridge sgfw sets up forwards, sgfw judges each IP packet through NFQUEUE (headers only) */
+export const SGFW_NFQUEUE = 'sgfw inline (nfqueue)';
 export const CAP_CEILING = 'cap bridge (ceiling)';
 export const AFPACKET_CEILING = 'afpacket bridge (ceiling)';
 export const KERNEL_BRIDGE = 'kernel bridge + nftables';
@@ -408,6 +415,11 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
   if (capture.methods.includes('afpacket')) {
     for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${w} workers`, sgfw('afpacket', SGFW, ['--workers', String(w)]), { optional: true }));
   }
+  // `--capture nfqueue`: its default workers, and each --workers count (one NFQUEUE per worker).
+  if (capture.methods.includes('nfqueue')) {
+    filters.push(proc(SGFW_NFQUEUE, sgfw('nfqueue'), { optional: true }));
+    for (const w of workerCounts) filters.push(proc(`${SGFW_NFQUEUE}, ${w} workers`, sgfw('nfqueue', SGFW, ['--workers', String(w)]), { optional: true }));
+  }
   // Other builds side by side (`--build LABEL=PATH/bin/sgfw.js`, e.g. a patched copy): same flags, and each --workers count.
   for (const b of builds) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}`, sgfw('afpacket', b.bin), { optional: true }));
   for (const b of builds) {
@@ -420,14 +432,22 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
     return proc(`${SGFW_AFPACKET}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('afpacket', SGFW, v.args.filter((a) => a !== niceFlag)), { optional: true, everywhere: on, nice });
   };
   if (capture.methods.includes('afpacket')) for (const v of inlineVariants) filters.push(variantRow(v, false));
+  // …and the same flags on `--capture nfqueue` (its rows: 'sgfw inline (nfqueue), LABEL').
+  const queueVariantRow = (v, on) => proc(`${SGFW_NFQUEUE}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('nfqueue', SGFW, v.args.filter((a) => !a.startsWith('--nice='))), { optional: true, everywhere: on });
+  if (capture.methods.includes('nfqueue')) for (const v of inlineVariants) filters.push(queueVariantRow(v, false));
   // `--offloads-on`: the afpacket rows again with every veth at its default offloads (OFFLOADS_ON), the kernel bridge too (below).
   if (offloadsOn && capture.methods.includes('afpacket')) {
     const on = { everywhere: true, optional: true };
     filters.push(proc(`${SGFW_AFPACKET}${OFFLOADS_ON}`, sgfw('afpacket'), on));
     // (not other builds': one from before vnet headers forwards no TCP at all with offloads on)
     for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${w} workers${OFFLOADS_ON}`, sgfw('afpacket', SGFW, ['--workers', String(w)]), on));
+    if (capture.methods.includes('nfqueue')) {
+      filters.push(proc(`${SGFW_NFQUEUE}${OFFLOADS_ON}`, sgfw('nfqueue'), on));
+      for (const w of workerCounts) filters.push(proc(`${SGFW_NFQUEUE}, ${w} workers${OFFLOADS_ON}`, sgfw('nfqueue', SGFW, ['--workers', String(w)]), on));
+    }
     filters.push(proc(`${AFPACKET_CEILING}${OFFLOADS_ON}`, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside, '--vnet'], on));
     for (const v of inlineVariants) filters.push(variantRow(v, true));
+    if (capture.methods.includes('nfqueue')) for (const v of inlineVariants) filters.push(queueVariantRow(v, true));
   }
   // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
   if (offloadVariant) filters.push(proc(`${SGFW_PCAP}, bridge offloads on`, sgfw('pcap'), { offloads: true }));
@@ -898,7 +918,11 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${SGFW_AFPACKET}, ${b.label}`, KERNEL_BRIDGE);
   }
   for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}`, KERNEL_BRIDGE, 1.0);
+  for (const v of inlineVariants) add('inline', `${SGFW_NFQUEUE}, ${v.label}`, KERNEL_BRIDGE, 1.0);
+  add('inline', SGFW_NFQUEUE, KERNEL_BRIDGE, 1.0);
   for (const w of workerCounts) {
+    add('inline', `${SGFW_NFQUEUE}, ${w} workers`, KERNEL_BRIDGE, 1.0);
+    add('inline', `${SGFW_NFQUEUE}, ${w} workers`, `${SGFW_AFPACKET}, ${w} workers`);
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, KERNEL_BRIDGE, 1.0);
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, AFPACKET_CEILING);
     for (const b of builds) add('inline', `${SGFW_AFPACKET}, ${b.label}, ${w} workers`, KERNEL_BRIDGE, 1.0);
@@ -906,13 +930,15 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
   if (offloadsOn) {
     // Offloads on against the kernel bridge with offloads on (the fair peer), and against the same row with them off.
     const K = `${KERNEL_BRIDGE}${OFFLOADS_ON}`;
-    const onRows = [SGFW_AFPACKET, ...workerCounts.map((w) => `${SGFW_AFPACKET}, ${w} workers`)];
+    const onRows = [SGFW_AFPACKET, SGFW_NFQUEUE, ...workerCounts.flatMap((w) => [`${SGFW_AFPACKET}, ${w} workers`, `${SGFW_NFQUEUE}, ${w} workers`])];
     for (const label of onRows) {
       add('inline', `${label}${OFFLOADS_ON}`, K, 1.0);
       add('inline', `${label}${OFFLOADS_ON}`, label);
     }
     add('inline', `${AFPACKET_CEILING}${OFFLOADS_ON}`, K);
+    for (const w of workerCounts) add('inline', `${SGFW_NFQUEUE}, ${w} workers${OFFLOADS_ON}`, `${SGFW_AFPACKET}, ${w} workers${OFFLOADS_ON}`);
     for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
+    for (const v of inlineVariants) add('inline', `${SGFW_NFQUEUE}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
     add('inline', K, KERNEL_BRIDGE);
   }
   add('host', SGFW_HOST, IPTABLES, 0.9);

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # libnetfilter-queue-dev, iptables, iproute2, g++, make, python3: the NFQUEUE addon and host mode;
 # ansible (with amazon.aws) and python3-boto3: the clients the EC2 API tests drive;
 # nmap, iputils-ping, netcat-openbsd, ethtool, iperf3: the tools the live end-to-end tests and
-# benchmarks run between namespaces; nftables: the kernel peer in the live benchmark;
+# benchmarks run between namespaces; nftables: the kernel peer in the live benchmark and inline mode's `--capture nfqueue` (its guard table);
 # etcd-server, etcd-client: the fleet store (issue 9) and its tests; openssl: the certificates of the
 # TLS etcd the fleet tests start (scripts/etcd-certs.sh); systemd: systemd-analyze, which
 # checks the units of packaging/systemd (a container image has no systemd).

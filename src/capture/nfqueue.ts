@@ -24,8 +24,11 @@ export const NfqMeta = {
   WIRE_LENGTH: 6,
   /** NFQA_SKB_INFO flags (linux/netfilter/nfnetlink_queue.h): 1 checksum not filled in yet, 2 GSO super-packet */
   SKB_INFO: 7,
+  /** a bridged packet's (br_netfilter) bridge port in / out (NFQA_IFINDEX_PHYSINDEV / PHYSOUTDEV), 0 when none */
+  PHYS_INDEV: 8,
+  PHYS_OUTDEV: 9,
 } as const;
-export const META_STRIDE = 8;
+export const META_STRIDE = 10;
 
 /**
  * Bytes of each packet the kernel copies to us: every header the decoder reads (IPv4 or IPv6 with

@@ -105,6 +105,7 @@ export async function runInline(o: RunOptions, f: InlineFlags): Promise<number> 
       inlineMetricFamilies({
         dataplane,
         bridge,
+        verdicts: bridge.counters,
         devices: [f.inside, f.outside],
         reloads: live.reloads ?? undefined,
         dropLogsSuppressed: () => sampler.suppressedTotal,

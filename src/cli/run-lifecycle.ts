@@ -11,6 +11,7 @@ import { Ec2SourceError } from '../source/ec2-source.js';
 import { SourceStateFileError } from '../source/source-state-file.js';
 import { EtcdRequestError } from '../fleet/etcd-types.js';
 import { CapabilityError, dropCapabilities, HOST_MODE_CAPABILITIES, REALTIME_CAPABILITIES } from '../live/capabilities.js';
+import { KernelBridgeError } from '../live/kernel-bridge.js';
 import { QueueRuleError } from '../live/queue-rules.js';
 import type { DropSampler } from '../observe/drop-sampler.js';
 import { MetricsServerError } from '../observe/metrics-server.js';
@@ -28,7 +29,7 @@ import type { RunOptions } from './run-options.js';
 export function startFailureCode(e: unknown): number | undefined {
   if (e instanceof CredentialsError || e instanceof CaptureError || e instanceof AgentStateFileError) return ExitCode.usage;
   if (e instanceof SourceStateFileError) return ExitCode.usage;
-  if (e instanceof NfqueueError || e instanceof QueueRuleError || e instanceof MetricsServerError) return ExitCode.failed;
+  if (e instanceof NfqueueError || e instanceof QueueRuleError || e instanceof KernelBridgeError || e instanceof MetricsServerError) return ExitCode.failed;
   if (e instanceof MissingAddonError || e instanceof RealtimeError) return ExitCode.failed;
   if (e instanceof FleetAgentError || e instanceof EtcdRequestError) return ExitCode.failed;
   if (e instanceof Ec2SourceError) return ExitCode.failed;

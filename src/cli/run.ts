@@ -1,13 +1,13 @@
 // `sgfw run`: live enforcement. This file parses the flags; each mode's wiring is in run-<mode>.ts,
 // the model (state files, the EC2 API with --listen, a fleet agent on etcd with --store, or an EC2
 // account with --source ec2) in run-model.ts, run-fleet.ts and run-source.ts.
-import { CAPTURE_METHODS, defaultCaptureMethod, type CaptureMethod } from '../capture/capture-method.js';
+import { defaultCaptureMethod, INLINE_CAPTURE_METHODS, type CaptureMethod, type InlineCaptureMethod } from '../capture/capture-method.js';
 import { REALTIME_PRIORITY } from '../capture/realtime-thread.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { availableCores, captureWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runInlineWorkers } from './run-inline-workers.js';
-import { runHostWorkers } from './run-host-workers.js';
+import { runHostWorkers, runInlineQueue } from './run-host-workers.js';
 import { runMonitorWorkers } from './run-monitor-workers.js';
 import { parseListenAddress, type ListenAddress } from '../observe/metrics-server.js';
 import { DEFAULT_STATE_DIR } from './api-attach.js';
@@ -18,7 +18,7 @@ import { LOG_FLAGS, loggerFromFlags } from './flags-log.js';
 import { STORE_ACCESS_FLAGS, STORE_PASSWORD_ENV, storeFlag, storeFlags, warnCertificateExpiry, type StoreFlags } from './flags-store.js';
 import type { Command } from './command.js';
 import { DEFAULT_AGENT_STATE_DIR, defaultAgentStateFile, type FleetFlags } from './run-fleet.js';
-import { runHost } from './run-host.js';
+import { runHost, type HostFlags } from './run-host.js';
 import { runInline } from './run-inline.js';
 import { runMonitorMode } from './run-monitor.js';
 import type { ApiFlags } from './run-model.js';
@@ -79,6 +79,12 @@ export const runCommand: Command = {
     '--capture pcap uses libpcap (one callback and one send per frame, no drop counts). The managed',
     'interfaces are found by address, as in the state: the hosts behind --inside carry the ENI addresses.',
     'ARP, other non-IP frames and IPv6 neighbour discovery pass; malformed IP is dropped. Needs CAP_NET_RAW.',
+    '--capture nfqueue: the kernel forwards instead, through a bridge sgfw-br that sgfw creates; br_netfilter hands each IP',
+    'packet crossing it to iptables, whose chain SGFW-INLINE (from FORWARD, -m physdev) queues it to NFQUEUE --queue…',
+    '(one queue per worker; headers only, GSO packets whole) for the same verdicts. It sets the namespace\'s',
+    'bridge-nf-filter-vlan-tagged and -pppoe-tagged to 1 (tagged IP is judged) and an nftables table bridge sgfw_inline',
+    'drops QinQ; a clean stop puts all of it back, the next start after a crash too. Fail closed (--fail-open: bypass).',
+    'Needs CAP_NET_ADMIN, ip, iptables, nft and br_netfilter.',
     '--listen HOST:PORT serves the EC2 Query API (as `sgfw serve`) over the durable state in --state-dir',
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
     'next packet, and SIGHUP has no state to reload (it re-reads --tls-cert and --tls-key). --api-host, --tls-cert and',
@@ -115,7 +121,7 @@ export const runCommand: Command = {
     ...FLOW_LOG_FLAGS,
     { name: 'inside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards the managed hosts' },
     { name: 'outside', kind: 'string', value: 'IF', description: 'with --mode inline: the interface towards everything else' },
-    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline or monitor: afpacket or pcap (default afpacket when its addon is built, else pcap)', check: oneOf(CAPTURE_METHODS) },
+    { name: 'capture', kind: 'string', value: 'METHOD', description: 'with --mode inline or monitor: afpacket or pcap (default afpacket when its addon is built, else pcap); with --mode inline also nfqueue (the kernel bridges, sgfw judges each IP packet through NFQUEUE)', check: oneOf(INLINE_CAPTURE_METHODS) },
     { ...STATE_FLAG, required: false, description: `${STATE_FLAG.description} (required without --listen, --store or --source)` },
     { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'also serve the EC2 API here, over --state-dir (port 0 picks one)', check: listenAddress },
     { name: 'state-dir', kind: 'string', value: 'DIR', description: `with --listen: the durable state directory (default ${DEFAULT_STATE_DIR})` },
@@ -182,9 +188,14 @@ export const runCommand: Command = {
     const metricsText = args.string('metrics');
     const metricsAt: ListenAddress | null = metricsText === undefined ? null : parseListenAddress(metricsText);
     const flowLog = flowLogFlagValues(args);
-    const capture = args.string('capture') as CaptureMethod | undefined;
-    if (capture !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
+    const asked = args.string('capture') as InlineCaptureMethod | undefined;
+    if (asked !== undefined && mode === 'host') throw new UsageError('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
+    if (asked === 'nfqueue' && mode !== 'inline') throw new UsageError('--capture nfqueue goes with --mode inline (monitor mode captures: afpacket or pcap)');
+    const throughKernel = asked === 'nfqueue';
+    const capture = throughKernel ? undefined : (asked as CaptureMethod | undefined);
     const realtimeWorkers = args.boolean('realtime-workers');
+    // host mode's, and inline mode's through the kernel bridge
+    const queueFlags = (): HostFlags => ({ queueNum: args.integer('queue') ?? 0, maxLen: args.integer('queue-maxlen') ?? DEFAULT_QUEUE_MAXLEN, failOpen: args.boolean('fail-open') });
     const options = (): RunOptions => ({
       stateFiles, api, fleet, source, log, dropRate, metricsAt, verdictsFile: args.string('verdicts'), flowLog, io, realtimeWorkers,
     });
@@ -209,22 +220,27 @@ export const runCommand: Command = {
       const outside = args.string('outside');
       if (!inside || !outside) throw new UsageError('--mode inline needs --inside IF and --outside IF');
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
+      if (throughKernel) {
+        const queue = queueFlags();
+        const n = workersFlag(args) ?? availableCores();
+        if (queue.queueNum + n - 1 > 65535) throw new UsageError(`--queue ${queue.queueNum} with --workers ${n} runs past queue 65535 (one queue per worker)`);
+        return runInlineQueue(options(), { inside, outside }, queue, n);
+      }
       const { workers, oneThreadBecause } = workersOf();
       if (workers > 1) return runInlineWorkers(options(), { inside, outside, capture: 'afpacket' }, workers);
       if (realtimeWorkers) oneThread();
       return runInline(options(), { inside, outside, capture, oneThreadBecause });
     }
-    const queueNum = args.integer('queue') ?? 0;
-    const maxLen = args.integer('queue-maxlen') ?? DEFAULT_QUEUE_MAXLEN;
+    const { queueNum, maxLen, failOpen } = queueFlags();
     // As replay: every core the process may run on, unless told otherwise (as many as there are
     // queues from --queue on); one judges on the main thread. An ICMP error about another worker's
     // flow is still related: the workers ask each other (live/related-relay.ts).
-    const asked = workersFlag(args);
-    if (asked !== undefined && queueNum + asked - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${asked} runs past queue 65535 (one queue per worker)`);
-    const workers = asked ?? Math.min(availableCores(), 65536 - queueNum);
-    if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') }, workers);
+    const given = workersFlag(args);
+    if (given !== undefined && queueNum + given - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${given} runs past queue 65535 (one queue per worker)`);
+    const workers = given ?? Math.min(availableCores(), 65536 - queueNum);
+    if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen }, workers);
     if (realtimeWorkers) oneThread();
-    return runHost(options(), { queueNum, maxLen, failOpen: args.boolean('fail-open') });
+    return runHost(options(), { queueNum, maxLen, failOpen });
   },
 };
 

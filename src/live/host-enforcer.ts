@@ -1,11 +1,14 @@
 // The verdict loop of host mode: every packet of an NFQUEUE batch through the Dataplane, its
 // verdict written back into the batch. Raw IP packets (link type RAW); the clock is monotonic so a
-// wall-clock step cannot age or revive tracked flows.
+// wall-clock step cannot age or revive tracked flows. Inline mode through the kernel bridge
+// (`--capture nfqueue`) judges with the same loop, the bridge's packets counted by the side they
+// came in on besides (`countSides`: the bridge port the kernel names, NFQA_IFINDEX_PHYSINDEV).
 import type { NfqueueBatch } from '../capture/nfqueue.js';
 import { META_STRIDE, NfqMeta, NfqVerdict } from '../capture/nfqueue.js';
 import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
 import { isAllowed, Reason } from '../dataplane/verdict.js';
 import { LinkType } from '../packet/link-types.js';
+import type { BridgeSideCounts } from './bridge-sides.js';
 import type { RelatedRelay } from './related-relay.js';
 import { type DropLog, type FlowRecorder, VerdictDuties, type VerdictSink } from './verdict-duties.js';
 
@@ -26,6 +29,9 @@ export class HostEnforcer {
    */
   private relay: RelatedRelay<DeferredError> | null = null;
   private answer: ((id: number, accept: boolean) => void) | null = null;
+  /** inline mode through the kernel bridge: per-side counters, and the inside port's ifindex */
+  private sides: BridgeSideCounts | null = null;
+  private insideIndex = 0;
 
   /** Bound once, so the binding calls the same function for every batch. */
   readonly onBatch = (batch: NfqueueBatch): void => this.judgeBatch(batch);
@@ -58,12 +64,23 @@ export class HostEnforcer {
     this.answer = answer;
   }
 
+  /**
+   * Counts every packet by the bridge side it came in on besides: inside when its bridge port in
+   * (NfqMeta.PHYS_INDEV) is `insideIndex`, else outside (the queue rules queue only packets between
+   * the two ports).
+   */
+  countSides(sides: BridgeSideCounts, insideIndex: number): void {
+    this.sides = sides;
+    this.insideIndex = insideIndex;
+  }
+
   /** A deferred error's verdict: `related` when another worker tracks its flow, else its drop reason. */
   readonly settle = (e: DeferredError, related: boolean): void => {
     const reason = related ? Reason.RELATED : e.reason;
     this.dataplane.settleLast(LinkType.RAW, e.frame, 0, e.frame.length, e.reason, reason, e.src, e.dst, e.wireLength);
     this.answer?.(e.id, related);
     this.count(reason, e.wireLength);
+    this.sides?.count(e.side, reason, 0);
   };
 
   judgeBatch(batch: NfqueueBatch): void {
@@ -75,6 +92,7 @@ export class HostEnforcer {
       this.lastError = e instanceof Error ? e : new Error(String(e));
       // (A packet already deferred stays so: its question is out and will answer it.)
       for (let i = 0; i < batch.count; i++) if (batch.verdicts[i] !== NfqVerdict.DEFER) batch.verdicts[i] = NfqVerdict.DROP;
+      if (this.sides) this.sides.failures += batch.count;
     }
   }
 
@@ -92,6 +110,7 @@ export class HostEnforcer {
         dataplane.stageBatch(LinkType.RAW, data, meta, i, group, META_STRIDE, NfqMeta.OFFSET, NfqMeta.LENGTH, NfqMeta.WIRE_LENGTH);
       }
       const wireLength = meta[i * META_STRIDE + NfqMeta.WIRE_LENGTH]!;
+      const side = meta[i * META_STRIDE + NfqMeta.PHYS_INDEV] === this.insideIndex ? 0 : 1;
       const reason = dataplane.judgeStaged(slot);
       const allow = isAllowed(reason);
       if (!allow && this.relay !== null && (reason === Reason.INGRESS_NO_RULE || reason === Reason.EGRESS_NO_RULE) && dataplane.lastQuotesDatagram() && this.relay.canAsk()) {
@@ -99,12 +118,13 @@ export class HostEnforcer {
         const offset = meta[i * META_STRIDE + NfqMeta.OFFSET]!;
         const frame = data.slice(offset, offset + meta[i * META_STRIDE + NfqMeta.LENGTH]!);
         const id = meta[i * META_STRIDE + NfqMeta.ID]!;
-        this.relay.ask({ id, frame, wireLength, reason, src: dataplane.lastSourceInterface, dst: dataplane.lastDestinationInterface }, frame, wireLength);
+        this.relay.ask({ id, frame, wireLength, reason, src: dataplane.lastSourceInterface, dst: dataplane.lastDestinationInterface, side }, frame, wireLength);
         verdicts[i] = NfqVerdict.DEFER;
         continue;
       }
       verdicts[i] = allow ? NfqVerdict.ACCEPT : NfqVerdict.DROP;
       this.count(reason, wireLength);
+      this.sides?.count(side, reason, meta[i * META_STRIDE + NfqMeta.SKB_INFO]!);
     }
   }
 
@@ -136,4 +156,6 @@ export interface DeferredError {
   /** the interfaces it touched, as judged */
   src: number;
   dst: number;
+  /** inline mode through the kernel bridge: the side it came in on (see HostEnforcer.countSides) */
+  side: number;
 }

@@ -12,7 +12,7 @@ export interface HostMetricSources {
   readonly dataplane: Dataplane;
   /** the loop's packet and byte counters (HostEnforcer, InlineBridge.counters) */
   readonly enforcer: VerdictCounts;
-  /** host mode's NFQUEUE; absent in inline mode, which has no queue */
+  /** the NFQUEUE (host mode, inline mode's --capture nfqueue); absent: no queue (inline mode's AF_PACKET and pcap) */
   readonly queue?: () => NfqueueStats;
   /** host mode on workers: ICMP errors asked about across workers (related-relay.ts); absent: zeros */
   readonly related?: () => RelayCounters;

@@ -6,12 +6,16 @@
 // outputs (verdict lines, flow observations, sampled drop lines) go to the main thread in batches
 // (worker-output.ts); a scrape asks for this worker's metric families. An ICMP error from a third
 // address (a router) hashes anywhere: a worker that would drop it asks the others (related-relay.ts).
+// With `init.bridge` (inline mode through the kernel bridge) it counts the packets by bridge side as
+// well and reports inline mode's metric families.
 import { NfqueueReader } from '../capture/nfqueue.js';
 import { DropSampler } from '../observe/drop-sampler.js';
 import { LinkType } from '../packet/link-types.js';
+import { BridgeSideCounts } from './bridge-sides.js';
 import { type DeferredError, HostEnforcer } from './host-enforcer.js';
 import { hostMetricFamilies } from './host-metrics.js';
 import type { HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
+import { inlineMetricFamilies } from './inline-metrics.js';
 import { serveLiveWorker } from './live-worker.js';
 import { RelatedRelay } from './related-relay.js';
 import { recordLastFlow } from './verdict-duties.js';
@@ -28,6 +32,8 @@ serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init, _after, send)
     dropRate > 0 ? { sampler, logger: output } : null,
     flows ? { record: (accepted) => recordLastFlow(dataplane, output, accepted) } : null,
   );
+  const sides = init.bridge ? new BridgeSideCounts() : null;
+  if (sides) enforcer.countSides(sides, init.bridge!.insideIndex);
   const ticker = dropRate > 0 ? setInterval(() => sampler.tick(), 1000) : null;
   const reader = new NfqueueReader({ queueNum: init.queueNum, maxLen: init.maxLen, failOpen: init.failOpen }, enforcer.onBatch);
   const relay =
@@ -51,9 +57,22 @@ serveLiveWorker<HostWorkerInit, HostWorkerStats>((dataplane, init, _after, send)
       modelVersion: dataplane.modelVersion,
       queue: reader.stats(),
       related: relay ? { ...relay.counters } : { deferred: 0, handedOver: 0, timeouts: 0, overflows: 0 },
+      ...(sides
+        ? {
+          sides: {
+            received: [...sides.received], forwarded: [...sides.forwarded], dropped: [...sides.dropped],
+            neighbourDiscovery: [...sides.neighbourDiscovery], offloaded: [...sides.offloaded], failures: sides.failures,
+          },
+        }
+        : {}),
     }),
     metrics: () => ({
-      families: hostMetricFamilies({ dataplane, enforcer, queue: () => reader.stats(), ...(relay ? { related: () => relay.counters } : {}), dropLogsSuppressed: () => sampler.suppressedTotal }),
+      families: sides
+        ? inlineMetricFamilies({
+          dataplane, bridge: sides, verdicts: enforcer.duties, devices: init.bridge!.devices, queue: () => reader.stats(),
+          ...(relay ? { related: () => relay.counters } : {}), dropLogsSuppressed: () => sampler.suppressedTotal,
+        })
+        : hostMetricFamilies({ dataplane, enforcer, queue: () => reader.stats(), ...(relay ? { related: () => relay.counters } : {}), dropLogsSuppressed: () => sampler.suppressedTotal }),
       judged: enforcer.packets,
       reasonCounts: Array.from(dataplane.reasonCounts),
     }),

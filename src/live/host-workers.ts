@@ -5,7 +5,7 @@ import type { ThreadScheduling } from '../capture/realtime-thread.js';
 import type { ModelChange } from '../dataplane/dataplane.js';
 import { workerScript } from '../dataplane/worker-script.js';
 import type { ModelView } from '../model/model-view.js';
-import type { HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
+import type { BridgePorts, HostWorkerInit, HostWorkerStats } from './host-worker-protocol.js';
 import { addPauses, noPauses } from '../observe/thread-pauses.js';
 import type { WorkerScrape } from './worker-metrics.js';
 import type { WorkerOutputBatch } from './worker-output.js';
@@ -22,6 +22,8 @@ export interface HostWorkersOptions {
   outputs?: LiveWorkerOutputs;
   /** `--realtime-workers`: the workers' SCHED_FIFO priority (default: the normal class) */
   realtime?: number;
+  /** inline mode through the kernel bridge: the bridge's ports, to count packets by side */
+  bridge?: BridgePorts;
 }
 
 export class HostWorkers {
@@ -36,7 +38,7 @@ export class HostWorkers {
       LiveWorkers.spawn<HostWorkerInit, HostWorkerStats>(view, {
         script: workerScript(import.meta.url, 'host-worker.js'),
         workers: o.workers,
-        init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen }),
+        init: (i) => ({ queueNum: o.queueBase + i, maxLen: o.maxLen, failOpen: o.failOpen, ...(o.bridge ? { bridge: o.bridge } : {}) }),
         // an ICMP error about another worker's flow is asked about over these (related-relay.ts)
         peers: true,
         ...(o.outputs ? { outputs: o.outputs } : {}),
@@ -105,6 +107,14 @@ export class HostWorkers {
       for (const k of Object.keys(sum.queue) as (keyof HostWorkerStats['queue'])[]) sum.queue[k] += s.queue[k];
       for (const k of Object.keys(sum.related) as (keyof HostWorkerStats['related'])[]) sum.related[k] += s.related[k];
       addPauses(sum.pauses, s.pauses);
+    }
+    const bySide = all.flatMap((s) => (s.sides ? [s.sides] : []));
+    if (bySide.length > 0) {
+      const add = (k: 'received' | 'forwarded' | 'dropped' | 'neighbourDiscovery' | 'offloaded'): number[] => [0, 1].map((side) => bySide.reduce((n, s) => n + s[k][side]!, 0));
+      sum.sides = {
+        received: add('received'), forwarded: add('forwarded'), dropped: add('dropped'), neighbourDiscovery: add('neighbourDiscovery'), offloaded: add('offloaded'),
+        failures: bySide.reduce((n, s) => n + s.failures, 0),
+      };
     }
     return { ...sum, perWorker: all.map((s) => s.packets), each: all };
   }

@@ -26,6 +26,7 @@ import { AFPACKET_META_STRIDE, AFPACKET_VNET_HEADER_LENGTH, AfPacketFlag, AfPack
 import { isOffloaded, vnetHeaderAt, vnetSegments } from '../capture/vnet-header.js';
 import { type Dataplane, JUDGE_BATCH } from '../dataplane/dataplane.js';
 import { isAllowed, Reason } from '../dataplane/verdict.js';
+import { SideCounters } from './bridge-sides.js';
 import { type VerdictCounts, VerdictDuties, type VerdictDutiesOptions } from './verdict-duties.js';
 
 /** Where a frame came in; the index into the per-side counters. */
@@ -59,24 +60,11 @@ export interface InlineBridgeOptions extends Omit<VerdictDutiesOptions, 'dropMes
 /** One object for every refused batch send: overload must not allocate an Error per batch. */
 const BATCH_REFUSED = new Error('sendBatch: the kernel refused frames (the capture stats count them, with the last errno)');
 
-export class InlineBridge {
+/** The per-side counters (SideCounters: received, forwarded, dropped, …) and the rest of the bridge. */
+export class InlineBridge extends SideCounters {
   frames = 0;
-  /** per side (index: Side), counted on the side the frame came in */
-  readonly received = new Float64Array(2);
-  readonly forwarded = new Float64Array(2);
-  readonly dropped = new Float64Array(2);
-  /** frames longer than the capture buffer: dropped, they would go out cut */
-  readonly truncated = new Float64Array(2);
-  /** IPv6 neighbour discovery the rules would have dropped, passed as link control */
-  readonly neighbourDiscovery = new Float64Array(2);
-  /** per side (index: Side) the frame was to go out of: injections the kernel refused */
-  readonly injectErrors = new Float64Array(2);
-  /** frames that came in as offloaded super-frames (TSO/GSO/GRO), judged and forwarded or dropped whole (vnet headers only) */
-  readonly offloaded = new Float64Array(2);
-  /** the wire-sized segments those super-frames stand for */
+  /** the wire-sized segments the offloaded super-frames stand for (vnet headers only) */
   readonly offloadedSegments = new Float64Array(2);
-  /** frames whose handling threw (dropped) */
-  failures = 0;
   lastError: Error | null = null;
   /** counters, verdict lines, flow records and sampled drop lines of every judged frame */
   readonly duties: VerdictDuties;
@@ -101,6 +89,7 @@ export class InlineBridge {
     private readonly linkType: number,
     options: InlineBridgeOptions = {},
   ) {
+    super();
     this.clock = options.clock ?? performance.now.bind(performance);
     this.headroom = options.vnetHeaders === true ? AFPACKET_VNET_HEADER_LENGTH : 0;
     this.duties = new VerdictDuties(dataplane, { verdicts: options.verdicts, drops: options.drops, flows: options.flows, dropMessage: 'frame dropped' });

@@ -74,7 +74,7 @@ serveLiveWorker<InlineWorkerInit, InlineWorkerStats>((dataplane, init, after, se
     }),
     metrics: () => ({
       families: inlineMetricFamilies({
-        dataplane, bridge, devices: init.devices, dropLogsSuppressed: () => sampler.suppressedTotal, captureStats: (side) => sockets[side]!.stats(),
+        dataplane, bridge, verdicts: bridge.counters, devices: init.devices, dropLogsSuppressed: () => sampler.suppressedTotal, captureStats: (side) => sockets[side]!.stats(),
       }),
       judged: bridge.frames,
       reasonCounts: Array.from(dataplane.reasonCounts),

@@ -32,6 +32,6 @@ describe('sgfw config check: the values only the command checked before', () => 
   });
 
   it('and good values still pass', async () => {
-    expect(await check('[serve]', 'metrics = 9464', 'replay-speed = 2.5', 'api-host = ec2.example.test', '[run]', 'host-id = web-1')).toEqual({ code: 0, err: '' });
+    expect(await check('[serve]', 'metrics = 9464', 'replay-speed = 2.5', 'api-host = ec2.example.test', '[run]', 'host-id = web-1', 'capture = nfqueue')).toEqual({ code: 0, err: '' });
   });
 });

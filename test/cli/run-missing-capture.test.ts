@@ -76,4 +76,10 @@ describe('the capture method', () => {
     expect(r.code).toBe(2);
     expect(r.lines[0]).toBe('--capture goes with --mode inline or monitor (host mode reads NFQUEUE)');
   });
+
+  it('--capture nfqueue goes with inline mode only (monitor mode captures)', () => {
+    const r = run('--mode', 'monitor', '--interface', 'lo', '--capture', 'nfqueue');
+    expect(r.code).toBe(2);
+    expect(r.lines[0]).toBe('--capture nfqueue goes with --mode inline (monitor mode captures: afpacket or pcap)');
+  });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { META_STRIDE, NfqMeta, NfqVerdict, type NfqueueBatch } from '../../src/capture/nfqueue.js';
 import { serviceFromStateFiles } from '../../src/cli/state-flag.js';
 import { Dataplane } from '../../src/dataplane/dataplane.js';
+import { BridgeSideCounts } from '../../src/live/bridge-sides.js';
 import { type DeferredError, HostEnforcer } from '../../src/live/host-enforcer.js';
 import { RelatedRelay } from '../../src/live/related-relay.js';
 import { Reason } from '../../src/dataplane/verdict.js';
@@ -48,6 +49,25 @@ describe('host mode answers each queued packet of a batch', () => {
     e.judgeBatch(batch);
     expect([...batch.verdicts]).toEqual([NfqVerdict.ACCEPT, NfqVerdict.ACCEPT, NfqVerdict.DROP, NfqVerdict.ACCEPT]);
     expect([e.packets, e.allowed, e.dropped]).toEqual([4, 3, 1]);
+  });
+
+  it('through the kernel bridge, counts each packet by the bridge port it came in on (NFQA_IFINDEX_PHYSINDEV)', async () => {
+    const e = await enforcer();
+    const sides = new BridgeSideCounts();
+    const INSIDE_PORT = 7;
+    e.countSides(sides, INSIDE_PORT);
+    const batch = batchOf([
+      { src: '203.0.113.5', dst: '10.0.0.10', proto: 'tcp', sport: 40000, dport: 22, flags: 'S' },
+      { src: '10.0.0.10', dst: '203.0.113.5', proto: 'tcp', sport: 22, dport: 40000, flags: 'SA' },
+      { src: '198.51.100.7', dst: '10.0.0.10', proto: 'tcp', sport: 40001, dport: 22, flags: 'S' },
+    ]);
+    batch.meta[0 * META_STRIDE + NfqMeta.PHYS_INDEV] = 9;
+    batch.meta[1 * META_STRIDE + NfqMeta.PHYS_INDEV] = INSIDE_PORT;
+    batch.meta[2 * META_STRIDE + NfqMeta.PHYS_INDEV] = 9;
+    batch.meta[1 * META_STRIDE + NfqMeta.SKB_INFO] = 2; // a GSO super-packet
+    e.judgeBatch(batch);
+    expect([...batch.verdicts]).toEqual([NfqVerdict.ACCEPT, NfqVerdict.ACCEPT, NfqVerdict.DROP]);
+    expect([[...sides.received], [...sides.forwarded], [...sides.dropped], [...sides.offloaded]]).toEqual([[1, 2], [1, 1], [0, 1], [1, 0]]);
   });
 
   it('drops what it cannot parse (fail closed)', async () => {

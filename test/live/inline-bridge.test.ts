@@ -193,7 +193,7 @@ describe('inline metrics', () => {
     const r = await rig();
     r.deliver(Side.OUTSIDE, tcp({ src: STRANGER, dst: ALBERT_HOST, sport: 40001, dport: 22, flags: 'S' }));
     r.deliver(Side.INSIDE, tcp({ src: ALBERT_HOST, dst: STRANGER, sport: 50000, dport: 443, flags: 'S' }));
-    const families = inlineMetricFamilies({ dataplane: r.dataplane, bridge: r.bridge, devices: ['in0', 'out0'] });
+    const families = inlineMetricFamilies({ dataplane: r.dataplane, bridge: r.bridge, verdicts: r.bridge.counters, devices: ['in0', 'out0'] });
     const names = families.map((f) => f.name);
     expect(names).toContain('sgfw_packets_total');
     expect(names.some((n) => n.startsWith('sgfw_nfqueue_'))).toBe(false);
@@ -400,6 +400,7 @@ describe('a batch from the AF_PACKET ring is judged frame by frame and forwarded
     const withStats = inlineMetricFamilies({
       dataplane: r.dataplane,
       bridge: r.bridge,
+      verdicts: r.bridge.counters,
       devices: ['in0', 'out0'],
       captureStats: (side) => (side === Side.INSIDE ? { packets: 10, drops: 0 } : { packets: 25, drops: 3 }),
     });
@@ -411,7 +412,7 @@ describe('a batch from the AF_PACKET ring is judged frame by frame and forwarded
       { labels: { side: 'inside', device: 'in0' }, value: 0 },
       { labels: { side: 'outside', device: 'out0' }, value: 3 },
     ]);
-    const without = inlineMetricFamilies({ dataplane: r.dataplane, bridge: r.bridge, devices: ['in0', 'out0'], captureStats: () => null });
+    const without = inlineMetricFamilies({ dataplane: r.dataplane, bridge: r.bridge, verdicts: r.bridge.counters, devices: ['in0', 'out0'], captureStats: () => null });
     expect(without.some((f) => f.name.startsWith('sgfw_capture_'))).toBe(false);
   });
 
@@ -489,7 +490,7 @@ describe('with vnet headers (interfaces with their offloads on), a super-frame i
     const r = await rig({ vnetHeaders: true });
     r.bridge.attach(new FakeBatchPort(), new FakeBatchPort());
     batchDeliverer(r.bridge)(Side.OUTSIDE, [{ frame: allowed, vnet: vnetHeaderBytes(superHeader) }]);
-    const families = inlineMetricFamilies({ dataplane: r.dataplane, bridge: r.bridge, devices: ['in0', 'out0'] });
+    const families = inlineMetricFamilies({ dataplane: r.dataplane, bridge: r.bridge, verdicts: r.bridge.counters, devices: ['in0', 'out0'] });
     const of = (name: string) => families.find((f) => f.name === name)?.samples;
     expect(of('sgfw_inline_offloaded_frames_total')).toEqual([
       { labels: { side: 'inside', device: 'in0' }, value: 0 },

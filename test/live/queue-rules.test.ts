@@ -1,6 +1,6 @@
 // The iptables rules host mode installs, as argument lists (the netns end-to-end test runs them).
 import { describe, expect, it } from 'vitest';
-import { installCommands, removeCommands, QUEUE_CHAIN } from '../../src/live/queue-rules.js';
+import { INLINE_CHAIN, installCommands, removeCommands, QUEUE_CHAIN } from '../../src/live/queue-rules.js';
 
 describe('the host-mode queue rules', () => {
   it('queue everything but loopback, from INPUT and OUTPUT, to the chosen queue', () => {
@@ -29,6 +29,18 @@ describe('the host-mode queue rules', () => {
   });
 
   it('are removed jumps first, then the chain', () => {
-    expect(removeCommands('X').map((a) => a.slice(1, 3).join(' '))).toEqual(['-D INPUT', '-D OUTPUT', '-F X', '-X X']);
+    expect(removeCommands({ chain: 'X' }).map((a) => a.slice(1, 3).join(' '))).toEqual(['-D INPUT', '-D OUTPUT', '-F X', '-X X']);
+  });
+
+  it('for inline mode through the kernel bridge, queue what crosses between the two ports, both ways, from FORWARD', () => {
+    const lines = installCommands({ queueNum: 3, queues: 2, failOpen: false, bridge: { inside: 'in0', outside: 'out0' } }).map((a) => a.join(' '));
+    expect(lines).toEqual([
+      `-w -N ${INLINE_CHAIN}`,
+      `-w -A ${INLINE_CHAIN} -m physdev --physdev-in in0 --physdev-out out0 -j NFQUEUE --queue-balance 3:4`,
+      `-w -A ${INLINE_CHAIN} -m physdev --physdev-in out0 --physdev-out in0 -j NFQUEUE --queue-balance 3:4`,
+      `-w -I FORWARD 1 -j ${INLINE_CHAIN}`,
+    ]);
+    expect(installCommands({ queueNum: 0, failOpen: true, bridge: { inside: 'a', outside: 'b' } }).flat().filter((a) => a === '--queue-bypass')).toHaveLength(2);
+    expect(removeCommands({ bridge: true }).map((a) => a.slice(1).join(' '))).toEqual([`-D FORWARD -j ${INLINE_CHAIN}`, `-F ${INLINE_CHAIN}`, `-X ${INLINE_CHAIN}`]);
   });
 });

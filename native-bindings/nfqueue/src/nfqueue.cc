@@ -31,8 +31,9 @@ namespace {
 
 // Per packet, in the meta array: id, offset of its copied bytes in the arena, bytes copied, hook,
 // in/out ifindex, the packet's length (NFQA_CAP_LEN, or the bytes copied when it was copied whole),
-// NFQA_SKB_INFO flags.
-constexpr uint32_t kMetaStride = 8;
+// NFQA_SKB_INFO flags, and for a bridged packet (br_netfilter) the bridge ports it came in on and
+// goes out of (NFQA_IFINDEX_PHYSINDEV / PHYSOUTDEV; 0 otherwise).
+constexpr uint32_t kMetaStride = 10;
 // Room in a slot for a packet message's header and attributes besides the payload (nlmsghdr,
 // nfgenmsg, packet header, interfaces, mark, hardware address, timestamp, lengths: ~150 bytes). A
 // message longer than its slot is cut (MSG_TRUNC): the payload comes last, so only its tail is lost.
@@ -246,7 +247,7 @@ class Queue : public Napi::ObjectWrap<Queue> {
   void ParsePacket(uint8_t* msg, size_t have, bool msgCut) {
     size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
     bool haveId = false;
-    uint32_t id = 0, hook = 0, indev = 0, outdev = 0, capLen = 0, skbInfo = 0;
+    uint32_t id = 0, hook = 0, indev = 0, outdev = 0, physIn = 0, physOut = 0, capLen = 0, skbInfo = 0;
     uint8_t* payload = nullptr;
     uint32_t copied = 0, claimed = 0;
     while (have >= at + NFA_LENGTH(0)) {
@@ -276,6 +277,8 @@ class Queue : public Napi::ObjectWrap<Queue> {
           break;
         case NFQA_IFINDEX_INDEV: if (dlen >= 4) indev = Be32(data); break;
         case NFQA_IFINDEX_OUTDEV: if (dlen >= 4) outdev = Be32(data); break;
+        case NFQA_IFINDEX_PHYSINDEV: if (dlen >= 4) physIn = Be32(data); break;
+        case NFQA_IFINDEX_PHYSOUTDEV: if (dlen >= 4) physOut = Be32(data); break;
         case NFQA_CAP_LEN: if (dlen >= 4) capLen = Be32(data); break;
         case NFQA_SKB_INFO: if (dlen >= 4) skbInfo = Be32(data); break;
         case NFQA_PAYLOAD:
@@ -314,6 +317,8 @@ class Queue : public Napi::ObjectWrap<Queue> {
     m[5] = outdev;
     m[6] = wire;
     m[7] = skbInfo;
+    m[8] = physIn;
+    m[9] = physOut;
     count_++;
     received_++;
   }
