@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inlineInstanceNames } from '../../../src/live/inline-names.js';
 import { parseExposition } from '../../observe/exposition.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
@@ -169,7 +170,9 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     const verdicts = join(dir, 'verdicts.jsonl');
     const flowLog = join(dir, 'flows.log');
     const sgfw = await startSgfw('--verdicts', verdicts, '--metrics', `127.0.0.1:${METRICS_PORT}`, '--flow-log', flowLog);
-    expect(sgfw.stderr()).toContain('(capture: nfqueue, the kernel bridge with NFQUEUE 0:1, 2 workers)');
+    // its queues by default derived from the interface pair, apart from host mode's 0
+    const { queueBase, table } = inlineInstanceNames(net!.middleInside, net!.middleOutside);
+    expect(sgfw.stderr()).toContain(`(capture: nfqueue, the kernel bridge with NFQUEUE ${queueBase}:${queueBase + 1}, 2 workers)`);
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
     // ARP crossed the bridge (the kernel's, unqueued: not IP)
     expect(inNs(net!.outside, 'ip', ['neigh', 'show', ALBERT_HOST])).toMatch(/lladdr [0-9a-f:]{17}/);
@@ -186,7 +189,7 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
       { ...syn(ALBERT_MACHINE, undefined, markers[4]!), pppoe: true }, { ...syn(STRANGER, undefined, markers[5]!), pppoe: true },
     ], markers);
     expect(seen).toEqual(['sgnq-plain', 'sgnq-pppoe-allowed', 'sgnq-vlan-allowed']);
-    expect(inNs(net!.middle, 'nft', ['list', 'table', 'bridge', 'sgfw_inline'])).toMatch(/counter packets [1-9]\d* bytes \d+ drop comment "two tags/);
+    expect(inNs(net!.middle, 'nft', ['list', 'table', 'bridge', table])).toMatch(/counter packets [1-9]\d* bytes \d+ drop comment "two tags/);
     // the kernel's conntrack is not engaged on the bridged path (nothing here asks for it)
     const count = '/proc/sys/net/netfilter/nf_conntrack_count';
     if (existsSync(count)) expect(inNs(net!.middle, 'cat', [count]).trim()).toBe('0');
