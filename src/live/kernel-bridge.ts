@@ -93,11 +93,19 @@ export function enslaveCommands(inside: string, outside: string, name: string): 
   ]);
 }
 
+/** EtherTypes that may carry IP br_netfilter never hands to iptables (MPLS, MAC-in-MAC, NSH, MACsec): the decoder's opaque carriers. */
+const OPAQUE_ETHERTYPES = '0x8847, 0x8848, 0x88e7, 0x894f, 0x88e5';
+/** PPP protocols carrying IP no verdict can read (VJ, multilink, encrypted, compressed, MPLS): the decoder's, packet/pppoe.ts. */
+const OPAQUE_PPP = '0x002d, 0x002f, 0x003d, 0x0053, 0x0055, 0x00fb, 0x00fd, 0x0281, 0x0283';
+
 /**
  * The nftables guard table (`nft -f -`): before br_netfilter (priority -200 on the bridge's forward
  * hook), drop frames from the two ports whose IP br_netfilter would not hand to iptables: a tag in a
  * tag (802.1Q or 802.1ad outside, any tag or PPPoE inside; the kernel moved the outer tag out of
- * the frame, nftables puts it back for the match), or the 0x9100 tag it does not take out at all.
+ * the frame, nftables puts it back for the match), or the 0x9100 tag it does not take out at all;
+ * the EtherTypes and PPP protocols the AF_PACKET bridge's decoder drops as unsupported (IP inside
+ * them, unwrapped by no one here), a PPP protocol field compressed to one byte (br_netfilter reads
+ * two), and 802.3 LLC/SNAP frames naming IP or a tag.
  */
 export function guardRuleset(inside: string, outside: string, table: string): string {
   const ports = `{ ${JSON.stringify(inside)}, ${JSON.stringify(outside)} }`;
@@ -105,8 +113,12 @@ export function guardRuleset(inside: string, outside: string, table: string): st
     `table bridge ${table} {`,
     '  chain forward {',
     '    type filter hook forward priority -200; policy accept;',
-    `    iifname ${ports} ether type { 0x8100, 0x88a8 } @ll,128,16 { 0x8100, 0x88a8, 0x9100, 0x8863, 0x8864 } counter drop comment "two tags, or PPPoE in a tag: not judgeable by iptables"`,
+    `    iifname ${ports} ether type { 0x8100, 0x88a8 } @ll,128,16 { 0x8100, 0x88a8, 0x9100, 0x8863, 0x8864, ${OPAQUE_ETHERTYPES} } counter drop comment "two tags, PPPoE or opaque IP in a tag: not judgeable by iptables"`,
     `    iifname ${ports} ether type 0x9100 counter drop comment "0x9100 tag: not judgeable by iptables"`,
+    `    iifname ${ports} ether type { ${OPAQUE_ETHERTYPES} } counter drop comment "MPLS, MAC-in-MAC, NSH, MACsec: IP inside not judgeable"`,
+    `    iifname ${ports} ether type 0x8864 @ll,160,16 { ${OPAQUE_PPP} } counter drop comment "PPP compressed, encrypted, multilink or MPLS: not judgeable"`,
+    `    iifname ${ports} ether type 0x8864 @ll,160,8 & 0x01 == 0x01 counter drop comment "PPP protocol field compressed: not judgeable by iptables"`,
+    `    iifname ${ports} ether type < 0x0600 @ll,112,48 0xaaaa03000000 @ll,160,16 { 0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100, 0x8864, ${OPAQUE_ETHERTYPES} } counter drop comment "LLC/SNAP IP: not judgeable by iptables"`,
     '  }',
     '}',
     '',

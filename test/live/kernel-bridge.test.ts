@@ -40,8 +40,17 @@ describe('the kernel bridge of inline mode', () => {
     const text = guardRuleset('in0', 'out0', 'sgfw_inline_0123abcd');
     expect(text).toContain('table bridge sgfw_inline_0123abcd {');
     expect(text).toContain('type filter hook forward priority -200; policy accept;');
-    expect(text).toContain('iifname { "in0", "out0" } ether type { 0x8100, 0x88a8 } @ll,128,16 { 0x8100, 0x88a8, 0x9100, 0x8863, 0x8864 } counter drop');
+    expect(text).toContain('iifname { "in0", "out0" } ether type { 0x8100, 0x88a8 } @ll,128,16 { 0x8100, 0x88a8, 0x9100, 0x8863, 0x8864, 0x8847, 0x8848, 0x88e7, 0x894f, 0x88e5 } counter drop');
     expect(text).toContain('iifname { "in0", "out0" } ether type 0x9100 counter drop');
+  });
+
+  it('drops what the AF_PACKET bridge\'s decoder drops as unsupported: IP in MPLS, MAC-in-MAC, NSH, MACsec, opaque PPP, LLC/SNAP', () => {
+    const text = guardRuleset('in0', 'out0', 'sgfw_inline_0123abcd');
+    expect(text).toContain('iifname { "in0", "out0" } ether type { 0x8847, 0x8848, 0x88e7, 0x894f, 0x88e5 } counter drop');
+    expect(text).toContain('ether type 0x8864 @ll,160,16 { 0x002d, 0x002f, 0x003d, 0x0053, 0x0055, 0x00fb, 0x00fd, 0x0281, 0x0283 } counter drop');
+    // br_netfilter reads a two-byte PPP protocol: a compressed one (odd first byte) would cross unjudged
+    expect(text).toContain('ether type 0x8864 @ll,160,8 & 0x01 == 0x01 counter drop');
+    expect(text).toContain('ether type < 0x0600 @ll,112,48 0xaaaa03000000 @ll,160,16 { 0x0800, 0x86dd,');
   });
 
   it('names each instance\'s pieces from its interface pair: stable, within the kernel\'s limits, apart from another pair\'s', () => {
