@@ -2,7 +2,8 @@
 // the two veths (a bridge sgfw creates) and queues every IP packet crossing it to sgfw's workers
 // (br_netfilter → iptables → NFQUEUE). Albert (seed 000) inside, his machine and a stranger outside,
 // as inline.test.ts. Checked: ARP crosses, Albert's SSH and its replies pass and the stranger's is
-// dropped; VLAN-tagged and PPPoE IP is judged and a tag in a tag dropped (never bridged unjudged); kernel
+// dropped; VLAN-tagged and PPPoE IP is judged and a tag in a tag, MPLS, LLC/SNAP IP and VJ-compressed
+// PPP dropped (never bridged unjudged); kernel
 // conntrack stays out of it; a clean stop puts the host back as it was, a SIGKILL leaves the link
 // closed and the next start clears the leftovers; SIGHUP, metrics, status and the flow log work as
 // with afpacket; bad interfaces fail the start in one line. Needs
