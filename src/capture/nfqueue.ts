@@ -173,7 +173,13 @@ export class NfqueueReader {
         handler(batch);
       }, copyRange, gso);
     } catch (e) {
-      throw new NfqueueError(`cannot open NFQUEUE ${queueNum}: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      // The kernel answers a bind of a queue another socket holds with EPERM, the word for a missing
+      // capability; the capability was there (the family binds before it went through).
+      if (/^nfq_create_queue\(\d+\): Operation not permitted/.test(message)) {
+        throw new NfqueueError(`NFQUEUE ${queueNum} is already bound by another process (another sgfw: host mode or an inline instance, or another NFQUEUE reader): give this one other queues (--queue N)`);
+      }
+      throw new NfqueueError(`cannot open NFQUEUE ${queueNum}: ${message}`);
     }
   }
 

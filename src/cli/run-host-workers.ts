@@ -100,7 +100,7 @@ async function runQueueWorkers(o: RunOptions, h: HostFlags, workers: number, bri
   const signal = await signals.stopped;
   running.onFailure = null;
   // Rules first (inline: the bridge first, so nothing crosses any more): packets stop being queued before the workers go away.
-  const restoreError = bridge ? await restoreKernelBridge().then(() => null, (e: Error) => e.message) : (await removeQueueRules(), null);
+  const restoreError = bridge ? await restoreKernelBridge({ inside: bridge.devices[0], outside: bridge.devices[1] }).then(() => null, (e: Error) => e.message) : (await removeQueueRules(), null);
   if (restoreError !== null) log.error({ event: 'restore-failed' }, restoreError);
   const s = await running.stats();
   outputs.detach();

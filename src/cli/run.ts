@@ -4,6 +4,7 @@
 import { defaultCaptureMethod, INLINE_CAPTURE_METHODS, type CaptureMethod, type InlineCaptureMethod } from '../capture/capture-method.js';
 import { REALTIME_PRIORITY } from '../capture/realtime-thread.js';
 import { HOST_ID_PATTERN } from '../control/service.js';
+import { inlineInstanceNames } from '../live/inline-names.js';
 import { QUEUE_CHAIN } from '../live/queue-rules.js';
 import { availableCores, captureWorkers, WORKERS_FLAG, workersFlag } from './flags-workers.js';
 import { runInlineWorkers } from './run-inline-workers.js';
@@ -79,11 +80,14 @@ export const runCommand: Command = {
     '--capture pcap uses libpcap (one callback and one send per frame, no drop counts). The managed',
     'interfaces are found by address, as in the state: the hosts behind --inside carry the ENI addresses.',
     'ARP, other non-IP frames and IPv6 neighbour discovery pass; malformed IP is dropped. Needs CAP_NET_RAW.',
-    '--capture nfqueue: the kernel forwards instead, through a bridge sgfw-br that sgfw creates; br_netfilter hands each IP',
-    'packet crossing it to iptables, whose chain SGFW-INLINE (from FORWARD, -m physdev) queues it to NFQUEUE --queue…',
-    '(one queue per worker; headers only, GSO packets whole) for the same verdicts. It sets the namespace\'s',
-    'bridge-nf-filter-vlan-tagged and -pppoe-tagged to 1 (tagged IP is judged) and an nftables table bridge sgfw_inline',
-    'drops QinQ; a clean stop puts all of it back, the next start after a crash too. Fail closed (--fail-open: bypass).',
+    '--capture nfqueue: the kernel forwards instead, through a bridge sgfw-<id> that sgfw creates (<id>: 8 hex digits',
+    'of a hash of INSIDE:OUTSIDE, so several instances, one per pair, live side by side); br_netfilter hands each IP',
+    'packet crossing it to iptables, whose chain SGFW-I-<id> (from FORWARD, -m physdev) queues it to NFQUEUE --queue…',
+    '(default: from 1024 on, derived from <id>, apart from host mode\'s 0; one queue per worker; headers only, GSO',
+    'packets whole) for the same verdicts. Queues another process has bound, or another chain sends to, fail the',
+    'start in one line. It sets the namespace\'s bridge-nf-filter-vlan-tagged and -pppoe-tagged to 1 (tagged IP is',
+    'judged; the last instance to stop puts them back) and an nftables table bridge sgfw_inline_<id> drops QinQ;',
+    'a clean stop puts its own pieces back, the next start after a crash too. Fail closed (--fail-open: bypass).',
     'Needs CAP_NET_ADMIN, ip, iptables, nft and br_netfilter.',
     '--listen HOST:PORT serves the EC2 Query API (as `sgfw serve`) over the durable state in --state-dir',
     `(default ${DEFAULT_STATE_DIR}; --state then only seeds an empty one): an accepted call is in force for the`,
@@ -132,7 +136,7 @@ export const runCommand: Command = {
     { name: 'agent-state', kind: 'string', value: 'FILE', description: `with --store: the last applied state, booted from when etcd is unreachable (default ${DEFAULT_AGENT_STATE_DIR}/agent-NAME.json)` },
     { name: 'store-stale-after', kind: 'string', value: 'SECONDS', description: 'with --store: after this long without a word from etcd (progress is asked for after a third of it) the agent reports itself disconnected and stale and moves to another member (default 5)', check: secondsIn(0.3, 3600) },
     ...SOURCE_FLAGS,
-    { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0)', check: integerIn(0, 65535, '0–65535') },
+    { name: 'queue', kind: 'string', value: 'N', description: 'NFQUEUE number, 0–65535 (default 0; --capture nfqueue: derived from the interface pair, 1024–64960)', check: integerIn(0, 65535, '0–65535') },
     { name: 'queue-maxlen', kind: 'string', value: 'N', description: `packets the kernel holds per queue for sgfw before it drops new ones (default ${DEFAULT_QUEUE_MAXLEN}; 0: the kernel's, 1024)`, check: integerIn(0, 2 ** 32 - 1, 'a number ≥ 0') },
     {
       ...WORKERS_FLAG,
@@ -221,7 +225,8 @@ export const runCommand: Command = {
       if (!inside || !outside) throw new UsageError('--mode inline needs --inside IF and --outside IF');
       if (inside === outside) throw new UsageError(`--inside and --outside must be two interfaces, got '${inside}' for both`);
       if (throughKernel) {
-        const queue = queueFlags();
+        // Each instance (interface pair) its own queues by default, apart from host mode's and each other's.
+        const queue = { ...queueFlags(), queueNum: args.integer('queue') ?? inlineInstanceNames(inside, outside).queueBase };
         const n = workersFlag(args) ?? availableCores();
         if (queue.queueNum + n - 1 > 65535) throw new UsageError(`--queue ${queue.queueNum} with --workers ${n} runs past queue 65535 (one queue per worker)`);
         return runInlineQueue(options(), { inside, outside }, queue, n);

@@ -7,16 +7,20 @@
 // which first removes these leftovers. A clean stop removes the rules: the host is then open.
 //
 // Inline mode through the kernel bridge (`--capture nfqueue`, kernel-bridge.ts) queues from FORWARD
-// instead, in a chain of its own: every packet br_netfilter hands to iptables/ip6tables on its way
-// between the bridge's two ports (`-m physdev --physdev-in A --physdev-out B`, both ways).
+// instead, in a chain of each instance's own (inline-names.ts): every packet br_netfilter hands to
+// iptables/ip6tables on its way between the bridge's two ports (`-m physdev --physdev-in A
+// --physdev-out B`, both ways).
+//
+// Queues are not shared: before installing, the rules of the namespace are read, and queues another
+// chain already sends to (host mode's, another inline instance's, one a crash left, anyone's) fail
+// the start in one line; a queue another process has bound fails earlier, at the bind.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { inlineInstanceNames } from './inline-names.js';
 
 const run = promisify(execFile);
 
 export const QUEUE_CHAIN = 'SGFW';
-/** inline mode's chain, apart from host mode's so both can run on one host */
-export const INLINE_CHAIN = 'SGFW-INLINE';
 export const XTABLES = ['iptables', 'ip6tables'] as const;
 
 export interface QueueRuleOptions {
@@ -27,12 +31,17 @@ export interface QueueRuleOptions {
   failOpen: boolean;
   chain?: string;
   /** inline mode: queue the packets bridged between these two ports (from FORWARD), not the host's own */
-  bridge?: { inside: string; outside: string };
+  bridge?: BridgePair;
 }
 
-/** Which rules (host mode's, or inline mode's: any `bridge`), for what only needs to know that: their removal. */
+interface BridgePair {
+  inside: string;
+  outside: string;
+}
+
+/** Which rules (host mode's, or an inline instance's: its `bridge`), for what only needs to know that: their removal. */
 interface QueueRuleKind {
-  bridge?: unknown;
+  bridge?: BridgePair;
   chain?: string;
 }
 
@@ -43,7 +52,7 @@ function hooksOf(o: QueueRuleKind): string[] {
 
 /** What QueueRuleOptions.chain defaults to. */
 function chainOf(o: QueueRuleKind): string {
-  return o.chain ?? (o.bridge ? INLINE_CHAIN : QUEUE_CHAIN);
+  return o.chain ?? (o.bridge ? inlineInstanceNames(o.bridge.inside, o.bridge.outside).chain : QUEUE_CHAIN);
 }
 
 /** Argument lists (after the iptables binary) that install the rules, in order. */
@@ -98,6 +107,15 @@ async function xt(binary: string, args: string[]): Promise<{ ok: boolean; messag
   }
 }
 
+async function listRules(binary: string): Promise<string> {
+  try {
+    return (await run(binary, ['-w', '-S'])).stdout;
+  } catch {
+    // (a family that cannot be listed fails the install just after, naming why)
+    return '';
+  }
+}
+
 /** Removes our chain and its jumps from both families (a jump inserted twice is removed twice). */
 export async function removeQueueRules(o: QueueRuleKind = {}): Promise<void> {
   const chain = chainOf(o);
@@ -111,9 +129,38 @@ export async function removeQueueRules(o: QueueRuleKind = {}): Promise<void> {
   }
 }
 
+/**
+ * The chains of a ruleset (`iptables -S`) other than `own` with an NFQUEUE rule sending to a queue
+ * from `first` to `last`; none: the queues are free.
+ */
+export function chainsQueueingTo(ruleset: string, first: number, last: number, own: string): string[] {
+  const chains = new Set<string>();
+  for (const line of ruleset.split('\n')) {
+    const m = /^-A (\S+) .*-j NFQUEUE\b(.*)$/.exec(line.trim());
+    if (!m || m[1] === own) continue;
+    const balance = /--queue-balance (\d+):(\d+)/.exec(m[2]!);
+    const num = /--queue-num (\d+)/.exec(m[2]!);
+    const [from, to] = balance ? [Number(balance[1]), Number(balance[2])] : num ? [Number(num[1]), Number(num[1])] : [0, 0];
+    if (from <= last && to >= first) chains.add(m[1]!);
+  }
+  return [...chains];
+}
+
 /** Removes leftovers of an earlier run, then installs the rules for IPv4 and IPv6; all or nothing. */
 export async function installQueueRules(o: QueueRuleOptions): Promise<void> {
   await removeQueueRules(o);
+  const first = o.queueNum;
+  const last = o.queueNum + (o.queues ?? 1) - 1;
+  for (const binary of XTABLES) {
+    const listed = await listRules(binary);
+    const others = chainsQueueingTo(listed, first, last, chainOf(o));
+    if (others.length > 0) {
+      const range = first === last ? `NFQUEUE ${first} is` : `NFQUEUE ${first}:${last} are`;
+      throw new QueueRuleError(
+        `${range} already the target of ${binary} chain ${others.join(', ')} (another sgfw: host mode, an inline instance, or the leftovers of one that crashed): give this one other queues (--queue N)`,
+      );
+    }
+  }
   for (const binary of XTABLES) {
     for (const args of installCommands(o)) {
       const r = await xt(binary, args);

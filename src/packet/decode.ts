@@ -1,7 +1,7 @@
 // decodeFrame: one frame, any supported link type, into the preallocated PacketView. Nothing is
 // allocated and nothing is thrown for any input: a bad header ends in MALFORMED with its reason.
 import { u16be } from './byte-order.js';
-import { ETHERNET_HEADER_LENGTH, EtherType, ethernetType, isVlanTpid, VLAN_TAG_LENGTH, vlanId } from './ethernet.js';
+import { ETHERNET_HEADER_LENGTH, EtherType, ethernetType, isOpaqueIpCarrier, isSnapIp, isVlanTpid, MAX_8023_LENGTH, VLAN_TAG_LENGTH, vlanId } from './ethernet.js';
 import { parseIcmp } from './icmp.js';
 import { parseIcmpv6 } from './icmpv6.js';
 import { parseIpv4 } from './ipv4.js';
@@ -10,6 +10,7 @@ import { LinkType } from './link-types.js';
 import { SLL2_HEADER_LENGTH, SLL_HEADER_LENGTH, sll2Protocol, sllProtocol } from './linux-sll.js';
 import { LOOPBACK_HEADER_LENGTH, loopHeaderVersion, nullHeaderVersion } from './loopback.js';
 import { Malformed } from './malformed.js';
+import { isOpaquePppProtocol, PPPOE_HEADER_LENGTH, PppProtocol, pppProtocol, pppProtocolLength } from './pppoe.js';
 import { DecodeStatus, IpProto, type PacketView } from './packet-view.js';
 import { parseTcp } from './tcp.js';
 import { parseUdp } from './udp.js';
@@ -61,8 +62,7 @@ export function decodeFrame(
       return byVersion(version, b, offset + LOOPBACK_HEADER_LENGTH, end, out);
     }
     default:
-      out.status = DecodeStatus.UNSUPPORTED_LINK;
-      return out.status;
+      return unsupported(out);
   }
 }
 
@@ -115,7 +115,29 @@ function byEtherType(type: number, b: Uint8Array, o: number, end: number, v: Pac
   }
   if (type === EtherType.IPV4) return byVersion(4, b, o, end, v);
   if (type === EtherType.IPV6) return byVersion(6, b, o, end, v);
+  // (after IP: an IP frame pays nothing for what follows)
+  if (type === EtherType.PPPOE_SESSION) return byPppoe(b, o, end, v);
+  // IP the decoder does not unwrap must not pass as not IP: dropped as an unsupported link layer
+  if (isOpaqueIpCarrier(type) || (type <= MAX_8023_LENGTH && isSnapIp(b, o, end))) return unsupported(v);
   return notIp(v);
+}
+
+/** A PPPoE session frame: its IPv4 or IPv6 judged as any; PPP's control protocols not IP; opaque IP carriers unsupported. */
+function byPppoe(b: Uint8Array, o: number, end: number, v: PacketView): DecodeStatus {
+  if (end - o < PPPOE_HEADER_LENGTH) return malformed(v, Malformed.TRUNCATED_LINK);
+  o += PPPOE_HEADER_LENGTH;
+  const protocol = pppProtocol(b, o, end);
+  if (protocol < 0) return malformed(v, Malformed.TRUNCATED_LINK);
+  o += pppProtocolLength(b, o);
+  if (protocol === PppProtocol.IPV4) return byVersion(4, b, o, end, v);
+  if (protocol === PppProtocol.IPV6) return byVersion(6, b, o, end, v);
+  if (isOpaquePppProtocol(protocol)) return unsupported(v);
+  return notIp(v);
+}
+
+function unsupported(v: PacketView): DecodeStatus {
+  v.status = DecodeStatus.UNSUPPORTED_LINK;
+  return DecodeStatus.UNSUPPORTED_LINK;
 }
 
 function byVersion(version: number, b: Uint8Array, o: number, end: number, v: PacketView): DecodeStatus {

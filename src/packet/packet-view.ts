@@ -9,7 +9,11 @@ export const DecodeStatus = {
   NOT_IP: 1,
   /** a header is truncated or inconsistent; `malformedReason` says which. */
   MALFORMED: 2,
-  /** the capture's link type is not one the decoder knows. */
+  /**
+   * the capture's link type is not one the decoder knows, or the frame wraps what may be IP in a form
+   * it does not unwrap (MPLS, MAC-in-MAC, NSH, MACsec, LLC/SNAP IP, PPP's compressed, encrypted or multilink
+   * datagrams): dropped, never passed as not IP.
+   */
   UNSUPPORTED_LINK: 3,
 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];

@@ -1,6 +1,9 @@
 // The iptables rules host mode installs, as argument lists (the netns end-to-end test runs them).
 import { describe, expect, it } from 'vitest';
-import { INLINE_CHAIN, installCommands, removeCommands, QUEUE_CHAIN } from '../../src/live/queue-rules.js';
+import { inlineInstanceNames } from '../../src/live/inline-names.js';
+import { chainsQueueingTo, installCommands, removeCommands, QUEUE_CHAIN } from '../../src/live/queue-rules.js';
+
+const INLINE_CHAIN = inlineInstanceNames('in0', 'out0').chain;
 
 describe('the host-mode queue rules', () => {
   it('queue everything but loopback, from INPUT and OUTPUT, to the chosen queue', () => {
@@ -41,6 +44,26 @@ describe('the host-mode queue rules', () => {
       `-w -I FORWARD 1 -j ${INLINE_CHAIN}`,
     ]);
     expect(installCommands({ queueNum: 0, failOpen: true, bridge: { inside: 'a', outside: 'b' } }).flat().filter((a) => a === '--queue-bypass')).toHaveLength(2);
-    expect(removeCommands({ bridge: true }).map((a) => a.slice(1).join(' '))).toEqual([`-D FORWARD -j ${INLINE_CHAIN}`, `-F ${INLINE_CHAIN}`, `-X ${INLINE_CHAIN}`]);
+    expect(removeCommands({ bridge: { inside: 'in0', outside: 'out0' } }).map((a) => a.slice(1).join(' '))).toEqual([`-D FORWARD -j ${INLINE_CHAIN}`, `-F ${INLINE_CHAIN}`, `-X ${INLINE_CHAIN}`]);
+  });
+
+  it('find the chains of other instances (or anyone) already sending to the queues asked for', () => {
+    const other = inlineInstanceNames('in1', 'out1').chain;
+    const ruleset = [
+      '-P FORWARD ACCEPT',
+      `-A FORWARD -j ${other}`,
+      `-A ${QUEUE_CHAIN} -i lo -j RETURN`,
+      `-A ${QUEUE_CHAIN} -j NFQUEUE --queue-balance 0:1`,
+      `-A ${other} -m physdev --physdev-in in1 --physdev-out out1 -j NFQUEUE --queue-num 7`,
+      `-A ${INLINE_CHAIN} -m physdev --physdev-in in0 --physdev-out out0 -j NFQUEUE --queue-balance 3:4 --queue-bypass`,
+      '-A SURICATA -j NFQUEUE',
+    ].join('\n');
+    expect(chainsQueueingTo(ruleset, 1, 2, INLINE_CHAIN)).toEqual([QUEUE_CHAIN]);
+    // a rule with no queue number sends to queue 0
+    expect(chainsQueueingTo(ruleset, 0, 0, INLINE_CHAIN)).toEqual([QUEUE_CHAIN, 'SURICATA']);
+    expect(chainsQueueingTo(ruleset, 5, 9, INLINE_CHAIN)).toEqual([other]);
+    // its own chain (removed just before) is no conflict
+    expect(chainsQueueingTo(ruleset, 3, 4, INLINE_CHAIN)).toEqual([]);
+    expect(chainsQueueingTo(ruleset, 8, 100, INLINE_CHAIN)).toEqual([]);
   });
 });

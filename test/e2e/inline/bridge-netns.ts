@@ -13,6 +13,8 @@ export interface BridgeNet {
   /** the hosts' interfaces, in `outside` and `inside` */
   hostOutside: string;
   hostInside: string;
+  /** the middle namespace is another net's (createBridgeNet's `middle`): destroyBridgeNet leaves it */
+  sharedMiddle?: boolean;
 }
 
 /**
@@ -24,11 +26,16 @@ export interface BridgeNet {
  */
 export type HostOffloads = 'off' | 'defaults' | 'gro';
 
-/** `prefix` (default `sgin`) + tag; the outside host gets every `outsideAddrs`, the inside host `insideAddr`, all /24. */
-export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: readonly string[], prefix = 'sgin', offloads: HostOffloads = 'off'): BridgeNet {
+/**
+ * `prefix` (default `sgin`) + tag; the outside host gets every `outsideAddrs`, the inside host
+ * `insideAddr`, all /24. `middle`: another net's middle namespace, which gets this net's two
+ * interfaces too (several inline instances on one box).
+ */
+export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: readonly string[], prefix = 'sgin', offloads: HostOffloads = 'off', middle?: string): BridgeNet {
   const net: BridgeNet = {
     outside: `${prefix}-o-${tag}`,
-    middle: `${prefix}-m-${tag}`,
+    middle: middle ?? `${prefix}-m-${tag}`,
+    ...(middle ? { sharedMiddle: true } : {}),
     inside: `${prefix}-i-${tag}`,
     middleOutside: `${prefix}mo${tag}`.slice(0, 15),
     middleInside: `${prefix}mi${tag}`.slice(0, 15),
@@ -37,7 +44,7 @@ export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: r
   };
   const { hostOutside, hostInside } = net;
   destroyBridgeNet(net);
-  for (const ns of [net.outside, net.middle, net.inside]) sh('ip', ['netns', 'add', ns]);
+  for (const ns of middle ? [net.outside, net.inside] : [net.outside, net.middle, net.inside]) sh('ip', ['netns', 'add', ns]);
   sh('ip', ['link', 'add', hostOutside, 'netns', net.outside, 'type', 'veth', 'peer', 'name', net.middleOutside, 'netns', net.middle]);
   sh('ip', ['link', 'add', hostInside, 'netns', net.inside, 'type', 'veth', 'peer', 'name', net.middleInside, 'netns', net.middle]);
   for (const a of outsideAddrs) inNs(net.outside, 'ip', ['addr', 'add', `${a}/24`, 'dev', hostOutside]);
@@ -62,7 +69,7 @@ export function createBridgeNet(tag: string, insideAddr: string, outsideAddrs: r
 
 /** Deleting a namespace deletes its veth ends with it. */
 export function destroyBridgeNet(net: BridgeNet): void {
-  for (const ns of [net.outside, net.middle, net.inside]) {
+  for (const ns of net.sharedMiddle ? [net.outside, net.inside] : [net.outside, net.middle, net.inside]) {
     try {
       sh('ip', ['netns', 'del', ns]);
     } catch {

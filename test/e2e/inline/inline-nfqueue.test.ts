@@ -2,7 +2,8 @@
 // the two veths (a bridge sgfw creates) and queues every IP packet crossing it to sgfw's workers
 // (br_netfilter → iptables → NFQUEUE). Albert (seed 000) inside, his machine and a stranger outside,
 // as inline.test.ts. Checked: ARP crosses, Albert's SSH and its replies pass and the stranger's is
-// dropped; VLAN-tagged and PPPoE IP is judged and a tag in a tag dropped (never bridged unjudged); kernel
+// dropped; VLAN-tagged and PPPoE IP is judged and a tag in a tag, MPLS, LLC/SNAP IP and VJ-compressed
+// PPP dropped (never bridged unjudged); kernel
 // conntrack stays out of it; a clean stop puts the host back as it was, a SIGKILL leaves the link
 // closed and the next start clears the leftovers; SIGHUP, metrics, status and the flow log work as
 // with afpacket; bad interfaces fail the start in one line. Needs
@@ -13,9 +14,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inlineInstanceNames } from '../../../src/live/inline-names.js';
 import { parseExposition } from '../../observe/exposition.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+import { crossing as crossingNet, MPLS_LABEL, SNAP_IPV4 } from './frames-across.js';
 import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -23,10 +26,8 @@ const ENTRY = join(ROOT, 'bin', 'sgfw.js');
 const ALBERT_HOST = '10.0.15.10';
 const ALBERT_MACHINE = '10.0.15.20';
 const STRANGER = '10.0.15.21';
-const AFPACKET = join(ROOT, 'dist', 'capture', 'afpacket.js');
 /** in the middle namespace: its own loopback */
 const METRICS_PORT = 9472;
-const FRAMES = join(ROOT, 'dist', 'packet', 'frame-builder.js');
 
 const enabled = process.getuid?.() === 0 || Boolean(process.env.CI);
 const dir = mkdtempSync(join(tmpdir(), 'sgfw-inline-nfq-'));
@@ -57,52 +58,9 @@ function sample(m: ReturnType<typeof parseExposition>, name: string, labels: Rec
   return m.get(name)?.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value ?? 0;
 }
 
-/** Inside: what arrives on the interface for argv[2] ms, printed as the markers (argv[3..]) seen. */
-const SEE = `
-const [ms, dev, ...markers] = process.argv.slice(1);
-import(${JSON.stringify(AFPACKET)}).then(({ AfPacketSocket }) => {
-  const seen = new Set();
-  const s = new AfPacketSocket(dev, (b) => {
-    const text = Buffer.from(b.data).toString('latin1');
-    for (const m of markers) if (text.includes(m)) seen.add(m);
-  });
-  console.log('ready');
-  setTimeout(() => { s.close(); console.log(JSON.stringify([...seen].sort())); process.exit(0); }, Number(ms));
-});
-`;
-
-/**
- * Outside: sends the frames (FrameSpec JSON, argv[2]) out of the interface argv[1]; a spec with
- * `pppoe: true` goes as a PPPoE session frame (EtherType 0x8864, session 1, PPP protocol IPv4).
- */
-const SEND = `
-const [dev, specs] = process.argv.slice(1);
-Promise.all([import(${JSON.stringify(AFPACKET)}), import(${JSON.stringify(FRAMES)})]).then(([{ AfPacketSocket }, { buildFrame, buildIpPacket }]) => {
-  const mac = (m) => Buffer.from(m.split(':').map((h) => parseInt(h, 16)));
-  const pppoe = (spec) => {
-    const ip = buildIpPacket(spec);
-    const h = Buffer.alloc(22);
-    mac(spec.dstMac).copy(h, 0); mac('02:00:00:00:00:01').copy(h, 6);
-    h.writeUInt16BE(0x8864, 12); h[14] = 0x11; h[15] = 0; h.writeUInt16BE(1, 16); h.writeUInt16BE(ip.length + 2, 18); h.writeUInt16BE(0x0021, 20);
-    return Buffer.concat([h, ip]);
-  };
-  const s = new AfPacketSocket(dev, () => {});
-  for (const spec of JSON.parse(specs)) { const f = spec.pppoe ? pppoe(spec) : buildFrame(spec); s.send(f, f.length); }
-  s.close();
-});
-`;
-
-/** Sends hand-made frames (VLAN tags in them) from the outside host; resolves with the markers the inside host received. */
-async function crossing(specs: object[], markers: string[]): Promise<string[]> {
-  const see = spawnInNs(net!.inside, process.execPath, ['-e', SEE, '2000', net!.hostInside, ...markers]);
-  children.push(see);
-  let out = '';
-  see.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(see, 'stdout', 'ready', 10_000);
-  const sent = spawnSync('ip', ['netns', 'exec', net!.outside, process.execPath, '-e', SEND, net!.hostOutside, JSON.stringify(specs)], { encoding: 'utf8', timeout: 10_000 });
-  expect(sent.status, sent.stderr).toBe(0);
-  await exited(see);
-  return JSON.parse(out.split('\n').filter(Boolean).at(-1)!) as string[];
+/** Sends hand-made frames from the outside host; resolves with the markers the inside host received. */
+function crossing(specs: object[], markers: string[]): Promise<string[]> {
+  return crossingNet(net!, specs, markers, children);
 }
 
 interface Sgfw {
@@ -169,7 +127,9 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     const verdicts = join(dir, 'verdicts.jsonl');
     const flowLog = join(dir, 'flows.log');
     const sgfw = await startSgfw('--verdicts', verdicts, '--metrics', `127.0.0.1:${METRICS_PORT}`, '--flow-log', flowLog);
-    expect(sgfw.stderr()).toContain('(capture: nfqueue, the kernel bridge with NFQUEUE 0:1, 2 workers)');
+    // its queues by default derived from the interface pair, apart from host mode's 0
+    const { queueBase, table } = inlineInstanceNames(net!.middleInside, net!.middleOutside);
+    expect(sgfw.stderr()).toContain(`(capture: nfqueue, the kernel bridge with NFQUEUE ${queueBase}:${queueBase + 1}, 2 workers)`);
     expect(await tcpConnect(net!.outside, ALBERT_HOST, 22, ALBERT_MACHINE)).toBe('connected');
     // ARP crossed the bridge (the kernel's, unqueued: not IP)
     expect(inNs(net!.outside, 'ip', ['neigh', 'show', ALBERT_HOST])).toMatch(/lladdr [0-9a-f:]{17}/);
@@ -179,14 +139,18 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     // a tag in a tag (QinQ), which iptables would never see, is dropped by the guard table
     const dstMac = (JSON.parse(inNs(net!.inside, 'ip', ['-j', 'link', 'show', 'dev', net!.hostInside])) as { address: string }[])[0]!.address;
     const syn = (src: string, vlan: number | number[] | undefined, marker: string): object => ({ dstMac, vlan, src, dst: ALBERT_HOST, proto: 'tcp', sport: 40000 + markers.indexOf(marker), dport: 22, flags: 'S', payload: marker });
-    const markers = ['sgnq-plain', 'sgnq-vlan-allowed', 'sgnq-vlan-denied', 'sgnq-qinq-allowed', 'sgnq-pppoe-allowed', 'sgnq-pppoe-denied'];
+    const markers = ['sgnq-plain', 'sgnq-vlan-allowed', 'sgnq-vlan-denied', 'sgnq-qinq-allowed', 'sgnq-pppoe-allowed', 'sgnq-pppoe-denied', 'sgnq-pppoe-vj', 'sgnq-mpls', 'sgnq-snap'];
     const seen = await crossing([
       syn(ALBERT_MACHINE, undefined, markers[0]!), syn(ALBERT_MACHINE, 7, markers[1]!), syn(STRANGER, 7, markers[2]!), syn(ALBERT_MACHINE, [7, 8], markers[3]!),
       // PPPoE-carried IP is judged too (bridge-nf-filter-pppoe-tagged)
       { ...syn(ALBERT_MACHINE, undefined, markers[4]!), pppoe: true }, { ...syn(STRANGER, undefined, markers[5]!), pppoe: true },
+      // IP iptables would never see is dropped by the guard table, allowed or not: VJ-compressed PPP, MPLS, LLC/SNAP
+      { ...syn(ALBERT_MACHINE, undefined, markers[6]!), pppoe: 0x002f }, { ...syn(ALBERT_MACHINE, undefined, markers[7]!), wrap: { etherType: 0x8847, prefix: MPLS_LABEL } },
+      { ...syn(ALBERT_MACHINE, undefined, markers[8]!), wrap: { etherType: 'length', prefix: SNAP_IPV4 } },
     ], markers);
     expect(seen).toEqual(['sgnq-plain', 'sgnq-pppoe-allowed', 'sgnq-vlan-allowed']);
-    expect(inNs(net!.middle, 'nft', ['list', 'table', 'bridge', 'sgfw_inline'])).toMatch(/counter packets [1-9]\d* bytes \d+ drop comment "two tags/);
+    const guard = inNs(net!.middle, 'nft', ['list', 'table', 'bridge', table]);
+    for (const rule of ['two tags', 'MPLS, MAC-in-MAC', 'PPP compressed, encrypted', 'LLC/SNAP IP']) expect(guard).toMatch(new RegExp(`counter packets [1-9]\\d* bytes \\d+ drop comment "${rule}`));
     // the kernel's conntrack is not engaged on the bridged path (nothing here asks for it)
     const count = '/proc/sys/net/netfilter/nf_conntrack_count';
     if (existsSync(count)) expect(inNs(net!.middle, 'cat', [count]).trim()).toBe('0');

@@ -13,6 +13,7 @@ import { createCredentials } from '../../support/serve-process.js';
 import { inNs, spawnInNs, stopProcess, tcpConnect, tcpListen, waitFor } from '../host-mode/netns.js';
 import { apiEndpoint, awsEc2 } from '../../support/aws-cli.js';
 import { createBridgeNet, destroyBridgeNet, type BridgeNet } from './bridge-netns.js';
+import { crossing, MPLS_LABEL, SNAP_IPV4 } from './frames-across.js';
 import { seedStateAt } from '../../support/seed-state.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -134,6 +135,31 @@ describe.runIf(enabled)('sgfw run --mode inline enforces Albert\'s default group
     expect(byReason.get('allow tracked')).toBeGreaterThanOrEqual(2); // their replies
     expect(byReason.get('drop ingress-no-rule')).toBeGreaterThanOrEqual(1); // the stranger's SYN
     expect(sgfw.stderr()).toMatch(/SIGINT: stopped; frames \d+ forwarded \d+ dropped [1-9]/);
+  }, 60_000);
+
+  it('judges PPPoE-carried IP, passes PPP control, and drops MPLS and LLC/SNAP IP it cannot judge (afpacket)', async () => {
+    writeState();
+    const verdicts = join(dir, 'verdicts-encapsulated.jsonl');
+    const sgfw = await startSgfw('--state', stateFile, '--verdicts', verdicts, '--capture', 'afpacket');
+    const dstMac = (JSON.parse(inNs(net!.inside, 'ip', ['-j', 'link', 'show', 'dev', net!.hostInside])) as { address: string }[])[0]!.address;
+    const markers = ['sgin-pppoe-allowed', 'sgin-pppoe-denied', 'sgin-pppoe-lcp', 'sgin-pppoe-vj', 'sgin-mpls', 'sgin-snap'];
+    const syn = (src: string, i: number): object => ({ dstMac, src, dst: ALBERT_HOST, proto: 'tcp', sport: 41000 + i, dport: 22, flags: 'S', payload: markers[i] });
+    const seen = await crossing(net!, [
+      { ...syn(ALBERT_MACHINE, 0), pppoe: true }, { ...syn(STRANGER, 1), pppoe: true },
+      // LCP (whatever it carries) is PPP's own: not IP, passed as ARP is
+      { ...syn(STRANGER, 2), pppoe: 0xc021 },
+      // IP no verdict can read: dropped even from Albert's machine
+      { ...syn(ALBERT_MACHINE, 3), pppoe: 0x002f }, { ...syn(ALBERT_MACHINE, 4), wrap: { etherType: 0x8847, prefix: MPLS_LABEL } },
+      { ...syn(ALBERT_MACHINE, 5), wrap: { etherType: 'length', prefix: SNAP_IPV4 } },
+    ], markers, children);
+    expect(seen).toEqual(['sgin-pppoe-allowed', 'sgin-pppoe-lcp']);
+    expect(await stopProcess(sgfw.child, 'SIGTERM')).toBe(0);
+    const lines = readFileSync(verdicts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { verdict: string; reason: string });
+    const count = (v: string): number => lines.filter((l) => `${l.verdict} ${l.reason}` === v).length;
+    expect(count('drop unsupported-link')).toBe(3); // VJ, MPLS, SNAP
+    expect(count('drop ingress-no-rule')).toBe(1); // the stranger's SYN in PPPoE
+    expect(count('allow rule')).toBeGreaterThanOrEqual(1); // Albert's machine's in PPPoE
+    expect(count('allow not-ip')).toBeGreaterThanOrEqual(1); // LCP
   }, 60_000);
 
   it('ping follows the ICMP rules, and SIGHUP brings a new one in', async () => {
