@@ -31,7 +31,7 @@
 //        [--seconds S] [--sessions N] [--only LABEL-PART,… | --only 'LABEL, PART|…'] [--offloads] [--rings 64x262144,16x1048576/10]
 //        [--offloads-on]  (this build's inline afpacket rows, its ceiling (with vnet headers) and the kernel bridge again, ', offloads on':
 //                          every veth at its defaults, so the hosts send 64 KB TSO super-frames with checksums left to complete)
-//        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side)
+//        [--build LABEL=PATH/bin/sgfw.js]…  (another sgfw build's afpacket inline and host mode, side by side; its nfqueue inline rows with each --workers count)
 //        [--host-variant 'LABEL=FLAGS']…  (one more host-mode sgfw row with FLAGS, e.g. 'maxlen 8192=--queue-maxlen 8192 --workers 1';
 //                                          --nice=N among them: that row's sgfw at niceness N)
 //        [--inline-variant 'LABEL=FLAGS']…  (one more inline afpacket sgfw row with FLAGS, e.g. 'rt=--workers 2 --realtime-workers',
@@ -269,7 +269,9 @@ function stopSummary(r) {
   if (stop) {
     const j = JSON.parse(stop);
     // inline mode's stop record counts frames forwarded; host mode's, packets allowed and its queue
-    if (j.forwarded !== undefined) return `frames ${j.frames} forwarded ${j.forwarded} dropped ${j.dropped}`;
+    // (through the kernel bridge, `--capture nfqueue`, its queues too: packets per batch, socket overruns)
+    const queue = j.queue ? `; queue: ${j.queue.received} packets in ${j.queue.batches} batches (${(j.queue.received / Math.max(1, j.queue.batches)).toFixed(1)} each), overruns ${j.queue.enobufs}` : '';
+    if (j.forwarded !== undefined) return `frames ${j.frames} forwarded ${j.forwarded} dropped ${j.dropped}${queue}`;
     return `packets ${j.packets} allowed ${j.allowed} dropped ${j.dropped} queue ${JSON.stringify(j.queue)}`;
   }
   return `exit ${r.code ?? r.signal}: ${r.stderr.slice(-200)}`;
@@ -425,6 +427,10 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
   for (const b of builds) {
     for (const w of workerCounts) filters.push(proc(`${SGFW_AFPACKET}, ${b.label}, ${w} workers`, sgfw('afpacket', b.bin, ['--workers', String(w)]), { optional: true }));
   }
+  // …and its `--capture nfqueue` rows with each --workers count ('sgfw inline (nfqueue), LABEL, N workers'), when this build has the flag.
+  const queueBuildRows = (on) => (capture.methods.includes('nfqueue') ? builds.flatMap((b) => workerCounts.map((w) =>
+    proc(`${SGFW_NFQUEUE}, ${b.label}, ${w} workers${on ? OFFLOADS_ON : ''}`, sgfw('nfqueue', b.bin, ['--workers', String(w)]), { optional: true, everywhere: on }))) : []);
+  filters.push(...queueBuildRows(false));
   // `--inline-variant 'LABEL=FLAGS'`: this build with more flags (`--nice=N` among them is the bench's: that row's niceness).
   const variantRow = (v, on) => {
     const niceFlag = v.args.find((a) => a.startsWith('--nice='));
@@ -433,7 +439,11 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
   };
   if (capture.methods.includes('afpacket')) for (const v of inlineVariants) filters.push(variantRow(v, false));
   // …and the same flags on `--capture nfqueue` (its rows: 'sgfw inline (nfqueue), LABEL').
-  const queueVariantRow = (v, on) => proc(`${SGFW_NFQUEUE}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('nfqueue', SGFW, v.args.filter((a) => !a.startsWith('--nice='))), { optional: true, everywhere: on });
+  const queueVariantRow = (v, on) => {
+    const niceFlag = v.args.find((a) => a.startsWith('--nice='));
+    const nice = niceFlag ? Number.parseInt(niceFlag.slice('--nice='.length), 10) : NICE;
+    return proc(`${SGFW_NFQUEUE}, ${v.label}${on ? OFFLOADS_ON : ''}`, sgfw('nfqueue', SGFW, v.args.filter((a) => a !== niceFlag)), { optional: true, everywhere: on, nice });
+  };
   if (capture.methods.includes('nfqueue')) for (const v of inlineVariants) filters.push(queueVariantRow(v, false));
   // `--offloads-on`: the afpacket rows again with every veth at its default offloads (OFFLOADS_ON), the kernel bridge too (below).
   if (offloadsOn && capture.methods.includes('afpacket')) {
@@ -448,6 +458,7 @@ function inlineFilters(n, procs, stateFile, rules, { capture, offloadVariant = f
     filters.push(proc(`${AFPACKET_CEILING}${OFFLOADS_ON}`, [AFPACKET_BRIDGE, n.middleInside, n.middleOutside, '--vnet'], on));
     for (const v of inlineVariants) filters.push(variantRow(v, true));
     if (capture.methods.includes('nfqueue')) for (const v of inlineVariants) filters.push(queueVariantRow(v, true));
+    filters.push(...queueBuildRows(true));
   }
   // What the same sgfw gets on veths left with their default offloads (libpcap's 256-slot ring).
   if (offloadVariant) filters.push(proc(`${SGFW_PCAP}, bridge offloads on`, sgfw('pcap'), { offloads: true }));
@@ -926,6 +937,10 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, KERNEL_BRIDGE, 1.0);
     add('inline', `${SGFW_AFPACKET}, ${w} workers`, AFPACKET_CEILING);
     for (const b of builds) add('inline', `${SGFW_AFPACKET}, ${b.label}, ${w} workers`, KERNEL_BRIDGE, 1.0);
+    for (const b of builds) {
+      add('inline', `${SGFW_NFQUEUE}, ${b.label}, ${w} workers`, KERNEL_BRIDGE, 1.0);
+      add('inline', `${SGFW_NFQUEUE}, ${b.label}, ${w} workers`, `${SGFW_NFQUEUE}, ${w} workers`);
+    }
   }
   if (offloadsOn) {
     // Offloads on against the kernel bridge with offloads on (the fair peer), and against the same row with them off.
@@ -939,6 +954,12 @@ export async function runLive({ quick = false, smoke = false, seconds: secondsOp
     for (const w of workerCounts) add('inline', `${SGFW_NFQUEUE}, ${w} workers${OFFLOADS_ON}`, `${SGFW_AFPACKET}, ${w} workers${OFFLOADS_ON}`);
     for (const v of inlineVariants) add('inline', `${SGFW_AFPACKET}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
     for (const v of inlineVariants) add('inline', `${SGFW_NFQUEUE}, ${v.label}${OFFLOADS_ON}`, K, 1.0);
+    for (const b of builds) {
+      for (const w of workerCounts) {
+        add('inline', `${SGFW_NFQUEUE}, ${b.label}, ${w} workers${OFFLOADS_ON}`, K, 1.0);
+        add('inline', `${SGFW_NFQUEUE}, ${b.label}, ${w} workers${OFFLOADS_ON}`, `${SGFW_NFQUEUE}, ${w} workers${OFFLOADS_ON}`);
+      }
+    }
     add('inline', K, KERNEL_BRIDGE);
   }
   add('host', SGFW_HOST, IPTABLES, 0.9);

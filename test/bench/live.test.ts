@@ -182,6 +182,33 @@ describe.runIf(enabled)('the live benchmark in namespaces', () => {
     expect(namespaces).not.toMatch(new RegExp(`^sgbl-[a-z]-${r.pid! % 100000}\\b`, 'm'));
   }, 150_000);
 
+  it('measures --capture nfqueue rows of another --build and of an --inline-variant, and says each queue\'s batches and overruns', () => {
+    // this very build as the "other" one: its rows are labelled apart and run the same way
+    const bin = join(ROOT, 'bin', 'sgfw.js');
+    const rowsWanted = ['sgfw inline (nfqueue), 2 workers', 'sgfw inline (nfqueue), copy, 2 workers', 'sgfw inline (nfqueue), niced'];
+    const r = spawnSync(process.execPath, [
+      LIVE, '--smoke', '--json', '--workers', '2', '--build', `copy=${bin}`, '--inline-variant', 'niced=--workers 2 --nice=1',
+      '--only', 'inline (nfqueue), 2 workers|inline (nfqueue), copy, 2 workers|inline (nfqueue), niced',
+    ], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { rows: { filter: string; kind: string }[]; notes: string[] };
+    expect(out.notes.filter((n) => n.includes('FAILED') || n.includes('left out'))).toEqual([]);
+    expect([...new Set(out.rows.map((x) => x.filter))].sort()).toEqual(rowsWanted);
+    for (const kind of ['tcp', 'udp']) {
+      for (const row of rowsWanted) {
+        const note = out.notes.find((n) => n.startsWith(`inline, ${row}, ${kind}, session 1: `));
+        const m = note?.match(/frames (\d+) forwarded (\d+) dropped 0; queue: (\d+) packets in (\d+) batches \(([\d.]+) each\), overruns (\d+)/);
+        expect(m, note).toBeTruthy();
+        // every packet queued was judged and forwarded, in at least one batch
+        expect(Number(m![1])).toBeGreaterThan(0);
+        expect(m![2]).toBe(m![1]);
+        expect(m![3]).toBe(m![1]);
+        expect(Number(m![4])).toBeGreaterThan(0);
+        expect(Number(m![5])).toBeCloseTo(Number(m![3]) / Number(m![4]), 1);
+      }
+    }
+  }, 150_000);
+
   it('measures host mode on 2 workers with 2 clients, counts every packet judged, and leaves out a fail-open sgfw; --host-offloads adds rows on offloaded veths', () => {
     const r = spawnSync(process.execPath, [LIVE, '--smoke', '--json', '--clients', '2', '--workers', '2', '--host-offloads', '--host-variant', 'fail open=--fail-open', '--only', 'NFQUEUE), 2 workers|fail open'], {
       encoding: 'utf8', timeout: 120_000,
