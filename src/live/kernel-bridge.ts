@@ -97,6 +97,8 @@ export function enslaveCommands(inside: string, outside: string, name: string): 
 const OPAQUE_ETHERTYPES = '0x8847, 0x8848, 0x88e7, 0x894f, 0x88e5';
 /** PPP protocols carrying IP no verdict can read (VJ, multilink, encrypted, compressed, MPLS): the decoder's, packet/pppoe.ts. */
 const OPAQUE_PPP = '0x002d, 0x002f, 0x003d, 0x0053, 0x0055, 0x00fb, 0x00fd, 0x0281, 0x0283';
+/** What an LLC/SNAP header (RFC 1042) may name that is IP, a tag or an opaque carrier: the decoder's isSnapIp. */
+const SNAP_CARRIED = `0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100, 0x8864, ${OPAQUE_ETHERTYPES}`;
 
 /**
  * The nftables guard table (`nft -f -`): before br_netfilter (priority -200 on the bridge's forward
@@ -118,7 +120,8 @@ export function guardRuleset(inside: string, outside: string, table: string): st
     `    iifname ${ports} ether type { ${OPAQUE_ETHERTYPES} } counter drop comment "MPLS, MAC-in-MAC, NSH, MACsec: IP inside not judgeable"`,
     `    iifname ${ports} ether type 0x8864 @ll,160,16 { ${OPAQUE_PPP} } counter drop comment "PPP compressed, encrypted, multilink or MPLS: not judgeable"`,
     `    iifname ${ports} ether type 0x8864 @ll,160,8 & 0x01 == 0x01 counter drop comment "PPP protocol field compressed: not judgeable by iptables"`,
-    `    iifname ${ports} ether type < 0x0600 @ll,112,48 0xaaaa03000000 @ll,160,16 { 0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100, 0x8864, ${OPAQUE_ETHERTYPES} } counter drop comment "LLC/SNAP IP: not judgeable by iptables"`,
+    `    iifname ${ports} ether type < 0x0600 @ll,112,48 0xaaaa03000000 @ll,160,16 { ${SNAP_CARRIED} } counter drop comment "LLC/SNAP IP: not judgeable by iptables"`,
+    `    iifname ${ports} ether type { 0x8100, 0x88a8 } @ll,128,16 < 0x0600 @ll,144,48 0xaaaa03000000 @ll,192,16 { ${SNAP_CARRIED} } counter drop comment "LLC/SNAP IP in a tag: not judgeable by iptables"`,
     '  }',
     '}',
     '',

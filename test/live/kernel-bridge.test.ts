@@ -51,6 +51,8 @@ describe('the kernel bridge of inline mode', () => {
     // br_netfilter reads a two-byte PPP protocol: a compressed one (odd first byte) would cross unjudged
     expect(text).toContain('ether type 0x8864 @ll,160,8 & 0x01 == 0x01 counter drop');
     expect(text).toContain('ether type < 0x0600 @ll,112,48 0xaaaa03000000 @ll,160,16 { 0x0800, 0x86dd,');
+    // and in one tag (br_netfilter hands a tagged frame to iptables only when the tag carries IP itself)
+    expect(text).toContain('ether type { 0x8100, 0x88a8 } @ll,128,16 < 0x0600 @ll,144,48 0xaaaa03000000 @ll,192,16 { 0x0800, 0x86dd,');
   });
 
   it('names each instance\'s pieces from its interface pair: stable, within the kernel\'s limits, apart from another pair\'s', () => {

@@ -80,6 +80,8 @@ describe('other EtherTypes that may carry IP', () => {
     expect(verdictOf(length(snap(0x0800)))).toBe('unsupported-link');
     expect(verdictOf(length(snap(0x86dd)))).toBe('unsupported-link');
     expect(verdictOf(length(snap(0x0806)))).toBe('not-ip');
+    // in a VLAN tag too (the kernel bridge's guard table drops the same)
+    expect(verdictOf(buildEthernetFrame(snap(0x0800).length, snap(0x0800), 7))).toBe('unsupported-link');
     expect(verdictOf(length(Buffer.from([0x42, 0x42, 0x03, 0, 0, 0, 0, 0, 0, 0])))).toBe('not-ip');
     // a cut SNAP header is not one
     expect(verdictOf(length(Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08])))).toBe('not-ip');

@@ -139,7 +139,7 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
     // a tag in a tag (QinQ), which iptables would never see, is dropped by the guard table
     const dstMac = (JSON.parse(inNs(net!.inside, 'ip', ['-j', 'link', 'show', 'dev', net!.hostInside])) as { address: string }[])[0]!.address;
     const syn = (src: string, vlan: number | number[] | undefined, marker: string): object => ({ dstMac, vlan, src, dst: ALBERT_HOST, proto: 'tcp', sport: 40000 + markers.indexOf(marker), dport: 22, flags: 'S', payload: marker });
-    const markers = ['sgnq-plain', 'sgnq-vlan-allowed', 'sgnq-vlan-denied', 'sgnq-qinq-allowed', 'sgnq-pppoe-allowed', 'sgnq-pppoe-denied', 'sgnq-pppoe-vj', 'sgnq-mpls', 'sgnq-snap'];
+    const markers = ['sgnq-plain', 'sgnq-vlan-allowed', 'sgnq-vlan-denied', 'sgnq-qinq-allowed', 'sgnq-pppoe-allowed', 'sgnq-pppoe-denied', 'sgnq-pppoe-vj', 'sgnq-mpls', 'sgnq-snap', 'sgnq-vlan-snap'];
     const seen = await crossing([
       syn(ALBERT_MACHINE, undefined, markers[0]!), syn(ALBERT_MACHINE, 7, markers[1]!), syn(STRANGER, 7, markers[2]!), syn(ALBERT_MACHINE, [7, 8], markers[3]!),
       // PPPoE-carried IP is judged too (bridge-nf-filter-pppoe-tagged)
@@ -147,10 +147,12 @@ describe.runIf(enabled)('sgfw run --mode inline --capture nfqueue: the kernel br
       // IP iptables would never see is dropped by the guard table, allowed or not: VJ-compressed PPP, MPLS, LLC/SNAP
       { ...syn(ALBERT_MACHINE, undefined, markers[6]!), pppoe: 0x002f }, { ...syn(ALBERT_MACHINE, undefined, markers[7]!), wrap: { etherType: 0x8847, prefix: MPLS_LABEL } },
       { ...syn(ALBERT_MACHINE, undefined, markers[8]!), wrap: { etherType: 'length', prefix: SNAP_IPV4 } },
+      // the same in a VLAN tag: the tag (VLAN 7), an 802.3 length, the LLC/SNAP header
+      { ...syn(ALBERT_MACHINE, undefined, markers[9]!), wrap: { etherType: 0x8100, prefix: `00070040${SNAP_IPV4}` } },
     ], markers);
     expect(seen).toEqual(['sgnq-plain', 'sgnq-pppoe-allowed', 'sgnq-vlan-allowed']);
     const guard = inNs(net!.middle, 'nft', ['list', 'table', 'bridge', table]);
-    for (const rule of ['two tags', 'MPLS, MAC-in-MAC', 'PPP compressed, encrypted', 'LLC/SNAP IP']) expect(guard).toMatch(new RegExp(`counter packets [1-9]\\d* bytes \\d+ drop comment "${rule}`));
+    for (const rule of ['two tags', 'MPLS, MAC-in-MAC', 'PPP compressed, encrypted', 'LLC/SNAP IP: ', 'LLC/SNAP IP in a tag']) expect(guard).toMatch(new RegExp(`counter packets [1-9]\\d* bytes \\d+ drop comment "${rule}`));
     // the kernel's conntrack is not engaged on the bridged path (nothing here asks for it)
     const count = '/proc/sys/net/netfilter/nf_conntrack_count';
     if (existsSync(count)) expect(inNs(net!.middle, 'cat', [count]).trim()).toBe('0');
