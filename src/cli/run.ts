@@ -37,6 +37,11 @@ const MODES = ['host', 'monitor', 'inline'] as const;
  */
 const DEFAULT_QUEUE_MAXLEN = 8192;
 
+/** One queue per worker from `queueNum` on: the last must be a queue (host mode and inline mode through the kernel bridge). */
+function checkQueueRange(queueNum: number, workers: number): void {
+  if (queueNum + workers - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${workers} runs past queue 65535 (one queue per worker)`);
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'Enforce the security groups on live traffic (host: this host, through NFQUEUE; inline: between two interfaces; monitor: judge only)',
@@ -228,7 +233,7 @@ export const runCommand: Command = {
         // Each instance (interface pair) its own queues by default, apart from host mode's and each other's.
         const queue = { ...queueFlags(), queueNum: args.integer('queue') ?? inlineInstanceNames(inside, outside).queueBase };
         const n = workersFlag(args) ?? availableCores();
-        if (queue.queueNum + n - 1 > 65535) throw new UsageError(`--queue ${queue.queueNum} with --workers ${n} runs past queue 65535 (one queue per worker)`);
+        checkQueueRange(queue.queueNum, n);
         return runInlineQueue(options(), { inside, outside }, queue, n);
       }
       const { workers, oneThreadBecause } = workersOf();
@@ -241,7 +246,7 @@ export const runCommand: Command = {
     // queues from --queue on); one judges on the main thread. An ICMP error about another worker's
     // flow is still related: the workers ask each other (live/related-relay.ts).
     const given = workersFlag(args);
-    if (given !== undefined && queueNum + given - 1 > 65535) throw new UsageError(`--queue ${queueNum} with --workers ${given} runs past queue 65535 (one queue per worker)`);
+    if (given !== undefined) checkQueueRange(queueNum, given);
     const workers = given ?? Math.min(availableCores(), 65536 - queueNum);
     if (workers > 1) return runHostWorkers(options(), { queueNum, maxLen, failOpen }, workers);
     if (realtimeWorkers) oneThread();

@@ -30,7 +30,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { CaptureError } from '../capture/capture-error.js';
 import { inlineInstanceNames, type InlineInstanceNames } from './inline-names.js';
-import { installQueueRules, removeQueueRules, type QueueRuleOptions } from './queue-rules.js';
+import { installQueueRules, removeQueueRules, type BridgePair, type QueueRuleOptions } from './queue-rules.js';
 
 const run = promisify(execFile);
 
@@ -206,7 +206,7 @@ async function otherInstances(own: string): Promise<BridgeRecord[]> {
  * touched, and neither are the shared sysctls. Resolves with the leftover bridge's record (null: no
  * bridge) and what failed (every step is tried).
  */
-async function clearOwn(n: InlineInstanceNames, pair: Pair): Promise<{ record: BridgeRecord | null; errors: string[] }> {
+async function clearOwn(n: InlineInstanceNames, pair: BridgePair): Promise<{ record: BridgeRecord | null; errors: string[] }> {
   const errors: string[] = [];
   const bridge = await link(n.bridge).catch(() => null);
   const record = decodeRecord(bridge?.ifalias);
@@ -242,16 +242,11 @@ async function putSysctlsBack(n: InlineInstanceNames, record: BridgeRecord | nul
  * Puts the host back after this instance (the stop's): its own pieces (clearOwn), then, if it was
  * the last instance, the shared sysctls. The first failure is thrown at the end.
  */
-export async function restoreKernelBridge(pair: Pair): Promise<void> {
+export async function restoreKernelBridge(pair: BridgePair): Promise<void> {
   const n = inlineInstanceNames(pair.inside, pair.outside);
   const { record, errors } = await clearOwn(n, pair);
   await putSysctlsBack(n, record, errors);
   if (errors.length > 0) throw new KernelBridgeError(`restoring the host after inline mode: ${errors[0]}`);
-}
-
-interface Pair {
-  inside: string;
-  outside: string;
 }
 
 export interface KernelBridgeOptions extends Omit<QueueRuleOptions, 'bridge' | 'chain'> {

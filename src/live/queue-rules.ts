@@ -34,7 +34,8 @@ export interface QueueRuleOptions {
   bridge?: BridgePair;
 }
 
-interface BridgePair {
+/** The two ports of an inline instance's kernel bridge. */
+export interface BridgePair {
   inside: string;
   outside: string;
 }
